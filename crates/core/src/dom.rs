@@ -1,0 +1,202 @@
+//! The captured DOM: a JSON-friendly tree of elements and verbatim text nodes.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A box in document coordinates (CSS px, independent of scroll position).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Rect {
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+impl Rect {
+    pub fn bottom(&self) -> f64 {
+        self.y + self.height
+    }
+
+    pub fn right(&self) -> f64 {
+        self.x + self.width
+    }
+
+    pub fn area(&self) -> f64 {
+        self.width.max(0.0) * self.height.max(0.0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.width <= 0.0 || self.height <= 0.0
+    }
+
+    /// The part of `self` that lies inside `other` (empty when they do not meet).
+    pub fn intersection(&self, other: &Rect) -> Rect {
+        let x = self.x.max(other.x);
+        let y = self.y.max(other.y);
+        let right = self.right().min(other.right());
+        let bottom = self.bottom().min(other.bottom());
+        Rect { x, y, width: (right - x).max(0.0), height: (bottom - y).max(0.0) }
+    }
+}
+
+/// One child of an element: another element or a text node kept exactly as the page had it
+/// (whitespace included, because JSX generation needs HTML whitespace semantics).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum DomNode {
+    Text(String),
+    Element(DomElement),
+}
+
+/// An element as the browser rendered it once the page settled.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct DomElement {
+    /// Pre-order index among the captured elements of one device capture, starting at 0 for
+    /// `<html>`. Desktop and mobile ids match when scripts built the same DOM on both.
+    pub id: u32,
+    /// Lower-case HTML tag name; SVG elements keep their case (`linearGradient`).
+    pub tag: String,
+    /// Attributes in document order, `on*` handlers removed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attrs: Vec<(String, String)>,
+    #[serde(rename = "box")]
+    pub rect: Rect,
+    /// Computed style minus what the same tag computes to in an unstyled document.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub style: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<PseudoElement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<PseudoElement>,
+    /// Live state of form controls and what scripts drew, keyed by property:
+    /// `value`, `checked`, `selected`, `canvas` (a PNG data URL of a `<canvas>`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub state: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<DomNode>,
+}
+
+/// A `::before` or `::after` box with its `content` and non-default style.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PseudoElement {
+    pub content: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub style: BTreeMap<String, String>,
+}
+
+impl DomElement {
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+    }
+
+    pub fn style(&self, property: &str) -> Option<&str> {
+        self.style.get(property).map(String::as_str)
+    }
+
+    pub fn child_elements(&self) -> impl Iterator<Item = &DomElement> {
+        self.children.iter().filter_map(|child| match child {
+            DomNode::Element(element) => Some(element),
+            DomNode::Text(_) => None,
+        })
+    }
+
+    /// Visits this element and every element below it in document order.
+    pub fn walk<'a>(&'a self, visit: &mut impl FnMut(&'a DomElement)) {
+        visit(self);
+        for child in self.child_elements() {
+            child.walk(visit);
+        }
+    }
+
+    /// Finds the element with `id` in this subtree.
+    pub fn find(&self, id: u32) -> Option<&DomElement> {
+        if self.id == id {
+            return Some(self);
+        }
+        // Ids are pre-order, so the subtree holding `id` is the last child starting at or before it.
+        let mut candidate = None;
+        for child in self.child_elements() {
+            if child.id > id {
+                break;
+            }
+            candidate = Some(child);
+        }
+        candidate.and_then(|child| child.find(id))
+    }
+
+    /// The text of this subtree with runs of whitespace collapsed, as a reader sees it.
+    pub fn text_content(&self) -> String {
+        let mut raw = String::new();
+        self.collect_text(&mut raw);
+        collapse_whitespace(&raw)
+    }
+
+    fn collect_text(&self, out: &mut String) {
+        for child in &self.children {
+            match child {
+                DomNode::Text(text) => out.push_str(text),
+                DomNode::Element(element) => {
+                    element.collect_text(out);
+                    out.push(' ');
+                }
+            }
+        }
+    }
+
+    /// Number of elements in this subtree, itself included.
+    pub fn element_count(&self) -> usize {
+        1 + self.child_elements().map(DomElement::element_count).sum::<usize>()
+    }
+}
+
+/// Collapses whitespace runs to one space and trims the ends.
+pub(crate) fn collapse_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn element(id: u32, tag: &str, children: Vec<DomNode>) -> DomElement {
+        DomElement { id, tag: tag.into(), children, ..DomElement::default() }
+    }
+
+    #[test]
+    fn find_and_text_follow_preorder_ids() {
+        let tree = element(
+            0,
+            "body",
+            vec![
+                DomNode::Element(element(1, "h1", vec![DomNode::Text("Hello\n  world".into())])),
+                DomNode::Text("\n".into()),
+                DomNode::Element(element(
+                    2,
+                    "p",
+                    vec![DomNode::Element(element(3, "b", vec![DomNode::Text("bold".into())]))],
+                )),
+            ],
+        );
+        assert_eq!(tree.find(3).map(|e| e.tag.as_str()), Some("b"));
+        assert_eq!(tree.find(9), None);
+        assert_eq!(tree.text_content(), "Hello world bold");
+        assert_eq!(tree.element_count(), 4);
+    }
+
+    #[test]
+    fn text_and_elements_round_trip_through_json() {
+        let node = DomNode::Element(element(0, "p", vec![DomNode::Text(" a ".into())]));
+        let json = serde_json::to_string(&node).unwrap();
+        assert_eq!(json, r#"{"id":0,"tag":"p","box":{"x":0.0,"y":0.0,"width":0.0,"height":0.0},"children":[" a "]}"#);
+        assert_eq!(serde_json::from_str::<DomNode>(&json).unwrap(), node);
+    }
+
+    #[test]
+    fn intersection_of_disjoint_rects_is_empty() {
+        let a = Rect { x: 0.0, y: 0.0, width: 10.0, height: 10.0 };
+        let b = Rect { x: 20.0, y: 0.0, width: 10.0, height: 10.0 };
+        assert!(a.intersection(&b).is_empty());
+        assert_eq!(a.intersection(&a), a);
+    }
+}

@@ -1,0 +1,92 @@
+//! Progress events of a clone (DESIGN.md §4): JSON objects with a `type`, streamed as SSE
+//! frames by the server and shown as progress by the CLI.
+
+use serde::{Deserialize, Serialize};
+
+/// Similarity of clone and original, 0.0..=1.0 (DESIGN.md §8).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct SimilarityScores {
+    pub desktop: f64,
+    pub mobile: f64,
+}
+
+/// Milliseconds per stage (`timings_ms` in the CLI's JSON).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct StepTimings {
+    pub scrape: u64,
+    pub design: u64,
+    pub plan: u64,
+    pub generate: u64,
+    pub assemble: u64,
+    pub validate: u64,
+    pub deploy: u64,
+    pub compile: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PipelineEvent {
+    CloneCreated { clone_id: String, url: String },
+    Step { step: String, message: String },
+    ScrapeDone { title: String, sections: usize, images: usize, page_height: f64 },
+    DesignExtracted { fallback: bool, primary_color: Option<String>, body_font: Option<String> },
+    Planned { section_count: usize, sections: Vec<PlannedSectionSummary> },
+    SectionDone { section: String, success: bool, remaining: usize },
+    SectionFailed { section: String, error: String },
+    File { path: String, content: String, language: String },
+    GenerationComplete { time: f64, successful: usize, failed: usize },
+    ReviewFixed { files_changed: Vec<String> },
+    ReviewClean,
+    ValidationFailed { error_count: usize, report: String },
+    ValidationPassed,
+    FileUpdated { path: String, content: String },
+    Deployed { preview_url: String, sandbox_id: String },
+    CompileErrors { attempt: u32, error_count: usize, report: String },
+    Compiled,
+    Iteration { n: u32, similarity: SimilarityScores },
+    Warning { message: String },
+    Error { message: String, stage: String },
+    Done {
+        preview_url: Option<String>,
+        sandbox_id: Option<String>,
+        clone_id: String,
+        files: usize,
+        time: f64,
+        similarity: Option<SimilarityScores>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedSectionSummary {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+impl PipelineEvent {
+    /// The event as one SSE frame: `data: {...}\n\n`.
+    pub fn to_sse_frame(&self) -> String {
+        // Serializing these plain structs cannot fail: no maps with non-string keys.
+        let json = serde_json::to_string(self).unwrap_or_else(|e| {
+            format!(r#"{{"type":"error","message":"event serialization failed: {e}","stage":"events"}}"#)
+        });
+        format!("data: {json}\n\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_tagged_with_snake_case_type() {
+        let event = PipelineEvent::Step { step: "scrape".into(), message: "loading".into() };
+        assert_eq!(
+            event.to_sse_frame(),
+            "data: {\"type\":\"step\",\"step\":\"scrape\",\"message\":\"loading\"}\n\n"
+        );
+        let clean = serde_json::to_string(&PipelineEvent::ReviewClean).unwrap();
+        assert_eq!(clean, r#"{"type":"review_clean"}"#);
+    }
+}

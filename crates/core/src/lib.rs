@@ -1,0 +1,56 @@
+//! Replica's shared vocabulary: the plain data that flows between pipeline stages and the
+//! four small traits that let the pipeline swap implementations.
+//!
+//! Stages depend on this crate and never on each other. Nothing here talks to the network or
+//! spawns processes; the only IO is [`ScrapeData::load`] / [`ScrapeData::save`], which read and
+//! write this crate's own file format.
+//!
+//! | data | produced by | consumed by |
+//! |---|---|---|
+//! | [`ScrapeData`] | scrape (stage A) | design-tokens, planner |
+//! | [`DesignTokens`] | design-tokens (C) | planner, section-gen, assembler |
+//! | [`Plan`] | planner (D) | section-gen, assembler |
+//! | [`ProjectFiles`] | assembler (F) | review, jsx-validator, sandbox |
+//! | [`PipelineEvent`] | pipeline | CLI, HTTP server |
+
+mod dom;
+mod events;
+mod files;
+mod llm;
+mod plan;
+mod sandbox;
+mod scrape;
+mod section_gen;
+mod tokens;
+mod url_policy;
+
+use std::future::Future;
+use std::pin::Pin;
+
+pub use dom::{DomElement, DomNode, PseudoElement, Rect};
+pub use events::{PipelineEvent, PlannedSectionSummary, SimilarityScores, StepTimings};
+pub use files::{ProjectFile, ProjectFiles};
+pub use llm::{
+    ApiKey, ContentPart, ImageBlock, LanguageModel, LlmError, LlmRequest, LlmResponse, Message,
+    Role, StopReason, SystemBlock, Usage,
+};
+pub use plan::{Heading, Plan, PlannedSection, SectionCrop, SectionData, SharedContext};
+pub use sandbox::{Sandbox, SandboxError, SandboxProvider};
+pub use scrape::{
+    BackgroundImage, Button, Device, DeviceCapture, DocumentSize, FontFace, FontInUse,
+    FormControl, Icon, ImageInfo, InlineSvg, Link, NetworkResource, PageMeta, PageSource,
+    ResourceKind, ScrapeData, ScrapeError, ScrapeOptions, ScrapeTimings, Screenshot, Screenshots,
+    SectionKind, DetectedSection, Stylesheet, StylesheetOrigin, Viewport,
+};
+pub use section_gen::{ComponentFile, GenerateError, SectionGenerator};
+pub use tokens::{
+    AnimationTokens, BackgroundColors, BorderTokens, ColorTokens, ComponentStyle, ComponentTokens,
+    DesignTokens, FontFamilies, FontSource, FontSourceKind, HoverStyle, LayoutTokens, SectionGrid,
+    SpacingTokens, TextColors, TextStyle, TypeScale, TypeScales, TypographyTokens,
+};
+pub use url_policy::{PolicyViolation, UrlPolicy};
+
+/// A boxed, sendable future: what the object-safe traits in this crate return.
+///
+/// Could have been in std (it is `futures::future::BoxFuture` without the dependency).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

@@ -1,0 +1,87 @@
+//! The plan: the page cut into sections, each with only its own data.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Button, DomElement, ImageInfo, Link, Rect, SectionKind};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub shared_context: SharedContext,
+    /// In document order.
+    pub sections: Vec<PlannedSection>,
+}
+
+/// What every section generator needs to know about the page as a whole.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SharedContext {
+    pub url: String,
+    pub title: String,
+    /// `light` or `dark`, from the page background.
+    pub theme: String,
+    pub font_urls: Vec<String>,
+    /// Heading, body and mono families (only those the page has).
+    pub font_families: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedSection {
+    /// Stable within a plan: `section-0`, `section-1`, ...
+    pub id: String,
+    /// Unique PascalCase component name (`Hero`, `Features2`, `Section5`).
+    pub component_name: String,
+    #[serde(rename = "type")]
+    pub kind: SectionKind,
+    pub order: usize,
+    pub data: SectionData,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectionData {
+    /// The section's elements (one subtree, or several siblings when a block was split by
+    /// height or merged), cloned from the desktop capture.
+    pub dom: Vec<DomElement>,
+    /// Desktop and mobile boxes of the section in document coordinates.
+    #[serde(rename = "box")]
+    pub rect: Rect,
+    pub mobile_box: Option<Rect>,
+    pub desktop_crop: Option<SectionCrop>,
+    pub mobile_crop: Option<SectionCrop>,
+    pub headings: Vec<Heading>,
+    pub paragraphs: Vec<String>,
+    pub images: Vec<ImageInfo>,
+    pub links: Vec<Link>,
+    pub buttons: Vec<Button>,
+    pub text_content: String,
+    pub nav_links: Vec<Link>,
+    pub logo_svg: Option<String>,
+    /// The section's own background (colour, gradient or image) when it sets one.
+    pub background: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Heading {
+    pub level: u8,
+    pub text: String,
+}
+
+/// A PNG cut from a full-page screenshot.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectionCrop {
+    pub width: u32,
+    pub height: u32,
+    /// True when the section extends past the screenshot cap and the crop shows only its top.
+    pub clipped: bool,
+    #[serde(skip)]
+    pub png: Vec<u8>,
+}
+
+impl std::fmt::Debug for SectionCrop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SectionCrop")
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("clipped", &self.clipped)
+            .field("png_bytes", &self.png.len())
+            .finish()
+    }
+}

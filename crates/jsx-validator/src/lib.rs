@@ -1,0 +1,1 @@
+//! replica-jsx-validator
