@@ -52,3 +52,53 @@ impl ProjectFiles {
         self.files.is_empty()
     }
 }
+
+/// Why a path cannot name a file inside a project.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid project path {path:?}: {reason}")]
+pub struct ProjectPathError {
+    pub path: String,
+    pub reason: &'static str,
+}
+
+/// Checks that `path` names a file inside a project: relative, `/`-separated, no `..`, no
+/// empty or `.` components, no NUL or backslash. Symlinks are the caller's to check on disk.
+pub fn check_project_path(path: &str) -> Result<(), ProjectPathError> {
+    let fail = |reason| Err(ProjectPathError { path: path.to_string(), reason });
+    if path.is_empty() {
+        return fail("it is empty");
+    }
+    if path.contains('\0') {
+        return fail("it contains a NUL byte");
+    }
+    if path.contains('\\') {
+        return fail("it contains a backslash (use / as the separator)");
+    }
+    if path.starts_with('/') || path.as_bytes().get(1) == Some(&b':') {
+        return fail("it is absolute");
+    }
+    for component in path.split('/') {
+        match component {
+            "" => return fail("it has an empty component"),
+            "." => return fail("it has a '.' component"),
+            ".." => return fail("it leaves the project with '..'"),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_paths_stay_inside() {
+        for ok in ["app/page.jsx", "public/a b.png", "components/Hero.jsx", "x..y/z"] {
+            assert_eq!(check_project_path(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "/etc/passwd", "../x", "a/../../x", "a//b", "./a", "a\\b", "a\0b", "C:/x", "a/"] {
+            assert!(check_project_path(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+}

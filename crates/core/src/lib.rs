@@ -29,7 +29,7 @@ use std::pin::Pin;
 
 pub use dom::{DomElement, DomNode, PseudoElement, Rect};
 pub use events::{PipelineEvent, PlannedSectionSummary, SimilarityScores, StepTimings};
-pub use files::{ProjectFile, ProjectFiles};
+pub use files::{check_project_path, ProjectFile, ProjectFiles, ProjectPathError};
 pub use llm::{
     ApiKey, ContentPart, ImageBlock, LanguageModel, LlmError, LlmRequest, LlmResponse, Message,
     Role, StopReason, SystemBlock, Usage,
