@@ -1,1 +1,93 @@
-fn main() {}
+//! `replica`: the command line (stdout = result, stderr = progress) and, later, the SSE server.
+
+mod summary;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use replica_core::{ScrapeOptions, UrlPolicy};
+
+#[derive(Debug, Parser)]
+#[command(name = "replica", version, about = "Clone a live web page into an editable Next.js project")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scrape a page in headless Chromium (desktop and mobile) into DIR/scrape.json and PNGs.
+    Scrape {
+        url: String,
+        /// Directory to write scrape.json and the screenshots into.
+        #[arg(long)]
+        out: PathBuf,
+        /// Print one JSON object on stdout instead of a summary.
+        #[arg(long)]
+        json: bool,
+        /// Seconds to wait for the page to load.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+        /// Refuse private, loopback, link-local and metadata addresses (the server's policy).
+        #[arg(long)]
+        public_only: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Progress and diagnostics go to stderr; RUST_LOG=replica_scrape=debug shows step timings.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = run(cli) => result,
+            // Dropping `run` stops everything it started (browsers included) before we exit.
+            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+        }
+    });
+    // Give spawned cleanup (WebDriver session shutdown) a moment, then stop.
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Scrape { url, out, json, timeout, public_only } => {
+            let options = ScrapeOptions {
+                load_timeout: Duration::from_secs(timeout),
+                policy: if public_only { UrlPolicy::public_only() } else { UrlPolicy::allow_all() },
+                ..ScrapeOptions::default()
+            };
+            eprintln!("scraping {url} (desktop 1280x720, mobile 375x667@2x)...");
+            let data = replica_scrape::scrape(&url, &options).await?;
+            data.save(&out).with_context(|| format!("saving the scrape to {}", out.display()))?;
+            if json {
+                println!("{}", serde_json::to_string(&summary::json(&data, &out))?);
+            } else {
+                print!("{}", summary::text(&data, &out));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

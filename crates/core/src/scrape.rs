@@ -18,6 +18,8 @@ pub struct ScrapeData {
     pub url: String,
     /// The URL after redirects.
     pub final_url: String,
+    /// What relative URLs in the document resolve against (`<base href>` or `final_url`).
+    pub base_url: String,
     /// HTTP status of the main document.
     pub status: u16,
     pub content_type: String,

@@ -12,6 +12,8 @@ use url::Url;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UrlPolicy {
     allow_private: bool,
+    /// Host names and addresses refused whatever the ranges say (lower-case).
+    denied: Vec<String>,
 }
 
 /// Why a URL or address was refused.
@@ -23,18 +25,27 @@ pub enum PolicyViolation {
     NoHost,
     #[error("{host} is a {kind} address, which this server does not load (start it with --allow-private to allow)")]
     PrivateAddress { host: String, kind: &'static str },
+    #[error("{host} is on the deny list")]
+    Denied { host: String },
 }
 
 impl UrlPolicy {
     /// Everything http(s) is allowed, private networks included (the CLI default).
     pub fn allow_all() -> UrlPolicy {
-        UrlPolicy { allow_private: true }
+        UrlPolicy { allow_private: true, denied: Vec::new() }
     }
 
     /// Public internet only: loopback, private, link-local, metadata and other special-purpose
     /// ranges are refused.
     pub fn public_only() -> UrlPolicy {
-        UrlPolicy { allow_private: false }
+        UrlPolicy { allow_private: false, denied: Vec::new() }
+    }
+
+    /// Also refuses these host names and IP addresses (an operator's internal hosts, say),
+    /// before DNS for names and literals and after DNS for resolved addresses.
+    pub fn deny(mut self, hosts: impl IntoIterator<Item = impl Into<String>>) -> UrlPolicy {
+        self.denied.extend(hosts.into_iter().map(|h| h.into().trim_matches(['[', ']']).to_ascii_lowercase()));
+        self
     }
 
     pub fn allows_private(&self) -> bool {
@@ -49,6 +60,14 @@ impl UrlPolicy {
             scheme => return Err(PolicyViolation::Scheme { scheme: scheme.to_string() }),
         }
         let host = url.host().ok_or(PolicyViolation::NoHost)?;
+        let host_text = match &host {
+            url::Host::Domain(name) => name.trim_end_matches('.').to_ascii_lowercase(),
+            url::Host::Ipv4(ip) => ip.to_string(),
+            url::Host::Ipv6(ip) => ip.to_string(),
+        };
+        if self.denied.contains(&host_text) {
+            return Err(PolicyViolation::Denied { host: host_text });
+        }
         if self.allow_private {
             return Ok(());
         }
@@ -71,6 +90,9 @@ impl UrlPolicy {
 
     /// Checks one resolved address of `host`.
     pub fn check_addr(&self, host: &str, addr: IpAddr) -> Result<(), PolicyViolation> {
+        if self.denied.contains(&addr.to_string()) {
+            return Err(PolicyViolation::Denied { host: format!("{host} ({addr})") });
+        }
         if self.allow_private {
             return Ok(());
         }
@@ -198,5 +220,17 @@ mod tests {
         let open = UrlPolicy::allow_all();
         assert!(open.check_url(&Url::parse("http://127.0.0.1/").unwrap()).is_ok());
         assert!(open.check_url(&Url::parse("ftp://example.com/").unwrap()).is_err());
+    }
+
+    #[test]
+    fn deny_list_applies_to_names_literals_and_resolved_addresses() {
+        let policy = UrlPolicy::allow_all().deny(["Intranet.Example", "127.0.0.2", "[::1]"]);
+        let check = |u: &str| policy.check_url(&Url::parse(u).unwrap());
+        assert!(matches!(check("http://intranet.example./x"), Err(PolicyViolation::Denied { .. })));
+        assert!(check("http://127.0.0.2:8080/").is_err());
+        assert!(check("http://[::1]/").is_err());
+        assert!(check("http://127.0.0.1/").is_ok());
+        let err = policy.check_addr("db", "127.0.0.2".parse().unwrap()).unwrap_err();
+        assert_eq!(err.to_string(), "db (127.0.0.2) is on the deny list");
     }
 }

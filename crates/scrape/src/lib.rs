@@ -1,1 +1,288 @@
-//! replica-scrape
+//! Stage A: load a live page in real headless Chromium and capture what DESIGN.md §3 lists, for
+//! desktop (1280x720, dpr 1) and mobile (375x667, dpr 2, mobile emulation).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), replica_core::ScrapeError> {
+//! use replica_core::ScrapeOptions;
+//! let browser = replica_scrape::Browser::launch(&replica_scrape::BrowserConfig::from_env()).await?;
+//! let data = browser.scrape("https://example.com/", &ScrapeOptions::default()).await?;
+//! data.save(std::path::Path::new("out"))?;
+//! browser.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! A scrape is: a plain HTTP preflight (URL policy on every address and redirect, clear errors for
+//! DNS, refused connections, HTTP errors and non-HTML), then one fresh browser session that loads
+//! the page once per device, lets it settle (network quiet, lazy content scrolled into view,
+//! fonts, finite animations), runs `page.js` to extract, and takes screenshots over CDP.
+
+mod capture;
+mod driver;
+mod preflight;
+pub mod sections;
+mod session;
+mod stylesheets;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use replica_core::{BoxFuture, Device, PageSource, ScrapeData, ScrapeError, ScrapeOptions, ScrapeTimings, UrlPolicy};
+
+use crate::driver::{SpawnedDriver, WebDriver};
+use crate::session::{BrowserSession, SessionConfig};
+
+/// What the preflight and the stylesheet fetches call themselves. Headless Chromium's own
+/// agent says "HeadlessChrome", which some sites refuse; the browser is told this one too.
+pub(crate) const DESKTOP_USER_AGENT: &str =
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+/// Where the browser comes from.
+#[derive(Debug, Clone, Default)]
+pub struct BrowserConfig {
+    /// Use this WebDriver server (chromedriver, Selenium Grid) instead of starting chromedriver.
+    pub webdriver_url: Option<String>,
+    /// chromedriver to start; found on the PATH when `None`.
+    pub chromedriver: Option<PathBuf>,
+    /// Browser binary for the started chromedriver; `chromium` on the PATH when `None`.
+    pub chromium: Option<PathBuf>,
+}
+
+impl BrowserConfig {
+    /// REPLICA_WEBDRIVER_URL, REPLICA_CHROMEDRIVER and REPLICA_CHROME.
+    pub fn from_env() -> BrowserConfig {
+        let non_empty = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        BrowserConfig {
+            webdriver_url: non_empty("REPLICA_WEBDRIVER_URL"),
+            chromedriver: non_empty("REPLICA_CHROMEDRIVER").map(PathBuf::from),
+            chromium: non_empty("REPLICA_CHROME").map(PathBuf::from),
+        }
+    }
+}
+
+/// A WebDriver server ready to scrape; every scrape gets a fresh browser and profile.
+///
+/// A chromedriver it started is stopped, with every browser it launched, when the `Browser` is
+/// dropped or shut down, also on error or cancellation.
+#[derive(Debug)]
+pub struct Browser {
+    driver: WebDriver,
+    chromium: Option<PathBuf>,
+}
+
+impl Browser {
+    pub async fn launch(config: &BrowserConfig) -> Result<Browser, ScrapeError> {
+        if let Some(url) = &config.webdriver_url {
+            return Ok(Browser { driver: WebDriver::Remote { url: url.clone() }, chromium: None });
+        }
+        let chromium = match &config.chromium {
+            Some(path) => path.clone(),
+            None => driver::find_chromium()?,
+        };
+        if !chromium.is_file() {
+            return Err(ScrapeError::ToolMissing {
+                program: chromium.display().to_string(),
+                hint: "Install Chromium with `apt-get install chromium chromium-driver` or set REPLICA_CHROME.".into(),
+            });
+        }
+        let chromedriver = match &config.chromedriver {
+            Some(path) => path.clone(),
+            None => driver::find_chromedriver()?,
+        };
+        let driver = SpawnedDriver::start(&chromedriver).await?;
+        Ok(Browser { driver: WebDriver::Spawned(driver), chromium: Some(chromium) })
+    }
+
+    /// The process group of the chromedriver this `Browser` started (its browsers run in it).
+    pub fn process_group(&self) -> Option<i32> {
+        self.driver.process_group()
+    }
+
+    /// Stops a chromedriver this `Browser` started, with its browsers.
+    pub async fn shutdown(self) {
+        drop(self);
+    }
+
+    pub async fn scrape(&self, url: &str, options: &ScrapeOptions) -> Result<ScrapeData, ScrapeError> {
+        let started = Instant::now();
+        let parsed = preflight::parse_url(url)?;
+        let pre = preflight::preflight(&parsed, &options.policy, options.load_timeout).await?;
+        if pre.status >= 400 {
+            return Err(ScrapeError::HttpStatus {
+                url: pre.final_url,
+                status: pre.status,
+                reason: http::StatusCode::from_u16(pre.status).ok().and_then(|s| s.canonical_reason()).map(str::to_string),
+            });
+        }
+        if !preflight::is_html(&pre.content_type) {
+            return Err(ScrapeError::NotHtml { url: pre.final_url, content_type: pre.content_type });
+        }
+        let preflight_ms = elapsed_ms(started);
+
+        let browser_started = Instant::now();
+        // Desktop and mobile run side by side, each in its own fresh browser.
+        let open = || {
+            BrowserSession::open(SessionConfig {
+                driver_url: self.driver.url(),
+                chromium: self.chromium.as_deref(),
+                extra_args: pinning_args(&options.policy, &pre.resolved),
+                page_load_timeout: options.load_timeout,
+                script_timeout: options.settle_timeout + Duration::from_secs(60),
+            })
+        };
+        let (desktop_session, mobile_session) = tokio::join!(open(), open());
+        let sessions = match (desktop_session, mobile_session) {
+            (Ok(desktop), Ok(mobile)) => (desktop, mobile),
+            (Err(e), other) | (other, Err(e)) => {
+                if let Ok(session) = other {
+                    session.close().await;
+                }
+                return Err(e);
+            }
+        };
+        let browser_ms = elapsed_ms(browser_started);
+        let result = scrape_in_sessions(&sessions.0, &sessions.1, url, parsed.as_str(), options).await;
+        tokio::join!(sessions.0.close(), sessions.1.close());
+        let (mut data, desktop_ms, mobile_ms, stylesheets_ms) = result?;
+        data.timings =
+            ScrapeTimings { preflight_ms, browser_ms, desktop_ms, mobile_ms, stylesheets_ms, total_ms: elapsed_ms(started) };
+        if data.status == 0 {
+            data.status = pre.status;
+        }
+        Ok(data)
+    }
+}
+
+impl PageSource for Browser {
+    fn scrape<'a>(&'a self, url: &'a str, options: &'a ScrapeOptions) -> BoxFuture<'a, Result<ScrapeData, ScrapeError>> {
+        Box::pin(Browser::scrape(self, url, options))
+    }
+}
+
+/// Launches a browser from the environment, scrapes `url` and stops the browser.
+pub async fn scrape(url: &str, options: &ScrapeOptions) -> Result<ScrapeData, ScrapeError> {
+    let browser = Browser::launch(&BrowserConfig::from_env()).await?;
+    let result = browser.scrape(url, options).await;
+    browser.shutdown().await;
+    result
+}
+
+async fn scrape_in_sessions(
+    desktop_session: &BrowserSession,
+    mobile_session: &BrowserSession,
+    requested: &str,
+    url: &str,
+    options: &ScrapeOptions,
+) -> Result<(ScrapeData, u64, u64, u64), ScrapeError> {
+    let pass = |session, device| async move {
+        let started = Instant::now();
+        capture::install_network_tracker(session).await?;
+        capture::emulate(session, device, DESKTOP_USER_AGENT).await?;
+        capture::navigate(session, url, options).await?;
+        check_landing(session, &options.policy).await?;
+        capture::capture(session, device, options, started).await
+    };
+    // Cross-origin stylesheets are fetched while the browsers work.
+    let desktop_and_sheets = async {
+        let mut desktop = pass(desktop_session, Device::Desktop).await?;
+        let sheets_started = Instant::now();
+        let sheets = std::mem::take(&mut desktop.page.stylesheets);
+        let fetched = stylesheets::complete(sheets, &options.policy, options.load_timeout).await;
+        Ok::<_, ScrapeError>((desktop, fetched, elapsed_ms(sheets_started)))
+    };
+    let (desktop, mobile) = tokio::join!(desktop_and_sheets, pass(mobile_session, Device::Mobile));
+    let (desktop, (stylesheets, fetched_faces, sheet_warnings), stylesheets_ms) = desktop?;
+    let mobile = mobile?;
+    let desktop_ms = desktop.elapsed.as_millis() as u64;
+    let mobile_ms = mobile.elapsed.as_millis() as u64;
+
+    let page = desktop.page;
+    let mut font_faces = page.font_faces;
+    font_faces.extend(fetched_faces);
+    let mut warnings = desktop.warnings;
+    warnings.extend(mobile.warnings);
+    warnings.extend(sheet_warnings);
+    let mut mobile_capture = mobile.capture;
+    mobile_capture.sections = sections::follow(&desktop.capture.sections, &mobile_capture)
+        .unwrap_or(mobile_capture.sections);
+    let data = ScrapeData {
+        url: requested.trim().to_string(),
+        final_url: page.final_url,
+        base_url: page.base_url,
+        status: page.status,
+        content_type: page.content_type,
+        title: page.title,
+        lang: page.lang,
+        doctype: page.doctype,
+        compat_mode: page.compat_mode,
+        charset: page.charset,
+        meta: page.meta,
+        html_attrs: page.html_attrs,
+        stylesheets,
+        font_faces,
+        network: page.network,
+        desktop: desktop.capture,
+        mobile: mobile_capture,
+        timings: ScrapeTimings::default(),
+        warnings,
+    };
+    Ok((data, desktop_ms, mobile_ms, stylesheets_ms))
+}
+
+/// The browser follows redirects itself: check where it landed against the policy too.
+async fn check_landing(session: &BrowserSession, policy: &UrlPolicy) -> Result<(), ScrapeError> {
+    if policy.allows_private() {
+        return Ok(());
+    }
+    let landed = session.client.current_url().await.map_err(|e| session::webdriver_error("current url", &e))?;
+    policy.check_url(&landed).map_err(|violation| ScrapeError::Refused { url: landed.to_string(), violation })?;
+    let host = landed.host_str().unwrap_or_default().trim_matches(['[', ']']).to_string();
+    let port = landed.port_or_known_default().unwrap_or(80);
+    if let Ok(addrs) = tokio::net::lookup_host((host.as_str(), port)).await {
+        for addr in addrs {
+            policy
+                .check_addr(&host, addr.ip())
+                .map_err(|violation| ScrapeError::Refused { url: landed.to_string(), violation })?;
+        }
+    }
+    Ok(())
+}
+
+/// Pins the browser to the addresses the preflight checked, so a second DNS answer (rebinding)
+/// cannot send it somewhere the policy refuses.
+fn pinning_args(policy: &UrlPolicy, resolved: &std::collections::BTreeMap<String, Vec<std::net::IpAddr>>) -> Vec<String> {
+    if policy.allows_private() || resolved.is_empty() {
+        return Vec::new();
+    }
+    let rules: Vec<String> = resolved
+        .iter()
+        .filter_map(|(host, addrs)| {
+            let addr = addrs.first()?;
+            Some(match addr {
+                std::net::IpAddr::V4(v4) => format!("MAP {host} {v4}"),
+                std::net::IpAddr::V6(v6) => format!("MAP {host} [{v6}]"),
+            })
+        })
+        .collect();
+    vec![format!("--host-resolver-rules={}", rules.join(","))]
+}
+
+fn elapsed_ms(since: Instant) -> u64 {
+    since.elapsed().as_millis() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pinning_maps_each_checked_host() {
+        let mut resolved = std::collections::BTreeMap::new();
+        resolved.insert("example.com".to_string(), vec!["93.184.215.14".parse().unwrap()]);
+        resolved.insert("v6.example".to_string(), vec!["2606:2800::1".parse().unwrap()]);
+        assert_eq!(
+            pinning_args(&UrlPolicy::public_only(), &resolved),
+            vec!["--host-resolver-rules=MAP example.com 93.184.215.14,MAP v6.example [2606:2800::1]".to_string()]
+        );
+        assert!(pinning_args(&UrlPolicy::allow_all(), &resolved).is_empty());
+    }
+}

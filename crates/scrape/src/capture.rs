@@ -1,0 +1,354 @@
+//! One device's pass over the page: emulate, load, settle, extract, screenshot.
+
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use replica_core::{
+    BackgroundImage, Button, Device, DeviceCapture, DocumentSize, DomElement, FontFace, FontInUse,
+    FormControl, ImageInfo, InlineSvg, Link, NetworkResource, PageMeta, ScrapeError, ScrapeOptions,
+    Screenshot, Screenshots, Stylesheet,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::session::{BrowserSession, first_line, webdriver_error};
+
+/// The in-page script (settle + extract), one file kept beside this module.
+const PAGE_JS: &str = include_str!("page.js");
+
+/// Installed before any page script runs: counts in-flight fetch/XHR requests (resource timing
+/// only lists finished ones) and lifts the 250-entry resource timing limit.
+const NETWORK_TRACKER_JS: &str = r#"(() => {
+  try { performance.setResourceTimingBufferSize(100000); } catch (e) {}
+  const tracker = (window.__replicaNetwork = { inflight: 0 });
+  const originalFetch = window.fetch;
+  if (originalFetch) {
+    window.fetch = function (...args) {
+      tracker.inflight += 1;
+      return originalFetch.apply(this, args).finally(() => { tracker.inflight -= 1; });
+    };
+  }
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (...args) {
+    tracker.inflight += 1;
+    this.addEventListener("loadend", () => { tracker.inflight -= 1; }, { once: true });
+    return send.apply(this, args);
+  };
+})();"#;
+
+pub(crate) const MOBILE_USER_AGENT: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
+
+/// What the extraction script returns.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Extracted {
+    pub device: ExtractedDevice,
+    pub page: PageFacts,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ExtractedDevice {
+    pub document: DocumentSize,
+    pub dom: DomElement,
+    pub node_count: u32,
+    pub truncated: bool,
+    pub images: Vec<ImageInfo>,
+    pub background_images: Vec<BackgroundImage>,
+    pub svgs: Vec<InlineSvg>,
+    pub links: Vec<Link>,
+    pub buttons: Vec<Button>,
+    pub form_controls: Vec<FormControl>,
+    pub fonts_in_use: Vec<FontInUse>,
+}
+
+/// Page-level facts; the desktop pass's are kept.
+#[derive(Debug, Deserialize)]
+pub(crate) struct PageFacts {
+    pub final_url: String,
+    pub base_url: String,
+    pub status: u16,
+    pub content_type: String,
+    pub title: String,
+    pub lang: Option<String>,
+    pub doctype: Option<String>,
+    pub compat_mode: String,
+    pub charset: String,
+    pub meta: PageMeta,
+    pub html_attrs: Vec<(String, String)>,
+    pub stylesheets: Vec<ExtractedSheet>,
+    pub font_faces: Vec<FontFace>,
+    pub network: Vec<NetworkResource>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ExtractedSheet {
+    #[serde(flatten)]
+    pub sheet: Stylesheet,
+    /// Cross-origin: the browser would not show its rules, so it is fetched over HTTP.
+    pub needs_fetch: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct SettleReport {
+    network_quiet: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct FirstLook {
+    url: String,
+    status: u16,
+    content_type: String,
+}
+
+/// The result of one device pass.
+#[derive(Debug)]
+pub(crate) struct DevicePass {
+    pub capture: DeviceCapture,
+    pub page: PageFacts,
+    pub warnings: Vec<String>,
+    pub elapsed: Duration,
+}
+
+pub(crate) async fn install_network_tracker(session: &BrowserSession) -> Result<(), ScrapeError> {
+    session.cdp("Page.addScriptToEvaluateOnNewDocument", json!({ "source": NETWORK_TRACKER_JS })).await?;
+    Ok(())
+}
+
+pub(crate) async fn emulate(session: &BrowserSession, device: Device, desktop_agent: &str) -> Result<(), ScrapeError> {
+    let viewport = device.viewport();
+    session
+        .cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({
+                "width": viewport.width,
+                "height": viewport.height,
+                "deviceScaleFactor": viewport.device_scale_factor,
+                "mobile": viewport.mobile,
+                "screenWidth": viewport.width,
+                "screenHeight": viewport.height,
+            }),
+        )
+        .await?;
+    session
+        .cdp("Emulation.setTouchEmulationEnabled", json!({ "enabled": viewport.mobile, "maxTouchPoints": 5 }))
+        .await?;
+    let agent = if viewport.mobile { MOBILE_USER_AGENT } else { desktop_agent };
+    session.cdp("Emulation.setUserAgentOverride", json!({ "userAgent": agent })).await?;
+    Ok(())
+}
+
+/// Loads `url` and checks what came back before spending time on it.
+pub(crate) async fn navigate(
+    session: &BrowserSession,
+    url: &str,
+    options: &ScrapeOptions,
+) -> Result<(), ScrapeError> {
+    let step = Instant::now();
+    let load = tokio::time::timeout(options.load_timeout, session.client.goto(url)).await;
+    tracing::debug!(ms = step.elapsed().as_millis() as u64, "loaded");
+    match load {
+        Err(_) => return Err(ScrapeError::LoadTimeout { url: url.to_string(), timeout: options.load_timeout }),
+        Ok(Err(error)) => return Err(navigation_error(url, &error, options.load_timeout)),
+        Ok(Ok(())) => {}
+    }
+    let look: FirstLook = execute_json(
+        session,
+        "first look",
+        r#"const nav = performance.getEntriesByType("navigation")[0];
+           return JSON.stringify({ url: location.href, status: nav ? nav.responseStatus || 0 : 0,
+                                   content_type: document.contentType });"#,
+    )
+    .await?;
+    if look.url.starts_with("chrome-error://") {
+        return Err(ScrapeError::Connection { url: url.to_string(), message: "the browser showed an error page".into() });
+    }
+    if look.status >= 400 {
+        return Err(ScrapeError::HttpStatus { url: look.url, status: look.status, reason: None });
+    }
+    if !crate::preflight::is_html(&look.content_type) {
+        return Err(ScrapeError::NotHtml { url: look.url, content_type: look.content_type });
+    }
+    Ok(())
+}
+
+/// Settles, extracts and screenshots the loaded page for `device`.
+pub(crate) async fn capture(
+    session: &BrowserSession,
+    device: Device,
+    options: &ScrapeOptions,
+    started: Instant,
+) -> Result<DevicePass, ScrapeError> {
+    let mut warnings = Vec::new();
+    let step = Instant::now();
+    let settle: SettleReport = run_page_script(
+        session,
+        "settle",
+        json!({
+            "settleMs": options.settle_timeout.as_millis() as u64,
+            "quietMs": options.network_quiet.as_millis() as u64,
+            "maxScroll": options.max_scroll_height,
+        }),
+    )
+    .await?;
+    tracing::debug!(device = device.name(), ms = step.elapsed().as_millis() as u64, "settled");
+    let step = Instant::now();
+    if !settle.network_quiet {
+        warnings.push(format!(
+            "{}: the network did not go quiet within {:.1}s; requests still running were not waited for",
+            device.name(),
+            options.settle_timeout.as_secs_f64()
+        ));
+    }
+    let extracted: Extracted =
+        run_page_script(session, "extract", json!({ "maxNodes": options.max_nodes })).await?;
+    tracing::debug!(device = device.name(), ms = step.elapsed().as_millis() as u64, "extracted");
+    let step = Instant::now();
+    if extracted.device.truncated {
+        warnings.push(format!(
+            "{}: the page has more than {} elements; the DOM was truncated there",
+            device.name(),
+            options.max_nodes
+        ));
+    }
+    let screenshots = screenshots(session, device, &extracted.device.document, options).await?;
+    tracing::debug!(device = device.name(), ms = step.elapsed().as_millis() as u64, "screenshots");
+    let d = extracted.device;
+    let capture = DeviceCapture {
+        device,
+        viewport: device.viewport(),
+        document: d.document,
+        sections: crate::sections::detect(&d.dom, device.viewport(), d.document),
+        dom: d.dom,
+        node_count: d.node_count,
+        truncated: d.truncated,
+        images: d.images,
+        background_images: d.background_images,
+        svgs: d.svgs,
+        links: d.links,
+        buttons: d.buttons,
+        form_controls: d.form_controls,
+        fonts_in_use: d.fonts_in_use,
+        screenshots,
+    };
+    Ok(DevicePass { capture, page: extracted.page, warnings, elapsed: started.elapsed() })
+}
+
+async fn screenshots(
+    session: &BrowserSession,
+    device: Device,
+    document: &DocumentSize,
+    options: &ScrapeOptions,
+) -> Result<Screenshots, ScrapeError> {
+    let viewport = device.viewport();
+    let png = capture_png(session, json!({ "format": "png" })).await?;
+    let viewport_shot = screenshot(format!("{}-viewport.png", device.name()), png, viewport.height as f64)?;
+    let css_height = document.height.min(options.full_page_max_height as f64).max(1.0).floor();
+    let png = capture_png(
+        session,
+        json!({
+            "format": "png",
+            "captureBeyondViewport": true,
+            "clip": { "x": 0, "y": 0, "width": viewport.width, "height": css_height, "scale": 1 },
+        }),
+    )
+    .await?;
+    let full_page = screenshot(format!("{}-full.png", device.name()), png, css_height)?;
+    Ok(Screenshots { viewport: viewport_shot, full_page })
+}
+
+async fn capture_png(session: &BrowserSession, params: serde_json::Value) -> Result<Vec<u8>, ScrapeError> {
+    let answer = session.cdp("Page.captureScreenshot", params).await?;
+    let data = answer.get("data").and_then(|d| d.as_str()).unwrap_or_default();
+    base64::engine::general_purpose::STANDARD.decode(data).map_err(|e| ScrapeError::WebDriver {
+        command: "Page.captureScreenshot".into(),
+        message: format!("the screenshot was not valid base64: {e}"),
+    })
+}
+
+fn screenshot(file: String, png: Vec<u8>, css_height: f64) -> Result<Screenshot, ScrapeError> {
+    let (width, height) = png_size(&png).ok_or_else(|| ScrapeError::WebDriver {
+        command: "Page.captureScreenshot".into(),
+        message: "the screenshot is not a PNG".into(),
+    })?;
+    Ok(Screenshot { file, width, height, css_height, png })
+}
+
+/// Width and height from a PNG's IHDR chunk.
+pub(crate) fn png_size(png: &[u8]) -> Option<(u32, u32)> {
+    if png.len() < 24 || &png[..8] != b"\x89PNG\r\n\x1a\n" || &png[12..16] != b"IHDR" {
+        return None;
+    }
+    let width = u32::from_be_bytes(png[16..20].try_into().ok()?);
+    let height = u32::from_be_bytes(png[20..24].try_into().ok()?);
+    Some((width, height))
+}
+
+/// Runs page.js in `mode` and parses what it hands back.
+async fn run_page_script<T: serde::de::DeserializeOwned>(
+    session: &BrowserSession,
+    mode: &str,
+    options: serde_json::Value,
+) -> Result<T, ScrapeError> {
+    let value = session
+        .client
+        .execute_async(PAGE_JS, vec![json!(mode), options])
+        .await
+        .map_err(|e| webdriver_error(&format!("page.js {mode}"), &e))?;
+    parse_script_output(mode, &value)
+}
+
+async fn execute_json<T: serde::de::DeserializeOwned>(
+    session: &BrowserSession,
+    what: &str,
+    script: &str,
+) -> Result<T, ScrapeError> {
+    let value = session.client.execute(script, vec![]).await.map_err(|e| webdriver_error(what, &e))?;
+    parse_script_output(what, &value)
+}
+
+fn parse_script_output<T: serde::de::DeserializeOwned>(what: &str, value: &serde_json::Value) -> Result<T, ScrapeError> {
+    let text = value.as_str().ok_or_else(|| ScrapeError::Extraction {
+        url: String::new(),
+        message: format!("{what} returned {value} instead of a JSON string"),
+    })?;
+    if text.starts_with("{\"error\":") {
+        #[derive(Deserialize)]
+        struct ScriptError {
+            error: String,
+        }
+        let message = serde_json::from_str::<ScriptError>(text).map(|e| e.error).unwrap_or_else(|_| text.to_string());
+        return Err(ScrapeError::Extraction { url: String::new(), message: format!("{what}: {}", first_line(&message)) });
+    }
+    serde_json::from_str(text).map_err(|e| ScrapeError::Extraction {
+        url: String::new(),
+        message: format!("{what} returned data that does not match the scrape format: {e}"),
+    })
+}
+
+/// Maps chromedriver's navigation failures (`net::ERR_...`) to typed errors.
+fn navigation_error(url: &str, error: &fantoccini::error::CmdError, timeout: Duration) -> ScrapeError {
+    let message = error.to_string();
+    let host = url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+    if message.contains("ERR_NAME_NOT_RESOLVED") {
+        ScrapeError::Dns { host, message: "the browser could not resolve it (net::ERR_NAME_NOT_RESOLVED)".into() }
+    } else if message.contains("ERR_CONNECTION_REFUSED") {
+        ScrapeError::ConnectionRefused { url: url.to_string() }
+    } else if message.contains("timeout") || message.contains("ERR_TIMED_OUT") {
+        ScrapeError::LoadTimeout { url: url.to_string(), timeout }
+    } else {
+        webdriver_error("navigate", error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn png_size_reads_ihdr() {
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        png.extend_from_slice(&1280u32.to_be_bytes());
+        png.extend_from_slice(&720u32.to_be_bytes());
+        assert_eq!(png_size(&png), Some((1280, 720)));
+        assert_eq!(png_size(b"not a png"), None);
+    }
+}
