@@ -72,8 +72,8 @@ impl UrlPolicy {
             return Ok(());
         }
         match host {
-            url::Host::Ipv4(ip) => self.check_addr(url.as_str(), IpAddr::V4(ip)),
-            url::Host::Ipv6(ip) => self.check_addr(url.as_str(), IpAddr::V6(ip)),
+            url::Host::Ipv4(ip) => self.check_addr(&host_text, IpAddr::V4(ip)),
+            url::Host::Ipv6(ip) => self.check_addr(&host_text, IpAddr::V6(ip)),
             url::Host::Domain(name) => {
                 let name = name.trim_end_matches('.').to_ascii_lowercase();
                 let internal = name == "localhost"

@@ -16,11 +16,15 @@ use crate::session::{BrowserSession, first_line, webdriver_error};
 /// The in-page script (settle + extract), one file kept beside this module.
 const PAGE_JS: &str = include_str!("page.js");
 
-/// Installed before any page script runs: counts in-flight fetch/XHR requests (resource timing
-/// only lists finished ones) and lifts the 250-entry resource timing limit.
+/// Installed before any page script runs. Counts what the page is still waiting for, which the
+/// settle step waits on: in-flight fetch/XHR requests (resource timing only lists finished ones)
+/// and short timers (content that scripts render "a moment after load"). Also lifts the
+/// 250-entry resource timing limit.
 const NETWORK_TRACKER_JS: &str = r#"(() => {
   try { performance.setResourceTimingBufferSize(100000); } catch (e) {}
-  const tracker = (window.__replicaNetwork = { inflight: 0 });
+  const setTimer = window.setTimeout;
+  const clearTimer = window.clearTimeout;
+  const tracker = (window.__replicaNetwork = { inflight: 0, timers: new Set(), setTimeout: setTimer });
   const originalFetch = window.fetch;
   if (originalFetch) {
     window.fetch = function (...args) {
@@ -34,6 +38,16 @@ const NETWORK_TRACKER_JS: &str = r#"(() => {
     this.addEventListener("loadend", () => { tracker.inflight -= 1; }, { once: true });
     return send.apply(this, args);
   };
+  // Timers longer than 1.5 s are autoplay and polling, not rendering: they are not waited for.
+  window.setTimeout = function (callback, delay, ...rest) {
+    if (typeof callback !== "function" || Number(delay) > 1500) return setTimer.call(this, callback, delay, ...rest);
+    let id;
+    const wrapped = function (...args) { tracker.timers.delete(id); return callback.apply(this, args); };
+    id = setTimer.call(this, wrapped, delay, ...rest);
+    tracker.timers.add(id);
+    return id;
+  };
+  window.clearTimeout = function (id) { tracker.timers.delete(id); return clearTimer.call(this, id); };
 })();"#;
 
 pub(crate) const MOBILE_USER_AGENT: &str = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36";
@@ -89,6 +103,7 @@ pub(crate) struct ExtractedSheet {
 
 #[derive(Debug, Deserialize)]
 struct SettleReport {
+    loaded: bool,
     network_quiet: bool,
 }
 
@@ -136,15 +151,13 @@ pub(crate) async fn emulate(session: &BrowserSession, device: Device, desktop_ag
     Ok(())
 }
 
-/// Loads `url` and checks what came back before spending time on it.
-pub(crate) async fn navigate(
-    session: &BrowserSession,
-    url: &str,
-    options: &ScrapeOptions,
-) -> Result<(), ScrapeError> {
-    let step = Instant::now();
+/// Loads `url` until its document is parsed and checks what came back before spending time on
+/// it. Returns when the navigation started: the load event is waited for in the settle step,
+/// within the same load timeout.
+pub(crate) async fn navigate(session: &BrowserSession, url: &str, options: &ScrapeOptions) -> Result<Instant, ScrapeError> {
+    let started = Instant::now();
     let load = tokio::time::timeout(options.load_timeout, session.client.goto(url)).await;
-    tracing::debug!(ms = step.elapsed().as_millis() as u64, "loaded");
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "document parsed");
     match load {
         Err(_) => return Err(ScrapeError::LoadTimeout { url: url.to_string(), timeout: options.load_timeout }),
         Ok(Err(error)) => return Err(navigation_error(url, &error, options.load_timeout)),
@@ -158,8 +171,11 @@ pub(crate) async fn navigate(
                                    content_type: document.contentType });"#,
     )
     .await?;
-    if look.url.starts_with("chrome-error://") {
-        return Err(ScrapeError::Connection { url: url.to_string(), message: "the browser showed an error page".into() });
+    if !look.url.starts_with("http") {
+        return Err(ScrapeError::Connection {
+            url: url.to_string(),
+            message: format!("the browser did not show the page (it is at {})", look.url),
+        });
     }
     if look.status >= 400 {
         return Err(ScrapeError::HttpStatus { url: look.url, status: look.status, reason: None });
@@ -167,7 +183,7 @@ pub(crate) async fn navigate(
     if !crate::preflight::is_html(&look.content_type) {
         return Err(ScrapeError::NotHtml { url: look.url, content_type: look.content_type });
     }
-    Ok(())
+    Ok(started)
 }
 
 /// Settles, extracts and screenshots the loaded page for `device`.
@@ -176,13 +192,16 @@ pub(crate) async fn capture(
     device: Device,
     options: &ScrapeOptions,
     started: Instant,
+    navigation_started: Instant,
 ) -> Result<DevicePass, ScrapeError> {
     let mut warnings = Vec::new();
     let step = Instant::now();
+    let load_left = options.load_timeout.saturating_sub(navigation_started.elapsed());
     let settle: SettleReport = run_page_script(
         session,
         "settle",
         json!({
+            "loadMs": load_left.as_millis() as u64,
             "settleMs": options.settle_timeout.as_millis() as u64,
             "quietMs": options.network_quiet.as_millis() as u64,
             "maxScroll": options.max_scroll_height,
@@ -191,6 +210,13 @@ pub(crate) async fn capture(
     .await?;
     tracing::debug!(device = device.name(), ms = step.elapsed().as_millis() as u64, "settled");
     let step = Instant::now();
+    if !settle.loaded {
+        warnings.push(format!(
+            "{}: the page had not finished loading after {:.1}s; it was captured as it was",
+            device.name(),
+            options.load_timeout.as_secs_f64()
+        ));
+    }
     if !settle.network_quiet {
         warnings.push(format!(
             "{}: the network did not go quiet within {:.1}s; requests still running were not waited for",

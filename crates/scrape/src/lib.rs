@@ -177,9 +177,9 @@ async fn scrape_in_sessions(
         let started = Instant::now();
         capture::install_network_tracker(session).await?;
         capture::emulate(session, device, DESKTOP_USER_AGENT).await?;
-        capture::navigate(session, url, options).await?;
+        let navigation_started = capture::navigate(session, url, options).await?;
         check_landing(session, &options.policy).await?;
-        capture::capture(session, device, options, started).await
+        capture::capture(session, device, options, started, navigation_started).await
     };
     // Cross-origin stylesheets are fetched while the browsers work.
     let desktop_and_sheets = async {

@@ -44,7 +44,10 @@
     "aspect-ratio", "table-layout", "border-collapse", "border-spacing",
     "fill", "stroke", "stroke-width",
   ];
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  // The page's setTimeout is wrapped to count its pending timers; ours must not be counted.
+  const tracker = window.__replicaNetwork;
+  const setTimer = (tracker && tracker.setTimeout) || window.setTimeout;
+  const sleep = (ms) => new Promise((resolve) => setTimer.call(window, resolve, ms));
   const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
   const round = (n) => Math.round(n * 100) / 100;
 
@@ -62,8 +65,7 @@
 
   // ---------------------------------------------------------------------------------- settle
   function pendingWork() {
-    const tracker = window.__replicaNetwork;
-    const inflight = tracker ? tracker.inflight : 0;
+    const inflight = tracker ? tracker.inflight + tracker.timers.size : 0;
     let images = 0;
     for (const img of document.images) {
       // Lazy images outside the viewport are not requested yet: they are not pending.
@@ -94,15 +96,16 @@
   }
 
   async function settle(opts) {
-    const start = performance.now();
-    const deadline = start + opts.settleMs;
-    const report = { scrolled_to: 0, network_quiet: false, animations_waited: 0 };
+    const report = { loaded: true, scrolled_to: 0, network_quiet: false, animations_waited: 0 };
     if (document.readyState !== "complete") {
       await new Promise((resolve) => {
         window.addEventListener("load", resolve, { once: true });
-        setTimeout(resolve, Math.max(0, deadline - performance.now()));
+        setTimer.call(window, resolve, opts.loadMs);
       });
+      report.loaded = document.readyState === "complete";
     }
+    const start = performance.now();
+    const deadline = start + opts.settleMs;
     // Scroll one screen at a time so IntersectionObserver-based lazy loaders see every element.
     const step = Math.max(200, window.innerHeight);
     let y = 0;
@@ -257,7 +260,7 @@
     const idOf = new Map();
     let nextId = 0;
 
-    function capture(el, insideSvg) {
+    function capture(el, insideSvg, descend = true) {
       if (nextId >= opts.maxNodes) {
         dev.truncated = true;
         return null;
@@ -287,7 +290,7 @@
       const state = formState(el);
       if (state) node.state = state;
       collect(el, id, node.box, values);
-      if (el.localName === "iframe" || el.localName === "canvas") return node;
+      if (!descend || el.localName === "iframe" || el.localName === "canvas") return node;
       const children = [];
       for (const child of el.childNodes) {
         if (child.nodeType === Node.TEXT_NODE) {
@@ -413,8 +416,8 @@
     }
 
     const root = document.documentElement;
-    const html = capture(root, false);
     // Only <body> goes under <html>: the head is summarised in meta, stylesheets and fonts.
+    const html = capture(root, false, false);
     html.children = [];
     if (document.body) {
       const body = capture(document.body, false);

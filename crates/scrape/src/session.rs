@@ -22,7 +22,6 @@ const CHROMIUM_ARGS: &[&str] = &[
     "--disable-sync",
     // Crashpad handlers daemonize out of the process group and would outlive the browser.
     "--disable-crash-reporter",
-    "--disable-crashpad-for-testing",
     "--disable-extensions",
     "--disable-dev-shm-usage",
     "--disable-default-apps",
@@ -46,6 +45,7 @@ pub(crate) struct SessionConfig<'a> {
     pub chromium: Option<&'a Path>,
     /// Extra switches (host resolver pinning).
     pub extra_args: Vec<String>,
+    /// chromedriver also uses this for its internal waits on the renderer, so it has a floor.
     pub page_load_timeout: Duration,
     pub script_timeout: Duration,
 }
@@ -67,11 +67,13 @@ impl BrowserSession {
         chrome_options.insert("args".into(), json!(args));
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), json!("chrome"));
-        capabilities.insert("pageLoadStrategy".into(), json!("normal"));
+        // "eager": navigation returns once the document is parsed; the settle step waits for the
+        // load event itself, so a hanging subresource costs a warning, not the scrape.
+        capabilities.insert("pageLoadStrategy".into(), json!("eager"));
         capabilities.insert(
             "timeouts".into(),
             json!({
-                "pageLoad": config.page_load_timeout.as_millis() as u64,
+                "pageLoad": config.page_load_timeout.max(Duration::from_secs(10)).as_millis() as u64,
                 "script": config.script_timeout.as_millis() as u64,
             }),
         );

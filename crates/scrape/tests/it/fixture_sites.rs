@@ -1,0 +1,69 @@
+//! Every fixture site, scraped for real; the stable parts of ScrapeData are snapshotted.
+
+use replica_core::{Device, ScrapeData, ScrapeOptions};
+use replica_scrape::{Browser, BrowserConfig};
+
+use crate::support::{fixtures_dir, serve_sites, snapshot_view};
+
+fn site_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir().join("sites"))
+        .expect("fixtures/sites exists")
+        .flatten()
+        .filter(|e| e.path().join("index.html").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fixture_site_scrapes_to_its_snapshot() {
+    let server = serve_sites().await;
+    let browser = Browser::launch(&BrowserConfig::from_env()).await.expect("browser launches");
+    let names = site_names();
+    assert!(names.len() >= 6, "expected the fixture sites, found {names:?}");
+    for name in names {
+        let url = server.url(&format!("/{name}/index.html"));
+        let data = browser
+            .scrape(&url, &ScrapeOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("scraping {name} failed: {e}"));
+        check_invariants(&name, &data);
+        let origin = server.url("");
+        insta::with_settings!({ snapshot_suffix => name.clone(), prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!("site", snapshot_view(&data, &origin));
+        });
+    }
+    browser.shutdown().await;
+}
+
+/// What must hold for any page, whatever its snapshot says.
+fn check_invariants(name: &str, data: &ScrapeData) {
+    for device in Device::ALL {
+        let capture = data.device(device);
+        let viewport = device.viewport();
+        let shots = &capture.screenshots;
+        let scale = viewport.device_scale_factor;
+        assert_eq!(shots.viewport.width as f64, viewport.width as f64 * scale, "{name}: viewport shot width");
+        assert_eq!(shots.viewport.height as f64, viewport.height as f64 * scale, "{name}: viewport shot height");
+        assert_eq!(shots.full_page.width as f64, viewport.width as f64 * scale, "{name}: full shot width");
+        assert!(
+            (shots.full_page.height as f64 - shots.full_page.css_height * scale).abs() <= 1.0,
+            "{name}: full shot height {} for {} css px",
+            shots.full_page.height,
+            shots.full_page.css_height
+        );
+        assert!(shots.full_page.css_height <= ScrapeOptions::default().full_page_max_height as f64);
+        assert_eq!(capture.dom.tag, "html");
+        // Sections come in document order and do not overlap.
+        for pair in capture.sections.windows(2) {
+            assert!(pair[0].node < pair[1].node, "{name}: sections out of document order");
+            if !pair[0].pinned && !pair[1].pinned && device == Device::Desktop {
+                assert!(pair[0].rect.bottom() <= pair[1].rect.y + 1.0, "{name}: sections overlap: {pair:?}");
+            }
+        }
+    }
+    // Desktop and mobile are cut the same way.
+    let kinds = |d: Device| data.device(d).sections.iter().map(|s| (s.node, s.kind)).collect::<Vec<_>>();
+    assert_eq!(kinds(Device::Desktop), kinds(Device::Mobile), "{name}: devices disagree on sections");
+}
