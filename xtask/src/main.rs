@@ -1,9 +1,145 @@
+//! `cargo xtask <command>`: the commands a developer would otherwise have to remember.
+//!
+//! setup   install what Replica needs on this machine (idempotent)
+//! demo    the main job on a bundled example
+//! test    every test of the workspace (what CI runs)
+//! bench   benchmarks (`bench scrape`)
+//! record  re-record fixtures/scrapes from fixtures/sites
+//! serve   serve fixtures/sites on loopback for a look in a browser
+
+mod bench;
+mod setup;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+use replica_fixture_server::FixtureServer;
+
+/// Recording uses a fixed port so the URLs inside recorded scrapes never change.
+const RECORD_ADDR: &str = "127.0.0.1:41730";
+
 fn main() -> anyhow::Result<()> {
-    let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(async {
-        let server = replica_fixture_server::FixtureServer::start_on("127.0.0.1:8899".parse()?, "fixtures/sites").await?;
-        println!("{}", server.url("/"));
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = project_root();
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("setup") => setup::ensure_system_packages(),
+        Some("demo") => demo(&root),
+        Some("test") => test(&args[1..]),
+        Some("bench") => bench::run(&root, &args[1..]),
+        Some("record") => record(&root, &args[1..]),
+        Some("serve") => serve(&root),
+        _ => {
+            eprintln!("usage: cargo xtask <setup|demo|test|bench scrape|record [SITE...]|serve>");
+            bail!("unknown or missing command");
+        }
+    }
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")
+}
+
+/// Runs a command, failing with its exit status.
+pub(crate) fn run(command: &mut Command) -> anyhow::Result<()> {
+    let status = command.status().with_context(|| format!("running {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed with {status}");
+    }
+    Ok(())
+}
+
+/// Builds the `replica` binary with `profile` and returns its path.
+pub(crate) fn build_replica(root: &Path, release: bool) -> anyhow::Result<PathBuf> {
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo.args(["build", "--locked", "-p", "replica"]);
+    if release {
+        cargo.arg("--release");
+    }
+    run(&mut cargo)?;
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    Ok(target_dir.join(if release { "release" } else { "debug" }).join("replica"))
+}
+
+fn demo(root: &Path) -> anyhow::Result<()> {
+    setup::ensure_system_packages()?;
+    let replica = build_replica(root, false)?;
+    let out = root.join("target/demo/landing");
+    runtime()?.block_on(async {
+        let server = FixtureServer::start(root.join("fixtures/sites")).await?;
+        let url = server.url("/landing/index.html");
+        eprintln!("demo: serving fixtures/sites on {}", server.url("/"));
+        let status = tokio::process::Command::new(&replica)
+            .args(["scrape", &url, "--out"])
+            .arg(&out)
+            .status()
+            .await
+            .context("running replica")?;
+        if !status.success() {
+            bail!("replica scrape failed with {status}");
+        }
+        eprintln!("demo: the screenshots are in {}", out.display());
+        Ok(())
+    })
+}
+
+fn test(extra: &[String]) -> anyhow::Result<()> {
+    setup::ensure_system_packages()?;
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cargo.args(["test", "--workspace", "--locked"]).args(extra);
+    run(&mut cargo)
+}
+
+fn record(root: &Path, sites: &[String]) -> anyhow::Result<()> {
+    setup::ensure_system_packages()?;
+    let replica = build_replica(root, false)?;
+    let sites = if sites.is_empty() { fixture_sites(root)? } else { sites.to_vec() };
+    runtime()?.block_on(async {
+        let server = FixtureServer::start_on(RECORD_ADDR.parse()?, root.join("fixtures/sites"))
+            .await
+            .with_context(|| format!("serving fixtures on {RECORD_ADDR} (is something else using that port?)"))?;
+        for site in &sites {
+            let out = root.join("fixtures/scrapes").join(site);
+            if out.exists() {
+                std::fs::remove_dir_all(&out)?;
+            }
+            let url = server.url(&format!("/{site}/index.html"));
+            eprintln!("record: {url} -> {}", out.display());
+            let status = tokio::process::Command::new(&replica)
+                .args(["scrape", &url, "--json", "--out"])
+                .arg(&out)
+                .stdout(std::process::Stdio::null())
+                .status()
+                .await?;
+            if !status.success() {
+                bail!("recording {site} failed");
+            }
+        }
+        Ok(())
+    })
+}
+
+fn serve(root: &Path) -> anyhow::Result<()> {
+    runtime()?.block_on(async {
+        let server = FixtureServer::start_on(RECORD_ADDR.parse()?, root.join("fixtures/sites")).await?;
+        println!("serving fixtures/sites on {} (Ctrl-C stops)", server.url("/"));
         tokio::signal::ctrl_c().await?;
         Ok(())
     })
+}
+
+/// Names of the folders of fixtures/sites that hold an index.html, sorted.
+pub(crate) fn fixture_sites(root: &Path) -> anyhow::Result<Vec<String>> {
+    let mut sites: Vec<String> = std::fs::read_dir(root.join("fixtures/sites"))?
+        .flatten()
+        .filter(|entry| entry.path().join("index.html").is_file())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    sites.sort();
+    Ok(sites)
 }

@@ -42,6 +42,9 @@ impl Rect {
 
 /// One child of an element: another element or a text node kept exactly as the page had it
 /// (whitespace included, because JSX generation needs HTML whitespace semantics).
+// Unboxed on purpose: trees are a few thousand nodes, and plain values keep building and
+// matching them simple.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum DomNode {

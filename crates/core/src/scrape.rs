@@ -345,7 +345,10 @@ pub struct Screenshot {
     /// Size in device pixels.
     pub width: u32,
     pub height: u32,
-    /// CSS px of the page the image covers, from the top (full-page captures stop at a cap).
+    /// CSS px of the page the image covers, from the top-left corner: `width / css_width` image
+    /// pixels per CSS px (the device scale factor, times the zoom of pages without a viewport
+    /// meta, which mobile browsers show zoomed out). Full-page captures stop at a height cap.
+    pub css_width: f64,
     pub css_height: f64,
     #[serde(skip)]
     pub png: Vec<u8>,
@@ -357,6 +360,7 @@ impl std::fmt::Debug for Screenshot {
             .field("file", &self.file)
             .field("width", &self.width)
             .field("height", &self.height)
+            .field("css_width", &self.css_width)
             .field("css_height", &self.css_height)
             .field("png_bytes", &self.png.len())
             .finish()

@@ -62,6 +62,7 @@ pub(crate) struct Extracted {
 #[derive(Debug, Deserialize)]
 pub(crate) struct ExtractedDevice {
     pub document: DocumentSize,
+    pub visual: VisualViewport,
     pub dom: DomElement,
     pub node_count: u32,
     pub truncated: bool,
@@ -72,6 +73,12 @@ pub(crate) struct ExtractedDevice {
     pub buttons: Vec<Button>,
     pub form_controls: Vec<FormControl>,
     pub fonts_in_use: Vec<FontInUse>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub(crate) struct VisualViewport {
+    /// Page zoom (below 1 when a mobile browser zooms out to fit a wide layout).
+    pub scale: f64,
 }
 
 /// Page-level facts; the desktop pass's are kept.
@@ -235,7 +242,7 @@ pub(crate) async fn capture(
             options.max_nodes
         ));
     }
-    let screenshots = screenshots(session, device, &extracted.device.document, options).await?;
+    let screenshots = screenshots(session, device, &extracted.device, options).await?;
     tracing::debug!(device = device.name(), ms = step.elapsed().as_millis() as u64, "screenshots");
     let d = extracted.device;
     let capture = DeviceCapture {
@@ -261,23 +268,28 @@ pub(crate) async fn capture(
 async fn screenshots(
     session: &BrowserSession,
     device: Device,
-    document: &DocumentSize,
+    extracted: &ExtractedDevice,
     options: &ScrapeOptions,
 ) -> Result<Screenshots, ScrapeError> {
     let viewport = device.viewport();
+    let visual = extracted.visual;
+    let scale = if visual.scale > 0.0 { visual.scale } else { 1.0 };
+    // Exactly the screen's width, so images are always the device's pixel width.
+    let css_width = viewport.width as f64 / scale;
     let png = capture_png(session, json!({ "format": "png" })).await?;
-    let viewport_shot = screenshot(format!("{}-viewport.png", device.name()), png, viewport.height as f64)?;
-    let css_height = document.height.min(options.full_page_max_height as f64).max(1.0).floor();
+    let viewport_shot =
+        screenshot(format!("{}-viewport.png", device.name()), png, css_width, viewport.height as f64 / scale)?;
+    let css_height = extracted.document.height.min(options.full_page_max_height as f64).max(1.0).floor();
     let png = capture_png(
         session,
         json!({
             "format": "png",
             "captureBeyondViewport": true,
-            "clip": { "x": 0, "y": 0, "width": viewport.width, "height": css_height, "scale": 1 },
+            "clip": { "x": 0, "y": 0, "width": css_width, "height": css_height, "scale": scale },
         }),
     )
     .await?;
-    let full_page = screenshot(format!("{}-full.png", device.name()), png, css_height)?;
+    let full_page = screenshot(format!("{}-full.png", device.name()), png, css_width, css_height)?;
     Ok(Screenshots { viewport: viewport_shot, full_page })
 }
 
@@ -290,12 +302,12 @@ async fn capture_png(session: &BrowserSession, params: serde_json::Value) -> Res
     })
 }
 
-fn screenshot(file: String, png: Vec<u8>, css_height: f64) -> Result<Screenshot, ScrapeError> {
+fn screenshot(file: String, png: Vec<u8>, css_width: f64, css_height: f64) -> Result<Screenshot, ScrapeError> {
     let (width, height) = png_size(&png).ok_or_else(|| ScrapeError::WebDriver {
         command: "Page.captureScreenshot".into(),
         message: "the screenshot is not a PNG".into(),
     })?;
-    Ok(Screenshot { file, width, height, css_height, png })
+    Ok(Screenshot { file, width, height, css_width, css_height, png })
 }
 
 /// Width and height from a PNG's IHDR chunk.

@@ -95,6 +95,11 @@
     return false;
   }
 
+  // `scroll-behavior: smooth` would turn each jump into an animation that lags behind.
+  function scrollInstantly(y) {
+    window.scrollTo({ top: y, left: 0, behavior: "instant" });
+  }
+
   async function settle(opts) {
     const report = { loaded: true, scrolled_to: 0, network_quiet: false, animations_waited: 0 };
     if (document.readyState !== "complete") {
@@ -113,12 +118,15 @@
       const limit = Math.min(documentHeight(), opts.maxScroll);
       if (y >= limit) break;
       y = Math.min(y + step, limit);
-      window.scrollTo(0, y);
+      scrollInstantly(y);
+      // IntersectionObserver computes after rAF callbacks in a frame: the second frame makes
+      // sure observers saw this scroll position before the next jump.
+      await frame();
       await frame();
     }
     report.scrolled_to = y;
     report.network_quiet = await networkQuiet(opts.quietMs, deadline);
-    window.scrollTo(0, 0);
+    scrollInstantly(0);
     await frame();
     await frame();
     if (document.fonts) {
@@ -244,6 +252,9 @@
     const out = {
       device: {
         document: { width: documentWidth(), height: documentHeight() },
+        // Below 1 for pages without a viewport meta, which a mobile browser lays out at 980 px
+        // and zooms out to fit the screen.
+        visual: { scale: window.visualViewport ? window.visualViewport.scale : 1 },
         node_count: 0,
         truncated: false,
         images: [],

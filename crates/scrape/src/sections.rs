@@ -172,7 +172,8 @@ fn classify(block: &DomElement, index: usize, count: usize, previous: Option<Sec
     let heading = first_heading(block).map(|h| h.text_content().to_lowercase()).unwrap_or_default();
     let named = |words: &[&str]| has_hint(words) || words.iter().any(|w| heading.contains(w));
 
-    if named(&["pricing", "plans", "price"]) || count_prices(&text) >= 2 {
+    let billing_period = ["/mo", "per month", "/month", "/year", "per year", "/yr", "per user"].iter().any(|p| text.contains(p));
+    if named(&["pricing", "plans", "price"]) || (count_prices(&text) >= 2 && billing_period) {
         return SectionKind::Pricing;
     }
     if named(&["faq", "frequently asked", "questions"]) || count_tag(block, "details") >= 3 {
@@ -257,7 +258,7 @@ fn count_prices(text: &str) -> usize {
             }
         }
     }
-    count + text.matches("/mo").count() + text.matches("per month").count()
+    count
 }
 
 /// Three or more short items that are mostly a number ("10k+", "99.9%", "24/7").

@@ -120,8 +120,13 @@ fn device_view(s: &mut String, capture: &DeviceCapture, outline: bool) {
     let shots = &capture.screenshots;
     let _ = writeln!(
         s,
-        "screenshots: viewport {}x{}, full page {}x{} ({:.0} css px)",
-        shots.viewport.width, shots.viewport.height, shots.full_page.width, shots.full_page.height, shots.full_page.css_height
+        "screenshots: viewport {}x{}, full page {}x{} ({:.0}x{:.0} css px)",
+        shots.viewport.width,
+        shots.viewport.height,
+        shots.full_page.width,
+        shots.full_page.height,
+        shots.full_page.css_width,
+        shots.full_page.css_height
     );
     let _ = writeln!(s, "sections:");
     for section in &capture.sections {
@@ -155,7 +160,7 @@ fn device_view(s: &mut String, capture: &DeviceCapture, outline: bool) {
         );
     }
     for background in &capture.background_images {
-        let _ = writeln!(s, "  background {} on #{}{}", background.url, background.node, background.pseudo.as_deref().unwrap_or(""));
+        let _ = writeln!(s, "  background {} on #{}{}", truncate(&background.url, 80), background.node, background.pseudo.as_deref().unwrap_or(""));
     }
     let _ = writeln!(s, "svgs: {}", capture.svgs.len());
     let _ = writeln!(s, "links:");

@@ -1,0 +1,255 @@
+//! app/layout.jsx: the root layout that carries the page's document-level settings.
+
+use std::fmt::Write as _;
+
+/// What the root layout reproduces of the original document (DESIGN.md §6).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LayoutConfig {
+    /// `<html lang>`.
+    pub lang: Option<String>,
+    pub title: Option<String>,
+    /// `<meta name="description">`.
+    pub description: Option<String>,
+    /// The content of the page's `<meta name="viewport">` as written, `None` when it has none.
+    pub viewport: Option<String>,
+    /// `<html class>` and `<body class>`, including classes scripts added at load.
+    pub html_class: Option<String>,
+    pub body_class: Option<String>,
+}
+
+/// The `export const viewport` object of Next.js 14 (the fields it turns back into the
+/// viewport meta), in the order Next writes them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ViewportExport {
+    /// `device-width` or a number of CSS pixels, as written.
+    pub width: Option<String>,
+    pub height: Option<String>,
+    pub initial_scale: Option<f64>,
+    pub minimum_scale: Option<f64>,
+    pub maximum_scale: Option<f64>,
+    pub viewport_fit: Option<String>,
+    pub user_scalable: Option<bool>,
+    pub interactive_widget: Option<String>,
+}
+
+/// Next.js's viewport for a page's viewport meta content.
+///
+/// Next.js always emits a viewport meta, `width=device-width, initial-scale=1` by default. A
+/// page without one (or with an empty one) lays out 980 px wide on phones, so it gets
+/// `width: 980` (DESIGN.md §6). Next 14 still merges its default `initial-scale=1` into that;
+/// the layout cannot remove it (a `null` would be printed as `initial-scale=null`).
+/// Keys Next cannot express (`shrink-to-fit`, `target-densitydpi`) are left out.
+pub fn viewport_export(meta_content: Option<&str>) -> ViewportExport {
+    let mut viewport = ViewportExport::default();
+    // Browsers accept `,` and `;` between pairs and spaces around them.
+    let pairs = meta_content
+        .unwrap_or("")
+        .split([',', ';'])
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(key, value)| (key.trim().to_ascii_lowercase(), value.trim()));
+    for (key, value) in pairs {
+        let number = || value.parse::<f64>().ok().filter(|n| n.is_finite());
+        match key.as_str() {
+            "width" if !value.is_empty() => viewport.width = Some(value.to_string()),
+            "height" if !value.is_empty() => viewport.height = Some(value.to_string()),
+            "initial-scale" => viewport.initial_scale = number(),
+            "minimum-scale" => viewport.minimum_scale = number(),
+            "maximum-scale" => viewport.maximum_scale = number(),
+            "viewport-fit" if !value.is_empty() => viewport.viewport_fit = Some(value.to_string()),
+            "interactive-widget" if !value.is_empty() => {
+                viewport.interactive_widget = Some(value.to_string());
+            }
+            "user-scalable" => {
+                viewport.user_scalable = match value.to_ascii_lowercase().as_str() {
+                    "yes" | "1" => Some(true),
+                    "no" | "0" => Some(false),
+                    _ => None,
+                };
+            }
+            _ => {}
+        }
+    }
+    if viewport == ViewportExport::default() {
+        viewport.width = Some("980".to_string());
+    }
+    viewport
+}
+
+impl ViewportExport {
+    /// The object literal, one field per line.
+    fn to_js(&self) -> String {
+        let mut fields = Vec::new();
+        let dimension = |value: &str| match value.parse::<u32>() {
+            Ok(pixels) => pixels.to_string(),
+            Err(_) => js_string(value),
+        };
+        if let Some(width) = &self.width {
+            fields.push(format!("width: {}", dimension(width)));
+        }
+        if let Some(height) = &self.height {
+            fields.push(format!("height: {}", dimension(height)));
+        }
+        for (name, value) in [
+            ("initialScale", self.initial_scale),
+            ("minimumScale", self.minimum_scale),
+            ("maximumScale", self.maximum_scale),
+        ] {
+            if let Some(value) = value {
+                fields.push(format!("{name}: {value}"));
+            }
+        }
+        if let Some(fit) = &self.viewport_fit {
+            fields.push(format!("viewportFit: {}", js_string(fit)));
+        }
+        if let Some(scalable) = self.user_scalable {
+            fields.push(format!("userScalable: {scalable}"));
+        }
+        if let Some(widget) = &self.interactive_widget {
+            fields.push(format!("interactiveWidget: {}", js_string(widget)));
+        }
+        object_literal(&fields)
+    }
+}
+
+/// The source of app/layout.jsx.
+pub fn layout_jsx(config: &LayoutConfig) -> String {
+    let mut metadata = Vec::new();
+    if let Some(title) = &config.title {
+        metadata.push(format!("title: {}", js_string(title)));
+    }
+    if let Some(description) = &config.description {
+        metadata.push(format!("description: {}", js_string(description)));
+    }
+    let viewport = viewport_export(config.viewport.as_deref());
+
+    let attribute = |name: &str, value: &Option<String>| match value {
+        // A JSX string reads back verbatim unless it holds a quote, an entity or a control.
+        Some(value) if !value.contains(['"', '&']) && !value.chars().any(char::is_control) => {
+            format!(" {name}=\"{value}\"")
+        }
+        Some(value) => format!(" {name}={{{}}}", js_string(value)),
+        None => String::new(),
+    };
+    let html_attributes =
+        attribute("lang", &config.lang) + &attribute("className", &config.html_class);
+    let body_attributes = attribute("className", &config.body_class);
+
+    let mut out = String::new();
+    // Writing to a String cannot fail.
+    let _ = write!(
+        out,
+        "export const metadata = {};\n\
+         \n\
+         export const viewport = {};\n\
+         \n\
+         export default function RootLayout({{ children }}) {{\n  \
+           return (\n    \
+             <html{html_attributes}>\n      \
+               <body{body_attributes}>{{children}}</body>\n    \
+             </html>\n  \
+           );\n\
+         }}\n",
+        object_literal(&metadata),
+        viewport.to_js(),
+    );
+    out
+}
+
+fn object_literal(fields: &[String]) -> String {
+    if fields.is_empty() {
+        return "{}".to_string();
+    }
+    let mut out = String::from("{\n");
+    for field in fields {
+        let _ = writeln!(out, "  {field},");
+    }
+    out.push('}');
+    out
+}
+
+/// A JavaScript string literal: JSON strings are valid JavaScript (ES2019 and later).
+fn js_string(value: &str) -> String {
+    serde_json::Value::from(value).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn width(value: &str) -> Option<String> {
+        Some(value.to_string())
+    }
+
+    #[test]
+    fn viewport_meta_contents() {
+        let device = ViewportExport {
+            width: width("device-width"),
+            initial_scale: Some(1.0),
+            ..Default::default()
+        };
+        let desktop_only = ViewportExport {
+            width: width("980"),
+            ..Default::default()
+        };
+        let cases = [
+            (Some("width=device-width, initial-scale=1"), device.clone()),
+            (
+                Some(" WIDTH = device-width ; initial-scale = 1.0 "),
+                device.clone(),
+            ),
+            (None, desktop_only.clone()),
+            (Some(""), desktop_only.clone()),
+            (Some("shrink-to-fit=no"), desktop_only.clone()),
+            (
+                Some("width=1200"),
+                ViewportExport {
+                    width: width("1200"),
+                    ..Default::default()
+                },
+            ),
+            (
+                Some(
+                    "width=device-width, initial-scale=1, maximum-scale=1, user-scalable=no, viewport-fit=cover",
+                ),
+                ViewportExport {
+                    maximum_scale: Some(1.0),
+                    user_scalable: Some(false),
+                    viewport_fit: Some("cover".to_string()),
+                    ..device.clone()
+                },
+            ),
+            (
+                Some("initial-scale=0.5, minimum-scale=abc, interactive-widget=resizes-content"),
+                ViewportExport {
+                    initial_scale: Some(0.5),
+                    interactive_widget: Some("resizes-content".to_string()),
+                    ..Default::default()
+                },
+            ),
+        ];
+        for (content, expected) in cases {
+            assert_eq!(viewport_export(content), expected, "{content:?}");
+        }
+    }
+
+    #[test]
+    fn values_are_escaped_as_javascript_strings() {
+        let config = LayoutConfig {
+            title: Some("Say \"hi\" </script> {x}".to_string()),
+            body_class: Some("a\nb".to_string()),
+            html_class: Some("x&amp;y".to_string()),
+            lang: Some("en-GB".to_string()),
+            ..Default::default()
+        };
+        let source = layout_jsx(&config);
+        assert!(
+            source.contains(r#"title: "Say \"hi\" </script> {x}","#),
+            "{source}"
+        );
+        assert!(source.contains(r#"<body className={"a\nb"}>"#), "{source}");
+        assert!(
+            source.contains(r#"<html lang="en-GB" className={"x&amp;y"}>"#),
+            "{source}"
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! Integration tests of replica-assembler, one binary.
+
+mod skeleton;

@@ -1,0 +1,3 @@
+//! Integration tests of replica-jsx-validator, one binary.
+
+mod fixtures;

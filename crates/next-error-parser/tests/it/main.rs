@@ -1,0 +1,3 @@
+//! Integration tests of replica-next-error-parser, one binary.
+
+mod next_logs;

@@ -1,0 +1,3 @@
+//! Integration tests of replica-pipeline, one binary.
+
+mod store;

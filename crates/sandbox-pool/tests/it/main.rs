@@ -1,0 +1,3 @@
+//! Integration tests of replica-sandbox-pool, one binary.
+
+mod write;

@@ -1,0 +1,66 @@
+//! Installs what Replica needs from the system, when it is missing.
+
+use std::process::Command;
+
+use anyhow::bail;
+
+/// Debian packages: the browser and its driver, and the fonts the fixture sites use.
+const PACKAGES: &[&str] = &["chromium", "chromium-driver", "fonts-dejavu-core", "fonts-liberation"];
+
+/// Installs missing packages with apt-get when running as root; otherwise says what to run.
+/// Does nothing (and runs nothing slow) when everything is there.
+pub fn ensure_system_packages() -> anyhow::Result<()> {
+    let missing: Vec<&str> = PACKAGES.iter().copied().filter(|p| !installed(p)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !has("apt-get") {
+        if has("chromium") && has("chromedriver") {
+            return Ok(());
+        }
+        bail!("Chromium and ChromeDriver are needed ({}), and this is not a Debian-like system: install them and put `chromium` and `chromedriver` on the PATH", missing.join(", "));
+    }
+    let command = format!("apt-get install -y --no-install-recommends {}", missing.join(" "));
+    if !is_root() {
+        bail!("missing system packages: {}. Install them with:\n    sudo {command}", missing.join(", "));
+    }
+    eprintln!("setup: installing {}", missing.join(", "));
+    let install = || {
+        Command::new("apt-get")
+            .args(["install", "-y", "--no-install-recommends"])
+            .args(&missing)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+    };
+    if !install()?.success() {
+        // A fresh machine may have no package lists yet.
+        crate::run(Command::new("apt-get").args(["update", "-q"]).env("DEBIAN_FRONTEND", "noninteractive"))?;
+        if !install()?.success() {
+            bail!("`{command}` failed");
+        }
+    }
+    Ok(())
+}
+
+fn installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).contains("install ok installed"))
+        .unwrap_or(false)
+}
+
+fn has(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+        .unwrap_or(false)
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status.lines().find(|l| l.starts_with("Uid:")).and_then(|l| l.split_whitespace().nth(1).map(|uid| uid == "0"))
+        })
+        .unwrap_or(false)
+}
