@@ -1,5 +1,6 @@
 //! `replica`: the command line (stdout = result, stderr = progress) and, later, the SSE server.
 
+mod config;
 mod summary;
 
 use std::path::PathBuf;
@@ -19,6 +20,12 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Show what Replica picked up from the environment: language model, browser, directories.
+    Config {
+        /// Print one JSON object instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Scrape a page in headless Chromium (desktop and mobile) into DIR/scrape.json and PNGs.
     Scrape {
         url: String,
@@ -73,6 +80,15 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Config { json } => {
+            let config = config::Config::from_env()?;
+            if json {
+                println!("{}", serde_json::to_string(&config.to_json())?);
+            } else {
+                print!("{config}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Scrape { url, out, json, timeout, public_only } => {
             let options = ScrapeOptions {
                 load_timeout: Duration::from_secs(timeout),

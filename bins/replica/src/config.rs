@@ -1,0 +1,65 @@
+//! The configuration `replica` runs with (DESIGN.md §5), read once from the environment.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use replica_llm::SelectedModel;
+
+pub struct Config {
+    pub model: SelectedModel,
+    pub browser: replica_scrape::BrowserConfig,
+    pub data_dir: PathBuf,
+    pub cache_dir: PathBuf,
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Config> {
+        let model = replica_llm::from_env(|name| std::env::var(name).ok())?;
+        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+        let dir = |variable: &str, xdg: &str, fallback: &str| {
+            std::env::var_os(variable)
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os(xdg).map(|base| PathBuf::from(base).join("replica")))
+                .unwrap_or_else(|| home.join(fallback).join("replica"))
+        };
+        Ok(Config {
+            model,
+            browser: replica_scrape::BrowserConfig::from_env(),
+            data_dir: dir("REPLICA_DATA_DIR", "XDG_DATA_HOME", ".local/share"),
+            cache_dir: dir("REPLICA_CACHE_DIR", "XDG_CACHE_HOME", ".cache"),
+        })
+    }
+
+    fn browser_line(&self) -> String {
+        match &self.browser.webdriver_url {
+            Some(url) => format!("WebDriver at {url} (REPLICA_WEBDRIVER_URL)"),
+            None => {
+                let driver = self.browser.chromedriver.as_ref().map(|p| p.display().to_string());
+                let chrome = self.browser.chromium.as_ref().map(|p| p.display().to_string());
+                format!(
+                    "chromedriver started by replica ({}, browser {})",
+                    driver.unwrap_or_else(|| "chromedriver on PATH".into()),
+                    chrome.unwrap_or_else(|| "chromium on PATH".into())
+                )
+            }
+        }
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "language_model": self.model.to_string(),
+            "browser": self.browser_line(),
+            "data_dir": self.data_dir,
+            "cache_dir": self.cache_dir,
+        })
+    }
+}
+
+impl fmt::Display for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.model)?;
+        writeln!(f, "browser: {}", self.browser_line())?;
+        writeln!(f, "data dir: {}", self.data_dir.display())?;
+        writeln!(f, "cache dir: {}", self.cache_dir.display())
+    }
+}
