@@ -109,9 +109,17 @@ pub(crate) struct ExtractedSheet {
 }
 
 #[derive(Debug, Deserialize)]
-struct SettleReport {
+struct LoadReport {
     loaded: bool,
+}
+
+/// What the settle step waited for; the timings are only logged.
+#[derive(Debug, Deserialize)]
+struct SettleReport {
     network_quiet: bool,
+    #[serde(flatten)]
+    #[allow(dead_code)] // Logged at debug level.
+    details: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -203,21 +211,20 @@ pub(crate) async fn capture(
 ) -> Result<DevicePass, ScrapeError> {
     let mut warnings = Vec::new();
     let step = Instant::now();
-    let load_left = options.load_timeout.saturating_sub(navigation_started.elapsed());
+    let loaded = wait_for_load(session, options.load_timeout.saturating_sub(navigation_started.elapsed())).await?;
     let settle: SettleReport = run_page_script(
         session,
         "settle",
         json!({
-            "loadMs": load_left.as_millis() as u64,
             "settleMs": options.settle_timeout.as_millis() as u64,
             "quietMs": options.network_quiet.as_millis() as u64,
             "maxScroll": options.max_scroll_height,
         }),
     )
     .await?;
-    tracing::debug!(device = device.name(), ms = step.elapsed().as_millis() as u64, "settled");
+    tracing::debug!(device = device.name(), ms = step.elapsed().as_millis() as u64, report = ?settle, "settled");
     let step = Instant::now();
-    if !settle.loaded {
+    if !loaded {
         warnings.push(format!(
             "{}: the page had not finished loading after {:.1}s; it was captured as it was",
             device.name(),
@@ -265,6 +272,21 @@ pub(crate) async fn capture(
     Ok(DevicePass { capture, page: extracted.page, warnings, elapsed: started.elapsed() })
 }
 
+/// Waits for the load event within `budget`, in short slices: WebDriver runs one command at a
+/// time per session, so a long in-page wait would hold up closing a cancelled session.
+async fn wait_for_load(session: &BrowserSession, budget: Duration) -> Result<bool, ScrapeError> {
+    const SLICE: Duration = Duration::from_millis(250);
+    let deadline = Instant::now() + budget;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let report: LoadReport =
+            run_page_script(session, "load", json!({ "waitMs": left.min(SLICE).as_millis() as u64 })).await?;
+        if report.loaded || left <= SLICE {
+            return Ok(report.loaded);
+        }
+    }
+}
+
 async fn screenshots(
     session: &BrowserSession,
     device: Device,
@@ -276,7 +298,7 @@ async fn screenshots(
     let scale = if visual.scale > 0.0 { visual.scale } else { 1.0 };
     // Exactly the screen's width, so images are always the device's pixel width.
     let css_width = viewport.width as f64 / scale;
-    let png = capture_png(session, json!({ "format": "png" })).await?;
+    let png = capture_png(session, json!({ "format": "png", "optimizeForSpeed": true })).await?;
     let viewport_shot =
         screenshot(format!("{}-viewport.png", device.name()), png, css_width, viewport.height as f64 / scale)?;
     let css_height = extracted.document.height.min(options.full_page_max_height as f64).max(1.0).floor();
@@ -284,6 +306,7 @@ async fn screenshots(
         session,
         json!({
             "format": "png",
+            "optimizeForSpeed": true,
             "captureBeyondViewport": true,
             "clip": { "x": 0, "y": 0, "width": css_width, "height": css_height, "scale": scale },
         }),

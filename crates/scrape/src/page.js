@@ -1,7 +1,8 @@
 // Replica's in-page script. Run with WebDriver "execute async script":
-//   arguments[0] = "settle" | "extract", arguments[1] = options, last argument = callback.
+//   arguments[0] = "load" | "settle" | "extract", arguments[1] = options, last argument = callback.
 // The callback receives a JSON string (or {"error": message}).
 //
+// load:    wait (briefly, called repeatedly) for the load event.
 // settle:  wait for network quiet, scroll through the page to trigger lazy loading, return to the
 //          top, wait for fonts, images and finite animations (all bounded by options.settleMs).
 // extract: capture what DESIGN.md §3 asks for (DOM tree with computed style minus UA defaults,
@@ -100,15 +101,20 @@
     window.scrollTo({ top: y, left: 0, behavior: "instant" });
   }
 
-  async function settle(opts) {
-    const report = { loaded: true, scrolled_to: 0, network_quiet: false, animations_waited: 0 };
+  // Waits at most `opts.waitMs` for the load event; the caller calls again while its load
+  // budget lasts, so a cancelled scrape never waits long behind one script.
+  async function waitForLoad(opts) {
     if (document.readyState !== "complete") {
       await new Promise((resolve) => {
         window.addEventListener("load", resolve, { once: true });
-        setTimer.call(window, resolve, opts.loadMs);
+        setTimer.call(window, resolve, opts.waitMs);
       });
-      report.loaded = document.readyState === "complete";
     }
+    return { loaded: document.readyState === "complete" };
+  }
+
+  async function settle(opts) {
+    const report = { scrolled_to: 0, network_quiet: false, animations_finished: 0, animations_paused: 0 };
     const start = performance.now();
     const deadline = start + opts.settleMs;
     // Scroll one screen at a time so IntersectionObserver-based lazy loaders see every element.
@@ -125,15 +131,19 @@
       await frame();
     }
     report.scrolled_to = y;
+    report.scroll_ms = Math.round(performance.now() - start);
     report.network_quiet = await networkQuiet(opts.quietMs, deadline);
+    report.quiet_ms = Math.round(performance.now() - start);
+    report.pending = pendingWork();
     scrollInstantly(0);
     await frame();
     await frame();
     if (document.fonts) {
       await Promise.race([document.fonts.ready, sleep(Math.max(0, deadline - performance.now()))]);
     }
-    // Let finite animations and transitions (entrance effects, reveal-on-scroll) reach their
-    // final state; infinite ones are left running.
+    // Finite animations and transitions (entrance effects, reveal-on-scroll) jump to their end
+    // state: that is how the page looks once settled, and waiting for long or delayed ones
+    // would cost seconds. Their end can start new ones (transitionend handlers), hence rounds.
     for (let round = 0; round < 3 && performance.now() < deadline; round++) {
       const finite = document.getAnimations().filter((a) => {
         if (a.playState !== "running" && a.playState !== "pending") return false;
@@ -141,13 +151,33 @@
         return timing && Number.isFinite(timing.endTime);
       });
       if (finite.length === 0) break;
-      report.animations_waited += finite.length;
-      await Promise.race([
-        Promise.all(finite.map((a) => a.finished.catch(() => null))),
-        sleep(Math.max(0, deadline - performance.now())),
-      ]);
+      report.animations_finished += finite.length;
+      for (const animation of finite) {
+        try {
+          animation.finish();
+        } catch (e) {
+          // A zero playback rate cannot finish; it stays where it is.
+        }
+      }
+      await frame();
       await frame();
     }
+    // Infinite ones (spinners, marquees) are paused at their first frame: a capture must not
+    // depend on the moment it was taken.
+    for (const animation of document.getAnimations()) {
+      const timing = animation.effect && animation.effect.getComputedTiming();
+      if (timing && !Number.isFinite(timing.endTime)) {
+        try {
+          animation.pause();
+          animation.currentTime = 0;
+          report.animations_paused += 1;
+        } catch (e) {
+          // Left running.
+        }
+      }
+    }
+    await frame();
+    report.animations_ms = Math.round(performance.now() - start);
     const decodes = Array.from(document.images)
       .filter((img) => img.complete && img.naturalWidth > 0)
       .map((img) => img.decode().catch(() => null));
@@ -570,7 +600,9 @@
   }
 
   try {
-    if (mode === "settle") {
+    if (mode === "load") {
+      waitForLoad(options).then((report) => done(JSON.stringify(report)), fail);
+    } else if (mode === "settle") {
       settle(options).then((report) => done(JSON.stringify(report)), fail);
     } else if (mode === "extract") {
       done(extract(options));

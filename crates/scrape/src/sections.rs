@@ -46,8 +46,7 @@ pub fn follow(desktop: &[DetectedSection], other: &DeviceCapture) -> Option<Vec<
 
 /// Pushes the blocks of `container` in document order.
 fn collect_blocks<'a>(container: &'a DomElement, viewport: Viewport, is_body: bool, out: &mut Vec<&'a DomElement>) {
-    let candidates: Vec<&DomElement> =
-        container.child_elements().filter(|child| is_block_candidate(child, viewport)).collect();
+    let candidates = block_children(container, viewport);
     if candidates.is_empty() {
         if !is_body {
             out.push(container);
@@ -58,12 +57,19 @@ fn collect_blocks<'a>(container: &'a DomElement, viewport: Viewport, is_body: bo
     if let [only] = candidates.as_slice()
         && !is_landmark(only)
         && only.rect.height >= 0.6 * container.rect.height.max(1.0)
-        && only.child_elements().filter(|c| is_block_candidate(c, viewport)).count() > 0
+        && !block_children(only, viewport).is_empty()
     {
         collect_blocks(only, viewport, false, out);
         return;
     }
     if !is_body && side_by_side(&candidates) {
+        out.push(container);
+        return;
+    }
+    // Flowing content (headings, paragraphs, lists straight in the container) is one block:
+    // cutting it at every paragraph would make sections of single lines.
+    let loose = candidates.iter().filter(|c| !is_container_tag(&c.tag)).count();
+    if loose * 2 > candidates.len() && candidates.len() > 2 {
         out.push(container);
         return;
     }
@@ -74,6 +80,19 @@ fn collect_blocks<'a>(container: &'a DomElement, viewport: Viewport, is_body: bo
             out.push(candidate);
         }
     }
+}
+
+/// The children of `container` that can be blocks: in-flow ones, or when there are none
+/// (everything is positioned, as in an app shell fixed to the screen), the positioned ones.
+fn block_children(container: &DomElement, viewport: Viewport) -> Vec<&DomElement> {
+    let in_flow: Vec<&DomElement> = container.child_elements().filter(|c| is_block_candidate(c, viewport)).collect();
+    if !in_flow.is_empty() {
+        return in_flow;
+    }
+    container
+        .child_elements()
+        .filter(|c| is_rendered(c) && is_container_tag(&c.tag) && c.rect.height >= MIN_BLOCK_HEIGHT)
+        .collect()
 }
 
 fn is_block_candidate(element: &DomElement, viewport: Viewport) -> bool {
@@ -150,6 +169,10 @@ fn classify(block: &DomElement, index: usize, count: usize, previous: Option<Sec
     let role = block.attr("role").unwrap_or("");
     let rect = block.rect;
 
+    if block.tag == "body" {
+        // The whole page as one flowing block.
+        return SectionKind::Content;
+    }
     if block.tag == "footer" || role == "contentinfo" || has_hint(&["footer"]) {
         return SectionKind::Footer;
     }
@@ -166,7 +189,7 @@ fn classify(block: &DomElement, index: usize, count: usize, previous: Option<Sec
         return SectionKind::Navbar;
     }
     let text = block.text_content().to_lowercase();
-    if index + 1 == count && count > 1 && (text.contains('©') || text.contains("copyright") || text.contains("all rights reserved")) {
+    if index + 1 == count && count > 1 && rect.height < viewport.height as f64 && (text.contains('©') || text.contains("copyright") || text.contains("all rights reserved")) {
         return SectionKind::Footer;
     }
     let heading = first_heading(block).map(|h| h.text_content().to_lowercase()).unwrap_or_default();
@@ -387,6 +410,28 @@ mod tests {
             el(6, "section", &[], (0.0, 502.0, 1280.0, 500.0), vec![]),
         ]);
         assert_eq!(kinds(&html).len(), 2);
+    }
+
+    #[test]
+    fn a_page_inside_a_fixed_shell_still_has_sections() {
+        let mut shell = el(2, "div", &[], (0.0, 0.0, 1280.0, 720.0), vec![
+            el(3, "div", &[], (55.0, 5.0, 1170.0, 793.0), vec![text(4, "h1", (60.0, 10.0, 600.0, 40.0), "Welcome")]),
+            el(5, "div", &[], (55.0, 798.0, 1170.0, 100.0), vec![]),
+        ]);
+        shell.style.insert("position".into(), "fixed".into());
+        let html = page(vec![shell]);
+        assert_eq!(kinds(&html).len(), 2);
+    }
+
+    #[test]
+    fn flowing_content_is_one_block() {
+        let html = page(vec![
+            text(2, "h1", (0.0, 0.0, 1280.0, 40.0), "Title"),
+            text(3, "p", (0.0, 40.0, 1280.0, 20.0), "Intro"),
+            text(4, "h2", (0.0, 60.0, 1280.0, 30.0), "More"),
+            text(5, "p", (0.0, 90.0, 1280.0, 20.0), "Text"),
+        ]);
+        assert_eq!(kinds(&html), vec![("body".into(), SectionKind::Content)]);
     }
 
     #[test]
