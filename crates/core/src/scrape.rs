@@ -406,7 +406,7 @@ impl Default for ScrapeOptions {
     fn default() -> Self {
         ScrapeOptions {
             load_timeout: Duration::from_secs(30),
-            network_quiet: Duration::from_millis(250),
+            network_quiet: Duration::from_millis(200),
             settle_timeout: Duration::from_secs(3),
             max_scroll_height: 20_000,
             max_nodes: 20_000,
