@@ -15,8 +15,12 @@ pub(crate) struct Rgba {
 }
 
 impl Rgba {
-    pub const WHITE: Rgba = Rgba { r: 255, g: 255, b: 255, a: 1.0 };
-    pub const BLACK: Rgba = Rgba { r: 0, g: 0, b: 0, a: 1.0 };
+    pub const WHITE: Rgba = Rgba {
+        r: 255,
+        g: 255,
+        b: 255,
+        a: 1.0,
+    };
 
     /// Lower-case hex; alpha is written only when the colour is not opaque.
     pub fn hex(self) -> String {
@@ -40,7 +44,11 @@ impl Rgba {
     pub fn luminance(self) -> f64 {
         fn channel(c: u8) -> f64 {
             let c = f64::from(c) / 255.0;
-            if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+            if c <= 0.04045 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
         }
         0.2126 * channel(self.r) + 0.7152 * channel(self.g) + 0.0722 * channel(self.b)
     }
@@ -63,12 +71,13 @@ impl Rgba {
         max - min
     }
 
-    /// A brand colour rather than a grey, near-black or near-white.
+    /// A brand colour rather than a grey, a near-black or a pastel tint: HSL saturation of at
+    /// least 0.3, lightness between 0.12 and 0.85, and channels at least 48 apart.
     pub fn is_saturated(self) -> bool {
-        self.a >= 0.5 && self.chroma() >= 48 && {
-            let max = self.r.max(self.g).max(self.b);
-            let min = self.r.min(self.g).min(self.b);
-            let lightness = (f64::from(max) + f64::from(min)) / 510.0;
+        let max = self.r.max(self.g).max(self.b);
+        let min = self.r.min(self.g).min(self.b);
+        let lightness = (f64::from(max) + f64::from(min)) / 510.0;
+        self.a >= 0.5 && self.chroma() >= 48 && (0.12..=0.85).contains(&lightness) && {
             let saturation = if max == min {
                 0.0
             } else {
@@ -100,8 +109,15 @@ impl Rgba {
     /// `self` painted over an opaque `below`.
     pub fn over(self, below: Rgba) -> Rgba {
         let a = self.a.clamp(0.0, 1.0);
-        let mix = |top: u8, bottom: u8| (f64::from(top) * a + f64::from(bottom) * (1.0 - a)).round() as u8;
-        Rgba { r: mix(self.r, below.r), g: mix(self.g, below.g), b: mix(self.b, below.b), a: 1.0 }
+        let mix = |top: u8, bottom: u8| {
+            (f64::from(top) * a + f64::from(bottom) * (1.0 - a)).round() as u8
+        };
+        Rgba {
+            r: mix(self.r, below.r),
+            g: mix(self.g, below.g),
+            b: mix(self.b, below.b),
+            a: 1.0,
+        }
     }
 }
 
@@ -139,12 +155,25 @@ fn parse_hex(hex: &str) -> Option<Rgba> {
             let r = digit(0)? * 17;
             let g = digit(1)? * 17;
             let b = digit(2)? * 17;
-            let a = if hex.len() == 4 { f64::from(digit(3)? * 17) / 255.0 } else { 1.0 };
+            let a = if hex.len() == 4 {
+                f64::from(digit(3)? * 17) / 255.0
+            } else {
+                1.0
+            };
             Some(Rgba { r, g, b, a })
         }
         6 | 8 => {
-            let a = if hex.len() == 8 { f64::from(pair(6)?) / 255.0 } else { 1.0 };
-            Some(Rgba { r: pair(0)?, g: pair(2)?, b: pair(4)?, a })
+            let a = if hex.len() == 8 {
+                f64::from(pair(6)?) / 255.0
+            } else {
+                1.0
+            };
+            Some(Rgba {
+                r: pair(0)?,
+                g: pair(2)?,
+                b: pair(4)?,
+                a,
+            })
         }
         _ => None,
     }
@@ -156,7 +185,11 @@ fn components(args: &str) -> Option<(Vec<&str>, Option<&str>)> {
         Some((main, alpha)) => (main, Some(alpha.trim())),
         None => (args, None),
     };
-    let parts: Vec<&str> = main.split([',', ' ']).map(str::trim).filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = main
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
     match (parts.len(), alpha) {
         (4, None) => Some((parts[..3].to_vec(), Some(parts[3]))),
         (3, _) => Some((parts, alpha)),
@@ -179,7 +212,12 @@ fn angle(token: &str) -> Option<f64> {
     if token == "none" {
         return Some(0.0);
     }
-    for (unit, factor) in [("deg", 1.0), ("grad", 0.9), ("rad", 180.0 / std::f64::consts::PI), ("turn", 360.0)] {
+    for (unit, factor) in [
+        ("deg", 1.0),
+        ("grad", 0.9),
+        ("rad", 180.0 / std::f64::consts::PI),
+        ("turn", 360.0),
+    ] {
         if let Some(v) = token.strip_suffix(unit) {
             return v.parse::<f64>().ok().map(|v| v * factor);
         }
@@ -203,7 +241,12 @@ fn parse_function(name: &str, args: &str) -> Option<Rgba> {
         "rgb" | "rgba" => {
             let (c, alpha) = components(args)?;
             let channel = |t: &str| number(t, 255.0).map(|v| v.clamp(0.0, 255.0).round() as u8);
-            Some(Rgba { r: channel(c[0])?, g: channel(c[1])?, b: channel(c[2])?, a: alpha_of(alpha)? })
+            Some(Rgba {
+                r: channel(c[0])?,
+                g: channel(c[1])?,
+                b: channel(c[2])?,
+                a: alpha_of(alpha)?,
+            })
         }
         "hsl" | "hsla" => {
             let (c, alpha) = components(args)?;
@@ -211,7 +254,12 @@ fn parse_function(name: &str, args: &str) -> Option<Rgba> {
             let s = number(c[1].trim_end_matches('%'), 1.0)? / 100.0;
             let l = number(c[2].trim_end_matches('%'), 1.0)? / 100.0;
             let (r, g, b) = hsl_to_rgb(h, s, l);
-            Some(Rgba { r: to_byte(r), g: to_byte(g), b: to_byte(b), a: alpha_of(alpha)? })
+            Some(Rgba {
+                r: to_byte(r),
+                g: to_byte(g),
+                b: to_byte(b),
+                a: alpha_of(alpha)?,
+            })
         }
         "oklab" => {
             let (c, alpha) = components(args)?;
@@ -224,7 +272,10 @@ fn parse_function(name: &str, args: &str) -> Option<Rgba> {
             let l = number(c[0], 1.0)?;
             let chroma = number(c[1], 0.4)?;
             let h = angle(c[2])?.to_radians();
-            Some(from_linear(oklab_to_linear(l, chroma * h.cos(), chroma * h.sin()), alpha_of(alpha)?))
+            Some(from_linear(
+                oklab_to_linear(l, chroma * h.cos(), chroma * h.sin()),
+                alpha_of(alpha)?,
+            ))
         }
         "lab" => {
             let (c, alpha) = components(args)?;
@@ -237,7 +288,10 @@ fn parse_function(name: &str, args: &str) -> Option<Rgba> {
             let l = number(c[0], 100.0)?;
             let chroma = number(c[1], 150.0)?;
             let h = angle(c[2])?.to_radians();
-            Some(from_linear(lab_to_linear(l, chroma * h.cos(), chroma * h.sin()), alpha_of(alpha)?))
+            Some(from_linear(
+                lab_to_linear(l, chroma * h.cos(), chroma * h.sin()),
+                alpha_of(alpha)?,
+            ))
         }
         "color" => {
             let mut words = args.split_whitespace();
@@ -247,7 +301,12 @@ fn parse_function(name: &str, args: &str) -> Option<Rgba> {
             let (r, g, b) = (number(c[0], 1.0)?, number(c[1], 1.0)?, number(c[2], 1.0)?);
             let alpha = alpha_of(alpha)?;
             match space {
-                "srgb" => Some(Rgba { r: to_byte(r), g: to_byte(g), b: to_byte(b), a: alpha }),
+                "srgb" => Some(Rgba {
+                    r: to_byte(r),
+                    g: to_byte(g),
+                    b: to_byte(b),
+                    a: alpha,
+                }),
                 "srgb-linear" => Some(from_linear([r, g, b], alpha)),
                 "display-p3" => {
                     let lin = [to_linear(r), to_linear(g), to_linear(b)];
@@ -267,7 +326,11 @@ fn hsl_to_rgb(h: f64, s: f64, l: f64) -> (f64, f64, f64) {
     if s == 0.0 {
         return (l, l, l);
     }
-    let q = if l < 0.5 { l * (1.0 + s) } else { l + s - l * s };
+    let q = if l < 0.5 {
+        l * (1.0 + s)
+    } else {
+        l + s - l * s
+    };
     let p = 2.0 * l - q;
     let hue = |mut t: f64| {
         if t < 0.0 {
@@ -292,15 +355,28 @@ fn hsl_to_rgb(h: f64, s: f64, l: f64) -> (f64, f64, f64) {
 fn to_linear(c: f64) -> f64 {
     let sign = c.signum();
     let c = c.abs();
-    sign * if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+    sign * if c <= 0.04045 {
+        c / 12.92
+    } else {
+        ((c + 0.055) / 1.055).powf(2.4)
+    }
 }
 
 fn from_linear(linear: [f64; 3], alpha: f64) -> Rgba {
     let gamma = |c: f64| {
         let c = c.clamp(0.0, 1.0);
-        if c <= 0.003_130_8 { 12.92 * c } else { 1.055 * c.powf(1.0 / 2.4) - 0.055 }
+        if c <= 0.003_130_8 {
+            12.92 * c
+        } else {
+            1.055 * c.powf(1.0 / 2.4) - 0.055
+        }
     };
-    Rgba { r: to_byte(gamma(linear[0])), g: to_byte(gamma(linear[1])), b: to_byte(gamma(linear[2])), a: alpha }
+    Rgba {
+        r: to_byte(gamma(linear[0])),
+        g: to_byte(gamma(linear[1])),
+        b: to_byte(gamma(linear[2])),
+        a: alpha,
+    }
 }
 
 fn oklab_to_linear(l: f64, a: f64, b: f64) -> [f64; 3] {
@@ -322,7 +398,11 @@ fn lab_to_linear(l: f64, a: f64, b: f64) -> [f64; 3] {
     let fz = fy - b / 200.0;
     let inverse = |f: f64| {
         let f3 = f * f * f;
-        if f3 > 216.0 / 24389.0 { f3 } else { (116.0 * f - 16.0) / (24389.0 / 27.0) }
+        if f3 > 216.0 / 24389.0 {
+            f3
+        } else {
+            (116.0 * f - 16.0) / (24389.0 / 27.0)
+        }
     };
     let (x, y, z) = (inverse(fx) * 0.964_22, inverse(fy), inverse(fz) * 0.825_21);
     // Bradford D50 -> D65, then XYZ (D65) -> linear sRGB.
@@ -352,13 +432,17 @@ pub(crate) fn colors_in(value: &str) -> Vec<Rgba> {
     while i < bytes.len() {
         let c = bytes[i];
         if c == b'#' {
-            let end = value[i + 1..].find(|ch: char| !ch.is_ascii_hexdigit()).map_or(value.len(), |e| i + 1 + e);
+            let end = value[i + 1..]
+                .find(|ch: char| !ch.is_ascii_hexdigit())
+                .map_or(value.len(), |e| i + 1 + e);
             if let Some(color) = parse(&value[i..end]) {
                 found.push(color);
             }
             i = end.max(i + 1);
         } else if c.is_ascii_alphabetic() {
-            let end = value[i..].find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '-')).map_or(value.len(), |e| i + e);
+            let end = value[i..]
+                .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '-'))
+                .map_or(value.len(), |e| i + e);
             let word = &value[i..end];
             if value[end..].starts_with('(') {
                 let close = matching_paren(value, end).unwrap_or(value.len() - 1);
@@ -401,52 +485,173 @@ fn matching_paren(value: &str, open: usize) -> Option<usize> {
 
 fn named(name: &str) -> Option<Rgba> {
     if name == "transparent" {
-        return Some(Rgba { r: 0, g: 0, b: 0, a: 0.0 });
+        return Some(Rgba {
+            r: 0,
+            g: 0,
+            b: 0,
+            a: 0.0,
+        });
     }
     let index = NAMED.binary_search_by(|(n, _)| n.cmp(&name)).ok()?;
     let rgb = NAMED[index].1;
-    Some(Rgba { r: (rgb >> 16) as u8, g: (rgb >> 8) as u8, b: rgb as u8, a: 1.0 })
+    Some(Rgba {
+        r: (rgb >> 16) as u8,
+        g: (rgb >> 8) as u8,
+        b: rgb as u8,
+        a: 1.0,
+    })
 }
 
 /// CSS named colours, sorted by name for binary search.
 const NAMED: &[(&str, u32)] = &[
-    ("aliceblue", 0xf0f8ff), ("antiquewhite", 0xfaebd7), ("aqua", 0x00ffff), ("aquamarine", 0x7fffd4),
-    ("azure", 0xf0ffff), ("beige", 0xf5f5dc), ("bisque", 0xffe4c4), ("black", 0x000000),
-    ("blanchedalmond", 0xffebcd), ("blue", 0x0000ff), ("blueviolet", 0x8a2be2), ("brown", 0xa52a2a),
-    ("burlywood", 0xdeb887), ("cadetblue", 0x5f9ea0), ("chartreuse", 0x7fff00), ("chocolate", 0xd2691e),
-    ("coral", 0xff7f50), ("cornflowerblue", 0x6495ed), ("cornsilk", 0xfff8dc), ("crimson", 0xdc143c),
-    ("cyan", 0x00ffff), ("darkblue", 0x00008b), ("darkcyan", 0x008b8b), ("darkgoldenrod", 0xb8860b),
-    ("darkgray", 0xa9a9a9), ("darkgreen", 0x006400), ("darkgrey", 0xa9a9a9), ("darkkhaki", 0xbdb76b),
-    ("darkmagenta", 0x8b008b), ("darkolivegreen", 0x556b2f), ("darkorange", 0xff8c00), ("darkorchid", 0x9932cc),
-    ("darkred", 0x8b0000), ("darksalmon", 0xe9967a), ("darkseagreen", 0x8fbc8f), ("darkslateblue", 0x483d8b),
-    ("darkslategray", 0x2f4f4f), ("darkslategrey", 0x2f4f4f), ("darkturquoise", 0x00ced1), ("darkviolet", 0x9400d3),
-    ("deeppink", 0xff1493), ("deepskyblue", 0x00bfff), ("dimgray", 0x696969), ("dimgrey", 0x696969),
-    ("dodgerblue", 0x1e90ff), ("firebrick", 0xb22222), ("floralwhite", 0xfffaf0), ("forestgreen", 0x228b22),
-    ("fuchsia", 0xff00ff), ("gainsboro", 0xdcdcdc), ("ghostwhite", 0xf8f8ff), ("gold", 0xffd700),
-    ("goldenrod", 0xdaa520), ("gray", 0x808080), ("green", 0x008000), ("greenyellow", 0xadff2f),
-    ("grey", 0x808080), ("honeydew", 0xf0fff0), ("hotpink", 0xff69b4), ("indianred", 0xcd5c5c),
-    ("indigo", 0x4b0082), ("ivory", 0xfffff0), ("khaki", 0xf0e68c), ("lavender", 0xe6e6fa),
-    ("lavenderblush", 0xfff0f5), ("lawngreen", 0x7cfc00), ("lemonchiffon", 0xfffacd), ("lightblue", 0xadd8e6),
-    ("lightcoral", 0xf08080), ("lightcyan", 0xe0ffff), ("lightgoldenrodyellow", 0xfafad2), ("lightgray", 0xd3d3d3),
-    ("lightgreen", 0x90ee90), ("lightgrey", 0xd3d3d3), ("lightpink", 0xffb6c1), ("lightsalmon", 0xffa07a),
-    ("lightseagreen", 0x20b2aa), ("lightskyblue", 0x87cefa), ("lightslategray", 0x778899), ("lightslategrey", 0x778899),
-    ("lightsteelblue", 0xb0c4de), ("lightyellow", 0xffffe0), ("lime", 0x00ff00), ("limegreen", 0x32cd32),
-    ("linen", 0xfaf0e6), ("magenta", 0xff00ff), ("maroon", 0x800000), ("mediumaquamarine", 0x66cdaa),
-    ("mediumblue", 0x0000cd), ("mediumorchid", 0xba55d3), ("mediumpurple", 0x9370db), ("mediumseagreen", 0x3cb371),
-    ("mediumslateblue", 0x7b68ee), ("mediumspringgreen", 0x00fa9a), ("mediumturquoise", 0x48d1cc), ("mediumvioletred", 0xc71585),
-    ("midnightblue", 0x191970), ("mintcream", 0xf5fffa), ("mistyrose", 0xffe4e1), ("moccasin", 0xffe4b5),
-    ("navajowhite", 0xffdead), ("navy", 0x000080), ("oldlace", 0xfdf5e6), ("olive", 0x808000),
-    ("olivedrab", 0x6b8e23), ("orange", 0xffa500), ("orangered", 0xff4500), ("orchid", 0xda70d6),
-    ("palegoldenrod", 0xeee8aa), ("palegreen", 0x98fb98), ("paleturquoise", 0xafeeee), ("palevioletred", 0xdb7093),
-    ("papayawhip", 0xffefd5), ("peachpuff", 0xffdab9), ("peru", 0xcd853f), ("pink", 0xffc0cb),
-    ("plum", 0xdda0dd), ("powderblue", 0xb0e0e6), ("purple", 0x800080), ("rebeccapurple", 0x663399),
-    ("red", 0xff0000), ("rosybrown", 0xbc8f8f), ("royalblue", 0x4169e1), ("saddlebrown", 0x8b4513),
-    ("salmon", 0xfa8072), ("sandybrown", 0xf4a460), ("seagreen", 0x2e8b57), ("seashell", 0xfff5ee),
-    ("sienna", 0xa0522d), ("silver", 0xc0c0c0), ("skyblue", 0x87ceeb), ("slateblue", 0x6a5acd),
-    ("slategray", 0x708090), ("slategrey", 0x708090), ("snow", 0xfffafa), ("springgreen", 0x00ff7f),
-    ("steelblue", 0x4682b4), ("tan", 0xd2b48c), ("teal", 0x008080), ("thistle", 0xd8bfd8),
-    ("tomato", 0xff6347), ("turquoise", 0x40e0d0), ("violet", 0xee82ee), ("wheat", 0xf5deb3),
-    ("white", 0xffffff), ("whitesmoke", 0xf5f5f5), ("yellow", 0xffff00), ("yellowgreen", 0x9acd32),
+    ("aliceblue", 0xf0f8ff),
+    ("antiquewhite", 0xfaebd7),
+    ("aqua", 0x00ffff),
+    ("aquamarine", 0x7fffd4),
+    ("azure", 0xf0ffff),
+    ("beige", 0xf5f5dc),
+    ("bisque", 0xffe4c4),
+    ("black", 0x000000),
+    ("blanchedalmond", 0xffebcd),
+    ("blue", 0x0000ff),
+    ("blueviolet", 0x8a2be2),
+    ("brown", 0xa52a2a),
+    ("burlywood", 0xdeb887),
+    ("cadetblue", 0x5f9ea0),
+    ("chartreuse", 0x7fff00),
+    ("chocolate", 0xd2691e),
+    ("coral", 0xff7f50),
+    ("cornflowerblue", 0x6495ed),
+    ("cornsilk", 0xfff8dc),
+    ("crimson", 0xdc143c),
+    ("cyan", 0x00ffff),
+    ("darkblue", 0x00008b),
+    ("darkcyan", 0x008b8b),
+    ("darkgoldenrod", 0xb8860b),
+    ("darkgray", 0xa9a9a9),
+    ("darkgreen", 0x006400),
+    ("darkgrey", 0xa9a9a9),
+    ("darkkhaki", 0xbdb76b),
+    ("darkmagenta", 0x8b008b),
+    ("darkolivegreen", 0x556b2f),
+    ("darkorange", 0xff8c00),
+    ("darkorchid", 0x9932cc),
+    ("darkred", 0x8b0000),
+    ("darksalmon", 0xe9967a),
+    ("darkseagreen", 0x8fbc8f),
+    ("darkslateblue", 0x483d8b),
+    ("darkslategray", 0x2f4f4f),
+    ("darkslategrey", 0x2f4f4f),
+    ("darkturquoise", 0x00ced1),
+    ("darkviolet", 0x9400d3),
+    ("deeppink", 0xff1493),
+    ("deepskyblue", 0x00bfff),
+    ("dimgray", 0x696969),
+    ("dimgrey", 0x696969),
+    ("dodgerblue", 0x1e90ff),
+    ("firebrick", 0xb22222),
+    ("floralwhite", 0xfffaf0),
+    ("forestgreen", 0x228b22),
+    ("fuchsia", 0xff00ff),
+    ("gainsboro", 0xdcdcdc),
+    ("ghostwhite", 0xf8f8ff),
+    ("gold", 0xffd700),
+    ("goldenrod", 0xdaa520),
+    ("gray", 0x808080),
+    ("green", 0x008000),
+    ("greenyellow", 0xadff2f),
+    ("grey", 0x808080),
+    ("honeydew", 0xf0fff0),
+    ("hotpink", 0xff69b4),
+    ("indianred", 0xcd5c5c),
+    ("indigo", 0x4b0082),
+    ("ivory", 0xfffff0),
+    ("khaki", 0xf0e68c),
+    ("lavender", 0xe6e6fa),
+    ("lavenderblush", 0xfff0f5),
+    ("lawngreen", 0x7cfc00),
+    ("lemonchiffon", 0xfffacd),
+    ("lightblue", 0xadd8e6),
+    ("lightcoral", 0xf08080),
+    ("lightcyan", 0xe0ffff),
+    ("lightgoldenrodyellow", 0xfafad2),
+    ("lightgray", 0xd3d3d3),
+    ("lightgreen", 0x90ee90),
+    ("lightgrey", 0xd3d3d3),
+    ("lightpink", 0xffb6c1),
+    ("lightsalmon", 0xffa07a),
+    ("lightseagreen", 0x20b2aa),
+    ("lightskyblue", 0x87cefa),
+    ("lightslategray", 0x778899),
+    ("lightslategrey", 0x778899),
+    ("lightsteelblue", 0xb0c4de),
+    ("lightyellow", 0xffffe0),
+    ("lime", 0x00ff00),
+    ("limegreen", 0x32cd32),
+    ("linen", 0xfaf0e6),
+    ("magenta", 0xff00ff),
+    ("maroon", 0x800000),
+    ("mediumaquamarine", 0x66cdaa),
+    ("mediumblue", 0x0000cd),
+    ("mediumorchid", 0xba55d3),
+    ("mediumpurple", 0x9370db),
+    ("mediumseagreen", 0x3cb371),
+    ("mediumslateblue", 0x7b68ee),
+    ("mediumspringgreen", 0x00fa9a),
+    ("mediumturquoise", 0x48d1cc),
+    ("mediumvioletred", 0xc71585),
+    ("midnightblue", 0x191970),
+    ("mintcream", 0xf5fffa),
+    ("mistyrose", 0xffe4e1),
+    ("moccasin", 0xffe4b5),
+    ("navajowhite", 0xffdead),
+    ("navy", 0x000080),
+    ("oldlace", 0xfdf5e6),
+    ("olive", 0x808000),
+    ("olivedrab", 0x6b8e23),
+    ("orange", 0xffa500),
+    ("orangered", 0xff4500),
+    ("orchid", 0xda70d6),
+    ("palegoldenrod", 0xeee8aa),
+    ("palegreen", 0x98fb98),
+    ("paleturquoise", 0xafeeee),
+    ("palevioletred", 0xdb7093),
+    ("papayawhip", 0xffefd5),
+    ("peachpuff", 0xffdab9),
+    ("peru", 0xcd853f),
+    ("pink", 0xffc0cb),
+    ("plum", 0xdda0dd),
+    ("powderblue", 0xb0e0e6),
+    ("purple", 0x800080),
+    ("rebeccapurple", 0x663399),
+    ("red", 0xff0000),
+    ("rosybrown", 0xbc8f8f),
+    ("royalblue", 0x4169e1),
+    ("saddlebrown", 0x8b4513),
+    ("salmon", 0xfa8072),
+    ("sandybrown", 0xf4a460),
+    ("seagreen", 0x2e8b57),
+    ("seashell", 0xfff5ee),
+    ("sienna", 0xa0522d),
+    ("silver", 0xc0c0c0),
+    ("skyblue", 0x87ceeb),
+    ("slateblue", 0x6a5acd),
+    ("slategray", 0x708090),
+    ("slategrey", 0x708090),
+    ("snow", 0xfffafa),
+    ("springgreen", 0x00ff7f),
+    ("steelblue", 0x4682b4),
+    ("tan", 0xd2b48c),
+    ("teal", 0x008080),
+    ("thistle", 0xd8bfd8),
+    ("tomato", 0xff6347),
+    ("turquoise", 0x40e0d0),
+    ("violet", 0xee82ee),
+    ("wheat", 0xf5deb3),
+    ("white", 0xffffff),
+    ("whitesmoke", 0xf5f5f5),
+    ("yellow", 0xffff00),
+    ("yellowgreen", 0x9acd32),
 ];
 
 #[cfg(test)]
@@ -455,17 +660,41 @@ mod tests {
 
     #[test]
     fn computed_and_authored_colours_become_hex() {
-        assert_eq!(css_color_to_hex("rgb(17, 24, 39)").as_deref(), Some("#111827"));
-        assert_eq!(css_color_to_hex("rgba(9, 9, 11, 0.72)").as_deref(), Some("#09090bb8"));
-        assert_eq!(css_color_to_hex("rgba(0, 0, 0, 0)").as_deref(), Some("#00000000"));
+        assert_eq!(
+            css_color_to_hex("rgb(17, 24, 39)").as_deref(),
+            Some("#111827")
+        );
+        assert_eq!(
+            css_color_to_hex("rgba(9, 9, 11, 0.72)").as_deref(),
+            Some("#09090bb8")
+        );
+        assert_eq!(
+            css_color_to_hex("rgba(0, 0, 0, 0)").as_deref(),
+            Some("#00000000")
+        );
         assert_eq!(css_color_to_hex("#FFF").as_deref(), Some("#ffffff"));
         assert_eq!(css_color_to_hex("white").as_deref(), Some("#ffffff"));
-        assert_eq!(css_color_to_hex("rgb(255 90 54 / 50%)").as_deref(), Some("#ff5a3680"));
-        assert_eq!(css_color_to_hex("hsl(0, 100%, 50%)").as_deref(), Some("#ff0000"));
+        assert_eq!(
+            css_color_to_hex("rgb(255 90 54 / 50%)").as_deref(),
+            Some("#ff5a3680")
+        );
+        assert_eq!(
+            css_color_to_hex("hsl(0, 100%, 50%)").as_deref(),
+            Some("#ff0000")
+        );
         // Tailwind v4's blue-600 and gray-900, as Chromium reports them.
-        assert_eq!(css_color_to_hex("oklch(0.546 0.245 262.881)").as_deref(), Some("#155dfc"));
-        assert_eq!(css_color_to_hex("oklch(0.21 0.034 264.665)").as_deref(), Some("#101828"));
-        assert_eq!(css_color_to_hex("color(srgb 1 0 0.5)").as_deref(), Some("#ff0080"));
+        assert_eq!(
+            css_color_to_hex("oklch(0.546 0.245 262.881)").as_deref(),
+            Some("#155dfc")
+        );
+        assert_eq!(
+            css_color_to_hex("oklch(0.21 0.034 264.665)").as_deref(),
+            Some("#101828")
+        );
+        assert_eq!(
+            css_color_to_hex("color(srgb 1 0 0.5)").as_deref(),
+            Some("#ff0080")
+        );
         assert_eq!(css_color_to_hex("lab(50 0 0)").as_deref(), Some("#777777"));
         assert_eq!(css_color_to_hex("linear-gradient(red, blue)"), None);
         assert_eq!(css_color_to_hex("none"), None);
@@ -494,5 +723,6 @@ mod tests {
         assert!(!p("rgb(107, 114, 128)").is_saturated());
         assert!(!p("rgb(247, 249, 252)").is_saturated());
         assert!(!p("rgb(9, 9, 11)").is_saturated());
+        assert!(!p("rgb(255, 248, 197)").is_saturated(), "pastel tint");
     }
 }

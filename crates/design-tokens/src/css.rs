@@ -63,7 +63,9 @@ fn parse_block(text: &str, media: &mut Vec<String>, sheet: &mut Sheet) {
             b';' => start = i + 1, // `@import ...;`, `@charset ...;`
             b'{' => {
                 let prelude = text[start..i].trim();
-                let Some(close) = matching_brace(text, i) else { return };
+                let Some(close) = matching_brace(text, i) else {
+                    return;
+                };
                 let body = &text[i + 1..close];
                 handle(prelude, body, media, sheet);
                 i = close + 1;
@@ -78,7 +80,9 @@ fn parse_block(text: &str, media: &mut Vec<String>, sheet: &mut Sheet) {
 
 fn handle(prelude: &str, body: &str, media: &mut Vec<String>, sheet: &mut Sheet) {
     if let Some(at) = prelude.strip_prefix('@') {
-        let (name, rest) = at.split_once(|c: char| c.is_whitespace() || c == '(').map_or((at, ""), |(n, _)| (n, &at[n.len()..]));
+        let (name, rest) = at
+            .split_once(|c: char| c.is_whitespace() || c == '(')
+            .map_or((at, ""), |(n, _)| (n, &at[n.len()..]));
         let name = name.to_ascii_lowercase();
         match name.as_str() {
             "media" => {
@@ -91,9 +95,10 @@ fn handle(prelude: &str, body: &str, media: &mut Vec<String>, sheet: &mut Sheet)
             "supports" | "layer" | "container" | "document" | "scope" | "starting-style" => {
                 parse_block(body, media, sheet)
             }
-            "keyframes" | "-webkit-keyframes" => {
-                sheet.keyframes.push((rest.trim().trim_matches(['"', '\'']).to_string(), body.to_string()))
-            }
+            "keyframes" | "-webkit-keyframes" => sheet.keyframes.push((
+                rest.trim().trim_matches(['"', '\'']).to_string(),
+                body.to_string(),
+            )),
             _ => {}
         }
         return;
@@ -101,7 +106,11 @@ fn handle(prelude: &str, body: &str, media: &mut Vec<String>, sheet: &mut Sheet)
     if prelude.is_empty() {
         return;
     }
-    sheet.rules.push(StyleRule { selectors: prelude.to_string(), declarations: declarations(body), media: media.clone() });
+    sheet.rules.push(StyleRule {
+        selectors: prelude.to_string(),
+        declarations: declarations(body),
+        media: media.clone(),
+    });
     // CSS nesting: rules inside the body (`&:hover { ... }`) with `&` meaning the parent.
     if body.contains('{') {
         let mut nested = Sheet::default();
@@ -201,7 +210,9 @@ pub(crate) fn declarations(body: &str) -> Vec<(String, String)> {
 }
 
 fn push_declaration(text: &str, out: &mut Vec<(String, String)>) {
-    let Some((name, value)) = text.split_once(':') else { return };
+    let Some((name, value)) = text.split_once(':') else {
+        return;
+    };
     let name = name.trim().to_ascii_lowercase();
     let mut value = value.trim();
     if let Some(v) = value.strip_suffix("!important") {
@@ -224,7 +235,10 @@ pub(crate) fn media_widths(condition: &str) -> Vec<(f64, String)> {
         from = at + 5;
         let head = &lower[..at];
         // Only the viewport width: not `device-width`, `min-device-width`, `border-width`...
-        let feature = head.ends_with("min-") || head.ends_with("max-") || head.ends_with('(') || head.ends_with(' ');
+        let feature = head.ends_with("min-")
+            || head.ends_with("max-")
+            || head.ends_with('(')
+            || head.ends_with(' ');
         if !feature || head.ends_with("device-") {
             continue;
         }
@@ -244,8 +258,53 @@ pub(crate) fn media_widths(condition: &str) -> Vec<(f64, String)> {
     out
 }
 
+/// Whether a media condition holds for the desktop capture (a 1280 px wide screen, light
+/// scheme, motion allowed, a pointer that hovers). Conditions it cannot read hold.
+pub(crate) fn applies_to_desktop(condition: &str) -> bool {
+    const WIDTH: f64 = 1280.0;
+    let lower = condition.to_ascii_lowercase().replace(' ', "");
+    if lower.contains("prefers-reduced-motion:reduce")
+        || lower.contains("prefers-color-scheme:dark")
+        || lower.contains("hover:none")
+        || lower.contains("pointer:coarse")
+        || (lower.contains("print") && !lower.contains("screen"))
+    {
+        return false;
+    }
+    // Each width bound: `max-width:X` / `width<=X` / `X>=width` bound above, the rest below.
+    let mut from = 0;
+    while let Some(offset) = lower[from..].find("width") {
+        let at = from + offset;
+        from = at + 5;
+        let head = &lower[..at];
+        if head.ends_with("device-") {
+            continue;
+        }
+        let tail = &lower[from..];
+        let (upper, value) = if head.ends_with("max-") {
+            (true, tail.trim_start_matches(':'))
+        } else if head.ends_with("min-") {
+            (false, tail.trim_start_matches(':'))
+        } else if let Some(rest) = tail.strip_prefix("<=").or_else(|| tail.strip_prefix('<')) {
+            (true, rest)
+        } else if let Some(rest) = tail.strip_prefix(">=").or_else(|| tail.strip_prefix('>')) {
+            (false, rest)
+        } else {
+            continue;
+        };
+        if let Some((px, _)) = length(value)
+            && ((upper && px < WIDTH) || (!upper && px > WIDTH))
+        {
+            return false;
+        }
+    }
+    true
+}
+
 fn length(text: &str) -> Option<(f64, String)> {
-    let end = text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-')).unwrap_or(text.len());
+    let end = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        .unwrap_or(text.len());
     let token = &text[..end];
     for (unit, factor) in [("px", 1.0), ("rem", 16.0), ("em", 16.0)] {
         if let Some(number) = token.strip_suffix(unit)
@@ -257,19 +316,65 @@ fn length(text: &str) -> Option<(f64, String)> {
     None
 }
 
-/// The last compound selector of each selector in a list, if `:hover` is in it and nothing
-/// but `:not(...)` and other state pseudo-classes accompany it: (tag, ids, classes).
-pub(crate) fn hover_targets(selectors: &str) -> Vec<Compound> {
+/// For each selector in a list whose last compound has `:hover`: that compound and the
+/// compounds of its ancestors, nearest first (`.nav a:hover` -> `a` with ancestors `.nav`). Selectors with
+/// sibling combinators, pseudo-elements or pseudo-classes this reader does not know are left out.
+pub(crate) fn hover_targets(selectors: &str) -> Vec<(Compound, Vec<Compound>)> {
     split_top_level(selectors, ',')
         .into_iter()
         .filter_map(|selector| {
-            let last = last_compound(selector.trim());
+            let parts = compounds(selector.trim())?;
+            let (last, ancestors) = parts.split_last()?;
             if !last.contains(":hover") {
                 return None;
             }
-            Compound::parse(last)
+            let target = Compound::parse(last)?;
+            let ancestors = ancestors
+                .iter()
+                .rev()
+                .map(|a| Compound::parse(a))
+                .collect::<Option<Vec<_>>>()?;
+            Some((target, ancestors))
         })
         .collect()
+}
+
+/// The compound selectors of a complex selector, in order; `None` with `+` or `~`.
+fn compounds(selector: &str) -> Option<Vec<&str>> {
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    let bytes = selector.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => {
+                i += 2;
+                continue;
+            }
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth = depth.saturating_sub(1),
+            b'+' | b'~' if depth == 0 => return None,
+            b' ' | b'>' if depth == 0 => {
+                if start < i {
+                    parts.push(&selector[start..i]);
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < selector.len() {
+        parts.push(&selector[start..]);
+    }
+    Some(
+        parts
+            .into_iter()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect(),
+    )
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -341,7 +446,18 @@ impl Compound {
                         if name != "not" && name != "where" && name != "is" {
                             return None;
                         }
-                    } else if !matches!(name.as_str(), "hover" | "focus" | "focus-visible" | "focus-within" | "active" | "link" | "visited" | "enabled") {
+                    } else if !matches!(
+                        name.as_str(),
+                        "hover"
+                            | "focus"
+                            | "focus-visible"
+                            | "focus-within"
+                            | "active"
+                            | "link"
+                            | "visited"
+                            | "enabled"
+                            | "root"
+                    ) {
                         return None;
                     }
                 }
@@ -355,7 +471,8 @@ impl Compound {
                 _ => return None,
             }
         }
-        let anything = compound.tag.is_some() || !compound.ids.is_empty() || !compound.classes.is_empty();
+        let anything =
+            compound.tag.is_some() || !compound.ids.is_empty() || !compound.classes.is_empty();
         anything.then_some(compound)
     }
 
@@ -367,27 +484,6 @@ impl Compound {
             // about one component, but it is what the page does to it.
             && (self.tag.is_some() || !self.classes.is_empty() || !self.ids.is_empty())
     }
-}
-
-fn last_compound(selector: &str) -> &str {
-    let mut depth = 0usize;
-    let mut start = 0;
-    let bytes = selector.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => {
-                i += 2;
-                continue;
-            }
-            b'(' | b'[' => depth += 1,
-            b')' | b']' => depth = depth.saturating_sub(1),
-            b' ' | b'>' | b'+' | b'~' if depth == 0 => start = i + 1,
-            _ => {}
-        }
-        i += 1;
-    }
-    selector[start..].trim()
 }
 
 /// Splits at `sep` outside parentheses, brackets and quotes.
@@ -438,17 +534,34 @@ mod tests {
                @keyframes fade { from { opacity: 0 } to { opacity: 1 } } @import url(x.css);"#,
         );
         assert_eq!(sheet.rules.len(), 2);
-        assert_eq!(sheet.rules[0].declarations, [("color".into(), "red".into()), ("background".into(), r#"url("x;y.png")"#.into())]);
+        assert_eq!(
+            sheet.rules[0].declarations,
+            [
+                ("color".into(), "red".into()),
+                ("background".into(), r#"url("x;y.png")"#.into())
+            ]
+        );
         assert_eq!(sheet.rules[1].media, ["(max-width: 800px)"]);
-        assert_eq!(sheet.rules[1].declarations, [("opacity".into(), ".8".into())]);
+        assert_eq!(
+            sheet.rules[1].declarations,
+            [("opacity".into(), ".8".into())]
+        );
         assert_eq!(sheet.keyframes[0].0, "fade");
         assert_eq!(sheet.media_queries, ["(max-width: 800px)"]);
     }
 
     #[test]
     fn media_widths_in_every_syntax() {
-        let widths = |c| media_widths(c).into_iter().map(|(_, s)| s).collect::<Vec<_>>();
-        assert_eq!(widths("screen and (min-width: 768px) and (max-width:1023.98px)"), ["768px", "1023.98px"]);
+        let widths = |c| {
+            media_widths(c)
+                .into_iter()
+                .map(|(_, s)| s)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            widths("screen and (min-width: 768px) and (max-width:1023.98px)"),
+            ["768px", "1023.98px"]
+        );
         assert_eq!(widths("(width >= 40rem)"), ["40rem"]);
         assert_eq!(widths("(40em <= width < 64em)"), ["40em", "64em"]);
         assert!(widths("(min-device-width: 500px)").is_empty());
@@ -457,20 +570,46 @@ mod tests {
     }
 
     #[test]
+    fn media_conditions_for_the_desktop_screen() {
+        assert!(applies_to_desktop("(min-width: 768px)"));
+        assert!(applies_to_desktop(
+            "screen and (min-width: 1024px) and (max-width: 1440px)"
+        ));
+        assert!(!applies_to_desktop("(max-width: 767px)"));
+        assert!(!applies_to_desktop("(width <= 48rem)"));
+        assert!(applies_to_desktop("(width >= 40rem)"));
+        assert!(!applies_to_desktop("(min-width: 1536px)"));
+        assert!(!applies_to_desktop("(prefers-reduced-motion: reduce)"));
+        assert!(!applies_to_desktop("print"));
+        assert!(applies_to_desktop("(hover: hover)"));
+    }
+
+    #[test]
     fn hover_compounds() {
-        let t = hover_targets(".nav a:hover, .btn.btn-primary:hover:not(:disabled), .hover\\:bg-blue-700:hover, .card:hover .title, a::after:hover");
+        let t = hover_targets(
+            "header .nav > a:hover, .btn.btn-primary:hover:not(:disabled), .hover\\:bg-blue-700:hover, .card:hover .title, a::after:hover, h2 + a:hover",
+        );
         assert_eq!(t.len(), 3);
-        assert_eq!(t[0].tag.as_deref(), Some("a"));
-        assert_eq!(t[1].classes, ["btn", "btn-primary"]);
-        assert_eq!(t[2].classes, ["hover:bg-blue-700"]);
-        assert!(t[1].matches("a", None, &["btn", "btn-primary", "lg"]));
-        assert!(!t[1].matches("a", None, &["btn"]));
+        assert_eq!(t[0].0.tag.as_deref(), Some("a"));
+        assert_eq!(
+            t[0].1.iter().map(|c| c.classes.clone()).collect::<Vec<_>>(),
+            [vec!["nav".to_string()], vec![]]
+        );
+        assert_eq!(t[0].1[1].tag.as_deref(), Some("header"));
+        assert_eq!(t[1].0.classes, ["btn", "btn-primary"]);
+        assert!(t[1].1.is_empty());
+        assert_eq!(t[2].0.classes, ["hover:bg-blue-700"]);
+        assert!(t[1].0.matches("a", None, &["btn", "btn-primary", "lg"]));
+        assert!(!t[1].0.matches("a", None, &["btn"]));
     }
 
     #[test]
     fn nested_rules_resolve_ampersand() {
         let sheet = parse(".card { padding: 4px; &:hover { transform: translateY(-2px); } }");
         assert_eq!(sheet.rules[1].selectors, ".card:hover");
-        assert_eq!(sheet.rules[0].declarations, [("padding".into(), "4px".into())]);
+        assert_eq!(
+            sheet.rules[0].declarations,
+            [("padding".into(), "4px".into())]
+        );
     }
 }
