@@ -38,16 +38,24 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting tokio")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting tokio")
 }
 
 /// Runs a command, failing with its exit status.
 pub(crate) fn run(command: &mut Command) -> anyhow::Result<()> {
-    let status = command.status().with_context(|| format!("running {command:?}"))?;
+    let status = command
+        .status()
+        .with_context(|| format!("running {command:?}"))?;
     if !status.success() {
         bail!("{command:?} failed with {status}");
     }
@@ -62,8 +70,12 @@ pub(crate) fn build_replica(root: &Path, release: bool) -> anyhow::Result<PathBu
         cargo.arg("--release");
     }
     run(&mut cargo)?;
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
-    Ok(target_dir.join(if release { "release" } else { "debug" }).join("replica"))
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    Ok(target_dir
+        .join(if release { "release" } else { "debug" })
+        .join("replica"))
 }
 
 fn demo(root: &Path) -> anyhow::Result<()> {
@@ -98,11 +110,17 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
 fn record(root: &Path, sites: &[String]) -> anyhow::Result<()> {
     setup::ensure_system_packages()?;
     let replica = build_replica(root, false)?;
-    let sites = if sites.is_empty() { fixture_sites(root)? } else { sites.to_vec() };
+    let sites = if sites.is_empty() {
+        fixture_sites(root)?
+    } else {
+        sites.to_vec()
+    };
     runtime()?.block_on(async {
         let server = FixtureServer::start_on(RECORD_ADDR.parse()?, root.join("fixtures/sites"))
             .await
-            .with_context(|| format!("serving fixtures on {RECORD_ADDR} (is something else using that port?)"))?;
+            .with_context(|| {
+                format!("serving fixtures on {RECORD_ADDR} (is something else using that port?)")
+            })?;
         for site in &sites {
             let out = root.join("fixtures/scrapes").join(site);
             if out.exists() {
@@ -126,8 +144,12 @@ fn record(root: &Path, sites: &[String]) -> anyhow::Result<()> {
 
 fn serve(root: &Path) -> anyhow::Result<()> {
     runtime()?.block_on(async {
-        let server = FixtureServer::start_on(RECORD_ADDR.parse()?, root.join("fixtures/sites")).await?;
-        println!("serving fixtures/sites on {} (Ctrl-C stops)", server.url("/"));
+        let server =
+            FixtureServer::start_on(RECORD_ADDR.parse()?, root.join("fixtures/sites")).await?;
+        println!(
+            "serving fixtures/sites on {} (Ctrl-C stops)",
+            server.url("/")
+        );
         tokio::signal::ctrl_c().await?;
         Ok(())
     })

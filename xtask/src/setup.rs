@@ -5,7 +5,12 @@ use std::process::Command;
 use anyhow::bail;
 
 /// Debian packages: the browser and its driver, and the fonts the fixture sites use.
-const PACKAGES: &[&str] = &["chromium", "chromium-driver", "fonts-dejavu-core", "fonts-liberation"];
+const PACKAGES: &[&str] = &[
+    "chromium",
+    "chromium-driver",
+    "fonts-dejavu-core",
+    "fonts-liberation",
+];
 
 /// Installs missing packages with apt-get when running as root; otherwise says what to run.
 /// Does nothing (and runs nothing slow) when everything is there.
@@ -18,11 +23,20 @@ pub fn ensure_system_packages() -> anyhow::Result<()> {
         if has("chromium") && has("chromedriver") {
             return Ok(());
         }
-        bail!("Chromium and ChromeDriver are needed ({}), and this is not a Debian-like system: install them and put `chromium` and `chromedriver` on the PATH", missing.join(", "));
+        bail!(
+            "Chromium and ChromeDriver are needed ({}), and this is not a Debian-like system: install them and put `chromium` and `chromedriver` on the PATH",
+            missing.join(", ")
+        );
     }
-    let command = format!("apt-get install -y --no-install-recommends {}", missing.join(" "));
+    let command = format!(
+        "apt-get install -y --no-install-recommends {}",
+        missing.join(" ")
+    );
     if !is_root() {
-        bail!("missing system packages: {}. Install them with:\n    sudo {command}", missing.join(", "));
+        bail!(
+            "missing system packages: {}. Install them with:\n    sudo {command}",
+            missing.join(", ")
+        );
     }
     eprintln!("setup: installing {}", missing.join(", "));
     let install = || {
@@ -34,7 +48,11 @@ pub fn ensure_system_packages() -> anyhow::Result<()> {
     };
     if !install()?.success() {
         // A fresh machine may have no package lists yet.
-        crate::run(Command::new("apt-get").args(["update", "-q"]).env("DEBIAN_FRONTEND", "noninteractive"))?;
+        crate::run(
+            Command::new("apt-get")
+                .args(["update", "-q"])
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+        )?;
         if !install()?.success() {
             bail!("`{command}` failed");
         }
@@ -60,7 +78,10 @@ fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|status| {
-            status.lines().find(|l| l.starts_with("Uid:")).and_then(|l| l.split_whitespace().nth(1).map(|uid| uid == "0"))
+            status
+                .lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(|uid| uid == "0"))
         })
         .unwrap_or(false)
 }

@@ -15,7 +15,9 @@ pub struct Config {
 impl Config {
     pub fn from_env() -> anyhow::Result<Config> {
         let model = replica_llm::from_env(|name| std::env::var(name).ok())?;
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(std::env::temp_dir);
         let dir = |variable: &str, xdg: &str, fallback: &str| {
             std::env::var_os(variable)
                 .map(PathBuf::from)
@@ -34,8 +36,16 @@ impl Config {
         match &self.browser.webdriver_url {
             Some(url) => format!("WebDriver at {url} (REPLICA_WEBDRIVER_URL)"),
             None => {
-                let driver = self.browser.chromedriver.as_ref().map(|p| p.display().to_string());
-                let chrome = self.browser.chromium.as_ref().map(|p| p.display().to_string());
+                let driver = self
+                    .browser
+                    .chromedriver
+                    .as_ref()
+                    .map(|p| p.display().to_string());
+                let chrome = self
+                    .browser
+                    .chromium
+                    .as_ref()
+                    .map(|p| p.display().to_string());
                 format!(
                     "chromedriver started by replica ({}, browser {})",
                     driver.unwrap_or_else(|| "chromedriver on PATH".into()),

@@ -12,7 +12,11 @@ use clap::{Parser, Subcommand};
 use replica_core::{ScrapeOptions, UrlPolicy};
 
 #[derive(Debug, Parser)]
-#[command(name = "replica", version, about = "Clone a live web page into an editable Next.js project")]
+#[command(
+    name = "replica",
+    version,
+    about = "Clone a live web page into an editable Next.js project"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -53,7 +57,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: could not start the async runtime: {e}");
@@ -89,15 +96,26 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Scrape { url, out, json, timeout, public_only } => {
+        Command::Scrape {
+            url,
+            out,
+            json,
+            timeout,
+            public_only,
+        } => {
             let options = ScrapeOptions {
                 load_timeout: Duration::from_secs(timeout),
-                policy: if public_only { UrlPolicy::public_only() } else { UrlPolicy::allow_all() },
+                policy: if public_only {
+                    UrlPolicy::public_only()
+                } else {
+                    UrlPolicy::allow_all()
+                },
                 ..ScrapeOptions::default()
             };
             eprintln!("scraping {url} (desktop 1280x720, mobile 375x667@2x)...");
             let data = replica_scrape::scrape(&url, &options).await?;
-            data.save(&out).with_context(|| format!("saving the scrape to {}", out.display()))?;
+            data.save(&out)
+                .with_context(|| format!("saving the scrape to {}", out.display()))?;
             if json {
                 println!("{}", serde_json::to_string(&summary::json(&data, &out))?);
             } else {

@@ -9,7 +9,12 @@ use replica_core::{DomElement, DomNode, ScrapeData};
 pub fn text(data: &ScrapeData, out: &Path) -> String {
     let mut s = String::new();
     let d = &data.desktop;
-    let _ = writeln!(s, "{} — {}", display_or(&data.title, "(no title)"), data.final_url);
+    let _ = writeln!(
+        s,
+        "{} — {}",
+        display_or(&data.title, "(no title)"),
+        data.final_url
+    );
     let _ = writeln!(
         s,
         "  HTTP {}, {}, {}, {} stylesheets, {} images, {} links",
@@ -23,7 +28,11 @@ pub fn text(data: &ScrapeData, out: &Path) -> String {
     let _ = writeln!(
         s,
         "  page: {:.0}x{:.0} px desktop, {:.0}x{:.0} px mobile, {} elements",
-        d.document.width, d.document.height, data.mobile.document.width, data.mobile.document.height, d.node_count
+        d.document.width,
+        d.document.height,
+        data.mobile.document.width,
+        data.mobile.document.height,
+        d.node_count
     );
     let _ = writeln!(s, "sections (desktop):");
     for section in &d.sections {
@@ -39,13 +48,28 @@ pub fn text(data: &ScrapeData, out: &Path) -> String {
         );
     }
     let (backgrounds, texts) = colours(&d.dom);
-    let _ = writeln!(s, "colours: backgrounds {}; text {}", backgrounds.join(" "), texts.join(" "));
+    let _ = writeln!(
+        s,
+        "colours: backgrounds {}; text {}",
+        backgrounds.join(" "),
+        texts.join(" ")
+    );
     let _ = writeln!(s, "fonts:");
     for font in d.fonts_in_use.iter().take(4) {
-        let _ = writeln!(s, "  {} (weights {}; {} characters)", font.family, font.weights.join(", "), font.characters);
+        let _ = writeln!(
+            s,
+            "  {} (weights {}; {} characters)",
+            font.family,
+            font.weights.join(", "),
+            font.characters
+        );
     }
     for face in &data.font_faces {
-        let _ = writeln!(s, "  @font-face {} {} {}: {}", face.family, face.weight, face.style, face.status);
+        let _ = writeln!(
+            s,
+            "  @font-face {} {} {}: {}",
+            face.family, face.weight, face.style, face.status
+        );
     }
     let t = &data.timings;
     let _ = writeln!(
@@ -61,9 +85,7 @@ pub fn text(data: &ScrapeData, out: &Path) -> String {
 }
 
 pub fn json(data: &ScrapeData, out: &Path) -> serde_json::Value {
-    let section = |s: &replica_core::DetectedSection| {
-        serde_json::json!({ "type": s.kind.as_str(), "tag": s.tag, "box": s.rect, "pinned": s.pinned })
-    };
+    let section = |s: &replica_core::DetectedSection| serde_json::json!({ "type": s.kind.as_str(), "tag": s.tag, "box": s.rect, "pinned": s.pinned });
     serde_json::json!({
         "url": data.url,
         "final_url": data.final_url,
@@ -84,7 +106,11 @@ pub fn json(data: &ScrapeData, out: &Path) -> serde_json::Value {
 }
 
 fn display_or<'a>(text: &'a str, fallback: &'a str) -> &'a str {
-    if text.trim().is_empty() { fallback } else { text }
+    if text.trim().is_empty() {
+        fallback
+    } else {
+        text
+    }
 }
 
 /// The three background colours covering the most area and the three text colours set on the
@@ -107,12 +133,21 @@ fn colours(html: &DomElement) -> (Vec<String>, Vec<String>) {
             })
             .sum();
         if chars > 0 {
-            *texts.entry(e.style("color").unwrap_or("rgb(0, 0, 0)")).or_default() += chars;
+            *texts
+                .entry(e.style("color").unwrap_or("rgb(0, 0, 0)"))
+                .or_default() += chars;
         }
     });
     let top = |mut entries: Vec<(&str, f64)>| {
         entries.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-        entries.into_iter().take(3).map(|(c, _)| c.to_string()).collect::<Vec<_>>()
+        entries
+            .into_iter()
+            .take(3)
+            .map(|(c, _)| c.to_string())
+            .collect::<Vec<_>>()
     };
-    (top(backgrounds.into_iter().collect()), top(texts.into_iter().map(|(c, n)| (c, n as f64)).collect()))
+    (
+        top(backgrounds.into_iter().collect()),
+        top(texts.into_iter().map(|(c, n)| (c, n as f64)).collect()),
+    )
 }

@@ -36,7 +36,12 @@ impl Rect {
         let y = self.y.max(other.y);
         let right = self.right().min(other.right());
         let bottom = self.bottom().min(other.bottom());
-        Rect { x, y, width: (right - x).max(0.0), height: (bottom - y).max(0.0) }
+        Rect {
+            x,
+            y,
+            width: (right - x).max(0.0),
+            height: (bottom - y).max(0.0),
+        }
     }
 }
 
@@ -90,7 +95,10 @@ pub struct PseudoElement {
 
 impl DomElement {
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+        self.attrs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
     }
 
     pub fn style(&self, property: &str) -> Option<&str> {
@@ -149,7 +157,10 @@ impl DomElement {
 
     /// Number of elements in this subtree, itself included.
     pub fn element_count(&self) -> usize {
-        1 + self.child_elements().map(DomElement::element_count).sum::<usize>()
+        1 + self
+            .child_elements()
+            .map(DomElement::element_count)
+            .sum::<usize>()
     }
 }
 
@@ -163,7 +174,12 @@ mod tests {
     use super::*;
 
     fn element(id: u32, tag: &str, children: Vec<DomNode>) -> DomElement {
-        DomElement { id, tag: tag.into(), children, ..DomElement::default() }
+        DomElement {
+            id,
+            tag: tag.into(),
+            children,
+            ..DomElement::default()
+        }
     }
 
     #[test]
@@ -172,12 +188,20 @@ mod tests {
             0,
             "body",
             vec![
-                DomNode::Element(element(1, "h1", vec![DomNode::Text("Hello\n  world".into())])),
+                DomNode::Element(element(
+                    1,
+                    "h1",
+                    vec![DomNode::Text("Hello\n  world".into())],
+                )),
                 DomNode::Text("\n".into()),
                 DomNode::Element(element(
                     2,
                     "p",
-                    vec![DomNode::Element(element(3, "b", vec![DomNode::Text("bold".into())]))],
+                    vec![DomNode::Element(element(
+                        3,
+                        "b",
+                        vec![DomNode::Text("bold".into())],
+                    ))],
                 )),
             ],
         );
@@ -191,14 +215,27 @@ mod tests {
     fn text_and_elements_round_trip_through_json() {
         let node = DomNode::Element(element(0, "p", vec![DomNode::Text(" a ".into())]));
         let json = serde_json::to_string(&node).unwrap();
-        assert_eq!(json, r#"{"id":0,"tag":"p","box":{"x":0.0,"y":0.0,"width":0.0,"height":0.0},"children":[" a "]}"#);
+        assert_eq!(
+            json,
+            r#"{"id":0,"tag":"p","box":{"x":0.0,"y":0.0,"width":0.0,"height":0.0},"children":[" a "]}"#
+        );
         assert_eq!(serde_json::from_str::<DomNode>(&json).unwrap(), node);
     }
 
     #[test]
     fn intersection_of_disjoint_rects_is_empty() {
-        let a = Rect { x: 0.0, y: 0.0, width: 10.0, height: 10.0 };
-        let b = Rect { x: 20.0, y: 0.0, width: 10.0, height: 10.0 };
+        let a = Rect {
+            x: 0.0,
+            y: 0.0,
+            width: 10.0,
+            height: 10.0,
+        };
+        let b = Rect {
+            x: 20.0,
+            y: 0.0,
+            width: 10.0,
+            height: 10.0,
+        };
         assert!(a.intersection(&b).is_empty());
         assert_eq!(a.intersection(&a), a);
     }

@@ -27,26 +27,82 @@ pub struct StepTimings {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PipelineEvent {
-    CloneCreated { clone_id: String, url: String },
-    Step { step: String, message: String },
-    ScrapeDone { title: String, sections: usize, images: usize, page_height: f64 },
-    DesignExtracted { fallback: bool, primary_color: Option<String>, body_font: Option<String> },
-    Planned { section_count: usize, sections: Vec<PlannedSectionSummary> },
-    SectionDone { section: String, success: bool, remaining: usize },
-    SectionFailed { section: String, error: String },
-    File { path: String, content: String, language: String },
-    GenerationComplete { time: f64, successful: usize, failed: usize },
-    ReviewFixed { files_changed: Vec<String> },
+    CloneCreated {
+        clone_id: String,
+        url: String,
+    },
+    Step {
+        step: String,
+        message: String,
+    },
+    ScrapeDone {
+        title: String,
+        sections: usize,
+        images: usize,
+        page_height: f64,
+    },
+    DesignExtracted {
+        fallback: bool,
+        primary_color: Option<String>,
+        body_font: Option<String>,
+    },
+    Planned {
+        section_count: usize,
+        sections: Vec<PlannedSectionSummary>,
+    },
+    SectionDone {
+        section: String,
+        success: bool,
+        remaining: usize,
+    },
+    SectionFailed {
+        section: String,
+        error: String,
+    },
+    File {
+        path: String,
+        content: String,
+        language: String,
+    },
+    GenerationComplete {
+        time: f64,
+        successful: usize,
+        failed: usize,
+    },
+    ReviewFixed {
+        files_changed: Vec<String>,
+    },
     ReviewClean,
-    ValidationFailed { error_count: usize, report: String },
+    ValidationFailed {
+        error_count: usize,
+        report: String,
+    },
     ValidationPassed,
-    FileUpdated { path: String, content: String },
-    Deployed { preview_url: String, sandbox_id: String },
-    CompileErrors { attempt: u32, error_count: usize, report: String },
+    FileUpdated {
+        path: String,
+        content: String,
+    },
+    Deployed {
+        preview_url: String,
+        sandbox_id: String,
+    },
+    CompileErrors {
+        attempt: u32,
+        error_count: usize,
+        report: String,
+    },
     Compiled,
-    Iteration { n: u32, similarity: SimilarityScores },
-    Warning { message: String },
-    Error { message: String, stage: String },
+    Iteration {
+        n: u32,
+        similarity: SimilarityScores,
+    },
+    Warning {
+        message: String,
+    },
+    Error {
+        message: String,
+        stage: String,
+    },
     Done {
         preview_url: Option<String>,
         sandbox_id: Option<String>,
@@ -69,7 +125,9 @@ impl PipelineEvent {
     pub fn to_sse_frame(&self) -> String {
         // Serializing these plain structs cannot fail: no maps with non-string keys.
         let json = serde_json::to_string(self).unwrap_or_else(|e| {
-            format!(r#"{{"type":"error","message":"event serialization failed: {e}","stage":"events"}}"#)
+            format!(
+                r#"{{"type":"error","message":"event serialization failed: {e}","stage":"events"}}"#
+            )
         });
         format!("data: {json}\n\n")
     }
@@ -81,7 +139,10 @@ mod tests {
 
     #[test]
     fn events_are_tagged_with_snake_case_type() {
-        let event = PipelineEvent::Step { step: "scrape".into(), message: "loading".into() };
+        let event = PipelineEvent::Step {
+            step: "scrape".into(),
+            message: "loading".into(),
+        };
         assert_eq!(
             event.to_sse_frame(),
             "data: {\"type\":\"step\",\"step\":\"scrape\",\"message\":\"loading\"}\n\n"

@@ -28,16 +28,24 @@ pub struct ProjectFiles {
 
 impl ProjectFiles {
     pub fn insert_text(&mut self, path: impl Into<String>, text: impl Into<String>) {
-        self.files.insert(path.into(), ProjectFile { contents: text.into().into_bytes() });
+        self.files.insert(
+            path.into(),
+            ProjectFile {
+                contents: text.into().into_bytes(),
+            },
+        );
     }
 
     pub fn insert_bytes(&mut self, path: impl Into<String>, bytes: Vec<u8>) {
-        self.files.insert(path.into(), ProjectFile { contents: bytes });
+        self.files
+            .insert(path.into(), ProjectFile { contents: bytes });
     }
 
     /// The file as text, `None` when it is missing or not UTF-8.
     pub fn text(&self, path: &str) -> Option<&str> {
-        self.files.get(path).and_then(|file| std::str::from_utf8(&file.contents).ok())
+        self.files
+            .get(path)
+            .and_then(|file| std::str::from_utf8(&file.contents).ok())
     }
 
     pub fn paths(&self) -> impl Iterator<Item = &str> {
@@ -64,7 +72,12 @@ pub struct ProjectPathError {
 /// Checks that `path` names a file inside a project: relative, `/`-separated, no `..`, no
 /// empty or `.` components, no NUL or backslash. Symlinks are the caller's to check on disk.
 pub fn check_project_path(path: &str) -> Result<(), ProjectPathError> {
-    let fail = |reason| Err(ProjectPathError { path: path.to_string(), reason });
+    let fail = |reason| {
+        Err(ProjectPathError {
+            path: path.to_string(),
+            reason,
+        })
+    };
     if path.is_empty() {
         return fail("it is empty");
     }
@@ -94,11 +107,30 @@ mod tests {
 
     #[test]
     fn project_paths_stay_inside() {
-        for ok in ["app/page.jsx", "public/a b.png", "components/Hero.jsx", "x..y/z"] {
+        for ok in [
+            "app/page.jsx",
+            "public/a b.png",
+            "components/Hero.jsx",
+            "x..y/z",
+        ] {
             assert_eq!(check_project_path(ok), Ok(()), "{ok}");
         }
-        for bad in ["", "/etc/passwd", "../x", "a/../../x", "a//b", "./a", "a\\b", "a\0b", "C:/x", "a/"] {
-            assert!(check_project_path(bad).is_err(), "{bad:?} should be refused");
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a//b",
+            "./a",
+            "a\\b",
+            "a\0b",
+            "C:/x",
+            "a/",
+        ] {
+            assert!(
+                check_project_path(bad).is_err(),
+                "{bad:?} should be refused"
+            );
         }
     }
 }

@@ -29,7 +29,7 @@ use std::pin::Pin;
 
 pub use dom::{DomElement, DomNode, PseudoElement, Rect};
 pub use events::{PipelineEvent, PlannedSectionSummary, SimilarityScores, StepTimings};
-pub use files::{check_project_path, ProjectFile, ProjectFiles, ProjectPathError};
+pub use files::{ProjectFile, ProjectFiles, ProjectPathError, check_project_path};
 pub use llm::{
     ApiKey, ContentPart, ImageBlock, LanguageModel, LlmError, LlmRequest, LlmResponse, Message,
     Role, StopReason, SystemBlock, Usage,
@@ -37,10 +37,10 @@ pub use llm::{
 pub use plan::{Heading, Plan, PlannedSection, SectionCrop, SectionData, SharedContext};
 pub use sandbox::{Sandbox, SandboxError, SandboxProvider};
 pub use scrape::{
-    BackgroundImage, Button, Device, DeviceCapture, DocumentSize, FontFace, FontInUse,
-    FormControl, Icon, ImageInfo, InlineSvg, Link, NetworkResource, PageMeta, PageSource,
-    ResourceKind, ScrapeData, ScrapeError, ScrapeOptions, ScrapeTimings, Screenshot, Screenshots,
-    SectionKind, DetectedSection, Stylesheet, StylesheetOrigin, Viewport,
+    BackgroundImage, Button, DetectedSection, Device, DeviceCapture, DocumentSize, FontFace,
+    FontInUse, FormControl, Icon, ImageInfo, InlineSvg, Link, NetworkResource, PageMeta,
+    PageSource, ResourceKind, ScrapeData, ScrapeError, ScrapeOptions, ScrapeTimings, Screenshot,
+    Screenshots, SectionKind, Stylesheet, StylesheetOrigin, Viewport,
 };
 pub use section_gen::{ComponentFile, GenerateError, SectionGenerator};
 pub use tokens::{

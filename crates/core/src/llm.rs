@@ -42,7 +42,10 @@ pub struct Message {
 
 impl Message {
     pub fn user_text(text: impl Into<String>) -> Message {
-        Message { role: Role::User, content: vec![ContentPart::Text { text: text.into() }] }
+        Message {
+            role: Role::User,
+            content: vec![ContentPart::Text { text: text.into() }],
+        }
     }
 }
 
@@ -123,18 +126,32 @@ pub enum LlmError {
     #[error("no language model is configured (set REPLICA_LLM and a key)")]
     NotConfigured,
     #[error("{provider} rejected the API key (HTTP {status}): {message}")]
-    Unauthorized { provider: String, status: u16, message: String },
+    Unauthorized {
+        provider: String,
+        status: u16,
+        message: String,
+    },
     #[error("{provider} answered HTTP {status}: {message}")]
-    Status { provider: String, status: u16, message: String },
+    Status {
+        provider: String,
+        status: u16,
+        message: String,
+    },
     #[error("{provider} still failed after {attempts} attempts; last error: {last}")]
-    RetriesExhausted { provider: String, attempts: u32, last: String },
+    RetriesExhausted {
+        provider: String,
+        attempts: u32,
+        last: String,
+    },
     #[error("{provider} did not answer within {}s", timeout.as_secs_f64())]
     Timeout { provider: String, timeout: Duration },
     #[error("could not reach {provider}: {message}")]
     Connection { provider: String, message: String },
     #[error("{provider} sent a response that could not be read: {message}")]
     MalformedResponse { provider: String, message: String },
-    #[error("no recorded exchange for request {key} in {dir} (record it with a real provider first)")]
+    #[error(
+        "no recorded exchange for request {key} in {dir} (record it with a real provider first)"
+    )]
     ReplayMissing { key: String, dir: String },
     #[error("{0}")]
     Other(String),
@@ -146,7 +163,10 @@ pub trait LanguageModel: Send + Sync {
     /// Provider and model, for logs and events (`anthropic/claude-sonnet-4-5`).
     fn name(&self) -> String;
 
-    fn complete<'a>(&'a self, request: &'a LlmRequest) -> BoxFuture<'a, Result<LlmResponse, LlmError>>;
+    fn complete<'a>(
+        &'a self,
+        request: &'a LlmRequest,
+    ) -> BoxFuture<'a, Result<LlmResponse, LlmError>>;
 }
 
 /// A secret that never shows itself in `Debug` or `Display` output.

@@ -21,7 +21,10 @@ pub trait Sandbox: Send + Sync {
     fn preview_url(&self) -> &str;
 
     /// Writes (or overwrites) files; the dev server hot-reloads them.
-    fn write_files<'a>(&'a self, files: &'a ProjectFiles) -> BoxFuture<'a, Result<(), SandboxError>>;
+    fn write_files<'a>(
+        &'a self,
+        files: &'a ProjectFiles,
+    ) -> BoxFuture<'a, Result<(), SandboxError>>;
 
     /// Dev-server output from byte `offset` on, so callers can read only what is new.
     fn logs(&self, offset: usize) -> BoxFuture<'_, Result<String, SandboxError>>;

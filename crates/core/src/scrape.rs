@@ -60,12 +60,18 @@ impl Device {
 
     pub fn viewport(self) -> Viewport {
         match self {
-            Device::Desktop => {
-                Viewport { width: 1280, height: 720, device_scale_factor: 1.0, mobile: false }
-            }
-            Device::Mobile => {
-                Viewport { width: 375, height: 667, device_scale_factor: 2.0, mobile: true }
-            }
+            Device::Desktop => Viewport {
+                width: 1280,
+                height: 720,
+                device_scale_factor: 1.0,
+                mobile: false,
+            },
+            Device::Mobile => Viewport {
+                width: 375,
+                height: 667,
+                device_scale_factor: 2.0,
+                mobile: true,
+            },
         }
     }
 
@@ -424,7 +430,10 @@ pub enum ScrapeError {
     #[error("unsupported URL scheme {scheme:?} in {url}: only http and https can be scraped")]
     UnsupportedScheme { url: String, scheme: String },
     #[error("refused to load {url}: {violation}")]
-    Refused { url: String, violation: PolicyViolation },
+    Refused {
+        url: String,
+        violation: PolicyViolation,
+    },
     #[error("could not resolve host {host:?}: {message}")]
     Dns { host: String, message: String },
     #[error("connection refused by {url}: is a server listening there?")]
@@ -432,7 +441,11 @@ pub enum ScrapeError {
     #[error("could not connect to {url}: {message}")]
     Connection { url: String, message: String },
     #[error("{url} answered HTTP {status}{}", reason.as_deref().map(|r| format!(" {r}")).unwrap_or_default())]
-    HttpStatus { url: String, status: u16, reason: Option<String> },
+    HttpStatus {
+        url: String,
+        status: u16,
+        reason: Option<String>,
+    },
     #[error("{url} is not an HTML page (content type {content_type:?})")]
     NotHtml { url: String, content_type: String },
     #[error("{url} did not finish loading within {}s (raise the load timeout to wait longer)", timeout.as_secs_f64())]
@@ -492,7 +505,10 @@ impl ScrapeData {
             source,
         })?;
         for capture in [&self.desktop, &self.mobile] {
-            for shot in [&capture.screenshots.viewport, &capture.screenshots.full_page] {
+            for shot in [
+                &capture.screenshots.viewport,
+                &capture.screenshots.full_page,
+            ] {
                 let path = dir.join(&shot.file);
                 std::fs::write(&path, &shot.png).map_err(|source| ScrapeError::Io {
                     action: "write",
@@ -502,8 +518,10 @@ impl ScrapeData {
             }
         }
         let path = dir.join(Self::FILE_NAME);
-        let json = serde_json::to_vec(self)
-            .map_err(|source| ScrapeError::Format { path: path.clone(), source })?;
+        let json = serde_json::to_vec(self).map_err(|source| ScrapeError::Format {
+            path: path.clone(),
+            source,
+        })?;
         std::fs::write(&path, json).map_err(|source| ScrapeError::Io {
             action: "write",
             path,
@@ -522,7 +540,10 @@ impl ScrapeData {
         let mut data: ScrapeData =
             serde_json::from_slice(&json).map_err(|source| ScrapeError::Format { path, source })?;
         for capture in [&mut data.desktop, &mut data.mobile] {
-            for shot in [&mut capture.screenshots.viewport, &mut capture.screenshots.full_page] {
+            for shot in [
+                &mut capture.screenshots.viewport,
+                &mut capture.screenshots.full_page,
+            ] {
                 // A scrape names its PNGs; it never points outside its own directory.
                 if shot.file.is_empty() || shot.file.contains(['/', '\\']) || shot.file == ".." {
                     return Err(ScrapeError::Io {

@@ -192,7 +192,10 @@ mod tests {
 
     #[test]
     fn fallback_serializes_with_underscore_name() {
-        let tokens = DesignTokens { fallback: vec!["colors.primary: #123456".into()], ..Default::default() };
+        let tokens = DesignTokens {
+            fallback: vec!["colors.primary: #123456".into()],
+            ..Default::default()
+        };
         let json = serde_json::to_value(&tokens).unwrap();
         assert_eq!(json["_fallback"][0], "colors.primary: #123456");
         let back: DesignTokens = serde_json::from_value(json).unwrap();

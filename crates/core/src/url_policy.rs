@@ -23,7 +23,9 @@ pub enum PolicyViolation {
     Scheme { scheme: String },
     #[error("the URL has no host")]
     NoHost,
-    #[error("{host} is a {kind} address, which this server does not load (start it with --allow-private to allow)")]
+    #[error(
+        "{host} is a {kind} address, which this server does not load (start it with --allow-private to allow)"
+    )]
     PrivateAddress { host: String, kind: &'static str },
     #[error("{host} is on the deny list")]
     Denied { host: String },
@@ -32,19 +34,29 @@ pub enum PolicyViolation {
 impl UrlPolicy {
     /// Everything http(s) is allowed, private networks included (the CLI default).
     pub fn allow_all() -> UrlPolicy {
-        UrlPolicy { allow_private: true, denied: Vec::new() }
+        UrlPolicy {
+            allow_private: true,
+            denied: Vec::new(),
+        }
     }
 
     /// Public internet only: loopback, private, link-local, metadata and other special-purpose
     /// ranges are refused.
     pub fn public_only() -> UrlPolicy {
-        UrlPolicy { allow_private: false, denied: Vec::new() }
+        UrlPolicy {
+            allow_private: false,
+            denied: Vec::new(),
+        }
     }
 
     /// Also refuses these host names and IP addresses (an operator's internal hosts, say),
     /// before DNS for names and literals and after DNS for resolved addresses.
     pub fn deny(mut self, hosts: impl IntoIterator<Item = impl Into<String>>) -> UrlPolicy {
-        self.denied.extend(hosts.into_iter().map(|h| h.into().trim_matches(['[', ']']).to_ascii_lowercase()));
+        self.denied.extend(
+            hosts
+                .into_iter()
+                .map(|h| h.into().trim_matches(['[', ']']).to_ascii_lowercase()),
+        );
         self
     }
 
@@ -57,7 +69,11 @@ impl UrlPolicy {
     pub fn check_url(&self, url: &Url) -> Result<(), PolicyViolation> {
         match url.scheme() {
             "http" | "https" => {}
-            scheme => return Err(PolicyViolation::Scheme { scheme: scheme.to_string() }),
+            scheme => {
+                return Err(PolicyViolation::Scheme {
+                    scheme: scheme.to_string(),
+                });
+            }
         }
         let host = url.host().ok_or(PolicyViolation::NoHost)?;
         let host_text = match &host {
@@ -81,7 +97,10 @@ impl UrlPolicy {
                     || name == "metadata.google.internal"
                     || name.ends_with(".internal");
                 if internal {
-                    return Err(PolicyViolation::PrivateAddress { host: name, kind: "internal host name" });
+                    return Err(PolicyViolation::PrivateAddress {
+                        host: name,
+                        kind: "internal host name",
+                    });
                 }
                 Ok(())
             }
@@ -91,13 +110,18 @@ impl UrlPolicy {
     /// Checks one resolved address of `host`.
     pub fn check_addr(&self, host: &str, addr: IpAddr) -> Result<(), PolicyViolation> {
         if self.denied.contains(&addr.to_string()) {
-            return Err(PolicyViolation::Denied { host: format!("{host} ({addr})") });
+            return Err(PolicyViolation::Denied {
+                host: format!("{host} ({addr})"),
+            });
         }
         if self.allow_private {
             return Ok(());
         }
         match special_purpose_kind(addr) {
-            Some(kind) => Err(PolicyViolation::PrivateAddress { host: host.to_string(), kind }),
+            Some(kind) => Err(PolicyViolation::PrivateAddress {
+                host: host.to_string(),
+                kind,
+            }),
             None => Ok(()),
         }
     }
@@ -169,7 +193,12 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     let nat64 = s[0] == 0x64 && s[1] == 0xff9b && s[2..6].iter().all(|&x| x == 0);
     let compatible = s[..6].iter().all(|&x| x == 0) && (s[6] != 0 || s[7] > 1);
     if nat64 || compatible {
-        return Some(Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8));
+        return Some(Ipv4Addr::new(
+            (s[6] >> 8) as u8,
+            s[6] as u8,
+            (s[7] >> 8) as u8,
+            s[7] as u8,
+        ));
     }
     None
 }
@@ -179,19 +208,40 @@ mod tests {
     use super::*;
 
     fn refused(addr: &str) -> bool {
-        UrlPolicy::public_only().check_addr("h", addr.parse().unwrap()).is_err()
+        UrlPolicy::public_only()
+            .check_addr("h", addr.parse().unwrap())
+            .is_err()
     }
 
     #[test]
     fn special_purpose_addresses_are_refused() {
         for addr in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "169.254.1.1",
-            "0.0.0.0", "100.64.0.1", "224.0.0.1", "255.255.255.255", "::1", "::", "fd00::1",
-            "fe80::1", "::ffff:127.0.0.1", "64:ff9b::a9fe:a9fe", "::7f00:1",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "169.254.1.1",
+            "0.0.0.0",
+            "100.64.0.1",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "::7f00:1",
         ] {
             assert!(refused(addr), "{addr} should be refused");
         }
-        for addr in ["93.184.215.14", "1.1.1.1", "2606:4700::1111", "::ffff:8.8.8.8"] {
+        for addr in [
+            "93.184.215.14",
+            "1.1.1.1",
+            "2606:4700::1111",
+            "::ffff:8.8.8.8",
+        ] {
             assert!(!refused(addr), "{addr} should be allowed");
         }
     }
@@ -211,26 +261,40 @@ mod tests {
     fn urls_are_checked_before_dns() {
         let policy = UrlPolicy::public_only();
         let check = |u: &str| policy.check_url(&Url::parse(u).unwrap());
-        assert!(matches!(check("file:///etc/passwd"), Err(PolicyViolation::Scheme { .. })));
+        assert!(matches!(
+            check("file:///etc/passwd"),
+            Err(PolicyViolation::Scheme { .. })
+        ));
         assert!(check("http://localhost:3000/").is_err());
         assert!(check("http://metadata.google.internal/").is_err());
         assert!(check("http://[::1]/").is_err());
         assert!(check("http://127.0.0.1/").is_err());
         assert!(check("https://example.com/").is_ok());
         let open = UrlPolicy::allow_all();
-        assert!(open.check_url(&Url::parse("http://127.0.0.1/").unwrap()).is_ok());
-        assert!(open.check_url(&Url::parse("ftp://example.com/").unwrap()).is_err());
+        assert!(
+            open.check_url(&Url::parse("http://127.0.0.1/").unwrap())
+                .is_ok()
+        );
+        assert!(
+            open.check_url(&Url::parse("ftp://example.com/").unwrap())
+                .is_err()
+        );
     }
 
     #[test]
     fn deny_list_applies_to_names_literals_and_resolved_addresses() {
         let policy = UrlPolicy::allow_all().deny(["Intranet.Example", "127.0.0.2", "[::1]"]);
         let check = |u: &str| policy.check_url(&Url::parse(u).unwrap());
-        assert!(matches!(check("http://intranet.example./x"), Err(PolicyViolation::Denied { .. })));
+        assert!(matches!(
+            check("http://intranet.example./x"),
+            Err(PolicyViolation::Denied { .. })
+        ));
         assert!(check("http://127.0.0.2:8080/").is_err());
         assert!(check("http://[::1]/").is_err());
         assert!(check("http://127.0.0.1/").is_ok());
-        let err = policy.check_addr("db", "127.0.0.2".parse().unwrap()).unwrap_err();
+        let err = policy
+            .check_addr("db", "127.0.0.2".parse().unwrap())
+            .unwrap_err();
         assert_eq!(err.to_string(), "db (127.0.0.2) is on the deny list");
     }
 }

@@ -54,10 +54,16 @@ impl FixtureServer {
         FixtureServer::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), root).await
     }
 
-    pub async fn start_on(addr: SocketAddr, root: impl Into<PathBuf>) -> std::io::Result<FixtureServer> {
+    pub async fn start_on(
+        addr: SocketAddr,
+        root: impl Into<PathBuf>,
+    ) -> std::io::Result<FixtureServer> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let state = Arc::new(State { root: root.into(), requests: Mutex::new(Vec::new()) });
+        let state = Arc::new(State {
+            root: root.into(),
+            requests: Mutex::new(Vec::new()),
+        });
         let task = tokio::spawn(accept_loop(listener, Arc::clone(&state)));
         Ok(FixtureServer { addr, state, task })
     }
@@ -73,7 +79,11 @@ impl FixtureServer {
 
     /// Paths (with query) requested so far, in order.
     pub fn requests(&self) -> Vec<String> {
-        self.state.requests.lock().map(|r| r.clone()).unwrap_or_default()
+        self.state
+            .requests
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -86,7 +96,9 @@ impl Drop for FixtureServer {
 async fn accept_loop(listener: TcpListener, state: Arc<State>) {
     let mut connections = tokio::task::JoinSet::new();
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
         let state = Arc::clone(&state);
         let service = hyper::service::service_fn(move |request| {
             let state = Arc::clone(&state);
@@ -95,15 +107,20 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>) {
         // Connections live in the JoinSet so aborting the server aborts them too.
         connections.spawn(async move {
             let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-            let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+            let _ = builder
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
         });
         while connections.try_join_next().is_some() {}
     }
 }
 
 async fn respond(state: &State, request: Request<Incoming>) -> Response<Full<Bytes>> {
-    let path_and_query =
-        request.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+    let path_and_query = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
     if let Ok(mut requests) = state.requests.lock() {
         requests.push(path_and_query);
     }
@@ -124,7 +141,10 @@ fn route<'a>(
         if let Some(code) = path.strip_prefix("/_status/") {
             let status = code.parse().ok().and_then(|c| StatusCode::from_u16(c).ok());
             return match status {
-                Some(status) => html(status, &format!("<!doctype html><title>{status}</title><h1>{status}</h1>")),
+                Some(status) => html(
+                    status,
+                    &format!("<!doctype html><title>{status}</title><h1>{status}</h1>"),
+                ),
                 None => html(StatusCode::BAD_REQUEST, "bad status code"),
             };
         }
@@ -143,7 +163,9 @@ fn route<'a>(
                 .unwrap_or_else(|_| html(StatusCode::BAD_REQUEST, "bad redirect target"));
         }
         if path == "/_generated/huge-dom" {
-            let count: usize = query_param(query, "n").and_then(|n| n.parse().ok()).unwrap_or(30_000);
+            let count: usize = query_param(query, "n")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(30_000);
             return html(StatusCode::OK, &huge_dom(count));
         }
         if path == "/_generated/hanging-image" {
@@ -158,7 +180,10 @@ fn route<'a>(
 
 async fn serve_file(root: &Path, path: &str) -> Response<Full<Bytes>> {
     let relative = Path::new(path.trim_start_matches('/'));
-    if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+    if relative
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_)))
+    {
         return html(StatusCode::NOT_FOUND, "not found");
     }
     let mut file = root.join(relative);
@@ -171,7 +196,10 @@ async fn serve_file(root: &Path, path: &str) -> Response<Full<Bytes>> {
             .header("cache-control", "no-store")
             .body(Full::new(Bytes::from(bytes)))
             .unwrap_or_else(|_| html(StatusCode::INTERNAL_SERVER_ERROR, "response")),
-        Err(_) => html(StatusCode::NOT_FOUND, "<!doctype html><title>404</title><h1>Not found</h1>"),
+        Err(_) => html(
+            StatusCode::NOT_FOUND,
+            "<!doctype html><title>404</title><h1>Not found</h1>",
+        ),
     }
 }
 
@@ -195,9 +223,10 @@ async fn serve_font(file: &str) -> Response<Full<Bytes>> {
 fn html(status: StatusCode, body: &str) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert("content-type", hyper::header::HeaderValue::from_static("text/html; charset=utf-8"));
+    response.headers_mut().insert(
+        "content-type",
+        hyper::header::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     response
 }
 
@@ -224,7 +253,8 @@ fn content_type(path: &Path) -> &'static str {
 }
 
 fn huge_dom(count: usize) -> String {
-    let mut page = String::from("<!doctype html><html><head><title>huge</title></head><body><main>");
+    let mut page =
+        String::from("<!doctype html><html><head><title>huge</title></head><body><main>");
     for i in 0..count {
         page.push_str(&format!("<div>item {i}</div>"));
     }
@@ -245,7 +275,11 @@ fn percent_decode(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
             (b'%', Some(hi), Some(lo)) => {
                 out.push(hi * 16 + lo);
                 i += 3;

@@ -139,11 +139,20 @@ pub(crate) struct DevicePass {
 }
 
 pub(crate) async fn install_network_tracker(session: &BrowserSession) -> Result<(), ScrapeError> {
-    session.cdp("Page.addScriptToEvaluateOnNewDocument", json!({ "source": NETWORK_TRACKER_JS })).await?;
+    session
+        .cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": NETWORK_TRACKER_JS }),
+        )
+        .await?;
     Ok(())
 }
 
-pub(crate) async fn emulate(session: &BrowserSession, device: Device, desktop_agent: &str) -> Result<(), ScrapeError> {
+pub(crate) async fn emulate(
+    session: &BrowserSession,
+    device: Device,
+    desktop_agent: &str,
+) -> Result<(), ScrapeError> {
     let viewport = device.viewport();
     session
         .cdp(
@@ -159,22 +168,43 @@ pub(crate) async fn emulate(session: &BrowserSession, device: Device, desktop_ag
         )
         .await?;
     session
-        .cdp("Emulation.setTouchEmulationEnabled", json!({ "enabled": viewport.mobile, "maxTouchPoints": 5 }))
+        .cdp(
+            "Emulation.setTouchEmulationEnabled",
+            json!({ "enabled": viewport.mobile, "maxTouchPoints": 5 }),
+        )
         .await?;
-    let agent = if viewport.mobile { MOBILE_USER_AGENT } else { desktop_agent };
-    session.cdp("Emulation.setUserAgentOverride", json!({ "userAgent": agent })).await?;
+    let agent = if viewport.mobile {
+        MOBILE_USER_AGENT
+    } else {
+        desktop_agent
+    };
+    session
+        .cdp(
+            "Emulation.setUserAgentOverride",
+            json!({ "userAgent": agent }),
+        )
+        .await?;
     Ok(())
 }
 
 /// Loads `url` until its document is parsed and checks what came back before spending time on
 /// it. Returns when the navigation started: the load event is waited for in the settle step,
 /// within the same load timeout.
-pub(crate) async fn navigate(session: &BrowserSession, url: &str, options: &ScrapeOptions) -> Result<Instant, ScrapeError> {
+pub(crate) async fn navigate(
+    session: &BrowserSession,
+    url: &str,
+    options: &ScrapeOptions,
+) -> Result<Instant, ScrapeError> {
     let started = Instant::now();
     let load = tokio::time::timeout(options.load_timeout, session.client.goto(url)).await;
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "document parsed");
     match load {
-        Err(_) => return Err(ScrapeError::LoadTimeout { url: url.to_string(), timeout: options.load_timeout }),
+        Err(_) => {
+            return Err(ScrapeError::LoadTimeout {
+                url: url.to_string(),
+                timeout: options.load_timeout,
+            });
+        }
         Ok(Err(error)) => return Err(navigation_error(url, &error, options.load_timeout)),
         Ok(Ok(())) => {}
     }
@@ -193,10 +223,17 @@ pub(crate) async fn navigate(session: &BrowserSession, url: &str, options: &Scra
         });
     }
     if look.status >= 400 {
-        return Err(ScrapeError::HttpStatus { url: look.url, status: look.status, reason: None });
+        return Err(ScrapeError::HttpStatus {
+            url: look.url,
+            status: look.status,
+            reason: None,
+        });
     }
     if !crate::preflight::is_html(&look.content_type) {
-        return Err(ScrapeError::NotHtml { url: look.url, content_type: look.content_type });
+        return Err(ScrapeError::NotHtml {
+            url: look.url,
+            content_type: look.content_type,
+        });
     }
     Ok(started)
 }
@@ -211,7 +248,13 @@ pub(crate) async fn capture(
 ) -> Result<DevicePass, ScrapeError> {
     let mut warnings = Vec::new();
     let step = Instant::now();
-    let loaded = wait_for_load(session, options.load_timeout.saturating_sub(navigation_started.elapsed())).await?;
+    let loaded = wait_for_load(
+        session,
+        options
+            .load_timeout
+            .saturating_sub(navigation_started.elapsed()),
+    )
+    .await?;
     let settle: SettleReport = run_page_script(
         session,
         "settle",
@@ -240,7 +283,11 @@ pub(crate) async fn capture(
     }
     let extracted: Extracted =
         run_page_script(session, "extract", json!({ "maxNodes": options.max_nodes })).await?;
-    tracing::debug!(device = device.name(), ms = step.elapsed().as_millis() as u64, "extracted");
+    tracing::debug!(
+        device = device.name(),
+        ms = step.elapsed().as_millis() as u64,
+        "extracted"
+    );
     let step = Instant::now();
     if extracted.device.truncated {
         warnings.push(format!(
@@ -250,7 +297,11 @@ pub(crate) async fn capture(
         ));
     }
     let screenshots = screenshots(session, device, &extracted.device, options).await?;
-    tracing::debug!(device = device.name(), ms = step.elapsed().as_millis() as u64, "screenshots");
+    tracing::debug!(
+        device = device.name(),
+        ms = step.elapsed().as_millis() as u64,
+        "screenshots"
+    );
     let d = extracted.device;
     let capture = DeviceCapture {
         device,
@@ -269,7 +320,12 @@ pub(crate) async fn capture(
         fonts_in_use: d.fonts_in_use,
         screenshots,
     };
-    Ok(DevicePass { capture, page: extracted.page, warnings, elapsed: started.elapsed() })
+    Ok(DevicePass {
+        capture,
+        page: extracted.page,
+        warnings,
+        elapsed: started.elapsed(),
+    })
 }
 
 /// Waits for the load event within `budget`, in short slices: WebDriver runs one command at a
@@ -279,8 +335,12 @@ async fn wait_for_load(session: &BrowserSession, budget: Duration) -> Result<boo
     let deadline = Instant::now() + budget;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let report: LoadReport =
-            run_page_script(session, "load", json!({ "waitMs": left.min(SLICE).as_millis() as u64 })).await?;
+        let report: LoadReport = run_page_script(
+            session,
+            "load",
+            json!({ "waitMs": left.min(SLICE).as_millis() as u64 }),
+        )
+        .await?;
         if report.loaded || left <= SLICE {
             return Ok(report.loaded);
         }
@@ -295,13 +355,30 @@ async fn screenshots(
 ) -> Result<Screenshots, ScrapeError> {
     let viewport = device.viewport();
     let visual = extracted.visual;
-    let scale = if visual.scale > 0.0 { visual.scale } else { 1.0 };
+    let scale = if visual.scale > 0.0 {
+        visual.scale
+    } else {
+        1.0
+    };
     // Exactly the screen's width, so images are always the device's pixel width.
     let css_width = viewport.width as f64 / scale;
-    let png = capture_png(session, json!({ "format": "png", "optimizeForSpeed": true })).await?;
-    let viewport_shot =
-        screenshot(format!("{}-viewport.png", device.name()), png, css_width, viewport.height as f64 / scale)?;
-    let css_height = extracted.document.height.min(options.full_page_max_height as f64).max(1.0).floor();
+    let png = capture_png(
+        session,
+        json!({ "format": "png", "optimizeForSpeed": true }),
+    )
+    .await?;
+    let viewport_shot = screenshot(
+        format!("{}-viewport.png", device.name()),
+        png,
+        css_width,
+        viewport.height as f64 / scale,
+    )?;
+    let css_height = extracted
+        .document
+        .height
+        .min(options.full_page_max_height as f64)
+        .max(1.0)
+        .floor();
     let png = capture_png(
         session,
         json!({
@@ -312,25 +389,53 @@ async fn screenshots(
         }),
     )
     .await?;
-    let full_page = screenshot(format!("{}-full.png", device.name()), png, css_width, css_height)?;
-    Ok(Screenshots { viewport: viewport_shot, full_page })
-}
-
-async fn capture_png(session: &BrowserSession, params: serde_json::Value) -> Result<Vec<u8>, ScrapeError> {
-    let answer = session.cdp("Page.captureScreenshot", params).await?;
-    let data = answer.get("data").and_then(|d| d.as_str()).unwrap_or_default();
-    base64::engine::general_purpose::STANDARD.decode(data).map_err(|e| ScrapeError::WebDriver {
-        command: "Page.captureScreenshot".into(),
-        message: format!("the screenshot was not valid base64: {e}"),
+    let full_page = screenshot(
+        format!("{}-full.png", device.name()),
+        png,
+        css_width,
+        css_height,
+    )?;
+    Ok(Screenshots {
+        viewport: viewport_shot,
+        full_page,
     })
 }
 
-fn screenshot(file: String, png: Vec<u8>, css_width: f64, css_height: f64) -> Result<Screenshot, ScrapeError> {
+async fn capture_png(
+    session: &BrowserSession,
+    params: serde_json::Value,
+) -> Result<Vec<u8>, ScrapeError> {
+    let answer = session.cdp("Page.captureScreenshot", params).await?;
+    let data = answer
+        .get("data")
+        .and_then(|d| d.as_str())
+        .unwrap_or_default();
+    base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .map_err(|e| ScrapeError::WebDriver {
+            command: "Page.captureScreenshot".into(),
+            message: format!("the screenshot was not valid base64: {e}"),
+        })
+}
+
+fn screenshot(
+    file: String,
+    png: Vec<u8>,
+    css_width: f64,
+    css_height: f64,
+) -> Result<Screenshot, ScrapeError> {
     let (width, height) = png_size(&png).ok_or_else(|| ScrapeError::WebDriver {
         command: "Page.captureScreenshot".into(),
         message: "the screenshot is not a PNG".into(),
     })?;
-    Ok(Screenshot { file, width, height, css_width, css_height, png })
+    Ok(Screenshot {
+        file,
+        width,
+        height,
+        css_width,
+        css_height,
+        png,
+    })
 }
 
 /// Width and height from a PNG's IHDR chunk.
@@ -362,11 +467,18 @@ async fn execute_json<T: serde::de::DeserializeOwned>(
     what: &str,
     script: &str,
 ) -> Result<T, ScrapeError> {
-    let value = session.client.execute(script, vec![]).await.map_err(|e| webdriver_error(what, &e))?;
+    let value = session
+        .client
+        .execute(script, vec![])
+        .await
+        .map_err(|e| webdriver_error(what, &e))?;
     parse_script_output(what, &value)
 }
 
-fn parse_script_output<T: serde::de::DeserializeOwned>(what: &str, value: &serde_json::Value) -> Result<T, ScrapeError> {
+fn parse_script_output<T: serde::de::DeserializeOwned>(
+    what: &str,
+    value: &serde_json::Value,
+) -> Result<T, ScrapeError> {
     let text = value.as_str().ok_or_else(|| ScrapeError::Extraction {
         url: String::new(),
         message: format!("{what} returned {value} instead of a JSON string"),
@@ -376,8 +488,13 @@ fn parse_script_output<T: serde::de::DeserializeOwned>(what: &str, value: &serde
         struct ScriptError {
             error: String,
         }
-        let message = serde_json::from_str::<ScriptError>(text).map(|e| e.error).unwrap_or_else(|_| text.to_string());
-        return Err(ScrapeError::Extraction { url: String::new(), message: format!("{what}: {}", first_line(&message)) });
+        let message = serde_json::from_str::<ScriptError>(text)
+            .map(|e| e.error)
+            .unwrap_or_else(|_| text.to_string());
+        return Err(ScrapeError::Extraction {
+            url: String::new(),
+            message: format!("{what}: {}", first_line(&message)),
+        });
     }
     serde_json::from_str(text).map_err(|e| ScrapeError::Extraction {
         url: String::new(),
@@ -386,15 +503,30 @@ fn parse_script_output<T: serde::de::DeserializeOwned>(what: &str, value: &serde
 }
 
 /// Maps chromedriver's navigation failures (`net::ERR_...`) to typed errors.
-fn navigation_error(url: &str, error: &fantoccini::error::CmdError, timeout: Duration) -> ScrapeError {
+fn navigation_error(
+    url: &str,
+    error: &fantoccini::error::CmdError,
+    timeout: Duration,
+) -> ScrapeError {
     let message = error.to_string();
-    let host = url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+    let host = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
     if message.contains("ERR_NAME_NOT_RESOLVED") {
-        ScrapeError::Dns { host, message: "the browser could not resolve it (net::ERR_NAME_NOT_RESOLVED)".into() }
+        ScrapeError::Dns {
+            host,
+            message: "the browser could not resolve it (net::ERR_NAME_NOT_RESOLVED)".into(),
+        }
     } else if message.contains("ERR_CONNECTION_REFUSED") {
-        ScrapeError::ConnectionRefused { url: url.to_string() }
+        ScrapeError::ConnectionRefused {
+            url: url.to_string(),
+        }
     } else if message.contains("timeout") || message.contains("ERR_TIMED_OUT") {
-        ScrapeError::LoadTimeout { url: url.to_string(), timeout }
+        ScrapeError::LoadTimeout {
+            url: url.to_string(),
+            timeout,
+        }
     } else {
         webdriver_error("navigate", error)
     }

@@ -8,8 +8,7 @@ use replica_core::ScrapeError;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-const INSTALL_HINT: &str =
-    "Install Chromium and ChromeDriver with `apt-get install chromium chromium-driver` (or run `cargo xtask setup`), \
+const INSTALL_HINT: &str = "Install Chromium and ChromeDriver with `apt-get install chromium chromium-driver` (or run `cargo xtask setup`), \
      or point REPLICA_WEBDRIVER_URL at a running WebDriver / Selenium Grid.";
 
 /// Where WebDriver commands go.
@@ -62,14 +61,23 @@ impl SpawnedDriver {
                 program: program.display().to_string(),
                 hint: INSTALL_HINT.to_string(),
             },
-            _ => ScrapeError::BrowserStart { message: format!("could not run {}: {e}", program.display()) },
+            _ => ScrapeError::BrowserStart {
+                message: format!("could not run {}: {e}", program.display()),
+            },
         })?;
         let pgid = child.id().map(|id| id as i32).unwrap_or(0);
-        let stdout = child.stdout.take().ok_or_else(|| ScrapeError::BrowserStart {
-            message: "chromedriver's output is not readable".into(),
-        })?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| ScrapeError::BrowserStart {
+                message: "chromedriver's output is not readable".into(),
+            })?;
         let port = tokio::time::timeout(Duration::from_secs(20), read_port(stdout)).await;
-        let mut driver = SpawnedDriver { child, pgid, url: String::new() };
+        let mut driver = SpawnedDriver {
+            child,
+            pgid,
+            url: String::new(),
+        };
         match port {
             Ok(Some(port)) => {
                 driver.url = format!("http://127.0.0.1:{port}");
@@ -130,13 +138,23 @@ pub(crate) fn find_chromium() -> Result<PathBuf, ScrapeError> {
     if let Some(path) = std::env::var_os("REPLICA_CHROME") {
         return Ok(PathBuf::from(path));
     }
-    ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
-        .iter()
-        .find_map(|name| find_on_path(name))
-        .ok_or_else(|| ScrapeError::ToolMissing { program: "chromium".into(), hint: INSTALL_HINT.to_string() })
+    [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ]
+    .iter()
+    .find_map(|name| find_on_path(name))
+    .ok_or_else(|| ScrapeError::ToolMissing {
+        program: "chromium".into(),
+        hint: INSTALL_HINT.to_string(),
+    })
 }
 
 fn find_on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| candidate.is_file())
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
 }

@@ -26,15 +26,16 @@ mod stylesheets;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use replica_core::{BoxFuture, Device, PageSource, ScrapeData, ScrapeError, ScrapeOptions, ScrapeTimings, UrlPolicy};
+use replica_core::{
+    BoxFuture, Device, PageSource, ScrapeData, ScrapeError, ScrapeOptions, ScrapeTimings, UrlPolicy,
+};
 
 use crate::driver::{SpawnedDriver, WebDriver};
 use crate::session::{BrowserSession, SessionConfig};
 
 /// What the preflight and the stylesheet fetches call themselves. Headless Chromium's own
 /// agent says "HeadlessChrome", which some sites refuse; the browser is told this one too.
-pub(crate) const DESKTOP_USER_AGENT: &str =
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+pub(crate) const DESKTOP_USER_AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 
 /// Where the browser comes from.
 #[derive(Debug, Clone, Default)]
@@ -72,7 +73,10 @@ pub struct Browser {
 impl Browser {
     pub async fn launch(config: &BrowserConfig) -> Result<Browser, ScrapeError> {
         if let Some(url) = &config.webdriver_url {
-            return Ok(Browser { driver: WebDriver::Remote { url: url.clone() }, chromium: None });
+            return Ok(Browser {
+                driver: WebDriver::Remote { url: url.clone() },
+                chromium: None,
+            });
         }
         let chromium = match &config.chromium {
             Some(path) => path.clone(),
@@ -89,7 +93,10 @@ impl Browser {
             None => driver::find_chromedriver()?,
         };
         let driver = SpawnedDriver::start(&chromedriver).await?;
-        Ok(Browser { driver: WebDriver::Spawned(driver), chromium: Some(chromium) })
+        Ok(Browser {
+            driver: WebDriver::Spawned(driver),
+            chromium: Some(chromium),
+        })
     }
 
     /// The process group of the chromedriver this `Browser` started (its browsers run in it).
@@ -102,7 +109,11 @@ impl Browser {
         drop(self);
     }
 
-    pub async fn scrape(&self, url: &str, options: &ScrapeOptions) -> Result<ScrapeData, ScrapeError> {
+    pub async fn scrape(
+        &self,
+        url: &str,
+        options: &ScrapeOptions,
+    ) -> Result<ScrapeData, ScrapeError> {
         let started = Instant::now();
         let parsed = preflight::parse_url(url)?;
         let pre = preflight::preflight(&parsed, &options.policy, options.load_timeout).await?;
@@ -110,11 +121,17 @@ impl Browser {
             return Err(ScrapeError::HttpStatus {
                 url: pre.final_url,
                 status: pre.status,
-                reason: http::StatusCode::from_u16(pre.status).ok().and_then(|s| s.canonical_reason()).map(str::to_string),
+                reason: http::StatusCode::from_u16(pre.status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .map(str::to_string),
             });
         }
         if !preflight::is_html(&pre.content_type) {
-            return Err(ScrapeError::NotHtml { url: pre.final_url, content_type: pre.content_type });
+            return Err(ScrapeError::NotHtml {
+                url: pre.final_url,
+                content_type: pre.content_type,
+            });
         }
         let preflight_ms = elapsed_ms(started);
 
@@ -133,8 +150,14 @@ impl Browser {
         let result = scrape_in_session(&session, url, parsed.as_str(), options).await;
         session.close().await;
         let (mut data, desktop_ms, mobile_ms, stylesheets_ms) = result?;
-        data.timings =
-            ScrapeTimings { preflight_ms, browser_ms, desktop_ms, mobile_ms, stylesheets_ms, total_ms: elapsed_ms(started) };
+        data.timings = ScrapeTimings {
+            preflight_ms,
+            browser_ms,
+            desktop_ms,
+            mobile_ms,
+            stylesheets_ms,
+            total_ms: elapsed_ms(started),
+        };
         if data.status == 0 {
             data.status = pre.status;
         }
@@ -143,7 +166,11 @@ impl Browser {
 }
 
 impl PageSource for Browser {
-    fn scrape<'a>(&'a self, url: &'a str, options: &'a ScrapeOptions) -> BoxFuture<'a, Result<ScrapeData, ScrapeError>> {
+    fn scrape<'a>(
+        &'a self,
+        url: &'a str,
+        options: &'a ScrapeOptions,
+    ) -> BoxFuture<'a, Result<ScrapeData, ScrapeError>> {
         Box::pin(Browser::scrape(self, url, options))
     }
 }
@@ -188,7 +215,8 @@ async fn scrape_in_session(
     // Resources arrive in whatever order they finish; sorted, a re-scrape gives the same data.
     let mut network = page.network;
     network.sort_by(|a, b| {
-        let document = |r: &replica_core::NetworkResource| r.kind != replica_core::ResourceKind::Document;
+        let document =
+            |r: &replica_core::NetworkResource| r.kind != replica_core::ResourceKind::Document;
         (document(a), &a.url).cmp(&(document(b), &b.url))
     });
     let mut font_faces = page.font_faces;
@@ -228,15 +256,31 @@ async fn check_landing(session: &BrowserSession, policy: &UrlPolicy) -> Result<(
     if policy.allows_private() {
         return Ok(());
     }
-    let landed = session.client.current_url().await.map_err(|e| session::webdriver_error("current url", &e))?;
-    policy.check_url(&landed).map_err(|violation| ScrapeError::Refused { url: landed.to_string(), violation })?;
-    let host = landed.host_str().unwrap_or_default().trim_matches(['[', ']']).to_string();
+    let landed = session
+        .client
+        .current_url()
+        .await
+        .map_err(|e| session::webdriver_error("current url", &e))?;
+    policy
+        .check_url(&landed)
+        .map_err(|violation| ScrapeError::Refused {
+            url: landed.to_string(),
+            violation,
+        })?;
+    let host = landed
+        .host_str()
+        .unwrap_or_default()
+        .trim_matches(['[', ']'])
+        .to_string();
     let port = landed.port_or_known_default().unwrap_or(80);
     if let Ok(addrs) = tokio::net::lookup_host((host.as_str(), port)).await {
         for addr in addrs {
             policy
                 .check_addr(&host, addr.ip())
-                .map_err(|violation| ScrapeError::Refused { url: landed.to_string(), violation })?;
+                .map_err(|violation| ScrapeError::Refused {
+                    url: landed.to_string(),
+                    violation,
+                })?;
         }
     }
     Ok(())
@@ -244,7 +288,10 @@ async fn check_landing(session: &BrowserSession, policy: &UrlPolicy) -> Result<(
 
 /// Pins the browser to the addresses the preflight checked, so a second DNS answer (rebinding)
 /// cannot send it somewhere the policy refuses.
-fn pinning_args(policy: &UrlPolicy, resolved: &std::collections::BTreeMap<String, Vec<std::net::IpAddr>>) -> Vec<String> {
+fn pinning_args(
+    policy: &UrlPolicy,
+    resolved: &std::collections::BTreeMap<String, Vec<std::net::IpAddr>>,
+) -> Vec<String> {
     if policy.allows_private() || resolved.is_empty() {
         return Vec::new();
     }
@@ -272,11 +319,20 @@ mod tests {
     #[test]
     fn pinning_maps_each_checked_host() {
         let mut resolved = std::collections::BTreeMap::new();
-        resolved.insert("example.com".to_string(), vec!["93.184.215.14".parse().unwrap()]);
-        resolved.insert("v6.example".to_string(), vec!["2606:2800::1".parse().unwrap()]);
+        resolved.insert(
+            "example.com".to_string(),
+            vec!["93.184.215.14".parse().unwrap()],
+        );
+        resolved.insert(
+            "v6.example".to_string(),
+            vec!["2606:2800::1".parse().unwrap()],
+        );
         assert_eq!(
             pinning_args(&UrlPolicy::public_only(), &resolved),
-            vec!["--host-resolver-rules=MAP example.com 93.184.215.14,MAP v6.example [2606:2800::1]".to_string()]
+            vec![
+                "--host-resolver-rules=MAP example.com 93.184.215.14,MAP v6.example [2606:2800::1]"
+                    .to_string()
+            ]
         );
         assert!(pinning_args(&UrlPolicy::allow_all(), &resolved).is_empty());
     }

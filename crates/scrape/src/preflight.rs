@@ -36,21 +36,30 @@ pub(crate) fn parse_url(input: &str) -> Result<Url, ScrapeError> {
     match url.scheme() {
         "http" | "https" => {}
         scheme => {
-            return Err(ScrapeError::UnsupportedScheme { url: input.to_string(), scheme: scheme.to_string() });
+            return Err(ScrapeError::UnsupportedScheme {
+                url: input.to_string(),
+                scheme: scheme.to_string(),
+            });
         }
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(ScrapeError::InvalidUrl { url: input.to_string(), reason: "it has no host".into() });
+        return Err(ScrapeError::InvalidUrl {
+            url: input.to_string(),
+            reason: "it has no host".into(),
+        });
     }
     Ok(url)
 }
+
+/// Host name -> the addresses it resolved to, shared between a client and its resolver.
+type ResolvedHosts = Arc<Mutex<BTreeMap<String, Vec<IpAddr>>>>;
 
 /// A resolver that checks every address against the policy before anything connects to it, so
 /// redirects to private addresses are caught too.
 #[derive(Debug, Clone)]
 struct PolicyResolver {
     policy: UrlPolicy,
-    resolved: Arc<Mutex<BTreeMap<String, Vec<IpAddr>>>>,
+    resolved: ResolvedHosts,
 }
 
 #[derive(Debug)]
@@ -86,13 +95,16 @@ impl reqwest::dns::Resolve for PolicyResolver {
             let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
                 .await
                 .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> {
-                    Box::new(DnsFailure { host: host.clone(), message: e.to_string() })
+                    Box::new(DnsFailure {
+                        host: host.clone(),
+                        message: e.to_string(),
+                    })
                 })?
                 .collect();
             for addr in &addrs {
-                this.policy
-                    .check_addr(&host, addr.ip())
-                    .map_err(|v| -> Box<dyn std::error::Error + Send + Sync> { Box::new(Refused(v)) })?;
+                this.policy.check_addr(&host, addr.ip()).map_err(
+                    |v| -> Box<dyn std::error::Error + Send + Sync> { Box::new(Refused(v)) },
+                )?;
             }
             if let Ok(mut resolved) = this.resolved.lock() {
                 resolved.insert(host, addrs.iter().map(SocketAddr::ip).collect());
@@ -106,9 +118,12 @@ impl reqwest::dns::Resolve for PolicyResolver {
 pub(crate) fn policy_client(
     policy: &UrlPolicy,
     timeout: Duration,
-) -> Result<(reqwest::Client, Arc<Mutex<BTreeMap<String, Vec<IpAddr>>>>), ScrapeError> {
+) -> Result<(reqwest::Client, ResolvedHosts), ScrapeError> {
     let resolved = Arc::new(Mutex::new(BTreeMap::new()));
-    let resolver = PolicyResolver { policy: policy.clone(), resolved: Arc::clone(&resolved) };
+    let resolver = PolicyResolver {
+        policy: policy.clone(),
+        resolved: Arc::clone(&resolved),
+    };
     let redirect_policy = policy.clone();
     let client = reqwest::Client::builder()
         .user_agent(crate::DESKTOP_USER_AGENT)
@@ -126,14 +141,30 @@ pub(crate) fn policy_client(
             }
         }))
         .build()
-        .map_err(|e| ScrapeError::Connection { url: String::new(), message: e.to_string() })?;
+        .map_err(|e| ScrapeError::Connection {
+            url: String::new(),
+            message: e.to_string(),
+        })?;
     Ok((client, resolved))
 }
 
-pub(crate) async fn preflight(url: &Url, policy: &UrlPolicy, timeout: Duration) -> Result<Preflight, ScrapeError> {
-    policy.check_url(url).map_err(|violation| ScrapeError::Refused { url: url.to_string(), violation })?;
+pub(crate) async fn preflight(
+    url: &Url,
+    policy: &UrlPolicy,
+    timeout: Duration,
+) -> Result<Preflight, ScrapeError> {
+    policy
+        .check_url(url)
+        .map_err(|violation| ScrapeError::Refused {
+            url: url.to_string(),
+            violation,
+        })?;
     let (client, resolved) = policy_client(policy, timeout)?;
-    let response = client.get(url.clone()).send().await.map_err(|e| classify(url.as_str(), &e, timeout))?;
+    let response = client
+        .get(url.clone())
+        .send()
+        .await
+        .map_err(|e| classify(url.as_str(), &e, timeout))?;
     let status = response.status().as_u16();
     let final_url = response.url().to_string();
     let content_type = response
@@ -144,7 +175,12 @@ pub(crate) async fn preflight(url: &Url, policy: &UrlPolicy, timeout: Duration) 
         .to_string();
     drop(response);
     let resolved = resolved.lock().map(|r| r.clone()).unwrap_or_default();
-    Ok(Preflight { final_url, status, content_type, resolved })
+    Ok(Preflight {
+        final_url,
+        status,
+        content_type,
+        resolved,
+    })
 }
 
 /// Turns a reqwest failure into the error a user can act on.
@@ -152,22 +188,36 @@ pub(crate) fn classify(url: &str, error: &reqwest::Error, timeout: Duration) -> 
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(current) = source {
         if let Some(Refused(violation)) = current.downcast_ref::<Refused>() {
-            return ScrapeError::Refused { url: url.to_string(), violation: violation.clone() };
+            return ScrapeError::Refused {
+                url: url.to_string(),
+                violation: violation.clone(),
+            };
         }
         if let Some(dns) = current.downcast_ref::<DnsFailure>() {
-            return ScrapeError::Dns { host: dns.host.clone(), message: dns.message.clone() };
+            return ScrapeError::Dns {
+                host: dns.host.clone(),
+                message: dns.message.clone(),
+            };
         }
         if let Some(io) = current.downcast_ref::<std::io::Error>()
             && io.kind() == std::io::ErrorKind::ConnectionRefused
         {
-            return ScrapeError::ConnectionRefused { url: url.to_string() };
+            return ScrapeError::ConnectionRefused {
+                url: url.to_string(),
+            };
         }
         source = current.source();
     }
     if error.is_timeout() {
-        return ScrapeError::LoadTimeout { url: url.to_string(), timeout };
+        return ScrapeError::LoadTimeout {
+            url: url.to_string(),
+            timeout,
+        };
     }
-    ScrapeError::Connection { url: url.to_string(), message: error_chain(error) }
+    ScrapeError::Connection {
+        url: url.to_string(),
+        message: error_chain(error),
+    }
 }
 
 fn error_chain(error: &dyn std::error::Error) -> String {
@@ -186,7 +236,12 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 
 /// Whether a Content-Type names a document the browser renders as a web page.
 pub(crate) fn is_html(content_type: &str) -> bool {
-    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     mime.is_empty() || mime == "text/html" || mime == "application/xhtml+xml"
 }
 
@@ -197,11 +252,22 @@ mod tests {
     #[test]
     fn urls_are_validated_with_reasons() {
         let err = parse_url("example.com").unwrap_err();
-        assert_eq!(err.to_string(), "invalid URL \"example.com\": it is not absolute (add http:// or https://)");
+        assert_eq!(
+            err.to_string(),
+            "invalid URL \"example.com\": it is not absolute (add http:// or https://)"
+        );
         let err = parse_url("ftp://example.com/").unwrap_err();
-        assert!(matches!(err, ScrapeError::UnsupportedScheme { ref scheme, .. } if scheme == "ftp"));
-        assert!(matches!(parse_url("http://"), Err(ScrapeError::InvalidUrl { .. })));
-        assert!(matches!(parse_url("file:///etc/passwd"), Err(ScrapeError::UnsupportedScheme { .. })));
+        assert!(
+            matches!(err, ScrapeError::UnsupportedScheme { ref scheme, .. } if scheme == "ftp")
+        );
+        assert!(matches!(
+            parse_url("http://"),
+            Err(ScrapeError::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            parse_url("file:///etc/passwd"),
+            Err(ScrapeError::UnsupportedScheme { .. })
+        ));
         assert!(parse_url(" https://example.com/a ").is_ok());
     }
 

@@ -3,13 +3,21 @@
 //!
 //! Works on the captured DOM alone, so it is deterministic and testable without a browser.
 
-use replica_core::{DetectedSection, DeviceCapture, DocumentSize, DomElement, SectionKind, Viewport};
+use replica_core::{
+    DetectedSection, DeviceCapture, DocumentSize, DomElement, SectionKind, Viewport,
+};
 
 /// Blocks shorter than this are spacers or rules, not sections.
 const MIN_BLOCK_HEIGHT: f64 = 8.0;
 
-pub fn detect(html: &DomElement, viewport: Viewport, _document: DocumentSize) -> Vec<DetectedSection> {
-    let Some(body) = html.child_elements().find(|e| e.tag == "body") else { return Vec::new() };
+pub fn detect(
+    html: &DomElement,
+    viewport: Viewport,
+    _document: DocumentSize,
+) -> Vec<DetectedSection> {
+    let Some(body) = html.child_elements().find(|e| e.tag == "body") else {
+        return Vec::new();
+    };
     let mut blocks = Vec::new();
     collect_blocks(body, viewport, true, &mut blocks);
     let count = blocks.len();
@@ -34,7 +42,10 @@ pub fn follow(desktop: &[DetectedSection], other: &DeviceCapture) -> Option<Vec<
     desktop
         .iter()
         .map(|section| {
-            let element = other.dom.find(section.node).filter(|e| e.tag == section.tag)?;
+            let element = other
+                .dom
+                .find(section.node)
+                .filter(|e| e.tag == section.tag)?;
             Some(DetectedSection {
                 rect: element.rect,
                 pinned: matches!(element.style("position"), Some("fixed" | "sticky")),
@@ -45,7 +56,12 @@ pub fn follow(desktop: &[DetectedSection], other: &DeviceCapture) -> Option<Vec<
 }
 
 /// Pushes the blocks of `container` in document order.
-fn collect_blocks<'a>(container: &'a DomElement, viewport: Viewport, is_body: bool, out: &mut Vec<&'a DomElement>) {
+fn collect_blocks<'a>(
+    container: &'a DomElement,
+    viewport: Viewport,
+    is_body: bool,
+    out: &mut Vec<&'a DomElement>,
+) {
     let candidates = block_children(container, viewport);
     if candidates.is_empty() {
         if !is_body {
@@ -68,7 +84,10 @@ fn collect_blocks<'a>(container: &'a DomElement, viewport: Viewport, is_body: bo
     }
     // Flowing content (headings, paragraphs, lists straight in the container) is one block:
     // cutting it at every paragraph would make sections of single lines.
-    let loose = candidates.iter().filter(|c| !is_container_tag(&c.tag)).count();
+    let loose = candidates
+        .iter()
+        .filter(|c| !is_container_tag(&c.tag))
+        .count();
     if loose * 2 > candidates.len() && candidates.len() > 2 {
         out.push(container);
         return;
@@ -85,7 +104,10 @@ fn collect_blocks<'a>(container: &'a DomElement, viewport: Viewport, is_body: bo
 /// The children of `container` that can be blocks: in-flow ones, or when there are none
 /// (everything is positioned, as in an app shell fixed to the screen), the positioned ones.
 fn block_children(container: &DomElement, viewport: Viewport) -> Vec<&DomElement> {
-    let in_flow: Vec<&DomElement> = container.child_elements().filter(|c| is_block_candidate(c, viewport)).collect();
+    let in_flow: Vec<&DomElement> = container
+        .child_elements()
+        .filter(|c| is_block_candidate(c, viewport))
+        .collect();
     if !in_flow.is_empty() {
         return in_flow;
     }
@@ -99,8 +121,22 @@ fn is_block_candidate(element: &DomElement, viewport: Viewport) -> bool {
     if !is_rendered(element) || element.rect.height < MIN_BLOCK_HEIGHT {
         return false;
     }
-    if matches!(element.tag.as_str(), "br" | "hr" | "wbr" | "svg" | "img" | "picture" | "video" | "iframe" | "canvas" | "button" | "input" | "a" | "span" | "label")
-        && element.rect.width < 0.8 * viewport.width as f64
+    if matches!(
+        element.tag.as_str(),
+        "br" | "hr"
+            | "wbr"
+            | "svg"
+            | "img"
+            | "picture"
+            | "video"
+            | "iframe"
+            | "canvas"
+            | "button"
+            | "input"
+            | "a"
+            | "span"
+            | "label"
+    ) && element.rect.width < 0.8 * viewport.width as f64
     {
         return false;
     }
@@ -109,7 +145,10 @@ fn is_block_candidate(element: &DomElement, viewport: Viewport) -> bool {
         Some("absolute") => false,
         // Fixed bars that span the screen at its top or bottom are part of the layout; chat
         // bubbles, cookie notices and back-to-top buttons are not.
-        Some("fixed") => element.rect.width >= 0.8 * viewport.width as f64 && element.rect.height < viewport.height as f64 * 0.5,
+        Some("fixed") => {
+            element.rect.width >= 0.8 * viewport.width as f64
+                && element.rect.height < viewport.height as f64 * 0.5
+        }
         _ => true,
     }
 }
@@ -122,7 +161,10 @@ fn is_rendered(element: &DomElement) -> bool {
 }
 
 fn is_landmark(element: &DomElement) -> bool {
-    matches!(element.tag.as_str(), "header" | "nav" | "section" | "footer" | "article" | "aside")
+    matches!(
+        element.tag.as_str(),
+        "header" | "nav" | "section" | "footer" | "article" | "aside"
+    )
 }
 
 /// Children laid out as columns (a sidebar beside content) rather than stacked bands.
@@ -138,14 +180,18 @@ fn side_by_side(children: &[&DomElement]) -> bool {
 fn should_split(element: &DomElement, viewport: Viewport) -> bool {
     let stacked: Vec<&DomElement> = element
         .child_elements()
-        .filter(|c| is_block_candidate(c, viewport) && is_container_tag(&c.tag) && c.rect.height >= 80.0)
+        .filter(|c| {
+            is_block_candidate(c, viewport) && is_container_tag(&c.tag) && c.rect.height >= 80.0
+        })
         .collect();
     if stacked.len() < 2 || side_by_side(&stacked) {
         return false;
     }
     // Headings and paragraphs between the blocks belong with them: keep such a parent whole
     // unless it is too tall to be one section.
-    let loose = element.child_elements().any(|c| is_rendered(c) && !is_container_tag(&c.tag));
+    let loose = element
+        .child_elements()
+        .any(|c| is_rendered(c) && !is_container_tag(&c.tag));
     if loose && element.rect.height <= 3.0 * viewport.height as f64 {
         return false;
     }
@@ -153,17 +199,39 @@ fn should_split(element: &DomElement, viewport: Viewport) -> bool {
         "main" => true,
         "div" | "article" | "form" => {
             element.rect.height > 1.5 * viewport.height as f64
-                && stacked.iter().all(|c| c.rect.width >= 0.6 * element.rect.width)
+                && stacked
+                    .iter()
+                    .all(|c| c.rect.width >= 0.6 * element.rect.width)
         }
         _ => false,
     }
 }
 
 fn is_container_tag(tag: &str) -> bool {
-    matches!(tag, "div" | "section" | "article" | "header" | "footer" | "nav" | "aside" | "main" | "form" | "figure" | "table" | "center")
+    matches!(
+        tag,
+        "div"
+            | "section"
+            | "article"
+            | "header"
+            | "footer"
+            | "nav"
+            | "aside"
+            | "main"
+            | "form"
+            | "figure"
+            | "table"
+            | "center"
+    )
 }
 
-fn classify(block: &DomElement, index: usize, count: usize, previous: Option<SectionKind>, viewport: Viewport) -> SectionKind {
+fn classify(
+    block: &DomElement,
+    index: usize,
+    count: usize,
+    previous: Option<SectionKind>,
+    viewport: Viewport,
+) -> SectionKind {
     let hints = naming_hints(block);
     let has_hint = |words: &[&str]| words.iter().any(|w| hints.iter().any(|h| h.contains(w)));
     let role = block.attr("role").unwrap_or("");
@@ -183,43 +251,93 @@ fn classify(block: &DomElement, index: usize, count: usize, previous: Option<Sec
     if block.tag == "header" || role == "banner" {
         // A page header is the navigation bar, unless it also carries the page's big headline.
         let first = index == 0 || (index == 1 && previous == Some(SectionKind::Navbar));
-        return if !top_bar && first && count_tag(block, "h1") > 0 { SectionKind::Hero } else { SectionKind::Navbar };
+        return if !top_bar && first && count_tag(block, "h1") > 0 {
+            SectionKind::Hero
+        } else {
+            SectionKind::Navbar
+        };
     }
     if top_bar && (has_hint(&["nav", "header", "topbar", "menu"]) || count_tag(block, "a") >= 3) {
         return SectionKind::Navbar;
     }
     let text = block.text_content().to_lowercase();
-    if index + 1 == count && count > 1 && rect.height < viewport.height as f64 && (text.contains('©') || text.contains("copyright") || text.contains("all rights reserved")) {
+    if index + 1 == count
+        && count > 1
+        && rect.height < viewport.height as f64
+        && (text.contains('©')
+            || text.contains("copyright")
+            || text.contains("all rights reserved"))
+    {
         return SectionKind::Footer;
     }
-    let heading = first_heading(block).map(|h| h.text_content().to_lowercase()).unwrap_or_default();
+    let heading = first_heading(block)
+        .map(|h| h.text_content().to_lowercase())
+        .unwrap_or_default();
     let named = |words: &[&str]| has_hint(words) || words.iter().any(|w| heading.contains(w));
 
-    let billing_period = ["/mo", "per month", "/month", "/year", "per year", "/yr", "per user"].iter().any(|p| text.contains(p));
+    let billing_period = [
+        "/mo",
+        "per month",
+        "/month",
+        "/year",
+        "per year",
+        "/yr",
+        "per user",
+    ]
+    .iter()
+    .any(|p| text.contains(p));
     if named(&["pricing", "plans", "price"]) || (count_prices(&text) >= 2 && billing_period) {
         return SectionKind::Pricing;
     }
     if named(&["faq", "frequently asked", "questions"]) || count_tag(block, "details") >= 3 {
         return SectionKind::Faq;
     }
-    if named(&["testimonial", "review", "what our customers", "what people say", "loved by"]) || count_tag(block, "blockquote") >= 2 {
+    if named(&[
+        "testimonial",
+        "review",
+        "what our customers",
+        "what people say",
+        "loved by",
+    ]) || count_tag(block, "blockquote") >= 2
+    {
         return SectionKind::Testimonials;
     }
     if has_hint(&["hero", "jumbotron", "masthead", "banner", "splash"]) {
         return SectionKind::Hero;
     }
     let first_content = index == 0 || (index == 1 && previous == Some(SectionKind::Navbar));
-    if first_content && rect.y < viewport.height as f64 && (count_tag(block, "h1") > 0 || rect.height >= 0.5 * viewport.height as f64) {
+    if first_content
+        && rect.y < viewport.height as f64
+        && (count_tag(block, "h1") > 0 || rect.height >= 0.5 * viewport.height as f64)
+    {
         return SectionKind::Hero;
     }
-    if has_hint(&["stats", "statistic", "numbers", "metrics", "counter", "figures"]) || looks_like_stats(block) {
+    if has_hint(&[
+        "stats",
+        "statistic",
+        "numbers",
+        "metrics",
+        "counter",
+        "figures",
+    ]) || looks_like_stats(block)
+    {
         return SectionKind::Stats;
     }
     if named(&["feature", "services", "benefits", "capabilities", "why "]) || has_card_grid(block) {
         return SectionKind::Features;
     }
-    if has_hint(&["cta", "call-to-action", "signup", "sign-up", "get-started", "newsletter", "subscribe"])
-        || (rect.height < 500.0 && first_heading(block).is_some() && text.split_whitespace().count() <= 60 && count_actions(block) >= 1)
+    if has_hint(&[
+        "cta",
+        "call-to-action",
+        "signup",
+        "sign-up",
+        "get-started",
+        "newsletter",
+        "subscribe",
+    ]) || (rect.height < 500.0
+        && first_heading(block).is_some()
+        && text.split_whitespace().count() <= 60
+        && count_actions(block) >= 1)
     {
         return SectionKind::Cta;
     }
@@ -263,7 +381,9 @@ fn count_actions(block: &DomElement) -> usize {
     let mut count = 0;
     block.walk(&mut |e| {
         let class = e.attr("class").unwrap_or("").to_lowercase();
-        if e.tag == "button" || (e.tag == "a" && (class.contains("btn") || class.contains("button"))) {
+        if e.tag == "button"
+            || (e.tag == "a" && (class.contains("btn") || class.contains("button")))
+        {
             count += 1;
         }
     });
@@ -293,7 +413,10 @@ fn looks_like_stats(block: &DomElement) -> bool {
         }
         let text = e.text_content();
         let digits = text.chars().filter(char::is_ascii_digit).count();
-        if !text.is_empty() && text.len() <= 8 && digits * 2 >= text.chars().filter(|c| !c.is_whitespace()).count() {
+        if !text.is_empty()
+            && text.len() <= 8
+            && digits * 2 >= text.chars().filter(|c| !c.is_whitespace()).count()
+        {
             numeric += 1;
         }
     });
@@ -312,8 +435,12 @@ fn has_card_grid(block: &DomElement) -> bool {
             .filter(|c| c.rect.width > 0.0 && first_heading_any(c))
             .collect();
         if cards.len() >= 3 {
-            let same_shape = cards.windows(2).all(|w| w[0].tag == w[1].tag && w[0].attr("class") == w[1].attr("class"));
-            let in_a_row = cards.windows(2).any(|w| (w[0].rect.y - w[1].rect.y).abs() < 4.0);
+            let same_shape = cards
+                .windows(2)
+                .all(|w| w[0].tag == w[1].tag && w[0].attr("class") == w[1].attr("class"));
+            let in_a_row = cards
+                .windows(2)
+                .any(|w| (w[0].rect.y - w[1].rect.y).abs() < 4.0);
             found = same_shape && in_a_row;
         }
     });
@@ -331,12 +458,26 @@ mod tests {
     use super::*;
     use replica_core::{Device, DomNode, Rect};
 
-    fn el(id: u32, tag: &str, attrs: &[(&str, &str)], rect: (f64, f64, f64, f64), children: Vec<DomElement>) -> DomElement {
+    fn el(
+        id: u32,
+        tag: &str,
+        attrs: &[(&str, &str)],
+        rect: (f64, f64, f64, f64),
+        children: Vec<DomElement>,
+    ) -> DomElement {
         DomElement {
             id,
             tag: tag.into(),
-            attrs: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            rect: Rect { x: rect.0, y: rect.1, width: rect.2, height: rect.3 },
+            attrs: attrs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            rect: Rect {
+                x: rect.0,
+                y: rect.1,
+                width: rect.2,
+                height: rect.3,
+            },
             children: children.into_iter().map(DomNode::Element).collect(),
             ..DomElement::default()
         }
@@ -349,23 +490,62 @@ mod tests {
     }
 
     fn page(body_children: Vec<DomElement>) -> DomElement {
-        let height = body_children.iter().map(|c| c.rect.bottom()).fold(0.0, f64::max);
-        el(0, "html", &[], (0.0, 0.0, 1280.0, height), vec![el(1, "body", &[], (0.0, 0.0, 1280.0, height), body_children)])
+        let height = body_children
+            .iter()
+            .map(|c| c.rect.bottom())
+            .fold(0.0, f64::max);
+        el(
+            0,
+            "html",
+            &[],
+            (0.0, 0.0, 1280.0, height),
+            vec![el(
+                1,
+                "body",
+                &[],
+                (0.0, 0.0, 1280.0, height),
+                body_children,
+            )],
+        )
     }
 
     fn kinds(html: &DomElement) -> Vec<(String, SectionKind)> {
-        let size = DocumentSize { width: 1280.0, height: html.rect.height };
-        detect(html, Device::Desktop.viewport(), size).into_iter().map(|s| (s.tag, s.kind)).collect()
+        let size = DocumentSize {
+            width: 1280.0,
+            height: html.rect.height,
+        };
+        detect(html, Device::Desktop.viewport(), size)
+            .into_iter()
+            .map(|s| (s.tag, s.kind))
+            .collect()
     }
 
     #[test]
     fn semantic_landing_page() {
         let html = page(vec![
             el(2, "header", &[], (0.0, 0.0, 1280.0, 64.0), vec![]),
-            el(3, "main", &[], (0.0, 64.0, 1280.0, 1400.0), vec![
-                el(4, "section", &[], (0.0, 64.0, 1280.0, 600.0), vec![text(5, "h1", (0.0, 100.0, 600.0, 60.0), "Ship faster")]),
-                el(6, "section", &[("id", "pricing")], (0.0, 664.0, 1280.0, 800.0), vec![]),
-            ]),
+            el(
+                3,
+                "main",
+                &[],
+                (0.0, 64.0, 1280.0, 1400.0),
+                vec![
+                    el(
+                        4,
+                        "section",
+                        &[],
+                        (0.0, 64.0, 1280.0, 600.0),
+                        vec![text(5, "h1", (0.0, 100.0, 600.0, 60.0), "Ship faster")],
+                    ),
+                    el(
+                        6,
+                        "section",
+                        &[("id", "pricing")],
+                        (0.0, 664.0, 1280.0, 800.0),
+                        vec![],
+                    ),
+                ],
+            ),
             text(7, "footer", (0.0, 1464.0, 1280.0, 200.0), "© 2026 Acme"),
         ]);
         assert_eq!(
@@ -381,11 +561,29 @@ mod tests {
 
     #[test]
     fn lone_wrappers_are_looked_through() {
-        let html = page(vec![el(2, "div", &[("id", "root")], (0.0, 0.0, 1280.0, 1000.0), vec![
-            el(3, "div", &[("class", "topbar")], (0.0, 0.0, 1280.0, 60.0), vec![]),
-            el(4, "div", &[("class", "hero")], (0.0, 60.0, 1280.0, 500.0), vec![]),
-            text(5, "div", (0.0, 560.0, 1280.0, 440.0), "Copyright 2026"),
-        ])]);
+        let html = page(vec![el(
+            2,
+            "div",
+            &[("id", "root")],
+            (0.0, 0.0, 1280.0, 1000.0),
+            vec![
+                el(
+                    3,
+                    "div",
+                    &[("class", "topbar")],
+                    (0.0, 0.0, 1280.0, 60.0),
+                    vec![],
+                ),
+                el(
+                    4,
+                    "div",
+                    &[("class", "hero")],
+                    (0.0, 60.0, 1280.0, 500.0),
+                    vec![],
+                ),
+                text(5, "div", (0.0, 560.0, 1280.0, 440.0), "Copyright 2026"),
+            ],
+        )]);
         assert_eq!(
             kinds(&html),
             vec![
@@ -414,10 +612,22 @@ mod tests {
 
     #[test]
     fn a_page_inside_a_fixed_shell_still_has_sections() {
-        let mut shell = el(2, "div", &[], (0.0, 0.0, 1280.0, 720.0), vec![
-            el(3, "div", &[], (55.0, 5.0, 1170.0, 793.0), vec![text(4, "h1", (60.0, 10.0, 600.0, 40.0), "Welcome")]),
-            el(5, "div", &[], (55.0, 798.0, 1170.0, 100.0), vec![]),
-        ]);
+        let mut shell = el(
+            2,
+            "div",
+            &[],
+            (0.0, 0.0, 1280.0, 720.0),
+            vec![
+                el(
+                    3,
+                    "div",
+                    &[],
+                    (55.0, 5.0, 1170.0, 793.0),
+                    vec![text(4, "h1", (60.0, 10.0, 600.0, 40.0), "Welcome")],
+                ),
+                el(5, "div", &[], (55.0, 798.0, 1170.0, 100.0), vec![]),
+            ],
+        );
         shell.style.insert("position".into(), "fixed".into());
         let html = page(vec![shell]);
         assert_eq!(kinds(&html).len(), 2);

@@ -57,9 +57,14 @@ impl BrowserSession {
         let mut profile = None;
         let mut chrome_options = serde_json::Map::new();
         if let Some(binary) = config.chromium {
-            let dir = tempfile::Builder::new().prefix("replica-chromium-").tempdir().map_err(|source| {
-                ScrapeError::Io { action: "create a browser profile in", path: std::env::temp_dir(), source }
-            })?;
+            let dir = tempfile::Builder::new()
+                .prefix("replica-chromium-")
+                .tempdir()
+                .map_err(|source| ScrapeError::Io {
+                    action: "create a browser profile in",
+                    path: std::env::temp_dir(),
+                    source,
+                })?;
             args.push(format!("--user-data-dir={}", dir.path().display()));
             profile = Some(dir);
             chrome_options.insert("binary".into(), json!(binary.display().to_string()));
@@ -81,7 +86,9 @@ impl BrowserSession {
 
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_provider_and_webpki_roots(Arc::new(rustls::crypto::ring::default_provider()))
-            .map_err(|e| ScrapeError::BrowserStart { message: format!("TLS setup failed: {e}") })?
+            .map_err(|e| ScrapeError::BrowserStart {
+                message: format!("TLS setup failed: {e}"),
+            })?
             .https_or_http()
             .enable_http1()
             .build();
@@ -89,14 +96,22 @@ impl BrowserSession {
             .capabilities(capabilities)
             .connect(config.driver_url)
             .await
-            .map_err(|e| ScrapeError::BrowserStart { message: new_session_message(&e, config.driver_url) })?;
-        Ok(BrowserSession { client, _profile: profile })
+            .map_err(|e| ScrapeError::BrowserStart {
+                message: new_session_message(&e, config.driver_url),
+            })?;
+        Ok(BrowserSession {
+            client,
+            _profile: profile,
+        })
     }
 
     /// Runs a DevTools Protocol command in the current page.
     pub(crate) async fn cdp(&self, cmd: &str, params: Value) -> Result<Value, ScrapeError> {
         self.client
-            .issue_cmd(CdpCommand { cmd: cmd.to_string(), params })
+            .issue_cmd(CdpCommand {
+                cmd: cmd.to_string(),
+                params,
+            })
             .await
             .map_err(|e| webdriver_error(cmd, &e))
     }
@@ -115,8 +130,15 @@ struct CdpCommand {
 }
 
 impl WebDriverCompatibleCommand for CdpCommand {
-    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
@@ -142,7 +164,10 @@ fn new_session_message(error: &fantoccini::error::NewSessionError, url: &str) ->
 /// A WebDriver command failure, first line of the driver's message only (the rest is a
 /// stack trace and session info).
 pub(crate) fn webdriver_error(command: &str, error: &fantoccini::error::CmdError) -> ScrapeError {
-    ScrapeError::WebDriver { command: command.to_string(), message: first_line(&error.to_string()) }
+    ScrapeError::WebDriver {
+        command: command.to_string(),
+        message: first_line(&error.to_string()),
+    }
 }
 
 pub(crate) fn first_line(text: &str) -> String {

@@ -19,9 +19,14 @@ pub(crate) async fn complete(
     let mut faces = Vec::new();
     let mut warnings = Vec::new();
     if !sheets.iter().any(|s| s.needs_fetch) {
-        return (sheets.into_iter().map(|s| s.sheet).collect(), faces, warnings);
+        return (
+            sheets.into_iter().map(|s| s.sheet).collect(),
+            faces,
+            warnings,
+        );
     }
-    let client = match crate::preflight::policy_client(policy, timeout.min(Duration::from_secs(15))) {
+    let client = match crate::preflight::policy_client(policy, timeout.min(Duration::from_secs(15)))
+    {
         Ok((client, _)) => Some(client),
         Err(e) => {
             warnings.push(format!("cross-origin stylesheets were not fetched: {e}"));
@@ -64,19 +69,29 @@ pub(crate) async fn complete(
 }
 
 async fn fetch(client: &reqwest::Client, href: &str) -> Result<String, String> {
-    let response = client.get(href).send().await.map_err(|e| e.without_url().to_string())?;
+    let response = client
+        .get(href)
+        .send()
+        .await
+        .map_err(|e| e.without_url().to_string())?;
     let status = response.status();
     if !status.is_success() {
         return Err(format!("HTTP {}", status.as_u16()));
     }
-    response.text().await.map_err(|e| e.without_url().to_string())
+    response
+        .text()
+        .await
+        .map_err(|e| e.without_url().to_string())
 }
 
-static FONT_FACE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?is)@font-face\s*\{([^}]*)\}").expect("valid regex"));
-static DESCRIPTOR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?is)([a-z-]+)\s*:\s*((?:[^;(]|\([^)]*\))*)").expect("valid regex"));
-static URL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"url\(\s*(?:"([^"]*)"|'([^']*)'|([^)]*?))\s*\)"#).expect("valid regex"));
+static FONT_FACE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?is)@font-face\s*\{([^}]*)\}").expect("valid regex"));
+static DESCRIPTOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?is)([a-z-]+)\s*:\s*((?:[^;(]|\([^)]*\))*)").expect("valid regex")
+});
+static URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"url\(\s*(?:"([^"]*)"|'([^']*)'|([^)]*?))\s*\)"#).expect("valid regex")
+});
 
 /// `@font-face` rules of a CSS text, URLs resolved against `base`.
 pub(crate) fn font_faces_in(css: &str, base: &str) -> Vec<FontFace> {
@@ -109,7 +124,12 @@ pub(crate) fn font_faces_in(css: &str, base: &str) -> Vec<FontFace> {
             }
             face.urls = URL
                 .captures_iter(&face.src)
-                .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(3)).map(|m| m.as_str().trim().to_string()))
+                .filter_map(|c| {
+                    c.get(1)
+                        .or(c.get(2))
+                        .or(c.get(3))
+                        .map(|m| m.as_str().trim().to_string())
+                })
                 .filter(|u| !u.is_empty() && !u.starts_with("data:"))
                 .map(|u| match &base {
                     Some(base) => base.join(&u).map(|j| j.to_string()).unwrap_or(u),
@@ -138,7 +158,13 @@ mod tests {
         assert_eq!(faces[0].family, "Inter");
         assert_eq!(faces[0].weight, "400");
         assert_eq!(faces[0].display.as_deref(), Some("swap"));
-        assert_eq!(faces[0].urls, vec!["https://fonts.example/inter.woff2", "https://cdn.example/fonts/inter.woff"]);
+        assert_eq!(
+            faces[0].urls,
+            vec![
+                "https://fonts.example/inter.woff2",
+                "https://cdn.example/fonts/inter.woff"
+            ]
+        );
         assert_eq!(faces[1].family, "Mono");
         assert!(faces[1].urls.is_empty());
     }

@@ -9,7 +9,14 @@ use replica_fixture_server::FixtureServer;
 
 fn replica() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_replica"));
-    for variable in ["REPLICA_LLM", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL", "GEMINI_API_KEY", "REPLICA_MODEL"] {
+    for variable in [
+        "REPLICA_LLM",
+        "ANTHROPIC_API_KEY",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "GEMINI_API_KEY",
+        "REPLICA_MODEL",
+    ] {
         command.env_remove(variable);
     }
     command
@@ -24,11 +31,22 @@ fn config_says_which_language_model_it_uses_and_never_the_key() {
     let output = replica().arg("config").output().unwrap();
     assert!(output.status.success());
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(stdout.starts_with("language model: none (offline, deterministic generation)\n"), "{stdout}");
+    assert!(
+        stdout.starts_with("language model: none (offline, deterministic generation)\n"),
+        "{stdout}"
+    );
 
-    let output = replica().arg("config").env("ANTHROPIC_API_KEY", "sk-ant-very-secret").output().unwrap();
+    let output = replica()
+        .arg("config")
+        .env("ANTHROPIC_API_KEY", "sk-ant-very-secret")
+        .output()
+        .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(stdout.starts_with("language model: anthropic (claude-sonnet-4-5; ANTHROPIC_API_KEY is set)"), "{stdout}");
+    assert!(
+        stdout
+            .starts_with("language model: anthropic (claude-sonnet-4-5; ANTHROPIC_API_KEY is set)"),
+        "{stdout}"
+    );
     assert!(!stdout.contains("very-secret"));
 
     let output = replica()
@@ -40,20 +58,37 @@ fn config_says_which_language_model_it_uses_and_never_the_key() {
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let line = json["language_model"].as_str().unwrap();
-    assert!(line.contains("openai") && line.contains("llama3.1") && line.contains("127.0.0.1:11434"), "{line}");
+    assert!(
+        line.contains("openai") && line.contains("llama3.1") && line.contains("127.0.0.1:11434"),
+        "{line}"
+    );
 
-    let output = replica().arg("config").env("REPLICA_LLM", "gemini").output().unwrap();
+    let output = replica()
+        .arg("config")
+        .env("REPLICA_LLM", "gemini")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&output.stderr).trim(), "error: REPLICA_LLM=gemini needs GEMINI_API_KEY");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).trim(),
+        "error: REPLICA_LLM=gemini needs GEMINI_API_KEY"
+    );
 }
 
 #[test]
 fn bad_input_is_a_clear_error_and_exit_code_1() {
     let dir = tempfile::tempdir().unwrap();
-    let output = replica().args(["scrape", "ftp://example.com/", "--out"]).arg(dir.path()).output().unwrap();
+    let output = replica()
+        .args(["scrape", "ftp://example.com/", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("error: unsupported URL scheme \"ftp\""), "{stderr}");
+    assert!(
+        stderr.contains("error: unsupported URL scheme \"ftp\""),
+        "{stderr}"
+    );
     assert!(output.stdout.is_empty());
 }
 
@@ -67,22 +102,42 @@ async fn scrape_writes_a_loadable_scrape_and_prints_json() {
         .output()
         .await
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object on stdout");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("one JSON object on stdout");
     assert_eq!(json["title"], "Aether Pro — Wireless studio headphones");
     assert_eq!(json["sections"]["desktop"][0]["type"], "navbar");
     let data = ScrapeData::load(dir.path()).unwrap();
-    assert_eq!(data.desktop.sections.len(), json["sections"]["desktop"].as_array().unwrap().len());
-    assert!(data.mobile.screenshots.full_page.png.starts_with(b"\x89PNG"));
+    assert_eq!(
+        data.desktop.sections.len(),
+        json["sections"]["desktop"].as_array().unwrap().len()
+    );
+    assert!(
+        data.mobile
+            .screenshots
+            .full_page
+            .png
+            .starts_with(b"\x89PNG")
+    );
 }
 
 /// Pids of live processes whose parent is `parent`.
 fn children(parent: u32) -> Vec<(i32, i32)> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
-        let Some((_, rest)) = stat.rsplit_once(')') else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
         let fields: Vec<&str> = rest.split_whitespace().collect();
         if fields[0] != "Z" && fields[1].parse() == Ok(parent) {
             found.push((pid, fields[2].parse().unwrap_or(0)));
@@ -93,11 +148,15 @@ fn children(parent: u32) -> Vec<(i32, i32)> {
 
 fn group_alive(pgid: i32) -> bool {
     std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
-        std::fs::read_to_string(entry.path().join("stat")).ok().is_some_and(|stat| {
-            let fields: Vec<String> =
-                stat.rsplit_once(')').map(|(_, r)| r.split_whitespace().map(String::from).collect()).unwrap_or_default();
-            fields.len() > 2 && fields[0] != "Z" && fields[2].parse() == Ok(pgid)
-        })
+        std::fs::read_to_string(entry.path().join("stat"))
+            .ok()
+            .is_some_and(|stat| {
+                let fields: Vec<String> = stat
+                    .rsplit_once(')')
+                    .map(|(_, r)| r.split_whitespace().map(String::from).collect())
+                    .unwrap_or_default();
+                fields.len() > 2 && fields[0] != "Z" && fields[2].parse() == Ok(pgid)
+            })
     })
 }
 
@@ -107,7 +166,13 @@ async fn ctrl_c_stops_the_browser_and_exits() {
     let dir = tempfile::tempdir().unwrap();
     // A page whose load never completes keeps the scrape busy until we interrupt it.
     let child = Command::new(env!("CARGO_BIN_EXE_replica"))
-        .args(["scrape", &server.url("/_generated/hanging-image"), "--timeout", "60", "--out"])
+        .args([
+            "scrape",
+            &server.url("/_generated/hanging-image"),
+            "--timeout",
+            "60",
+            "--out",
+        ])
         .arg(dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -128,12 +193,18 @@ async fn ctrl_c_stops_the_browser_and_exits() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let target = rustix::process::Pid::from_raw(pid as i32).unwrap();
     rustix::process::kill_process(target, rustix::process::Signal::INT).unwrap();
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("error: interrupted"));
     let deadline = Instant::now() + Duration::from_secs(10);
     while group_alive(driver) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(!group_alive(driver), "chromedriver or a browser outlived replica");
+    assert!(
+        !group_alive(driver),
+        "chromedriver or a browser outlived replica"
+    );
 }

@@ -19,9 +19,14 @@ fn site_names() -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fixture_site_scrapes_to_its_snapshot() {
     let server = serve_sites().await;
-    let browser = Browser::launch(&BrowserConfig::from_env()).await.expect("browser launches");
+    let browser = Browser::launch(&BrowserConfig::from_env())
+        .await
+        .expect("browser launches");
     let names = site_names();
-    assert!(names.len() >= 6, "expected the fixture sites, found {names:?}");
+    assert!(
+        names.len() >= 6,
+        "expected the fixture sites, found {names:?}"
+    );
     for name in names {
         let url = server.url(&format!("/{name}/index.html"));
         let data = browser
@@ -44,9 +49,21 @@ fn check_invariants(name: &str, data: &ScrapeData) {
         let viewport = device.viewport();
         let shots = &capture.screenshots;
         let scale = viewport.device_scale_factor;
-        assert_eq!(shots.viewport.width as f64, viewport.width as f64 * scale, "{name}: viewport shot width");
-        assert_eq!(shots.viewport.height as f64, viewport.height as f64 * scale, "{name}: viewport shot height");
-        assert_eq!(shots.full_page.width as f64, viewport.width as f64 * scale, "{name}: full shot width");
+        assert_eq!(
+            shots.viewport.width as f64,
+            viewport.width as f64 * scale,
+            "{name}: viewport shot width"
+        );
+        assert_eq!(
+            shots.viewport.height as f64,
+            viewport.height as f64 * scale,
+            "{name}: viewport shot height"
+        );
+        assert_eq!(
+            shots.full_page.width as f64,
+            viewport.width as f64 * scale,
+            "{name}: full shot width"
+        );
         let per_css_px = shots.full_page.width as f64 / shots.full_page.css_width;
         assert!(
             (shots.full_page.height as f64 - shots.full_page.css_height * per_css_px).abs() <= 1.0,
@@ -59,13 +76,29 @@ fn check_invariants(name: &str, data: &ScrapeData) {
         // Sections come in document order and, on desktop, top to bottom. (They may overlap a
         // little: designs pull a block up over the previous one with negative margins.)
         for pair in capture.sections.windows(2) {
-            assert!(pair[0].node < pair[1].node, "{name}: sections out of document order");
+            assert!(
+                pair[0].node < pair[1].node,
+                "{name}: sections out of document order"
+            );
             if !pair[0].pinned && !pair[1].pinned && device == Device::Desktop {
-                assert!(pair[0].rect.y <= pair[1].rect.y + 1.0, "{name}: sections out of vertical order: {pair:?}");
+                assert!(
+                    pair[0].rect.y <= pair[1].rect.y + 1.0,
+                    "{name}: sections out of vertical order: {pair:?}"
+                );
             }
         }
     }
     // Desktop and mobile are cut the same way.
-    let kinds = |d: Device| data.device(d).sections.iter().map(|s| (s.node, s.kind)).collect::<Vec<_>>();
-    assert_eq!(kinds(Device::Desktop), kinds(Device::Mobile), "{name}: devices disagree on sections");
+    let kinds = |d: Device| {
+        data.device(d)
+            .sections
+            .iter()
+            .map(|s| (s.node, s.kind))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        kinds(Device::Desktop),
+        kinds(Device::Mobile),
+        "{name}: devices disagree on sections"
+    );
 }

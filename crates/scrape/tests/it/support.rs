@@ -14,18 +14,28 @@ pub fn fixtures_dir() -> PathBuf {
 }
 
 pub async fn serve_sites() -> FixtureServer {
-    FixtureServer::start(fixtures_dir().join("sites")).await.expect("fixture server starts")
+    FixtureServer::start(fixtures_dir().join("sites"))
+        .await
+        .expect("fixture server starts")
 }
 
 /// Pids of the live (non-zombie) processes in process group `pgid`.
 pub fn group_members(pgid: i32) -> Vec<i32> {
     let mut members = Vec::new();
-    let Ok(entries) = std::fs::read_dir("/proc") else { return members };
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return members;
+    };
     for entry in entries.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
         // Fields after the parenthesised command: state, ppid, pgrp, ...
-        let Some(rest) = stat.rsplit_once(')').map(|(_, rest)| rest) else { continue };
+        let Some(rest) = stat.rsplit_once(')').map(|(_, rest)| rest) else {
+            continue;
+        };
         let fields: Vec<&str> = rest.split_whitespace().collect();
         if fields.len() > 2 && fields[0] != "Z" && fields[2].parse() == Ok(pgid) {
             members.push(pid);
@@ -48,29 +58,62 @@ pub async fn wait_until_group_is_gone(pgid: i32) -> Vec<i32> {
 
 /// Properties shown in the DOM outline, when they differ from the parent's value.
 const OUTLINE_PROPS: &[&str] = &[
-    "display", "position", "color", "background-color", "background-image", "font-family", "font-size",
-    "font-weight", "grid-template-columns", "flex-direction", "justify-content", "opacity", "border-top-left-radius",
+    "display",
+    "position",
+    "color",
+    "background-color",
+    "background-image",
+    "font-family",
+    "font-size",
+    "font-weight",
+    "grid-template-columns",
+    "flex-direction",
+    "justify-content",
+    "opacity",
+    "border-top-left-radius",
 ];
 
 /// Properties compared between desktop and mobile to show what the media queries change.
-const RESPONSIVE_PROPS: &[&str] = &["display", "font-size", "grid-template-columns", "flex-direction", "position"];
+const RESPONSIVE_PROPS: &[&str] = &[
+    "display",
+    "font-size",
+    "grid-template-columns",
+    "flex-direction",
+    "position",
+];
 
 pub fn snapshot_view(data: &ScrapeData, origin: &str) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "url: {}", data.url);
-    let _ = writeln!(s, "final_url: {}  base_url: {}", data.final_url, data.base_url);
+    let _ = writeln!(
+        s,
+        "final_url: {}  base_url: {}",
+        data.final_url, data.base_url
+    );
     let _ = writeln!(
         s,
         "status: {}  content_type: {}  charset: {}  lang: {:?}",
         data.status, data.content_type, data.charset, data.lang
     );
     let _ = writeln!(s, "title: {:?}", data.title);
-    let _ = writeln!(s, "doctype: {:?}  compat_mode: {}", data.doctype, data.compat_mode);
+    let _ = writeln!(
+        s,
+        "doctype: {:?}  compat_mode: {}",
+        data.doctype, data.compat_mode
+    );
     let _ = writeln!(s, "html_attrs: {:?}", data.html_attrs);
     let m = &data.meta;
-    let _ = writeln!(s, "meta: description={:?} viewport={:?} theme_color={:?}", m.description, m.viewport, m.theme_color);
+    let _ = writeln!(
+        s,
+        "meta: description={:?} viewport={:?} theme_color={:?}",
+        m.description, m.viewport, m.theme_color
+    );
     for icon in &m.icons {
-        let _ = writeln!(s, "  icon {} {} {:?} {:?}", icon.rel, icon.href, icon.sizes, icon.mime);
+        let _ = writeln!(
+            s,
+            "  icon {} {} {:?} {:?}",
+            icon.rel, icon.href, icon.sizes, icon.mime
+        );
     }
     for (key, value) in &m.open_graph {
         let _ = writeln!(s, "  og:{key} = {value:?}");
@@ -89,16 +132,26 @@ pub fn snapshot_view(data: &ScrapeData, origin: &str) -> String {
             sheet.disabled,
             sheet.css.len(),
             sheet.css.matches('{').count(),
-            sheet.error.as_ref().map(|e| format!(", error: {e}")).unwrap_or_default()
+            sheet
+                .error
+                .as_ref()
+                .map(|e| format!(", error: {e}"))
+                .unwrap_or_default()
         );
     }
     let _ = writeln!(s, "font_faces:");
     for face in &data.font_faces {
-        let _ = writeln!(s, "  {:?} {} {} {} {:?}", face.family, face.weight, face.style, face.status, face.urls);
+        let _ = writeln!(
+            s,
+            "  {:?} {} {} {} {:?}",
+            face.family, face.weight, face.style, face.status, face.urls
+        );
     }
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
     for resource in &data.network {
-        *kinds.entry(format!("{:?}", resource.kind).to_lowercase()).or_default() += 1;
+        *kinds
+            .entry(format!("{:?}", resource.kind).to_lowercase())
+            .or_default() += 1;
     }
     let _ = writeln!(s, "network: {kinds:?}");
     let _ = writeln!(s, "warnings: {:?}", data.warnings);
@@ -111,7 +164,14 @@ pub fn snapshot_view(data: &ScrapeData, origin: &str) -> String {
 
 fn device_view(s: &mut String, capture: &DeviceCapture, outline: bool) {
     let v = capture.viewport;
-    let _ = writeln!(s, "== {} {}x{}@{} ==", capture.device.name(), v.width, v.height, v.device_scale_factor);
+    let _ = writeln!(
+        s,
+        "== {} {}x{}@{} ==",
+        capture.device.name(),
+        v.width,
+        v.height,
+        v.device_scale_factor
+    );
     let _ = writeln!(
         s,
         "document: {:.0}x{:.0}  nodes: {}  truncated: {}",
@@ -160,24 +220,50 @@ fn device_view(s: &mut String, capture: &DeviceCapture, outline: bool) {
         );
     }
     for background in &capture.background_images {
-        let _ = writeln!(s, "  background {} on #{}{}", truncate(&background.url, 80), background.node, background.pseudo.as_deref().unwrap_or(""));
+        let _ = writeln!(
+            s,
+            "  background {} on #{}{}",
+            truncate(&background.url, 80),
+            background.node,
+            background.pseudo.as_deref().unwrap_or("")
+        );
     }
     let _ = writeln!(s, "svgs: {}", capture.svgs.len());
     let _ = writeln!(s, "links:");
     for link in &capture.links {
-        let _ = writeln!(s, "  {:?} -> {}{}", link.text, link.href, if link.visible { "" } else { " (hidden)" });
+        let _ = writeln!(
+            s,
+            "  {:?} -> {}{}",
+            link.text,
+            link.href,
+            if link.visible { "" } else { " (hidden)" }
+        );
     }
     let _ = writeln!(s, "buttons:");
     for button in &capture.buttons {
-        let _ = writeln!(s, "  <{}> {:?}{}", button.tag, button.text, if button.visible { "" } else { " (hidden)" });
+        let _ = writeln!(
+            s,
+            "  <{}> {:?}{}",
+            button.tag,
+            button.text,
+            if button.visible { "" } else { " (hidden)" }
+        );
     }
     let _ = writeln!(s, "form_controls:");
     for control in &capture.form_controls {
-        let _ = writeln!(s, "  <{}> {} name={:?} label={:?} placeholder={:?}", control.tag, control.kind, control.name, control.label, control.placeholder);
+        let _ = writeln!(
+            s,
+            "  <{}> {} name={:?} label={:?} placeholder={:?}",
+            control.tag, control.kind, control.name, control.label, control.placeholder
+        );
     }
     let _ = writeln!(s, "fonts_in_use:");
     for font in &capture.fonts_in_use {
-        let _ = writeln!(s, "  {} {:?} {} chars", font.family, font.weights, font.characters);
+        let _ = writeln!(
+            s,
+            "  {} {:?} {} chars",
+            font.family, font.weights, font.characters
+        );
     }
     if outline {
         let _ = writeln!(s, "dom:");
@@ -185,7 +271,12 @@ fn device_view(s: &mut String, capture: &DeviceCapture, outline: bool) {
     }
 }
 
-fn outline_element(s: &mut String, element: &DomElement, parent: Option<&DomElement>, depth: usize) {
+fn outline_element(
+    s: &mut String,
+    element: &DomElement,
+    parent: Option<&DomElement>,
+    depth: usize,
+) {
     let indent = "  ".repeat(depth);
     let mut label = element.tag.clone();
     if let Some(id) = element.attr("id") {
@@ -209,7 +300,11 @@ fn outline_element(s: &mut String, element: &DomElement, parent: Option<&DomElem
             styles.push(format!("{prop}: {}", truncate(value, 60)));
         }
     }
-    let _ = write!(s, "{indent}{label} @{:.0},{:.0} {:.0}x{:.0}", r.x, r.y, r.width, r.height);
+    let _ = write!(
+        s,
+        "{indent}{label} @{:.0},{:.0} {:.0}x{:.0}",
+        r.x, r.y, r.width, r.height
+    );
     if !styles.is_empty() {
         let _ = write!(s, " {{{}}}", styles.join("; "));
     }
@@ -241,15 +336,30 @@ fn responsive_differences(s: &mut String, desktop: &DomElement, mobile: &DomElem
         mobile_by_id.insert(e.id, e);
     });
     desktop.walk(&mut |d| {
-        let Some(m) = mobile_by_id.get(&d.id) else { return };
+        let Some(m) = mobile_by_id.get(&d.id) else {
+            return;
+        };
         let changes: Vec<String> = RESPONSIVE_PROPS
             .iter()
             .filter(|p| d.style(p) != m.style(p))
-            .map(|p| format!("{p}: {} -> {}", d.style(p).unwrap_or("(default)"), m.style(p).unwrap_or("(default)")))
+            .map(|p| {
+                format!(
+                    "{p}: {} -> {}",
+                    d.style(p).unwrap_or("(default)"),
+                    m.style(p).unwrap_or("(default)")
+                )
+            })
             .collect();
         if !changes.is_empty() {
             let label = d.attr("class").or(d.attr("id")).unwrap_or("");
-            let _ = writeln!(s, "  <{}> #{} {}: {}", d.tag, d.id, truncate(label, 40), changes.join("; "));
+            let _ = writeln!(
+                s,
+                "  <{}> #{} {}: {}",
+                d.tag,
+                d.id,
+                truncate(label, 40),
+                changes.join("; ")
+            );
         }
     });
 }
