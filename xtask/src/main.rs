@@ -6,8 +6,10 @@
 //! bench   benchmarks (`bench scrape`)
 //! record  re-record fixtures/scrapes from fixtures/sites
 //! serve   serve fixtures/sites on loopback for a look in a browser
+//! sections draw a scrape's detected sections onto its screenshots, to check them by eye
 
 mod bench;
+mod overlay;
 mod setup;
 
 use std::path::{Path, PathBuf};
@@ -30,8 +32,16 @@ fn main() -> anyhow::Result<()> {
         Some("bench") => bench::run(&root, &args[1..]),
         Some("record") => record(&root, &args[1..]),
         Some("serve") => serve(&root),
+        Some("sections") => overlay::draw_sections(
+            args.get(1)
+                .map(PathBuf::from)
+                .context("usage: cargo xtask sections SCRAPE_DIR")?
+                .as_path(),
+        ),
         _ => {
-            eprintln!("usage: cargo xtask <setup|demo|test|bench scrape|record [SITE...]|serve>");
+            eprintln!(
+                "usage: cargo xtask <setup|demo|test|bench scrape|record [SITE...]|serve|sections DIR>"
+            );
             bail!("unknown or missing command");
         }
     }

@@ -380,3 +380,42 @@ async fn a_cancelled_scrape_leaves_no_browser_and_shutdown_leaves_nothing() {
     browser.shutdown().await;
     assert_eq!(wait_until_group_is_gone(pgid).await, Vec::<i32>::new());
 }
+
+#[tokio::test]
+async fn a_running_webdriver_is_used_through_its_url() {
+    // What REPLICA_WEBDRIVER_URL does: someone else runs the WebDriver server.
+    let mut driver = std::process::Command::new("chromedriver")
+        .arg("--port=0")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromedriver runs");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(driver.stdout.take().unwrap()));
+    let port = lines
+        .find_map(|line| {
+            line.ok()?
+                .split("started successfully on port ")
+                .nth(1)
+                .map(|p| p.trim_end_matches('.').to_string())
+        })
+        .expect("chromedriver reports its port");
+    let config = BrowserConfig {
+        webdriver_url: Some(format!("http://127.0.0.1:{port}")),
+        ..BrowserConfig::default()
+    };
+    let browser = Browser::launch(&config).await.unwrap();
+    assert_eq!(
+        browser.process_group(),
+        None,
+        "nothing of our own is started"
+    );
+    let server = serve_sites().await;
+    let data = browser
+        .scrape(&server.url("/empty/index.html"), &ScrapeOptions::default())
+        .await;
+    browser.shutdown().await;
+    let _ = driver.kill();
+    let _ = driver.wait();
+    let data = data.expect("the scrape works through the running server");
+    assert_eq!(data.title, "Nothing here yet");
+}
