@@ -52,6 +52,10 @@ use crate::crop::Band;
 use crate::units::{Anchor, Unit};
 
 /// Plans the page: shared context, then the sections in document order.
+///
+/// The shared context's theme is `dark` when the tokens' page background has a relative
+/// luminance under 0.18, else `light`; its fonts are the tokens' font sources and families.
+/// The tokens are only read for that context: the cut itself depends on the scrape alone.
 pub fn plan(scrape: &ScrapeData, tokens: &DesignTokens) -> Plan {
     let shared_context = shared_context(scrape, tokens);
     let units = cut(scrape);
@@ -172,17 +176,15 @@ fn items_element<'a>(
     scrape: &ScrapeData,
     out: &mut Vec<Item<'a>>,
 ) {
-    {
-        match c {
-            c if sections.contains(&c.id) => {
-                let detected = scrape.desktop.sections.iter().find(|s| s.node == c.id);
-                let kind = detected.map_or(SectionKind::Content, |s| s.kind);
-                let pinned = matches!(c.style("position"), Some("fixed" | "sticky"));
-                out.push(Item::Section(c, kind, pinned));
-            }
-            c if holders.contains(&c.id) => items(c, sections, holders, scrape, out),
-            c => out.push(Item::Stray(Stray::Element(c))),
-        }
+    if sections.contains(&c.id) {
+        let detected = scrape.desktop.sections.iter().find(|s| s.node == c.id);
+        let kind = detected.map_or(SectionKind::Content, |s| s.kind);
+        let pinned = matches!(c.style("position"), Some("fixed" | "sticky"));
+        out.push(Item::Section(c, kind, pinned));
+    } else if holders.contains(&c.id) {
+        items(c, sections, holders, scrape, out);
+    } else {
+        out.push(Item::Stray(Stray::Element(c)));
     }
 }
 

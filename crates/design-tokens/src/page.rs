@@ -1,0 +1,423 @@
+//! One device's DOM flattened in document order, with what every role decision needs to know
+//! about an element's surroundings (visible? inside a heading, link, button, nav? what colour is
+//! painted behind it?) and its computed values with the user-agent defaults filled back in.
+
+use std::collections::{HashMap, HashSet};
+
+use replica_core::{DeviceCapture, DomElement, DomNode, Rect, SectionKind};
+
+use crate::color::{self, Rgba};
+
+/// Computed values the scrape leaves out because they equal the user-agent default for the tag
+/// (`DomElement::style` is "computed style minus what the same tag computes to in an unstyled
+/// document"). These are Chromium's defaults for a tag placed in an unstyled `<body>`; they are
+/// real computed values of the page, so tokens may use them.
+pub(crate) mod ua {
+    pub const COLOR: &str = "rgb(0, 0, 0)";
+    /// The canvas behind a page that paints no background.
+    pub const CANVAS: &str = "rgb(255, 255, 255)";
+    pub const NORMAL: &str = "normal";
+
+    pub fn font_size(tag: &str) -> &'static str {
+        match tag {
+            "h1" => "32px",
+            "h2" => "24px",
+            "h3" => "18.72px",
+            "h5" => "13.28px",
+            "h6" => "10.72px",
+            "small" | "sub" | "sup" | "code" | "pre" | "kbd" | "samp" | "tt" | "button"
+            | "input" | "select" | "textarea" => "13.3333px",
+            "big" => "19.2px",
+            _ => "16px",
+        }
+    }
+
+    /// Defaults of form controls, which (unlike other elements) draw a box of their own:
+    /// `input` and `button` have 2px borders, `textarea` and `select` 1px, fields a white
+    /// background, buttons a grey one.
+    pub fn form_control(tag: &str, property: &str) -> Option<&'static str> {
+        let field = matches!(tag, "input" | "textarea" | "select");
+        if !field && tag != "button" {
+            return None;
+        }
+        let side = ["top", "right", "bottom", "left"]
+            .into_iter()
+            .find(|s| property.contains(s));
+        Some(match (property, side) {
+            ("background-color", _) if field => "rgb(255, 255, 255)",
+            ("background-color", _) => "rgb(239, 239, 239)",
+            (p, Some(_)) if p.ends_with("-width") && p.starts_with("border") => {
+                if matches!(tag, "input" | "button") {
+                    "2px"
+                } else {
+                    "1px"
+                }
+            }
+            (p, Some(_)) if p.ends_with("-style") && p.starts_with("border") => match tag {
+                "input" => "inset",
+                "button" => "outset",
+                _ => "solid",
+            },
+            (p, Some(_)) if p.ends_with("-color") && p.starts_with("border") => {
+                "rgb(118, 118, 118)"
+            }
+            (p, Some(side)) if p.starts_with("padding") => match (tag, side) {
+                ("input", "top" | "bottom") | ("button", "top" | "bottom") => "1px",
+                ("input", _) => "2px",
+                ("button", _) => "6px",
+                ("textarea", _) => "2px",
+                _ => "0px",
+            },
+            _ => return None,
+        })
+    }
+
+    pub fn font_weight(tag: &str) -> &'static str {
+        match tag {
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "b" | "strong" | "th" => "700",
+            _ => "400",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Node<'a> {
+    pub el: &'a DomElement,
+    pub parent: Option<usize>,
+    /// Rendered: not inside `display: none`, `visibility: hidden`, `opacity: 0`, a clipped-away
+    /// screen-reader-only box, or off the page's left edge.
+    pub visible: bool,
+    /// The opaque colour behind this element's text: its own background composited over what is
+    /// behind its parent (gradients count as the average of their stops).
+    pub behind: Rgba,
+    /// Level of the nearest `h1`-`h6` (or `role=heading`) ancestor-or-self.
+    pub heading: Option<u8>,
+    /// Nearest `<a>` ancestor-or-self (with or without `href`: saved copies of pages often lose
+    /// them, and the page still styles them as links).
+    pub link: Option<usize>,
+    /// Nearest element the scrape listed as a button, ancestor-or-self.
+    pub button: Option<usize>,
+    /// Inside `<nav>`, `role=navigation` or a section detected as the navbar.
+    pub nav: bool,
+    /// Inside `<nav>` or `role=navigation` itself.
+    pub nav_element: bool,
+    pub label: bool,
+    pub mono: bool,
+    /// Index into the device's detected sections.
+    pub section: Option<usize>,
+    /// Non-whitespace characters of this element's own text nodes.
+    pub chars: usize,
+    /// One past the last node of this element's subtree.
+    pub end: usize,
+}
+
+#[derive(Debug)]
+pub(crate) struct Page<'a> {
+    pub capture: &'a DeviceCapture,
+    pub nodes: Vec<Node<'a>>,
+    /// The colour of the canvas (the `<html>` background, else `<body>`'s, else white).
+    pub canvas: Rgba,
+    /// The node whose background became the canvas, which therefore paints no box of its own.
+    pub canvas_node: Option<usize>,
+    pub body: Option<usize>,
+    pub width: f64,
+    pub height: f64,
+    pub viewport_width: f64,
+    pub viewport_height: f64,
+}
+
+impl<'a> Page<'a> {
+    pub fn new(capture: &'a DeviceCapture) -> Page<'a> {
+        let buttons: HashSet<u32> = capture.buttons.iter().map(|b| b.node).collect();
+        let sections: HashMap<u32, (usize, SectionKind)> = capture
+            .sections
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.node, (i, s.kind)))
+            .collect();
+        let html = &capture.dom;
+        let body_el = html.child_elements().find(|e| e.tag == "body");
+        let html_bg = background_color(html);
+        let body_bg = body_el.and_then(background_color);
+        // The canvas shows the root's background, else body's (CSS propagation), else white;
+        // a translucent one is seen over white.
+        let (canvas, canvas_source) = match (html_bg, body_bg) {
+            (Some((c, _)), _) => (
+                if c.is_opaque() {
+                    c
+                } else {
+                    c.over(Rgba::WHITE)
+                },
+                Some(html.id),
+            ),
+            (None, Some((c, _))) => (
+                if c.is_opaque() {
+                    c
+                } else {
+                    c.over(Rgba::WHITE)
+                },
+                body_el.map(|b| b.id),
+            ),
+            (None, None) => (Rgba::WHITE, None),
+        };
+        let mut page = Page {
+            capture,
+            nodes: Vec::with_capacity(capture.node_count as usize),
+            canvas,
+            canvas_node: None,
+            body: None,
+            width: capture.document.width.max(capture.viewport.width as f64),
+            height: capture.document.height,
+            viewport_width: f64::from(capture.viewport.width),
+            viewport_height: f64::from(capture.viewport.height),
+        };
+        let context = Context {
+            visible: true,
+            behind: canvas,
+            heading: None,
+            link: None,
+            button: None,
+            nav: false,
+            nav_element: false,
+            label: false,
+            mono: false,
+            section: None,
+        };
+        page.push(html, None, context, &buttons, &sections, canvas_source);
+        page
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        el: &'a DomElement,
+        parent: Option<usize>,
+        inherited: Context,
+        buttons: &HashSet<u32>,
+        sections: &HashMap<u32, (usize, SectionKind)>,
+        canvas_source: Option<u32>,
+    ) {
+        let index = self.nodes.len();
+        if el.tag == "body" && self.body.is_none() {
+            self.body = Some(index);
+        }
+        if canvas_source == Some(el.id) {
+            self.canvas_node = Some(index);
+        }
+        let mut ctx = inherited;
+        let style = |p: &str| el.style(p);
+        if style("display") == Some("none")
+            || matches!(style("visibility"), Some("hidden" | "collapse"))
+            || style("opacity").is_some_and(|o| o.parse::<f64>().is_ok_and(|o| o <= 0.01))
+            || style("clip-path").is_some_and(|c| c.starts_with("inset(50%"))
+            || el.rect.right() <= 0.0
+        {
+            ctx.visible = false;
+        }
+        if canvas_source != Some(el.id) {
+            ctx.behind = paint_over(el, ctx.behind);
+        }
+        match el.tag.as_str() {
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => ctx.heading = el.tag[1..].parse().ok(),
+            "a" => ctx.link = Some(index),
+            "nav" => {
+                ctx.nav = true;
+                ctx.nav_element = true;
+            }
+            "label" => ctx.label = true,
+            "code" | "pre" | "kbd" | "samp" | "tt" => ctx.mono = true,
+            _ => {}
+        }
+        if el.attr("role") == Some("heading") {
+            ctx.heading = el
+                .attr("aria-level")
+                .and_then(|l| l.parse().ok())
+                .or(Some(2));
+        }
+        if el.attr("role") == Some("navigation") {
+            ctx.nav = true;
+            ctx.nav_element = true;
+        }
+        if buttons.contains(&el.id) {
+            ctx.button = Some(index);
+        }
+        if let Some(&(section, kind)) = sections.get(&el.id) {
+            ctx.section = Some(section);
+            if kind == SectionKind::Navbar {
+                ctx.nav = true;
+            }
+        }
+        let chars = el
+            .children
+            .iter()
+            .map(|c| match c {
+                DomNode::Text(t) => t.chars().filter(|c| !c.is_whitespace()).count(),
+                DomNode::Element(_) => 0,
+            })
+            .sum();
+        self.nodes.push(Node {
+            el,
+            parent,
+            visible: ctx.visible,
+            behind: ctx.behind,
+            heading: ctx.heading,
+            link: ctx.link,
+            button: ctx.button,
+            nav: ctx.nav,
+            nav_element: ctx.nav_element,
+            label: ctx.label,
+            mono: ctx.mono,
+            section: ctx.section,
+            chars,
+            end: index + 1,
+        });
+        for child in el.child_elements() {
+            self.push(child, Some(index), ctx, buttons, sections, canvas_source);
+        }
+        self.nodes[index].end = self.nodes.len();
+    }
+
+    /// Nodes whose own text is visible on screen, with at least one character.
+    pub fn text_nodes(&self) -> impl Iterator<Item = (usize, &Node<'a>)> {
+        self.nodes.iter().enumerate().filter(|(_, n)| {
+            n.chars > 0 && n.visible && n.el.rect.width > 1.0 && n.el.rect.height > 1.0
+        })
+    }
+
+    /// Children indexes of a node (in document order).
+    pub fn children(&self, index: usize) -> impl Iterator<Item = usize> + '_ {
+        let end = self.nodes[index].end;
+        std::iter::successors(Some(index + 1).filter(|&i| i < end), move |&i| {
+            Some(self.nodes[i].end).filter(|&n| n < end)
+        })
+    }
+
+    pub fn find(&self, id: u32) -> Option<usize> {
+        self.nodes.binary_search_by_key(&id, |n| n.el.id).ok()
+    }
+
+    pub fn document(&self) -> Rect {
+        Rect {
+            x: 0.0,
+            y: 0.0,
+            width: self.width,
+            height: self.height,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Context {
+    visible: bool,
+    behind: Rgba,
+    heading: Option<u8>,
+    link: Option<usize>,
+    button: Option<usize>,
+    nav: bool,
+    nav_element: bool,
+    label: bool,
+    mono: bool,
+    section: Option<usize>,
+}
+
+/// The element's own `background-color` when it paints one.
+pub(crate) fn background_color(el: &DomElement) -> Option<(Rgba, &str)> {
+    let value = value(el, "background-color")?;
+    let color = color::parse(value)?;
+    (!color.is_transparent()).then_some((color, value))
+}
+
+/// Colours of a gradient `background-image` (none for `url(...)` images or `none`).
+pub(crate) fn gradient_colors(el: &DomElement) -> Vec<Rgba> {
+    match el.style("background-image") {
+        Some(image) if image.contains("gradient(") => color::colors_in(image),
+        _ => Vec::new(),
+    }
+}
+
+fn paint_over(el: &DomElement, below: Rgba) -> Rgba {
+    // The colour is painted first, image layers over it.
+    let mut behind = background_color(el).map_or(below, |(color, _)| color.over(below));
+    let gradient = gradient_colors(el);
+    if !gradient.is_empty() {
+        let n = gradient.len() as f64;
+        let average = |f: fn(&Rgba) -> u8| {
+            (gradient.iter().map(|c| f64::from(f(c))).sum::<f64>() / n).round() as u8
+        };
+        let alpha = gradient.iter().map(|c| c.a).sum::<f64>() / n;
+        behind = Rgba {
+            r: average(|c| c.r),
+            g: average(|c| c.g),
+            b: average(|c| c.b),
+            a: alpha,
+        }
+        .over(behind);
+    }
+    // A `::before` / `::after` stretched over the box behind the content is a backdrop
+    // (`position: absolute; inset: 0; z-index: -1` panels).
+    for pseudo in [&el.before, &el.after].into_iter().flatten() {
+        let style = |p: &str| pseudo.style.get(p).map(String::as_str);
+        let stretched = matches!(style("position"), Some("absolute" | "fixed"))
+            && ["top", "right", "bottom", "left"]
+                .iter()
+                .all(|side| style(side) == Some("0px"));
+        let color = style("background-color")
+            .and_then(color::parse)
+            .filter(|c| !c.is_transparent());
+        if let (true, Some(mut color)) = (stretched, color) {
+            color.a *= style("opacity")
+                .and_then(|o| o.parse::<f64>().ok())
+                .unwrap_or(1.0)
+                .clamp(0.0, 1.0);
+            behind = color.over(behind);
+        }
+    }
+    behind
+}
+
+/// A computed value: the style map, else the user-agent default of form controls, else
+/// `None` (the property has the initial value every other element starts from).
+pub(crate) fn value<'a>(el: &'a DomElement, property: &str) -> Option<&'a str> {
+    el.style(property)
+        .or_else(|| ua::form_control(&el.tag, property))
+}
+
+/// Effective computed values: the style map, else the user-agent default for the tag.
+pub(crate) fn color(el: &DomElement) -> &str {
+    el.style("-webkit-text-fill-color")
+        .filter(|fill| color::parse(fill).is_some_and(|c| !c.is_transparent()))
+        .or_else(|| el.style("color"))
+        .unwrap_or(ua::COLOR)
+}
+
+pub(crate) fn font_size(el: &DomElement) -> &str {
+    el.style("font-size")
+        .unwrap_or_else(|| ua::font_size(&el.tag))
+}
+
+pub(crate) fn font_weight(el: &DomElement) -> &str {
+    el.style("font-weight")
+        .unwrap_or_else(|| ua::font_weight(&el.tag))
+}
+
+pub(crate) fn line_height(el: &DomElement) -> &str {
+    el.style("line-height").unwrap_or(ua::NORMAL)
+}
+
+pub(crate) fn letter_spacing(el: &DomElement) -> &str {
+    el.style("letter-spacing").unwrap_or(ua::NORMAL)
+}
+
+/// `12px` -> 12.0; anything else -> `None`.
+pub(crate) fn px(value: &str) -> Option<f64> {
+    value
+        .strip_suffix("px")
+        .and_then(|n| n.trim().parse::<f64>().ok())
+}
+
+/// The `class` attribute split into names.
+pub(crate) fn classes(el: &DomElement) -> Vec<&str> {
+    el.attr("class")
+        .map(|c| c.split_whitespace().collect())
+        .unwrap_or_default()
+}
