@@ -1,6 +1,11 @@
+//! Benchmarks, not timed tests: the numbers go in docs/BENCHMARKS.md.
+//!
 //! `cargo xtask bench scrape [--runs N] [SITE...]`: the median wall time of a full scrape (both
 //! devices, chromedriver start included, as a user runs `replica scrape`) per fixture site,
-//! with a release build. Benchmarks, not timed tests: the numbers go in docs/BENCHMARKS.md.
+//! with a release build.
+//!
+//! `cargo xtask bench plan [SCRAPE_DIR]`: design tokens plus plan of the largest recorded
+//! fixture (or the one given), release build.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -11,7 +16,8 @@ use replica_fixture_server::FixtureServer;
 pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("scrape") => scrape(root, &args[1..]),
-        _ => bail!("usage: cargo xtask bench scrape [--runs N] [SITE...]"),
+        Some("plan") => plan(root, &args[1..]),
+        _ => bail!("usage: cargo xtask bench <scrape [--runs N] [SITE...] | plan [SCRAPE_DIR]>"),
     }
 }
 
@@ -81,6 +87,23 @@ fn scrape(root: &Path, args: &[String]) -> anyhow::Result<()> {
         println!("\nworst median: {:.2} s over {} sites, {runs} runs each (target: at most 2.5 s)", worst.as_secs_f64(), sites.len());
         Ok(())
     })
+}
+
+fn plan(root: &Path, args: &[String]) -> anyhow::Result<()> {
+    crate::run(
+        std::process::Command::new(crate::cargo())
+            .current_dir(root)
+            .args([
+                "run",
+                "--release",
+                "--locked",
+                "--quiet",
+                "-p",
+                "replica-planner",
+            ])
+            .args(["--example", "bench_plan", "--"])
+            .args(args),
+    )
 }
 
 fn median(values: &mut [Duration]) -> Duration {

@@ -3,7 +3,7 @@
 //! setup   install what Replica needs on this machine (idempotent)
 //! demo    the main job on a bundled example
 //! test    every test of the workspace (what CI runs)
-//! bench   benchmarks (`bench scrape`)
+//! bench   benchmarks (`bench scrape`, `bench plan`)
 //! record  re-record fixtures/scrapes from fixtures/sites
 //! serve   serve fixtures/sites on loopback for a look in a browser
 //! sections draw a scrape's detected sections onto its screenshots, to check them by eye
@@ -40,7 +40,7 @@ fn main() -> anyhow::Result<()> {
         ),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|demo|test|bench scrape|record [SITE...]|serve|sections DIR>"
+                "usage: cargo xtask <setup|demo|test|bench scrape|bench plan|record [SITE...]|serve|sections DIR>"
             );
             bail!("unknown or missing command");
         }
@@ -61,6 +61,11 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting tokio")
 }
 
+/// The cargo that runs xtask, so toolchain overrides carry over.
+pub(crate) fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
 /// Runs a command, failing with its exit status.
 pub(crate) fn run(command: &mut Command) -> anyhow::Result<()> {
     let status = command
@@ -74,7 +79,7 @@ pub(crate) fn run(command: &mut Command) -> anyhow::Result<()> {
 
 /// Builds the `replica` binary with `profile` and returns its path.
 pub(crate) fn build_replica(root: &Path, release: bool) -> anyhow::Result<PathBuf> {
-    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let mut cargo = Command::new(cargo());
     cargo.args(["build", "--locked", "-p", "replica"]);
     if release {
         cargo.arg("--release");
@@ -112,7 +117,7 @@ fn demo(root: &Path) -> anyhow::Result<()> {
 
 fn test(extra: &[String]) -> anyhow::Result<()> {
     setup::ensure_system_packages()?;
-    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let mut cargo = Command::new(cargo());
     cargo.args(["test", "--workspace", "--locked"]).args(extra);
     run(&mut cargo)
 }

@@ -405,7 +405,9 @@ async fn capture_png(
     session: &BrowserSession,
     params: serde_json::Value,
 ) -> Result<Vec<u8>, ScrapeError> {
+    let t = Instant::now();
     let answer = session.cdp("Page.captureScreenshot", params).await?;
+    tracing::debug!(ms = t.elapsed().as_millis() as u64, "capture");
     let data = answer
         .get("data")
         .and_then(|d| d.as_str())

@@ -80,18 +80,28 @@
     return r.bottom >= 0 && r.top <= window.innerHeight;
   }
 
-  async function networkQuiet(quietMs, deadline) {
+  // Watches for network activity; quiet means no new finished resource and no pending work
+  // (in-flight requests, incomplete images, short timers) for a while.
+  function quietWatch() {
     let count = performance.getEntriesByType("resource").length;
     let quietSince = performance.now();
+    return {
+      sample() {
+        const now = performance.getEntriesByType("resource").length;
+        if (now !== count || pendingWork() > 0) {
+          count = now;
+          quietSince = performance.now();
+        }
+        return performance.now() - quietSince;
+      },
+    };
+  }
+
+  // The quiet period may have begun while scrolling: scrolling does not restart it.
+  async function networkQuiet(watch, quietMs, deadline) {
     while (performance.now() < deadline) {
       await sleep(25);
-      const now = performance.getEntriesByType("resource").length;
-      if (now !== count || pendingWork() > 0) {
-        count = now;
-        quietSince = performance.now();
-      } else if (performance.now() - quietSince >= quietMs) {
-        return true;
-      }
+      if (watch.sample() >= quietMs) return true;
     }
     return false;
   }
@@ -119,6 +129,7 @@
     const deadline = start + opts.settleMs;
     // Scroll one screen at a time so IntersectionObserver-based lazy loaders see every element.
     const step = Math.max(200, window.innerHeight);
+    const watch = quietWatch();
     let y = 0;
     while (performance.now() < deadline) {
       const limit = Math.min(documentHeight(), opts.maxScroll);
@@ -129,10 +140,11 @@
       // sure observers saw this scroll position before the next jump.
       await frame();
       await frame();
+      watch.sample();
     }
     report.scrolled_to = y;
     report.scroll_ms = Math.round(performance.now() - start);
-    report.network_quiet = await networkQuiet(opts.quietMs, deadline);
+    report.network_quiet = await networkQuiet(watch, opts.quietMs, deadline);
     report.quiet_ms = Math.round(performance.now() - start);
     report.pending = pendingWork();
     scrollInstantly(0);
