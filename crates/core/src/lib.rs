@@ -21,6 +21,7 @@ mod plan;
 mod sandbox;
 mod scrape;
 mod section_gen;
+mod template;
 mod tokens;
 mod url_policy;
 
@@ -43,6 +44,7 @@ pub use scrape::{
     Screenshots, SectionKind, Stylesheet, StylesheetOrigin, Viewport,
 };
 pub use section_gen::{ComponentFile, GenerateError, SectionGenerator};
+pub use template::{NEXT_VERSION, TEMPLATE_PACKAGES, is_template_package, package_name};
 pub use tokens::{
     AnimationTokens, BackgroundColors, BorderTokens, ColorTokens, ComponentStyle, ComponentTokens,
     DesignTokens, FontFamilies, FontSource, FontSourceKind, HoverStyle, LayoutTokens, SectionGrid,

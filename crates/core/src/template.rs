@@ -1,0 +1,76 @@
+//! The Next.js template every generated project runs on: which packages exist there, so the
+//! validator can refuse imports of anything else and the assembler can pin `package.json`.
+//!
+//! The sandbox crate installs exactly these (its `package.json` is tested against this list).
+
+/// Next.js version of the template.
+pub const NEXT_VERSION: &str = "14.2.21";
+
+/// npm packages generated code may import, with the exact versions the template pins.
+/// `tailwindcss`, `postcss` and `autoprefixer` are build tools, listed so configs can
+/// `require` them.
+pub const TEMPLATE_PACKAGES: &[(&str, &str)] = &[
+    ("react", "18.3.1"),
+    ("react-dom", "18.3.1"),
+    ("next", NEXT_VERSION),
+    ("framer-motion", "11.18.2"),
+    ("gsap", "3.12.7"),
+    ("swiper", "11.2.1"),
+    ("embla-carousel-react", "8.5.2"),
+    ("@headlessui/react", "2.2.0"),
+    ("@radix-ui/react-accordion", "1.2.2"),
+    ("@radix-ui/react-dialog", "1.1.4"),
+    ("@radix-ui/react-dropdown-menu", "2.1.4"),
+    ("@radix-ui/react-tabs", "1.1.2"),
+    ("@radix-ui/react-tooltip", "1.1.6"),
+    ("@radix-ui/react-popover", "1.1.4"),
+    ("lucide-react", "0.469.0"),
+    ("react-icons", "5.4.0"),
+    ("@heroicons/react", "2.2.0"),
+    ("react-intersection-observer", "9.14.1"),
+    ("react-scroll", "1.9.0"),
+    ("react-countup", "6.5.3"),
+    ("react-type-animation", "3.2.0"),
+    ("clsx", "2.1.1"),
+    ("tailwind-merge", "2.6.0"),
+    ("class-variance-authority", "0.7.1"),
+    ("tailwindcss", "3.4.17"),
+    ("postcss", "8.4.49"),
+    ("autoprefixer", "10.4.20"),
+];
+
+/// Whether `specifier` (as written in an `import`) names a template package or one of its
+/// subpaths (`swiper/css`, `react-icons/fa`, `next/link`). Relative imports are not packages.
+pub fn is_template_package(specifier: &str) -> bool {
+    let name = package_name(specifier);
+    TEMPLATE_PACKAGES.iter().any(|(package, _)| *package == name)
+}
+
+/// The package part of a bare import specifier: `@scope/name` or `name`.
+pub fn package_name(specifier: &str) -> &str {
+    let mut parts = specifier.splitn(3, '/');
+    match (parts.next(), parts.next()) {
+        (Some(scope), Some(name)) if scope.starts_with('@') => {
+            &specifier[..scope.len() + 1 + name.len()]
+        }
+        (Some(name), _) => name,
+        _ => specifier,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subpaths_and_scopes() {
+        assert!(is_template_package("next/link"));
+        assert!(is_template_package("swiper/css/navigation"));
+        assert!(is_template_package("@radix-ui/react-tabs"));
+        assert!(is_template_package("@heroicons/react/24/solid"));
+        assert!(!is_template_package("@radix-ui/react-slider"));
+        assert!(!is_template_package("axios"));
+        assert!(!is_template_package("./Hero"));
+        assert_eq!(package_name("@scope"), "@scope");
+    }
+}
