@@ -4,8 +4,8 @@
 //! devices, chromedriver start included, as a user runs `replica scrape`) per fixture site,
 //! with a release build.
 //!
-//! `cargo xtask bench plan [SCRAPE_DIR]`: design tokens plus plan of the largest recorded
-//! fixture (or the one given), release build.
+//! The others run a crate's `bench_*` example in release (see [`EXAMPLES`]), passing the rest of
+//! the arguments on.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -16,8 +16,16 @@ use replica_fixture_server::FixtureServer;
 pub fn run(root: &Path, args: &[String]) -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("scrape") => scrape(root, &args[1..]),
-        Some("plan") => plan(root, &args[1..]),
-        _ => bail!("usage: cargo xtask bench <scrape [--runs N] [SITE...] | plan [SCRAPE_DIR]>"),
+        name => match EXAMPLES.iter().find(|e| Some(e.0) == name) {
+            Some((_, package, example)) => example_bench(root, package, example, &args[1..]),
+            None => {
+                let names: Vec<&str> = EXAMPLES.iter().map(|e| e.0).collect();
+                bail!(
+                    "usage: cargo xtask bench <scrape [--runs N] [SITE...] | {} [ARGS...]>",
+                    names.join(" | ")
+                )
+            }
+        },
     }
 }
 
@@ -89,21 +97,26 @@ fn scrape(root: &Path, args: &[String]) -> anyhow::Result<()> {
     })
 }
 
-fn plan(root: &Path, args: &[String]) -> anyhow::Result<()> {
-    crate::run(
-        std::process::Command::new(crate::cargo())
-            .current_dir(root)
-            .args([
-                "run",
-                "--release",
-                "--locked",
-                "--quiet",
-                "-p",
-                "replica-planner",
-            ])
-            .args(["--example", "bench_plan", "--"])
-            .args(args),
-    )
+/// `cargo xtask bench NAME`: (name, package, example).
+const EXAMPLES: &[(&str, &str, &str)] = &[
+    // Design tokens + plan of the largest recorded fixture (or SCRAPE_DIR). Target 50 ms.
+    ("plan", "replica-planner", "bench_plan"),
+    // Warm acquire, cold provision, ten components to the first 200 [ROUNDS].
+    ("pool", "replica-sandbox-pool", "bench_pool"),
+    // Deterministic generation of every section of the largest fixture. Target 50 ms.
+    ("generate", "replica-section-gen", "bench_generate"),
+    // Validating 200 component files. Target 100 ms.
+    ("validate", "replica-jsx-validator", "bench_validate"),
+    // Pixel diff of two 1280x6000 images. Target 60 ms.
+    ("diff", "replica-visual-diff", "bench_diff"),
+];
+
+fn example_bench(root: &Path, package: &str, example: &str, args: &[String]) -> anyhow::Result<()> {
+    let mut cargo = std::process::Command::new(crate::cargo());
+    cargo
+        .current_dir(root)
+        .args(["run", "--release", "--locked", "--quiet", "-p", package]);
+    crate::run(cargo.args(["--example", example, "--"]).args(args))
 }
 
 fn median(values: &mut [Duration]) -> Duration {

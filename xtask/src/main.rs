@@ -5,6 +5,7 @@
 //! test    every test of the workspace (what CI runs)
 //! bench   benchmarks (`bench scrape`, `bench plan`)
 //! record  re-record fixtures/scrapes from fixtures/sites
+//! record-next-logs  re-record fixtures/next-logs from the real template's dev server
 //! serve   serve fixtures/sites on loopback for a look in a browser
 //! sections draw a scrape's detected sections onto its screenshots, to check them by eye
 
@@ -31,6 +32,7 @@ fn main() -> anyhow::Result<()> {
         Some("test") => test(&args[1..]),
         Some("bench") => bench::run(&root, &args[1..]),
         Some("record") => record(&root, &args[1..]),
+        Some("record-next-logs") => record_next_logs(&root),
         Some("serve") => serve(&root),
         Some("sections") => overlay::draw_sections(
             args.get(1)
@@ -40,7 +42,7 @@ fn main() -> anyhow::Result<()> {
         ),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|demo|test|bench scrape|bench plan|record [SITE...]|serve|sections DIR>"
+                "usage: cargo xtask <setup|demo|test|bench scrape|bench plan|record [SITE...]|record-next-logs|serve|sections DIR>"
             );
             bail!("unknown or missing command");
         }
@@ -120,6 +122,19 @@ fn test(extra: &[String]) -> anyhow::Result<()> {
     let mut cargo = Command::new(cargo());
     cargo.args(["test", "--workspace", "--locked"]).args(extra);
     run(&mut cargo)
+}
+
+/// Broken components into a real local sandbox; its dev-server output into fixtures/next-logs.
+fn record_next_logs(root: &Path) -> anyhow::Result<()> {
+    setup::ensure_system_packages()?;
+    run(Command::new(cargo()).current_dir(root).args([
+        "run",
+        "--locked",
+        "-p",
+        "replica-sandbox-pool",
+        "--example",
+        "record_next_logs",
+    ]))
 }
 
 fn record(root: &Path, sites: &[String]) -> anyhow::Result<()> {

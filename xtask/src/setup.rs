@@ -1,8 +1,9 @@
-//! Installs what Replica needs from the system, when it is missing.
+//! Installs what Replica needs on this machine, when it is missing: system packages and the
+//! Next.js template every local sandbox runs on.
 
 use std::process::Command;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 
 /// Debian packages: the browser and its driver, and the fonts the fixture sites use.
 const PACKAGES: &[&str] = &[
@@ -12,9 +13,33 @@ const PACKAGES: &[&str] = &[
     "fonts-liberation",
 ];
 
-/// Installs missing packages with apt-get when running as root; otherwise says what to run.
-/// Does nothing (and runs nothing slow) when everything is there.
+/// Installs missing packages with apt-get when running as root (otherwise says what to run),
+/// then the Next.js template into the cache. Does nothing slow when everything is there.
 pub fn ensure_system_packages() -> anyhow::Result<()> {
+    ensure_debian_packages()?;
+    ensure_next_template()
+}
+
+/// `npm ci` of the sandbox template into `REPLICA_CACHE_DIR/templates/<lock hash>`, once.
+pub fn ensure_next_template() -> anyhow::Result<()> {
+    let cache = replica_sandbox_pool::default_cache_dir();
+    let key = replica_sandbox_pool::template_key();
+    if !cache.join("templates").join(&key).is_dir() {
+        eprintln!(
+            "setup: installing the Next.js template into {} (npm ci, once)",
+            cache.join("templates").join(&key).display()
+        );
+    }
+    let installed = replica_sandbox_pool::install_template(&cache)
+        .context("installing the Next.js sandbox template (needs node and npm)")?;
+    eprintln!(
+        "setup: Next.js template ready in {}",
+        installed.dir().display()
+    );
+    Ok(())
+}
+
+fn ensure_debian_packages() -> anyhow::Result<()> {
     let missing: Vec<&str> = PACKAGES.iter().copied().filter(|p| !installed(p)).collect();
     if missing.is_empty() {
         return Ok(());

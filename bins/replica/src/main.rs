@@ -2,6 +2,7 @@
 
 mod config;
 mod summary;
+mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,6 +47,13 @@ enum Command {
         #[arg(long)]
         public_only: bool,
     },
+    /// Check a Next.js project's JSX (syntax, imports, Next.js rules); exit code 1 on errors.
+    Validate {
+        dir: PathBuf,
+        /// Print the report as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -87,6 +95,7 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Validate { dir, json } => validate::run(&dir, json),
         Command::Config { json } => {
             let config = config::Config::from_env()?;
             if json {

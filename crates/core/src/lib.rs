@@ -36,12 +36,13 @@ pub use llm::{
     Role, StopReason, SystemBlock, Usage,
 };
 pub use plan::{Heading, Plan, PlannedSection, SectionCrop, SectionData, SharedContext};
-pub use sandbox::{Sandbox, SandboxError, SandboxProvider};
+pub use sandbox::{CommandOutput, PreviewResponse, Sandbox, SandboxError, SandboxProvider};
 pub use scrape::{
     BackgroundImage, Button, DetectedSection, Device, DeviceCapture, DocumentSize, FontFace,
-    FontInUse, FormControl, Icon, ImageInfo, InlineSvg, Link, NetworkResource, PageMeta,
-    PageSource, ResourceKind, ScrapeData, ScrapeError, ScrapeOptions, ScrapeTimings, Screenshot,
-    Screenshots, SectionKind, Stylesheet, StylesheetOrigin, Viewport,
+    FontInUse, FormControl, Icon, ImageInfo, InlineSvg, Link, MAX_DOM_DEPTH, NetworkResource,
+    PageMeta, PageSource, ResourceKind, ScrapeData, ScrapeError, ScrapeOptions, ScrapeTimings,
+    Screenshot, Screenshots, SectionKind, Stylesheet, StylesheetOrigin, Viewport,
+    parse_scrape_json,
 };
 pub use section_gen::{ComponentFile, GenerateError, SectionGenerator};
 pub use template::{NEXT_VERSION, TEMPLATE_PACKAGES, is_template_package, package_name};

@@ -390,6 +390,60 @@ pub struct ScrapeTimings {
     pub total_ms: u64,
 }
 
+/// Elements nested deeper than this are not captured (the scrape says so in a warning). Real
+/// pages stay far below it; the bound keeps every stage that walks the tree, and the JSON of
+/// `scrape.json`, clear of stack exhaustion.
+pub const MAX_DOM_DEPTH: usize = 160;
+
+/// JSON nesting a scrape may reach: an element and its `children` array are one level each,
+/// plus the envelope around the tree.
+const MAX_JSON_DEPTH: usize = 2 * MAX_DOM_DEPTH + 16;
+
+/// Parses scrape JSON (a saved `scrape.json`, or what the in-page script returns), which nests
+/// deeper than serde_json's default limit of 128. The depth is checked first, without recursion,
+/// so a hostile file is an error rather than a stack overflow.
+pub fn parse_scrape_json<T: serde::de::DeserializeOwned>(
+    json: &[u8],
+) -> Result<T, serde_json::Error> {
+    let depth = json_nesting_depth(json);
+    if depth > MAX_JSON_DEPTH {
+        return Err(<serde_json::Error as serde::de::Error>::custom(format!(
+            "nested {depth} levels deep, more than the {MAX_JSON_DEPTH} a scrape can have"
+        )));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    deserializer.disable_recursion_limit();
+    let value = T::deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(value)
+}
+
+/// The deepest nesting of arrays and objects in a JSON text, strings skipped.
+fn json_nesting_depth(json: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &byte in json {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// How a scrape behaves; `ScrapeOptions::default()` is what the CLI uses.
 #[derive(Debug, Clone)]
 pub struct ScrapeOptions {
@@ -538,7 +592,7 @@ impl ScrapeData {
             source,
         })?;
         let mut data: ScrapeData =
-            serde_json::from_slice(&json).map_err(|source| ScrapeError::Format { path, source })?;
+            parse_scrape_json(&json).map_err(|source| ScrapeError::Format { path, source })?;
         for capture in [&mut data.desktop, &mut data.mobile] {
             for shot in [
                 &mut capture.screenshots.viewport,
@@ -564,5 +618,42 @@ impl ScrapeData {
             }
         }
         Ok(data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested_elements(levels: usize) -> String {
+        let mut json = String::new();
+        for id in 0..levels {
+            json.push_str(&format!(r#"{{"id":{id},"tag":"div","box":{{"x":0,"y":0,"width":1,"height":1}},"children":["a \"[{{",  "#));
+        }
+        json.push_str(r#""leaf""#);
+        for _ in 0..levels {
+            json.push_str("]}");
+        }
+        json
+    }
+
+    #[test]
+    fn elements_nested_to_the_cap_parse_past_serde_jsons_default_limit() {
+        let json = nested_elements(MAX_DOM_DEPTH);
+        let default = serde_json::from_str::<DomElement>(&json).unwrap_err();
+        assert!(default.to_string().contains("recursion limit"), "{default}");
+        let element: DomElement = parse_scrape_json(json.as_bytes()).unwrap();
+        assert_eq!(element.tag, "div");
+    }
+
+    #[test]
+    fn hostile_nesting_is_an_error_not_a_stack_overflow() {
+        let json = "[".repeat(1_000_000);
+        let error = parse_scrape_json::<serde_json::Value>(json.as_bytes()).unwrap_err();
+        assert!(error.to_string().contains("1000000 levels deep"), "{error}");
+        assert_eq!(
+            json_nesting_depth(br#"{"a":"[[[{{","b":[1,{"c":"\"]"}]}"#),
+            3
+        );
     }
 }

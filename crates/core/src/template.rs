@@ -6,7 +6,8 @@
 /// Next.js version of the template.
 pub const NEXT_VERSION: &str = "14.2.21";
 
-/// npm packages generated code may import, with the exact versions the template pins.
+/// npm packages generated code may import, with the exact versions the template pins (and
+/// its `package-lock.json` resolves: sandbox-pool tests both against this list).
 /// `tailwindcss`, `postcss` and `autoprefixer` are build tools, listed so configs can
 /// `require` them.
 pub const TEMPLATE_PACKAGES: &[(&str, &str)] = &[
@@ -43,7 +44,9 @@ pub const TEMPLATE_PACKAGES: &[(&str, &str)] = &[
 /// subpaths (`swiper/css`, `react-icons/fa`, `next/link`). Relative imports are not packages.
 pub fn is_template_package(specifier: &str) -> bool {
     let name = package_name(specifier);
-    TEMPLATE_PACKAGES.iter().any(|(package, _)| *package == name)
+    TEMPLATE_PACKAGES
+        .iter()
+        .any(|(package, _)| *package == name)
 }
 
 /// The package part of a bare import specifier: `@scope/name` or `name`.

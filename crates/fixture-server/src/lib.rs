@@ -9,6 +9,7 @@
 //! | `/_delay/<ms>/<path>` | `<path>` after a delay |
 //! | `/_redirect?to=<url>` | `302 Found` to `<url>` |
 //! | `/_generated/huge-dom?n=<count>` | a page with `count` elements |
+//! | `/_generated/deep-dom?depth=<levels>` | text inside `levels` nested `<div>`s |
 //! | `/_generated/hanging-image` | a page whose image never finishes loading |
 //!
 //! This crate supports tests, demos and benchmarks; the product never uses it.
@@ -167,6 +168,17 @@ fn route<'a>(
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(30_000);
             return html(StatusCode::OK, &huge_dom(count));
+        }
+        if path == "/_generated/deep-dom" {
+            let depth: usize = query_param(query, "depth")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1_000);
+            let page = format!(
+                "<!doctype html><title>deep</title><body>{}the deepest words{}<p>after</p></body>",
+                "<div>".repeat(depth),
+                "</div>".repeat(depth)
+            );
+            return html(StatusCode::OK, &page);
         }
         if path == "/_generated/hanging-image" {
             return html(

@@ -1,48 +1,54 @@
-//! Stage J's eyes (DESIGN.md §1): Next.js 14 dev-server output in, structured errors out, so
-//! the compile check can tell a fixer which file and line broke.
+//! Stage J's eyes (DESIGN.md §1): Next.js 14 dev-server output (and browser console text) in,
+//! structured errors out, so the compile check can tell a fixer which file and line broke and
+//! what to do about it.
 //!
-//! Now: the terminal formats of `next dev` 14.2 (webpack compile errors, SWC diagnostics, CSS
-//! errors, render-time exceptions, `⚠` warnings), ANSI colours stripped and repeats folded.
-//! Later issues add browser-console errors and `next build` output.
+//! [`parse_nextjs_errors`] reads the terminal formats of `next dev` 14.2 (webpack compile
+//! errors, SWC diagnostics in both frame styles, CSS errors, render-time exceptions, `⚠`
+//! and Tailwind warnings) and browser console text (hydration mismatches, uncaught exceptions with `at`
+//! frames). ANSI colours are stripped and repeats merged. [`format_nextjs_errors`] writes the
+//! errors as the text of an LLM fix prompt.
 //!
-//! A report covers all the text it is given, errors that were fixed later included: callers
-//! pass only the output written since their last change (`Sandbox::logs` takes an offset).
+//! Errors the log shows as fixed are left out: a compile error followed by a successful
+//! compile (`✓ Compiled`) or a served page (`GET / 200`), a render error followed by a served
+//! page. (A rebuild alone does not fix a render error: the dev server recompiles without
+//! rendering again.) So a report describes the project as the end of the log leaves it;
+//! callers still pass only the output written since their last change (`Sandbox::logs` takes
+//! an offset) so that old errors of other routes do not linger.
 
 mod ansi;
+mod browser;
+mod format;
+mod hint;
+mod server;
 
-use std::fmt;
-use std::sync::LazyLock;
-
-use regex::Regex;
 use serde::Serialize;
 
 pub use ansi::strip_ansi;
+pub use format::format_nextjs_errors;
 
 /// What went wrong, coarsely: enough to pick a fix strategy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
+    /// A compile error of Next's SWC transforms or webpack that is none of the kinds below.
+    FailedToCompile,
     /// An import that webpack cannot resolve: a package that is not installed or a local
     /// file that does not exist.
     ModuleNotFound,
-    /// JS/JSX that SWC cannot parse.
-    Syntax,
-    /// CSS that PostCSS cannot parse.
-    CssSyntax,
-    /// A client-only API (`useState`, `onClick` handlers' hooks, ...) used in a Server
-    /// Component without `"use client"`.
-    ClientOnlyApi,
-    /// Another compile-time error from Next's SWC transforms.
-    Compile,
-    /// A `ReferenceError` thrown while rendering (an undefined name).
-    Reference,
-    /// A `TypeError` thrown while rendering (`null.map`, calling a non-function).
-    Type,
-    /// A page or layout whose default export is missing or not a component.
-    InvalidDefaultExport,
-    /// Any other exception thrown while rendering.
-    Runtime,
-    /// A `⨯` line this parser does not recognise; kept so nothing is silently lost.
+    /// JS/JSX that SWC cannot parse, or CSS that PostCSS cannot parse.
+    SyntaxError,
+    /// A client-only API (`useState`, event handlers, `createContext`) used in a Server
+    /// Component: the file needs `"use client"`.
+    ClientComponentNeeded,
+    /// A page or layout whose default export is missing or not a component, or an import of
+    /// a default export a module does not have.
+    BadDefaultExport,
+    /// An exception thrown while rendering (`ReferenceError`, `TypeError`, ...), on the
+    /// server or in the browser.
+    RuntimeError,
+    /// Server and browser rendered different markup (from browser console text).
+    Hydration,
+    /// A `⨯` message this parser does not recognise; kept so nothing is silently lost.
     Other,
 }
 
@@ -50,21 +56,19 @@ impl ErrorKind {
     /// The kind in words, as reports print it.
     pub fn as_str(self) -> &'static str {
         match self {
+            ErrorKind::FailedToCompile => "failed to compile",
             ErrorKind::ModuleNotFound => "module not found",
-            ErrorKind::Syntax => "syntax error",
-            ErrorKind::CssSyntax => "CSS syntax error",
-            ErrorKind::ClientOnlyApi => "client-only API in a Server Component",
-            ErrorKind::Compile => "compile error",
-            ErrorKind::Reference => "reference error",
-            ErrorKind::Type => "type error",
-            ErrorKind::InvalidDefaultExport => "invalid default export",
-            ErrorKind::Runtime => "runtime error",
+            ErrorKind::SyntaxError => "syntax error",
+            ErrorKind::ClientComponentNeeded => "client component needed",
+            ErrorKind::BadDefaultExport => "bad default export",
+            ErrorKind::RuntimeError => "runtime error",
+            ErrorKind::Hydration => "hydration mismatch",
             ErrorKind::Other => "error",
         }
     }
 }
 
-/// One error the dev server reported.
+/// One error the dev server (or the browser) reported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NextError {
     pub kind: ErrorKind,
@@ -75,62 +79,53 @@ pub struct NextError {
     /// 1-based, in characters.
     pub column: Option<u32>,
     pub message: String,
+    /// What a fixer should do, in one or two sentences naming the file and the culprit.
+    pub fix_hint: String,
     /// The code frame the dev server printed, colours stripped.
-    pub excerpt: Option<String>,
+    pub code_frame: Option<String>,
 }
 
-impl fmt::Display for NextError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(file) = &self.file {
-            f.write_str(file)?;
-            if let Some(line) = self.line {
-                write!(f, ":{line}")?;
-                if let Some(column) = self.column {
-                    write!(f, ":{column}")?;
-                }
-            }
-            f.write_str(": ")?;
+impl NextError {
+    /// `app/page.jsx:4:12`, `app/page.jsx` or `None`.
+    pub fn location(&self) -> Option<String> {
+        let file = self.file.as_ref()?;
+        Some(match (self.line, self.column) {
+            (Some(line), Some(column)) => format!("{file}:{line}:{column}"),
+            (Some(line), None) => format!("{file}:{line}"),
+            _ => file.clone(),
+        })
+    }
+}
+
+impl std::fmt::Display for NextError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(location) = self.location() {
+            write!(f, "{location}: ")?;
         }
         write!(f, "{}: {}", self.kind.as_str(), self.message)
     }
 }
 
-/// A `⚠` message of the dev server (invalid config, port in use, ...).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct NextWarning {
-    pub message: String,
-}
-
-/// Everything found in a log, in order of first appearance; repeats are folded because the
-/// dev server prints an error once per compilation attempt.
+/// What a log says about the project.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct Report {
+pub struct NextErrorReport {
+    /// `errors` is not empty.
+    pub has_errors: bool,
+    /// The last compile result in the log is a success: `✓ Compiled` or a page served with
+    /// a 2xx/3xx status, and no compile error after it. `false` while nothing has compiled
+    /// yet. A page can compile and still fail while rendering (`has_errors` tells).
+    pub compiled: bool,
+    /// In order of first appearance, repeats merged (the dev server prints an error once per
+    /// compilation attempt).
     pub errors: Vec<NextError>,
-    pub warnings: Vec<NextWarning>,
+    /// `⚠` messages (invalid config, port in use, ...) and Tailwind's `warn -` lines, repeats
+    /// merged.
+    pub warnings: Vec<String>,
 }
 
-impl Report {
-    /// No errors (warnings allowed).
-    pub fn is_clean(&self) -> bool {
-        self.errors.is_empty()
-    }
-}
-
-impl fmt::Display for Report {
-    /// One finding per line; the text the compile-check events and fix prompts carry.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for error in &self.errors {
-            writeln!(f, "{error}")?;
-        }
-        for warning in &self.warnings {
-            writeln!(f, "warning: {}", warning.message.replace('\n', " "))?;
-        }
-        Ok(())
-    }
-}
-
-/// Parses dev-server output (stdout and stderr interleaved, colours or not).
-pub fn parse(log: &str) -> Report {
+/// Parses dev-server output (stdout and stderr interleaved, colours or not) and browser
+/// console text. Never fails: text it does not understand yields no findings.
+pub fn parse_nextjs_errors(log: &str) -> NextErrorReport {
     let clean = strip_ansi(log);
     // A spinner redraws its line with `\r`; the terminal shows only the last drawing.
     let lines: Vec<&str> = clean
@@ -138,297 +133,120 @@ pub fn parse(log: &str) -> Report {
         .map(|line| line.rsplit('\r').next().unwrap_or(line))
         .collect();
 
-    let mut report = Report::default();
+    let mut findings = Findings::default();
     let mut i = 0;
     while i < lines.len() {
-        let trimmed = lines[i].trim_start();
-        if let Some(header) = trimmed.strip_prefix('⨯') {
-            i = parse_error(&lines, i, header.trim(), &mut report.errors);
-        } else if trimmed.starts_with('⚠') {
-            i = parse_warning(&lines, i, &mut report.warnings);
-        } else {
-            i += 1;
-        }
+        i = server::parse_at(&lines, i, &mut findings)
+            .or_else(|| browser::parse_at(&lines, i, &mut findings))
+            .unwrap_or(i + 1);
     }
-    report
+    findings.into_report()
 }
 
-/// `app/page.jsx (4:12) @ heroTitle`: where a render-time exception was thrown.
-static RUNTIME_LOCATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?P<file>\S+) \((?P<line>\d+):(?P<column>\d+)\) @ .+$").expect("valid regex")
-});
-/// `./app/page.jsx` or `./app/page.jsx:1:1`: the module a compile error is about.
-static MODULE_LOCATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?P<file>[^\s:]+\.[A-Za-z0-9]+)(?::(?P<line>\d+):(?P<column>\d+))?$")
-        .expect("valid regex")
-});
-/// `TypeError: Cannot read ...`, `Error: The default export ...`.
-static EXCEPTION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?P<name>[A-Za-z]*Error)(?::\s*(?P<message>.*))?$").expect("valid regex")
-});
-/// A request log line (` GET / 500 in 3488ms`), which ends any error block.
-static REQUEST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) \S+ \d{3} in ").expect("valid regex")
-});
-/// A line of a Babel-style code frame: `> 4 | code`, `  5 | code`, `    | ^`.
-static BABEL_FRAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*>?\s*(\d+\s+)?\|").expect("valid regex"));
-/// A code line of an SWC (miette) frame: ` 5 |       <p>...`.
-static SWC_CODE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\s*(?P<line>\d+) \|").expect("valid regex"));
-
-/// Whether a line starts a new message of the dev server, ending the current block.
-fn is_boundary(line: &str) -> bool {
-    let trimmed = line.trim_start();
-    trimmed.starts_with(['⨯', '✓', '○', '⚠', '▲']) || REQUEST.is_match(trimmed)
+/// An error and where its block starts, before repeats are merged.
+struct Found {
+    line_index: usize,
+    /// Found while compiling (so a later compile error means "not compiled").
+    compile_time: bool,
+    error: NextError,
 }
 
-/// The lines after `start` up to the next boundary, and the index of that boundary.
-fn block<'l, 'a>(lines: &'l [&'a str], start: usize) -> (&'l [&'a str], usize) {
-    let end = (start + 1..lines.len())
-        .find(|&i| is_boundary(lines[i]))
-        .unwrap_or(lines.len());
-    (&lines[start + 1..end], end)
+/// What the parsers collect while walking the lines.
+#[derive(Default)]
+struct Findings {
+    found: Vec<Found>,
+    warnings: Vec<String>,
+    /// The line of the last `✓ Compiled` or successful request.
+    last_compiled: Option<usize>,
+    /// The line of the last successful request.
+    last_served: Option<usize>,
 }
 
-/// Parses the error whose `⨯` header is `lines[start]`; returns where to continue.
-fn parse_error(lines: &[&str], start: usize, header: &str, errors: &mut Vec<NextError>) -> usize {
-    if let Some(location) = RUNTIME_LOCATION.captures(header) {
-        // `⨯ app/page.jsx (4:12) @ name` is followed by `⨯ TypeError: ...` on the next line.
-        let exception = lines
-            .get(start + 1)
-            .and_then(|line| line.trim_start().strip_prefix('⨯'))
-            .map(str::trim)
-            .filter(|text| EXCEPTION.is_match(text));
-        if let Some(exception) = exception {
-            let (body, next) = block(lines, start + 1);
-            let mut error = runtime_error(exception, body);
-            error.file = Some(normalize_path(&location["file"]));
-            error.line = location["line"].parse().ok();
-            error.column = location["column"].parse().ok();
-            push_unique(errors, error);
-            return next;
-        }
-    }
-    let (body, next) = block(lines, start);
-    if let Some(location) = MODULE_LOCATION.captures(header) {
-        let file = normalize_path(&location["file"]);
-        let line = location.name("line").and_then(|m| m.as_str().parse().ok());
-        let column = location
-            .name("column")
-            .and_then(|m| m.as_str().parse().ok());
-        for error in compile_errors(&file, line, column, body) {
-            push_unique(errors, error);
-        }
-    } else if EXCEPTION.is_match(header) {
-        push_unique(errors, runtime_error(header, body));
-    } else {
-        let error = NextError {
-            kind: ErrorKind::Other,
-            file: None,
-            line: None,
-            column: None,
-            message: header.to_string(),
-            excerpt: babel_excerpt(body),
-        };
-        push_unique(errors, error);
-    }
-    next
-}
-
-/// An exception thrown while rendering: `TypeError: ...` plus stack, digest and code frame.
-fn runtime_error(exception: &str, body: &[&str]) -> NextError {
-    let name = EXCEPTION
-        .captures(exception)
-        .and_then(|c| c.name("name"))
-        .map(|m| m.as_str());
-    let mut message = exception.to_string();
-    // A message may continue on further lines before the stack trace starts.
-    for line in body {
-        let trimmed = line.trim();
-        if trimmed.is_empty()
-            || trimmed.starts_with("at ")
-            || trimmed.starts_with("digest:")
-            || BABEL_FRAME.is_match(line)
-        {
-            break;
-        }
-        message.push('\n');
-        message.push_str(trimmed);
-    }
-    let kind = if message.contains("The default export is not a React Component") {
-        ErrorKind::InvalidDefaultExport
-    } else {
-        match name {
-            Some("ReferenceError") => ErrorKind::Reference,
-            Some("TypeError") => ErrorKind::Type,
-            _ => ErrorKind::Runtime,
-        }
-    };
-    NextError {
-        kind,
-        file: None,
-        line: None,
-        column: None,
-        message,
-        excerpt: babel_excerpt(body),
-    }
-}
-
-/// The errors of a webpack compile error block about `file`.
-fn compile_errors(
-    file: &str,
-    line: Option<u32>,
-    column: Option<u32>,
-    body: &[&str],
-) -> Vec<NextError> {
-    let Some(first) = body.iter().map(|l| l.trim()).find(|l| !l.is_empty()) else {
-        return vec![NextError {
-            kind: ErrorKind::Other,
-            file: Some(file.to_string()),
-            line,
-            column,
-            message: "the dev server reported an error without a message".to_string(),
-            excerpt: None,
-        }];
-    };
-    let located = |kind, message: String| NextError {
-        kind,
-        file: Some(file.to_string()),
-        line,
-        column,
-        message,
-        excerpt: babel_excerpt(body),
-    };
-    if first.starts_with("Module not found:") {
-        return vec![located(ErrorKind::ModuleNotFound, first.to_string())];
-    }
-    if let Some(rest) = first.strip_prefix("Syntax error:") {
-        // PostCSS names the file by its absolute path, which the header already gave.
-        let rest = rest.trim();
-        let message = match rest.split_once(' ') {
-            Some((path, message)) if path.ends_with(file) => message,
-            _ => rest,
-        };
-        return vec![located(ErrorKind::CssSyntax, message.to_string())];
-    }
-    if first == "Error:" {
-        let diagnostics = swc_diagnostics(file, body);
-        if !diagnostics.is_empty() {
-            return diagnostics;
-        }
-    }
-    vec![located(ErrorKind::Other, first.to_string())]
-}
-
-/// SWC's diagnostics (miette format): `x message`, `| more message`, then a frame from
-/// `,-[path:line:col]` to `` `---- ``, where a `:` line carries carets under the error.
-fn swc_diagnostics(file: &str, body: &[&str]) -> Vec<NextError> {
-    let syntax = body.iter().any(|line| line.trim() == "Syntax Error");
-    let mut errors = Vec::new();
-    let mut i = 0;
-    while i < body.len() {
-        let Some(first_line) = body[i].trim_start().strip_prefix("x ") else {
-            i += 1;
-            continue;
-        };
-        let mut message = first_line.trim().to_string();
-        i += 1;
-        while let Some(more) = body.get(i).and_then(|l| l.trim_start().strip_prefix('|')) {
-            if !more.trim().is_empty() {
-                message.push('\n');
-                message.push_str(more.trim());
-            }
-            i += 1;
-        }
-        let mut frame = Vec::new();
-        let mut position = None;
-        if body
-            .get(i)
-            .is_some_and(|l| l.trim_start().starts_with(",-["))
-        {
-            i += 1;
-            let mut last_code: Option<(u32, usize)> = None;
-            while let Some(line) = body.get(i) {
-                let trimmed = line.trim_start();
-                if trimmed.starts_with("`----") {
-                    i += 1;
-                    break;
-                }
-                if let Some(code) = SWC_CODE.captures(line) {
-                    let bar = code.get(0).map_or(0, |m| m.end());
-                    // The code starts one space after the bar.
-                    let code_start = line[..bar].chars().count() + 1;
-                    last_code = code["line"].parse().ok().map(|n| (n, code_start));
-                } else if trimmed.starts_with(':') && position.is_none() {
-                    let caret = line.chars().position(|c| c == '^');
-                    if let (Some(caret), Some((line_number, code_start))) = (caret, last_code) {
-                        let column = caret.saturating_sub(code_start) + 1;
-                        position = Some((line_number, u32::try_from(column).unwrap_or(u32::MAX)));
-                    }
-                }
-                frame.push(line.trim_end());
-                i += 1;
-            }
-        }
-        let kind = if syntax {
-            ErrorKind::Syntax
-        } else if message.contains("only works in a Client Component") {
-            ErrorKind::ClientOnlyApi
-        } else {
-            ErrorKind::Compile
-        };
-        errors.push(NextError {
-            kind,
-            file: Some(file.to_string()),
-            line: position.map(|(line, _)| line),
-            column: position.map(|(_, column)| column),
-            message,
-            excerpt: (!frame.is_empty()).then(|| frame.join("\n")),
+impl Findings {
+    fn error(&mut self, line_index: usize, compile_time: bool, error: NextError) {
+        self.found.push(Found {
+            line_index,
+            compile_time,
+            error,
         });
     }
-    errors
-}
 
-/// The Babel-style code frame lines of a block, if any.
-fn babel_excerpt(body: &[&str]) -> Option<String> {
-    let frame: Vec<&str> = body
-        .iter()
-        .filter(|line| BABEL_FRAME.is_match(line))
-        .map(|line| line.trim_end())
-        .collect();
-    (!frame.is_empty()).then(|| frame.join("\n"))
-}
-
-/// Groups a `⚠` line with the `⚠` lines that continue it.
-fn parse_warning(lines: &[&str], start: usize, warnings: &mut Vec<NextWarning>) -> usize {
-    let text = |line: &str| line.trim_start().trim_start_matches('⚠').to_string();
-    let mut message = vec![text(lines[start]).trim().to_string()];
-    let mut i = start + 1;
-    while let Some(line) = lines.get(i) {
-        let rest = text(line);
-        // A continuation is indented by more than the single space after the sign, or is
-        // the "See more info here: <url>" trailer Next prints as a warning of its own.
-        let continues = rest.starts_with("  ") || rest.trim_start().starts_with("See more info");
-        if !line.trim_start().starts_with('⚠') || !continues {
-            break;
+    fn warning(&mut self, message: String) {
+        if !self.warnings.contains(&message) {
+            self.warnings.push(message);
         }
-        message.push(rest.trim().to_string());
-        i += 1;
     }
-    let warning = NextWarning {
-        message: message.join("\n"),
-    };
-    if !warnings.contains(&warning) {
-        warnings.push(warning);
+
+    fn into_report(self) -> NextErrorReport {
+        let after =
+            |line: Option<usize>, found: &Found| line.is_none_or(|at| found.line_index > at);
+        let (last_compiled, last_served) = (self.last_compiled, self.last_served);
+        let standing = |found: &Found| {
+            if found.compile_time {
+                after(last_compiled, found)
+            } else {
+                after(last_served, found)
+            }
+        };
+        let compiled = last_compiled.is_some()
+            && !self
+                .found
+                .iter()
+                .any(|found| found.compile_time && standing(found));
+
+        let mut errors: Vec<NextError> = Vec::new();
+        for found in self.found.into_iter().filter(standing) {
+            merge_into(&mut errors, found.error);
+        }
+        browser::drop_generic_hydration_errors(&mut errors);
+        NextErrorReport {
+            has_errors: !errors.is_empty(),
+            compiled,
+            errors,
+            warnings: self.warnings,
+        }
     }
-    i
 }
 
-fn push_unique(errors: &mut Vec<NextError>, error: NextError) {
-    if !errors.contains(&error) {
-        errors.push(error);
+/// Adds `error` unless the same error (kind, place, message) is there; a repeat may bring the
+/// code frame the first print lacked.
+fn merge_into(errors: &mut Vec<NextError>, error: NextError) {
+    let same = errors.iter_mut().find(|seen| {
+        seen.kind == error.kind
+            && seen.file == error.file
+            && seen.line == error.line
+            && seen.column == error.column
+            && seen.message == error.message
+    });
+    match same {
+        Some(seen) => {
+            if seen.code_frame.is_none() {
+                seen.code_frame = error.code_frame;
+            }
+        }
+        None => errors.push(error),
     }
+}
+
+/// Builds an error with its fix hint.
+fn new_error(
+    kind: ErrorKind,
+    file: Option<String>,
+    position: Option<(u32, u32)>,
+    message: String,
+    code_frame: Option<String>,
+) -> NextError {
+    let mut error = NextError {
+        kind,
+        file,
+        line: position.map(|(line, _)| line),
+        column: position.map(|(_, column)| column),
+        message,
+        fix_hint: String::new(),
+        code_frame,
+    };
+    error.fix_hint = hint::fix_hint(&error);
+    error
 }
 
 /// Webpack names modules `./app/page.jsx`; the project's paths are `app/page.jsx`.
@@ -441,52 +259,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn swc_caret_gives_line_and_column() {
-        let log = r#" ⨯ ./app/page.jsx
-Error: 
-  x Unexpected token
-   ,-[/p/app/page.jsx:1:1]
- 1 | const a = 1;
- 2 | <p>a}</p>
-   :     ^
-   `----
-
-Caused by:
-    Syntax Error
-"#;
-        let report = parse(log);
-        assert_eq!(report.errors.len(), 1);
-        let error = &report.errors[0];
-        assert_eq!(error.kind, ErrorKind::Syntax);
-        assert_eq!(error.file.as_deref(), Some("app/page.jsx"));
-        assert_eq!((error.line, error.column), (Some(2), Some(5)));
-        assert_eq!(
-            error.to_string(),
-            "app/page.jsx:2:5: syntax error: Unexpected token"
-        );
-    }
-
-    #[test]
-    fn two_digit_line_numbers_keep_columns_aligned() {
-        let log = " ⨯ ./components/Nav.jsx\nError: \n  x Expected '}'\n    ,-[/p/components/Nav.jsx:9:1]\n  9 | a\n 10 |   {x\n    :    ^\n    `----\n";
-        let error = &parse(log).errors[0];
-        assert_eq!(error.kind, ErrorKind::Compile);
-        assert_eq!((error.line, error.column), (Some(10), Some(4)));
-    }
-
-    #[test]
-    fn repeats_are_folded_and_unknown_lines_kept() {
+    fn repeats_are_merged_and_unknown_lines_kept() {
         let log = " ⨯ Failed to start server\n ⨯ Failed to start server\n GET / 500 in 3ms\n";
-        let report = parse(log);
+        let report = parse_nextjs_errors(log);
         assert_eq!(report.errors.len(), 1);
         assert_eq!(report.errors[0].kind, ErrorKind::Other);
         assert_eq!(report.errors[0].message, "Failed to start server");
+        assert!(report.has_errors);
+        assert!(!report.compiled);
     }
 
     #[test]
     fn spinner_redraws_keep_the_last_drawing() {
-        let report = parse(" ○ Compiling / ...\r ⨯ ReferenceError: x is not defined\n");
-        assert_eq!(report.errors[0].kind, ErrorKind::Reference);
+        let report =
+            parse_nextjs_errors(" ○ Compiling / ...\r ⨯ ReferenceError: x is not defined\n");
+        assert_eq!(report.errors[0].kind, ErrorKind::RuntimeError);
         assert_eq!(report.errors[0].file, None);
     }
 
@@ -494,15 +281,68 @@ Caused by:
     fn separate_warnings_stay_separate() {
         let log =
             " ⚠ Port 3000 is in use, trying 3001 instead.\n ⚠ Invalid options:\n ⚠     bad key\n";
-        let report = parse(log);
-        let messages: Vec<&str> = report.warnings.iter().map(|w| w.message.as_str()).collect();
+        let report = parse_nextjs_errors(log);
         assert_eq!(
-            messages,
+            report.warnings,
             [
                 "Port 3000 is in use, trying 3001 instead.",
                 "Invalid options:\nbad key"
             ]
         );
-        assert!(report.is_clean());
+        assert!(!report.has_errors);
+    }
+
+    #[test]
+    fn compiled_follows_the_last_compile_result() {
+        let broken = " ⨯ ./app/page.jsx:1:1\nModule not found: Can't resolve 'x'\n";
+        let ok = " ✓ Compiled in 120ms (400 modules)\n";
+        let served = " GET / 200 in 12ms\n";
+
+        let report = parse_nextjs_errors("");
+        assert!(!report.compiled && !report.has_errors);
+        let report = parse_nextjs_errors(broken);
+        assert!(!report.compiled && report.has_errors);
+        let report = parse_nextjs_errors(&format!("{ok}{broken}"));
+        assert!(!report.compiled && report.has_errors);
+        // Fixed: the error before the successful compile is gone.
+        let report = parse_nextjs_errors(&format!("{broken}{ok}"));
+        assert!(report.compiled && !report.has_errors, "{report:?}");
+        let report = parse_nextjs_errors(&format!("{broken}{served}"));
+        assert!(report.compiled && !report.has_errors, "{report:?}");
+        // Compiling the error page or serving the favicon is not compiling the page.
+        for unrelated in [
+            " ✓ Compiled /_error in 260ms\n",
+            " ✓ Compiled /favicon.ico in 80ms\n GET /favicon.ico 200 in 95ms\n",
+        ] {
+            let report = parse_nextjs_errors(&format!("{broken}{unrelated}"));
+            assert!(
+                !report.compiled && report.has_errors,
+                "{unrelated}: {report:?}"
+            );
+        }
+        let report = parse_nextjs_errors(&format!("{broken} GET /pricing?plan=pro 200 in 9ms\n"));
+        assert!(report.compiled && !report.has_errors, "{report:?}");
+        // A render error after a compile: compiled, yet broken, even after a rebuild; a
+        // served page fixes it.
+        let render_error = " ⨯ ReferenceError: x is not defined\n GET / 500 in 3ms\n";
+        let report = parse_nextjs_errors(&format!("{ok}{render_error}{ok}"));
+        assert!(report.compiled && report.has_errors, "{report:?}");
+        let report = parse_nextjs_errors(&format!("{ok}{render_error}{served}"));
+        assert!(report.compiled && !report.has_errors, "{report:?}");
+    }
+
+    #[test]
+    fn display_names_the_place() {
+        let error = new_error(
+            ErrorKind::SyntaxError,
+            Some("app/page.jsx".to_string()),
+            Some((2, 5)),
+            "Unexpected token".to_string(),
+            None,
+        );
+        assert_eq!(
+            error.to_string(),
+            "app/page.jsx:2:5: syntax error: Unexpected token"
+        );
     }
 }

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use replica_core::{
     BackgroundImage, Button, Device, DeviceCapture, DocumentSize, DomElement, FontFace, FontInUse,
-    FormControl, ImageInfo, InlineSvg, Link, NetworkResource, PageMeta, ScrapeError, ScrapeOptions,
-    Screenshot, Screenshots, Stylesheet,
+    FormControl, ImageInfo, InlineSvg, Link, MAX_DOM_DEPTH, NetworkResource, PageMeta, ScrapeError,
+    ScrapeOptions, Screenshot, Screenshots, Stylesheet,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -66,6 +66,7 @@ pub(crate) struct ExtractedDevice {
     pub dom: DomElement,
     pub node_count: u32,
     pub truncated: bool,
+    pub too_deep: bool,
     pub images: Vec<ImageInfo>,
     pub background_images: Vec<BackgroundImage>,
     pub svgs: Vec<InlineSvg>,
@@ -281,8 +282,12 @@ pub(crate) async fn capture(
             options.settle_timeout.as_secs_f64()
         ));
     }
-    let extracted: Extracted =
-        run_page_script(session, "extract", json!({ "maxNodes": options.max_nodes })).await?;
+    let extracted: Extracted = run_page_script(
+        session,
+        "extract",
+        json!({ "maxNodes": options.max_nodes, "maxDepth": MAX_DOM_DEPTH }),
+    )
+    .await?;
     tracing::debug!(
         device = device.name(),
         ms = step.elapsed().as_millis() as u64,
@@ -294,6 +299,13 @@ pub(crate) async fn capture(
             "{}: the page has more than {} elements; the DOM was truncated there",
             device.name(),
             options.max_nodes
+        ));
+    }
+    if extracted.device.too_deep {
+        warnings.push(format!(
+            "{}: elements are nested more than {MAX_DOM_DEPTH} levels deep; below that only \
+             their text was kept",
+            device.name(),
         ));
     }
     let screenshots = screenshots(session, device, &extracted.device, options).await?;
@@ -498,7 +510,7 @@ fn parse_script_output<T: serde::de::DeserializeOwned>(
             message: format!("{what}: {}", first_line(&message)),
         });
     }
-    serde_json::from_str(text).map_err(|e| ScrapeError::Extraction {
+    replica_core::parse_scrape_json(text.as_bytes()).map_err(|e| ScrapeError::Extraction {
         url: String::new(),
         message: format!("{what} returned data that does not match the scrape format: {e}"),
     })

@@ -160,9 +160,14 @@ impl Browser {
             (pre, session, preflight_ms, elapsed_ms(browser_started))
         };
         let result = scrape_in_session(&session, url, parsed.as_str(), options).await;
-        // The browser quits in the background: the caller has its data now. Should the
-        // `Browser` go first, dropping it kills the browser with the process group.
-        tokio::spawn(session.close());
+        // With our own chromedriver the browser quits in the background (the caller has its
+        // data now; should the `Browser` go first, dropping it kills the whole process group).
+        // Someone else's WebDriver server is left as it was found, so that waits.
+        if self.driver.process_group().is_some() {
+            tokio::spawn(session.close());
+        } else {
+            session.close().await;
+        }
         let (mut data, desktop_ms, mobile_ms, stylesheets_ms) = result?;
         data.timings = ScrapeTimings {
             preflight_ms,

@@ -299,6 +299,7 @@
         visual: { scale: window.visualViewport ? window.visualViewport.scale : 1 },
         node_count: 0,
         truncated: false,
+        too_deep: false,
         images: [],
         background_images: [],
         svgs: [],
@@ -313,7 +314,8 @@
     const idOf = new Map();
     let nextId = 0;
 
-    function capture(el, insideSvg, descend = true) {
+    // `depth`: <html> is 0. Below maxDepth an element's element children are kept as their text.
+    function capture(el, insideSvg, descend = true, depth = 0) {
       if (nextId >= opts.maxNodes) {
         dev.truncated = true;
         return null;
@@ -352,7 +354,12 @@
           const tag = child.localName;
           if (SKIPPED.has(tag) && child.namespaceURI !== SVG_NS) continue;
           if (child.hasAttribute("data-replica-probe")) continue;
-          const captured = capture(child, svg);
+          if (depth + 1 >= opts.maxDepth) {
+            dev.too_deep = true;
+            if (child.textContent) children.push(child.textContent);
+            continue;
+          }
+          const captured = capture(child, svg, true, depth + 1);
           if (captured === null) break;
           children.push(captured);
         }
@@ -473,7 +480,7 @@
     const html = capture(root, false, false);
     html.children = [];
     if (document.body) {
-      const body = capture(document.body, false);
+      const body = capture(document.body, false, true, 1);
       if (body) html.children.push(body);
     }
     dev.dom = html;

@@ -36,6 +36,12 @@ pub fn map_attribute(tag: &str, name: &str) -> AttributeMapping {
             "inline event handlers are scripts, which the clone does not run",
         );
     }
+    if matches!(
+        lower.as_str(),
+        "key" | "ref" | "children" | "dangerouslysetinnerhtml"
+    ) {
+        return AttributeMapping::Drop("React reserves this prop name");
+    }
     let tag = tag.to_ascii_lowercase();
     match (tag.as_str(), lower.as_str()) {
         ("input" | "textarea" | "select", "value") => {
@@ -50,6 +56,11 @@ pub fn map_attribute(tag: &str, name: &str) -> AttributeMapping {
     if !is_jsx_attribute_name(name) {
         // Framework syntax such as Vue's `:class` or Alpine's `@click` cannot be written in JSX.
         return AttributeMapping::Drop("not a valid JSX attribute name");
+    }
+    if name.contains(':') {
+        // `ns:name` parses, but Next.js's compiler refuses JSX namespaces; the XML ones
+        // React knows are mapped above.
+        return AttributeMapping::Drop("React does not support namespaced attributes");
     }
     AttributeMapping::Prop(Cow::Owned(name.to_string()))
 }
@@ -380,6 +391,10 @@ mod tests {
             ("button", "@click"),
             ("div", "x-on:click.prevent"),
             ("div", "[hidden]"),
+            ("li", "key"),
+            ("svg", "xmlns:serif"),
+            ("p", "v:shape"),
+            ("div", "ref"),
         ] {
             assert!(
                 matches!(map_attribute(tag, name), AttributeMapping::Drop(_)),

@@ -1,7 +1,5 @@
 //! Inline `style="..."` strings to React style objects.
 
-use crate::jsx_string_literal;
-
 /// The JSX object literal for an inline style string, without the attribute's own braces:
 /// `color: red; -webkit-line-clamp: 2; --gap: 8px` becomes
 /// `{ color: "red", WebkitLineClamp: "2", "--gap": "8px" }` (so the attribute is
@@ -13,7 +11,48 @@ use crate::jsx_string_literal;
 /// (`url(data:...;base64,...)`) and comments do not split declarations. Empty or malformed
 /// declarations are skipped, and a property given twice keeps its last value, as in CSS.
 pub fn style_object(css: &str) -> String {
-    let mut entries: Vec<(String, String)> = Vec::new();
+    let entries: Vec<(String, String)> = style_declarations(css)
+        .into_iter()
+        .map(|declaration| (declaration.key, declaration.value))
+        .collect();
+    crate::jsx::style_source(&entries)
+}
+
+/// One declaration of an inline style.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StyleDeclaration {
+    /// The CSS property as written, lower-cased unless it is a custom property.
+    pub property: String,
+    /// React's key for it (`backgroundColor`, `WebkitLineClamp`, `--gap`).
+    pub key: String,
+    /// The value as written, `!important` included.
+    pub value: String,
+}
+
+impl StyleDeclaration {
+    /// Whether the value ends in `!important` (any case, spaces allowed after `!`).
+    pub fn is_important(&self) -> bool {
+        important_split(&self.value).is_some()
+    }
+
+    /// The value without its `!important`.
+    pub fn value_without_priority(&self) -> &str {
+        important_split(&self.value).unwrap_or(&self.value)
+    }
+}
+
+fn important_split(value: &str) -> Option<&str> {
+    let trimmed = value.trim_end();
+    let lower = trimmed.to_ascii_lowercase();
+    let without = lower.strip_suffix("important")?.trim_end();
+    let without = without.strip_suffix('!')?;
+    Some(trimmed[..without.len()].trim_end())
+}
+
+/// The declarations of an inline style string, in order, the last of a repeated property
+/// winning as in CSS; empty and malformed declarations are skipped (see [`style_object`]).
+pub fn style_declarations(css: &str) -> Vec<StyleDeclaration> {
+    let mut declarations: Vec<StyleDeclaration> = Vec::new();
     for declaration in split_declarations(css) {
         let Some((property, value)) = declaration.split_once(':') else {
             continue;
@@ -23,24 +62,19 @@ pub fn style_object(css: &str) -> String {
             continue;
         }
         let key = style_key(property);
-        entries.retain(|(existing, _)| *existing != key);
-        entries.push((key, value.to_string()));
+        declarations.retain(|existing| existing.key != key);
+        let property = if property.starts_with("--") {
+            property.to_string()
+        } else {
+            property.to_ascii_lowercase()
+        };
+        declarations.push(StyleDeclaration {
+            property,
+            key,
+            value: value.to_string(),
+        });
     }
-    if entries.is_empty() {
-        return "{}".to_string();
-    }
-    let fields: Vec<String> = entries
-        .iter()
-        .map(|(key, value)| {
-            let key = if is_identifier(key) {
-                key.clone()
-            } else {
-                jsx_string_literal(key)
-            };
-            format!("{key}: {}", jsx_string_literal(value))
-        })
-        .collect();
-    format!("{{ {} }}", fields.join(", "))
+    declarations
 }
 
 /// Declarations split at top-level `;`, with comments removed.
@@ -134,14 +168,6 @@ fn capitalize(word: &str) -> String {
     }
 }
 
-fn is_identifier(key: &str) -> bool {
-    let mut chars = key.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +232,31 @@ mod tests {
         for (css, expected) in cases {
             assert_eq!(style_object(css), expected, "{css:?}");
         }
+    }
+
+    #[test]
+    fn important_priority() {
+        let declarations = style_declarations(
+            "color: red !important; margin: 0 ! IMPORTANT; width: 1px; content: \"!important\"",
+        );
+        let important: Vec<(&str, bool, &str)> = declarations
+            .iter()
+            .map(|d| {
+                (
+                    d.property.as_str(),
+                    d.is_important(),
+                    d.value_without_priority(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            important,
+            [
+                ("color", true, "red"),
+                ("margin", true, "0"),
+                ("width", false, "1px"),
+                ("content", false, "\"!important\""),
+            ]
+        );
     }
 }

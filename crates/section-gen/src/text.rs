@@ -5,7 +5,8 @@
 //! emits `{" "}` where HTML had a space between inline nodes.
 
 /// Text as a JSX text child: the characters JSX would read as syntax (`{`, `}`, `<`, `>`) and
-/// `&` (which would start an entity) become HTML entities, which JSX decodes back.
+/// `&` (which would start an entity) become HTML entities, which JSX decodes back; so do
+/// non-ASCII spaces (`&nbsp;`), which must not be trimmed at line ends.
 pub fn escape_jsx_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -15,6 +16,13 @@ pub fn escape_jsx_text(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '{' => out.push_str("&#123;"),
             '}' => out.push_str("&#125;"),
+            '\u{a0}' => out.push_str("&nbsp;"),
+            // Other Unicode spaces as entities too: compilers trim JSX text lines with
+            // differing ideas of whitespace, and an entity is decoded only after trimming.
+            c if c.is_whitespace() && !c.is_ascii() => {
+                let _ =
+                    std::fmt::Write::write_fmt(&mut out, format_args!("&#x{:x};", u32::from(c)));
+            }
             _ => out.push(c),
         }
     }
@@ -84,7 +92,8 @@ mod tests {
                 "&amp;copy; is written &amp;amp;copy;",
             ),
             ("© 2024 — “quoted” 'single'", "© 2024 — “quoted” 'single'"),
-            ("\u{a0}non-breaking\u{a0}", "\u{a0}non-breaking\u{a0}"),
+            ("\u{a0}non-breaking\u{a0}", "&nbsp;non-breaking&nbsp;"),
+            ("thin\u{2009}space", "thin&#x2009;space"),
             ("", ""),
         ];
         for (text, expected) in cases {

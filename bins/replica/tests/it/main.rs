@@ -1,5 +1,7 @@
 //! The `replica` binary as users run it: arguments, exit codes, stdout/stderr, signals.
 
+mod validate;
+
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,3 +1,4 @@
 //! Integration tests of replica-next-error-parser, one binary.
 
 mod next_logs;
+mod robustness;

@@ -1,3 +1,8 @@
 //! Integration tests of replica-sandbox-pool, one binary.
 
+mod daytona;
+mod local;
+mod pool;
+mod support;
+mod template;
 mod write;

@@ -3,11 +3,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use replica_core::{ScrapeError, ScrapeOptions, UrlPolicy};
+use replica_core::{DomElement, ScrapeData, ScrapeError, ScrapeOptions, UrlPolicy};
 use replica_fixture_server::FixtureServer;
 use replica_scrape::{Browser, BrowserConfig};
 
-use crate::support::{group_members, serve_sites, wait_until_group_is_gone};
+use crate::support::{children_of, group_members, serve_sites, wait_until_group_is_gone};
 
 /// Scrapes `url` with a fresh browser, then checks that the browser's processes are all gone.
 async fn scrape_expecting_error(url: &str, options: &ScrapeOptions) -> ScrapeError {
@@ -206,6 +206,52 @@ async fn dom_over_the_node_cap_is_truncated_with_a_warning() {
                 == "desktop: the page has more than 500 elements; the DOM was truncated there"),
         "{:?}",
         data.warnings
+    );
+}
+
+#[tokio::test]
+async fn dom_deeper_than_the_cap_keeps_its_text_with_a_warning() {
+    let server = serve_sites().await;
+    let browser = Browser::launch(&BrowserConfig::from_env()).await.unwrap();
+    let data = browser
+        .scrape(
+            &server.url("/_generated/deep-dom?depth=400"),
+            &ScrapeOptions::default(),
+        )
+        .await
+        .unwrap();
+    browser.shutdown().await;
+    // <html> is level 0.
+    fn levels_below(node: &DomElement) -> usize {
+        node.child_elements()
+            .map(|child| 1 + levels_below(child))
+            .max()
+            .unwrap_or(0)
+    }
+    assert_eq!(
+        levels_below(&data.desktop.dom),
+        replica_core::MAX_DOM_DEPTH - 1
+    );
+    assert!(
+        data.desktop
+            .dom
+            .text_content()
+            .contains("the deepest words")
+    );
+    assert!(data.desktop.dom.text_content().contains("after"));
+    assert!(
+        data.warnings
+            .iter()
+            .any(|w| w.starts_with("mobile: elements are nested more than 160")),
+        "{:?}",
+        data.warnings
+    );
+    // What was captured also reads back from disk.
+    let dir = tempfile::tempdir().unwrap();
+    data.save(dir.path()).unwrap();
+    assert_eq!(
+        ScrapeData::load(dir.path()).unwrap().desktop.dom,
+        data.desktop.dom
     );
 }
 
@@ -414,8 +460,16 @@ async fn a_running_webdriver_is_used_through_its_url() {
         .scrape(&server.url("/empty/index.html"), &ScrapeOptions::default())
         .await;
     browser.shutdown().await;
+    // The session is closed before the scrape returns: someone else's server is left as it was
+    // found, with no browser of ours in it.
+    let left = children_of(driver.id() as i32);
     let _ = driver.kill();
     let _ = driver.wait();
     let data = data.expect("the scrape works through the running server");
     assert_eq!(data.title, "Nothing here yet");
+    assert_eq!(
+        left,
+        Vec::<i32>::new(),
+        "browsers left under the WebDriver server"
+    );
 }

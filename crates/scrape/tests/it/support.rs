@@ -21,9 +21,18 @@ pub async fn serve_sites() -> FixtureServer {
 
 /// Pids of the live (non-zombie) processes in process group `pgid`.
 pub fn group_members(pgid: i32) -> Vec<i32> {
-    let mut members = Vec::new();
+    live_processes(|_ppid, pgrp| pgrp == pgid)
+}
+
+/// Live (not zombie) processes whose parent is `pid`.
+pub fn children_of(pid: i32) -> Vec<i32> {
+    live_processes(|ppid, _pgrp| ppid == pid)
+}
+
+fn live_processes(wanted: impl Fn(i32, i32) -> bool) -> Vec<i32> {
+    let mut found = Vec::new();
     let Ok(entries) = std::fs::read_dir("/proc") else {
-        return members;
+        return found;
     };
     for entry in entries.flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
@@ -37,11 +46,15 @@ pub fn group_members(pgid: i32) -> Vec<i32> {
             continue;
         };
         let fields: Vec<&str> = rest.split_whitespace().collect();
-        if fields.len() > 2 && fields[0] != "Z" && fields[2].parse() == Ok(pgid) {
-            members.push(pid);
+        let number = |i: usize| fields.get(i).and_then(|f| f.parse::<i32>().ok());
+        if let (Some(state), Some(ppid), Some(pgrp)) = (fields.first(), number(1), number(2))
+            && *state != "Z"
+            && wanted(ppid, pgrp)
+        {
+            found.push(pid);
         }
     }
-    members
+    found
 }
 
 /// Waits (bounded) until nothing is left in process group `pgid`; returns what is left.

@@ -1,0 +1,155 @@
+//! Whole projects: a complete, realistic one validates clean; the report's shape.
+
+use replica_core::ProjectFiles;
+use replica_jsx_validator::{Check, Severity, validate};
+
+use crate::fixtures::parse_fixture;
+
+pub const COMPLETE_PROJECT: &str = r#"//- app/layout.jsx
+import './globals.css';
+
+export const metadata = { title: 'Acme' };
+
+export default function RootLayout({ children }) {
+  return (
+    <html lang="en">
+      <body>{children}</body>
+    </html>
+  );
+}
+//- app/page.jsx
+import Header from '@/components/Header';
+import Hero from '../components/Hero';
+import Faq from '../components/Faq';
+
+export default function Page() {
+  return (
+    <main>
+      <Header />
+      <Hero title="Build faster" />
+      <Faq />
+    </main>
+  );
+}
+//- app/globals.css
+body { margin: 0; }
+//- components/Header.jsx
+import Link from 'next/link';
+import { Menu } from 'lucide-react';
+
+const links = [
+  { href: '/', label: 'Home' },
+  { href: '/pricing', label: 'Pricing' },
+];
+
+export default function Header() {
+  return (
+    <header className="header">
+      <Menu aria-hidden="true" />
+      <nav>
+        {links.map((link) => (
+          <Link key={link.href} href={link.href}>
+            {link.label}
+          </Link>
+        ))}
+      </nav>
+    </header>
+  );
+}
+//- components/Hero.jsx
+import Image from 'next/image';
+
+export default function Hero({ title }) {
+  return (
+    <section style={{ backgroundColor: '#0f172a', '--accent': '#38bdf8' }}>
+      <h1>{title}</h1>
+      <label htmlFor="email">Email</label>
+      <input id="email" type="email" />
+      <Image src="/hero.png" alt="" width={640} height={480} />
+    </section>
+  );
+}
+//- components/Faq.jsx
+'use client';
+
+import { useState } from 'react';
+import { motion } from 'framer-motion';
+
+export default function Faq() {
+  const [open, setOpen] = useState(null);
+  return (
+    <motion.ul initial={{ opacity: 0 }} animate={{ opacity: 1 }}>
+      {['a', 'b'].map((id) => (
+        <li key={id}>
+          <button type="button" onClick={() => setOpen(id)}>
+            {id}
+          </button>
+          {open === id && <p>Answer</p>}
+        </li>
+      ))}
+    </motion.ul>
+  );
+}
+//- jsconfig.json
+{ "compilerOptions": { "baseUrl": ".", "paths": { "@/*": ["./*"] } } }
+//- next.config.js
+const path = require('path');
+
+/** @type {import('next').NextConfig} */
+module.exports = { images: { unoptimized: true }, outputFileTracingRoot: path.join(__dirname) };
+"#;
+
+#[test]
+fn a_complete_project_is_clean() {
+    let files = parse_fixture(COMPLETE_PROJECT).unwrap();
+    let report = validate(&files);
+    assert!(
+        report.errors.is_empty() && report.warnings.is_empty(),
+        "{report}"
+    );
+    assert!(report.valid);
+    assert_eq!(report.stats.files, 8);
+    assert_eq!(report.stats.javascript_files, 6);
+    assert_eq!(report.stats.components, 3);
+}
+
+#[test]
+fn diagnostics_are_sorted_and_split_by_severity() {
+    let mut files = ProjectFiles::default();
+    files.insert_text(
+        "components/B.jsx",
+        "export default function B({ items }) {\n  return <ul>{items.map((i) => <li>{i}</li>)}</ul>;\n}\n",
+    );
+    files.insert_text(
+        "components/A.jsx",
+        "export default function A() {\n  return <p class=\"x\" for=\"y\">a</p>;\n}\n",
+    );
+    let report = validate(&files);
+    let errors: Vec<_> = report
+        .errors
+        .iter()
+        .map(|d| (d.file.as_str(), d.check))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            ("components/A.jsx", Check::ClassNotClassname),
+            ("components/A.jsx", Check::ForNotHtmlfor),
+        ]
+    );
+    assert!(report.errors.iter().all(|d| d.severity == Severity::Error));
+    let warnings: Vec<_> = report
+        .warnings
+        .iter()
+        .map(|d| (d.file.as_str(), d.check))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            ("components/A.jsx", Check::OrphanComponent),
+            // Findings about a whole file come before those at a position.
+            ("components/B.jsx", Check::OrphanComponent),
+            ("components/B.jsx", Check::MissingKeyProp),
+        ]
+    );
+}

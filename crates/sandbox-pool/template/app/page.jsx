@@ -1,0 +1,7 @@
+export default function Page() {
+  return (
+    <main>
+      <p>Replica sandbox ready.</p>
+    </main>
+  );
+}

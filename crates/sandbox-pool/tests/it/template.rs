@@ -1,0 +1,106 @@
+//! The template's files against core's package list, and its install into the cache.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
+
+use replica_core::{NEXT_VERSION, TEMPLATE_PACKAGES};
+use replica_sandbox_pool::{TEMPLATE_FILES, install_template, template_file, template_key};
+
+use crate::support::template;
+
+fn dependencies(json: &serde_json::Value) -> BTreeMap<String, String> {
+    json.as_object()
+        .unwrap()
+        .iter()
+        .map(|(name, version)| (name.clone(), version.as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn package_json_pins_exactly_the_template_packages() {
+    let package: serde_json::Value = serde_json::from_str(template_file("package.json")).unwrap();
+    let pinned = dependencies(&package["dependencies"]);
+    let expected: BTreeMap<String, String> = TEMPLATE_PACKAGES
+        .iter()
+        .map(|(name, version)| (name.to_string(), version.to_string()))
+        .collect();
+    assert_eq!(pinned, expected);
+    assert_eq!(pinned["next"], NEXT_VERSION);
+    assert!(
+        package.get("devDependencies").is_none(),
+        "everything the template installs is in TEMPLATE_PACKAGES"
+    );
+}
+
+#[test]
+fn the_lock_file_resolves_every_package_to_the_pinned_version() {
+    let lock: serde_json::Value = serde_json::from_str(template_file("package-lock.json")).unwrap();
+    let root = dependencies(&lock["packages"][""]["dependencies"]);
+    let expected: BTreeMap<String, String> = TEMPLATE_PACKAGES
+        .iter()
+        .map(|(name, version)| (name.to_string(), version.to_string()))
+        .collect();
+    assert_eq!(
+        root, expected,
+        "package-lock.json is stale: run npm install in template/"
+    );
+    for (name, version) in TEMPLATE_PACKAGES {
+        let resolved = &lock["packages"][format!("node_modules/{name}")]["version"];
+        assert_eq!(resolved.as_str(), Some(*version), "{name}");
+    }
+}
+
+#[test]
+fn no_template_file_uses_google_fonts() {
+    // next/font/google downloads fonts while compiling, which fails offline.
+    for (path, contents) in TEMPLATE_FILES {
+        assert!(!contents.contains("next/font/google"), "{path}");
+    }
+}
+
+#[test]
+fn the_key_is_the_lock_files_hash() {
+    let key = template_key();
+    assert_eq!(key.len(), 16);
+    assert!(key.bytes().all(|b| b.is_ascii_hexdigit()), "{key}");
+    assert_eq!(key, template_key());
+}
+
+#[test]
+fn an_installed_template_is_found_again_without_npm() {
+    let installed = template();
+    assert!(installed.dir().ends_with(template_key()));
+    let next_package = installed.node_modules().join("next/package.json");
+    let next: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(next_package).unwrap()).unwrap();
+    assert_eq!(next["version"], NEXT_VERSION);
+    // No temporary install directories are left beside it.
+    let leftovers: Vec<_> = std::fs::read_dir(installed.dir().parent().unwrap())
+        .unwrap()
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // A second install finds the first: the same node_modules, not a new one renamed in.
+    let inode = |path: &std::path::Path| std::fs::metadata(path).unwrap().ino();
+    let before = inode(&installed.node_modules());
+    let cache = installed.dir().parent().unwrap().parent().unwrap();
+    let again = install_template(cache).unwrap();
+    assert_eq!(again, installed);
+    assert_eq!(inode(&again.node_modules()), before);
+}
+
+#[test]
+fn a_failing_install_is_a_typed_error_and_leaves_nothing() {
+    // A cache directory that is a file cannot hold templates.
+    let dir = tempfile::TempDir::new().unwrap();
+    let file = dir.path().join("cache");
+    std::fs::write(&file, "not a directory").unwrap();
+    let error = install_template(&file).unwrap_err();
+    assert!(
+        matches!(error, replica_sandbox_pool::SandboxPoolError::Io { .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("cache"), "{error}");
+}

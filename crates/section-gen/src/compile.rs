@@ -1,0 +1,984 @@
+//! The deterministic compiler: a section's DOM becomes one JSX component (DESIGN.md §6).
+//!
+//! Two styles share the walk. `faithful` keeps the page's classes and inline styles (the
+//! page's CSS is kept by the assembler); `tailwind` replaces both with Tailwind classes
+//! computed from the captured computed styles (see [`crate::tailwind`]).
+
+use std::collections::BTreeMap;
+
+use replica_core::{
+    BoxFuture, ComponentFile, DesignTokens, DomElement, DomNode, GenerateError, PlannedSection,
+    SectionGenerator, SharedContext,
+};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::jsx::{self, Component, DataArray, Element, Node, Prop, PropValue};
+use crate::tailwind::{self, Theme};
+use crate::{AttributeMapping, map_attribute, style::style_declarations};
+
+/// How the deterministic compiler writes styles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Style {
+    /// The page's own classes and inline styles, next to its own CSS.
+    #[default]
+    Faithful,
+    /// Tailwind classes from the computed styles, over a theme made from the tokens.
+    Tailwind,
+}
+
+impl Style {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Style::Faithful => "faithful",
+            Style::Tailwind => "tailwind",
+        }
+    }
+}
+
+/// What the compiler needs besides the section.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CompileOptions<'a> {
+    pub style: Style,
+    /// The mobile capture's DOM (its `<html>`), for `tailwind`'s responsive variants: elements
+    /// are matched by id. Without it every class comes from the desktop styles alone.
+    pub mobile_dom: Option<&'a DomElement>,
+    /// The page rendered in quirks mode (`compatMode` `BackCompat`). Next.js always serves
+    /// standards mode, so the faithful style writes out what quirks mode did differently
+    /// and can be: tables that do not inherit font size, weight, style, line height,
+    /// white-space and alignment.
+    pub quirks_mode: bool,
+}
+
+/// The deterministic generator behind [`SectionGenerator`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Compiler {
+    pub style: Style,
+}
+
+impl SectionGenerator for Compiler {
+    fn name(&self) -> &str {
+        match self.style {
+            Style::Faithful => "compile-faithful",
+            Style::Tailwind => "compile-tailwind",
+        }
+    }
+
+    fn generate<'a>(
+        &'a self,
+        section: &'a PlannedSection,
+        context: &'a SharedContext,
+        tokens: &'a DesignTokens,
+    ) -> BoxFuture<'a, Result<ComponentFile, GenerateError>> {
+        let options = CompileOptions {
+            style: self.style,
+            mobile_dom: None,
+            quirks_mode: false,
+        };
+        Box::pin(async move { compile_section(section, context, tokens, &options) })
+    }
+}
+
+/// `components/<Name>.jsx`.
+pub fn component_path(component_name: &str) -> String {
+    format!("components/{component_name}.jsx")
+}
+
+/// Compiles one section. The only error is a component name that is not a PascalCase
+/// JavaScript identifier (it becomes the function name and the file name).
+pub fn compile_section(
+    section: &PlannedSection,
+    context: &SharedContext,
+    tokens: &DesignTokens,
+    options: &CompileOptions<'_>,
+) -> Result<ComponentFile, GenerateError> {
+    check_component_name(section)?;
+    let source = compile_source(section, context, tokens, options);
+    Ok(ComponentFile {
+        path: component_path(&section.component_name),
+        component_name: section.component_name.clone(),
+        source,
+        fallback: None,
+    })
+}
+
+pub(crate) fn check_component_name(section: &PlannedSection) -> Result<(), GenerateError> {
+    let name = &section.component_name;
+    if jsx::is_identifier(name) && name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        return Ok(());
+    }
+    Err(GenerateError::Invalid {
+        section: section.id.clone(),
+        message: format!(
+            "component name {name:?} is not a PascalCase JavaScript identifier, so it cannot name \
+             the component or its file"
+        ),
+    })
+}
+
+fn compile_source(
+    section: &PlannedSection,
+    context: &SharedContext,
+    tokens: &DesignTokens,
+    options: &CompileOptions<'_>,
+) -> String {
+    let theme = match options.style {
+        Style::Tailwind => Some(Theme::from_tokens(tokens)),
+        Style::Faithful => None,
+    };
+    let mut builder = Builder {
+        style: options.style,
+        base_url: Url::parse(&context.url).ok(),
+        class_prefix: kebab_case(&section.component_name),
+        important_rules: Vec::new(),
+        theme: theme.as_ref(),
+        mobile_dom: options.mobile_dom,
+        quirks_mode: options.quirks_mode,
+    };
+    let root_context = Context {
+        svg: false,
+        preserve_whitespace: false,
+        display: "block",
+        has_before: false,
+        has_after: false,
+        parent_style: None,
+        parent_mobile_style: None,
+        parent_tag: "",
+    };
+    let mut roots: Vec<Node> = section
+        .data
+        .dom
+        .iter()
+        .filter_map(|element| builder.element(element, &root_context))
+        .collect();
+    if !builder.important_rules.is_empty() {
+        roots.push(Node::Element(Element {
+            tag: "style".to_string(),
+            props: Vec::new(),
+            children: vec![Node::Literal(builder.important_rules.join("\n"))],
+        }));
+    }
+    let mut arrays: Vec<DataArray> = Vec::new();
+    jsx::group_repeated(&mut roots, &mut arrays, options.style == Style::Faithful);
+    jsx::print_component(&Component {
+        name: &section.component_name,
+        arrays: &arrays,
+        roots: &roots,
+    })
+}
+
+struct Builder<'a> {
+    style: Style,
+    base_url: Option<Url>,
+    /// Prefix of generated class names, from the component name (`hero-important-1`).
+    class_prefix: String,
+    important_rules: Vec<String>,
+    theme: Option<&'a Theme>,
+    mobile_dom: Option<&'a DomElement>,
+    quirks_mode: bool,
+}
+
+/// What a child needs to know about where it is.
+#[derive(Clone, Copy)]
+struct Context<'a> {
+    svg: bool,
+    preserve_whitespace: bool,
+    /// The parent's `display`.
+    display: &'a str,
+    has_before: bool,
+    has_after: bool,
+    parent_style: Option<&'a BTreeMap<String, String>>,
+    parent_mobile_style: Option<&'a BTreeMap<String, String>>,
+    parent_tag: &'a str,
+}
+
+/// Elements whose content is never rendered, or that run or load things the clone must not.
+const DROPPED_HTML: &[&str] = &[
+    "script", "noscript", "template", "style", "link", "meta", "base", "title",
+];
+
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// HTML attributes whose presence means true.
+const BOOLEAN: &[&str] = &[
+    "allowfullscreen",
+    "async",
+    "autofocus",
+    "autoplay",
+    "checked",
+    "controls",
+    "default",
+    "defer",
+    "disabled",
+    "formnovalidate",
+    "hidden",
+    "inert",
+    "ismap",
+    "itemscope",
+    "loop",
+    "multiple",
+    "muted",
+    "nomodule",
+    "novalidate",
+    "open",
+    "playsinline",
+    "readonly",
+    "required",
+    "reversed",
+    "selected",
+];
+
+/// Attributes holding one URL.
+const URL_ATTRIBUTES: &[&str] = &[
+    "href",
+    "src",
+    "poster",
+    "action",
+    "formaction",
+    "cite",
+    "background",
+    "xlink:href",
+];
+
+/// Tags that are inline when no style says otherwise (custom elements are inline too).
+const INLINE_TAGS: &[&str] = &[
+    "a", "abbr", "audio", "b", "bdi", "bdo", "br", "button", "canvas", "cite", "code", "data",
+    "del", "dfn", "em", "embed", "font", "i", "iframe", "img", "input", "ins", "kbd", "label",
+    "mark", "meter", "object", "output", "picture", "progress", "q", "s", "samp", "select",
+    "small", "span", "strike", "strong", "sub", "sup", "svg", "textarea", "time", "tt", "u", "var",
+    "video", "wbr",
+];
+
+impl<'a> Builder<'a> {
+    fn element(&mut self, element: &'a DomElement, context: &Context<'a>) -> Option<Node> {
+        let tag = element.tag.as_str();
+        if !context.svg && DROPPED_HTML.contains(&tag) || context.svg && tag == "script" {
+            return None;
+        }
+        if tag == "canvas"
+            && let Some(drawing) = element.state.get("canvas")
+        {
+            return Some(Node::Element(self.canvas_image(element, drawing)));
+        }
+        let in_svg = context.svg || tag == "svg";
+        let mobile = self
+            .mobile_dom
+            .and_then(|dom| dom.find(element.id))
+            .filter(|mobile| mobile.tag == element.tag);
+        let mut props = self.props(element, in_svg, context, mobile);
+        let children = if VOID.contains(&tag) && !in_svg {
+            Vec::new()
+        } else if tag == "textarea" {
+            let value = element
+                .state
+                .get("value")
+                .cloned()
+                .unwrap_or_else(|| raw_text(element));
+            if !value.is_empty() {
+                push_prop(&mut props, "defaultValue", PropValue::Str(value));
+            }
+            Vec::new()
+        } else if in_svg && tag == "style" {
+            vec![Node::Literal(raw_text(element))]
+        } else {
+            let display = display_of(element, context.svg);
+            let child_context = Context {
+                svg: in_svg && tag != "foreignObject",
+                preserve_whitespace: preserves_whitespace(element, context),
+                display,
+                has_before: element.before.is_some(),
+                has_after: element.after.is_some(),
+                parent_style: Some(&element.style),
+                parent_mobile_style: mobile.map(|mobile| &mobile.style),
+                parent_tag: &element.tag,
+            };
+            self.children(element, &child_context)
+        };
+        let tag = if !in_svg && tag == "p" && holds_paragraph_closer(element) {
+            // Only scripts (or a quirks-mode parse) put a block like <div> or <table> in a
+            // <p>; served as HTML, the parser would close the <p> before it and React's
+            // hydration would fail. A <div> carrying the paragraph's computed look instead.
+            if self.style == Style::Faithful {
+                props.retain(|prop| prop.name != "style");
+                props.push(Prop {
+                    name: "style".to_string(),
+                    value: PropValue::Style(paragraph_look(element)),
+                });
+            }
+            "div"
+        } else if is_jsx_tag(tag) {
+            tag
+        } else if context.svg {
+            // A tag JSX cannot write (`o:p` from Word, `svg:rect`) keeps its content in a
+            // neutral box: unknown HTML elements are inline, like a span.
+            "g"
+        } else {
+            "span"
+        };
+        Some(Node::Element(Element {
+            tag: tag.to_string(),
+            props,
+            children,
+        }))
+    }
+
+    fn children(&mut self, element: &'a DomElement, context: &Context<'a>) -> Vec<Node> {
+        enum Item<'b> {
+            Element(Node, bool),
+            Text(&'b str),
+        }
+        let mut items: Vec<Item<'a>> = Vec::new();
+        for child in &element.children {
+            match child {
+                DomNode::Text(text) => items.push(Item::Text(text)),
+                DomNode::Element(child) => {
+                    // A line break ends a line: spaces next to it are dropped like a block's.
+                    let block = is_blocklike(display_of(child, context.svg))
+                        || child.tag == "br" && !context.svg;
+                    if let Some(node) = self.element(child, context) {
+                        items.push(Item::Element(node, block));
+                    }
+                }
+            }
+        }
+        // `Some(true)`: a block-like element; `Some(false)`: inline content; `None`: the edge.
+        let neighbour = |index: Option<usize>| -> Option<bool> {
+            index.and_then(|i| items.get(i)).map(|item| match item {
+                Item::Element(_, block) => *block,
+                Item::Text(_) => false,
+            })
+        };
+        let parent_block = is_blocklike(context.display);
+        let parent_flex_or_grid = is_flex_or_grid(context.display);
+        let svg_without_text =
+            context.svg && !matches!(element.tag.as_str(), "text" | "tspan" | "textPath");
+        let mut nodes = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            let text = match item {
+                Item::Element(node, _) => {
+                    nodes.push(node.clone());
+                    continue;
+                }
+                Item::Text(text) => *text,
+            };
+            if context.preserve_whitespace && !context.svg {
+                if !text.is_empty() {
+                    nodes.push(preserved_text(text));
+                }
+                continue;
+            }
+            let previous = neighbour(index.checked_sub(1));
+            let next = neighbour(Some(index + 1));
+            // Whether a space at this edge would fall at the start or end of a line, where
+            // HTML drops it anyway.
+            let start_is_line_edge = match previous {
+                Some(block) => block,
+                None => parent_block && !context.has_before,
+            };
+            let end_is_line_edge = match next {
+                Some(block) => block,
+                None => parent_block && !context.has_after,
+            };
+            let collapsed = collapse_whitespace(text);
+            if collapsed.trim_matches(' ').is_empty() {
+                // A space at the start or end of a line is removed by HTML's layout too.
+                if collapsed.is_empty()
+                    || parent_flex_or_grid
+                    || svg_without_text
+                    || start_is_line_edge
+                    || end_is_line_edge
+                {
+                    continue;
+                }
+                nodes.push(Node::Space);
+                continue;
+            }
+            let body = collapsed.trim_matches(' ');
+            if collapsed.starts_with(' ') && !start_is_line_edge {
+                nodes.push(Node::Space);
+            }
+            nodes.push(Node::Text(body.to_string()));
+            if collapsed.ends_with(' ') && !end_is_line_edge {
+                nodes.push(Node::Space);
+            }
+        }
+        // Two spaces in a row render as one; keep the output minimal.
+        nodes.dedup_by(|a, b| *a == Node::Space && *b == Node::Space);
+        nodes
+    }
+
+    fn props(
+        &mut self,
+        element: &'a DomElement,
+        in_svg: bool,
+        context: &Context<'a>,
+        mobile: Option<&'a DomElement>,
+    ) -> Vec<Prop> {
+        let tag = element.tag.as_str();
+        let custom_element = tag.contains('-') && !in_svg;
+        let mut props: Vec<Prop> = Vec::new();
+        let mut important: Vec<String> = Vec::new();
+        for (name, value) in &element.attrs {
+            let lower = name.to_ascii_lowercase();
+            let mapping = if custom_element {
+                custom_element_mapping(name)
+            } else {
+                map_attribute(tag, name)
+            };
+            let react = match mapping {
+                AttributeMapping::Drop(_) => continue,
+                AttributeMapping::Style => {
+                    if self.style == Style::Faithful {
+                        let mut entries = Vec::new();
+                        for declaration in style_declarations(value) {
+                            if declaration.is_important() {
+                                important.push(format!(
+                                    "{}: {} !important",
+                                    declaration.property,
+                                    declaration.value_without_priority()
+                                ));
+                            } else {
+                                entries.push((declaration.key, declaration.value));
+                            }
+                        }
+                        if !entries.is_empty() {
+                            push_prop(&mut props, "style", PropValue::Style(entries));
+                        }
+                    }
+                    continue;
+                }
+                AttributeMapping::Prop(react) => react,
+            };
+            if self.style == Style::Tailwind && matches!(lower.as_str(), "class") {
+                continue;
+            }
+            if !in_svg && tag == "option" && lower == "selected" {
+                // React wants the selection on the <select>; see `select_value`.
+                continue;
+            }
+            if !in_svg && tag == "input" && lower == "value" && input_type(element) == "file" {
+                // A file input's value cannot be set.
+                continue;
+            }
+            let value = if !in_svg && !custom_element && BOOLEAN.contains(&lower.as_str()) {
+                if lower == "hidden" && value.eq_ignore_ascii_case("until-found") {
+                    PropValue::Str(value.clone())
+                } else {
+                    PropValue::True
+                }
+            } else if URL_ATTRIBUTES.contains(&lower.as_str()) {
+                PropValue::Str(self.absolute_url(value))
+            } else if matches!(lower.as_str(), "srcset" | "imagesrcset") {
+                PropValue::Str(self.absolute_srcset(value))
+            } else {
+                PropValue::Str(value.clone())
+            };
+            push_prop(&mut props, &react, value);
+        }
+        if !in_svg {
+            self.form_state(element, &mut props);
+        }
+        if self.quirks_mode && self.style == Style::Faithful && !in_svg && tag == "table" {
+            quirks_table_style(element, &mut props);
+        }
+        if !important.is_empty() {
+            let class = format!(
+                "{}-important-{}",
+                self.class_prefix,
+                self.important_rules.len() + 1
+            );
+            // Doubled class: the declarations were inline, so they should beat page rules.
+            self.important_rules
+                .push(format!(".{class}.{class} {{ {}; }}", important.join("; ")));
+            add_class(&mut props, &class, custom_element);
+        }
+        if let Some(theme) = self.theme {
+            let classes = tailwind::classes(&tailwind::StyleInput {
+                tag,
+                svg: in_svg,
+                desktop: &element.style,
+                mobile: mobile.map(|mobile| &mobile.style),
+                parent_tag: context.parent_tag,
+                parent_desktop: context.parent_style,
+                parent_mobile: context.parent_mobile_style,
+                theme,
+            });
+            if !classes.is_empty() {
+                add_class(&mut props, &classes.join(" "), custom_element);
+            }
+        }
+        props
+    }
+
+    /// Live form state as `defaultValue` / `defaultChecked`, so the fields stay editable.
+    fn form_state(&self, element: &DomElement, props: &mut Vec<Prop>) {
+        match element.tag.as_str() {
+            "input" => match input_type(element).as_str() {
+                "checkbox" | "radio" => match element.state.get("checked").map(String::as_str) {
+                    Some("true") => push_prop(props, "defaultChecked", PropValue::True),
+                    Some("false") => props.retain(|prop| prop.name != "defaultChecked"),
+                    _ => {}
+                },
+                "file" | "submit" | "button" | "reset" | "image" => {}
+                _ => {
+                    if let Some(value) = element.state.get("value") {
+                        props.retain(|prop| prop.name != "defaultValue");
+                        if !value.is_empty() {
+                            props.push(Prop {
+                                name: "defaultValue".to_string(),
+                                value: PropValue::Str(value.clone()),
+                            });
+                        }
+                    }
+                }
+            },
+            "select" => {
+                if let Some(value) = select_value(element) {
+                    props.retain(|prop| prop.name != "defaultValue");
+                    props.push(Prop {
+                        name: "defaultValue".to_string(),
+                        value,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A `<canvas>` as the image it showed once the page settled.
+    fn canvas_image(&mut self, element: &'a DomElement, drawing: &str) -> Element {
+        let mut canvas = element.clone();
+        canvas.tag = "img".to_string();
+        canvas.children.clear();
+        canvas
+            .attrs
+            .retain(|(name, _)| !matches!(name.as_str(), "src" | "alt"));
+        let context = Context {
+            svg: false,
+            preserve_whitespace: false,
+            display: "block",
+            has_before: false,
+            has_after: false,
+            parent_style: None,
+            parent_mobile_style: None,
+            parent_tag: "",
+        };
+        let mut props = self.props(element, false, &context, None);
+        props.push(Prop {
+            name: "src".to_string(),
+            value: PropValue::Str(drawing.to_string()),
+        });
+        props.push(Prop {
+            name: "alt".to_string(),
+            value: PropValue::Str(String::new()),
+        });
+        Element {
+            tag: "img".to_string(),
+            props,
+            children: Vec::new(),
+        }
+    }
+
+    /// The URL as the page resolved it (relative to the page's URL); fragments, data and
+    /// other non-fetching schemes stay as written, `javascript:` becomes `#`.
+    fn absolute_url(&self, value: &str) -> String {
+        let trimmed = value.trim();
+        let lower = trimmed.to_ascii_lowercase();
+        if lower.starts_with("javascript:") {
+            return "#".to_string();
+        }
+        if trimmed.is_empty()
+            || trimmed.starts_with('#')
+            || ["data:", "mailto:", "tel:", "blob:", "about:", "sms:"]
+                .iter()
+                .any(|scheme| lower.starts_with(scheme))
+        {
+            return value.to_string();
+        }
+        match &self.base_url {
+            Some(base) => base
+                .join(trimmed)
+                .map_or_else(|_| value.to_string(), String::from),
+            None => value.to_string(),
+        }
+    }
+
+    fn absolute_srcset(&self, value: &str) -> String {
+        srcset_candidates(value)
+            .into_iter()
+            .map(|(url, descriptor)| {
+                let url = self.absolute_url(url);
+                if descriptor.is_empty() {
+                    url
+                } else {
+                    format!("{url} {descriptor}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Quirks mode's UA sheet resets these on tables (Chromium's quirks.css), so they did not
+/// inherit; written inline (the captured value, else the reset one) they do not in the
+/// clone either. The element's own inline declarations still win.
+fn quirks_table_style(table: &DomElement, props: &mut Vec<Prop>) {
+    const RESET: &[(&str, &str, &str)] = &[
+        ("font-size", "fontSize", "medium"),
+        ("font-weight", "fontWeight", "normal"),
+        ("font-style", "fontStyle", "normal"),
+        ("font-variant", "fontVariant", "normal"),
+        ("line-height", "lineHeight", "normal"),
+        ("white-space", "whiteSpace", "normal"),
+        ("text-align", "textAlign", "start"),
+    ];
+    let mut entries: Vec<(String, String)> = RESET
+        .iter()
+        .map(|(property, key, initial)| {
+            let value = table.style(property).unwrap_or(initial);
+            ((*key).to_string(), value.to_string())
+        })
+        .collect();
+    match props.iter_mut().find(|prop| prop.name == "style") {
+        Some(Prop {
+            value: PropValue::Style(own),
+            ..
+        }) => {
+            entries.retain(|(key, _)| !own.iter().any(|(own_key, _)| own_key == key));
+            entries.append(own);
+            *own = entries;
+        }
+        _ => props.push(Prop {
+            name: "style".to_string(),
+            value: PropValue::Style(entries),
+        }),
+    }
+}
+
+/// Whether an element child would make the HTML parser close this `<p>`.
+fn holds_paragraph_closer(paragraph: &DomElement) -> bool {
+    const CLOSERS: &[&str] = &[
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "ul",
+    ];
+    paragraph
+        .child_elements()
+        .any(|child| CLOSERS.contains(&child.tag.as_str()))
+}
+
+/// A paragraph's captured computed style as a style object, with the UA margins a `<p>` has
+/// (the capture leaves UA values out) unless the page changed them.
+fn paragraph_look(paragraph: &DomElement) -> Vec<(String, String)> {
+    let mut style = paragraph.style.clone();
+    // Computed from the box's size; meaningless without a transform.
+    if !style.contains_key("transform") {
+        style.remove("transform-origin");
+    }
+    style.remove("perspective-origin");
+    for side in ["margin-top", "margin-bottom"] {
+        style
+            .entry(side.to_string())
+            .or_insert_with(|| "1em".to_string());
+    }
+    style
+        .iter()
+        .map(|(property, value)| {
+            let declaration = format!("{property}: {value}");
+            let key = style_declarations(&declaration)
+                .pop()
+                .map_or_else(|| property.clone(), |declaration| declaration.key);
+            (key, value.clone())
+        })
+        .collect()
+}
+
+/// `srcset` candidates as (url, descriptor), following HTML's parsing rules closely enough
+/// that commas inside URLs (`data:` URLs) do not split them.
+fn srcset_candidates(value: &str) -> Vec<(&str, &str)> {
+    let mut candidates = Vec::new();
+    let mut rest = value;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == ',');
+        if rest.is_empty() {
+            break;
+        }
+        let url_end = rest
+            .find(|c: char| c.is_ascii_whitespace())
+            .unwrap_or(rest.len());
+        let mut url = &rest[..url_end];
+        rest = &rest[url_end..];
+        if url.ends_with(',') {
+            url = url.trim_end_matches(',');
+            candidates.push((url, ""));
+            continue;
+        }
+        let descriptor_end = rest.find(',').unwrap_or(rest.len());
+        candidates.push((url, rest[..descriptor_end].trim()));
+        rest = &rest[descriptor_end..];
+    }
+    candidates
+}
+
+fn push_prop(props: &mut Vec<Prop>, name: &str, value: PropValue) {
+    // The first of two attributes that map to one prop wins, as the first attribute does in HTML.
+    if props.iter().any(|prop| prop.name == name) {
+        return;
+    }
+    props.push(Prop {
+        name: name.to_string(),
+        value,
+    });
+}
+
+fn add_class(props: &mut Vec<Prop>, class: &str, custom_element: bool) {
+    let name = if custom_element { "class" } else { "className" };
+    for prop in props.iter_mut() {
+        if prop.name == name
+            && let PropValue::Str(existing) = &mut prop.value
+        {
+            if !existing.trim().is_empty() {
+                existing.push(' ');
+            }
+            existing.push_str(class);
+            return;
+        }
+    }
+    props.insert(
+        0,
+        Prop {
+            name: name.to_string(),
+            value: PropValue::Str(class.to_string()),
+        },
+    );
+}
+
+/// Custom elements take attributes as they are (React 18 passes them through unchanged).
+fn custom_element_mapping(name: &str) -> AttributeMapping {
+    match map_attribute("div", name) {
+        AttributeMapping::Prop(_) => AttributeMapping::Prop(name.to_string().into()),
+        other => other,
+    }
+}
+
+fn input_type(element: &DomElement) -> String {
+    element.attr("type").map_or_else(
+        || "text".to_string(),
+        |kind| kind.trim().to_ascii_lowercase(),
+    )
+}
+
+/// The selected option(s) of a `<select>` as its `defaultValue`.
+fn select_value(select: &DomElement) -> Option<PropValue> {
+    let mut selected: Vec<String> = Vec::new();
+    select.walk(&mut |element| {
+        if element.tag != "option" {
+            return;
+        }
+        let is_selected = match element.state.get("selected").map(String::as_str) {
+            Some(state) => state == "true",
+            None => element.attr("selected").is_some(),
+        };
+        if is_selected {
+            let value = element
+                .attr("value")
+                .map_or_else(|| element.text_content(), str::to_string);
+            selected.push(value);
+        }
+    });
+    if select.attr("multiple").is_some() {
+        if selected.is_empty() {
+            return None;
+        }
+        let values: Vec<String> = selected
+            .iter()
+            .map(|value| crate::jsx_string_literal(value))
+            .collect();
+        return Some(PropValue::Expr(format!("[{}]", values.join(", "))));
+    }
+    selected.into_iter().next().map(PropValue::Str)
+}
+
+/// The text of an element's subtree exactly as written.
+fn raw_text(element: &DomElement) -> String {
+    fn collect(element: &DomElement, out: &mut String) {
+        for child in &element.children {
+            match child {
+                DomNode::Text(text) => out.push_str(text),
+                DomNode::Element(child) => collect(child, out),
+            }
+        }
+    }
+    let mut out = String::new();
+    collect(element, &mut out);
+    out
+}
+
+/// Text in a `white-space: pre*` context: plain JSX text when that reads back the same,
+/// else a string literal.
+fn preserved_text(text: &str) -> Node {
+    let plain = !text.starts_with(' ')
+        && !text.ends_with(' ')
+        && !text.contains("  ")
+        && !text.contains(|c: char| c.is_ascii_whitespace() && c != ' ');
+    if plain {
+        Node::Text(text.to_string())
+    } else {
+        Node::Literal(text.to_string())
+    }
+}
+
+/// HTML's whitespace collapsing: runs of ASCII whitespace become one space.
+fn collapse_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_space = false;
+    for c in text.chars() {
+        if matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{c}') {
+            if !in_space {
+                out.push(' ');
+            }
+            in_space = true;
+        } else {
+            out.push(c);
+            in_space = false;
+        }
+    }
+    out
+}
+
+fn preserves_whitespace(element: &DomElement, parent: &Context<'_>) -> bool {
+    let white_space = element
+        .style("white-space-collapse")
+        .or_else(|| element.style("white-space"));
+    match white_space {
+        Some(value) => {
+            let value = value.trim();
+            value.starts_with("pre") || value.starts_with("break-spaces") || value == "preserve"
+        }
+        None => {
+            matches!(
+                element.tag.as_str(),
+                "pre" | "listing" | "plaintext" | "xmp"
+            ) || parent.preserve_whitespace
+        }
+    }
+}
+
+fn display_of(element: &DomElement, svg: bool) -> &str {
+    if let Some(display) = element.style("display") {
+        return display.trim();
+    }
+    let tag = element.tag.as_str();
+    if svg || INLINE_TAGS.contains(&tag) || tag.contains('-') {
+        return "inline";
+    }
+    match tag {
+        "li" | "summary" => "list-item",
+        "table" => "table",
+        "tr" => "table-row",
+        "td" | "th" => "table-cell",
+        _ => "block",
+    }
+}
+
+/// Whether a box of this display starts and ends lines (whitespace next to it collapses away).
+fn is_blocklike(display: &str) -> bool {
+    let outer = display.split_ascii_whitespace().next().unwrap_or("inline");
+    !(outer.starts_with("inline") || outer == "contents" || outer == "ruby")
+}
+
+fn is_flex_or_grid(display: &str) -> bool {
+    display
+        .split_ascii_whitespace()
+        .any(|part| matches!(part, "flex" | "grid" | "inline-flex" | "inline-grid"))
+}
+
+/// JSX tag names: lower-case first letter (an upper-case one would name a component), no
+/// namespace (Next.js's compiler refuses `ns:tag`).
+fn is_jsx_tag(tag: &str) -> bool {
+    let mut chars = tag.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+}
+
+fn kebab_case(name: &str) -> String {
+    let mut out = String::new();
+    for (index, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if index > 0 {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn srcset_parsing_keeps_data_urls_whole() {
+        assert_eq!(
+            srcset_candidates("a.png 1x, b.png 2x"),
+            [("a.png", "1x"), ("b.png", "2x")]
+        );
+        assert_eq!(
+            srcset_candidates("data:image/png;base64,AAA= 1x,c.png"),
+            [("data:image/png;base64,AAA=", "1x"), ("c.png", "")]
+        );
+        assert_eq!(
+            srcset_candidates("a.png, b.png 640w"),
+            [("a.png", ""), ("b.png", "640w")]
+        );
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(kebab_case("FeatureGrid2"), "feature-grid2");
+        assert!(is_jsx_tag("linearGradient"));
+        assert!(is_jsx_tag("my-element"));
+        assert!(!is_jsx_tag("Foo"));
+        assert!(!is_jsx_tag("a.b"));
+        assert!(!is_jsx_tag("o:p"));
+        assert!(is_blocklike("flex"));
+        assert!(is_blocklike("list-item"));
+        assert!(!is_blocklike("inline-block"));
+        assert!(!is_blocklike("contents"));
+    }
+}

@@ -1,0 +1,644 @@
+//! A small JSX tree, the printer that formats it, and the pass that turns runs of siblings of
+//! one shape into a data array rendered with `.map`.
+//!
+//! The compilers build this tree from the DOM; whitespace decisions are already made by then
+//! (explicit [`Node::Space`] where HTML renders a space), so the printer may put every child on
+//! its own line: JSX drops whitespace that contains a line break.
+
+use std::collections::HashSet;
+use std::fmt::Write;
+
+use crate::{escape_jsx_text, jsx_attribute_value, jsx_string_literal};
+
+/// Longest line the printer tries to keep to (indentation included).
+const LINE_WIDTH: usize = 100;
+/// Fewest siblings worth a data array.
+const MIN_RUN: usize = 3;
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Node {
+    Element(Element),
+    /// Collapsed text with no leading or trailing space, printed as escaped JSX text.
+    Text(String),
+    /// `{" "}`: a space HTML renders between inline nodes.
+    Space,
+    /// `{"..."}`: text whose whitespace must survive exactly (`<pre>`, `white-space: pre`).
+    Literal(String),
+    /// `{item.field}` inside a `.map` template.
+    Field(String),
+    Map(Box<MapBlock>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Element {
+    pub tag: String,
+    pub props: Vec<Prop>,
+    pub children: Vec<Node>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Prop {
+    pub name: String,
+    pub value: PropValue,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum PropValue {
+    /// A bare boolean attribute (`disabled`).
+    True,
+    Str(String),
+    /// A style object: (key, value) in order, keys already in React's spelling.
+    Style(Vec<(String, String)>),
+    /// A JavaScript expression, printed inside braces.
+    Expr(String),
+    /// `{item.field}` inside a `.map` template.
+    Field(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct MapBlock {
+    pub array: String,
+    /// Whether the key is the item's index (no field had a distinct value per item).
+    pub key_is_index: bool,
+    pub template: Element,
+}
+
+/// A module-level data array: one object per item, fields in order.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DataArray {
+    pub name: String,
+    pub items: Vec<Vec<(String, String)>>,
+}
+
+/// Everything one component file holds.
+#[derive(Debug)]
+pub(crate) struct Component<'a> {
+    pub name: &'a str,
+    pub arrays: &'a [DataArray],
+    pub roots: &'a [Node],
+}
+
+/// The component file: data arrays, then the default-exported function.
+pub(crate) fn print_component(component: &Component<'_>) -> String {
+    let mut out = String::new();
+    for array in component.arrays {
+        print_array(array, &mut out);
+        out.push('\n');
+    }
+    let _ = writeln!(out, "export default function {}() {{", component.name);
+    match component.roots {
+        [] => out.push_str("  return null;\n"),
+        [Node::Element(root)] => {
+            out.push_str("  return (\n");
+            print_element(root, 2, &mut out);
+            out.push_str("  );\n");
+        }
+        roots => {
+            out.push_str("  return (\n    <>\n");
+            for node in roots {
+                print_node(node, 3, &mut out);
+            }
+            out.push_str("    </>\n  );\n");
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+fn print_array(array: &DataArray, out: &mut String) {
+    let _ = writeln!(out, "const {} = [", array.name);
+    for item in &array.items {
+        let fields: Vec<String> = item
+            .iter()
+            .map(|(field, value)| format!("{field}: {}", jsx_string_literal(value)))
+            .collect();
+        let one_line = format!("  {{ {} }},", fields.join(", "));
+        if one_line.len() <= LINE_WIDTH {
+            out.push_str(&one_line);
+            out.push('\n');
+        } else {
+            out.push_str("  {\n");
+            for field in fields {
+                let _ = writeln!(out, "    {field},");
+            }
+            out.push_str("  },\n");
+        }
+    }
+    out.push_str("];\n");
+}
+
+fn indent(level: usize, out: &mut String) {
+    for _ in 0..level {
+        out.push_str("  ");
+    }
+}
+
+fn print_node(node: &Node, level: usize, out: &mut String) {
+    match node {
+        Node::Element(element) => print_element(element, level, out),
+        Node::Map(map) => {
+            indent(level, out);
+            let parameters = if map.key_is_index {
+                "(item, index)"
+            } else {
+                "(item)"
+            };
+            let _ = writeln!(out, "{{{}.map({parameters} => (", map.array);
+            print_element(&map.template, level + 1, out);
+            indent(level, out);
+            out.push_str("))}\n");
+        }
+        inline => {
+            indent(level, out);
+            print_inline(inline, out);
+            out.push('\n');
+        }
+    }
+}
+
+/// Text-like nodes, which fit on one line.
+fn print_inline(node: &Node, out: &mut String) {
+    match node {
+        Node::Text(text) => out.push_str(&escape_jsx_text(text)),
+        Node::Space => out.push_str("{\" \"}"),
+        Node::Literal(text) => {
+            out.push('{');
+            out.push_str(&jsx_string_literal(text));
+            out.push('}');
+        }
+        Node::Field(field) => {
+            let _ = write!(out, "{{item.{field}}}");
+        }
+        Node::Element(_) | Node::Map(_) => {}
+    }
+}
+
+fn is_inline(node: &Node) -> bool {
+    matches!(
+        node,
+        Node::Text(_) | Node::Space | Node::Literal(_) | Node::Field(_)
+    )
+}
+
+fn prop_source(prop: &Prop) -> String {
+    match &prop.value {
+        PropValue::True => prop.name.clone(),
+        PropValue::Str(value) => format!("{}={}", prop.name, jsx_attribute_value(value)),
+        PropValue::Style(entries) => format!("{}={{{}}}", prop.name, style_source(entries)),
+        PropValue::Expr(expression) => format!("{}={{{expression}}}", prop.name),
+        PropValue::Field(field) => format!("{}={{item.{field}}}", prop.name),
+    }
+}
+
+/// `{ color: "red", "--gap": "8px" }`, keys quoted when they are not identifiers.
+pub(crate) fn style_source(entries: &[(String, String)]) -> String {
+    if entries.is_empty() {
+        return "{}".to_string();
+    }
+    let fields: Vec<String> = entries
+        .iter()
+        .map(|(key, value)| {
+            let key = if is_identifier(key) {
+                key.clone()
+            } else {
+                jsx_string_literal(key)
+            };
+            format!("{key}: {}", jsx_string_literal(value))
+        })
+        .collect();
+    format!("{{ {} }}", fields.join(", "))
+}
+
+pub(crate) fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+}
+
+fn print_element(element: &Element, level: usize, out: &mut String) {
+    let props: Vec<String> = element.props.iter().map(prop_source).collect();
+    let open_one_line = if props.is_empty() {
+        format!("<{}", element.tag)
+    } else {
+        format!("<{} {}", element.tag, props.join(" "))
+    };
+    let props_fit = level * 2 + open_one_line.len() + 3 <= LINE_WIDTH;
+    let write_open = |out: &mut String, close: &str| {
+        indent(level, out);
+        if props_fit {
+            out.push_str(&open_one_line);
+            out.push_str(close);
+        } else {
+            let _ = writeln!(out, "<{}", element.tag);
+            for prop in &props {
+                indent(level + 1, out);
+                out.push_str(prop);
+                out.push('\n');
+            }
+            indent(level, out);
+            out.push_str(close.trim_start());
+        }
+    };
+    if element.children.is_empty() {
+        write_open(out, " />");
+        out.push('\n');
+        return;
+    }
+    // Short text-only content stays on the element's line: `<a href="/">Home</a>`.
+    if props_fit && element.children.iter().all(is_inline) {
+        let mut inline = String::new();
+        for child in &element.children {
+            print_inline(child, &mut inline);
+        }
+        let line = level * 2 + open_one_line.len() + 1 + inline.len() + element.tag.len() + 3;
+        if line <= LINE_WIDTH && !inline.contains('\n') {
+            indent(level, out);
+            let _ = writeln!(out, "{open_one_line}>{inline}</{}>", element.tag);
+            return;
+        }
+    }
+    write_open(out, ">");
+    out.push('\n');
+    for child in &element.children {
+        print_node(child, level + 1, out);
+    }
+    indent(level, out);
+    let _ = writeln!(out, "</{}>", element.tag);
+}
+
+/// Replaces runs of at least [`MIN_RUN`] sibling elements of one shape with a `.map` over a
+/// data array, top down (a run's items are not searched again inside).
+///
+/// Shape means: the same tags, prop names, class names, styles, whitespace and nesting; only
+/// text and other string props may differ, and at least one of them must. Those become the
+/// array's fields.
+///
+/// Arrays are named after the items' first class when `name_from_class` (the page's own
+/// class names say what the items are), else after their tag.
+pub(crate) fn group_repeated(
+    roots: &mut [Node],
+    arrays: &mut Vec<DataArray>,
+    name_from_class: bool,
+) {
+    let mut names = ArrayNames {
+        used: arrays.iter().map(|array| array.name.clone()).collect(),
+        from_class: name_from_class,
+    };
+    for node in roots.iter_mut() {
+        if let Node::Element(element) = node {
+            group_in(element, arrays, &mut names);
+        }
+    }
+}
+
+struct ArrayNames {
+    used: HashSet<String>,
+    from_class: bool,
+}
+
+fn group_in(element: &mut Element, arrays: &mut Vec<DataArray>, names: &mut ArrayNames) {
+    let children = std::mem::take(&mut element.children);
+    let mut grouped: Vec<Node> = Vec::with_capacity(children.len());
+    let mut index = 0;
+    while index < children.len() {
+        let run_end = match &children[index] {
+            // Cells of a row are columns, not items of a list.
+            Node::Element(first) if matches!(first.tag.as_str(), "td" | "th" | "col") => index + 1,
+            Node::Element(first) => {
+                let (skeleton, _) = shape(first);
+                let mut end = index + 1;
+                while end < children.len() {
+                    match &children[end] {
+                        Node::Element(next) if shape(next).0 == skeleton => end += 1,
+                        _ => break,
+                    }
+                }
+                end
+            }
+            _ => index + 1,
+        };
+        if run_end - index >= MIN_RUN {
+            let run: Vec<&Element> = children[index..run_end]
+                .iter()
+                .filter_map(|node| match node {
+                    Node::Element(element) => Some(element),
+                    _ => None,
+                })
+                .collect();
+            if let Some(map) = make_map(&run, arrays, names) {
+                grouped.push(Node::Map(Box::new(map)));
+                index = run_end;
+                continue;
+            }
+        }
+        grouped.push(children[index].clone());
+        index += 1;
+    }
+    for child in &mut grouped {
+        if let Node::Element(child) = child {
+            group_in(child, arrays, names);
+        }
+    }
+    element.children = grouped;
+}
+
+/// What may vary between items of one shape.
+#[derive(Debug, Clone, PartialEq)]
+enum Variable {
+    Text(String),
+    /// (prop name, value)
+    Prop(String, String),
+}
+
+/// The invariant part of an element as a string, and its variable parts in document order.
+fn shape(element: &Element) -> (String, Vec<Variable>) {
+    let mut skeleton = String::new();
+    let mut variables = Vec::new();
+    shape_into(element, &mut skeleton, &mut variables);
+    (skeleton, variables)
+}
+
+fn shape_into(element: &Element, skeleton: &mut String, variables: &mut Vec<Variable>) {
+    let _ = write!(skeleton, "<{}", element.tag);
+    for prop in &element.props {
+        match &prop.value {
+            PropValue::Str(value) if !matches!(prop.name.as_str(), "className" | "class") => {
+                let _ = write!(skeleton, " {}=?", prop.name);
+                variables.push(Variable::Prop(prop.name.clone(), value.clone()));
+            }
+            _ => {
+                let _ = write!(skeleton, " {}", prop_source(prop));
+            }
+        }
+    }
+    skeleton.push('>');
+    for child in &element.children {
+        match child {
+            Node::Element(child) => shape_into(child, skeleton, variables),
+            Node::Text(text) => {
+                skeleton.push_str("#text");
+                variables.push(Variable::Text(text.clone()));
+            }
+            // A nested map never occurs: runs are grouped top down.
+            other => {
+                let mut inline = String::new();
+                print_inline(other, &mut inline);
+                skeleton.push_str(&inline);
+            }
+        }
+    }
+    skeleton.push_str("</>");
+}
+
+fn make_map(
+    run: &[&Element],
+    arrays: &mut Vec<DataArray>,
+    names: &mut ArrayNames,
+) -> Option<MapBlock> {
+    let shapes: Vec<Vec<Variable>> = run.iter().map(|element| shape(element).1).collect();
+    let count = shapes[0].len();
+    // Positions whose value differs between items become fields.
+    let varying: Vec<usize> = (0..count)
+        .filter(|&position| shapes.iter().any(|s| s[position] != shapes[0][position]))
+        .collect();
+    if varying.is_empty() {
+        return None;
+    }
+    let mut field_names: Vec<String> = Vec::new();
+    let mut used: HashSet<String> = HashSet::new();
+    for &position in &varying {
+        let base = match &shapes[0][position] {
+            Variable::Text(_) => "text".to_string(),
+            Variable::Prop(name, _) => field_name(name),
+        };
+        let mut name = base.clone();
+        let mut suffix = 2;
+        while !used.insert(name.clone()) {
+            name = format!("{base}{suffix}");
+            suffix += 1;
+        }
+        field_names.push(name);
+    }
+    let items: Vec<Vec<(String, String)>> = shapes
+        .iter()
+        .map(|variables| {
+            varying
+                .iter()
+                .zip(&field_names)
+                .map(|(&position, field)| {
+                    let value = match &variables[position] {
+                        Variable::Text(text) => text.clone(),
+                        Variable::Prop(_, value) => value.clone(),
+                    };
+                    (field.clone(), value)
+                })
+                .collect()
+        })
+        .collect();
+    let key_field = (0..field_names.len()).find(|&field| {
+        let mut seen = HashSet::new();
+        items.iter().all(|item| seen.insert(item[field].1.as_str()))
+    });
+    let mut template = run[0].clone();
+    let mut position = 0;
+    let fields: Vec<Option<&str>> = (0..count)
+        .map(|p| {
+            varying
+                .iter()
+                .position(|&v| v == p)
+                .map(|i| field_names[i].as_str())
+        })
+        .collect();
+    substitute(&mut template, &fields, &mut position);
+    let key = match key_field {
+        Some(field) => format!("item.{}", field_names[field]),
+        None => "index".to_string(),
+    };
+    template.props.insert(
+        0,
+        Prop {
+            name: "key".to_string(),
+            value: PropValue::Expr(key),
+        },
+    );
+    let array = array_name(run[0], names);
+    arrays.push(DataArray {
+        name: array.clone(),
+        items,
+    });
+    Some(MapBlock {
+        array,
+        key_is_index: key_field.is_none(),
+        template,
+    })
+}
+
+/// Replaces the variable parts of `element`, walked in [`shape`]'s order, with fields.
+fn substitute(element: &mut Element, fields: &[Option<&str>], position: &mut usize) {
+    for prop in &mut element.props {
+        if matches!(&prop.value, PropValue::Str(_))
+            && !matches!(prop.name.as_str(), "className" | "class")
+        {
+            if let Some(field) = fields[*position] {
+                prop.value = PropValue::Field(field.to_string());
+            }
+            *position += 1;
+        }
+    }
+    for child in &mut element.children {
+        match child {
+            Node::Element(child) => substitute(child, fields, position),
+            Node::Text(_) => {
+                if let Some(field) = fields[*position] {
+                    *child = Node::Field(field.to_string());
+                }
+                *position += 1;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A JavaScript identifier for a prop's field: `aria-label` -> `ariaLabel`.
+fn field_name(prop: &str) -> String {
+    let mut name = String::new();
+    let mut upper = false;
+    for c in prop.chars() {
+        if c.is_ascii_alphanumeric() {
+            if upper && !name.is_empty() {
+                name.push(c.to_ascii_uppercase());
+            } else {
+                name.push(c);
+            }
+            upper = false;
+        } else {
+            upper = true;
+        }
+    }
+    if !is_identifier(&name) {
+        return "value".to_string();
+    }
+    name
+}
+
+/// `featureCardItems` from the first class name, else the tag (`liItems`), unique in the file.
+fn array_name(element: &Element, names: &mut ArrayNames) -> String {
+    let class = element
+        .props
+        .iter()
+        .filter(|_| names.from_class)
+        .find_map(|prop| match &prop.value {
+            PropValue::Str(value) if matches!(prop.name.as_str(), "className" | "class") => {
+                value.split_ascii_whitespace().next()
+            }
+            _ => None,
+        });
+    let mut base = class.map(field_name).unwrap_or_default();
+    if base.is_empty() || base == "value" || base.len() > 30 {
+        base = field_name(&element.tag);
+    }
+    if let Some(first) = base.get(..1) {
+        base = first.to_ascii_lowercase() + &base[1..];
+    }
+    let base = format!("{base}Items");
+    let mut name = base.clone();
+    let mut suffix = 2;
+    while !names.used.insert(name.clone()) {
+        name = format!("{base}{suffix}");
+        suffix += 1;
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn element(tag: &str, props: Vec<Prop>, children: Vec<Node>) -> Element {
+        Element {
+            tag: tag.into(),
+            props,
+            children,
+        }
+    }
+
+    fn str_prop(name: &str, value: &str) -> Prop {
+        Prop {
+            name: name.into(),
+            value: PropValue::Str(value.into()),
+        }
+    }
+
+    #[test]
+    fn field_names_are_identifiers() {
+        assert_eq!(field_name("aria-label"), "ariaLabel");
+        assert_eq!(field_name("href"), "href");
+        assert_eq!(field_name("feature-card"), "featureCard");
+        assert_eq!(field_name("1col"), "value");
+    }
+
+    #[test]
+    fn runs_differing_only_in_text_become_a_map() {
+        let item = |href: &str, text: &str| {
+            Node::Element(element(
+                "li",
+                vec![str_prop("className", "nav-item")],
+                vec![Node::Element(element(
+                    "a",
+                    vec![str_prop("href", href)],
+                    vec![Node::Text(text.into())],
+                ))],
+            ))
+        };
+        let mut roots = vec![Node::Element(element(
+            "ul",
+            vec![],
+            vec![item("/a", "A"), item("/b", "B"), item("/c", "C")],
+        ))];
+        let mut arrays = Vec::new();
+        group_repeated(&mut roots, &mut arrays, true);
+        let source = print_component(&Component {
+            name: "Nav",
+            arrays: &arrays,
+            roots: &roots,
+        });
+        assert_eq!(
+            source,
+            r#"const navItemItems = [
+  { href: "/a", text: "A" },
+  { href: "/b", text: "B" },
+  { href: "/c", text: "C" },
+];
+
+export default function Nav() {
+  return (
+    <ul>
+      {navItemItems.map((item) => (
+        <li key={item.href} className="nav-item">
+          <a href={item.href}>{item.text}</a>
+        </li>
+      ))}
+    </ul>
+  );
+}
+"#
+        );
+    }
+
+    #[test]
+    fn identical_or_short_runs_stay_inline() {
+        let item = |text: &str| Node::Element(element("li", vec![], vec![Node::Text(text.into())]));
+        for children in [
+            vec![item("same"), item("same"), item("same")],
+            vec![item("a"), item("b")],
+        ] {
+            let mut roots = vec![Node::Element(element("ul", vec![], children.clone()))];
+            let mut arrays = Vec::new();
+            group_repeated(&mut roots, &mut arrays, true);
+            assert!(arrays.is_empty());
+            assert_eq!(roots, vec![Node::Element(element("ul", vec![], children))]);
+        }
+    }
+}

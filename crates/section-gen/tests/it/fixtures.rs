@@ -1,0 +1,86 @@
+//! Every section of every recorded fixture scrape, compiled in both deterministic styles:
+//! one snapshot per fixture and style, and every file must parse with oxc.
+
+use std::fmt::Write;
+
+use replica_section_gen::{CompileOptions, Style, compile_plan, jsx_parse_errors};
+
+use crate::{plan_of, workspace_fixtures};
+
+fn scrape_dirs() -> Vec<std::path::PathBuf> {
+    let mut dirs: Vec<_> = std::fs::read_dir(workspace_fixtures().join("scrapes"))
+        .expect("fixtures/scrapes exists")
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.join("scrape.json").is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn every_fixture_section_in_both_styles() {
+    let dirs = scrape_dirs();
+    assert!(
+        dirs.len() >= 10,
+        "expected the recorded fixtures, found {dirs:?}"
+    );
+    let mut files = 0;
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let (scrape, tokens, plan) = plan_of(&dir);
+        for style in [Style::Faithful, Style::Tailwind] {
+            let options = CompileOptions {
+                style,
+                mobile_dom: Some(&scrape.mobile.dom),
+                quirks_mode: scrape.compat_mode == "BackCompat",
+            };
+            let mut snapshot = String::new();
+            for (section, file) in plan
+                .sections
+                .iter()
+                .zip(compile_plan(&plan, &tokens, &options))
+            {
+                let file = file.unwrap_or_else(|error| panic!("{name}: {error}"));
+                let errors = jsx_parse_errors(&file.source);
+                assert!(
+                    errors.is_empty(),
+                    "{name} {} ({}): {errors:?}\n{}",
+                    file.path,
+                    style.as_str(),
+                    file.source
+                );
+                files += 1;
+                let _ = writeln!(
+                    snapshot,
+                    "// ===== {} ({}, {})\n{}",
+                    file.path,
+                    section.id,
+                    section.kind.as_str(),
+                    file.source
+                );
+            }
+            insta::assert_snapshot!(format!("{name}_{}", style.as_str()), snapshot);
+        }
+    }
+    assert!(files > 20, "only {files} files compiled");
+}
+
+#[test]
+fn same_input_same_bytes() {
+    let dir = workspace_fixtures().join("scrapes/landing");
+    let (scrape, tokens, plan) = plan_of(&dir);
+    for style in [Style::Faithful, Style::Tailwind] {
+        let options = CompileOptions {
+            style,
+            mobile_dom: Some(&scrape.mobile.dom),
+            quirks_mode: scrape.compat_mode == "BackCompat",
+        };
+        let sources = |_: ()| -> Vec<String> {
+            compile_plan(&plan, &tokens, &options)
+                .into_iter()
+                .map(|file| file.unwrap().source)
+                .collect()
+        };
+        assert_eq!(sources(()), sources(()));
+    }
+}

@@ -1,0 +1,110 @@
+//! Integration tests of stage E: the mapping rules on small fragments, snapshots of every
+//! section of the recorded fixtures in both deterministic styles, and the LLM path and the
+//! batch against recorded exchanges.
+
+mod batch;
+mod fixtures;
+mod html;
+mod llm;
+mod mapping;
+mod tailwind;
+
+use std::path::{Path, PathBuf};
+
+use replica_core::{
+    DesignTokens, Plan, PlannedSection, Rect, ScrapeData, SectionData, SectionKind, SharedContext,
+};
+use replica_section_gen::{CompileOptions, Style, compile_section, jsx_parse_errors};
+
+/// The workspace's `fixtures/` folder.
+pub fn workspace_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+/// This crate's own `tests/fixtures/`.
+pub fn crate_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Tokens and plan of a recorded scrape, made by the real stages C and D.
+pub fn plan_of(scrape_dir: &Path) -> (ScrapeData, DesignTokens, Plan) {
+    let scrape = ScrapeData::load(scrape_dir)
+        .unwrap_or_else(|error| panic!("{}: {error}", scrape_dir.display()));
+    let tokens = replica_design_tokens::extract(&scrape);
+    let plan = replica_planner::plan(&scrape, &tokens);
+    (scrape, tokens, plan)
+}
+
+/// A section holding the elements of an HTML fragment.
+pub fn section_from_html(name: &str, html: &str) -> PlannedSection {
+    PlannedSection {
+        id: "section-0".to_string(),
+        component_name: name.to_string(),
+        kind: SectionKind::Content,
+        order: 0,
+        data: SectionData {
+            dom: html::parse_fragment(html),
+            rect: Rect {
+                x: 0.0,
+                y: 0.0,
+                width: 1280.0,
+                height: 400.0,
+            },
+            mobile_box: None,
+            desktop_crop: None,
+            mobile_crop: None,
+            headings: Vec::new(),
+            paragraphs: Vec::new(),
+            images: Vec::new(),
+            links: Vec::new(),
+            buttons: Vec::new(),
+            text_content: String::new(),
+            nav_links: Vec::new(),
+            logo_svg: None,
+            background: None,
+        },
+    }
+}
+
+pub fn test_context() -> SharedContext {
+    SharedContext {
+        url: "https://example.com/shop/index.html".to_string(),
+        title: "Example".to_string(),
+        theme: "light".to_string(),
+        font_urls: Vec::new(),
+        font_families: Vec::new(),
+    }
+}
+
+/// The whole component file compiled from a fragment, checked to parse.
+pub fn compile_html_file(html: &str, style: Style) -> String {
+    let section = section_from_html("Fragment", html);
+    let options = CompileOptions {
+        style,
+        mobile_dom: None,
+        quirks_mode: false,
+    };
+    let file = compile_section(
+        &section,
+        &test_context(),
+        &DesignTokens::default(),
+        &options,
+    )
+    .expect("compiles");
+    let errors = jsx_parse_errors(&file.source);
+    assert!(errors.is_empty(), "{errors:?} in\n{}", file.source);
+    file.source
+}
+
+/// Just the JSX a fragment compiles to (faithful style): what the component returns,
+/// dedented; data arrays and the function around it are left out.
+pub fn compile_html(html: &str) -> String {
+    let source = compile_html_file(html, Style::Faithful);
+    let start = source.find("  return (\n").expect("returns JSX") + "  return (\n".len();
+    let end = source.rfind("  );\n").expect("closes the return");
+    source[start..end]
+        .lines()
+        .map(|line| line.strip_prefix("    ").unwrap_or(line))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

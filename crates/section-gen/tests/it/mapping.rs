@@ -1,0 +1,445 @@
+//! One test per mapping rule of the faithful compiler: an HTML fragment in, the exact JSX out.
+
+use replica_core::{DesignTokens, GenerateError};
+use replica_section_gen::{CompileOptions, Style, compile_section};
+
+use crate::{compile_html, compile_html_file, section_from_html, test_context};
+
+#[test]
+fn attributes_take_react_names() {
+    assert_eq!(
+        compile_html(
+            r#"<form class="f" enctype="multipart/form-data"><label for="email" class="l" tabindex="0">Email</label><input id="email" readonly maxlength="40" autocomplete="email"><table><tbody><tr><td colspan="2" rowspan="1" aria-label="cell" data-x="1">x</td></tr></tbody></table></form>"#
+        ),
+        r#"<form className="f" encType="multipart/form-data">
+  <label htmlFor="email" className="l" tabIndex="0">Email</label>
+  <input id="email" readOnly maxLength="40" autoComplete="email" />
+  <table>
+    <tbody>
+      <tr>
+        <td colSpan="2" rowSpan="1" aria-label="cell" data-x="1">x</td>
+      </tr>
+    </tbody>
+  </table>
+</form>"#
+    );
+}
+
+#[test]
+fn inline_styles_become_objects_with_custom_properties_quoted() {
+    assert_eq!(
+        compile_html(
+            r#"<div style="background-color: #fff; --brand-Color: rgb(1, 2, 3); -webkit-line-clamp: 2; background-image: url(&quot;a;b.png&quot;)">x</div>"#
+        ),
+        r##"<div
+  style={{ backgroundColor: "#fff", "--brand-Color": "rgb(1, 2, 3)", WebkitLineClamp: "2", backgroundImage: "url(\"a;b.png\")" }}
+>
+  x
+</div>"##
+    );
+}
+
+#[test]
+fn important_declarations_move_to_a_generated_class() {
+    // React sets style properties one by one and drops `!important`; a class keeps it.
+    assert_eq!(
+        compile_html_file(
+            r#"<p class="lead" style="color: red !important; margin: 0; --gap: 4px!important">x</p>"#,
+            Style::Faithful
+        ),
+        r#"export default function Fragment() {
+  return (
+    <>
+      <p className="lead fragment-important-1" style={{ margin: "0" }}>x</p>
+      <style>
+        {".fragment-important-1.fragment-important-1 { color: red !important; --gap: 4px !important; }"}
+      </style>
+    </>
+  );
+}
+"#
+    );
+}
+
+#[test]
+fn svg_attributes_are_camel_cased() {
+    assert_eq!(
+        compile_html(
+            r##"<svg viewbox="0 0 24 24" xmlns:xlink="http://www.w3.org/1999/xlink" class="icon"><defs><linearGradient id="g" gradientTransform="rotate(90)"><stop offset="0" stop-color="#fff" stop-opacity=".5"/></linearGradient></defs><path d="M0 0h24" stroke-width="2" stroke-linecap="round" fill-rule="evenodd" clip-path="url(#c)"/><use xlink:href="#icon-star"/></svg>"##
+        ),
+        r##"<svg viewBox="0 0 24 24" xmlnsXlink="http://www.w3.org/1999/xlink" className="icon">
+  <defs>
+    <linearGradient id="g" gradientTransform="rotate(90)">
+      <stop offset="0" stopColor="#fff" stopOpacity=".5" />
+    </linearGradient>
+  </defs>
+  <path
+    d="M0 0h24"
+    strokeWidth="2"
+    strokeLinecap="round"
+    fillRule="evenodd"
+    clipPath="url(#c)"
+  />
+  <use xlinkHref="#icon-star" />
+</svg>"##
+    );
+}
+
+#[test]
+fn boolean_attributes_are_bare() {
+    assert_eq!(
+        compile_html(
+            r#"<div><button disabled="">Go</button><video autoplay muted loop playsinline controls="controls" src="/v.mp4"></video><details open><summary>More</summary></details><div hidden="until-found">h</div></div>"#
+        ),
+        r#"<div>
+  <button disabled>Go</button>
+  <video autoPlay muted loop playsInline controls src="https://example.com/v.mp4" />
+  <details open>
+    <summary>More</summary>
+  </details>
+  <div hidden="until-found">h</div>
+</div>"#
+    );
+}
+
+#[test]
+fn text_is_escaped_and_entities_survive() {
+    assert_eq!(
+        compile_html(
+            r#"<p>if (a &lt; b &amp;&amp; c &gt; d) { return; } &copy; 2024&nbsp;Acme</p>"#
+        ),
+        r#"<p>if (a &lt; b &amp;&amp; c &gt; d) &#123; return; &#125; © 2024&nbsp;Acme</p>"#
+    );
+}
+
+#[test]
+fn spaces_between_inline_elements_are_explicit() {
+    // JSX drops whitespace that holds a line break; HTML renders one space there.
+    assert_eq!(
+        compile_html(
+            "<p>\n  Read the\n  <a href=\"/docs\">docs</a>\n  <em>now</em>,\n  or <b>later</b>\n</p>"
+        ),
+        r#"<p>
+  Read the
+  {" "}
+  <a href="https://example.com/docs">docs</a>
+  {" "}
+  <em>now</em>
+  , or
+  {" "}
+  <b>later</b>
+</p>"#
+    );
+}
+
+#[test]
+fn whitespace_between_blocks_and_in_flex_containers_is_dropped() {
+    assert_eq!(
+        compile_html(
+            "<div>\n  <h2>Title</h2>\n  <p>Body</p>\n</div>\n<nav data-computed=\"display: flex\">\n  <a href=\"#a\">A</a>\n  <a href=\"#b\">B</a>\n</nav>"
+        ),
+        r##"<>
+  <div>
+    <h2>Title</h2>
+    <p>Body</p>
+  </div>
+  <nav>
+    <a href="#a">A</a>
+    <a href="#b">B</a>
+  </nav>
+</>"##
+    );
+    // Inline-block siblings keep their space: it is visible between them.
+    assert_eq!(
+        compile_html(
+            "<div>\n  <span data-computed=\"display: inline-block\">A</span>\n  <span data-computed=\"display: inline-block\">B</span>\n</div>"
+        ),
+        "<div>\n  <span>A</span>\n  {\" \"}\n  <span>B</span>\n</div>"
+    );
+}
+
+#[test]
+fn preformatted_text_keeps_its_whitespace() {
+    assert_eq!(
+        compile_html("<pre>fn main() {\n    println!(\"hi\");\n}</pre>"),
+        r#"<pre>{"fn main() {\n    println!(\"hi\");\n}"}</pre>"#
+    );
+    assert_eq!(
+        compile_html("<p data-computed=\"white-space: pre-wrap\">a  b</p>"),
+        r#"<p>{"a  b"}</p>"#
+    );
+}
+
+#[test]
+fn void_elements_are_self_closed() {
+    assert_eq!(
+        compile_html(r#"<div>a<br>b<wbr>c<img src="x.png" alt=""><hr></div>"#),
+        r#"<div>
+  a
+  <br />
+  b
+  <wbr />
+  c
+  <img src="https://example.com/shop/x.png" alt="" />
+  <hr />
+</div>"#
+    );
+}
+
+#[test]
+fn scripts_handlers_comments_templates_and_noscript_are_dropped() {
+    assert_eq!(
+        compile_html(
+            r#"<div onclick="track()"><!-- a comment --><script>alert(1)</script><noscript><img src="/pixel.gif"></noscript><template><p>later</p></template><button type="button" onmouseover="x()" @click="open = true">Open</button></div>"#
+        ),
+        r#"<div>
+  <button type="button">Open</button>
+</div>"#
+    );
+}
+
+#[test]
+fn form_controls_use_default_value_and_default_checked() {
+    assert_eq!(
+        compile_html(
+            r#"<form><input name="q" value="initial" data-state-value="typed"><input type="checkbox" checked><input type="radio" name="r" data-state-checked="true"><textarea name="t">Hello
+world</textarea><select name="s"><option value="a">A</option><option value="b" selected>B</option></select><select multiple><option selected>x</option><option selected>y</option></select><input type="file" value="C:\fake"></form>"#
+        ),
+        r#"<form>
+  <input name="q" defaultValue="typed" />
+  <input type="checkbox" defaultChecked />
+  <input type="radio" name="r" defaultChecked />
+  <textarea name="t" defaultValue={"Hello\nworld"} />
+  <select name="s" defaultValue="b">
+    <option value="a">A</option>
+    <option value="b">B</option>
+  </select>
+  <select multiple defaultValue={["x", "y"]}>
+    <option>x</option>
+    <option>y</option>
+  </select>
+  <input type="file" />
+</form>"#
+    );
+}
+
+#[test]
+fn iframes_links_and_images_keep_real_absolute_urls() {
+    assert_eq!(
+        compile_html(
+            r##"<div><iframe src="//www.youtube.com/embed/x" frameborder="0" allowfullscreen></iframe><a class="a" href="../about?a=1&amp;b=2">About</a><a class="b" href="#top">Top</a><a class="c" href="javascript:void(0)">JS</a><a class="d" href="mailto:a@b.c">Mail</a><img src="img/a.png" srcset="img/a.png 1x, /img/a@2x.png 2x" alt="A"></div>"##
+        ),
+        r##"<div>
+  <iframe src="https://www.youtube.com/embed/x" frameBorder="0" allowFullScreen />
+  <a className="a" href="https://example.com/about?a=1&amp;b=2">About</a>
+  <a className="b" href="#top">Top</a>
+  <a className="c" href="#">JS</a>
+  <a className="d" href="mailto:a@b.c">Mail</a>
+  <img
+    src="https://example.com/shop/img/a.png"
+    srcSet="https://example.com/shop/img/a.png 1x, https://example.com/img/a@2x.png 2x"
+    alt="A"
+  />
+</div>"##
+    );
+}
+
+#[test]
+fn canvas_drawings_become_images() {
+    let mut section = section_from_html(
+        "Chart",
+        r#"<canvas class="chart" width="300" height="150"></canvas>"#,
+    );
+    section.data.dom[0]
+        .state
+        .insert("canvas".into(), "data:image/png;base64,iVBORw0KGgo=".into());
+    let file = compile_section(
+        &section,
+        &test_context(),
+        &DesignTokens::default(),
+        &CompileOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        file.source,
+        r#"export default function Chart() {
+  return (
+    <img
+      className="chart"
+      width="300"
+      height="150"
+      src="data:image/png;base64,iVBORw0KGgo="
+      alt=""
+    />
+  );
+}
+"#
+    );
+}
+
+#[test]
+fn custom_elements_keep_their_attribute_names() {
+    assert_eq!(
+        compile_html(r#"<my-widget class="w" for="x" onclick="y()">hi</my-widget>"#),
+        r#"<my-widget class="w" for="x">hi</my-widget>"#
+    );
+}
+
+#[test]
+fn repeated_cards_render_from_a_data_array() {
+    let source = compile_html_file(
+        r#"<ul class="features">
+  <li class="card"><h3>Fast</h3><p>Builds in seconds.</p><a href="/fast">More</a></li>
+  <li class="card"><h3>Safe</h3><p>Typed &amp; tested.</p><a href="/safe">More</a></li>
+  <li class="card"><h3>Open</h3><p>MIT licensed.</p><a href="/open">More</a></li>
+</ul>"#,
+        Style::Faithful,
+    );
+    assert_eq!(
+        source,
+        r#"const cardItems = [
+  { text: "Fast", text2: "Builds in seconds.", href: "https://example.com/fast" },
+  { text: "Safe", text2: "Typed & tested.", href: "https://example.com/safe" },
+  { text: "Open", text2: "MIT licensed.", href: "https://example.com/open" },
+];
+
+export default function Fragment() {
+  return (
+    <ul className="features">
+      {cardItems.map((item) => (
+        <li key={item.text} className="card">
+          <h3>{item.text}</h3>
+          <p>{item.text2}</p>
+          <a href={item.href}>More</a>
+        </li>
+      ))}
+    </ul>
+  );
+}
+"#
+    );
+}
+
+#[test]
+fn siblings_of_different_shapes_stay_apart() {
+    let jsx = compile_html(
+        r#"<ul><li class="a">One</li><li class="b">Two</li><li class="a">Three</li></ul>"#,
+    );
+    assert!(!jsx.contains(".map("), "{jsx}");
+}
+
+#[test]
+fn output_is_stable() {
+    let html = r#"<section class="hero"><h1>Hi</h1> <p style="color: red">x</p></section>"#;
+    assert_eq!(
+        compile_html_file(html, Style::Faithful),
+        compile_html_file(html, Style::Faithful)
+    );
+}
+
+#[test]
+fn a_bad_component_name_is_a_typed_error() {
+    let section = section_from_html("not-a-name", "<div></div>");
+    let error = compile_section(
+        &section,
+        &test_context(),
+        &DesignTokens::default(),
+        &CompileOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&error, GenerateError::Invalid { section, message } if section == "section-0" && message.contains("not-a-name")),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_empty_section_renders_nothing() {
+    assert_eq!(
+        compile_html_file("", Style::Faithful),
+        "export default function Fragment() {\n  return null;\n}\n"
+    );
+}
+
+#[test]
+fn spaces_next_to_line_breaks_are_dropped() {
+    // A space before a <br> ends a line and one after it starts the next: HTML drops both.
+    assert_eq!(
+        compile_html("<p>one <br>\n  two <b>three</b></p>"),
+        "<p>\n  one\n  <br />\n  two\n  {\" \"}\n  <b>three</b>\n</p>"
+    );
+}
+
+#[test]
+fn a_paragraph_holding_a_block_becomes_a_div_with_its_look() {
+    // Scripts (or quirks-mode parsing) can put a <table> in a <p>; served as HTML the parser
+    // would close the <p> first, and hydration would fail.
+    assert_eq!(
+        compile_html(
+            r#"<p class="intro" data-computed="color: rgb(255, 0, 0); margin-top: 0px"><table><tbody><tr><td>t</td></tr></tbody></table></p>"#
+        ),
+        r#"<div
+  className="intro"
+  style={{ color: "rgb(255, 0, 0)", marginBottom: "1em", marginTop: "0px" }}
+>
+  <table>
+    <tbody>
+      <tr>
+        <td>t</td>
+      </tr>
+    </tbody>
+  </table>
+</div>"#
+    );
+}
+
+#[test]
+fn quirks_mode_tables_keep_their_own_fonts() {
+    // In quirks mode tables did not inherit fonts; Next.js serves standards mode.
+    let section = section_from_html(
+        "Legacy",
+        r#"<table style="color: red" data-computed="font-size: 13px; color: rgb(255, 0, 0)"><tbody><tr><td>t</td></tr></tbody></table>"#,
+    );
+    let compile = |quirks_mode| {
+        compile_section(
+            &section,
+            &test_context(),
+            &DesignTokens::default(),
+            &CompileOptions {
+                style: Style::Faithful,
+                mobile_dom: None,
+                quirks_mode,
+            },
+        )
+        .unwrap()
+        .source
+    };
+    assert!(compile(false).contains(r#"<table style={{ color: "red" }}>"#));
+    assert!(
+        compile(true).contains(
+            r#"style={{ fontSize: "13px", fontWeight: "normal", fontStyle: "normal", fontVariant: "normal", lineHeight: "normal", whiteSpace: "normal", textAlign: "start", color: "red" }}"#
+        ),
+        "{}",
+        compile(true)
+    );
+}
+
+#[test]
+fn namespaced_tags_and_attributes_are_not_written() {
+    // Word's `<o:p>` and Illustrator's `xmlns:serif` parse as JSX namespaces, which Next.js
+    // refuses to compile.
+    assert_eq!(
+        compile_html(
+            r#"<p class="MsoNormal">Text<o:p></o:p></p><svg xmlns:serif="http://www.serif.com/" viewbox="0 0 1 1"><svg:rect width="1"/></svg>"#
+        ),
+        r#"<>
+  <p className="MsoNormal">
+    Text
+    <span />
+  </p>
+  <svg viewBox="0 0 1 1">
+    <g width="1" />
+  </svg>
+</>"#
+    );
+}

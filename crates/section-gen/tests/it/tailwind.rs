@@ -1,0 +1,89 @@
+//! The tailwind style on small fragments: theme names, Tailwind's scale, arbitrary values,
+//! inheritance, UA defaults and responsive variants from the mobile capture.
+
+use replica_core::{DesignTokens, DomElement, DomNode};
+use replica_section_gen::{
+    CompileOptions, Style, compile_section, jsx_parse_errors, tailwind_theme,
+};
+
+use crate::{html, section_from_html, test_context};
+
+fn tokens() -> DesignTokens {
+    let mut tokens = DesignTokens::default();
+    tokens.colors.primary = Some("#4f46e5".into());
+    tokens.colors.text.on_dark = Some("#ffffff".into());
+    tokens.typography.families.heading = Some("Inter, sans-serif".into());
+    tokens.borders.radius_lg = Some("12px".into());
+    tokens
+}
+
+/// The tailwind component of a desktop fragment, with an optional mobile fragment of the
+/// same shape (ids match, as in a real capture).
+fn compile(desktop: &str, mobile: Option<&str>) -> String {
+    let section = section_from_html("Block", desktop);
+    let mobile_root = mobile.map(|mobile| DomElement {
+        id: 0,
+        tag: "html".into(),
+        children: html::parse_fragment(mobile)
+            .into_iter()
+            .map(DomNode::Element)
+            .collect(),
+        ..DomElement::default()
+    });
+    let options = CompileOptions {
+        style: Style::Tailwind,
+        mobile_dom: mobile_root.as_ref(),
+        quirks_mode: false,
+    };
+    let file = compile_section(&section, &test_context(), &tokens(), &options).unwrap();
+    assert!(jsx_parse_errors(&file.source).is_empty(), "{}", file.source);
+    file.source
+}
+
+#[test]
+fn computed_styles_become_theme_scale_and_arbitrary_classes() {
+    let source = compile(
+        r#"<section class="hero" style="color: red" data-computed="background-color: rgb(79, 70, 229); color: rgb(255, 255, 255); padding-top: 24px; padding-bottom: 24px; padding-left: 16px; padding-right: 16px; font-family: Inter, sans-serif; transition-duration: 0.2s"><h2 data-computed="color: rgb(255, 255, 255); font-family: Inter, sans-serif; font-size: 36px; margin-top: 0px; margin-bottom: 0px; letter-spacing: -0.5px; border-top-left-radius: 12px; border-top-right-radius: 12px; border-bottom-right-radius: 12px; border-bottom-left-radius: 12px; box-shadow: rgba(0, 0, 0, 0.1) 0px 4px 6px 0px">Hi</h2><a href="/x" data-computed="color: rgb(17, 24, 39); backdrop-filter: blur(8px)">x</a></section>"#,
+        None,
+    );
+    assert_eq!(
+        source,
+        r#"export default function Block() {
+  return (
+    <section className="bg-primary text-on-dark font-heading px-4 py-6">
+      <h2
+        className="shadow-[rgba(0,_0,_0,_0.1)_0px_4px_6px_0px] text-[36px] font-bold tracking-[-0.5px] rounded-lg"
+      >
+        Hi
+      </h2>
+      <a className="[backdrop-filter:blur(8px)] text-[#111827]" href="https://example.com/x">x</a>
+    </section>
+  );
+}
+"#
+    );
+}
+
+#[test]
+fn mobile_styles_are_the_base_and_desktop_differences_md_variants() {
+    let desktop = r#"<div data-computed="display: flex; column-gap: 32px; row-gap: 32px; padding-left: 24px; padding-right: 24px"><p data-computed="font-size: 20px">a</p></div>"#;
+    let mobile = r#"<div data-computed="display: flex; flex-direction: column; column-gap: 16px; row-gap: 16px"><p data-computed="font-size: 16px">a</p></div>"#;
+    let source = compile(desktop, Some(mobile));
+    assert!(
+        source.contains(r#"<div className="flex flex-col md:flex-row gap-4 md:gap-8 md:px-6">"#),
+        "{source}"
+    );
+    assert!(
+        source.contains(r#"<p className="text-[16px] md:text-[20px] my-[1em]">a</p>"#),
+        "{source}"
+    );
+}
+
+#[test]
+fn the_theme_gives_the_names_their_token_values() {
+    let theme = serde_json::to_string(&tailwind_theme(&tokens())).unwrap();
+    assert_eq!(
+        theme,
+        r##"{"colors":{"on-dark":"#ffffff","primary":"#4f46e5"},"fontFamily":{"heading":["Inter, sans-serif"]},"borderRadius":{"lg":"12px"}}"##
+    );
+}
