@@ -109,6 +109,8 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     ("validate", "replica-jsx-validator", "bench_validate"),
     // Pixel diff of two 1280x6000 images. Target 60 ms.
     ("diff", "replica-visual-diff", "bench_diff"),
+    // Throughput over the recorded dev-server logs. No target.
+    ("parse", "replica-next-error-parser", "bench_parse"),
 ];
 
 fn example_bench(root: &Path, package: &str, example: &str, args: &[String]) -> anyhow::Result<()> {
