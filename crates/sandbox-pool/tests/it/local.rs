@@ -9,7 +9,8 @@ use replica_sandbox_pool::{LocalConfig, LocalProvider, SandboxPoolError, process
 use tempfile::TempDir;
 
 use crate::support::{
-    files, leftover_processes, local_config, log_end, template, wait_for_log, wait_for_rebuild,
+    files, leftover_group_members, leftover_processes, local_config, log_end, template,
+    wait_for_log, wait_for_rebuild,
 };
 
 const PAGE: &str = r#"import Hero from "../components/Hero";
@@ -181,7 +182,7 @@ async fn the_dev_server_is_limited_isolated_and_killed_with_its_group_on_drop() 
     let root = sandbox.project_dir().parent().unwrap().to_path_buf();
     drop(sandbox);
     assert_eq!(leftover_processes(dir.path()).await, Vec::<i32>::new());
-    assert!(processes_in_group(pgid).is_empty());
+    assert_eq!(leftover_group_members(pgid).await, Vec::<i32>::new());
     assert!(!root.exists());
 }
 

@@ -49,6 +49,19 @@ pub async fn leftover_processes(dir: &Path) -> Vec<i32> {
     }
 }
 
+/// Waits (at most 10 s) until process group `pgid` is empty; returns what is left. SIGKILLed
+/// processes stay visible in /proc for a moment while the kernel tears them down.
+pub async fn leftover_group_members(pgid: i32) -> Vec<i32> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = replica_sandbox_pool::processes_in_group(pgid);
+        if left.is_empty() || Instant::now() >= deadline {
+            return left;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Polls the sandbox's log from `offset` until `done` says the text is complete, at most 60 s.
 pub async fn wait_for_log(
     sandbox: &dyn replica_core::Sandbox,
