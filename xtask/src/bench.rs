@@ -105,6 +105,8 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     ("pool", "replica-sandbox-pool", "bench_pool"),
     // Deterministic generation of every section of the largest fixture. Target 50 ms.
     ("generate", "replica-section-gen", "bench_generate"),
+    // Assembly and review of every fixture. No target.
+    ("assemble", "replica-assembler", "bench_assemble"),
     // Validating 200 component files. Target 100 ms.
     ("validate", "replica-jsx-validator", "bench_validate"),
     // Pixel diff of two 1280x6000 images. Target 60 ms.

@@ -2,8 +2,10 @@
 
 use std::fmt::Write as _;
 
+use replica_core::Icon;
+
 /// What the root layout reproduces of the original document (DESIGN.md §6).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LayoutConfig {
     /// `<html lang>`.
     pub lang: Option<String>,
@@ -15,6 +17,16 @@ pub struct LayoutConfig {
     /// `<html class>` and `<body class>`, including classes scripts added at load.
     pub html_class: Option<String>,
     pub body_class: Option<String>,
+    /// Other attributes of `<html>` and `<body>` that CSS may select on (`id`, `dir`,
+    /// `data-*`, `aria-*`), in document order; see [`is_carried_attribute`].
+    pub html_attributes: Vec<(String, String)>,
+    pub body_attributes: Vec<(String, String)>,
+    /// `<link rel=icon>`, `apple-touch-icon` and the like, with absolute URLs.
+    pub icons: Vec<Icon>,
+    /// Stylesheets linked from `<head>` (font services such as Google Fonts).
+    pub stylesheet_links: Vec<String>,
+    /// `<meta name="theme-color">`.
+    pub theme_color: Option<String>,
 }
 
 /// The `export const viewport` object of Next.js 14 (the fields it turns back into the
@@ -76,8 +88,8 @@ pub fn viewport_export(meta_content: Option<&str>) -> ViewportExport {
 }
 
 impl ViewportExport {
-    /// The object literal, one field per line.
-    fn to_js(&self) -> String {
+    /// The fields of the object literal, in Next's order.
+    fn to_js_fields(&self) -> Vec<String> {
         let mut fields = Vec::new();
         let dimension = |value: &str| match value.parse::<u32>() {
             Ok(pixels) => pixels.to_string(),
@@ -107,7 +119,7 @@ impl ViewportExport {
         if let Some(widget) = &self.interactive_widget {
             fields.push(format!("interactiveWidget: {}", js_string(widget)));
         }
-        object_literal(&fields)
+        fields
     }
 }
 
@@ -120,7 +132,28 @@ pub fn layout_jsx(config: &LayoutConfig) -> String {
     if let Some(description) = &config.description {
         metadata.push(format!("description: {}", js_string(description)));
     }
-    let viewport = viewport_export(config.viewport.as_deref());
+    if !config.icons.is_empty() {
+        metadata.push(format!("icons: {}", icons_js(&config.icons)));
+    }
+    let mut viewport = viewport_export(config.viewport.as_deref()).to_js_fields();
+    if let Some(color) = &config.theme_color {
+        viewport.push(format!("themeColor: {}", js_string(color)));
+    }
+    // Next.js puts links rendered in the root layout's <head> into the document head.
+    let head = if config.stylesheet_links.is_empty() {
+        String::new()
+    } else {
+        let mut head = String::from("      <head>\n");
+        for href in &config.stylesheet_links {
+            let _ = writeln!(
+                head,
+                "        <link rel=\"stylesheet\" href={{{}}} />",
+                js_string(href)
+            );
+        }
+        head.push_str("      </head>\n");
+        head
+    };
 
     let attribute = |name: &str, value: &Option<String>| match value {
         // A JSX string reads back verbatim unless it holds a quote, an entity or a control.
@@ -130,29 +163,87 @@ pub fn layout_jsx(config: &LayoutConfig) -> String {
         Some(value) => format!(" {name}={{{}}}", js_string(value)),
         None => String::new(),
     };
-    let html_attributes =
-        attribute("lang", &config.lang) + &attribute("className", &config.html_class);
-    let body_attributes = attribute("className", &config.body_class);
+    let extra = |attributes: &[(String, String)]| {
+        attributes
+            .iter()
+            .filter(|(name, _)| is_carried_attribute(name))
+            .map(|(name, value)| attribute(name, &Some(value.clone())))
+            .collect::<String>()
+    };
+    let html_attributes = attribute("lang", &config.lang)
+        + &attribute("className", &config.html_class)
+        + &extra(&config.html_attributes);
+    let body_attributes =
+        attribute("className", &config.body_class) + &extra(&config.body_attributes);
 
     let mut out = String::new();
     // Writing to a String cannot fail.
     let _ = write!(
         out,
-        "export const metadata = {};\n\
+        "import \"./globals.css\";\n\
+         \n\
+         export const metadata = {};\n\
          \n\
          export const viewport = {};\n\
          \n\
          export default function RootLayout({{ children }}) {{\n  \
            return (\n    \
-             <html{html_attributes}>\n      \
-               <body{body_attributes}>{{children}}</body>\n    \
+             <html{html_attributes}>\n\
+               {head}      <body{body_attributes}>{{children}}</body>\n    \
              </html>\n  \
            );\n\
          }}\n",
         object_literal(&metadata),
-        viewport.to_js(),
+        object_literal(&viewport),
     );
     out
+}
+
+/// Attributes the layout copies besides `lang` and `class`: the ones stylesheets select on
+/// and that JSX spells as in HTML. Event handlers, `style` and anything else are left out.
+pub fn is_carried_attribute(name: &str) -> bool {
+    let valid_name = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_'));
+    valid_name
+        && (matches!(name, "id" | "dir")
+            || name.starts_with("data-") && name.len() > 5
+            || name.starts_with("aria-") && name.len() > 5)
+}
+
+/// Next's `icons` metadata: `icon` and `apple` by rel, the rest under `other` with their rel.
+fn icons_js(icons: &[Icon]) -> String {
+    let mut groups: [(&str, Vec<String>); 3] = [
+        ("icon", Vec::new()),
+        ("apple", Vec::new()),
+        ("other", Vec::new()),
+    ];
+    for icon in icons {
+        let rel = icon.rel.to_ascii_lowercase();
+        let group = match rel.as_str() {
+            "icon" | "shortcut icon" => 0,
+            "apple-touch-icon" | "apple-touch-icon-precomposed" => 1,
+            _ => 2,
+        };
+        let mut fields = vec![format!("url: {}", js_string(&icon.href))];
+        if group == 2 {
+            fields.push(format!("rel: {}", js_string(&icon.rel)));
+        }
+        if let Some(sizes) = &icon.sizes {
+            fields.push(format!("sizes: {}", js_string(sizes)));
+        }
+        if let Some(mime) = &icon.mime {
+            fields.push(format!("type: {}", js_string(mime)));
+        }
+        groups[group].1.push(format!("{{ {} }}", fields.join(", ")));
+    }
+    let present: Vec<String> = groups
+        .iter()
+        .filter(|(_, entries)| !entries.is_empty())
+        .map(|(name, entries)| format!("{name}: [{}]", entries.join(", ")))
+        .collect();
+    format!("{{ {} }}", present.join(", "))
 }
 
 fn object_literal(fields: &[String]) -> String {
@@ -239,6 +330,12 @@ mod tests {
             body_class: Some("a\nb".to_string()),
             html_class: Some("x&amp;y".to_string()),
             lang: Some("en-GB".to_string()),
+            html_attributes: vec![
+                ("data-theme".to_string(), "dark".to_string()),
+                ("onload".to_string(), "x()".to_string()),
+                ("style".to_string(), "color: red".to_string()),
+            ],
+            body_attributes: vec![("id".to_string(), "top".to_string())],
             ..Default::default()
         };
         let source = layout_jsx(&config);
@@ -246,9 +343,12 @@ mod tests {
             source.contains(r#"title: "Say \"hi\" </script> {x}","#),
             "{source}"
         );
-        assert!(source.contains(r#"<body className={"a\nb"}>"#), "{source}");
         assert!(
-            source.contains(r#"<html lang="en-GB" className={"x&amp;y"}>"#),
+            source.contains(r#"<body className={"a\nb"} id="top">"#),
+            "{source}"
+        );
+        assert!(
+            source.contains(r#"<html lang="en-GB" className={"x&amp;y"} data-theme="dark">"#),
             "{source}"
         );
     }

@@ -1,3 +1,87 @@
-//! Integration tests of replica-assembler, one binary.
+//! Integration tests of replica-assembler, one binary: the skeleton, whole projects
+//! assembled from every recorded fixture with the real stages C, D and E (snapshotted and
+//! checked by the JSX validator), and asset localisation against a local HTTP server.
 
+mod assets;
+mod fixtures;
+mod review;
 mod skeleton;
+
+use std::path::{Path, PathBuf};
+
+use replica_assembler::{AssembleInput, Assembly, ProjectStyle, assemble};
+use replica_core::{ComponentFile, DesignTokens, Plan, ProjectFiles, ScrapeData};
+use replica_section_gen::{CompileOptions, Style, compile_plan, tailwind_theme};
+
+/// The workspace's `fixtures/`.
+pub fn workspace_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+pub fn scrape_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<_> = std::fs::read_dir(workspace_fixtures().join("scrapes"))
+        .expect("fixtures/scrapes exists")
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.join("scrape.json").is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// A recorded scrape through the real stages C, D and E in `style`.
+pub fn generate(dir: &Path, style: Style) -> (ScrapeData, DesignTokens, Plan, Vec<ComponentFile>) {
+    let scrape = ScrapeData::load(dir).unwrap_or_else(|error| panic!("{}: {error}", dir.display()));
+    let tokens = replica_design_tokens::extract(&scrape);
+    let plan = replica_planner::plan(&scrape, &tokens);
+    let options = CompileOptions {
+        style,
+        mobile_dom: Some(&scrape.mobile.dom),
+        quirks_mode: scrape.compat_mode == "BackCompat",
+    };
+    let components = compile_plan(&plan, &tokens, &options)
+        .into_iter()
+        .map(|result| result.unwrap_or_else(|error| panic!("{}: {error}", dir.display())))
+        .collect();
+    (scrape, tokens, plan, components)
+}
+
+/// The assembler's style for section-gen's, with the theme the components were written for.
+pub fn project_style(style: Style, tokens: &DesignTokens) -> ProjectStyle {
+    match style {
+        Style::Faithful => ProjectStyle::Faithful,
+        Style::Tailwind => ProjectStyle::Tailwind {
+            theme_extend: serde_json::to_value(tailwind_theme(tokens)).expect("theme serializes"),
+        },
+    }
+}
+
+pub fn assemble_fixture(dir: &Path, style: Style) -> Assembly {
+    let (scrape, tokens, plan, components) = generate(dir, style);
+    let project_style = project_style(style, &tokens);
+    assemble(&AssembleInput {
+        scrape: &scrape,
+        plan: &plan,
+        tokens: &tokens,
+        components: &components,
+        style: &project_style,
+    })
+    .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
+}
+
+/// All files as one text: `--- path` then the contents; component sources (section-gen's
+/// snapshots) and binary files by size only.
+pub fn render(files: &ProjectFiles) -> String {
+    let mut out = String::new();
+    for (path, file) in &files.files {
+        match files.text(path) {
+            Some(text) if !path.starts_with("components/") && !path.starts_with("public/") => {
+                out.push_str(&format!("--- {path}\n{text}"));
+                if !text.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            _ => out.push_str(&format!("--- {path} ({} bytes)\n", file.contents.len())),
+        }
+    }
+    out
+}

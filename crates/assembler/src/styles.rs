@@ -1,0 +1,440 @@
+//! app/globals.css and tailwind.config.js for both styles.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use replica_core::{DesignTokens, FontFace, Stylesheet};
+use url::Url;
+
+/// The faithful style's globals.css: every stylesheet of the page in cascade order, each
+/// under its media query, with relative `url()`s made absolute against the sheet (asset
+/// localisation later turns them into `/assets/...`), after the `<body>`'s presentational
+/// attributes. `quirks_body_margins` (the body's top plus bottom margin) is set when the
+/// original rendered in quirks mode: Next.js always serves `<!DOCTYPE html>`, so the body
+/// height quirk is written out (table font inheritance is written per element by the
+/// section compiler). No `@tailwind` layer: Tailwind's
+/// preflight would restyle the page, and its utilities would collide with page classes such
+/// as `container` or `hidden`.
+pub fn faithful_globals_css(
+    stylesheets: &[Stylesheet],
+    body_attributes: &[(String, String)],
+    base_url: &str,
+    quirks_body_margins: Option<f64>,
+) -> String {
+    let mut out = body_presentational_css(body_attributes, base_url);
+    out.push_str("/* The page's own stylesheets, in cascade order. */\n");
+    for sheet in stylesheets {
+        if sheet.disabled || sheet.css.trim().is_empty() {
+            continue;
+        }
+        let origin = sheet.href.as_deref().unwrap_or("inline <style>");
+        let _ = writeln!(out, "\n/* {} */", comment_safe(origin));
+        let css = rewrite_css_urls(&without_imports(&sheet.css), &sheet.base_url);
+        match sheet.media.as_deref().map(str::trim) {
+            Some(media) if !media.is_empty() && !media.eq_ignore_ascii_case("all") => {
+                let _ = writeln!(out, "@media {media} {{\n{}\n}}", css.trim_end());
+            }
+            _ => {
+                let _ = writeln!(out, "{}", css.trim_end());
+            }
+        }
+    }
+    if let Some(margins) = quirks_body_margins {
+        out.push_str(&quirks_css(margins));
+    }
+    out
+}
+
+/// What standards mode needs to lay out like a page that rendered in quirks mode (Next.js
+/// always serves `<!DOCTYPE html>`): there `<body>` fills the viewport less its vertical
+/// `margins`, so percentage heights inside it resolve.
+pub fn quirks_css(margins: f64) -> String {
+    format!(
+        "\n/* The original rendered in quirks mode, where <body> fills the viewport and \
+         percentage heights inside it resolve. */\n\
+         html {{\n  height: 100%;\n}}\n\
+         body {{\n  height: calc(100% - {margins}px);\n}}\n"
+    )
+}
+
+/// The legacy presentational attributes of `<body>` (`bgcolor`, `background`, `text`,
+/// `link`, `vlink`, `alink`, `topmargin`, `leftmargin`, `marginwidth`, `marginheight`) as
+/// CSS. Browsers give them no specificity and put them before every stylesheet, so they
+/// come first here under `:where()` and any page rule still overrides them.
+pub fn body_presentational_css(attributes: &[(String, String)], base_url: &str) -> String {
+    let value = |name: &str| {
+        attributes
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.trim())
+            .filter(|value| !value.is_empty() && !value.contains(['{', '}', ';', '<']))
+    };
+    let pixels = |name: &str| {
+        value(name)
+            .and_then(|value| value.trim_end_matches("px").parse::<u32>().ok())
+            .map(|pixels| format!("{pixels}px"))
+    };
+    let mut body = Vec::new();
+    if let Some(color) = value("bgcolor") {
+        body.push(format!("background-color: {color};"));
+    }
+    if let Some(image) = value("background") {
+        let absolute = Url::parse(base_url)
+            .ok()
+            .and_then(|base| base.join(image).ok())
+            .map_or_else(|| image.to_string(), String::from);
+        body.push(format!("background-image: url({});", css_string(&absolute)));
+    }
+    if let Some(color) = value("text") {
+        body.push(format!("color: {color};"));
+    }
+    // topmargin/marginheight (IE/Netscape) set top and bottom, leftmargin/marginwidth left
+    // and right, as in Chrome; of two for one axis the later attribute wins.
+    let mut vertical = None;
+    let mut horizontal = None;
+    for (name, _) in attributes {
+        match name.to_ascii_lowercase().as_str() {
+            "topmargin" | "marginheight" => vertical = pixels(name).or(vertical),
+            "leftmargin" | "marginwidth" => horizontal = pixels(name).or(horizontal),
+            _ => {}
+        }
+    }
+    for (value, sides) in [
+        (vertical, ["top", "bottom"]),
+        (horizontal, ["left", "right"]),
+    ] {
+        if let Some(pixels) = value {
+            for side in sides {
+                body.push(format!("margin-{side}: {pixels};"));
+            }
+        }
+    }
+    let mut out = String::new();
+    if !body.is_empty() {
+        let _ = write!(out, ":where(body) {{\n  {}\n}}\n", body.join("\n  "));
+    }
+    for (attribute, selector) in [
+        ("link", "a:link"),
+        ("vlink", "a:visited"),
+        ("alink", "a:active"),
+    ] {
+        if let Some(color) = value(attribute) {
+            let _ = writeln!(out, ":where({selector}) {{\n  color: {color};\n}}");
+        }
+    }
+    if !out.is_empty() {
+        out.insert_str(0, "/* The attributes of the page's <body>. */\n");
+        out.push('\n');
+    }
+    out
+}
+
+/// The tailwind style's globals.css: the page's web fonts, the three layers, and the
+/// `<body>`'s own box and text (its computed style, `body_style`, which no section carries)
+/// over Tailwind's preflight, with the tokens where the body style says nothing.
+pub fn tailwind_globals_css(
+    tokens: &DesignTokens,
+    font_faces: &[FontFace],
+    body_style: &BTreeMap<String, String>,
+) -> String {
+    let mut out = String::new();
+    for face in font_faces {
+        if face.src.trim().is_empty() || face.status == "error" {
+            continue;
+        }
+        let _ = write!(
+            out,
+            "@font-face {{\n  font-family: {};\n  src: {};\n  font-weight: {};\n  font-style: {};\n",
+            css_string(&face.family),
+            absolute_font_src(face),
+            face.weight,
+            face.style
+        );
+        if let Some(display) = &face.display {
+            let _ = writeln!(out, "  font-display: {display};");
+        }
+        if let Some(range) = &face.unicode_range {
+            let _ = writeln!(out, "  unicode-range: {range};");
+        }
+        out.push_str("}\n\n");
+    }
+    out.push_str("@tailwind base;\n@tailwind components;\n@tailwind utilities;\n");
+    let computed = |property: &str| {
+        body_style
+            .get(property)
+            .map(|value| value.trim())
+            .filter(|value| !value.is_empty() && !value.contains(['{', '}', ';']))
+    };
+    let mut body = Vec::new();
+    let from_tokens = [
+        ("background-color", &tokens.colors.backgrounds.page),
+        ("color", &tokens.colors.text.body),
+        ("font-family", &tokens.typography.families.body),
+    ];
+    for (property, token) in from_tokens {
+        if let Some(value) = computed(property).or(token.as_deref()) {
+            body.push(format!("{property}: {value};"));
+        }
+    }
+    for property in ["font-size", "background-image"] {
+        if let Some(value) = computed(property) {
+            body.push(format!("{property}: {value};"));
+        }
+    }
+    // The computed style leaves out what equals the browser default, which preflight
+    // changes: body margins (8px) and line height (`normal`; preflight inherits 1.5).
+    for side in ["top", "right", "bottom", "left"] {
+        let property = format!("margin-{side}");
+        let value = computed(&property).unwrap_or("8px");
+        body.push(format!("{property}: {value};"));
+    }
+    body.push(format!(
+        "line-height: {};",
+        computed("line-height").unwrap_or("normal")
+    ));
+    let _ = write!(
+        out,
+        "\n@layer base {{\n  body {{\n    {}\n  }}\n}}\n",
+        body.join("\n    ")
+    );
+    out
+}
+
+/// The `src` descriptor with its references made absolute: `src` is as written, relative to
+/// a stylesheet the face does not name, so each reference is matched to the absolute URL
+/// the browser resolved it to (`urls`, in the same order of appearance).
+fn absolute_font_src(face: &FontFace) -> String {
+    rewrite_css_urls_with(&face.src, |reference| {
+        if Url::parse(reference).is_ok() {
+            return Some(reference.to_string());
+        }
+        let tail = reference
+            .split(['?', '#'])
+            .next()
+            .unwrap_or(reference)
+            .trim_start_matches("./")
+            .trim_start_matches("../")
+            .trim_start_matches('/');
+        face.urls
+            .iter()
+            .find(|url| {
+                Url::parse(url).is_ok_and(|url| !tail.is_empty() && url.path().ends_with(tail))
+            })
+            .cloned()
+    })
+}
+
+/// tailwind.config.js with `theme.extend` as given (the JSON of section-gen's
+/// `ThemeExtend`, passed in by the pipeline so this stage stays independent of that one).
+pub fn tailwind_config(theme_extend: &serde_json::Value) -> String {
+    let extend = if theme_extend.is_object() {
+        serde_json::to_string_pretty(theme_extend).unwrap_or_else(|_| "{}".to_string())
+    } else {
+        "{}".to_string()
+    };
+    format!(
+        "/** @type {{import('tailwindcss').Config}} */\n\
+         module.exports = {{\n  \
+           content: [\"./app/**/*.{{js,jsx}}\", \"./components/**/*.{{js,jsx}}\"],\n  \
+           theme: {{\n    \
+             extend: {},\n  \
+           }},\n  \
+           plugins: [],\n\
+         }};\n",
+        extend.replace('\n', "\n    ")
+    )
+}
+
+/// `@import` and `@charset` rules dropped: the scrape already flattened imported sheets in
+/// before their importer, and both are only valid at the top of a file. Only at the start
+/// of a statement, so the words inside a comment or a string are left alone.
+fn without_imports(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(start) = find_statement_at_rule(rest) {
+        out.push_str(&rest[..start]);
+        rest = rest[start..]
+            .find(';')
+            .map_or("", |end| &rest[start + end + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The first `@import` or `@charset` that starts a statement (after only whitespace, `;` or
+/// `}` since the start of the text).
+fn find_statement_at_rule(css: &str) -> Option<usize> {
+    let lower = css.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(found) = lower[from..].find('@') {
+        let at = from + found;
+        let rule = lower[at..].starts_with("@import") || lower[at..].starts_with("@charset");
+        let before = lower[..at].trim_end();
+        let starts_statement = before.is_empty() || before.ends_with([';', '}']);
+        if rule && starts_statement {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// Every `url(...)` made absolute against `base`; `data:`, fragment-only and unparsable
+/// references stay as written.
+pub fn rewrite_css_urls(css: &str, base: &str) -> String {
+    let base = Url::parse(base).ok();
+    rewrite_css_urls_with(css, |reference| {
+        base.as_ref()
+            .and_then(|base| base.join(reference).ok())
+            .filter(|url| matches!(url.scheme(), "http" | "https"))
+            .map(String::from)
+    })
+}
+
+/// Every `url(...)` whose reference `resolve` maps (never `data:`, fragment-only or empty
+/// ones) replaced by the result, quoted.
+fn rewrite_css_urls_with(css: &str, resolve: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(start) = find_ascii_case_insensitive(rest, "url(") {
+        let open = start + 4;
+        out.push_str(&rest[..open]);
+        let after = &rest[open..];
+        let Some(close) = url_end(after) else {
+            out.push_str(after);
+            return out;
+        };
+        let raw = &after[..close];
+        let (quote, reference) = unquote(raw.trim());
+        let resolvable =
+            !reference.is_empty() && !reference.starts_with("data:") && !reference.starts_with('#');
+        let absolute = resolvable.then(|| resolve(reference)).flatten();
+        match absolute {
+            Some(url) => {
+                let quote = quote.unwrap_or('"');
+                let _ = write!(out, "{quote}{url}{quote}");
+            }
+            None => out.push_str(raw),
+        }
+        rest = &after[close..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The offset of the `)` that closes a `url(`, skipping a quoted reference.
+fn url_end(after: &str) -> Option<usize> {
+    let trimmed_start = after.len() - after.trim_start().len();
+    let mut chars = after[trimmed_start..].char_indices();
+    match chars.next() {
+        Some((_, quote @ ('"' | '\''))) => {
+            let mut escaped = false;
+            for (index, c) in chars {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == quote {
+                    let after_quote = trimmed_start + index + 1;
+                    return after[after_quote..].find(')').map(|end| after_quote + end);
+                }
+            }
+            None
+        }
+        _ => after.find(')'),
+    }
+}
+
+fn unquote(raw: &str) -> (Option<char>, &str) {
+    for quote in ['"', '\''] {
+        if let Some(inner) = raw
+            .strip_prefix(quote)
+            .and_then(|rest| rest.strip_suffix(quote))
+        {
+            return (Some(quote), inner);
+        }
+    }
+    (None, raw)
+}
+
+fn find_ascii_case_insensitive(haystack: &str, needle: &str) -> Option<usize> {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+fn comment_safe(text: &str) -> String {
+    text.replace("*/", "* /")
+}
+
+fn css_string(text: &str) -> String {
+    let unquoted = text.trim().trim_matches(['"', '\'']);
+    format!(
+        "\"{}\"",
+        unquoted.replace('\\', "\\\\").replace('"', "\\\"")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_become_absolute_against_the_sheet() {
+        let css = r#"a{background:url(img/a.png)} b{background:URL( "../b.svg#x" )} c{src:url('data:font/woff2;base64,AA')} d{x:url(#clip)} e{y:url(https://cdn.example/e.png)}"#;
+        let out = rewrite_css_urls(css, "https://example.com/css/site.css");
+        assert_eq!(
+            out,
+            r#"a{background:url("https://example.com/css/img/a.png")} b{background:URL("https://example.com/b.svg#x")} c{src:url('data:font/woff2;base64,AA')} d{x:url(#clip)} e{y:url("https://cdn.example/e.png")}"#
+        );
+    }
+
+    #[test]
+    fn an_unclosed_url_is_kept_as_written() {
+        assert_eq!(
+            rewrite_css_urls("a{b:url(x", "https://example.com/"),
+            "a{b:url(x"
+        );
+    }
+
+    #[test]
+    fn body_attributes_become_unspecific_css() {
+        let attributes: Vec<(String, String)> = [
+            ("bgcolor", "#F0F4FF"),
+            ("background", "images/bg.gif"),
+            ("text", "#000000"),
+            ("link", "#0000CC"),
+            ("topmargin", "10"),
+            ("marginwidth", "0"),
+            ("class", "x"),
+            ("vlink", "red; } body { display: none"),
+        ]
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+        assert_eq!(
+            body_presentational_css(&attributes, "https://example.com/old/index.html"),
+            "/* The attributes of the page's <body>. */\n\
+             :where(body) {\n  \
+               background-color: #F0F4FF;\n  \
+               background-image: url(\"https://example.com/old/images/bg.gif\");\n  \
+               color: #000000;\n  \
+               margin-top: 10px;\n  \
+               margin-bottom: 10px;\n  \
+               margin-left: 0px;\n  \
+               margin-right: 0px;\n\
+             }\n\
+             :where(a:link) {\n  color: #0000CC;\n}\n\n"
+        );
+        assert_eq!(body_presentational_css(&[], "https://example.com/"), "");
+    }
+
+    #[test]
+    fn imports_and_charsets_are_dropped() {
+        let css = "@charset \"utf-8\";\n@import url(\"a.css\") screen;\nbody{color:red}";
+        assert_eq!(without_imports(css).trim(), "body{color:red}");
+        let commented = "/* see @import rules; */ a{color:red} b{content:\"@import x;\"}";
+        assert_eq!(without_imports(commented), commented);
+    }
+}

@@ -1,0 +1,189 @@
+//! Every recorded fixture assembled in both deterministic styles: one snapshot per fixture
+//! and style, and every project passes the JSX validator without errors.
+
+use replica_assembler::{AssembleError, AssembleInput, ProjectStyle, assemble};
+use replica_core::{ComponentFile, TEMPLATE_PACKAGES};
+use replica_section_gen::Style;
+
+use crate::{assemble_fixture, generate, render, scrape_dirs};
+
+#[test]
+fn every_fixture_in_both_styles() {
+    let dirs = scrape_dirs();
+    assert!(
+        dirs.len() >= 10,
+        "expected the recorded fixtures, found {dirs:?}"
+    );
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        for style in [Style::Faithful, Style::Tailwind] {
+            let assembly = assemble_fixture(&dir, style);
+            let report = replica_jsx_validator::validate(&assembly.files);
+            assert!(
+                report.errors.is_empty(),
+                "{name} ({}): {report}",
+                style.as_str()
+            );
+            let mut snapshot = render(&assembly.files);
+            for warning in &assembly.warnings {
+                snapshot.push_str(&format!("warning: {warning}\n"));
+            }
+            for warning in &report.warnings {
+                snapshot.push_str(&format!(
+                    "validator warning: {}: {}\n",
+                    warning.file, warning.message
+                ));
+            }
+            insta::assert_snapshot!(format!("{name}_{}", style.as_str()), snapshot);
+        }
+    }
+}
+
+#[test]
+fn the_page_renders_every_section_in_plan_order() {
+    let dir = crate::workspace_fixtures().join("scrapes/landing");
+    let (_, _, plan, _) = generate(&dir, Style::Faithful);
+    let assembly = assemble_fixture(&dir, Style::Faithful);
+    let page = assembly.files.text("app/page.jsx").unwrap();
+    assert!(plan.sections.len() > 2, "landing has several sections");
+    let mut last = 0;
+    for section in &plan.sections {
+        let tag = format!("<{} />", section.component_name);
+        let at = page
+            .find(&tag)
+            .unwrap_or_else(|| panic!("{tag} missing:\n{page}"));
+        assert!(at >= last, "{tag} out of order:\n{page}");
+        last = at;
+        let file = format!("components/{}.jsx", section.component_name);
+        assert!(assembly.files.text(&file).is_some(), "{file} missing");
+    }
+}
+
+#[test]
+fn package_json_pins_the_sandbox_template() {
+    let template: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            crate::workspace_fixtures().join("../crates/sandbox-pool/template/package.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let assembly = assemble_fixture(
+        &crate::workspace_fixtures().join("scrapes/one-block"),
+        Style::Faithful,
+    );
+    let package: serde_json::Value =
+        serde_json::from_str(assembly.files.text("package.json").unwrap()).unwrap();
+    assert_eq!(package["dependencies"], template["dependencies"]);
+    assert_eq!(
+        package["dependencies"].as_object().unwrap().len(),
+        TEMPLATE_PACKAGES.len()
+    );
+    assert_eq!(package["scripts"], template["scripts"]);
+}
+
+#[test]
+fn faithful_css_has_no_tailwind_layers_and_tailwind_css_has_them() {
+    let dir = crate::workspace_fixtures().join("scrapes/landing");
+    let faithful = assemble_fixture(&dir, Style::Faithful);
+    let css = faithful.files.text("app/globals.css").unwrap();
+    assert!(!css.contains("@tailwind"), "{css}");
+    let tailwind = assemble_fixture(&dir, Style::Tailwind);
+    let css = tailwind.files.text("app/globals.css").unwrap();
+    for layer in [
+        "@tailwind base;",
+        "@tailwind components;",
+        "@tailwind utilities;",
+    ] {
+        assert!(css.contains(layer), "{layer} missing:\n{css}");
+    }
+    let config = tailwind.files.text("tailwind.config.js").unwrap();
+    assert!(config.contains("\"colors\""), "{config}");
+}
+
+#[test]
+fn a_page_without_viewport_meta_keeps_its_980px_layout_and_quirks_fixes() {
+    let dir = crate::workspace_fixtures().join("scrapes/legacy-quirks");
+    let assembly = assemble_fixture(&dir, Style::Faithful);
+    let layout = assembly.files.text("app/layout.jsx").unwrap();
+    assert!(layout.contains("width: 980"), "{layout}");
+    let css = assembly.files.text("app/globals.css").unwrap();
+    // Its body has 10px margins above and below.
+    assert!(css.contains("height: calc(100% - 20px);"), "{css}");
+}
+
+fn component(name: &str, path: &str) -> ComponentFile {
+    ComponentFile {
+        path: path.to_string(),
+        component_name: name.to_string(),
+        source: format!("export default function {name}() {{ return <div />; }}\n"),
+        fallback: None,
+    }
+}
+
+#[test]
+fn bad_components_get_typed_errors() {
+    let dir = crate::workspace_fixtures().join("scrapes/one-block");
+    let (scrape, tokens, plan, _) = generate(&dir, Style::Faithful);
+    let run = |components: &[ComponentFile]| {
+        assemble(&AssembleInput {
+            scrape: &scrape,
+            plan: &plan,
+            tokens: &tokens,
+            components,
+            style: &ProjectStyle::Faithful,
+        })
+    };
+    assert!(matches!(
+        run(&[component("Hero", "../Hero.jsx")]),
+        Err(AssembleError::ComponentPath { .. })
+    ));
+    assert!(matches!(
+        run(&[component("Hero", "app/Hero.jsx")]),
+        Err(AssembleError::ComponentOutsideComponents { .. })
+    ));
+    assert!(matches!(
+        run(&[component("hero-1", "components/hero-1.jsx")]),
+        Err(AssembleError::ComponentName { .. })
+    ));
+    assert!(matches!(
+        run(&[
+            component("Hero", "components/Hero.jsx"),
+            component("Hero2", "components/Hero.jsx")
+        ]),
+        Err(AssembleError::DuplicatePath { .. })
+    ));
+    assert_eq!(
+        run(&[]),
+        Err(AssembleError::NoComponents {
+            sections: plan.sections.len()
+        })
+    );
+}
+
+#[test]
+fn a_section_without_a_component_is_left_out_with_a_warning() {
+    let dir = crate::workspace_fixtures().join("scrapes/landing");
+    let (scrape, tokens, plan, mut components) = generate(&dir, Style::Faithful);
+    let dropped = components.remove(1);
+    let assembly = assemble(&AssembleInput {
+        scrape: &scrape,
+        plan: &plan,
+        tokens: &tokens,
+        components: &components,
+        style: &ProjectStyle::Faithful,
+    })
+    .unwrap();
+    let page = assembly.files.text("app/page.jsx").unwrap();
+    assert!(!page.contains(&dropped.component_name), "{page}");
+    assert!(
+        assembly
+            .warnings
+            .iter()
+            .any(|warning| warning.contains(&dropped.component_name)),
+        "{:?}",
+        assembly.warnings
+    );
+    let report = replica_jsx_validator::validate(&assembly.files);
+    assert!(report.errors.is_empty(), "{report}");
+}
