@@ -1023,8 +1023,9 @@ fn normalize_hex(value: &str) -> Option<String> {
     Some(format!("#{expanded}"))
 }
 
-/// A value inside `[...]`: spaces become `_` (Tailwind turns them back), and existing
-/// underscores are escaped so they stay underscores.
+/// A value inside `[...]`: spaces become `_` (Tailwind turns them back), existing underscores
+/// are escaped so they stay underscores, and double quotes become single ones: in a JSX
+/// attribute they would turn into `&quot;`, which Tailwind reads literally (a broken `url()`).
 fn arbitrary(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     let mut previous_space = false;
@@ -1038,6 +1039,7 @@ fn arbitrary(value: &str) -> String {
                 continue;
             }
             '_' => out.push_str("\\_"),
+            '"' => out.push('\''),
             c => out.push(c),
         }
         previous_space = false;
@@ -1091,6 +1093,10 @@ mod tests {
             "0_4px_14px_rgba(0,0,0,.3)"
         );
         assert_eq!(arbitrary("a_b"), "a\\_b");
+        assert_eq!(
+            arbitrary(r#"url("https://x.test/a b.png")"#),
+            "url('https://x.test/a_b.png')"
+        );
         assert_eq!(
             grid_columns("254px 254px 254.5px 254px").as_deref(),
             Some("grid-cols-4")

@@ -4,6 +4,7 @@
 
 mod assets;
 mod fixtures;
+mod next_build;
 mod review;
 mod skeleton;
 
