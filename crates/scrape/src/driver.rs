@@ -45,8 +45,20 @@ pub(crate) struct SpawnedDriver {
 }
 
 impl SpawnedDriver {
-    /// Starts `program` on a free loopback port and waits until it says it is ready.
+    /// Starts `program` on a free loopback port and waits until it says it is ready. A driver
+    /// that exits before that is started once more: under load chromedriver occasionally quits
+    /// at start-up (seen in CI with many scrapes starting at once).
     pub(crate) async fn start(program: &Path) -> Result<SpawnedDriver, ScrapeError> {
+        match Self::start_once(program).await {
+            Err(ScrapeError::BrowserStart { message }) if message.contains("exited before") => {
+                tracing::warn!("{message}; starting it once more");
+                Self::start_once(program).await
+            }
+            result => result,
+        }
+    }
+
+    async fn start_once(program: &Path) -> Result<SpawnedDriver, ScrapeError> {
         let mut command = Command::new(program);
         command
             .arg("--port=0")
