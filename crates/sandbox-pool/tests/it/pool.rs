@@ -9,7 +9,7 @@ use replica_core::{BoxFuture, ProjectFiles, Sandbox, SandboxError, SandboxProvid
 use replica_sandbox_pool::{LocalProvider, PoolConfig, ReleasePolicy, SandboxPool};
 use tempfile::TempDir;
 
-use crate::support::{leftover_processes, local_config};
+use crate::support::{leftover_processes, local_config, still_running};
 
 /// What the scripted provider did, for the assertions.
 #[derive(Default)]
@@ -263,7 +263,8 @@ async fn local_pool_acquires_warm_replaces_dead_and_leaves_no_process_after_drop
         .status()
         .unwrap();
     assert!(kill.success());
-    // Dead means gone: SIGKILL lands when the kernel next schedules them.
+    // Dead means a zombie or gone: SIGKILL lands when the kernel next schedules them.
+    assert_eq!(still_running(&pids).await, Vec::<i32>::new());
     assert_eq!(leftover_processes(&warm_dir).await, Vec::<i32>::new());
 
     let second = pool.acquire().await.unwrap();

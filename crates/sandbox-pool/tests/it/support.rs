@@ -100,3 +100,27 @@ pub async fn wait_for_rebuild(sandbox: &dyn replica_core::Sandbox, offset: usize
 pub async fn log_end(sandbox: &dyn replica_core::Sandbox) -> usize {
     sandbox.logs(0).await.unwrap().len()
 }
+
+/// Waits (at most 10 s) until every process in `pids` is a zombie or gone; returns those still
+/// running. Checked by pid, not by directory: a process in the middle of exiting has no cwd any
+/// more, so `processes_under` stops listing it before it has closed its sockets and become a
+/// zombie its parent can see.
+pub async fn still_running(pids: &[i32]) -> Vec<i32> {
+    let running = |pid: &i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            let state = stat.rsplit_once(')').map(|(_, rest)| rest.trim_start());
+            !matches!(
+                state.and_then(|rest| rest.chars().next()),
+                Some('Z' | 'X') | None
+            )
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left: Vec<i32> = pids.iter().copied().filter(running).collect();
+        if left.is_empty() || Instant::now() >= deadline {
+            return left;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
