@@ -101,18 +101,28 @@ fn demo(root: &Path) -> anyhow::Result<()> {
     let out = root.join("target/demo/landing");
     runtime()?.block_on(async {
         let server = FixtureServer::start(root.join("fixtures/sites")).await?;
-        let url = server.url("/landing/index.html");
+        let url = server.url("/landing/");
         eprintln!("demo: serving fixtures/sites on {}", server.url("/"));
+        // The clone prints the preview URL, where the project was written and the similarity;
+        // at a terminal it keeps the preview running until Ctrl-C.
         let status = tokio::process::Command::new(&replica)
-            .args(["scrape", &url, "--out"])
+            .args(["clone", &url, "--out"])
             .arg(&out)
+            .env(
+                "REPLICA_DATA_DIR",
+                std::env::var_os("REPLICA_DATA_DIR")
+                    .unwrap_or_else(|| root.join("target/demo/replica-data").into()),
+            )
             .status()
             .await
             .context("running replica")?;
         if !status.success() {
-            bail!("replica scrape failed with {status}");
+            bail!("replica clone failed with {status}");
         }
-        eprintln!("demo: the screenshots are in {}", out.display());
+        eprintln!(
+            "demo: the Next.js project is in {} (`npm install && npm run dev` there runs it)",
+            out.display()
+        );
         Ok(())
     })
 }

@@ -27,7 +27,10 @@ impl Config {
         Ok(Config {
             model,
             browser: replica_scrape::BrowserConfig::from_env(),
-            data_dir: dir("REPLICA_DATA_DIR", "XDG_DATA_HOME", ".local/share"),
+            // Clones belong to the project the user works in, beside it (DESIGN.md §5).
+            data_dir: std::env::var_os("REPLICA_DATA_DIR")
+                .filter(|dir| !dir.is_empty())
+                .map_or_else(|| PathBuf::from("replica-data"), PathBuf::from),
             cache_dir: dir("REPLICA_CACHE_DIR", "XDG_CACHE_HOME", ".cache"),
         })
     }

@@ -1,6 +1,10 @@
 //! `replica`: the command line (stdout = result, stderr = progress) and, later, the SSE server.
 
+mod clone;
+mod compare;
 mod config;
+mod deps;
+mod server;
 mod summary;
 mod validate;
 
@@ -25,6 +29,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Clone a page into a Next.js project, run it in a sandbox and check that it compiles.
+    Clone(clone::CloneArgs),
+    /// Measure how alike two pages render (desktop and mobile): pixel similarity, diff images
+    /// and computed-style differences, written to DIR.
+    Compare(compare::CompareArgs),
     /// Show what Replica picked up from the environment: language model, browser, directories.
     Config {
         /// Print one JSON object instead of lines.
@@ -47,6 +56,8 @@ enum Command {
         #[arg(long)]
         public_only: bool,
     },
+    /// Serve the HTTP API: clones streamed as server-sent events, the clone store, screenshots.
+    Serve(server::ServeArgs),
     /// Check a Next.js project's JSX (syntax, imports, Next.js rules); exit code 1 on errors.
     Validate {
         dir: PathBuf,
@@ -76,6 +87,11 @@ fn main() -> ExitCode {
         }
     };
     let outcome = runtime.block_on(async {
+        // The server handles SIGINT/SIGTERM itself: it shuts down gracefully and exits with 0.
+        // `clone` too: Ctrl-C while it works cancels it, once done it only ends the preview.
+        if matches!(cli.command, Command::Serve(_) | Command::Clone(_)) {
+            return run(cli).await;
+        }
         tokio::select! {
             result = run(cli) => result,
             // Dropping `run` stops everything it started (browsers included) before we exit.
@@ -95,7 +111,13 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Clone(args) => clone::run(args, &config::Config::from_env()?).await,
+        Command::Compare(args) => compare::run(args).await,
         Command::Validate { dir, json } => validate::run(&dir, json),
+        Command::Serve(args) => {
+            server::run(args, &config::Config::from_env()?).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Config { json } => {
             let config = config::Config::from_env()?;
             if json {

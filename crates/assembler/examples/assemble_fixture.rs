@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use replica_assembler::{AssembleInput, LocalizeOptions, ProjectStyle, assemble, localize_assets};
 use replica_core::{ScrapeData, UrlPolicy};
-use replica_section_gen::{CompileOptions, Style, compile_plan, tailwind_theme};
+use replica_section_gen::{CompileOptions, Style, compile_plan, compile_wrappers, tailwind_theme};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -45,6 +45,7 @@ async fn main() -> ExitCode {
         .into_iter()
         .filter_map(|result| result.map_err(|error| eprintln!("{error}")).ok())
         .collect();
+    let wrapper = compile_wrappers(&plan, &tokens, &options);
     let project_style = match style {
         Style::Faithful => ProjectStyle::Faithful,
         Style::Tailwind => ProjectStyle::Tailwind {
@@ -56,6 +57,7 @@ async fn main() -> ExitCode {
         plan: &plan,
         tokens: &tokens,
         components: &components,
+        wrapper: wrapper.as_ref(),
         style: &project_style,
     }) {
         Ok(assembly) => assembly,

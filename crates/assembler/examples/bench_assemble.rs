@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use replica_assembler::{AssembleInput, ProjectStyle, assemble, review};
 use replica_core::ScrapeData;
-use replica_section_gen::{CompileOptions, Style, compile_plan};
+use replica_section_gen::{CompileOptions, Style, compile_plan, compile_wrappers};
 
 const ROUNDS: u32 = 200;
 
@@ -42,11 +42,13 @@ fn main() {
             .into_iter()
             .filter_map(Result::ok)
             .collect();
+        let wrapper = compile_wrappers(&plan, &tokens, &options);
         let input = AssembleInput {
             scrape: &scrape,
             plan: &plan,
             tokens: &tokens,
             components: &components,
+            wrapper: wrapper.as_ref(),
             style: &ProjectStyle::Faithful,
         };
         let started = Instant::now();

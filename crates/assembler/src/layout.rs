@@ -48,8 +48,15 @@ pub struct ViewportExport {
 ///
 /// Next.js always emits a viewport meta, `width=device-width, initial-scale=1` by default. A
 /// page without one (or with an empty one) lays out 980 px wide on phones, so it gets
-/// `width: 980` (DESIGN.md §6). Next 14 still merges its default `initial-scale=1` into that;
-/// the layout cannot remove it (a `null` would be printed as `initial-scale=null`).
+/// `width: 980` (DESIGN.md §6). Next 14 merges its default `initial-scale=1` into whatever
+/// the layout exports (an `undefined` field is skipped, a `null` printed as
+/// `initial-scale=null`), and with it a phone shows 375 CSS px of the 980 px layout instead
+/// of the whole page zoomed out. So a meta without `initial-scale` gets `initialScale: -1`:
+/// Blink and WebKit read a negative scale as `auto`, the value a missing one has (the page
+/// zoomed out to fit its width). Checked in headless Chromium at 375 px: `width=980,
+/// initial-scale=-1` shows the same 980 CSS px as no meta at all, as does a second `<meta
+/// name="viewport" content="width=980">` after Next's (the last one wins), which would need
+/// a tag Next does not control; `initial-scale=0` and `=auto` zoom out to 0.25 instead.
 /// Keys Next cannot express (`shrink-to-fit`, `target-densitydpi`) are left out.
 pub fn viewport_export(meta_content: Option<&str>) -> ViewportExport {
     let mut viewport = ViewportExport::default();
@@ -84,8 +91,14 @@ pub fn viewport_export(meta_content: Option<&str>) -> ViewportExport {
     if viewport == ViewportExport::default() {
         viewport.width = Some("980".to_string());
     }
+    if viewport.initial_scale.is_none() {
+        viewport.initial_scale = Some(AUTO_SCALE);
+    }
     viewport
 }
+
+/// `initial-scale=-1`: read as `auto` by browsers (see [`viewport_export`]).
+const AUTO_SCALE: f64 = -1.0;
 
 impl ViewportExport {
     /// The fields of the object literal, in Next's order.
@@ -280,6 +293,7 @@ mod tests {
         };
         let desktop_only = ViewportExport {
             width: width("980"),
+            initial_scale: Some(-1.0),
             ..Default::default()
         };
         let cases = [
@@ -295,6 +309,7 @@ mod tests {
                 Some("width=1200"),
                 ViewportExport {
                     width: width("1200"),
+                    initial_scale: Some(-1.0),
                     ..Default::default()
                 },
             ),

@@ -5,7 +5,7 @@
 //! - [`assemble`]: package.json pinned to the template's versions, next.config.mjs,
 //!   postcss.config.mjs, tailwind.config.js, jsconfig.json, app/layout.jsx (metadata, icons,
 //!   the original's viewport, html/body attributes, font links), app/page.jsx (the sections
-//!   in order) and app/globals.css (the page's own CSS in cascade order for the faithful
+//!   in order, inside the page's wrapper component when there is one) and app/globals.css (the page's own CSS in cascade order for the faithful
 //!   style; Tailwind layers over token base styles for the tailwind style).
 //! - [`localize_assets`]: images, fonts, CSS backgrounds and icons the files reference by
 //!   absolute URL are downloaded into `public/assets/` under content-hashed names and the
@@ -57,6 +57,10 @@ pub struct AssembleInput<'a> {
     pub tokens: &'a DesignTokens,
     /// One component per generated section; sections without one are left out with a warning.
     pub components: &'a [ComponentFile],
+    /// The component around the sections (section-gen's `compile_wrappers`: the page-wide
+    /// elements the plan keeps, such as `<center>` or `<div id="page">`), rendering its
+    /// `children`; `None` when the sections sit straight in `<body>`.
+    pub wrapper: Option<&'a ComponentFile>,
     pub style: &'a ProjectStyle,
 }
 
@@ -96,14 +100,16 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
         plan,
         tokens,
         components,
+        wrapper,
         style,
     } = *input;
     let mut warnings = Vec::new();
-    for component in components {
+    for component in components.iter().chain(wrapper) {
         check_component(component)?;
     }
-    for (index, component) in components.iter().enumerate() {
-        if let Some(other) = components[..index]
+    let all: Vec<&ComponentFile> = components.iter().chain(wrapper).collect();
+    for (index, component) in all.iter().enumerate() {
+        if let Some(other) = all[..index]
             .iter()
             .find(|other| other.path == component.path)
         {
@@ -151,8 +157,10 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
     }
 
     let mut files = skeleton(&project_name(scrape), &layout_config(scrape, tokens, style));
-    files.insert_text("app/page.jsx", page_jsx(&ordered));
-    for component in &ordered {
+    // Without sections there is nothing for a wrapper to hold.
+    let wrapper = wrapper.filter(|_| !ordered.is_empty());
+    files.insert_text("app/page.jsx", page_jsx(&ordered, wrapper));
+    for component in ordered.iter().copied().chain(wrapper) {
         files.insert_text(component.path.clone(), component.source.clone());
     }
     let quirks_body_margins = scrape

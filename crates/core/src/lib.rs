@@ -38,10 +38,10 @@ pub use llm::{
 pub use plan::{Heading, Plan, PlannedSection, SectionCrop, SectionData, SharedContext};
 pub use sandbox::{CommandOutput, PreviewResponse, Sandbox, SandboxError, SandboxProvider};
 pub use scrape::{
-    BackgroundImage, Button, DetectedSection, Device, DeviceCapture, DocumentSize, FontFace,
-    FontInUse, FormControl, Icon, ImageInfo, InlineSvg, Link, MAX_DOM_DEPTH, NetworkResource,
-    PageMeta, PageSource, ResourceKind, ScrapeData, ScrapeError, ScrapeOptions, ScrapeTimings,
-    Screenshot, Screenshots, SectionKind, Stylesheet, StylesheetOrigin, Viewport,
+    BackgroundImage, Button, ConsoleMessage, DetectedSection, Device, DeviceCapture, DocumentSize,
+    FontFace, FontInUse, FormControl, Icon, ImageInfo, InlineSvg, Link, MAX_DOM_DEPTH,
+    NetworkResource, PageMeta, PageSource, ResourceKind, ScrapeData, ScrapeError, ScrapeOptions,
+    ScrapeTimings, Screenshot, Screenshots, SectionKind, Stylesheet, StylesheetOrigin, Viewport,
     parse_scrape_json,
 };
 pub use section_gen::{ComponentFile, GenerateError, SectionGenerator};

@@ -9,6 +9,12 @@ pub struct Plan {
     pub shared_context: SharedContext,
     /// In document order.
     pub sections: Vec<PlannedSection>,
+    /// The elements around the sections, outermost first: from the child of `<body>` down to
+    /// the innermost element that holds every section (a page-wide `<center>`, `<div
+    /// id="page">`, `<main>`), each a copy without children. The page renders the sections
+    /// inside them. Empty when the sections are children of `<body>`.
+    #[serde(default)]
+    pub wrappers: Vec<DomElement>,
 }
 
 /// What every section generator needs to know about the page as a whole.

@@ -45,6 +45,19 @@ pub struct ScrapeData {
     /// a stylesheet that could not be fetched, a section cut off by the screenshot cap...).
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// What the page wrote to the browser console (errors and warnings, uncaught exceptions,
+    /// unhandled rejections) while it loaded and settled: how hydration and runtime errors of
+    /// a clone's preview are found.
+    #[serde(default)]
+    pub console: Vec<ConsoleMessage>,
+}
+
+/// One console message of a page, with `%s`-style arguments substituted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleMessage {
+    /// `error`, `warning`, `exception` (uncaught) or `rejection` (unhandled promise).
+    pub level: String,
+    pub text: String,
 }
 
 /// The two devices every page is captured and compared on (DESIGN.md §8).

@@ -23,6 +23,9 @@ pub struct CompileCheckConfig {
     pub log_timeout: Duration,
     /// Pause between reads of the log.
     pub poll_interval: Duration,
+    /// How long a preview that refuses connections is tried again (a dev server restarting
+    /// after a config change).
+    pub restart_timeout: Duration,
 }
 
 impl Default for CompileCheckConfig {
@@ -32,6 +35,7 @@ impl Default for CompileCheckConfig {
             pickup_timeout: Duration::from_secs(3),
             log_timeout: Duration::from_secs(10),
             poll_interval: Duration::from_millis(50),
+            restart_timeout: Duration::from_secs(20),
         }
     }
 }
@@ -67,7 +71,7 @@ pub async fn check_compilation(
     config: &CompileCheckConfig,
 ) -> Result<CompileCheck, CompileCheckError> {
     wait_for_log(sandbox, since, config, config.pickup_timeout, shows_rebuild).await?;
-    let response = sandbox.fetch_preview(&config.path).await?;
+    let response = fetch_while_restarting(sandbox, config).await?;
     let success = (200..300).contains(&response.status);
     let request_line = format!("GET {} {}", config.path, response.status);
     // A failed request is logged with its error; wait for both, since the error may be
@@ -87,6 +91,24 @@ pub async fn check_compilation(
         status: response.status,
         log_end: since + log.len(),
     })
+}
+
+/// Requests the preview. A request refused or cut off is tried again for a while: `next dev`
+/// restarts itself when next.config.js, package.json or tailwind.config.js change, and for
+/// a moment nobody listens.
+async fn fetch_while_restarting(
+    sandbox: &dyn Sandbox,
+    config: &CompileCheckConfig,
+) -> Result<replica_core::PreviewResponse, SandboxError> {
+    let deadline = Instant::now() + config.restart_timeout;
+    loop {
+        match sandbox.fetch_preview(&config.path).await {
+            Err(SandboxError::Provider { .. }) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            result => return result,
+        }
+    }
 }
 
 /// The file watcher's rebuild finished, well (`✓ Compiled in 240ms`, no route: a route

@@ -1,11 +1,19 @@
 //! The pipeline (DESIGN.md §1): the only crate that knows the order of the stages.
 //!
-//! Now: the clone store, where every clone's metadata and files live between and after runs,
-//! and the compile check (stage J) over a `Sandbox`.
-//! Later issues add the stage order over the core traits, events, retries and the refine loop.
+//! [`start_clone`] runs one clone — scrape and sandbox in parallel, tokens, plan, sections,
+//! assembly, review, validation, upload, compile check, optional refine — and streams a
+//! [`PipelineEvent`](replica_core::PipelineEvent) per step. Its dependencies are trait objects
+//! ([`PipelineDeps`]); every clone is kept in the [`CloneStore`].
 
 mod compile_check;
+mod compile_fix;
+mod measure;
+mod refine;
+mod request;
+mod run;
 mod store;
 
 pub use compile_check::{CompileCheck, CompileCheckConfig, CompileCheckError, check_compilation};
+pub use request::{CloneOutcome, CloneRequest, GeneratorKind, PipelineDeps, StyleKind};
+pub use run::{CloneRun, PipelineError, start_clone};
 pub use store::{CloneId, CloneRecord, CloneStatus, CloneStore, CloneStoreError, CloneSummary};

@@ -1,5 +1,7 @@
-//! The clone store: one directory per clone under `<data dir>/clones/`, holding `clone.json`
-//! (metadata) next to `files/` (the project, as the user downloads it).
+//! The clone store: one directory per clone under `<data dir>/clones/`, holding `record.json`
+//! (status, options, timings, preview, similarity, errors) next to `files/` (the project, as the
+//! user downloads it), `scrape/` (the original's scrape) and `tokens.json`. Every JSON file is
+//! written through a temporary file and a rename, so a crash never leaves half of one.
 
 use std::collections::hash_map::RandomState;
 use std::fmt;
@@ -10,10 +12,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use replica_core::{ProjectFiles, ProjectPathError, check_project_path};
+use replica_core::{
+    ProjectFiles, ProjectPathError, SimilarityScores, StepTimings, check_project_path,
+};
 use serde::{Deserialize, Serialize};
 
-const METADATA: &str = "clone.json";
+const METADATA: &str = "record.json";
 const FILES: &str = "files";
 
 /// What the store could not do.
@@ -121,25 +125,41 @@ pub enum CloneStatus {
     Done,
     /// The pipeline stopped with an error; the files saved so far are kept.
     Failed,
+    /// The client went away before the end; the files saved so far are kept.
+    Cancelled,
 }
 
-/// A clone without its files, as `GET /api/clones` lists it. Also the content of clone.json.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A clone without its files, as `GET /api/clones` lists it. Also the content of record.json.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CloneSummary {
     pub id: CloneId,
     pub url: String,
     /// RFC 3339, UTC (`2024-11-22T07:04:12.123Z`).
     pub created_at: String,
     pub status: CloneStatus,
+    /// The request's options (generator, style, preview, refine), as JSON.
+    #[serde(default)]
+    pub options: serde_json::Value,
+    #[serde(default)]
+    pub timings: StepTimings,
+    #[serde(default)]
+    pub preview_url: Option<String>,
+    #[serde(default)]
+    pub sandbox_id: Option<String>,
+    #[serde(default)]
+    pub similarity: Option<SimilarityScores>,
+    #[serde(default)]
+    pub compiled: bool,
+    /// What went wrong, as `stage: message` lines (a failed stage, compile errors left, ...).
+    #[serde(default)]
+    pub errors: Vec<String>,
 }
 
 /// A clone with its files.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CloneRecord {
-    pub id: CloneId,
-    pub url: String,
-    pub created_at: String,
-    pub status: CloneStatus,
+    #[serde(flatten)]
+    pub summary: CloneSummary,
     pub files: ProjectFiles,
 }
 
@@ -176,6 +196,13 @@ impl CloneStore {
                 url: url.to_string(),
                 created_at: UtcTime::from_unix(now).rfc3339(),
                 status: CloneStatus::Running,
+                options: serde_json::Value::Null,
+                timings: StepTimings::default(),
+                preview_url: None,
+                sandbox_id: None,
+                similarity: None,
+                compiled: false,
+                errors: Vec::new(),
             };
             self.write_summary(&summary)?;
             return Ok(id);
@@ -222,9 +249,45 @@ impl CloneStore {
 
     /// Records the clone's new status.
     pub fn set_status(&self, id: &CloneId, status: CloneStatus) -> Result<(), CloneStoreError> {
+        self.update(id, |summary| summary.status = status)
+    }
+
+    /// Changes the clone's record with `change` and writes it back.
+    pub fn update(
+        &self,
+        id: &CloneId,
+        change: impl FnOnce(&mut CloneSummary),
+    ) -> Result<(), CloneStoreError> {
         let mut summary = self.summary(id)?;
-        summary.status = status;
+        change(&mut summary);
         self.write_summary(&summary)
+    }
+
+    /// The clone's own directory (`record.json`, `files/`, artifacts beside them).
+    pub fn clone_dir(&self, id: &CloneId) -> Result<PathBuf, CloneStoreError> {
+        self.existing_dir(id)
+    }
+
+    /// Writes `value` as `<clone dir>/<name>` (a plain file name such as `tokens.json`),
+    /// through a temporary file.
+    pub fn save_json(
+        &self,
+        id: &CloneId,
+        name: &str,
+        value: &impl Serialize,
+    ) -> Result<(), CloneStoreError> {
+        let dir = self.existing_dir(id)?;
+        let path = dir.join(name);
+        let json = serde_json::to_vec_pretty(value).map_err(|source| CloneStoreError::Corrupt {
+            path: path.clone(),
+            source,
+        })?;
+        write_atomically(&path, &json)
+    }
+
+    /// The summary of one clone (its record.json).
+    pub fn summary_of(&self, id: &CloneId) -> Result<CloneSummary, CloneStoreError> {
+        self.summary(id)
     }
 
     /// All clones, newest first. Directories that are not clones (or are being created and
@@ -258,13 +321,7 @@ impl CloneStore {
         if root.is_dir() {
             collect_files(&root, "", &mut files)?;
         }
-        Ok(CloneRecord {
-            id: summary.id,
-            url: summary.url,
-            created_at: summary.created_at,
-            status: summary.status,
-            files,
-        })
+        Ok(CloneRecord { summary, files })
     }
 
     /// One file of a clone, by project path (`app/page.jsx`).
@@ -316,19 +373,21 @@ impl CloneStore {
         serde_json::from_str(&text).map_err(|source| CloneStoreError::Corrupt { path, source })
     }
 
-    /// Writes clone.json through a temporary file, so readers never see half of it.
+    /// Writes record.json through a temporary file, so readers never see half of it.
     fn write_summary(&self, summary: &CloneSummary) -> Result<(), CloneStoreError> {
-        let dir = self.clones.join(summary.id.as_str());
-        let path = dir.join(METADATA);
-        let temporary = dir.join(format!(
-            "{METADATA}.{:06x}.tmp",
-            random_suffix() & 0xff_ffff
-        ));
-        // Plain strings and enums always serialize.
+        let path = self.clones.join(summary.id.as_str()).join(METADATA);
+        // Plain strings, numbers and enums always serialize.
         let json = serde_json::to_vec_pretty(summary).unwrap_or_default();
-        fs::write(&temporary, json).map_err(io(&temporary))?;
-        fs::rename(&temporary, &path).map_err(io(&path))
+        write_atomically(&path, &json)
     }
+}
+
+/// Writes `bytes` to a temporary file beside `path` and renames it over `path`.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CloneStoreError> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let temporary = path.with_file_name(format!("{name}.{:06x}.tmp", random_suffix() & 0xff_ffff));
+    fs::write(&temporary, bytes).map_err(io(&temporary))?;
+    fs::rename(&temporary, path).map_err(io(path))
 }
 
 /// Adds the regular files under `dir` to `files`, keyed by `/`-joined paths after `prefix`.

@@ -31,14 +31,25 @@
 //!    ids; a section with nothing rendered on mobile has no mobile box or crop.
 //! 6. **Crops.** Each band is cut out of the full-page screenshot of each device (see
 //!    `crop::crop`), on two threads.
+//! 7. **Ancestors.** The elements between `<body>` and the pieces are kept. Those around
+//!    every piece (a page-wide `<center>`, `<div id="page">`) are `Plan::wrappers`, rendered
+//!    once around the page; a piece whose place in the tree changes nothing (hidden, empty,
+//!    fixed or absolute on both devices) does not count, unless a wrapper would become its
+//!    containing block. Ancestors below that chain (a `<main>` holding all but the header and
+//!    footer) are copied into each section around its pieces, consecutive pieces sharing one
+//!    copy. Loose text straight inside the innermost wrapper becomes a plain `<span>` (the
+//!    anonymous box the browser made), not a second copy of the wrapper.
 //!
-//! `SectionData::dom` holds copies from the desktop capture: whole elements, or *parts* of a
-//! split block (a copy of the block with a run of its children, keeping the block's id, with
-//! its top or bottom margin, padding and border zeroed where it continues another part), or a
-//! copy of a stray text's parent holding just that text.
+//! `SectionData::dom` holds copies from the desktop capture: whole elements, *parts* of a
+//! split block (a copy of the block with a run of its children, keeping the block's id), a
+//! copy of a stray text's parent holding just that text, and copies of ancestors holding
+//! pieces. Every element copied more than once is a chain of continuations: each copy drops
+//! its top or bottom margin, padding, border and `min-height` where it continues another, in
+//! the computed style and in its `style` attribute (`units::continuation`).
 
 mod crop;
 mod data;
+mod nest;
 mod units;
 
 use std::collections::HashSet;
@@ -58,11 +69,21 @@ use crate::units::{Anchor, Unit};
 /// The tokens are only read for that context: the cut itself depends on the scrape alone.
 pub fn plan(scrape: &ScrapeData, tokens: &DesignTokens) -> Plan {
     let shared_context = shared_context(scrape, tokens);
-    let units = cut(scrape);
+    let Cut { units, wrappers } = cut(scrape);
     let sections = sections(scrape, units);
+    let wrappers = body(&scrape.desktop)
+        .map(|body| {
+            wrappers
+                .iter()
+                .filter_map(|id| body.find(*id))
+                .map(|wrapper| units::copy_with(wrapper, Vec::new()))
+                .collect()
+        })
+        .unwrap_or_default();
     Plan {
         shared_context,
         sections,
+        wrappers,
     }
 }
 
@@ -200,6 +221,72 @@ fn path(root: &DomElement, id: u32) -> Option<Vec<u32>> {
     Some(path)
 }
 
+/// The ids of the elements every section sits in, outermost first, below `<body>`: the
+/// longest chain shared by the parents of all pieces (a loose text's parent counts itself,
+/// since the text must stay inside it). Pieces whose place in the tree changes nothing (not
+/// rendered, empty, or positioned against the viewport or the page on both devices) are left
+/// out, unless an element of the chain would become their containing block: the chain then
+/// stops above it. What the chain misses (sections at different depths: a header outside
+/// `<div id="page">` holding the rest) is kept per section by [`nest::in_ancestors`].
+fn wrapper_chain(
+    body: &DomElement,
+    mobile_body: Option<&DomElement>,
+    list: &[Item<'_>],
+) -> Vec<u32> {
+    let outer = |id: u32| -> Vec<u32> { nest::outer_path(body, id) };
+    let mut chain: Option<Vec<u32>> = None;
+    let mut free: Vec<(&DomElement, Option<&DomElement>)> = Vec::new();
+    for item in list {
+        let constraint = match item {
+            Item::Section(el, ..) => outer(el.id),
+            Item::Stray(Stray::Element(el)) => {
+                let mobile = mobile_body
+                    .and_then(|b| b.find(el.id))
+                    .filter(|m| m.tag == el.tag);
+                if nest::moves_freely(el) && mobile.is_none_or(nest::moves_freely) {
+                    free.push((el, mobile));
+                    continue;
+                }
+                outer(el.id)
+            }
+            Item::Stray(Stray::Text { parent, .. }) => {
+                let mut path = outer(parent.id);
+                if parent.id != body.id {
+                    path.push(parent.id);
+                }
+                path
+            }
+        };
+        chain = Some(match chain {
+            None => constraint,
+            Some(mut chain) => {
+                let shared = chain
+                    .iter()
+                    .zip(&constraint)
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                chain.truncate(shared);
+                chain
+            }
+        });
+    }
+    let mut chain = chain.unwrap_or_default();
+    let captures = |id: u32| {
+        let desktop = body.find(id);
+        let mobile = mobile_body.and_then(|b| b.find(id));
+        free.iter().any(|(el, el_mobile)| {
+            desktop.is_some_and(|w| nest::contains_positioned(w, el))
+                || mobile
+                    .zip(*el_mobile)
+                    .is_some_and(|(w, el)| nest::contains_positioned(w, el))
+        })
+    };
+    if let Some(first) = chain.iter().position(|id| captures(*id)) {
+        chain.truncate(first);
+    }
+    chain
+}
+
 /// Where strays go once the bands are known.
 #[derive(Debug)]
 enum Placement {
@@ -207,11 +294,41 @@ enum Placement {
     ByOrder,
 }
 
-/// The units of the page, in document order, with strays attached.
-fn cut(scrape: &ScrapeData) -> Vec<PlacedUnit> {
-    let Some(body) = body(&scrape.desktop) else {
-        return Vec::new();
+/// The page cut: units in document order, and the wrapper chain they all sit in.
+#[derive(Debug, Default)]
+struct Cut {
+    units: Vec<PlacedUnit>,
+    /// Ids of the elements around every unit, outermost first (see [`wrapper_chain`]).
+    wrappers: Vec<u32>,
+}
+
+/// The units of the page, in document order, with strays attached, each root nested in
+/// copies of its ancestors below the wrapper chain.
+fn cut(scrape: &ScrapeData) -> Cut {
+    let (Some(desktop_body), mobile_body) = (body(&scrape.desktop), body(&scrape.mobile)) else {
+        return Cut::default();
     };
+    let body = desktop_body;
+    let mut units = place(scrape, body, mobile_body);
+    let wrappers = std::mem::take(&mut units.wrappers);
+    for placed in &mut units.units {
+        let roots = std::mem::take(&mut placed.unit.roots);
+        placed.unit.roots = nest::in_ancestors(body, &wrappers, roots);
+    }
+    nest::continue_copies(&mut units.units, &wrappers);
+    Cut {
+        units: units.units,
+        wrappers,
+    }
+}
+
+/// The units of the page, in document order, with strays attached (roots as the DOM has
+/// them, not yet nested in their ancestors).
+fn place<'a>(
+    scrape: &'a ScrapeData,
+    body: &'a DomElement,
+    mobile_body: Option<&'a DomElement>,
+) -> Cut {
     let viewport = scrape.desktop.viewport;
     let viewport_height = f64::from(viewport.height).max(1.0);
     let viewport_width = f64::from(viewport.width).max(1.0);
@@ -249,11 +366,12 @@ fn cut(scrape: &ScrapeData) -> Vec<PlacedUnit> {
             .iter()
             .all(|c| matches!(c, DomNode::Text(t) if t.trim().is_empty()))
         {
-            return Vec::new();
+            return Cut::default();
         }
     } else {
         items(body, &sections, &holders, scrape, &mut list);
     }
+    let wrappers = wrapper_chain(body, mobile_body, &list);
     let section_rects: Vec<Rect> = list
         .iter()
         .filter_map(|i| match i {
@@ -330,7 +448,20 @@ fn cut(scrape: &ScrapeData) -> Vec<PlacedUnit> {
                 text,
                 after,
             }) => {
-                let piece = units::copy_with(parent, vec![DomNode::Text((*text).to_string())]);
+                let text = vec![DomNode::Text((*text).to_string())];
+                let piece = if wrappers.last() == Some(&parent.id) {
+                    // The wrapper is around every section already: the text sits in it as
+                    // the browser's anonymous box, not in a second copy of the wrapper.
+                    DomElement {
+                        id: parent.id,
+                        tag: "span".to_string(),
+                        rect: parent.rect,
+                        children: text,
+                        ..DomElement::default()
+                    }
+                } else {
+                    units::copy_with(parent, text)
+                };
                 pending.push((units.len(), Placement::ByOrder, piece, (*after, 1)));
             }
         }
@@ -371,7 +502,7 @@ fn cut(scrape: &ScrapeData) -> Vec<PlacedUnit> {
         // Only strays that stand nowhere (hidden or fixed elements): keep them in one section.
         let roots: Vec<DomElement> = pending.into_iter().map(|(_, _, piece, _)| piece).collect();
         if roots.is_empty() {
-            return Vec::new();
+            return Cut::default();
         }
         let anchors = roots
             .iter()
@@ -389,10 +520,13 @@ fn cut(scrape: &ScrapeData) -> Vec<PlacedUnit> {
             primary,
         };
         let band = (0.0, document_bottom(&scrape.desktop, body));
-        return vec![PlacedUnit {
-            unit,
-            desktop: band,
-        }];
+        return Cut {
+            units: vec![PlacedUnit {
+                unit,
+                desktop: band,
+            }],
+            wrappers,
+        };
     }
 
     let tops = tops(units.iter(), |a| Some(a.rect), |u| u.pinned);
@@ -438,7 +572,10 @@ fn cut(scrape: &ScrapeData) -> Vec<PlacedUnit> {
         all.sort_by_key(|(key, _)| *key);
         p.unit.roots = all.into_iter().map(|(_, r)| r).collect();
     }
-    placed
+    Cut {
+        units: placed,
+        wrappers,
+    }
 }
 
 #[derive(Debug)]
@@ -645,9 +782,10 @@ fn sections(scrape: &ScrapeData, placed: Vec<PlacedUnit>) -> Vec<PlannedSection>
                 .iter()
                 .filter(|s| owner(s.node, &s.rect) == order)
                 .collect();
+            // Roots may be copies of ancestors holding the unit's own element.
             let primary = roots
                 .iter()
-                .find(|r| r.id == primaries[order])
+                .find_map(|r| r.find(primaries[order]))
                 .or(roots.first());
             let data = SectionData {
                 rect: Rect {

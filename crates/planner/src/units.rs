@@ -80,10 +80,9 @@ pub(crate) fn simple_kind(el: &DomElement, first: bool) -> SectionKind {
 /// Splits a block taller than two viewports into parts about one viewport tall, cutting only
 /// between rows of its children (never beside a child, never after running text that may share
 /// a line with the next element). Each part is a copy of the block holding a run of its
-/// children; the copies are *continuations*: all but the first drop the block's top margin,
-/// padding and border, all but the last its bottom ones, and none keeps a `min-height`, so the
-/// parts stacked render like the block. A part that is a single child still taller than two
-/// viewports is split the same way inside. Returns `None` when no cut is possible.
+/// children (made [`continuation`]s once the whole page is cut, like every other copy). A part
+/// that is a single child still taller than two viewports is split the same way inside.
+/// Returns `None` when no cut is possible.
 pub(crate) fn split(
     block: &DomElement,
     viewport_height: f64,
@@ -183,10 +182,6 @@ pub(crate) fn split(
         id: block.id,
         rect: block.rect,
     }];
-    let last = parts.len() - 1;
-    for (k, (part, _)) in parts.iter_mut().enumerate() {
-        continuation(part, k > 0, k < last);
-    }
     Some(parts)
 }
 
@@ -195,6 +190,38 @@ fn first_rendered(nodes: &[DomNode]) -> Option<&DomElement> {
         DomNode::Element(e) if is_placed(e) && !is_out_of_flow(e) => Some(e),
         _ => None,
     })
+}
+
+/// Whether the browser's own style sheet gives `tag` a non-zero `property` (the capture leaves
+/// such defaults out of the computed style).
+fn has_ua_length(tag: &str, property: &str) -> bool {
+    match property {
+        "margin-top" | "margin-bottom" => matches!(
+            tag,
+            "p" | "h1"
+                | "h2"
+                | "h3"
+                | "h4"
+                | "h5"
+                | "h6"
+                | "ul"
+                | "ol"
+                | "dl"
+                | "menu"
+                | "dir"
+                | "blockquote"
+                | "figure"
+                | "pre"
+                | "listing"
+                | "xmp"
+                | "plaintext"
+                | "hr"
+                | "form"
+        ),
+        "padding-top" | "padding-bottom" => matches!(tag, "td" | "th" | "fieldset"),
+        "border-top-width" | "border-bottom-width" => matches!(tag, "fieldset" | "hr"),
+        _ => false,
+    }
 }
 
 /// A shallow copy of `block` with other children.
@@ -212,47 +239,71 @@ pub(crate) fn copy_with(block: &DomElement, children: Vec<DomNode>) -> DomElemen
     }
 }
 
-fn continuation(part: &mut DomElement, continues_above: bool, continues_below: bool) {
-    let mut zero = |properties: &[&str]| {
-        for p in properties {
-            part.style.insert((*p).to_string(), "0px".to_string());
-        }
-    };
+/// Makes a copy of an element one of several *continuations*: all but the first drop the
+/// element's top margin, padding, border and rounded corners, all but the last its bottom ones,
+/// and none keeps a `min-height` or the pseudo-element of an edge it does not have, so the
+/// copies stacked render like the element. Written both into the computed style (what the
+/// tailwind style reads) and at the end of the `style` attribute (what the faithful style
+/// keeps, next to the page's CSS, which would otherwise give every copy the element's
+/// padding and margins again). `::before`/`::after` drawn by the page's CSS cannot be removed
+/// this way and repeat on every copy.
+pub(crate) fn continuation(part: &mut DomElement, continues_above: bool, continues_below: bool) {
+    const TOP: &[&str] = &[
+        "margin-top",
+        "padding-top",
+        "border-top-width",
+        "border-top-left-radius",
+        "border-top-right-radius",
+    ];
+    const BOTTOM: &[&str] = &[
+        "margin-bottom",
+        "padding-bottom",
+        "border-bottom-width",
+        "border-bottom-left-radius",
+        "border-bottom-right-radius",
+    ];
+    let mut zeroed: Vec<&str> = Vec::new();
     if continues_above {
-        zero(&[
-            "margin-top",
-            "padding-top",
-            "border-top-width",
-            "border-top-left-radius",
-            "border-top-right-radius",
-        ]);
+        zeroed.extend_from_slice(TOP);
     }
     if continues_below {
-        zero(&[
-            "margin-bottom",
-            "padding-bottom",
-            "border-bottom-width",
-            "border-bottom-left-radius",
-            "border-bottom-right-radius",
-        ]);
+        zeroed.extend_from_slice(BOTTOM);
     }
-    if part.style.contains_key("min-height") {
+    if continues_above || continues_below {
+        zeroed.push("min-height");
+    }
+    // Only what is set: a plain `<main>` copied into three sections stays a plain `<main>`.
+    zeroed.retain(|property| {
         part.style
-            .insert("min-height".to_string(), "0px".to_string());
+            .get(*property)
+            .is_some_and(|value| value.trim() != "0px")
+            || has_ua_length(&part.tag, property)
+    });
+    if zeroed.is_empty() {
+        return;
     }
-    // The first part's `::before` and the last part's `::after` are the block's.
+    for property in &zeroed {
+        part.style
+            .insert((*property).to_string(), "0px".to_string());
+    }
+    let declarations: Vec<String> = zeroed.iter().map(|p| format!("{p}: 0px")).collect();
+    let declarations = declarations.join("; ");
+    match part.attrs.iter_mut().find(|(name, _)| name == "style") {
+        Some((_, style)) => {
+            let own = style.trim().trim_end_matches(';').trim_end();
+            *style = if own.is_empty() {
+                declarations
+            } else {
+                format!("{own}; {declarations}")
+            };
+        }
+        None => part.attrs.push(("style".to_string(), declarations)),
+    }
+    // The first copy's `::before` and the last copy's `::after` are the element's.
     if continues_above {
         part.before = None;
     }
     if continues_below {
         part.after = None;
-    }
-    // Each level of a nested split is a continuation too.
-    for child in &mut part.children {
-        if let DomNode::Element(inner) = child
-            && inner.id == part.id
-        {
-            continuation(inner, continues_above, continues_below);
-        }
     }
 }

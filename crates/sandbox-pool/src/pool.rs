@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use replica_core::{Sandbox, SandboxError, SandboxProvider};
+use replica_core::{BoxFuture, Sandbox, SandboxError, SandboxProvider};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
@@ -158,6 +158,18 @@ impl SandboxPool {
             }
         }
         first_error.map_or(Ok(()), Err)
+    }
+}
+
+/// A pool is itself a provider: provisioning hands out a warm sandbox (or a new one when none
+/// is warm), so the pipeline takes a pool or a bare provider alike.
+impl SandboxProvider for SandboxPool {
+    fn name(&self) -> &str {
+        self.inner.provider.name()
+    }
+
+    fn provision(&self) -> BoxFuture<'_, Result<Box<dyn Sandbox>, SandboxError>> {
+        Box::pin(self.acquire())
     }
 }
 

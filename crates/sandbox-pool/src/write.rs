@@ -37,6 +37,11 @@ pub fn write_project_files(root: &Path, files: &ProjectFiles) -> Result<(), Sand
     }
     for (path, file) in &files.files {
         let target = resolve_inside(&root, path)?;
+        // An unchanged file is left alone: its watcher event would make `next dev` rebuild,
+        // or restart outright for next.config.*, throwing away the warm compile.
+        if fs::read(&target).is_ok_and(|current| current == file.contents) {
+            continue;
+        }
         write_atomically(&target, &file.contents).map_err(io(&target))?;
     }
     Ok(())

@@ -1,6 +1,6 @@
 /** @type {import('next').NextConfig} */
+// Next.js 14.2.21. Assets are copied into public/ and served as they are.
 const nextConfig = {
-  // Generated pages reference remote images by their original URLs.
   images: { unoptimized: true },
 };
 

@@ -247,41 +247,8 @@ pub(crate) async fn capture(
     started: Instant,
     navigation_started: Instant,
 ) -> Result<DevicePass, ScrapeError> {
-    let mut warnings = Vec::new();
+    let mut warnings = settle(session, device, options, navigation_started).await?;
     let step = Instant::now();
-    let loaded = wait_for_load(
-        session,
-        options
-            .load_timeout
-            .saturating_sub(navigation_started.elapsed()),
-    )
-    .await?;
-    let settle: SettleReport = run_page_script(
-        session,
-        "settle",
-        json!({
-            "settleMs": options.settle_timeout.as_millis() as u64,
-            "quietMs": options.network_quiet.as_millis() as u64,
-            "maxScroll": options.max_scroll_height,
-        }),
-    )
-    .await?;
-    tracing::debug!(device = device.name(), ms = step.elapsed().as_millis() as u64, report = ?settle, "settled");
-    let step = Instant::now();
-    if !loaded {
-        warnings.push(format!(
-            "{}: the page had not finished loading after {:.1}s; it was captured as it was",
-            device.name(),
-            options.load_timeout.as_secs_f64()
-        ));
-    }
-    if !settle.network_quiet {
-        warnings.push(format!(
-            "{}: the network did not go quiet within {:.1}s; requests still running were not waited for",
-            device.name(),
-            options.settle_timeout.as_secs_f64()
-        ));
-    }
     let extracted: Extracted = run_page_script(
         session,
         "extract",
@@ -340,6 +307,52 @@ pub(crate) async fn capture(
     })
 }
 
+/// Waits for the load event, then lets the page settle (DESIGN.md §8: lazy content scrolled
+/// into view, network quiet, fonts, animations finished or paused). Returns the warnings for
+/// what it could not wait for.
+pub(crate) async fn settle(
+    session: &BrowserSession,
+    device: Device,
+    options: &ScrapeOptions,
+    navigation_started: Instant,
+) -> Result<Vec<String>, ScrapeError> {
+    let mut warnings = Vec::new();
+    let step = Instant::now();
+    let loaded = wait_for_load(
+        session,
+        options
+            .load_timeout
+            .saturating_sub(navigation_started.elapsed()),
+    )
+    .await?;
+    let settle: SettleReport = run_page_script(
+        session,
+        "settle",
+        json!({
+            "settleMs": options.settle_timeout.as_millis() as u64,
+            "quietMs": options.network_quiet.as_millis() as u64,
+            "maxScroll": options.max_scroll_height,
+        }),
+    )
+    .await?;
+    tracing::debug!(device = device.name(), ms = step.elapsed().as_millis() as u64, report = ?settle, "settled");
+    if !loaded {
+        warnings.push(format!(
+            "{}: the page had not finished loading after {:.1}s; it was captured as it was",
+            device.name(),
+            options.load_timeout.as_secs_f64()
+        ));
+    }
+    if !settle.network_quiet {
+        warnings.push(format!(
+            "{}: the network did not go quiet within {:.1}s; requests still running were not waited for",
+            device.name(),
+            options.settle_timeout.as_secs_f64()
+        ));
+    }
+    Ok(warnings)
+}
+
 /// Waits for the load event within `budget`, in short slices: WebDriver runs one command at a
 /// time per session, so a long in-page wait would hold up closing a cancelled session.
 async fn wait_for_load(session: &BrowserSession, budget: Duration) -> Result<bool, ScrapeError> {
@@ -365,29 +378,74 @@ async fn screenshots(
     extracted: &ExtractedDevice,
     options: &ScrapeOptions,
 ) -> Result<Screenshots, ScrapeError> {
-    let viewport = device.viewport();
-    let visual = extracted.visual;
-    let scale = if visual.scale > 0.0 {
-        visual.scale
-    } else {
-        1.0
+    let page = PageSize {
+        document_height: extracted.document.height,
+        visual_scale: extracted.visual.scale,
     };
-    // Exactly the screen's width, so images are always the device's pixel width.
-    let css_width = viewport.width as f64 / scale;
+    Ok(Screenshots {
+        viewport: viewport_screenshot(session, device, page).await?,
+        full_page: full_page_screenshot(session, device, page, options).await?,
+    })
+}
+
+/// What the screenshots need to know of the settled page.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub(crate) struct PageSize {
+    /// Scrollable height in CSS px.
+    pub document_height: f64,
+    /// Page zoom (below 1 when a mobile browser zooms out to fit a wide layout).
+    pub visual_scale: f64,
+}
+
+impl PageSize {
+    fn scale(self) -> f64 {
+        if self.visual_scale > 0.0 {
+            self.visual_scale
+        } else {
+            1.0
+        }
+    }
+}
+
+/// Measures the settled page for [`full_page_screenshot`] without extracting anything.
+pub(crate) async fn measure(session: &BrowserSession) -> Result<PageSize, ScrapeError> {
+    run_page_script(session, "measure", json!({})).await
+}
+
+/// What the screen shows, at the device's pixel size.
+pub(crate) async fn viewport_screenshot(
+    session: &BrowserSession,
+    device: Device,
+    page: PageSize,
+) -> Result<Screenshot, ScrapeError> {
+    let viewport = device.viewport();
+    let scale = page.scale();
     let png = capture_png(
         session,
         json!({ "format": "png", "optimizeForSpeed": true }),
     )
     .await?;
-    let viewport_shot = screenshot(
+    screenshot(
         format!("{}-viewport.png", device.name()),
         png,
-        css_width,
+        viewport.width as f64 / scale,
         viewport.height as f64 / scale,
-    )?;
-    let css_height = extracted
-        .document
-        .height
+    )
+}
+
+/// The whole page with the viewport kept at device size (so `vh` units stay as on the
+/// screen) and the capture extending beyond it, up to `options.full_page_max_height` CSS px.
+pub(crate) async fn full_page_screenshot(
+    session: &BrowserSession,
+    device: Device,
+    page: PageSize,
+    options: &ScrapeOptions,
+) -> Result<Screenshot, ScrapeError> {
+    let scale = page.scale();
+    // Exactly the screen's width, so images are always the device's pixel width.
+    let css_width = device.viewport().width as f64 / scale;
+    let css_height = page
+        .document_height
         .min(options.full_page_max_height as f64)
         .max(1.0)
         .floor();
@@ -401,16 +459,12 @@ async fn screenshots(
         }),
     )
     .await?;
-    let full_page = screenshot(
+    screenshot(
         format!("{}-full.png", device.name()),
         png,
         css_width,
         css_height,
-    )?;
-    Ok(Screenshots {
-        viewport: viewport_shot,
-        full_page,
-    })
+    )
 }
 
 async fn capture_png(

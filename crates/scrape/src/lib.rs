@@ -15,10 +15,15 @@
 //! DNS, refused connections, HTTP errors and non-HTML), then one fresh browser session that loads
 //! the page once per device, lets it settle (network quiet, lazy content scrolled into view,
 //! fonts, finite animations), runs `page.js` to extract, and takes screenshots over CDP.
+//! `console.js`, installed before the page's first script, records what the page wrote to the
+//! console (`ScrapeData::console`). [`Browser::screenshot`] renders one page on one device the
+//! same way, for callers that need only the image.
 
 mod capture;
+mod console;
 mod driver;
 mod preflight;
+mod screenshot;
 pub mod sections;
 mod session;
 mod stylesheets;
@@ -116,6 +121,32 @@ impl Browser {
     ) -> Result<ScrapeData, ScrapeError> {
         let started = Instant::now();
         let parsed = preflight::parse_url(url)?;
+        let opened = self.open_checked(&parsed, options, started).await?;
+        let result = scrape_in_session(&opened.session, url, parsed.as_str(), options).await;
+        self.close(opened.session).await;
+        let (mut data, desktop_ms, mobile_ms, stylesheets_ms) = result?;
+        data.timings = ScrapeTimings {
+            preflight_ms: opened.preflight_ms,
+            browser_ms: opened.browser_ms,
+            desktop_ms,
+            mobile_ms,
+            stylesheets_ms,
+            total_ms: elapsed_ms(started),
+        };
+        if data.status == 0 {
+            data.status = opened.preflight.status;
+        }
+        Ok(data)
+    }
+
+    /// Checks `url` with the preflight and opens a fresh browser session for it, pinned to
+    /// the addresses the preflight checked when the policy needs that.
+    async fn open_checked(
+        &self,
+        parsed: &url::Url,
+        options: &ScrapeOptions,
+        started: Instant,
+    ) -> Result<OpenedSession, ScrapeError> {
         let open = |extra_args| {
             BrowserSession::open(SessionConfig {
                 driver_url: self.driver.url(),
@@ -128,12 +159,12 @@ impl Browser {
         // One browser for both devices, one after the other: measured faster than two browsers
         // side by side on two cores, with half the processes and memory. When nothing needs
         // pinning, the browser starts while the preflight runs.
-        let (pre, session, preflight_ms, browser_ms) = if options.policy.allows_private() {
+        if options.policy.allows_private() {
             let timed = |start: Instant| elapsed_ms(start);
             let (pre, session) = tokio::join!(
                 async {
                     (
-                        preflight::preflight(&parsed, &options.policy, options.load_timeout).await,
+                        preflight::preflight(parsed, &options.policy, options.load_timeout).await,
                         timed(started),
                     )
                 },
@@ -141,47 +172,54 @@ impl Browser {
             );
             let ((pre, preflight_ms), (session, browser_ms)) = (pre, session);
             match (pre.and_then(check_preflight), session) {
-                (Ok(pre), Ok(session)) => (pre, session, preflight_ms, browser_ms),
+                (Ok(preflight), Ok(session)) => Ok(OpenedSession {
+                    preflight,
+                    session,
+                    preflight_ms,
+                    browser_ms,
+                }),
                 (Err(e), session) => {
                     if let Ok(session) = session {
                         session.close().await;
                     }
-                    return Err(e);
+                    Err(e)
                 }
-                (Ok(_), Err(e)) => return Err(e),
+                (Ok(_), Err(e)) => Err(e),
             }
         } else {
-            let pre = check_preflight(
-                preflight::preflight(&parsed, &options.policy, options.load_timeout).await?,
+            let preflight = check_preflight(
+                preflight::preflight(parsed, &options.policy, options.load_timeout).await?,
             )?;
             let preflight_ms = elapsed_ms(started);
             let browser_started = Instant::now();
-            let session = open(pinning_args(&options.policy, &pre.resolved)).await?;
-            (pre, session, preflight_ms, elapsed_ms(browser_started))
-        };
-        let result = scrape_in_session(&session, url, parsed.as_str(), options).await;
-        // With our own chromedriver the browser quits in the background (the caller has its
-        // data now; should the `Browser` go first, dropping it kills the whole process group).
-        // Someone else's WebDriver server is left as it was found, so that waits.
+            let session = open(pinning_args(&options.policy, &preflight.resolved)).await?;
+            Ok(OpenedSession {
+                preflight,
+                session,
+                preflight_ms,
+                browser_ms: elapsed_ms(browser_started),
+            })
+        }
+    }
+
+    /// With our own chromedriver the browser quits in the background (the caller has its
+    /// data now; should the `Browser` go first, dropping it kills the whole process group).
+    /// Someone else's WebDriver server is left as it was found, so that waits.
+    async fn close(&self, session: BrowserSession) {
         if self.driver.process_group().is_some() {
             tokio::spawn(session.close());
         } else {
             session.close().await;
         }
-        let (mut data, desktop_ms, mobile_ms, stylesheets_ms) = result?;
-        data.timings = ScrapeTimings {
-            preflight_ms,
-            browser_ms,
-            desktop_ms,
-            mobile_ms,
-            stylesheets_ms,
-            total_ms: elapsed_ms(started),
-        };
-        if data.status == 0 {
-            data.status = pre.status;
-        }
-        Ok(data)
     }
+}
+
+/// A browser session for a URL the preflight accepted.
+struct OpenedSession {
+    preflight: preflight::Preflight,
+    session: BrowserSession,
+    preflight_ms: u64,
+    browser_ms: u64,
 }
 
 /// Turns what the preflight learnt into the errors it implies.
@@ -230,14 +268,18 @@ async fn scrape_in_session(
     options: &ScrapeOptions,
 ) -> Result<(ScrapeData, u64, u64, u64), ScrapeError> {
     capture::install_network_tracker(session).await?;
+    console::install(session).await?;
     let pass = |device| async move {
         let started = Instant::now();
         capture::emulate(session, device, DESKTOP_USER_AGENT).await?;
         let navigation_started = capture::navigate(session, url, options).await?;
         check_landing(session, &options.policy).await?;
-        capture::capture(session, device, options, started, navigation_started).await
+        let pass = capture::capture(session, device, options, started, navigation_started).await?;
+        // Read last, so it covers the whole load, settle and capture.
+        let console = console::read(session).await?;
+        Ok::<_, ScrapeError>((pass, console))
     };
-    let mut desktop = pass(Device::Desktop).await?;
+    let (mut desktop, desktop_console) = pass(Device::Desktop).await?;
     // Cross-origin stylesheets are fetched while the browser does the mobile pass.
     let sheets = std::mem::take(&mut desktop.page.stylesheets);
     let fetch_sheets = async {
@@ -247,7 +289,7 @@ async fn scrape_in_session(
     };
     let (mobile, ((stylesheets, fetched_faces, sheet_warnings), stylesheets_ms)) =
         tokio::join!(pass(Device::Mobile), fetch_sheets);
-    let mobile = mobile?;
+    let (mobile, mobile_console) = mobile?;
     let desktop_ms = desktop.elapsed.as_millis() as u64;
     let mobile_ms = mobile.elapsed.as_millis() as u64;
 
@@ -264,6 +306,7 @@ async fn scrape_in_session(
     let mut warnings = desktop.warnings;
     warnings.extend(mobile.warnings);
     warnings.extend(sheet_warnings);
+    let console = console::merge(desktop_console, mobile_console, &mut warnings);
     let mut mobile_capture = mobile.capture;
     mobile_capture.sections = sections::follow(&desktop.capture.sections, &mobile_capture)
         .unwrap_or(mobile_capture.sections);
@@ -287,6 +330,7 @@ async fn scrape_in_session(
         mobile: mobile_capture,
         timings: ScrapeTimings::default(),
         warnings,
+        console,
     };
     Ok((data, desktop_ms, mobile_ms, stylesheets_ms))
 }

@@ -1,5 +1,6 @@
 // Replica's in-page script. Run with WebDriver "execute async script":
-//   arguments[0] = "load" | "settle" | "extract", arguments[1] = options, last argument = callback.
+//   arguments[0] = "load" | "settle" | "extract" | "measure", arguments[1] = options, last
+//   argument = callback.
 // The callback receives a JSON string (or {"error": message}).
 //
 // load:    wait (briefly, called repeatedly) for the load event.
@@ -7,6 +8,7 @@
 //          top, wait for fonts, images and finite animations (all bounded by options.settleMs).
 // extract: capture what DESIGN.md §3 asks for (DOM tree with computed style minus UA defaults,
 //          stylesheets in cascade order, fonts, images, links, buttons, form controls, meta...).
+// measure: the document height and page zoom a screenshot needs, without extracting.
 (function (mode, options, done) {
   "use strict";
   const SVG_NS = "http://www.w3.org/2000/svg";
@@ -625,6 +627,9 @@
       settle(options).then((report) => done(JSON.stringify(report)), fail);
     } else if (mode === "extract") {
       done(extract(options));
+    } else if (mode === "measure") {
+      const scale = window.visualViewport ? window.visualViewport.scale : 1;
+      done(JSON.stringify({ document_height: documentHeight(), visual_scale: scale }));
     } else {
       fail("unknown mode " + mode);
     }

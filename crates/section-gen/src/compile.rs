@@ -7,15 +7,16 @@
 use std::collections::BTreeMap;
 
 use replica_core::{
-    BoxFuture, ComponentFile, DesignTokens, DomElement, DomNode, GenerateError, PlannedSection,
-    SectionGenerator, SharedContext,
+    BoxFuture, ComponentFile, DesignTokens, DomElement, DomNode, GenerateError, Plan,
+    PlannedSection, SectionGenerator, SharedContext,
 };
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::jsx::{self, Component, DataArray, Element, Node, Prop, PropValue};
+use crate::style::{resolve_css_urls, style_declarations};
 use crate::tailwind::{self, Theme};
-use crate::{AttributeMapping, map_attribute, style::style_declarations};
+use crate::{AttributeMapping, map_attribute};
 
 /// How the deterministic compiler writes styles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -103,6 +104,88 @@ pub fn compile_section(
     })
 }
 
+/// The name of the component that renders the plan's wrappers around the sections.
+pub const WRAPPER_COMPONENT: &str = "PageWrapper";
+
+/// `components/PageWrapper.jsx`: the plan's wrappers (the elements around every section,
+/// outermost first) nested into one component that renders its `children` inside the
+/// innermost, each compiled like any element of a section (same attribute and style mapping,
+/// same tailwind classes). `None` when the plan has no wrappers, or none that renders (a
+/// `<noscript>` or `<template>` keeps nothing).
+///
+/// A wrapper `<p>` becomes a `<div>` with the paragraph's look: the sections it holds are
+/// blocks, which the HTML parser would not leave inside a `<p>`.
+pub fn compile_wrappers(
+    plan: &Plan,
+    tokens: &DesignTokens,
+    options: &CompileOptions<'_>,
+) -> Option<ComponentFile> {
+    let theme = match options.style {
+        Style::Tailwind => Some(Theme::from_tokens(tokens)),
+        Style::Faithful => None,
+    };
+    let mut builder = Builder {
+        style: options.style,
+        base_url: Url::parse(&plan.shared_context.url).ok(),
+        class_prefix: kebab_case(WRAPPER_COMPONENT),
+        important_rules: Vec::new(),
+        theme: theme.as_ref(),
+        mobile_dom: options.mobile_dom,
+        quirks_mode: options.quirks_mode,
+    };
+    let mut context = ROOT_CONTEXT;
+    let mut shells: Vec<Element> = Vec::new();
+    for wrapper in &plan.wrappers {
+        if is_dropped(&wrapper.tag, &context) {
+            continue;
+        }
+        let (shell, inner) = builder.open(wrapper, &context, true);
+        shells.push(shell);
+        context = inner;
+    }
+    let mut inner = Node::Children;
+    if shells.is_empty() {
+        return None;
+    }
+    for mut shell in shells.into_iter().rev() {
+        shell.children = vec![inner];
+        inner = Node::Element(shell);
+    }
+    let mut roots = vec![inner];
+    if !builder.important_rules.is_empty() {
+        roots.push(Node::Element(Element {
+            tag: "style".to_string(),
+            props: Vec::new(),
+            children: vec![Node::Literal(builder.important_rules.join("\n"))],
+        }));
+    }
+    let source = jsx::print_component(&Component {
+        name: WRAPPER_COMPONENT,
+        takes_children: true,
+        arrays: &[],
+        roots: &roots,
+    });
+    Some(ComponentFile {
+        path: component_path(WRAPPER_COMPONENT),
+        component_name: WRAPPER_COMPONENT.to_string(),
+        source,
+        fallback: None,
+    })
+}
+
+/// Where a section's roots (and the outermost wrapper) stand: in `<body>`, whose style the
+/// layout carries.
+const ROOT_CONTEXT: Context<'static> = Context {
+    svg: false,
+    preserve_whitespace: false,
+    display: "block",
+    has_before: false,
+    has_after: false,
+    parent_style: None,
+    parent_mobile_style: None,
+    parent_tag: "",
+};
+
 pub(crate) fn check_component_name(section: &PlannedSection) -> Result<(), GenerateError> {
     let name = &section.component_name;
     if jsx::is_identifier(name) && name.starts_with(|c: char| c.is_ascii_uppercase()) {
@@ -136,16 +219,7 @@ fn compile_source(
         mobile_dom: options.mobile_dom,
         quirks_mode: options.quirks_mode,
     };
-    let root_context = Context {
-        svg: false,
-        preserve_whitespace: false,
-        display: "block",
-        has_before: false,
-        has_after: false,
-        parent_style: None,
-        parent_mobile_style: None,
-        parent_tag: "",
-    };
+    let root_context = ROOT_CONTEXT;
     let mut roots: Vec<Node> = section
         .data
         .dom
@@ -163,6 +237,7 @@ fn compile_source(
     jsx::group_repeated(&mut roots, &mut arrays, options.style == Style::Faithful);
     jsx::print_component(&Component {
         name: &section.component_name,
+        takes_children: false,
         arrays: &arrays,
         roots: &roots,
     })
@@ -197,6 +272,10 @@ struct Context<'a> {
 const DROPPED_HTML: &[&str] = &[
     "script", "noscript", "template", "style", "link", "meta", "base", "title",
 ];
+
+fn is_dropped(tag: &str, context: &Context<'_>) -> bool {
+    !context.svg && DROPPED_HTML.contains(&tag) || context.svg && tag == "script"
+}
 
 const VOID: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
@@ -256,7 +335,7 @@ const INLINE_TAGS: &[&str] = &[
 impl<'a> Builder<'a> {
     fn element(&mut self, element: &'a DomElement, context: &Context<'a>) -> Option<Node> {
         let tag = element.tag.as_str();
-        if !context.svg && DROPPED_HTML.contains(&tag) || context.svg && tag == "script" {
+        if is_dropped(tag, context) {
             return None;
         }
         if tag == "canvas"
@@ -265,12 +344,9 @@ impl<'a> Builder<'a> {
             return Some(Node::Element(self.canvas_image(element, drawing)));
         }
         let in_svg = context.svg || tag == "svg";
-        let mobile = self
-            .mobile_dom
-            .and_then(|dom| dom.find(element.id))
-            .filter(|mobile| mobile.tag == element.tag);
-        let mut props = self.props(element, in_svg, context, mobile);
-        let children = if VOID.contains(&tag) && !in_svg {
+        let (mut shell, child_context) =
+            self.open(element, context, holds_paragraph_closer(element));
+        shell.children = if VOID.contains(&tag) && !in_svg {
             Vec::new()
         } else if tag == "textarea" {
             let value = element
@@ -279,26 +355,44 @@ impl<'a> Builder<'a> {
                 .cloned()
                 .unwrap_or_else(|| raw_text(element));
             if !value.is_empty() {
-                push_prop(&mut props, "defaultValue", PropValue::Str(value));
+                push_prop(&mut shell.props, "defaultValue", PropValue::Str(value));
             }
             Vec::new()
         } else if in_svg && tag == "style" {
             vec![Node::Literal(raw_text(element))]
         } else {
-            let display = display_of(element, context.svg);
-            let child_context = Context {
-                svg: in_svg && tag != "foreignObject",
-                preserve_whitespace: preserves_whitespace(element, context),
-                display,
-                has_before: element.before.is_some(),
-                has_after: element.after.is_some(),
-                parent_style: Some(&element.style),
-                parent_mobile_style: mobile.map(|mobile| &mobile.style),
-                parent_tag: &element.tag,
-            };
             self.children(element, &child_context)
         };
-        let tag = if !in_svg && tag == "p" && holds_paragraph_closer(element) {
+        Some(Node::Element(shell))
+    }
+
+    /// The element without its content: JSX tag and props, and the context its children see.
+    /// `holds_block`: the element holds something that would make the HTML parser close a
+    /// `<p>` (see [`holds_paragraph_closer`]).
+    fn open(
+        &mut self,
+        element: &'a DomElement,
+        context: &Context<'a>,
+        holds_block: bool,
+    ) -> (Element, Context<'a>) {
+        let tag = element.tag.as_str();
+        let in_svg = context.svg || tag == "svg";
+        let mobile = self
+            .mobile_dom
+            .and_then(|dom| dom.find(element.id))
+            .filter(|mobile| mobile.tag == element.tag);
+        let mut props = self.props(element, in_svg, context, mobile);
+        let child_context = Context {
+            svg: in_svg && tag != "foreignObject",
+            preserve_whitespace: preserves_whitespace(element, context),
+            display: display_of(element, context.svg),
+            has_before: element.before.is_some(),
+            has_after: element.after.is_some(),
+            parent_style: Some(&element.style),
+            parent_mobile_style: mobile.map(|mobile| &mobile.style),
+            parent_tag: &element.tag,
+        };
+        let tag = if !in_svg && tag == "p" && holds_block {
             // Only scripts (or a quirks-mode parse) put a block like <div> or <table> in a
             // <p>; served as HTML, the parser would close the <p> before it and React's
             // hydration would fail. A <div> carrying the paragraph's computed look instead.
@@ -319,11 +413,12 @@ impl<'a> Builder<'a> {
         } else {
             "span"
         };
-        Some(Node::Element(Element {
+        let shell = Element {
             tag: tag.to_string(),
             props,
-            children,
-        }))
+            children: Vec::new(),
+        };
+        (shell, child_context)
     }
 
     fn children(&mut self, element: &'a DomElement, context: &Context<'a>) -> Vec<Node> {
@@ -434,15 +529,22 @@ impl<'a> Builder<'a> {
                 AttributeMapping::Style => {
                     if self.style == Style::Faithful {
                         let mut entries = Vec::new();
+                        let absolute = |value: &str| {
+                            if value.to_ascii_lowercase().contains("url(") {
+                                resolve_css_urls(value, |url| self.absolute_url(url))
+                            } else {
+                                value.to_string()
+                            }
+                        };
                         for declaration in style_declarations(value) {
                             if declaration.is_important() {
                                 important.push(format!(
                                     "{}: {} !important",
                                     declaration.property,
-                                    declaration.value_without_priority()
+                                    absolute(declaration.value_without_priority())
                                 ));
                             } else {
-                                entries.push((declaration.key, declaration.value));
+                                entries.push((declaration.key, absolute(&declaration.value)));
                             }
                         }
                         if !entries.is_empty() {

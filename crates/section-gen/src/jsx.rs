@@ -27,6 +27,8 @@ pub(crate) enum Node {
     /// `{item.field}` inside a `.map` template.
     Field(String),
     Map(Box<MapBlock>),
+    /// `{children}`: what a wrapper component is given.
+    Children,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +76,8 @@ pub(crate) struct DataArray {
 #[derive(Debug)]
 pub(crate) struct Component<'a> {
     pub name: &'a str,
+    /// Whether the component renders the `children` it is given.
+    pub takes_children: bool,
     pub arrays: &'a [DataArray],
     pub roots: &'a [Node],
 }
@@ -85,7 +89,16 @@ pub(crate) fn print_component(component: &Component<'_>) -> String {
         print_array(array, &mut out);
         out.push('\n');
     }
-    let _ = writeln!(out, "export default function {}() {{", component.name);
+    let parameters = if component.takes_children {
+        "{ children }"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "export default function {}({parameters}) {{",
+        component.name
+    );
     match component.roots {
         [] => out.push_str("  return null;\n"),
         [Node::Element(root)] => {
@@ -169,6 +182,7 @@ fn print_inline(node: &Node, out: &mut String) {
         Node::Field(field) => {
             let _ = write!(out, "{{item.{field}}}");
         }
+        Node::Children => out.push_str("{children}"),
         Node::Element(_) | Node::Map(_) => {}
     }
 }
@@ -601,6 +615,7 @@ mod tests {
         group_repeated(&mut roots, &mut arrays, true);
         let source = print_component(&Component {
             name: "Nav",
+            takes_children: false,
             arrays: &arrays,
             roots: &roots,
         });

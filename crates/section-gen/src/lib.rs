@@ -11,6 +11,9 @@
 //!   images keep their real URLs, made absolute against the page URL; `!important` inline
 //!   declarations move to a generated class (React's style objects drop them); quirks-mode
 //!   table fonts are written out. Same input, same bytes; no `"use client"` (nothing runs).
+//! - [`compile_wrappers`]: the elements the plan keeps around every section (a page-wide
+//!   `<center>` or `<div id="page">`) as one `PageWrapper` component that renders its
+//!   children inside them, for the assembler to put around the sections.
 //! - [`LlmGenerator`]: one request per section through [`replica_core::LanguageModel`], with
 //!   a shared cached system prompt; output that does not parse, lacks a default export or
 //!   imports packages the sandbox lacks falls back to the compiler and says so.
@@ -33,7 +36,10 @@ pub use attributes::{AttributeMapping, map_attribute};
 pub use batch::{
     BatchConfig, BatchInput, Generator, SectionResult, compile_plan, generate_sections,
 };
-pub use compile::{CompileOptions, Compiler, Style, compile_section, component_path};
+pub use compile::{
+    CompileOptions, Compiler, Style, WRAPPER_COMPONENT, compile_section, compile_wrappers,
+    component_path,
+};
 pub use llm::{LlmConfig, LlmGenerator, LlmOutput};
 pub use parse::jsx_parse_errors;
 pub use style::{StyleDeclaration, style_declarations, style_object};

@@ -168,9 +168,80 @@ fn capitalize(word: &str) -> String {
     }
 }
 
+/// Every `url(...)` reference in a CSS value passed through `resolve` (empty, `data:` and
+/// fragment-only ones kept as written), quoted as it was (double quotes when it was not).
+/// Inline styles resolve relative URLs against the page; the clone is served elsewhere.
+pub(crate) fn resolve_css_urls(value: &str, resolve: impl Fn(&str) -> String) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(start) = rest.to_ascii_lowercase().find("url(") {
+        let open = start + 4;
+        out.push_str(&rest[..open]);
+        let after = &rest[open..];
+        let inner = after.trim_start();
+        let (quote, body) = match inner.chars().next() {
+            Some(q @ ('"' | '\'')) => (Some(q), &inner[1..]),
+            _ => (None, inner),
+        };
+        let end = match quote {
+            Some(q) => {
+                let mut escaped = false;
+                body.char_indices()
+                    .find(|&(_, c)| {
+                        let found = !escaped && c == q;
+                        escaped = !escaped && c == '\\';
+                        found
+                    })
+                    .map(|(index, _)| index)
+            }
+            None => body.find(')'),
+        };
+        let Some(end) = end else {
+            out.push_str(after);
+            return out;
+        };
+        let reference = body[..end].trim();
+        let keep =
+            reference.is_empty() || reference.starts_with("data:") || reference.starts_with('#');
+        let resolved = if keep {
+            reference.to_string()
+        } else {
+            resolve(reference)
+        };
+        let q = quote.unwrap_or('"');
+        out.push(q);
+        out.push_str(&resolved);
+        out.push(q);
+        // Past the closing quote (if any); the `)` and what follows are copied as they are.
+        let consumed = after.len() - inner.len()
+            + quote.map_or(0, char::len_utf8)
+            + end
+            + quote.map_or(0, char::len_utf8);
+        rest = &after[consumed..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inline_style_urls_are_resolved() {
+        let absolute = |r: &str| format!("https://example.com/{r}");
+        assert_eq!(
+            resolve_css_urls(r#"url("img/a.png") , URL( 'b.png' ), url(c.png)"#, absolute),
+            // Space after `url(` is insignificant and dropped.
+            r#"url("https://example.com/img/a.png") , URL('https://example.com/b.png' ), url("https://example.com/c.png")"#
+        );
+        assert_eq!(
+            resolve_css_urls("url(data:image/png;base64,AA==) url(#clip) url()", absolute),
+            r##"url("data:image/png;base64,AA==") url("#clip") url("")"##
+        );
+        assert_eq!(resolve_css_urls("url(\"broken", absolute), "url(\"broken");
+        assert_eq!(resolve_css_urls("red", absolute), "red");
+    }
 
     #[test]
     fn style_objects() {

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use image::{Rgba, RgbaImage};
-use replica_visual_diff::{CompareOptions, compare};
+use replica_visual_diff::{CompareOptions, Comparison, compare};
 
 const WIDTH: u32 = 1280;
 const HEIGHT: u32 = 6000;
@@ -16,7 +16,8 @@ fn main() {
     let runs: usize = std::env::args()
         .nth(1)
         .and_then(|arg| arg.parse().ok())
-        .unwrap_or(20);
+        .unwrap_or(20)
+        .max(1);
     let filter = std::env::args().nth(2).unwrap_or_default();
     let page = synthetic_page(0);
     let mut cases: Vec<(&str, RgbaImage, RgbaImage)> = vec![
@@ -71,8 +72,8 @@ fn main() {
         std::thread::available_parallelism().map_or(1, usize::from)
     );
     println!(
-        "{:<58} {:>9} {:>9} {:>11} {:>11}",
-        "pair", "min ms", "median ms", "cpu ms/run", "similarity"
+        "{:<58} {:>9} {:>9} {:>11} {:>11} {:>17}",
+        "pair", "min ms", "median ms", "cpu ms/run", "similarity", "result digest"
     );
     // The last pair once more with anti-aliasing counted instead of detected: the difference
     // is what the detector costs.
@@ -87,25 +88,46 @@ fn main() {
         .collect();
     for (name, a, b, options) in runs_of.iter().filter(|(name, ..)| name.contains(&filter)) {
         let mut times = Vec::with_capacity(runs);
-        let mut similarity = 0.0;
+        let mut last = None;
         let cpu_before = process_cpu_ms();
         for _ in 0..runs {
             let start = Instant::now();
             let result = compare(a, b, options);
             times.push(start.elapsed());
-            similarity = std::hint::black_box(result).similarity;
+            // Dropped outside the timed part, as a caller keeps it.
+            last = Some(std::hint::black_box(result));
         }
         let cpu = match (cpu_before, process_cpu_ms()) {
             (Some(before), Some(after)) => format!("{:.1}", (after - before) / runs as f64),
             _ => "-".to_owned(),
         };
+        let last = last.expect("at least one run");
+        let (similarity, digest) = (last.similarity, result_digest(&last));
         times.sort();
         println!(
-            "{name:<58} {:>9.1} {:>9.1} {cpu:>11} {similarity:>11.4}",
+            "{name:<58} {:>9.1} {:>9.1} {cpu:>11} {similarity:>11.4} {digest:>17x}",
             ms(times[0]),
             ms(times[times.len() / 2])
         );
     }
+}
+
+/// FNV-1a over the counts, the per-row counts and the diff image: a speed-up must leave it
+/// unchanged.
+fn result_digest(result: &Comparison) -> u64 {
+    let counts = [
+        result.different_pixels,
+        result.antialiased_pixels,
+        result.total_pixels,
+    ];
+    let bytes = counts
+        .iter()
+        .flat_map(|count| count.to_le_bytes())
+        .chain(result.row_differences.iter().flat_map(|n| n.to_le_bytes()))
+        .chain(result.diff.as_raw().iter().copied());
+    bytes.fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// CPU time of this process (all threads) from /proc, in ms: on a machine shared with other

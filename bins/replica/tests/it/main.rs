@@ -1,5 +1,7 @@
 //! The `replica` binary as users run it: arguments, exit codes, stdout/stderr, signals.
 
+mod compare;
+mod server;
 mod validate;
 
 use std::path::PathBuf;

@@ -131,6 +131,7 @@ fn bad_components_get_typed_errors() {
             plan: &plan,
             tokens: &tokens,
             components,
+            wrapper: None,
             style: &ProjectStyle::Faithful,
         })
     };
@@ -153,6 +154,20 @@ fn bad_components_get_typed_errors() {
         ]),
         Err(AssembleError::DuplicatePath { .. })
     ));
+    // A section that would be written where the wrapper goes.
+    let wrapper = component("PageWrapper", "components/PageWrapper.jsx");
+    let with_wrapper = assemble(&AssembleInput {
+        scrape: &scrape,
+        plan: &plan,
+        tokens: &tokens,
+        components: &[component("PageWrapper", "components/PageWrapper.jsx")],
+        wrapper: Some(&wrapper),
+        style: &ProjectStyle::Faithful,
+    });
+    assert!(matches!(
+        with_wrapper,
+        Err(AssembleError::DuplicatePath { .. })
+    ));
     assert_eq!(
         run(&[]),
         Err(AssembleError::NoComponents {
@@ -171,6 +186,7 @@ fn a_section_without_a_component_is_left_out_with_a_warning() {
         plan: &plan,
         tokens: &tokens,
         components: &components,
+        wrapper: None,
         style: &ProjectStyle::Faithful,
     })
     .unwrap();

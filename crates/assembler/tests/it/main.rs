@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use replica_assembler::{AssembleInput, Assembly, ProjectStyle, assemble};
 use replica_core::{ComponentFile, DesignTokens, Plan, ProjectFiles, ScrapeData};
-use replica_section_gen::{CompileOptions, Style, compile_plan, tailwind_theme};
+use replica_section_gen::{CompileOptions, Style, compile_plan, compile_wrappers, tailwind_theme};
 
 /// The workspace's `fixtures/`.
 pub fn workspace_fixtures() -> PathBuf {
@@ -59,11 +59,18 @@ pub fn project_style(style: Style, tokens: &DesignTokens) -> ProjectStyle {
 pub fn assemble_fixture(dir: &Path, style: Style) -> Assembly {
     let (scrape, tokens, plan, components) = generate(dir, style);
     let project_style = project_style(style, &tokens);
+    let options = CompileOptions {
+        style,
+        mobile_dom: Some(&scrape.mobile.dom),
+        quirks_mode: scrape.compat_mode == "BackCompat",
+    };
+    let wrapper = compile_wrappers(&plan, &tokens, &options);
     assemble(&AssembleInput {
         scrape: &scrape,
         plan: &plan,
         tokens: &tokens,
         components: &components,
+        wrapper: wrapper.as_ref(),
         style: &project_style,
     })
     .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))

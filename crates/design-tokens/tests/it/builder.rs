@@ -156,5 +156,6 @@ pub fn page(body: DomNode, height: f64, css: &str) -> ScrapeData {
         mobile,
         timings: ScrapeTimings::default(),
         warnings: Vec::new(),
+        console: Vec::new(),
     }
 }

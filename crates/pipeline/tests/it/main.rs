@@ -1,4 +1,5 @@
 //! Integration tests of replica-pipeline, one binary.
 
+mod clone;
 mod compile_check;
 mod store;

@@ -25,15 +25,18 @@ fn create_get_and_list() {
     let first = store.create("https://example.com/").unwrap();
     let second = store.create("https://example.org/pricing").unwrap();
     let record = store.get(&second).unwrap();
-    assert_eq!(record.id, second);
-    assert_eq!(record.url, "https://example.org/pricing");
-    assert_eq!(record.status, CloneStatus::Running);
+    assert_eq!(record.summary.id, second);
+    assert_eq!(record.summary.url, "https://example.org/pricing");
+    assert_eq!(record.summary.status, CloneStatus::Running);
     assert!(record.files.is_empty());
     // RFC 3339 UTC with milliseconds, and the same instant as the id.
-    assert_eq!(record.created_at.len(), "2024-11-22T07:04:12.123Z".len());
-    assert!(record.created_at.ends_with('Z'));
     assert_eq!(
-        record.created_at[..10].replace('-', ""),
+        record.summary.created_at.len(),
+        "2024-11-22T07:04:12.123Z".len()
+    );
+    assert!(record.summary.created_at.ends_with('Z'));
+    assert_eq!(
+        record.summary.created_at[..10].replace('-', ""),
         second.as_str()[..8]
     );
 
@@ -88,7 +91,7 @@ fn files_round_trip_and_a_new_set_replaces_the_old() {
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     entries.sort();
-    assert_eq!(entries, ["clone.json", "files"]);
+    assert_eq!(entries, ["files", "record.json"]);
 }
 
 #[test]
@@ -101,7 +104,7 @@ fn status_changes_persist_across_reopening() {
         id
     };
     let store = CloneStore::open(data.path()).unwrap();
-    assert_eq!(store.get(&id).unwrap().status, CloneStatus::Failed);
+    assert_eq!(store.get(&id).unwrap().summary.status, CloneStatus::Failed);
     let json = fs::read_to_string(
         data.path()
             .join("clones")

@@ -203,6 +203,7 @@ fn scrape(desktop: DeviceCapture, mobile: DeviceCapture) -> ScrapeData {
         mobile,
         timings: ScrapeTimings::default(),
         warnings: Vec::new(),
+        console: Vec::new(),
     }
 }
 

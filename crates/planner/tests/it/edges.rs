@@ -126,7 +126,15 @@ fn one_giant_block_is_split_at_its_children() {
             Some(if k == 3 { "40px" } else { "0px" })
         );
         assert_eq!(s.data.background.as_deref(), Some("rgb(250, 250, 250)"));
+        // The faithful style reads the `style` attribute, not the computed style.
+        let expected = match k {
+            0 => Some("padding-bottom: 0px"),
+            3 => Some("padding-top: 0px"),
+            _ => Some("padding-top: 0px; padding-bottom: 0px"),
+        };
+        assert_eq!(part.attr("style"), expected, "part {k}");
     }
+    assert!(plan.wrappers.is_empty());
     assert_eq!(
         plan.sections[1].data.paragraphs.first().map(String::as_str),
         Some("Paragraph 8.")
@@ -616,4 +624,256 @@ fn theme_and_fonts_come_from_the_tokens() {
         plan.shared_context.font_urls,
         ["http://example.test/inter.woff2"]
     );
+}
+
+/// `<body><center>` + sections in it: the center is the plan's wrapper, loose text in it an
+/// anonymous box, and a fixed bar or a script at body level does not break the chain.
+#[test]
+fn a_page_wide_wrapper_is_kept_once_around_the_sections() {
+    let section = |class: &str, y: f64| {
+        el(
+            "table",
+            class,
+            (260.0, y, 760.0, 800.0),
+            &[],
+            vec![text(class)],
+        )
+    };
+    let body = el(
+        "body",
+        "",
+        (0.0, 0.0, 1280.0, 2430.0),
+        &[],
+        vec![
+            el(
+                "center",
+                "page",
+                (0.0, 0.0, 1280.0, 2430.0),
+                &[],
+                vec![
+                    section("one", 0.0),
+                    section("two", 800.0),
+                    text("Copyright 2003"),
+                    section("three", 1630.0),
+                ],
+            ),
+            el(
+                "div",
+                "cookie-bar",
+                (0.0, 660.0, 1280.0, 60.0),
+                &[("position", "fixed")],
+                vec![text("Cookies!")],
+            ),
+            el("script", "", (0.0, 0.0, 0.0, 0.0), &[], vec![text("x()")]),
+        ],
+    );
+    let scrape = page(
+        body,
+        2430.0,
+        6000.0,
+        &[
+            ("one", SectionKind::Hero),
+            ("two", SectionKind::Content),
+            ("three", SectionKind::Footer),
+        ],
+    );
+    let plan = plan(&scrape);
+    let center = by_class(&scrape.desktop.dom, "page").unwrap();
+    let [wrapper] = plan.wrappers.as_slice() else {
+        panic!("one wrapper: {:?}", plan.wrappers)
+    };
+    assert_eq!(
+        (wrapper.id, wrapper.tag.as_str(), wrapper.attr("class")),
+        (center.id, "center", Some("page"))
+    );
+    assert!(wrapper.children.is_empty());
+    let roots: Vec<Vec<(&str, u32)>> = plan
+        .sections
+        .iter()
+        .map(|s| s.data.dom.iter().map(|r| (r.tag.as_str(), r.id)).collect())
+        .collect();
+    let id = |class: &str| by_class(&scrape.desktop.dom, class).unwrap().id;
+    assert_eq!(
+        roots,
+        [
+            vec![("table", id("one"))],
+            // The text is a span in the wrapper, not a second <center>.
+            vec![("table", id("two")), ("span", center.id)],
+            // Scripts stay in the plan (the generator drops them).
+            vec![
+                ("table", id("three")),
+                ("div", id("cookie-bar")),
+                ("script", id("cookie-bar") + 1)
+            ],
+        ]
+    );
+    let span = &plan.sections[1].data.dom[1];
+    assert!(span.attrs.is_empty() && span.style.is_empty());
+    assert_eq!(span.text_content(), "Copyright 2003");
+}
+
+/// A header straight in `<body>` and the other sections in `<div id="page">`: no common
+/// wrapper, so each section that sits in the div holds a copy of it, and the copies are
+/// continuations (only the first has the top padding, only the last the bottom one).
+#[test]
+fn sections_at_different_depths_keep_their_ancestors_as_continuations() {
+    let section = |class: &str, y: f64| {
+        el(
+            "section",
+            class,
+            (0.0, y, 1280.0, 600.0),
+            &[],
+            vec![text(class)],
+        )
+    };
+    let mut container = el(
+        "div",
+        "page",
+        (0.0, 100.0, 1280.0, 1880.0),
+        &[("padding-top", "40px"), ("padding-bottom", "40px")],
+        vec![
+            section("one", 140.0),
+            section("two", 740.0),
+            section("three", 1340.0),
+        ],
+    );
+    if let DomNode::Element(div) = &mut container {
+        div.attrs
+            .push(("style".to_string(), "color: red;".to_string()));
+    }
+    let body = el(
+        "body",
+        "",
+        (0.0, 0.0, 1280.0, 1980.0),
+        &[],
+        vec![
+            el(
+                "header",
+                "top",
+                (0.0, 0.0, 1280.0, 100.0),
+                &[],
+                vec![text("Header")],
+            ),
+            container,
+        ],
+    );
+    let scrape = page(
+        body,
+        1980.0,
+        6000.0,
+        &[
+            ("top", SectionKind::Navbar),
+            ("one", SectionKind::Hero),
+            ("two", SectionKind::Content),
+            ("three", SectionKind::Content),
+        ],
+    );
+    let plan = plan(&scrape);
+    assert!(plan.wrappers.is_empty());
+    let page_id = by_class(&scrape.desktop.dom, "page").unwrap().id;
+    assert_eq!(plan.sections[0].data.dom[0].tag, "header");
+    let copies: Vec<_> = plan.sections[1..]
+        .iter()
+        .map(|s| {
+            let [copy] = s.data.dom.as_slice() else {
+                panic!("one copy of the div per section")
+            };
+            assert_eq!(copy.id, page_id);
+            assert_eq!(copy.child_elements().count(), 1);
+            (
+                copy.tag.as_str(),
+                copy.style("padding-top"),
+                copy.style("padding-bottom"),
+                copy.attr("style"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        copies,
+        [
+            (
+                "div",
+                Some("40px"),
+                Some("0px"),
+                Some("color: red; padding-bottom: 0px")
+            ),
+            (
+                "div",
+                Some("0px"),
+                Some("0px"),
+                Some("color: red; padding-top: 0px; padding-bottom: 0px")
+            ),
+            (
+                "div",
+                Some("0px"),
+                Some("40px"),
+                Some("color: red; padding-top: 0px")
+            ),
+        ]
+    );
+    // The section's own element still gives its background and data.
+    assert_eq!(plan.sections[2].data.text_content, "two");
+}
+
+/// An absolutely positioned element at body level would move if it went inside a positioned
+/// wrapper, so the chain stops above that wrapper.
+#[test]
+fn a_wrapper_that_would_capture_a_positioned_element_is_not_kept() {
+    let body = el(
+        "body",
+        "",
+        (0.0, 0.0, 1280.0, 1600.0),
+        &[],
+        vec![
+            el(
+                "div",
+                "outer",
+                (0.0, 0.0, 1280.0, 1600.0),
+                &[],
+                vec![el(
+                    "div",
+                    "inner",
+                    (0.0, 0.0, 1280.0, 1600.0),
+                    &[("position", "relative")],
+                    vec![
+                        el(
+                            "section",
+                            "one",
+                            (0.0, 0.0, 1280.0, 800.0),
+                            &[],
+                            vec![text("1")],
+                        ),
+                        el(
+                            "section",
+                            "two",
+                            (0.0, 800.0, 1280.0, 800.0),
+                            &[],
+                            vec![text("2")],
+                        ),
+                    ],
+                )],
+            ),
+            el(
+                "a",
+                "skip",
+                (-999.0, 0.0, 100.0, 20.0),
+                &[("position", "absolute")],
+                vec![text("Skip")],
+            ),
+        ],
+    );
+    let scrape = page(
+        body,
+        1600.0,
+        6000.0,
+        &[("one", SectionKind::Hero), ("two", SectionKind::Content)],
+    );
+    let plan = plan(&scrape);
+    let ids: Vec<u32> = plan.wrappers.iter().map(|w| w.id).collect();
+    assert_eq!(ids, [by_class(&scrape.desktop.dom, "outer").unwrap().id]);
+    // The positioned div is below the chain: each section has a copy of it.
+    let inner = by_class(&scrape.desktop.dom, "inner").unwrap().id;
+    for section in &plan.sections {
+        assert_eq!(section.data.dom[0].id, inner);
+    }
 }

@@ -66,6 +66,13 @@ fn shorten(text: &str, max: usize) -> String {
 /// The plan as JSON with the bulky parts summarized.
 pub fn summary(plan: &Plan) -> Value {
     let mut value = serde_json::to_value(plan).unwrap();
+    value["wrappers"] = plan
+        .wrappers
+        .iter()
+        .map(
+            |w| json!({ "tag": w.tag, "id": w.id, "attrs": w.attrs, "children": w.children.len() }),
+        )
+        .collect();
     for (section, original) in value["sections"]
         .as_array_mut()
         .unwrap()

@@ -168,6 +168,14 @@ pub fn snapshot_view(data: &ScrapeData, origin: &str) -> String {
     }
     let _ = writeln!(s, "network: {kinds:?}");
     let _ = writeln!(s, "warnings: {:?}", data.warnings);
+    // Only pages that complain have the section, so the others' snapshots stay as they were.
+    if !data.console.is_empty() {
+        let _ = writeln!(s, "console:");
+        for message in &data.console {
+            let text = message.text.replace('\n', "\n    ");
+            let _ = writeln!(s, "  [{}] {text}", message.level);
+        }
+    }
     device_view(&mut s, &data.desktop, true);
     device_view(&mut s, &data.mobile, false);
     let _ = writeln!(s, "mobile differences:");

@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
-use replica_section_gen::{CompileOptions, Style, compile_plan, jsx_parse_errors};
+use replica_section_gen::{
+    CompileOptions, Style, compile_plan, compile_wrappers, jsx_parse_errors,
+};
 
 use crate::{plan_of, workspace_fixtures};
 
@@ -57,6 +59,15 @@ fn every_fixture_section_in_both_styles() {
                     section.id,
                     section.kind.as_str(),
                     file.source
+                );
+            }
+            if let Some(wrapper) = compile_wrappers(&plan, &tokens, &options) {
+                let errors = jsx_parse_errors(&wrapper.source);
+                assert!(errors.is_empty(), "{name} wrapper: {errors:?}");
+                let _ = writeln!(
+                    snapshot,
+                    "// ===== {} (wrappers)\n{}",
+                    wrapper.path, wrapper.source
                 );
             }
             insta::assert_snapshot!(format!("{name}_{}", style.as_str()), snapshot);

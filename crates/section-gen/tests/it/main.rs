@@ -8,6 +8,7 @@ mod html;
 mod llm;
 mod mapping;
 mod tailwind;
+mod wrappers;
 
 use std::path::{Path, PathBuf};
 

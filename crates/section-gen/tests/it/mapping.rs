@@ -26,13 +26,13 @@ fn attributes_take_react_names() {
 }
 
 #[test]
-fn inline_styles_become_objects_with_custom_properties_quoted() {
+fn inline_styles_become_objects_with_custom_properties_quoted_and_urls_absolute() {
     assert_eq!(
         compile_html(
             r#"<div style="background-color: #fff; --brand-Color: rgb(1, 2, 3); -webkit-line-clamp: 2; background-image: url(&quot;a;b.png&quot;)">x</div>"#
         ),
         r##"<div
-  style={{ backgroundColor: "#fff", "--brand-Color": "rgb(1, 2, 3)", WebkitLineClamp: "2", backgroundImage: "url(\"a;b.png\")" }}
+  style={{ backgroundColor: "#fff", "--brand-Color": "rgb(1, 2, 3)", WebkitLineClamp: "2", backgroundImage: "url(\"https://example.com/shop/a;b.png\")" }}
 >
   x
 </div>"##

@@ -1,0 +1,325 @@
+//! `replica clone URL`: the whole pipeline from the command line. Progress on stderr (a line
+//! per stage, a bar for the sections), the result on stdout.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use replica_core::{PipelineEvent, UrlPolicy};
+use replica_pipeline::{CloneOutcome, CloneRequest, GeneratorKind, StyleKind};
+
+use crate::config::Config;
+use crate::deps::{Runtime, Sandboxes};
+
+#[derive(Debug, Args)]
+pub struct CloneArgs {
+    pub url: String,
+    /// Write the Next.js project here (it is always kept in the clone store too).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = GeneratorArg::Compile)]
+    pub generator: GeneratorArg,
+    #[arg(long, value_enum, default_value_t = StyleArg::Faithful)]
+    pub style: StyleArg,
+    /// Only write the files: no sandbox, no compile check.
+    #[arg(long)]
+    pub no_preview: bool,
+    /// Compare the clone with the original and improve it until it is close enough.
+    #[arg(long)]
+    pub refine: bool,
+    /// Print one JSON object on stdout instead of a summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Keep the preview running until Ctrl-C (default: when stdin is a terminal).
+    #[arg(long)]
+    pub keep_preview: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum GeneratorArg {
+    Compile,
+    Llm,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StyleArg {
+    Faithful,
+    Tailwind,
+}
+
+pub async fn run(args: CloneArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    let sandboxes = if args.no_preview {
+        Sandboxes::Off
+    } else {
+        Sandboxes::PerClone
+    };
+    // The CLI runs on the user's own machine: private and loopback pages are theirs to clone.
+    let runtime = Runtime::start(config, UrlPolicy::allow_all(), sandboxes).await?;
+    let mut request = CloneRequest::new(args.url.clone());
+    request.generator = match args.generator {
+        GeneratorArg::Compile => GeneratorKind::Compile,
+        GeneratorArg::Llm => GeneratorKind::Llm,
+    };
+    request.style = match args.style {
+        StyleArg::Faithful => StyleKind::Faithful,
+        StyleArg::Tailwind => StyleKind::Tailwind,
+    };
+    request.preview = !args.no_preview;
+    request.refine = args.refine;
+    let finished = AtomicBool::new(false);
+    let result = tokio::select! {
+        result = clone(request, &runtime, &args, &finished) => result,
+        // Dropping the clone cancels it and stops its sandbox; once it is done and only the
+        // preview runs, Ctrl-C is how the user says they are done looking.
+        _ = tokio::signal::ctrl_c() => if finished.load(Ordering::SeqCst) {
+            Ok(ExitCode::SUCCESS)
+        } else {
+            Err(anyhow::anyhow!("interrupted"))
+        },
+    };
+    runtime.shutdown().await;
+    result
+}
+
+async fn clone(
+    request: CloneRequest,
+    runtime: &Runtime,
+    args: &CloneArgs,
+    finished: &AtomicBool,
+) -> anyhow::Result<ExitCode> {
+    let mut run = replica_pipeline::start_clone(request, runtime.deps.clone())?;
+    let mut progress = Progress::new();
+    while let Some(event) = run.events.recv().await {
+        progress.show(&event);
+    }
+    progress.finish();
+    let outcome = run.finish().await?;
+    let store_dir = runtime
+        .deps
+        .store
+        .clone_dir(&outcome.clone_id)?
+        .join("files");
+    let out_dir = match &args.out {
+        Some(dir) => {
+            write_project(&outcome, dir)?;
+            dir.clone()
+        }
+        None => store_dir,
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&result_json(&outcome, &out_dir))?
+        );
+    } else {
+        print!("{}", summary(&outcome, &out_dir));
+    }
+    let code = if outcome.error.is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    };
+    let keep = args.keep_preview || (!args.json && std::io::stdin().is_terminal());
+    if let (Some(url), true) = (&outcome.preview_url, keep) {
+        eprintln!("preview running at {url}; press Ctrl-C to stop it");
+        if code == ExitCode::SUCCESS {
+            finished.store(true, Ordering::SeqCst);
+        }
+        std::future::pending::<()>().await;
+    }
+    if let Some(sandbox) = outcome.sandbox {
+        let _ = sandbox.destroy().await;
+    }
+    Ok(code)
+}
+
+/// Writes the project into `dir` (created when missing; files already there are replaced).
+fn write_project(outcome: &CloneOutcome, dir: &Path) -> anyhow::Result<()> {
+    for (path, file) in &outcome.files.files {
+        let target = dir.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(&target, &file.contents)
+            .with_context(|| format!("writing {}", target.display()))?;
+    }
+    Ok(())
+}
+
+/// DESIGN.md §5's JSON result.
+pub fn result_json(outcome: &CloneOutcome, out_dir: &Path) -> serde_json::Value {
+    serde_json::json!({
+        "clone_id": outcome.clone_id.as_str(),
+        "out_dir": out_dir,
+        "sections": outcome.sections,
+        "files": outcome.files.len(),
+        "validation": {
+            "errors": outcome.validation_errors,
+            "warnings": outcome.validation_warnings,
+        },
+        "compiled": outcome.compiled,
+        "preview_url": outcome.preview_url,
+        "similarity": outcome.similarity,
+        "timings_ms": outcome.timings,
+        "error": outcome.error.as_ref().map(|(stage, message)| {
+            serde_json::json!({"stage": stage, "message": message})
+        }),
+    })
+}
+
+fn summary(outcome: &CloneOutcome, out_dir: &Path) -> String {
+    let mut text = format!(
+        "clone {}: {} sections, {} files in {}\n",
+        outcome.clone_id.as_str(),
+        outcome.sections,
+        outcome.files.len(),
+        out_dir.display()
+    );
+    text += &format!(
+        "validation: {} errors, {} warnings; compiled: {}\n",
+        outcome.validation_errors,
+        outcome.validation_warnings,
+        if outcome.compiled { "yes" } else { "no" }
+    );
+    if let Some(url) = &outcome.preview_url {
+        text += &format!("preview: {url}\n");
+    }
+    if let Some(similarity) = outcome.similarity {
+        text += &format!(
+            "similarity: desktop {:.4}, mobile {:.4}\n",
+            similarity.desktop, similarity.mobile
+        );
+    }
+    let t = &outcome.timings;
+    text += &format!(
+        "time: {:.1}s (scrape {}, design {}, plan {}, generate {}, assemble {}, validate {}, deploy {}, compile {} ms)\n",
+        t.total as f64 / 1000.0,
+        t.scrape,
+        t.design,
+        t.plan,
+        t.generate,
+        t.assemble,
+        t.validate,
+        t.deploy,
+        t.compile
+    );
+    if let Some((stage, message)) = &outcome.error {
+        text += &format!("failed at {stage}: {message}\n");
+    }
+    text
+}
+
+/// The stderr side: one line per stage, a bar while sections are written.
+struct Progress {
+    sections: Option<ProgressBar>,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        Progress { sections: None }
+    }
+
+    fn line(&self, text: String) {
+        match &self.sections {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    fn show(&mut self, event: &PipelineEvent) {
+        match event {
+            PipelineEvent::CloneCreated { clone_id, url } => {
+                self.line(format!("clone {clone_id} of {url}"));
+            }
+            PipelineEvent::Step { step, message } => self.line(format!("[{step}] {message}")),
+            PipelineEvent::ScrapeDone {
+                title,
+                sections,
+                images,
+                page_height,
+            } => self.line(format!(
+                "  scraped {title:?}: {sections} sections, {images} images, {page_height:.0}px tall"
+            )),
+            PipelineEvent::DesignExtracted {
+                primary_color,
+                body_font,
+                ..
+            } => self.line(format!(
+                "  primary colour {}, body font {}",
+                primary_color.as_deref().unwrap_or("none"),
+                body_font.as_deref().unwrap_or("none")
+            )),
+            PipelineEvent::Planned { section_count, .. } => {
+                self.line(format!("  {section_count} sections planned"));
+                let bar = ProgressBar::new(*section_count as u64);
+                bar.set_style(
+                    ProgressStyle::with_template("  sections {bar:30} {pos}/{len}")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                );
+                self.sections = Some(bar);
+            }
+            PipelineEvent::SectionDone { .. } => {
+                if let Some(bar) = &self.sections {
+                    bar.inc(1);
+                }
+            }
+            PipelineEvent::SectionFailed { section, error } => {
+                self.line(format!("  {section} failed: {error}"));
+            }
+            PipelineEvent::GenerationComplete {
+                time,
+                successful,
+                failed,
+            } => {
+                if let Some(bar) = self.sections.take() {
+                    bar.finish_and_clear();
+                }
+                eprintln!("  {successful} sections written, {failed} failed, in {time:.2}s");
+            }
+            PipelineEvent::ReviewFixed { files_changed } => {
+                self.line(format!("  review fixed {}", files_changed.join(", ")));
+            }
+            PipelineEvent::ValidationFailed {
+                error_count,
+                report,
+            } => {
+                self.line(format!("  {error_count} JSX errors remain:\n{report}"));
+            }
+            PipelineEvent::ValidationPassed => self.line("  JSX valid".into()),
+            PipelineEvent::Deployed { preview_url, .. } => {
+                self.line(format!("  deployed to {preview_url}"));
+            }
+            PipelineEvent::CompileErrors {
+                attempt,
+                error_count,
+                report,
+            } => self.line(format!(
+                "  compile attempt {attempt}: {error_count} errors\n{report}"
+            )),
+            PipelineEvent::Compiled => self.line("  compiled".into()),
+            PipelineEvent::Iteration { n, similarity } => self.line(format!(
+                "  iteration {n}: desktop {:.4}, mobile {:.4}",
+                similarity.desktop, similarity.mobile
+            )),
+            PipelineEvent::Warning { message } => self.line(format!("  warning: {message}")),
+            PipelineEvent::Error { message, stage } => {
+                self.line(format!("error in {stage}: {message}"));
+            }
+            PipelineEvent::File { .. }
+            | PipelineEvent::FileUpdated { .. }
+            | PipelineEvent::ReviewClean
+            | PipelineEvent::Done { .. } => {}
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.sections.take() {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! What a clone runs on, built once from the configuration: the browser, the sandboxes, the
+//! model and the clone store, as the pipeline's [`PipelineDeps`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use replica_core::{SandboxProvider, ScrapeOptions, UrlPolicy};
+use replica_pipeline::{CloneStore, PipelineDeps};
+use replica_sandbox_pool::{
+    DaytonaConfig, DaytonaProvider, LocalConfig, LocalProvider, PoolConfig, ReleasePolicy,
+    SandboxPool, install_template,
+};
+use replica_scrape::Browser;
+
+use crate::config::Config;
+
+/// How sandboxes are handed out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sandboxes {
+    /// None: files only.
+    Off,
+    /// One provisioned per clone, while its scrape runs (the CLI: one clone per process).
+    PerClone,
+    /// A pool keeping `REPLICA_POOL_SIZE` (default 1) warm ahead of time (the server).
+    Pool,
+}
+
+/// The running dependencies; [`Runtime::shutdown`] stops them.
+pub struct Runtime {
+    pub deps: PipelineDeps,
+    pub pool: Option<Arc<SandboxPool>>,
+    browser: Arc<Browser>,
+}
+
+impl Runtime {
+    /// Starts the browser and the sandbox provider (installing the Next.js template into the
+    /// cache when it is missing). `policy` is the URL policy of the pages users ask for.
+    pub async fn start(
+        config: &Config,
+        policy: UrlPolicy,
+        sandboxes: Sandboxes,
+    ) -> anyhow::Result<Runtime> {
+        let store = CloneStore::open(&config.data_dir)
+            .with_context(|| format!("opening the clone store in {}", config.data_dir.display()))?;
+        let model = config.model.build()?;
+        let provider = match sandboxes {
+            Sandboxes::Off => None,
+            Sandboxes::PerClone | Sandboxes::Pool => Some(provider(config).await?),
+        };
+        let pool = match (sandboxes, provider.clone()) {
+            (Sandboxes::Pool, Some(provider)) => {
+                let size = std::env::var("REPLICA_POOL_SIZE")
+                    .ok()
+                    .map(|size| {
+                        size.trim()
+                            .parse::<usize>()
+                            .with_context(|| format!("REPLICA_POOL_SIZE={size:?} is not a number"))
+                    })
+                    .transpose()?
+                    .unwrap_or(1);
+                Some(Arc::new(SandboxPool::new(
+                    provider,
+                    PoolConfig {
+                        size,
+                        release: ReleasePolicy::Destroy,
+                    },
+                )))
+            }
+            _ => None,
+        };
+        let sandboxes: Option<Arc<dyn SandboxProvider>> = match &pool {
+            Some(pool) => Some(Arc::clone(pool) as Arc<dyn SandboxProvider>),
+            None => provider,
+        };
+        let browser = Arc::new(Browser::launch(&config.browser).await?);
+        let deps = PipelineDeps {
+            source: Arc::clone(&browser) as _,
+            sandboxes,
+            model,
+            store,
+            scrape_options: ScrapeOptions {
+                policy,
+                ..ScrapeOptions::default()
+            },
+            localize_assets: true,
+            compile_timeout: Duration::from_secs(30),
+        };
+        Ok(Runtime {
+            deps,
+            pool,
+            browser,
+        })
+    }
+
+    /// The browser the clones scrape with, for other work of the same process (screenshots).
+    pub fn browser(&self) -> &Browser {
+        &self.browser
+    }
+
+    /// Destroys the warm sandboxes and stops the browser.
+    pub async fn shutdown(self) {
+        let Runtime {
+            deps,
+            pool,
+            browser,
+        } = self;
+        drop(deps);
+        if let Some(pool) = pool.and_then(|pool| Arc::try_unwrap(pool).ok())
+            && let Err(error) = pool.shutdown().await
+        {
+            tracing::warn!("stopping the sandbox pool: {error}");
+        }
+        if let Ok(browser) = Arc::try_unwrap(browser) {
+            browser.shutdown().await;
+        }
+    }
+}
+
+/// REPLICA_SANDBOX: `local` (default) or `daytona`.
+async fn provider(config: &Config) -> anyhow::Result<Arc<dyn SandboxProvider>> {
+    let choice = std::env::var("REPLICA_SANDBOX").unwrap_or_default();
+    match choice.trim() {
+        "" | "local" => {
+            let cache = config.cache_dir.clone();
+            let template = tokio::task::spawn_blocking(move || install_template(&cache))
+                .await?
+                .context("installing the Next.js template (npm) into the cache")?;
+            let mut local = LocalConfig::new(template);
+            if let Some(dir) = std::env::var_os("REPLICA_SANDBOXES_DIR").filter(|d| !d.is_empty()) {
+                local.sandboxes_dir = dir.into();
+            }
+            Ok(Arc::new(LocalProvider::new(local)))
+        }
+        "daytona" => {
+            let daytona = DaytonaConfig::from_env(|name| std::env::var(name).ok())?;
+            Ok(Arc::new(DaytonaProvider::new(daytona)?))
+        }
+        other => anyhow::bail!("REPLICA_SANDBOX={other:?}: expected local or daytona"),
+    }
+}

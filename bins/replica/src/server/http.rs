@@ -1,0 +1,255 @@
+//! HTTP plumbing without a framework: response bodies, JSON errors, size-limited request bodies
+//! and CORS headers.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderValue};
+use http::{Method, Response, StatusCode};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Body as _, Frame, Incoming};
+use tokio::sync::mpsc;
+
+/// Every response body: a whole buffer or a stream of SSE frames.
+pub type Body = BoxBody<Bytes, Infallible>;
+
+pub fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into()).boxed()
+}
+
+/// A response body fed by a channel: each message is one chunk, the body ends when every
+/// sender is gone. When the client goes away hyper drops the body, which closes the channel,
+/// so senders learn of it through `Sender::closed`.
+#[derive(Debug)]
+pub struct ChannelBody {
+    chunks: mpsc::Receiver<Bytes>,
+}
+
+impl ChannelBody {
+    pub fn new(chunks: mpsc::Receiver<Bytes>) -> ChannelBody {
+        ChannelBody { chunks }
+    }
+}
+
+impl hyper::body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.chunks
+            .poll_recv(cx)
+            .map(|chunk| chunk.map(|bytes| Ok(Frame::data(bytes))))
+    }
+}
+
+/// A request that failed: answered as `{"error": "..."}` with its status.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+    /// Seconds for `Retry-After` (429).
+    pub retry_after: Option<u64>,
+    /// Methods for `Allow` (405).
+    pub allow: Option<&'static str>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+            retry_after: None,
+            allow: None,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    }
+
+    pub fn method_not_allowed(method: &Method, allow: &'static str) -> ApiError {
+        ApiError {
+            allow: Some(allow),
+            ..ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("{method} is not allowed here (allowed: {allow})"),
+            )
+        }
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        let mut response =
+            json_response(self.status, &serde_json::json!({ "error": self.message }));
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if let Some(allow) = self.allow {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
+        }
+        response
+    }
+}
+
+pub fn json_response(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
+    // A `Value` always serializes.
+    let bytes = serde_json::to_vec(value).unwrap_or_default();
+    let mut response = Response::new(full(bytes));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+pub fn ok_json(value: &serde_json::Value) -> Response<Body> {
+    json_response(StatusCode::OK, value)
+}
+
+/// Reads the whole request body, refusing more than `limit` bytes with 413 (early, from
+/// `Content-Length`, when the client sends one).
+pub async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than the limit of {limit} bytes"),
+        )
+    };
+    if body.size_hint().lower() > limit as u64 {
+        return Err(too_large());
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Err(error) => Err(ApiError::bad_request(format!(
+            "the request body could not be read: {error}"
+        ))),
+    }
+}
+
+/// Parses a JSON request body into `T`, with serde's message (field, line, column) on failure.
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes)
+        .map_err(|error| ApiError::bad_request(format!("invalid JSON body: {error}")))
+}
+
+/// Which browser origins may call the API (`--cors-origin`). Empty: no CORS headers at all,
+/// so browsers only allow same-origin pages.
+#[derive(Debug, Clone, Default)]
+pub struct Cors {
+    origins: Vec<String>,
+}
+
+const CORS_METHODS: &str = "GET, POST, PUT, DELETE, OPTIONS";
+
+impl Cors {
+    pub fn new(origins: &[String]) -> Cors {
+        Cors {
+            origins: origins
+                .iter()
+                .map(|origin| origin.trim().trim_end_matches('/').to_string())
+                .filter(|origin| !origin.is_empty())
+                .collect(),
+        }
+    }
+
+    /// The request's `Origin` when it is allowed (`*` allows any).
+    fn allowed<'a>(&self, request: &'a HeaderMap) -> Option<&'a HeaderValue> {
+        let origin = request.get(header::ORIGIN)?;
+        let text = origin.to_str().ok()?;
+        self.origins
+            .iter()
+            .any(|allowed| allowed == "*" || allowed == text)
+            .then_some(origin)
+    }
+
+    /// Adds `Access-Control-Allow-Origin` for an allowed origin.
+    pub fn decorate(&self, request: &HeaderMap, response: &mut Response<Body>) {
+        if self.origins.is_empty() {
+            return;
+        }
+        let headers = response.headers_mut();
+        headers.append(header::VARY, HeaderValue::from_static("Origin"));
+        if let Some(origin) = self.allowed(request) {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+            headers.insert(
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static("Retry-After, Content-Disposition"),
+            );
+        }
+    }
+
+    /// The answer to a preflight `OPTIONS`: 204, with the CORS grant when the origin is allowed.
+    pub fn preflight(&self, request: &HeaderMap) -> Response<Body> {
+        let mut response = Response::new(full(Bytes::new()));
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        let headers = response.headers_mut();
+        headers.insert(header::ALLOW, HeaderValue::from_static(CORS_METHODS));
+        if self.origins.is_empty() {
+            return response;
+        }
+        headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+        if let Some(origin) = self.allowed(request) {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+            headers.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static(CORS_METHODS),
+            );
+            let asked = request
+                .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
+                .cloned()
+                .unwrap_or_else(|| HeaderValue::from_static("content-type"));
+            headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, asked);
+            headers.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            );
+        }
+        response
+    }
+}
+
+/// The `Content-Type` of a project file, from its extension.
+pub fn content_type(path: &str) -> &'static str {
+    let extension = path
+        .rsplit_once('.')
+        .map(|(_, extension)| extension.to_ascii_lowercase())
+        .unwrap_or_default();
+    match extension.as_str() {
+        "js" | "jsx" | "mjs" | "cjs" | "ts" | "tsx" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "json" => "application/json",
+        "html" | "htm" => "text/html; charset=utf-8",
+        "md" | "txt" => "text/plain; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "ico" => "image/x-icon",
+        "woff" => "font/woff",
+        "woff2" => "font/woff2",
+        "ttf" => "font/ttf",
+        "otf" => "font/otf",
+        _ => "application/octet-stream",
+    }
+}

@@ -1,0 +1,286 @@
+//! `replica serve`: the HTTP API of DESIGN.md §5 on hyper 1.x, without a framework.
+//!
+//! `POST /clone/stream` runs a clone and streams its events as SSE; the `/api/clones` routes
+//! read, edit (PUT writes through to the live preview), download and delete clones of the
+//! store; `POST /screenshot` renders a page as DESIGN.md §8 does. At most `--max-clones` run at
+//! once (429 beyond). SIGINT and SIGTERM stop the server gracefully: no new connections, running
+//! clones cancelled, every sandbox destroyed, the browser stopped, exit code 0.
+
+mod clones;
+mod download;
+mod http;
+mod routes;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use hyper::StatusCode;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use replica_core::{Device, ScrapeError, ScrapeOptions, UrlPolicy};
+use replica_pipeline::PipelineDeps;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+
+use self::clones::Registry;
+use self::http::{ApiError, Cors};
+use crate::config::Config;
+use crate::deps::{Runtime, Sandboxes};
+
+/// How long open connections get to finish after a shutdown signal (SSE streams end as soon
+/// as their clones are stopped, which happens first).
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// `replica serve` flags.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free one; the address is printed on stderr).
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    pub addr: SocketAddr,
+    /// Clone and screenshot private, loopback and link-local addresses too (refused by default).
+    #[arg(long)]
+    pub allow_private: bool,
+    /// Clones running at once; more get 429 with Retry-After.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_clones: u32,
+    /// Browser origin allowed to call the API (repeatable; `*` allows any). None: no CORS headers.
+    #[arg(
+        long = "cors-origin",
+        value_name = "ORIGIN",
+        env = "REPLICA_CORS_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub cors_origins: Vec<String>,
+    /// Largest JSON request body, in bytes (413 beyond).
+    #[arg(long, default_value_t = 1024 * 1024)]
+    pub max_json_bytes: usize,
+    /// Largest file accepted by `PUT /api/clones/{id}/files/{path}`, in bytes (413 beyond).
+    #[arg(long, default_value_t = 5 * 1024 * 1024)]
+    pub max_file_bytes: usize,
+    /// Seconds between `: heartbeat` comments on an event stream, which keep proxies from
+    /// closing a quiet connection.
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..))]
+    pub heartbeat: u64,
+}
+
+/// Limits and timings of the routes.
+#[derive(Debug, Clone)]
+struct Limits {
+    max_clones: usize,
+    json_bytes: usize,
+    file_bytes: usize,
+    heartbeat: Duration,
+}
+
+/// What every request handler shares.
+struct Server {
+    deps: PipelineDeps,
+    runtime: Arc<Runtime>,
+    policy: UrlPolicy,
+    limits: Limits,
+    /// One permit per clone that may run.
+    slots: Arc<Semaphore>,
+    registry: Arc<Registry>,
+    cors: Cors,
+    /// Serializes file PUTs (each rewrites the clone's file set).
+    file_writes: tokio::sync::Mutex<()>,
+    /// Set on shutdown: new clones are refused with 503.
+    closing: AtomicBool,
+    /// One permit per screenshot that may be taken at once (as many as clones).
+    screenshot_slots: Semaphore,
+}
+
+impl Server {
+    fn warm_sandboxes(&self) -> Option<usize> {
+        self.runtime.pool.as_ref().map(|pool| pool.warm_count())
+    }
+
+    async fn take_screenshot(
+        &self,
+        url: &str,
+        device: Device,
+        full_page: bool,
+        options: &ScrapeOptions,
+    ) -> Result<Vec<u8>, ApiError> {
+        if self.is_closing() {
+            return Err(shutting_down());
+        }
+        let _permit = self.screenshot_slots.try_acquire().map_err(|_| ApiError {
+            retry_after: Some(5),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "{} screenshots are being taken, the most this server takes at once; retry later",
+                    self.limits.max_clones
+                ),
+            )
+        })?;
+        // The clones' browser: one chromedriver for the whole server.
+        self.runtime
+            .browser()
+            .screenshot(url, device, full_page, options)
+            .await
+            .map_err(screenshot_error)
+    }
+
+    fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::SeqCst)
+    }
+}
+
+/// A failed screenshot: the client's fault (400, 403), the page's (502, 504) or ours (500).
+fn screenshot_error(error: ScrapeError) -> ApiError {
+    let status = match &error {
+        ScrapeError::InvalidUrl { .. } | ScrapeError::UnsupportedScheme { .. } => {
+            StatusCode::BAD_REQUEST
+        }
+        ScrapeError::Refused { .. } => StatusCode::FORBIDDEN,
+        ScrapeError::Dns { .. }
+        | ScrapeError::ConnectionRefused { .. }
+        | ScrapeError::Connection { .. }
+        | ScrapeError::HttpStatus { .. }
+        | ScrapeError::NotHtml { .. } => StatusCode::BAD_GATEWAY,
+        ScrapeError::LoadTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    ApiError::new(status, error.to_string())
+}
+
+fn shutting_down() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the server is shutting down",
+    )
+}
+
+/// Serves until SIGINT or SIGTERM, then shuts down gracefully.
+pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
+    let mut signal = std::pin::pin!(shutdown_signal()?);
+    let listener = TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("listening on {}", args.addr))?;
+    let addr = listener.local_addr()?;
+    let policy = if args.allow_private {
+        UrlPolicy::allow_all()
+    } else {
+        UrlPolicy::public_only()
+    };
+    eprintln!("starting the browser and the sandbox pool...");
+    let runtime = tokio::select! {
+        runtime = Runtime::start(config, policy.clone(), Sandboxes::Pool) => runtime?,
+        // Dropping the start stops whatever it had started.
+        () = &mut signal => return Ok(()),
+    };
+    let runtime = Arc::new(runtime);
+    let max_clones = args.max_clones as usize;
+    let server = Arc::new(Server {
+        deps: runtime.deps.clone(),
+        runtime: Arc::clone(&runtime),
+        policy,
+        limits: Limits {
+            max_clones,
+            json_bytes: args.max_json_bytes,
+            file_bytes: args.max_file_bytes,
+            heartbeat: Duration::from_secs(args.heartbeat),
+        },
+        slots: Arc::new(Semaphore::new(max_clones)),
+        registry: Arc::new(Registry::default()),
+        cors: Cors::new(&args.cors_origins),
+        file_writes: tokio::sync::Mutex::new(()),
+        closing: AtomicBool::new(false),
+        screenshot_slots: Semaphore::new(max_clones),
+    });
+    eprintln!("listening on http://{addr}");
+
+    let (shutdown, shutdown_seen) = watch::channel(false);
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    connections.spawn(serve_connection(
+                        stream,
+                        Arc::clone(&server),
+                        shutdown_seen.clone(),
+                    ));
+                }
+                Err(error) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!("accepting a connection: {error}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            () = &mut signal => break,
+        }
+        while connections.try_join_next().is_some() {}
+    }
+
+    eprintln!("shutting down: stopping clones and sandboxes...");
+    drop(listener);
+    server.closing.store(true, Ordering::SeqCst);
+    server.registry.stop_all().await;
+    let _ = shutdown.send(true);
+    let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        connections.abort_all();
+        while connections.join_next().await.is_some() {}
+    }
+    // A clone whose request was in flight while the first pass ran.
+    server.registry.stop_all().await;
+    // Dropping the server stops the screenshot browser (its chromedriver's process group).
+    drop(server);
+    match Arc::try_unwrap(runtime) {
+        Ok(runtime) => runtime.shutdown().await,
+        // Only finished tasks held it; dropping what is left still stops the browser and pool.
+        Err(runtime) => drop(runtime),
+    }
+    eprintln!("stopped");
+    Ok(())
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    server: Arc<Server>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let service = hyper::service::service_fn(move |request| {
+        let server = Arc::clone(&server);
+        async move { Ok::<_, Infallible>(server.handle(request).await) }
+    });
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    // With a timer, hyper bounds how long a client may take to send its headers.
+    builder.http1().timer(TokioTimer::new());
+    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    let mut connection = std::pin::pin!(connection);
+    tokio::select! {
+        result = connection.as_mut() => {
+            if let Err(error) = result {
+                tracing::debug!("connection ended: {error}");
+            }
+        }
+        _ = shutdown.changed() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
+}
+
+/// Resolves on the first SIGINT or SIGTERM.
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}

@@ -1,0 +1,999 @@
+//! `replica serve` end to end: the real binary with real Chromium and real `next dev` sandboxes,
+//! cloning the fixture sites served on loopback.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use replica_core::{DomElement, DomNode, ScrapeData};
+use replica_fixture_server::FixtureServer;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::{children, group_alive, replica, sites};
+
+/// A `replica serve` child process; SIGTERMed (then killed) when dropped.
+struct Served {
+    child: Child,
+    base: String,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Served {
+    /// Starts `replica serve --addr 127.0.0.1:0 ARGS` and waits for its `listening on` line.
+    fn start(data: &Path, sandboxes: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
+        let mut command = replica();
+        command
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(args)
+            .env("REPLICA_DATA_DIR", data)
+            .env("REPLICA_SANDBOXES_DIR", sandboxes)
+            .env("REPLICA_POOL_SIZE", "1")
+            .env_remove("REPLICA_CORS_ORIGINS")
+            .env_remove("REPLICA_SANDBOX")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("replica starts");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (address, listening) = std::sync::mpsc::channel();
+        let pipe = child.stderr.take().unwrap();
+        let log = Arc::clone(&stderr);
+        // Drains stderr for the whole life of the server, so it never blocks on a full pipe.
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(pipe).lines() {
+                let Ok(line) = line else { break };
+                if let Some(addr) = line.strip_prefix("listening on ") {
+                    let _ = address.send(addr.to_string());
+                }
+                log.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        // Starting includes the browser, the template check and the first warm sandbox.
+        let base = match listening.recv_timeout(Duration::from_secs(180)) {
+            Ok(base) => base,
+            Err(_) => {
+                let _ = child.kill();
+                panic!(
+                    "replica serve never said where it listens:\n{}",
+                    stderr.lock().unwrap()
+                );
+            }
+        };
+        Served {
+            child,
+            base,
+            stderr,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn addr(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// SIGTERM, then the exit status (the server must stop within a minute).
+    fn terminate(&mut self) -> ExitStatus {
+        self.stop()
+            .expect("replica serve stops within 60 s of SIGTERM")
+    }
+
+    /// SIGTERM and wait; after 60 s, SIGKILL and `None`.
+    fn stop(&mut self) -> Option<ExitStatus> {
+        let pid = rustix::process::Pid::from_raw(self.child.id() as i32).unwrap();
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        // A failed test still stops its server (and, through it, the sandboxes and browser).
+        if matches!(self.child.try_wait(), Ok(None)) {
+            self.stop();
+        }
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+/// The SSE stream of one clone, frame by frame.
+struct EventStream {
+    response: reqwest::Response,
+    /// Bytes, not text: a chunk may end in the middle of a UTF-8 character.
+    buffer: Vec<u8>,
+    heartbeats: usize,
+}
+
+impl EventStream {
+    async fn open(client: &reqwest::Client, server: &Served, body: Value) -> EventStream {
+        let response = client
+            .post(server.url("/clone/stream"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{body}");
+        let headers = response.headers();
+        assert_eq!(headers["content-type"], "text/event-stream");
+        assert_eq!(headers["cache-control"], "no-cache");
+        assert_eq!(headers["x-accel-buffering"], "no");
+        EventStream {
+            response,
+            buffer: Vec::new(),
+            heartbeats: 0,
+        }
+    }
+
+    /// The next event, `None` at the end of the stream.
+    async fn next(&mut self) -> Option<Value> {
+        loop {
+            if let Some(end) = self.buffer.windows(2).position(|pair| pair == b"\n\n") {
+                let frame: Vec<u8> = self.buffer.drain(..end + 2).collect();
+                let frame = String::from_utf8(frame).expect("SSE frames are UTF-8");
+                let frame = frame.trim_end();
+                if frame.starts_with(':') {
+                    assert_eq!(frame, ": heartbeat");
+                    self.heartbeats += 1;
+                    continue;
+                }
+                let data = frame
+                    .strip_prefix("data: ")
+                    .unwrap_or_else(|| panic!("not an SSE data frame: {frame:?}"));
+                return Some(serde_json::from_str(data).unwrap());
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(180), self.response.chunk())
+                .await
+                .expect("an event within 180 s")
+                .unwrap();
+            match chunk {
+                Some(bytes) => self.buffer.extend_from_slice(&bytes),
+                None => {
+                    assert!(
+                        self.buffer.trim_ascii().is_empty(),
+                        "{}",
+                        String::from_utf8_lossy(&self.buffer)
+                    );
+                    return None;
+                }
+            }
+        }
+    }
+
+    async fn until(&mut self, kind: &str) -> Value {
+        while let Some(event) = self.next().await {
+            if event["type"] == kind {
+                return event;
+            }
+        }
+        panic!("the stream ended before {kind}");
+    }
+
+    async fn collect(mut self) -> (Vec<Value>, usize) {
+        let mut events = Vec::new();
+        while let Some(event) = self.next().await {
+            events.push(event);
+        }
+        (events, self.heartbeats)
+    }
+}
+
+/// The events that mark progress, in the order DESIGN.md §4 documents them.
+fn check_event_order(site: &str, events: &[Value]) {
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|event| event["type"].as_str().unwrap())
+        .collect();
+    let milestones: Vec<&str> = kinds
+        .iter()
+        .copied()
+        .filter(|kind| {
+            !matches!(
+                *kind,
+                "step" | "file" | "file_updated" | "warning" | "compile_errors" | "iteration"
+            )
+        })
+        .collect();
+    let sections = events
+        .iter()
+        .find(|event| event["type"] == "planned")
+        .and_then(|event| event["section_count"].as_u64())
+        .unwrap_or_else(|| panic!("{site}: no planned event in {kinds:?}"))
+        as usize;
+    let mut expected: Vec<&[&str]> = vec![
+        &["clone_created"],
+        &["scrape_done"],
+        &["design_extracted"],
+        &["planned"],
+    ];
+    expected.extend(std::iter::repeat_n(
+        &["section_done", "section_failed"][..],
+        sections,
+    ));
+    expected.extend([
+        &["generation_complete"][..],
+        &["review_fixed", "review_clean"],
+        &["validation_passed", "validation_failed"],
+        &["deployed"],
+        &["compiled"],
+        &["done"],
+    ]);
+    let matches = milestones.len() == expected.len()
+        && milestones
+            .iter()
+            .zip(&expected)
+            .all(|(kind, allowed)| allowed.contains(kind));
+    assert!(
+        matches,
+        "{site}: events out of the documented order:\n{milestones:?}\nexpected {expected:?}"
+    );
+    let done = events.last().unwrap();
+    assert_eq!(done["type"], "done", "{site}");
+    assert_eq!(
+        events[0]["clone_id"], done["clone_id"],
+        "{site}: clone_created and done name the same clone"
+    );
+}
+
+/// A text the page shows, to look for in the clone's preview: the longest plain text node of
+/// the scrape the clone stored (no characters HTML would escape), or the title for an empty
+/// page.
+fn page_text(scrape_dir: &Path) -> String {
+    let scrape =
+        ScrapeData::load(scrape_dir).unwrap_or_else(|e| panic!("{}: {e}", scrape_dir.display()));
+    fn walk(element: &DomElement, best: &mut String) {
+        if matches!(
+            element.tag.as_str(),
+            "script" | "style" | "noscript" | "template"
+        ) {
+            return;
+        }
+        for child in &element.children {
+            match child {
+                DomNode::Text(text) => {
+                    let text = text.trim();
+                    let plain = text
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || " ,.!?-".contains(c))
+                        && !text.contains("  ");
+                    if plain && text.len() > best.len() {
+                        *best = text.to_string();
+                    }
+                }
+                DomNode::Element(child) => walk(child, best),
+            }
+        }
+    }
+    let mut best = String::new();
+    walk(&scrape.desktop.dom, &mut best);
+    if best.len() < 8 { scrape.title } else { best }
+}
+
+/// Live processes whose working directory is under `dir` (a sandbox's `next dev` runs in its
+/// project directory).
+fn processes_under(dir: &Path) -> Vec<(i32, PathBuf)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        if let Ok(cwd) = std::fs::read_link(entry.path().join("cwd"))
+            && cwd.starts_with(dir)
+        {
+            found.push((pid, cwd));
+        }
+    }
+    found
+}
+
+async fn wait_for(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn get_json(client: &reqwest::Client, url: &str) -> (u16, Value) {
+    let response = client.get(url).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// One request written by hand, so the target reaches the server exactly as written (HTTP
+/// clients normalize `..` away). Returns the status and the body.
+async fn raw_request(addr: &str, method: &str, target: &str, body: &[u8]) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// What a finished clone left for the later checks.
+struct Cloned {
+    site: String,
+    id: String,
+    preview_url: String,
+    sandbox_id: String,
+    text: String,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_clones_every_fixture_site_and_manages_the_clones() {
+    let fixtures = FixtureServer::start(sites()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let sandboxes = dir.path().join("sandboxes");
+    let client = client();
+    let mut server = Served::start(
+        &data,
+        &sandboxes,
+        &["--allow-private", "--max-clones", "2", "--heartbeat", "1"],
+        &[],
+    );
+
+    // Every site, one after another: documented event order, compiled, preview serves the text.
+    let mut site_names: Vec<String> = std::fs::read_dir(sites())
+        .unwrap()
+        .flatten()
+        .filter(|entry| entry.path().join("index.html").is_file())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    site_names.sort();
+    assert!(site_names.len() >= 12, "{site_names:?}");
+    let mut cloned = Vec::new();
+    let mut heartbeats = 0;
+    for site in &site_names {
+        let started = Instant::now();
+        let url = fixtures.url(&format!("/{site}/index.html"));
+        let stream = EventStream::open(&client, &server, json!({ "url": url })).await;
+        let (events, beats) = stream.collect().await;
+        heartbeats += beats;
+        let errors: Vec<&Value> = events.iter().filter(|e| e["type"] == "error").collect();
+        assert!(errors.is_empty(), "{site}: {errors:?}");
+        check_event_order(site, &events);
+        let done = events.last().unwrap();
+        let preview_url = done["preview_url"].as_str().unwrap().to_string();
+        let id = done["clone_id"].as_str().unwrap().to_string();
+        let text = page_text(&data.join("clones").join(&id).join("scrape"));
+        let page = client.get(&preview_url).send().await.unwrap();
+        assert_eq!(page.status(), 200, "{site}: preview {preview_url}");
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains(&text),
+            "{site}: the preview does not show {text:?}"
+        );
+        eprintln!("{site}: cloned in {:.1} s", started.elapsed().as_secs_f64());
+        cloned.push(Cloned {
+            site: site.clone(),
+            id,
+            preview_url,
+            sandbox_id: done["sandbox_id"].as_str().unwrap().to_string(),
+            text,
+        });
+    }
+    assert!(heartbeats > 0, "no `: heartbeat` comment in any stream");
+
+    let (status, listing) = get_json(&client, &server.url("/api/clones")).await;
+    assert_eq!(status, 200);
+    let listed: Vec<&str> = listing["clones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|clone| clone["id"].as_str().unwrap())
+        .collect();
+    for clone in &cloned {
+        assert!(
+            listed.contains(&clone.id.as_str()),
+            "{} not listed",
+            clone.site
+        );
+    }
+    let landing = cloned.iter().find(|c| c.site == "landing").unwrap();
+    let (status, record) =
+        get_json(&client, &server.url(&format!("/api/clones/{}", landing.id))).await;
+    assert_eq!(status, 200);
+    assert_eq!(record["status"], "done");
+    assert_eq!(record["preview_live"], true);
+    assert_eq!(record["preview_url"], landing.preview_url.as_str());
+    assert!(
+        record["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == "app/page.jsx")
+    );
+
+    // The zip holds the project as stored, and `next build` accepts it.
+    for site in ["landing", "legacy-quirks"] {
+        let clone = cloned.iter().find(|c| c.site == site).unwrap();
+        download_and_build(&client, &server, clone).await;
+    }
+
+    screenshots(&client, &server, &fixtures).await;
+    edit_through_the_api(&client, &server, landing).await;
+    path_traversal_is_refused(&client, &server, landing).await;
+    full_server_and_client_disconnects(&client, &server, &fixtures, &sandboxes).await;
+
+    // DELETE stops the preview and removes the clone.
+    let deleted = cloned.iter().find(|c| c.site == "dark").unwrap();
+    let response = client
+        .delete(server.url(&format!("/api/clones/{}", deleted.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        processes_under(&sandboxes.join(&deleted.sandbox_id)).is_empty(),
+        "the deleted clone's dev server still runs"
+    );
+    assert!(client.get(&deleted.preview_url).send().await.is_err());
+    let (status, _) = get_json(&client, &server.url(&format!("/api/clones/{}", deleted.id))).await;
+    assert_eq!(status, 404);
+    let response = client
+        .delete(server.url(&format!("/api/clones/{}", deleted.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404, "a second DELETE finds nothing");
+
+    // Graceful shutdown: exit 0, no dev server, chromedriver or browser left behind.
+    let groups: Vec<i32> = children(server.child.id())
+        .into_iter()
+        .map(|(_, group)| group)
+        .collect();
+    assert!(
+        !groups.is_empty(),
+        "the server runs chromedriver and dev servers"
+    );
+    let status = server.terminate();
+    assert!(status.success(), "{status}\n{}", server.stderr());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while groups.iter().any(|&g| group_alive(g)) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        !groups.iter().any(|&g| group_alive(g)),
+        "a process group of the server outlived it"
+    );
+    assert_eq!(processes_under(&sandboxes), vec![]);
+
+    // A new server on the same data directory lists the clones again (without live previews).
+    let server = Served::start(&data, &sandboxes, &["--allow-private"], &[]);
+    let (_, listing) = get_json(&client, &server.url("/api/clones")).await;
+    let relisted: Vec<&Value> = listing["clones"].as_array().unwrap().iter().collect();
+    for clone in cloned.iter().filter(|c| c.site != "dark") {
+        let entry = relisted
+            .iter()
+            .find(|entry| entry["id"] == clone.id.as_str())
+            .unwrap_or_else(|| panic!("{} is not listed after a restart", clone.site));
+        assert_eq!(entry["status"], "done");
+        assert_eq!(entry["preview_live"], false);
+    }
+    assert!(
+        !relisted
+            .iter()
+            .any(|entry| entry["id"] == deleted.id.as_str())
+    );
+    let response = client
+        .get(server.url(&format!("/api/clones/{}/files/app/layout.jsx", landing.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+/// GET download: a zip of exactly the stored files under one folder, which `next build` builds.
+async fn download_and_build(client: &reqwest::Client, server: &Served, clone: &Cloned) {
+    let response = client
+        .get(server.url(&format!("/api/clones/{}/download", clone.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/zip");
+    let bytes = response.bytes().await.unwrap();
+    let (_, listing) = get_json(
+        client,
+        &server.url(&format!("/api/clones/{}/files", clone.id)),
+    )
+    .await;
+    let stored: Vec<(String, u64)> = listing["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["size"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
+    let folder = format!("replica-{}/", clone.id);
+    let mut zipped = Vec::new();
+    for index in 0..archive.len() {
+        let file = archive.by_index(index).unwrap();
+        let name = file.name().unwrap().into_owned();
+        let path = name.strip_prefix(&folder).unwrap().to_string();
+        zipped.push((path, file.size()));
+    }
+    assert_eq!(zipped, stored, "{}: zip against the file list", clone.site);
+
+    let unpacked = tempfile::tempdir().unwrap();
+    archive.extract(unpacked.path()).unwrap();
+    let project = unpacked.path().join(folder.trim_end_matches('/'));
+    let template =
+        replica_sandbox_pool::install_template(&replica_sandbox_pool::default_cache_dir())
+            .expect("the sandbox template is installed");
+    std::os::unix::fs::symlink(template.node_modules(), project.join("node_modules")).unwrap();
+    let next = template.node_modules().join("next/dist/bin/next");
+    let output = tokio::time::timeout(
+        Duration::from_secs(300),
+        tokio::process::Command::new("node")
+            .arg(next)
+            .arg("build")
+            .current_dir(&project)
+            .env("NEXT_TELEMETRY_DISABLED", "1")
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("next build finishes within 300 s")
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "{}: next build failed:\n{}\n{}",
+        clone.site,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// POST /screenshot: a PNG data URL at the device's pixel width.
+async fn screenshots(client: &reqwest::Client, server: &Served, fixtures: &FixtureServer) {
+    use base64::Engine as _;
+    let url = fixtures.url("/landing/index.html");
+    for (device, full_page, width, min_height, max_height) in [
+        ("desktop", false, 1280, 720, 720),
+        ("mobile", true, 750, 1335, 12_000),
+    ] {
+        let response = client
+            .post(server.url("/screenshot"))
+            .json(&json!({ "url": url, "device": device, "fullPage": full_page }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{device}");
+        let answer: Value = response.json().await.unwrap();
+        let encoded = answer["image"]
+            .as_str()
+            .unwrap()
+            .strip_prefix("data:image/png;base64,")
+            .expect("a PNG data URL");
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{device}");
+        // IHDR: width and height, big-endian, right after the signature and chunk header.
+        let size = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+        let (got_width, got_height) = (size(16), size(20));
+        assert_eq!(got_width, width, "{device}");
+        assert!(
+            (min_height..=max_height).contains(&got_height),
+            "{device}: {got_width}x{got_height}"
+        );
+    }
+    let response = client
+        .post(server.url("/screenshot"))
+        .json(&json!({ "url": url, "device": "tablet" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let response = client
+        .post(server.url("/screenshot"))
+        .json(&json!({ "url": fixtures.url("/_status/404") }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 502);
+}
+
+/// PUT a component: the store has the new text and the live preview hot-reloads it.
+async fn edit_through_the_api(client: &reqwest::Client, server: &Served, clone: &Cloned) {
+    let (_, listing) = get_json(
+        client,
+        &server.url(&format!("/api/clones/{}/files", clone.id)),
+    )
+    .await;
+    let mut edited = None;
+    for file in listing["files"].as_array().unwrap() {
+        let path = file["path"].as_str().unwrap();
+        if !path.starts_with("components/") {
+            continue;
+        }
+        let url = server.url(&format!("/api/clones/{}/files/{path}", clone.id));
+        let source = client.get(&url).send().await.unwrap().text().await.unwrap();
+        if source.contains(&clone.text) {
+            edited = Some((url, source.replace(&clone.text, "Edited through the API")));
+            break;
+        }
+    }
+    let (url, source) = edited.expect("a component holds the page's text");
+    let response = client.put(&url).body(source.clone()).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["preview_updated"], true, "{answer}");
+    let stored = client.get(&url).send().await.unwrap().text().await.unwrap();
+    assert_eq!(stored, source);
+    wait_for(
+        "the preview to hot-reload the edit",
+        Duration::from_secs(60),
+        async || match client.get(&clone.preview_url).send().await {
+            Ok(page) => page
+                .text()
+                .await
+                .is_ok_and(|html| html.contains("Edited through the API")),
+            Err(_) => false,
+        },
+    )
+    .await;
+
+    let too_big = vec![b'x'; 5 * 1024 * 1024 + 1];
+    let response = client.put(&url).body(too_big).send().await.unwrap();
+    assert_eq!(response.status(), 413);
+}
+
+async fn path_traversal_is_refused(client: &reqwest::Client, server: &Served, clone: &Cloned) {
+    let files = format!("/api/clones/{}/files", clone.id);
+    let (status, _) =
+        raw_request(server.addr(), "GET", &format!("{files}/app/page.jsx"), b"").await;
+    assert_eq!(status, 200, "a plain path is served");
+    for target in [
+        "/../record.json",
+        "/app/../../record.json",
+        "/%2e%2e/record.json",
+        "/%2E%2E%2Frecord.json",
+        "/app/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "//etc/passwd",
+        "/%2Fetc%2Fpasswd",
+        "/app%00.jsx",
+        "/app/page.jsx%00",
+        "/app%5C..%5C..%5Crecord.json",
+        "/./app/page.jsx",
+    ] {
+        for method in ["GET", "PUT"] {
+            let (status, body) =
+                raw_request(server.addr(), method, &format!("{files}{target}"), b"x").await;
+            assert_eq!(status, 400, "{method} {target}: {body}");
+            let error: Value = serde_json::from_str(&body).unwrap();
+            assert!(
+                error["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("invalid project path"),
+                "{body}"
+            );
+        }
+    }
+    for target in ["/api/clones/..%2F..%2Fetc", "/api/clones/../clones"] {
+        let (status, body) = raw_request(server.addr(), "GET", target, b"").await;
+        assert!(status == 400 || status == 404, "{target}: {status} {body}");
+    }
+    // Nothing was written outside the project.
+    let (_, listing) = get_json(client, &server.url(&files)).await;
+    assert!(
+        listing["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| !f["path"].as_str().unwrap().contains("..")),
+        "{listing}"
+    );
+}
+
+/// With `--max-clones 2` running, a third clone gets 429; clients that go away cancel their
+/// clones, whose sandboxes are released.
+async fn full_server_and_client_disconnects(
+    client: &reqwest::Client,
+    server: &Served,
+    fixtures: &FixtureServer,
+    sandboxes: &Path,
+) {
+    // The fixture server answers this page only after 3 s, so the clones stay busy a while.
+    let slow = fixtures.url("/_delay/3000/one-block/index.html");
+    let mut first = EventStream::open(client, server, json!({ "url": slow })).await;
+    let mut second = EventStream::open(client, server, json!({ "url": slow })).await;
+    let first_id = first.until("clone_created").await["clone_id"].clone();
+    let second_id = second.until("clone_created").await["clone_id"].clone();
+    let response = client
+        .post(server.url("/clone/stream"))
+        .json(&json!({ "url": slow }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 429);
+    assert!(
+        response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            > 0
+    );
+    let (_, health) = get_json(client, &server.url("/health")).await;
+    assert_eq!(health["clones_running"], 2);
+
+    // Files of a running clone are the pipeline's until it is done.
+    let second_url = server.url(&format!("/api/clones/{}", second_id.as_str().unwrap()));
+    let (status, body) = raw_request(
+        server.addr(),
+        "PUT",
+        &format!(
+            "/api/clones/{}/files/app/page.jsx",
+            second_id.as_str().unwrap()
+        ),
+        b"x",
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    // DELETE stops a running clone: its stream ends with an error saying so.
+    let response = client.delete(&second_url).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let (events, _) = second.collect().await;
+    let last = events.last().unwrap();
+    assert_eq!(last["type"], "error", "{events:?}");
+    assert!(
+        last["message"].as_str().unwrap().contains("deleted"),
+        "{last}"
+    );
+    assert_eq!(get_json(client, &second_url).await.0, 404);
+
+    // A client that goes away once the preview is deployed: its dev server must stop.
+    let deployed = first.until("deployed").await;
+    let sandbox = sandboxes.join(deployed["sandbox_id"].as_str().unwrap());
+    assert!(!processes_under(&sandbox).is_empty(), "the preview runs");
+    drop(first);
+    let first_url = server.url(&format!("/api/clones/{}", first_id.as_str().unwrap()));
+    wait_for(
+        "a clone whose client left to be cancelled",
+        Duration::from_secs(60),
+        async || get_json(client, &first_url).await.1["status"] == "cancelled",
+    )
+    .await;
+    wait_for(
+        "the deployed sandbox to stop",
+        Duration::from_secs(30),
+        async || processes_under(&sandbox).is_empty(),
+    )
+    .await;
+    let (_, health) = get_json(client, &server.url("/health")).await;
+    assert_eq!(health["clones_running"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_refuses_bad_requests_with_clear_errors() {
+    let fixtures = FixtureServer::start(sites()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let client = client();
+    let mut server = Served::start(
+        &data,
+        &dir.path().join("sandboxes"),
+        &["--max-json-bytes", "2048"],
+        &[(
+            "REPLICA_CORS_ORIGINS",
+            "http://app.example, http://other.example",
+        )],
+    );
+
+    let (status, health) = get_json(&client, &server.url("/health")).await;
+    assert_eq!(status, 200);
+    assert_eq!(health["ok"], true);
+    assert_eq!(health["allow_private"], false);
+    assert_eq!(health["clones_running"], 0);
+
+    // Private targets are refused before anything starts (and nothing is stored).
+    for url in [
+        fixtures.url("/landing/index.html"),
+        "http://localhost:3000/".to_string(),
+        "http://169.254.169.254/latest/meta-data/".to_string(),
+        "http://10.0.0.1/".to_string(),
+        "http://[::1]/".to_string(),
+    ] {
+        for route in ["/clone/stream", "/screenshot"] {
+            let response = client
+                .post(server.url(route))
+                .json(&json!({ "url": url }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 403, "{route} {url}");
+            let error: Value = response.json().await.unwrap();
+            assert!(
+                error["error"].as_str().unwrap().contains("--allow-private"),
+                "{error}"
+            );
+        }
+    }
+    let (_, listing) = get_json(&client, &server.url("/api/clones")).await;
+    assert_eq!(listing["clones"], json!([]));
+    assert_eq!(std::fs::read_dir(data.join("clones")).unwrap().count(), 0);
+
+    // Malformed bodies and URLs: 400 naming the problem.
+    for (body, expected) in [
+        ("{\"url\": ", "invalid JSON body"),
+        ("{}", "missing field `url`"),
+        ("{\"url\": \"ftp://example.com/\"}", "only http and https"),
+        ("{\"url\": \"not a url\"}", "invalid URL"),
+        (
+            "{\"url\": \"https://example.com/\", \"style\": \"baroque\"}",
+            "unknown variant `baroque`",
+        ),
+        (
+            "{\"url\": \"https://example.com/\", \"refine_max_iterations\": 1000}",
+            "at most 10",
+        ),
+        (
+            "{\"url\": \"https://example.com/\", \"refine_threshold\": 2}",
+            "between 0 and 1",
+        ),
+    ] {
+        let response = client
+            .post(server.url("/clone/stream"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{body}");
+        let error: Value = response.json().await.unwrap();
+        assert!(
+            error["error"].as_str().unwrap().contains(expected),
+            "{body}: {error}"
+        );
+    }
+    let response = client
+        .post(server.url("/clone/stream"))
+        .body(format!(
+            "{{\"url\": \"https://example.com/{}\"}}",
+            "a".repeat(4096)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+
+    // Routes and methods.
+    for (method, path, status) in [
+        ("GET", "/clone/stream", 405),
+        ("DELETE", "/api/clones", 405),
+        ("POST", "/api/clones/20241122-070412-123-8f3a2c/files", 405),
+        ("GET", "/nowhere", 404),
+        ("GET", "/api/clones/20241122-070412-123-8f3a2c", 404),
+        (
+            "GET",
+            "/api/clones/20241122-070412-123-8f3a2c/files/app/page.jsx",
+            404,
+        ),
+        (
+            "GET",
+            "/api/clones/20241122-070412-123-8f3a2c/download",
+            404,
+        ),
+        ("DELETE", "/api/clones/20241122-070412-123-8f3a2c", 404),
+        ("GET", "/api/clones/not-an-id", 400),
+        (
+            "GET",
+            "/api/clones/20241122-070412-123-8f3a2c/files/../x",
+            400,
+        ),
+    ] {
+        let (got, body) = raw_request(server.addr(), method, path, b"").await;
+        assert_eq!(got, status, "{method} {path}: {body}");
+        let error: Value = serde_json::from_str(&body).unwrap();
+        assert!(error["error"].is_string(), "{body}");
+    }
+
+    // CORS: the configured origins only.
+    let preflight = |origin: &'static str| {
+        client
+            .request(reqwest::Method::OPTIONS, server.url("/clone/stream"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+    };
+    let allowed = preflight("http://other.example").await.unwrap();
+    assert_eq!(allowed.status(), 204);
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "http://other.example"
+    );
+    assert!(
+        allowed.headers()["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("POST")
+    );
+    assert_eq!(
+        allowed.headers()["access-control-allow-headers"],
+        "content-type"
+    );
+    let refused = preflight("http://evil.example").await.unwrap();
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    let response = client
+        .get(server.url("/health"))
+        .header("origin", "http://app.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "http://app.example"
+    );
+    let error = client
+        .get(server.url("/nowhere"))
+        .header("origin", "http://app.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error.headers()["access-control-allow-origin"],
+        "http://app.example"
+    );
+
+    let status = server.terminate();
+    assert!(status.success(), "{status}\n{}", server.stderr());
+    // The pool's warm sandbox (maybe still starting) went with it.
+    assert_eq!(processes_under(&dir.path().join("sandboxes")), vec![]);
+}

@@ -1,0 +1,153 @@
+//! What a clone is asked to do, what it needs, and what it hands back.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use replica_core::{
+    LanguageModel, PageSource, ProjectFiles, Sandbox, SandboxProvider, ScrapeData, ScrapeOptions,
+    SimilarityScores, StepTimings,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::CloneStore;
+
+/// Who writes the components.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GeneratorKind {
+    /// The deterministic compiler: offline, same input same output.
+    #[default]
+    Compile,
+    /// The configured language model; sections it fails fall back to the compiler.
+    Llm,
+}
+
+/// How the components carry their styles (DESIGN.md §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StyleKind {
+    /// The page's own CSS and classes.
+    #[default]
+    Faithful,
+    /// Tailwind classes over a theme made from the design tokens.
+    Tailwind,
+}
+
+/// One clone: the URL and the options of `replica clone` / `POST /clone/stream`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CloneRequest {
+    pub url: String,
+    #[serde(default)]
+    pub generator: GeneratorKind,
+    #[serde(default)]
+    pub style: StyleKind,
+    /// Deploy into a sandbox and check that it compiles. Off: the files only.
+    #[serde(default = "yes")]
+    pub preview: bool,
+    /// Compare the clone with the original after compiling and improve it (stage R).
+    #[serde(default)]
+    pub refine: bool,
+    /// Stage R stops when both devices reach this similarity.
+    #[serde(default = "default_threshold")]
+    pub refine_threshold: f64,
+    /// Stage R stops after this many iterations.
+    #[serde(default = "default_iterations")]
+    pub refine_max_iterations: u32,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_threshold() -> f64 {
+    0.90
+}
+
+fn default_iterations() -> u32 {
+    5
+}
+
+impl CloneRequest {
+    /// A request with the defaults: compiler, faithful style, preview on, no refine.
+    pub fn new(url: impl Into<String>) -> CloneRequest {
+        CloneRequest {
+            url: url.into(),
+            generator: GeneratorKind::default(),
+            style: StyleKind::default(),
+            preview: true,
+            refine: false,
+            refine_threshold: default_threshold(),
+            refine_max_iterations: default_iterations(),
+        }
+    }
+}
+
+/// Everything the pipeline talks to, as trait objects so tests can put recorded scrapes, the
+/// Replay model and a real local sandbox in.
+#[derive(Clone)]
+pub struct PipelineDeps {
+    /// Scrapes the original, and the preview when the clone is measured or refined.
+    pub source: Arc<dyn PageSource>,
+    /// Where previews run (a `SandboxPool` is a provider that hands out warm sandboxes).
+    /// `None`: no preview, whatever the request says.
+    pub sandboxes: Option<Arc<dyn SandboxProvider>>,
+    /// The configured model; `None` runs everything deterministically.
+    pub model: Option<Arc<dyn LanguageModel>>,
+    pub store: CloneStore,
+    /// Options of the scrape of the original (its URL policy is the caller's: the server
+    /// refuses private targets, the CLI allows them).
+    pub scrape_options: ScrapeOptions,
+    /// Download images, fonts and other assets into `public/` (off in tests that must not
+    /// touch the network beyond loopback fixtures).
+    pub localize_assets: bool,
+    /// How long the compile check waits for the dev server per attempt.
+    pub compile_timeout: Duration,
+}
+
+impl std::fmt::Debug for PipelineDeps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PipelineDeps")
+            .field(
+                "sandboxes",
+                &self.sandboxes.as_ref().map(|s| s.name().to_string()),
+            )
+            .field("model", &self.model.as_ref().map(|m| m.name()))
+            .field("store", &self.store)
+            .field("localize_assets", &self.localize_assets)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a finished clone hands back besides its events.
+pub struct CloneOutcome {
+    pub clone_id: crate::CloneId,
+    /// The project as written to the store (the best refine iteration when refining).
+    pub files: ProjectFiles,
+    /// The scrape of the original, when the scrape succeeded.
+    pub scrape: Option<Arc<ScrapeData>>,
+    pub sections: usize,
+    pub validation_errors: usize,
+    pub validation_warnings: usize,
+    pub compiled: bool,
+    /// The running preview, still serving: dropping it stops it (a server keeps it until the
+    /// clone is deleted; the CLI until the user is done looking).
+    pub sandbox: Option<Box<dyn Sandbox>>,
+    pub preview_url: Option<String>,
+    pub similarity: Option<SimilarityScores>,
+    pub timings: StepTimings,
+    /// The stage that failed and why, when one did (finished work is kept in the store).
+    pub error: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for CloneOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloneOutcome")
+            .field("clone_id", &self.clone_id)
+            .field("files", &self.files.len())
+            .field("compiled", &self.compiled)
+            .field("preview_url", &self.preview_url)
+            .field("similarity", &self.similarity)
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}

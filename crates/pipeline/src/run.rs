@@ -1,0 +1,918 @@
+//! One clone from URL to running preview, in the order of DESIGN.md §1, with an event per step.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use replica_assembler::{AssembleInput, LocalizeOptions, ProjectStyle};
+use replica_core::{
+    ComponentFile, DesignTokens, Device, PipelineEvent, Plan, PlannedSectionSummary, ProjectFiles,
+    Sandbox, ScrapeData, ScrapeOptions, SimilarityScores, StepTimings, UrlPolicy,
+};
+use replica_jsx_validator::Report;
+use replica_section_gen::{
+    BatchConfig, BatchInput, CompileOptions, Generator, LlmConfig, LlmGenerator, SectionResult,
+    Style,
+};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::compile_fix::{CompileFix, fix_compile_errors};
+use crate::request::{CloneOutcome, CloneRequest, GeneratorKind, PipelineDeps, StyleKind};
+use crate::{
+    CloneId, CloneStatus, CloneStoreError, CompileCheckConfig, check_compilation, measure, refine,
+};
+
+/// Events waiting for a slow consumer before the pipeline waits for it.
+const EVENT_BUFFER: usize = 256;
+
+/// Compile checks after the first one, each after a fix (DESIGN.md §1 J).
+const COMPILE_FIX_ATTEMPTS: u32 = 3;
+
+/// Why a clone could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("invalid URL {url:?}: {reason}")]
+    InvalidUrl { url: String, reason: String },
+    #[error("refused {url}: {reason}")]
+    Refused { url: String, reason: String },
+    #[error(transparent)]
+    Store(#[from] CloneStoreError),
+    #[error("the clone task failed: {0}")]
+    Task(String),
+}
+
+/// A clone in progress: its events, then its outcome.
+pub struct CloneRun {
+    pub clone_id: CloneId,
+    /// Every event of the clone, in order; the channel closes after `done` or `error`.
+    /// Dropping the receiver cancels the clone (pending work stops, the sandbox is released).
+    pub events: mpsc::Receiver<PipelineEvent>,
+    task: JoinHandle<CloneOutcome>,
+}
+
+impl std::fmt::Debug for CloneRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloneRun")
+            .field("clone_id", &self.clone_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CloneRun {
+    /// Waits for the end, discarding events not read yet.
+    pub async fn finish(mut self) -> Result<CloneOutcome, PipelineError> {
+        while self.events.recv().await.is_some() {}
+        self.task
+            .await
+            .map_err(|error| PipelineError::Task(error.to_string()))
+    }
+}
+
+/// Starts a clone of `request.url` in the background. Must be called inside a tokio runtime.
+///
+/// Fails at once, before anything is stored, on a URL that is not http(s) or that the scrape
+/// options' policy refuses; the scrape checks the policy again after DNS and redirects.
+pub fn start_clone(request: CloneRequest, deps: PipelineDeps) -> Result<CloneRun, PipelineError> {
+    let parsed =
+        url::Url::parse(request.url.trim()).map_err(|error| PipelineError::InvalidUrl {
+            url: request.url.clone(),
+            reason: error.to_string(),
+        })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(PipelineError::InvalidUrl {
+            url: request.url.clone(),
+            reason: format!(
+                "only http and https pages can be cloned, not {}:",
+                parsed.scheme()
+            ),
+        });
+    }
+    deps.scrape_options
+        .policy
+        .check_url(&parsed)
+        .map_err(|violation| PipelineError::Refused {
+            url: request.url.clone(),
+            reason: violation.to_string(),
+        })?;
+    let clone_id = deps.store.create(&request.url)?;
+    let options = serde_json::to_value(&request).unwrap_or_default();
+    deps.store
+        .update(&clone_id, |record| record.options = options)?;
+
+    let (sender, events) = mpsc::channel(EVENT_BUFFER);
+    let id = clone_id.clone();
+    let task = tokio::spawn(async move {
+        let watcher = sender.clone();
+        let url = request.url.clone();
+        let mut progress = Progress::new(request, deps, id.clone(), sender);
+        progress
+            .emit(PipelineEvent::CloneCreated {
+                clone_id: id.as_str().to_string(),
+                url,
+            })
+            .await;
+        let finished = tokio::select! {
+            result = run(&mut progress) => Some(result),
+            // Every receiver is gone: the client left. Dropping `run` stops its work.
+            () = watcher.closed() => None,
+        };
+        progress.finish(finished).await
+    });
+    Ok(CloneRun {
+        clone_id,
+        events,
+        task,
+    })
+}
+
+/// A stage that failed: the clone stops there and keeps what it has.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    stage: &'static str,
+    message: String,
+}
+
+impl Failure {
+    fn new(stage: &'static str, error: impl std::fmt::Display) -> Failure {
+        Failure {
+            stage,
+            message: error.to_string(),
+        }
+    }
+}
+
+/// What one clone has done so far; whatever is here survives a failed stage.
+pub(crate) struct Progress {
+    pub(crate) request: CloneRequest,
+    pub(crate) deps: PipelineDeps,
+    pub(crate) id: CloneId,
+    events: mpsc::Sender<PipelineEvent>,
+    started: Instant,
+    pub(crate) timings: StepTimings,
+    pub(crate) scrape: Option<Arc<ScrapeData>>,
+    pub(crate) files: ProjectFiles,
+    sections: usize,
+    report: Option<Report>,
+    pub(crate) sandbox: Option<Box<dyn Sandbox>>,
+    compiled: bool,
+    pub(crate) similarity: Option<SimilarityScores>,
+    errors: Vec<String>,
+}
+
+impl Progress {
+    fn new(
+        request: CloneRequest,
+        deps: PipelineDeps,
+        id: CloneId,
+        events: mpsc::Sender<PipelineEvent>,
+    ) -> Progress {
+        Progress {
+            request,
+            deps,
+            id,
+            events,
+            started: Instant::now(),
+            timings: StepTimings::default(),
+            scrape: None,
+            files: ProjectFiles::default(),
+            sections: 0,
+            report: None,
+            sandbox: None,
+            compiled: false,
+            similarity: None,
+            errors: Vec::new(),
+        }
+    }
+
+    /// Sends an event; a consumer that left is noticed by the task's `closed()` branch.
+    pub(crate) async fn emit(&self, event: PipelineEvent) {
+        let _ = self.events.send(event).await;
+    }
+
+    pub(crate) async fn step(&self, step: &str, message: impl Into<String>) {
+        self.emit(PipelineEvent::Step {
+            step: step.into(),
+            message: message.into(),
+        })
+        .await;
+    }
+
+    pub(crate) async fn warn(&self, message: impl Into<String>) {
+        self.emit(PipelineEvent::Warning {
+            message: message.into(),
+        })
+        .await;
+    }
+
+    /// A problem the clone goes on after: said as a warning and kept in the record.
+    async fn problem(&mut self, stage: &str, message: impl Into<String>) {
+        let message = message.into();
+        self.errors.push(format!("{stage}: {message}"));
+        self.warn(message).await;
+    }
+
+    /// Writes the files to the store, so they survive whatever comes next.
+    pub(crate) async fn save_files(&mut self) {
+        if let Err(error) = self.deps.store.save_files(&self.id, &self.files) {
+            self.problem("store", format!("the files could not be saved: {error}"))
+                .await;
+        }
+    }
+
+    /// The end of the clone: the record's final state, `done` or `error`, and the outcome.
+    async fn finish(mut self, finished: Option<Result<(), Failure>>) -> CloneOutcome {
+        self.timings.total = elapsed_ms(self.started);
+        let (status, error) = match finished {
+            Some(Ok(())) => (CloneStatus::Done, None),
+            Some(Err(failure)) => {
+                self.errors
+                    .push(format!("{}: {}", failure.stage, failure.message));
+                self.emit(PipelineEvent::Error {
+                    message: failure.message.clone(),
+                    stage: failure.stage.to_string(),
+                })
+                .await;
+                (
+                    CloneStatus::Failed,
+                    Some((failure.stage.to_string(), failure.message)),
+                )
+            }
+            None => {
+                // Nobody is listening: release the sandbox now rather than hand it back.
+                if let Some(sandbox) = self.sandbox.take() {
+                    let _ = sandbox.destroy().await;
+                }
+                self.errors.push("cancelled: the client went away".into());
+                (
+                    CloneStatus::Cancelled,
+                    Some(("cancelled".into(), "the client went away".into())),
+                )
+            }
+        };
+        let preview_url = self
+            .sandbox
+            .as_ref()
+            .filter(|_| status == CloneStatus::Done)
+            .map(|sandbox| sandbox.preview_url().to_string());
+        let sandbox_id = self.sandbox.as_ref().map(|s| s.id().to_string());
+        let record = self.deps.store.update(&self.id, |record| {
+            record.status = status;
+            record.timings = self.timings.clone();
+            record.preview_url = preview_url.clone();
+            record.sandbox_id = sandbox_id.clone();
+            record.similarity = self.similarity;
+            record.compiled = self.compiled;
+            record.errors = self.errors.clone();
+        });
+        if let Err(error) = record {
+            self.warn(format!("the clone's record could not be written: {error}"))
+                .await;
+        }
+        if status == CloneStatus::Done {
+            self.emit(PipelineEvent::Done {
+                preview_url: preview_url.clone(),
+                sandbox_id,
+                clone_id: self.id.as_str().to_string(),
+                files: self.files.len(),
+                time: self.timings.total as f64 / 1000.0,
+                similarity: self.similarity,
+            })
+            .await;
+        }
+        let (validation_errors, validation_warnings) =
+            self.report.as_ref().map_or((0, 0), |report| {
+                (report.errors.len(), report.warnings.len())
+            });
+        CloneOutcome {
+            clone_id: self.id,
+            files: self.files,
+            scrape: self.scrape,
+            sections: self.sections,
+            validation_errors,
+            validation_warnings,
+            compiled: self.compiled,
+            sandbox: self.sandbox,
+            preview_url,
+            similarity: self.similarity,
+            timings: self.timings,
+            error,
+        }
+    }
+}
+
+/// Stages A to R; K (the `done` event and the record) is [`Progress::finish`].
+async fn run(p: &mut Progress) -> Result<(), Failure> {
+    let scrape = scrape_and_acquire(p).await?;
+    let tokens = design(p, &scrape).await;
+    let plan = plan(p, &scrape, &tokens).await;
+    let components = generate(p, &scrape, &plan, &tokens).await;
+    assemble(p, &scrape, &plan, &tokens, &components).await?;
+    validate(p).await;
+    p.save_files().await;
+    if p.sandbox.is_some() {
+        deploy_and_compile(p, &scrape, &plan, &tokens).await?;
+        if p.compiled {
+            inspect_preview(p, &scrape).await;
+            if p.request.refine {
+                refine::refine(p, &scrape, &plan, &tokens).await;
+            }
+        }
+    } else if p.request.preview && p.deps.sandboxes.is_none() {
+        p.warn("no sandbox provider is configured: the files are written, nothing runs them")
+            .await;
+    }
+    Ok(())
+}
+
+/// A and B at the same time: the page is scraped while a sandbox is handed out.
+async fn scrape_and_acquire(p: &mut Progress) -> Result<Arc<ScrapeData>, Failure> {
+    let deps = p.deps.clone();
+    let url = p.request.url.as_str();
+    p.step(
+        "scrape",
+        format!("loading {url} in headless Chromium (desktop 1280x720, mobile 375x667@2x)"),
+    )
+    .await;
+    let provider = deps.sandboxes.as_ref().filter(|_| p.request.preview);
+    if provider.is_some() {
+        p.step("sandbox", "acquiring a Next.js sandbox").await;
+    }
+    let started = Instant::now();
+    let (scrape, sandbox) = tokio::join!(
+        async {
+            let result = deps.source.scrape(url, &deps.scrape_options).await;
+            (result, elapsed_ms(started))
+        },
+        async {
+            match provider {
+                Some(provider) => Some(provider.provision().await),
+                None => None,
+            }
+        }
+    );
+    let (scrape, scrape_ms) = scrape;
+    p.timings.scrape = scrape_ms;
+    match sandbox {
+        Some(Ok(sandbox)) => p.sandbox = Some(sandbox),
+        Some(Err(error)) => {
+            p.problem(
+                "sandbox",
+                format!("no preview: the sandbox could not start: {error}"),
+            )
+            .await;
+        }
+        None => {}
+    }
+    let scrape = Arc::new(scrape.map_err(|error| Failure::new("scrape", error))?);
+    p.scrape = Some(Arc::clone(&scrape));
+    let saved = p
+        .deps
+        .store
+        .clone_dir(&p.id)
+        .map_err(|e| e.to_string())
+        .and_then(|dir| scrape.save(&dir.join("scrape")).map_err(|e| e.to_string()));
+    if let Err(error) = saved {
+        p.problem("store", format!("the scrape could not be saved: {error}"))
+            .await;
+    }
+    for warning in &scrape.warnings {
+        p.warn(format!("scrape: {warning}")).await;
+    }
+    p.emit(PipelineEvent::ScrapeDone {
+        title: scrape.title.clone(),
+        sections: scrape.desktop.sections.len(),
+        images: scrape.desktop.images.len(),
+        page_height: scrape.desktop.document.height,
+    })
+    .await;
+    Ok(scrape)
+}
+
+/// C: the tokens from the computed styles, enriched by the model when there is one.
+async fn design(p: &mut Progress, scrape: &ScrapeData) -> DesignTokens {
+    p.step("design", "extracting colours, fonts and spacing")
+        .await;
+    let started = Instant::now();
+    let mut tokens = replica_design_tokens::extract(scrape);
+    if let Some(model) = &p.deps.model {
+        tokens = replica_design_tokens::enrich(tokens, scrape, model.as_ref()).await;
+    }
+    p.timings.design = elapsed_ms(started);
+    if let Err(error) = p.deps.store.save_json(&p.id, "tokens.json", &tokens) {
+        p.problem("store", format!("the tokens could not be saved: {error}"))
+            .await;
+    }
+    p.emit(PipelineEvent::DesignExtracted {
+        fallback: !tokens.fallback.is_empty(),
+        primary_color: tokens.colors.primary.clone(),
+        body_font: tokens.typography.families.body.clone(),
+    })
+    .await;
+    tokens
+}
+
+/// D: the sections.
+async fn plan(p: &mut Progress, scrape: &ScrapeData, tokens: &DesignTokens) -> Plan {
+    p.step("plan", "splitting the page into sections").await;
+    let started = Instant::now();
+    let plan = replica_planner::plan(scrape, tokens);
+    p.timings.plan = elapsed_ms(started);
+    p.sections = plan.sections.len();
+    p.emit(PipelineEvent::Planned {
+        section_count: plan.sections.len(),
+        sections: plan
+            .sections
+            .iter()
+            .map(|section| PlannedSectionSummary {
+                name: section.component_name.clone(),
+                kind: section.kind.as_str().to_string(),
+            })
+            .collect(),
+    })
+    .await;
+    plan
+}
+
+pub(crate) fn section_style(style: StyleKind) -> Style {
+    match style {
+        StyleKind::Faithful => Style::Faithful,
+        StyleKind::Tailwind => Style::Tailwind,
+    }
+}
+
+/// E: every section at once; an event as each one finishes.
+async fn generate(
+    p: &mut Progress,
+    scrape: &Arc<ScrapeData>,
+    plan: &Plan,
+    tokens: &DesignTokens,
+) -> Vec<ComponentFile> {
+    let style = section_style(p.request.style);
+    let generator = match (p.request.generator, &p.deps.model) {
+        (GeneratorKind::Llm, Some(model)) => Generator::Llm(LlmGenerator::new(
+            Arc::clone(model),
+            LlmConfig {
+                fallback_style: style,
+                ..LlmConfig::default()
+            },
+        )),
+        (GeneratorKind::Llm, None) => {
+            p.warn(
+                "no language model is configured: the deterministic compiler writes the sections",
+            )
+            .await;
+            Generator::Compile(style)
+        }
+        (GeneratorKind::Compile, _) => Generator::Compile(style),
+    };
+    p.step(
+        "generate",
+        format!(
+            "writing {} sections with {}",
+            plan.sections.len(),
+            generator.name()
+        ),
+    )
+    .await;
+    let started = Instant::now();
+    // The batch reports through a plain callback; its events are forwarded as they come.
+    // Its future is not `Send` for every lifetime (a stream of borrowing futures inside), so it
+    // runs on a blocking thread driven by this runtime, over data it owns.
+    let (finished, mut arrivals) = mpsc::unbounded_channel::<SectionResult>();
+    let total = plan.sections.len();
+    let owned = (Arc::clone(scrape), plan.clone(), tokens.clone());
+    let runtime = tokio::runtime::Handle::current();
+    let generation = tokio::task::spawn_blocking(move || {
+        let (scrape, plan, tokens) = owned;
+        let input = BatchInput {
+            plan: &plan,
+            tokens: &tokens,
+            mobile_dom: Some(&scrape.mobile.dom),
+            quirks_mode: scrape.compat_mode == "BackCompat",
+        };
+        runtime.block_on(replica_section_gen::generate_sections(
+            &generator,
+            &input,
+            &BatchConfig::default(),
+            |result| {
+                let _ = finished.send(result.clone());
+            },
+        ))
+    });
+    let forward = async {
+        let mut done = 0;
+        while let Some(result) = arrivals.recv().await {
+            done += 1;
+            if !result.success {
+                p.emit(PipelineEvent::SectionFailed {
+                    section: result.component_name.clone(),
+                    error: result.error.clone().unwrap_or_default(),
+                })
+                .await;
+            }
+            p.emit(PipelineEvent::SectionDone {
+                section: result.component_name.clone(),
+                success: result.success,
+                remaining: total - done,
+            })
+            .await;
+            if !result.content.is_empty() {
+                p.emit(PipelineEvent::File {
+                    path: result.filepath.clone(),
+                    content: result.content.clone(),
+                    language: "javascript".into(),
+                })
+                .await;
+            }
+        }
+    };
+    let (results, ()) = tokio::join!(generation, forward);
+    let results = results.unwrap_or_default();
+    p.timings.generate = elapsed_ms(started);
+    let successful = results.iter().filter(|result| result.success).count();
+    p.emit(PipelineEvent::GenerationComplete {
+        time: started.elapsed().as_secs_f64(),
+        successful,
+        failed: results.len() - successful,
+    })
+    .await;
+    for result in &results {
+        if let Some(reason) = &result.fallback {
+            p.warn(format!(
+                "{}: written by the deterministic compiler: {reason}",
+                result.component_name
+            ))
+            .await;
+        }
+    }
+    results.iter().filter_map(SectionResult::file).collect()
+}
+
+pub(crate) fn project_style(style: StyleKind, tokens: &DesignTokens) -> ProjectStyle {
+    match style {
+        StyleKind::Faithful => ProjectStyle::Faithful,
+        StyleKind::Tailwind => ProjectStyle::Tailwind {
+            theme_extend: serde_json::to_value(replica_section_gen::tailwind_theme(tokens))
+                .unwrap_or_default(),
+        },
+    }
+}
+
+/// F and G: the project around the components, its assets, the cross-component review.
+async fn assemble(
+    p: &mut Progress,
+    scrape: &ScrapeData,
+    plan: &Plan,
+    tokens: &DesignTokens,
+    components: &[ComponentFile],
+) -> Result<(), Failure> {
+    p.step("assemble", "writing the Next.js project").await;
+    let started = Instant::now();
+    let style = project_style(p.request.style, tokens);
+    // The elements around every section (a page-wide `<center>`, `<div id="page">`), compiled
+    // like a section in the requested style whatever wrote the sections: they are a shell.
+    let wrapper = replica_section_gen::compile_wrappers(
+        plan,
+        tokens,
+        &CompileOptions {
+            style: section_style(p.request.style),
+            mobile_dom: Some(&scrape.mobile.dom),
+            quirks_mode: scrape.compat_mode == "BackCompat",
+        },
+    );
+    let assembly = replica_assembler::assemble(&AssembleInput {
+        scrape,
+        plan,
+        tokens,
+        components,
+        wrapper: wrapper.as_ref(),
+        style: &style,
+    })
+    .map_err(|error| Failure::new("assemble", error))?;
+    p.files = assembly.files;
+    for warning in assembly.warnings {
+        p.warn(warning).await;
+    }
+    if p.deps.localize_assets {
+        p.step("assets", "downloading images, fonts and icons into public/")
+            .await;
+        let options = LocalizeOptions {
+            policy: p.deps.scrape_options.policy.clone(),
+            ..LocalizeOptions::default()
+        };
+        let report = replica_assembler::localize_assets(&mut p.files, &options).await;
+        for warning in report.warnings() {
+            p.warn(warning).await;
+        }
+    }
+    for (path, file) in &p.files.files {
+        if let Ok(content) = std::str::from_utf8(&file.contents) {
+            p.emit(PipelineEvent::File {
+                path: path.clone(),
+                content: content.to_string(),
+                language: language_of(path).into(),
+            })
+            .await;
+        }
+    }
+    p.save_files().await;
+
+    p.step("review", "checking the components against each other")
+        .await;
+    let review = replica_assembler::review(&p.files);
+    let mut changed: Vec<String> = review.changed.paths().map(str::to_string).collect();
+    p.files.files.extend(review.changed.files);
+    if let Some(model) = &p.deps.model {
+        match replica_assembler::model_review(model.as_ref(), &p.files).await {
+            Ok(files) => {
+                changed.extend(files.paths().map(str::to_string));
+                p.files.files.extend(files.files);
+            }
+            Err(error) => {
+                p.warn(format!("the model review was skipped: {error}"))
+                    .await
+            }
+        }
+    }
+    changed.sort();
+    changed.dedup();
+    if changed.is_empty() {
+        p.emit(PipelineEvent::ReviewClean).await;
+    } else {
+        p.emit(PipelineEvent::ReviewFixed {
+            files_changed: changed,
+        })
+        .await;
+    }
+    p.timings.assemble = elapsed_ms(started);
+    Ok(())
+}
+
+/// H: validation, the mechanical autofix, then the model for what is left.
+async fn validate(p: &mut Progress) {
+    p.step("validate", "checking the JSX").await;
+    let started = Instant::now();
+    let mut report = replica_jsx_validator::validate(&p.files);
+    if !report.valid {
+        let fixed = replica_jsx_validator::autofix(&p.files, &report);
+        report = fixed.report;
+        update_files(p, fixed.files, &fixed.changed).await;
+    }
+    if !report.valid
+        && let Some(model) = &p.deps.model
+    {
+        match replica_jsx_validator::fix_targeted(model.as_ref(), &p.files, &report).await {
+            Ok(fixed) => {
+                report = fixed.report;
+                update_files(p, fixed.files, &fixed.changed).await;
+            }
+            Err(error) => p.warn(format!("the model fix was skipped: {error}")).await,
+        }
+    }
+    if report.valid {
+        p.emit(PipelineEvent::ValidationPassed).await;
+    } else {
+        let error_count = report.errors.len();
+        p.errors
+            .push(format!("validate: {error_count} JSX errors remain"));
+        p.emit(PipelineEvent::ValidationFailed {
+            error_count,
+            report: replica_jsx_validator::format_report(&report),
+        })
+        .await;
+    }
+    p.report = Some(report);
+    p.timings.validate = elapsed_ms(started);
+}
+
+/// Replaces the project with `files` and says which files changed.
+pub(crate) async fn update_files(p: &mut Progress, files: ProjectFiles, changed: &[String]) {
+    p.files = files;
+    for path in changed {
+        if let Some(content) = p.files.text(path) {
+            p.emit(PipelineEvent::FileUpdated {
+                path: path.clone(),
+                content: content.to_string(),
+            })
+            .await;
+        }
+    }
+}
+
+/// I and J: upload, then compile checks with up to three fixes in between.
+async fn deploy_and_compile(
+    p: &mut Progress,
+    scrape: &ScrapeData,
+    plan: &Plan,
+    tokens: &DesignTokens,
+) -> Result<(), Failure> {
+    let Some(sandbox) = p.sandbox.take() else {
+        return Ok(());
+    };
+    let result = deploy_and_compile_in(p, sandbox.as_ref(), scrape, plan, tokens).await;
+    p.sandbox = Some(sandbox);
+    result
+}
+
+async fn deploy_and_compile_in(
+    p: &mut Progress,
+    sandbox: &dyn Sandbox,
+    scrape: &ScrapeData,
+    plan: &Plan,
+    tokens: &DesignTokens,
+) -> Result<(), Failure> {
+    p.step("deploy", format!("uploading {} files", p.files.len()))
+        .await;
+    let started = Instant::now();
+    // A changed next.config makes `next dev` restart itself; that goes first, and the rest
+    // is written once the server is back, so no request lands on a server about to restart.
+    // The assembler's own next.config.mjs is the template's byte for byte (a test pins it) and
+    // an unchanged file is not written, so the usual upload restarts nothing and waits for
+    // nothing.
+    let template_config = replica_assembler::next_config();
+    let (config, rest): (BTreeMap<_, _>, BTreeMap<_, _>) =
+        p.files.files.clone().into_iter().partition(|(path, file)| {
+            path.starts_with("next.config.")
+                && !(path == "next.config.mjs" && file.contents == template_config.as_bytes())
+        });
+    if !config.is_empty() {
+        let since = log_length(sandbox).await;
+        sandbox
+            .write_files(&ProjectFiles { files: config })
+            .await
+            .map_err(|error| Failure::new("deploy", error))?;
+        wait_for_restart(sandbox, since).await;
+    }
+    let mut since = log_length(sandbox).await;
+    sandbox
+        .write_files(&ProjectFiles { files: rest })
+        .await
+        .map_err(|error| Failure::new("deploy", error))?;
+    p.timings.deploy = elapsed_ms(started);
+    p.emit(PipelineEvent::Deployed {
+        preview_url: sandbox.preview_url().to_string(),
+        sandbox_id: sandbox.id().to_string(),
+    })
+    .await;
+    let (preview_url, sandbox_id) = (sandbox.preview_url().to_string(), sandbox.id().to_string());
+    let _ = p.deps.store.update(&p.id, |record| {
+        record.preview_url = Some(preview_url);
+        record.sandbox_id = Some(sandbox_id);
+    });
+
+    p.step("compile", "waiting for Next.js to compile the page")
+        .await;
+    let started = Instant::now();
+    let config = CompileCheckConfig {
+        log_timeout: p.deps.compile_timeout,
+        ..CompileCheckConfig::default()
+    };
+    let options = CompileOptions {
+        style: Style::Faithful,
+        mobile_dom: Some(&scrape.mobile.dom),
+        quirks_mode: scrape.compat_mode == "BackCompat",
+    };
+    let mut fixes = CompileFix::new(plan, tokens, options);
+    for attempt in 1..=COMPILE_FIX_ATTEMPTS + 1 {
+        let check = check_compilation(sandbox, since, &config)
+            .await
+            .map_err(|error| Failure::new("compile", error))?;
+        if check.compiled {
+            p.compiled = true;
+            p.emit(PipelineEvent::Compiled).await;
+            break;
+        }
+        p.emit(PipelineEvent::CompileErrors {
+            attempt,
+            error_count: check.errors.len(),
+            report: replica_next_error_parser::format_nextjs_errors(&check.errors),
+        })
+        .await;
+        if attempt > COMPILE_FIX_ATTEMPTS {
+            p.errors.push(format!(
+                "compile: {} errors remain after {COMPILE_FIX_ATTEMPTS} fixes",
+                check.errors.len()
+            ));
+            break;
+        }
+        let fixed = fix_compile_errors(&mut fixes, &p.files, &check.errors);
+        if fixed.changed.is_empty() {
+            p.errors
+                .push("compile: the errors name nothing that can be fixed".into());
+            break;
+        }
+        for note in &fixed.notes {
+            p.warn(note.clone()).await;
+        }
+        let mut upload = ProjectFiles::default();
+        for path in &fixed.changed {
+            if let Some(file) = fixed.files.files.get(path) {
+                upload.files.insert(path.clone(), file.clone());
+            }
+        }
+        update_files(p, fixed.files, &fixed.changed).await;
+        p.save_files().await;
+        since = log_length(sandbox).await;
+        sandbox
+            .write_files(&upload)
+            .await
+            .map_err(|error| Failure::new("deploy", error))?;
+    }
+    p.timings.compile = elapsed_ms(started);
+    Ok(())
+}
+
+/// After a config write: when the dev server announces a restart (within a second), waits
+/// until it is ready again (at most 30 s).
+async fn wait_for_restart(sandbox: &dyn Sandbox, since: usize) {
+    const RESTART: &str = "Restarting the server";
+    let announce_by = Instant::now() + std::time::Duration::from_secs(1);
+    let ready_by = Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let log = sandbox.logs(since).await.unwrap_or_default();
+        match log.find(RESTART) {
+            Some(at) if log[at..].contains("Ready in") => return,
+            Some(_) if Instant::now() < ready_by => {}
+            None if Instant::now() < announce_by => {}
+            _ => return,
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Where the dev-server log ends now: what is written after this belongs to our change.
+async fn log_length(sandbox: &dyn Sandbox) -> usize {
+    sandbox.logs(0).await.map_or(0, |log| log.len())
+}
+
+/// The compiled preview loaded once in the browser: runtime and hydration errors from its
+/// console, and how close it is to the original (DESIGN.md §8).
+async fn inspect_preview(p: &mut Progress, original: &ScrapeData) {
+    let Some(url) = p.sandbox.as_ref().map(|s| s.preview_url().to_string()) else {
+        return;
+    };
+    p.step("inspect", "loading the preview in the browser")
+        .await;
+    let options = preview_scrape_options(&p.deps.scrape_options);
+    let clone = match p.deps.source.scrape(&url, &options).await {
+        Ok(clone) => clone,
+        Err(error) => {
+            p.problem(
+                "inspect",
+                format!("the preview could not be loaded: {error}"),
+            )
+            .await;
+            return;
+        }
+    };
+    let console: String = clone
+        .console
+        .iter()
+        .map(|message| format!("{}: {}\n", message.level, message.text))
+        .collect();
+    let report = replica_next_error_parser::parse_nextjs_errors(&console);
+    for error in &report.errors {
+        p.problem("browser", format!("the preview's console: {error}"))
+            .await;
+    }
+    match measure::similarity(original, &clone) {
+        Ok(scores) => p.similarity = Some(scores),
+        Err(error) => {
+            p.problem(
+                "measure",
+                format!("the similarity could not be measured: {error}"),
+            )
+            .await;
+        }
+    }
+}
+
+/// The preview is on loopback (or the sandbox provider's host): the server's policy is for
+/// the pages users ask for, not for our own preview.
+pub(crate) fn preview_scrape_options(options: &ScrapeOptions) -> ScrapeOptions {
+    ScrapeOptions {
+        policy: UrlPolicy::allow_all(),
+        ..options.clone()
+    }
+}
+
+fn language_of(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, extension)| extension) {
+        Some("js" | "jsx" | "mjs" | "cjs") => "javascript",
+        Some("ts" | "tsx") => "typescript",
+        Some("css") => "css",
+        Some("json") => "json",
+        Some("html") => "html",
+        Some("svg") => "svg",
+        Some("md") => "markdown",
+        _ => "text",
+    }
+}
+
+pub(crate) fn elapsed_ms(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Both devices, for loops over them.
+pub(crate) const DEVICES: [Device; 2] = [Device::Desktop, Device::Mobile];
