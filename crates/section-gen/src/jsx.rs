@@ -14,6 +14,9 @@ use crate::{escape_jsx_text, jsx_attribute_value, jsx_string_literal};
 const LINE_WIDTH: usize = 100;
 /// Fewest siblings worth a data array.
 const MIN_RUN: usize = 3;
+/// Identical siblings this many printed lines long (the validator's shortest duplicate
+/// block) are mapped from two copies on.
+const REPEATED_BLOCK_LINES: usize = 4;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Node {
@@ -59,10 +62,19 @@ pub(crate) enum PropValue {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct MapBlock {
-    pub array: String,
+    pub source: MapSource,
     /// Whether the key is the item's index (no field had a distinct value per item).
     pub key_is_index: bool,
     pub template: Element,
+}
+
+/// What a `.map` goes over.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum MapSource {
+    /// A module-level [`DataArray`] of this name.
+    Array(String),
+    /// This many identical items: `Array.from({ length })`, nothing to vary.
+    Count(usize),
 }
 
 /// A module-level data array: one object per item, fields in order.
@@ -118,8 +130,40 @@ pub(crate) fn print_component(component: &Component<'_>) -> String {
     out
 }
 
+/// Items of one field this short share lines (filled up to [`LINE_WIDTH`]), as a list of
+/// labels reads.
+const SHORT_ITEM: usize = 32;
+
 fn print_array(array: &DataArray, out: &mut String) {
     let _ = writeln!(out, "const {} = [", array.name);
+    let short: Option<Vec<String>> = array
+        .items
+        .iter()
+        .map(|item| {
+            let fields: Vec<String> = item
+                .iter()
+                .map(|(field, value)| format!("{field}: {}", jsx_string_literal(value)))
+                .collect();
+            let item = format!("{{ {} }},", fields.join(", "));
+            (fields.len() == 1 && item.len() <= SHORT_ITEM).then_some(item)
+        })
+        .collect();
+    if let Some(items) = short {
+        let mut line = String::new();
+        for item in items {
+            if !line.is_empty() && 2 + line.len() + 1 + item.len() > LINE_WIDTH {
+                let _ = writeln!(out, "  {line}");
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&item);
+        }
+        let _ = writeln!(out, "  {line}");
+        out.push_str("];\n");
+        return;
+    }
     for item in &array.items {
         let fields: Vec<String> = item
             .iter()
@@ -151,12 +195,19 @@ fn print_node(node: &Node, level: usize, out: &mut String) {
         Node::Element(element) => print_element(element, level, out),
         Node::Map(map) => {
             indent(level, out);
-            let parameters = if map.key_is_index {
-                "(item, index)"
-            } else {
-                "(item)"
-            };
-            let _ = writeln!(out, "{{{}.map({parameters} => (", map.array);
+            match &map.source {
+                MapSource::Array(array) => {
+                    let parameters = if map.key_is_index {
+                        "(item, index)"
+                    } else {
+                        "(item)"
+                    };
+                    let _ = writeln!(out, "{{{array}.map({parameters} => (");
+                }
+                MapSource::Count(length) => {
+                    let _ = writeln!(out, "{{Array.from({{ length: {length} }}, (_, index) => (");
+                }
+            }
             print_element(&map.template, level + 1, out);
             indent(level, out);
             out.push_str("))}\n");
@@ -245,14 +296,16 @@ fn print_element(element: &Element, level: usize, out: &mut String) {
             out.push_str(&open_one_line);
             out.push_str(close);
         } else {
-            let _ = writeln!(out, "<{}", element.tag);
+            // The bracket ends the last prop's line (Prettier's `bracketSameLine`): a line of
+            // its own, alike for every element, lets two siblings' props and brackets form
+            // a verbatim repeat of four lines across their boundary.
+            let _ = write!(out, "<{}", element.tag);
             for prop in &props {
+                out.push('\n');
                 indent(level + 1, out);
                 out.push_str(prop);
-                out.push('\n');
             }
-            indent(level, out);
-            out.push_str(close.trim_start());
+            out.push_str(close);
         }
     };
     if element.children.is_empty() {
@@ -260,17 +313,17 @@ fn print_element(element: &Element, level: usize, out: &mut String) {
         out.push('\n');
         return;
     }
-    // Short text-only content stays on the element's line: `<a href="/">Home</a>`.
-    if props_fit && element.children.iter().all(is_inline) {
-        let mut inline = String::new();
-        for child in &element.children {
-            print_inline(child, &mut inline);
-        }
-        let line = level * 2 + open_one_line.len() + 1 + inline.len() + element.tag.len() + 3;
-        if line <= LINE_WIDTH && !inline.contains('\n') {
-            indent(level, out);
-            let _ = writeln!(out, "{open_one_line}>{inline}</{}>", element.tag);
-            return;
+    // Short text content stays on the element's line: `<a href="/">Home</a>`, also with
+    // inline elements in it (`Read <b>this</b>`, a highlighted `&lt;/<span>div</span>&gt;`).
+    // Blocks made only of elements keep a line per child.
+    if props_fit && element.children.iter().any(is_inline) {
+        if let Some(line) = one_line(element) {
+            if level * 2 + line.len() <= LINE_WIDTH {
+                indent(level, out);
+                out.push_str(&line);
+                out.push('\n');
+                return;
+            }
         }
     }
     write_open(out, ">");
@@ -280,6 +333,32 @@ fn print_element(element: &Element, level: usize, out: &mut String) {
     }
     indent(level, out);
     let _ = writeln!(out, "</{}>", element.tag);
+}
+
+/// `element` printed on one line, when nothing in it needs a line of its own (a `.map`).
+fn one_line(element: &Element) -> Option<String> {
+    let mut line = format!("<{}", element.tag);
+    for prop in &element.props {
+        line.push(' ');
+        line.push_str(&prop_source(prop));
+    }
+    if element.children.is_empty() {
+        line.push_str(" />");
+        return Some(line);
+    }
+    line.push('>');
+    for child in &element.children {
+        match child {
+            Node::Element(child) => line.push_str(&one_line(child)?),
+            Node::Map(_) => return None,
+            inline => print_inline(inline, &mut line),
+        }
+        if line.len() > LINE_WIDTH {
+            return None;
+        }
+    }
+    let _ = write!(line, "</{}>", element.tag);
+    (!line.contains('\n')).then_some(line)
 }
 
 /// Replaces runs of at least [`MIN_RUN`] sibling elements of one shape with a `.map` over a
@@ -318,8 +397,6 @@ fn group_in(element: &mut Element, arrays: &mut Vec<DataArray>, names: &mut Arra
     let mut index = 0;
     while index < children.len() {
         let run_end = match &children[index] {
-            // Cells of a row are columns, not items of a list.
-            Node::Element(first) if matches!(first.tag.as_str(), "td" | "th" | "col") => index + 1,
             Node::Element(first) => {
                 let (skeleton, _) = shape(first);
                 let mut end = index + 1;
@@ -333,7 +410,17 @@ fn group_in(element: &mut Element, arrays: &mut Vec<DataArray>, names: &mut Arra
             }
             _ => index + 1,
         };
-        if run_end - index >= MIN_RUN {
+        let run = &children[index..run_end];
+        let identical = run.len() >= 2 && run[1..].iter().all(|node| *node == run[0]);
+        // Cells of a row are columns, not items of a list, unless some repeat (a header row
+        // with the same labels for two groups), which written out reads as a model looping.
+        let cells = matches!(&run[0], Node::Element(first) if matches!(first.tag.as_str(), "td" | "th" | "col"));
+        let list = !cells
+            || run
+                .iter()
+                .enumerate()
+                .any(|(i, node)| run[i + 1..].contains(node));
+        if (run.len() >= MIN_RUN && list) || identical {
             let run: Vec<&Element> = children[index..run_end]
                 .iter()
                 .filter_map(|node| match node {
@@ -418,7 +505,27 @@ fn make_map(
         .filter(|&position| shapes.iter().any(|s| s[position] != shapes[0][position]))
         .collect();
     if varying.is_empty() {
-        return None;
+        // Identical copies of a block of several lines, written out, read as a model looping
+        // (the validator's duplicate_block): they become one template repeated. Short ones
+        // (`<li>same</li>`) read better as they are.
+        let mut printed = String::new();
+        print_element(run[0], 0, &mut printed);
+        if printed.lines().count() < REPEATED_BLOCK_LINES {
+            return None;
+        }
+        let mut template = run[0].clone();
+        template.props.insert(
+            0,
+            Prop {
+                name: "key".to_string(),
+                value: PropValue::Expr("index".to_string()),
+            },
+        );
+        return Some(MapBlock {
+            source: MapSource::Count(run.len()),
+            key_is_index: true,
+            template,
+        });
     }
     let mut field_names: Vec<String> = Vec::new();
     let mut used: HashSet<String> = HashSet::new();
@@ -483,7 +590,7 @@ fn make_map(
         items,
     });
     Some(MapBlock {
-        array,
+        source: MapSource::Array(array),
         key_is_index: key_field.is_none(),
         template,
     })
@@ -640,6 +747,69 @@ export default function Nav() {
 }
 "#
         );
+    }
+
+    #[test]
+    fn identical_blocks_repeat_one_template() {
+        let card = || {
+            let paragraph =
+                |text: &str| Node::Element(element("p", vec![], vec![Node::Text(text.into())]));
+            Node::Element(element(
+                "div",
+                vec![],
+                vec![paragraph("a"), paragraph("b"), paragraph("c")],
+            ))
+        };
+        let mut roots = vec![Node::Element(element(
+            "section",
+            vec![],
+            vec![card(), card()],
+        ))];
+        let mut arrays = Vec::new();
+        group_repeated(&mut roots, &mut arrays, true);
+        assert!(arrays.is_empty());
+        let source = print_component(&Component {
+            name: "Cards",
+            takes_children: false,
+            arrays: &arrays,
+            roots: &roots,
+        });
+        assert_eq!(
+            source,
+            r#"export default function Cards() {
+  return (
+    <section>
+      {Array.from({ length: 2 }, (_, index) => (
+        <div key={index}>
+          <p>a</p>
+          <p>b</p>
+          <p>c</p>
+        </div>
+      ))}
+    </section>
+  );
+}
+"#
+        );
+    }
+
+    #[test]
+    fn cells_stay_columns_unless_some_repeat() {
+        let cell = |text: &str| Node::Element(element("th", vec![], vec![Node::Text(text.into())]));
+        let row = |labels: &[&str]| {
+            let mut roots = vec![Node::Element(element(
+                "tr",
+                vec![],
+                labels.iter().map(|label| cell(label)).collect(),
+            ))];
+            let mut arrays = Vec::new();
+            group_repeated(&mut roots, &mut arrays, true);
+            arrays
+        };
+        assert!(row(&["Name", "Price", "Stock"]).is_empty());
+        let arrays = row(&["Single", "Basic", "Expert", "Basic", "Expert"]);
+        assert_eq!(arrays.len(), 1);
+        assert_eq!(arrays[0].items.len(), 5);
     }
 
     #[test]

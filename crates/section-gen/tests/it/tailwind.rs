@@ -52,8 +52,7 @@ fn computed_styles_become_theme_scale_and_arbitrary_classes() {
   return (
     <section className="bg-primary text-on-dark font-heading px-4 py-6">
       <h2
-        className="shadow-[rgba(0,_0,_0,_0.1)_0px_4px_6px_0px] text-[36px] font-bold tracking-[-0.5px] rounded-lg"
-      >
+        className="shadow-[rgba(0,_0,_0,_0.1)_0px_4px_6px_0px] text-[36px] font-bold tracking-[-0.5px] rounded-lg">
         Hi
       </h2>
       <a className="[backdrop-filter:blur(8px)] text-[#111827]" href="https://example.com/x">x</a>

@@ -63,8 +63,7 @@ fn wrappers_nest_around_the_children_with_their_attributes() {
           id="page"
           className="container page-wrapper-important-1"
           style={{ maxWidth: "960px" }}
-          bgcolor="#fff"
-        >
+          bgcolor="#fff">
           <main>
             <section>
               {children}
