@@ -316,15 +316,15 @@ fn print_element(element: &Element, level: usize, out: &mut String) {
     // Short text content stays on the element's line: `<a href="/">Home</a>`, also with
     // inline elements in it (`Read <b>this</b>`, a highlighted `&lt;/<span>div</span>&gt;`).
     // Blocks made only of elements keep a line per child.
-    if props_fit && element.children.iter().any(is_inline) {
-        if let Some(line) = one_line(element) {
-            if level * 2 + line.len() <= LINE_WIDTH {
-                indent(level, out);
-                out.push_str(&line);
-                out.push('\n');
-                return;
-            }
-        }
+    if props_fit
+        && element.children.iter().any(is_inline)
+        && let Some(line) = one_line(element)
+        && level * 2 + line.len() <= LINE_WIDTH
+    {
+        indent(level, out);
+        out.push_str(&line);
+        out.push('\n');
+        return;
     }
     write_open(out, ">");
     out.push('\n');
