@@ -584,8 +584,18 @@ impl<'a> Builder<'a> {
         if !in_svg {
             self.form_state(element, &mut props);
         }
-        if self.quirks_mode && self.style == Style::Faithful && !in_svg && tag == "table" {
-            quirks_table_style(element, &mut props);
+        if self.quirks_mode && self.style == Style::Faithful && !in_svg {
+            if tag == "table" {
+                quirks_table_style(element, &mut props);
+            } else if holds_only_images(element) {
+                // Quirks mode's line height quirk: a line of images without text has no strut,
+                // so a cell holding a 4 px spacer GIF is 4 px tall. Standards mode gives the
+                // line the font's height; with a line height of 0 it shrinks to the images.
+                merge_style(
+                    &mut props,
+                    vec![("lineHeight".to_string(), "0".to_string())],
+                );
+            }
         }
         if !important.is_empty() {
             let class = format!(
@@ -738,13 +748,31 @@ fn quirks_table_style(table: &DomElement, props: &mut Vec<Prop>) {
         ("white-space", "whiteSpace", "normal"),
         ("text-align", "textAlign", "start"),
     ];
-    let mut entries: Vec<(String, String)> = RESET
+    let entries: Vec<(String, String)> = RESET
         .iter()
         .map(|(property, key, initial)| {
             let value = table.style(property).unwrap_or(initial);
             ((*key).to_string(), value.to_string())
         })
         .collect();
+    merge_style(props, entries);
+}
+
+/// Whether the element's content is images alone (and whitespace between them).
+fn holds_only_images(element: &DomElement) -> bool {
+    let mut images = 0;
+    for child in &element.children {
+        match child {
+            DomNode::Text(text) if text.trim().is_empty() => {}
+            DomNode::Element(child) if child.tag == "img" => images += 1,
+            _ => return false,
+        }
+    }
+    images > 0
+}
+
+/// Puts `entries` first in the element's style object; its own declarations still win.
+fn merge_style(props: &mut Vec<Prop>, mut entries: Vec<(String, String)>) {
     match props.iter_mut().find(|prop| prop.name == "style") {
         Some(Prop {
             value: PropValue::Style(own),

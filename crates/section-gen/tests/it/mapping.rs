@@ -381,6 +381,36 @@ fn a_paragraph_holding_a_block_becomes_a_div_with_its_look() {
 }
 
 #[test]
+fn quirks_mode_image_lines_have_no_strut() {
+    // A spacer GIF alone in a cell was as tall as the GIF in quirks mode.
+    let section = section_from_html(
+        "Legacy",
+        r#"<div><p><img src="spacer.gif" width="1" height="4"> <img src="dot.gif"></p><p>text <img src="dot.gif"></p></div>"#,
+    );
+    let compile = |quirks_mode| {
+        compile_section(
+            &section,
+            &test_context(),
+            &DesignTokens::default(),
+            &CompileOptions {
+                style: Style::Faithful,
+                mobile_dom: None,
+                quirks_mode,
+            },
+        )
+        .unwrap()
+        .source
+    };
+    assert!(!compile(false).contains("lineHeight"), "{}", compile(false));
+    let quirks = compile(true);
+    assert_eq!(
+        quirks.matches(r#"<p style={{ lineHeight: "0" }}>"#).count(),
+        1,
+        "{quirks}"
+    );
+}
+
+#[test]
 fn quirks_mode_tables_keep_their_own_fonts() {
     // In quirks mode tables did not inherit fonts; Next.js serves standards mode.
     let section = section_from_html(
