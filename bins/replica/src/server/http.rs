@@ -9,7 +9,7 @@ use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Response, StatusCode};
 use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::{Body as _, Frame, Incoming};
 use tokio::sync::mpsc;
 
@@ -124,25 +124,49 @@ pub fn ok_json(value: &serde_json::Value) -> Response<Body> {
     json_response(StatusCode::OK, value)
 }
 
-/// Reads the whole request body, refusing more than `limit` bytes with 413 (early, from
-/// `Content-Length`, when the client sends one).
-pub async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, ApiError> {
+/// Reads the whole request body, refusing more than `limit` bytes with 413.
+///
+/// An oversized body is still read (and thrown away) up to [`drain_cap`]: a client that is
+/// still sending when the answer comes and the connection closes sees a broken pipe instead
+/// of the 413. Beyond the cap (or a `Content-Length` over it) the answer comes at once.
+pub async fn read_body(mut body: Incoming, limit: usize) -> Result<Bytes, ApiError> {
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("the request body is larger than the limit of {limit} bytes"),
         )
     };
-    if body.size_hint().lower() > limit as u64 {
+    let limit = limit as u64;
+    let declared = body.size_hint().lower();
+    if declared > drain_cap(limit) {
         return Err(too_large());
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(too_large()),
-        Err(error) => Err(ApiError::bad_request(format!(
-            "the request body could not be read: {error}"
-        ))),
+    let mut collected = Vec::new();
+    let mut received = 0u64;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|error| {
+            ApiError::bad_request(format!("the request body could not be read: {error}"))
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        received += data.len() as u64;
+        if received > drain_cap(limit) {
+            return Err(too_large());
+        }
+        if received <= limit {
+            collected.extend_from_slice(&data);
+        }
     }
+    if declared > limit || received > limit {
+        return Err(too_large());
+    }
+    Ok(Bytes::from(collected))
+}
+
+/// How much of an oversized body is read before answering 413.
+fn drain_cap(limit: u64) -> u64 {
+    limit.saturating_mul(4).max(16 * 1024 * 1024)
 }
 
 /// Parses a JSON request body into `T`, with serde's message (field, line, column) on failure.
