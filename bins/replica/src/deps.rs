@@ -64,6 +64,7 @@ impl Runtime {
                     PoolConfig {
                         size,
                         release: ReleasePolicy::Destroy,
+                        replenish_delay: PoolConfig::DEFAULT_REPLENISH_DELAY,
                     },
                 )))
             }

@@ -60,6 +60,7 @@ impl Bench {
             PoolConfig {
                 size: 1,
                 release: ReleasePolicy::Destroy,
+                replenish_delay: PoolConfig::DEFAULT_REPLENISH_DELAY,
             },
         ));
         Ok(Bench {

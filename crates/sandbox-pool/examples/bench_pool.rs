@@ -69,6 +69,7 @@ async fn run(config: LocalConfig, rounds: usize) -> Result<(), Box<dyn std::erro
         PoolConfig {
             size: rounds,
             release: ReleasePolicy::Destroy,
+            replenish_delay: Duration::ZERO,
         },
     );
     pool.wait_warm(rounds, Duration::from_secs(60 * rounds as u64))

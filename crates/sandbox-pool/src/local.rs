@@ -21,7 +21,7 @@ use tokio::io::AsyncReadExt;
 use tokio::task::JoinHandle;
 
 use crate::command::AllowedCommand;
-use crate::process::{kill_group, limit_data};
+use crate::process::{group_has_live_process, kill_group, limit_data};
 use crate::template::{InstalledTemplate, tail, write_template_files};
 use crate::{SandboxPoolError, write_project_files};
 
@@ -347,6 +347,12 @@ impl Sandbox for LocalSandbox {
                 kill_group(server.pgid);
                 // Reap the leader so no zombie is left; SIGKILL cannot be ignored.
                 let _ = tokio::time::timeout(Duration::from_secs(5), server.child.wait()).await;
+                // The worker it forked dies on its own time (freeing a large heap takes a
+                // while under load): destroyed means gone, so wait for it, boundedly.
+                let deadline = Instant::now() + Duration::from_secs(5);
+                while group_has_live_process(server.pgid) && Instant::now() < deadline {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
             }
             let root = self.state.root.clone();
             self.state.keep_directory();

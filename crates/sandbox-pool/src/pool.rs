@@ -26,6 +26,17 @@ pub struct PoolConfig {
     /// How many warm sandboxes the pool keeps ready.
     pub size: usize,
     pub release: ReleasePolicy,
+    /// How long after a sandbox is taken the pool starts warming its replacement. Warming
+    /// (template copy, `next dev` start-up and first compile) takes both cores of a small
+    /// machine for seconds; started at once it slowed the clone that took the sandbox (its
+    /// scrape 2-3x, time to `compiled` 10.4 s median). A request that comes meanwhile finds
+    /// no warm sandbox and provisions one itself, as with an empty pool.
+    pub replenish_delay: Duration,
+}
+
+impl PoolConfig {
+    /// Long enough for a clone to scrape and compile on 2 cores ([`PoolConfig::replenish_delay`]).
+    pub const DEFAULT_REPLENISH_DELAY: Duration = Duration::from_secs(10);
 }
 
 /// Keeps `size` sandboxes warm. Must be created inside a tokio runtime (it starts the
@@ -212,6 +223,7 @@ async fn replenish(pool: Arc<PoolInner>) {
             }
         }
         pool.taken.notified().await;
+        tokio::time::sleep(pool.config.replenish_delay).await;
     }
 }
 

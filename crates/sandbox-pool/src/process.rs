@@ -83,3 +83,50 @@ fn live_processes() -> impl Iterator<Item = (i32, String)> {
 fn stat_field(rest: &str, index: usize) -> Option<&str> {
     rest.split(' ').nth(index)
 }
+
+/// Whether any process of group `pgid` is still alive (zombies, which hold nothing, do not
+/// count: an orphaned worker's zombie waits for whoever reaps orphans here).
+pub(crate) fn group_has_live_process(pgid: i32) -> bool {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            return false;
+        };
+        // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            return false;
+        };
+        let mut fields = rest.split_whitespace();
+        let state = fields.next();
+        let group = fields.nth(1).and_then(|field| field.parse::<i32>().ok());
+        group == Some(pgid) && state != Some("Z") && state != Some("X")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::CommandExt;
+
+    use super::*;
+
+    #[test]
+    fn a_group_is_live_until_its_processes_die() {
+        // A shell that forks a child, both in a new group led by the shell.
+        let mut leader = std::process::Command::new("sh")
+            .args(["-c", "sleep 30 & wait"])
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let pgid = leader.id() as i32;
+        assert!(group_has_live_process(pgid));
+        kill_group(pgid);
+        leader.wait().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while group_has_live_process(pgid) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(!group_has_live_process(pgid), "the forked sleep outlived the kill");
+    }
+}

@@ -319,6 +319,7 @@ async fn every_fixture_site_clones_to_a_compiled_preview_as_close_as_its_floor()
         PoolConfig {
             size: 1,
             release: ReleasePolicy::Destroy,
+            replenish_delay: Duration::ZERO,
         },
     ));
     let floors = floors();

@@ -106,10 +106,38 @@ fn scripted(delay_ms: u64, fail: bool) -> (Arc<Ledger>, Arc<dyn SandboxProvider>
 }
 
 fn config(size: usize, release: ReleasePolicy) -> PoolConfig {
-    PoolConfig { size, release }
+    PoolConfig {
+        size,
+        release,
+        replenish_delay: Duration::ZERO,
+    }
 }
 
 const WAIT: Duration = Duration::from_secs(10);
+
+#[tokio::test(start_paused = true)]
+async fn the_replacement_is_warmed_only_after_the_replenish_delay() {
+    let (ledger, provider) = scripted(1_000, false);
+    let delay = Duration::from_secs(10);
+    let pool = SandboxPool::new(
+        provider,
+        PoolConfig {
+            replenish_delay: delay,
+            ..config(1, ReleasePolicy::Destroy)
+        },
+    );
+    pool.wait_warm(1, WAIT).await.unwrap();
+    let _taken = pool.acquire().await.unwrap();
+    // The clone that took it has the machine to itself for the delay.
+    tokio::time::sleep(delay - Duration::from_millis(1)).await;
+    assert_eq!(ledger.in_flight.load(Ordering::SeqCst), 0);
+    assert_eq!(ledger.provisioned.load(Ordering::SeqCst), 1);
+    // Then the replacement is provisioned (1 s in the script).
+    pool.wait_warm(1, Duration::from_millis(1_100))
+        .await
+        .unwrap();
+    assert_eq!(ledger.provisioned.load(Ordering::SeqCst), 2);
+}
 
 #[tokio::test]
 async fn prewarms_one_at_a_time_and_replenishes_after_each_acquire() {
