@@ -127,6 +127,9 @@ mod tests {
         while group_has_live_process(pgid) && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        assert!(!group_has_live_process(pgid), "the forked sleep outlived the kill");
+        assert!(
+            !group_has_live_process(pgid),
+            "the forked sleep outlived the kill"
+        );
     }
 }
