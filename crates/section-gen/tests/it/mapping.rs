@@ -1,6 +1,6 @@
 //! One test per mapping rule of the faithful compiler: an HTML fragment in, the exact JSX out.
 
-use replica_core::{DesignTokens, GenerateError};
+use replica_core::{DesignTokens, GenerateError, PlannedSection};
 use replica_section_gen::{CompileOptions, Style, compile_section};
 
 use crate::{compile_html, compile_html_file, section_from_html, test_context};
@@ -380,6 +380,22 @@ fn a_paragraph_holding_a_block_becomes_a_div_with_its_look() {
     );
 }
 
+/// The faithful component of `section`, as a page in quirks mode or standards mode gives it.
+fn compile_faithful(section: &PlannedSection, quirks_mode: bool) -> String {
+    compile_section(
+        section,
+        &test_context(),
+        &DesignTokens::default(),
+        &CompileOptions {
+            style: Style::Faithful,
+            mobile_dom: None,
+            quirks_mode,
+        },
+    )
+    .unwrap()
+    .source
+}
+
 #[test]
 fn quirks_mode_image_lines_have_no_strut() {
     // A spacer GIF alone in a cell was as tall as the GIF in quirks mode.
@@ -387,20 +403,7 @@ fn quirks_mode_image_lines_have_no_strut() {
         "Legacy",
         r#"<div><p><img src="spacer.gif" width="1" height="4"> <img src="dot.gif"></p><p>text <img src="dot.gif"></p></div>"#,
     );
-    let compile = |quirks_mode| {
-        compile_section(
-            &section,
-            &test_context(),
-            &DesignTokens::default(),
-            &CompileOptions {
-                style: Style::Faithful,
-                mobile_dom: None,
-                quirks_mode,
-            },
-        )
-        .unwrap()
-        .source
-    };
+    let compile = |quirks_mode| compile_faithful(&section, quirks_mode);
     assert!(!compile(false).contains("lineHeight"), "{}", compile(false));
     let quirks = compile(true);
     assert_eq!(
@@ -417,20 +420,7 @@ fn quirks_mode_tables_keep_their_own_fonts() {
         "Legacy",
         r#"<table style="color: red" data-computed="font-size: 13px; color: rgb(255, 0, 0)"><tbody><tr><td>t</td></tr></tbody></table>"#,
     );
-    let compile = |quirks_mode| {
-        compile_section(
-            &section,
-            &test_context(),
-            &DesignTokens::default(),
-            &CompileOptions {
-                style: Style::Faithful,
-                mobile_dom: None,
-                quirks_mode,
-            },
-        )
-        .unwrap()
-        .source
-    };
+    let compile = |quirks_mode| compile_faithful(&section, quirks_mode);
     assert!(compile(false).contains(r#"<table style={{ color: "red" }}>"#));
     assert!(
         compile(true).contains(
