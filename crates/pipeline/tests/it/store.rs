@@ -109,7 +109,7 @@ fn status_changes_persist_across_reopening() {
         data.path()
             .join("clones")
             .join(id.as_str())
-            .join("clone.json"),
+            .join("record.json"),
     )
     .unwrap();
     assert!(json.contains("\"status\": \"failed\""), "{json}");
@@ -176,9 +176,9 @@ fn paths_and_ids_cannot_leave_the_store() {
     let store = CloneStore::open(data.path()).unwrap();
     let id = store.create("https://example.com/").unwrap();
     for bad in [
-        "../clone.json",
+        "../record.json",
         "/etc/passwd",
-        "app/../../clone.json",
+        "app/../../record.json",
         "a\\b",
     ] {
         assert!(
@@ -216,13 +216,13 @@ fn stray_directories_are_skipped_and_corrupt_metadata_is_reported() {
     let id = store.create("https://example.com/").unwrap();
     assert_eq!(store.list().unwrap().len(), 1);
 
-    fs::write(clones.join(id.as_str()).join("clone.json"), "{ not json").unwrap();
+    fs::write(clones.join(id.as_str()).join("record.json"), "{ not json").unwrap();
     let error = store.list().unwrap_err();
     assert!(matches!(error, CloneStoreError::Corrupt { .. }), "{error}");
     assert!(
         error
             .to_string()
-            .contains("clone.json: invalid clone metadata"),
+            .contains("record.json: invalid clone metadata"),
         "{error}"
     );
 }
