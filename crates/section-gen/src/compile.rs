@@ -669,17 +669,7 @@ impl<'a> Builder<'a> {
         canvas
             .attrs
             .retain(|(name, _)| !matches!(name.as_str(), "src" | "alt"));
-        let context = Context {
-            svg: false,
-            preserve_whitespace: false,
-            display: "block",
-            has_before: false,
-            has_after: false,
-            parent_style: None,
-            parent_mobile_style: None,
-            parent_tag: "",
-        };
-        let mut props = self.props(element, false, &context, None);
+        let mut props = self.props(element, false, &ROOT_CONTEXT, None);
         props.push(Prop {
             name: "src".to_string(),
             value: PropValue::Str(drawing.to_string()),
