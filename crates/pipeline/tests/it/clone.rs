@@ -413,15 +413,10 @@ async fn every_fixture_site_clones_to_a_compiled_preview_as_close_as_its_floor()
         failures.join("\n")
     );
     drop(pool);
-    let mut left = processes_under(live.sandboxes.path());
-    for _ in 0..200 {
-        if left.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        left = processes_under(live.sandboxes.path());
-    }
-    assert_eq!(left, Vec::<i32>::new());
+    assert_eq!(
+        processes_left_after_10s(live.sandboxes.path()).await,
+        Vec::<i32>::new()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -449,13 +444,21 @@ async fn a_client_that_goes_away_cancels_the_clone_and_releases_its_sandbox() {
     assert_eq!(status, CloneStatus::Cancelled);
     // The files finished before the client left are kept.
     assert!(store.get(&id).unwrap().files.text("app/page.jsx").is_some());
-    let mut left = processes_under(live.sandboxes.path());
+    assert_eq!(
+        processes_left_after_10s(live.sandboxes.path()).await,
+        Vec::<i32>::new()
+    );
+}
+
+/// The processes still running under `dir` once they had 10 s to exit.
+async fn processes_left_after_10s(dir: &Path) -> Vec<i32> {
+    let mut left = processes_under(dir);
     for _ in 0..200 {
         if left.is_empty() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
-        left = processes_under(live.sandboxes.path());
+        left = processes_under(dir);
     }
-    assert_eq!(left, Vec::<i32>::new());
+    left
 }
