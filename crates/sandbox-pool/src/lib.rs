@@ -23,7 +23,7 @@ pub use daytona::{
 };
 pub use local::{LocalConfig, LocalProvider, LocalSandbox};
 pub use pool::{PoolConfig, ReleasePolicy, SandboxPool};
-pub use process::{processes_in_group, processes_under};
+pub use process::{process_is_live, processes_in_group, processes_under};
 pub use template::{
     InstalledTemplate, TEMPLATE_FILES, default_cache_dir, install_template, template_file,
     template_key,

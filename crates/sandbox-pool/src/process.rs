@@ -56,27 +56,63 @@ pub fn processes_in_group(pgid: i32) -> Vec<i32> {
 pub fn processes_under(dir: &Path) -> Vec<i32> {
     let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     live_processes()
-        .filter(|(pid, _)| {
-            std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd.starts_with(&dir))
-        })
+        .filter(|(pid, _)| working_directories(*pid).any(|cwd| cwd.starts_with(&dir)))
         .map(|(pid, _)| pid)
         .collect()
 }
 
-/// (pid, the part of /proc/PID/stat after the command name) of every process but zombies.
+/// Whether `pid` still runs or is still tearing down (see [`live_processes`]).
+pub fn process_is_live(pid: i32) -> bool {
+    live_stat(pid).is_some()
+}
+
+/// (pid, the part of /proc/PID/stat after the command name) of every live process.
 fn live_processes() -> impl Iterator<Item = (i32, String)> {
     std::fs::read_dir("/proc")
         .into_iter()
         .flatten()
         .flatten()
         .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
-        .filter_map(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-            // The command name is in parentheses and may itself hold spaces or parentheses.
-            let rest = stat.rsplit_once(')')?.1.trim_start().to_string();
-            let state = rest.split(' ').next()?;
-            (state != "Z" && state != "X").then_some((pid, rest))
-        })
+        .filter_map(|pid| Some((pid, live_stat(pid)?)))
+}
+
+/// The stat text after the command name, unless the process is dead. A zombie leader is not
+/// dead while another of its threads runs: a SIGKILLed node leader turns Z at once, but its
+/// worker threads keep the memory and the listening socket until they finish exiting, and
+/// only then can it be reaped.
+fn live_stat(pid: i32) -> Option<String> {
+    let rest = stat_after_command(&format!("/proc/{pid}/stat"))?;
+    if !is_dead_state(&rest) {
+        return Some(rest);
+    }
+    let threads = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    threads
+        .flatten()
+        .filter_map(|thread| stat_after_command(&thread.path().join("stat").to_string_lossy()))
+        .any(|thread| !is_dead_state(&thread))
+        .then_some(rest)
+}
+
+fn stat_after_command(path: &str) -> Option<String> {
+    let stat = std::fs::read_to_string(path).ok()?;
+    // The command name is in parentheses and may itself hold spaces or parentheses.
+    Some(stat.rsplit_once(')')?.1.trim_start().to_string())
+}
+
+fn is_dead_state(rest: &str) -> bool {
+    matches!(stat_field(rest, 0), Some("Z" | "X") | None)
+}
+
+/// The working directory of the process, then of each of its threads: a leader that already
+/// exited has none while its other threads still do.
+fn working_directories(pid: i32) -> impl Iterator<Item = std::path::PathBuf> {
+    let leader = std::fs::read_link(format!("/proc/{pid}/cwd")).ok();
+    let threads = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|thread| std::fs::read_link(thread.path().join("cwd")).ok());
+    leader.into_iter().chain(threads)
 }
 
 /// Field `index` (0 = state, 1 = ppid, 2 = pgrp) of the stat text after the command name.
@@ -87,22 +123,7 @@ fn stat_field(rest: &str, index: usize) -> Option<&str> {
 /// Whether any process of group `pgid` is still alive (zombies, which hold nothing, do not
 /// count: an orphaned worker's zombie waits for whoever reaps orphans here).
 pub(crate) fn group_has_live_process(pgid: i32) -> bool {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return false;
-    };
-    entries.flatten().any(|entry| {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            return false;
-        };
-        // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-        let Some((_, rest)) = stat.rsplit_once(')') else {
-            return false;
-        };
-        let mut fields = rest.split_whitespace();
-        let state = fields.next();
-        let group = fields.nth(1).and_then(|field| field.parse::<i32>().ok());
-        group == Some(pgid) && state != Some("Z") && state != Some("X")
-    })
+    !processes_in_group(pgid).is_empty()
 }
 
 #[cfg(test)]

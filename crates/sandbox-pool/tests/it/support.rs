@@ -101,20 +101,11 @@ pub async fn log_end(sandbox: &dyn replica_core::Sandbox) -> usize {
     sandbox.logs(0).await.unwrap().len()
 }
 
-/// Waits (at most 10 s) until every process in `pids` is a zombie or gone; returns those still
-/// running. Checked by pid, not by directory: a process in the middle of exiting has no cwd any
-/// more, so `processes_under` stops listing it before it has closed its sockets and become a
-/// zombie its parent can see.
+/// Waits (at most 10 s) until every process in `pids` is dead; returns those still live.
+/// Checked by pid, not by directory: a process in the middle of exiting may have no cwd any
+/// more while its other threads still hold its sockets.
 pub async fn still_running(pids: &[i32]) -> Vec<i32> {
-    let running = |pid: &i32| {
-        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-            let state = stat.rsplit_once(')').map(|(_, rest)| rest.trim_start());
-            !matches!(
-                state.and_then(|rest| rest.chars().next()),
-                Some('Z' | 'X') | None
-            )
-        })
-    };
+    let running = |pid: &i32| replica_sandbox_pool::process_is_live(*pid);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let left: Vec<i32> = pids.iter().copied().filter(running).collect();
