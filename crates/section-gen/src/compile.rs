@@ -184,6 +184,7 @@ const ROOT_CONTEXT: Context<'static> = Context {
     parent_style: None,
     parent_mobile_style: None,
     parent_tag: "",
+    strut_dropped: false,
 };
 
 pub(crate) fn check_component_name(section: &PlannedSection) -> Result<(), GenerateError> {
@@ -266,6 +267,12 @@ struct Context<'a> {
     parent_style: Option<&'a BTreeMap<String, String>>,
     parent_mobile_style: Option<&'a BTreeMap<String, String>>,
     parent_tag: &'a str,
+    /// The parent's lines lose their strut in quirks mode (see [`drops_strut`]): it got
+    /// `line-height: 0`, so the elements below it with text of their own set their `normal`
+    /// back. Those without keep the inherited 0 and pass this on: quirks mode gives a box
+    /// without text of its own no height either (`<b><font size=1>x</font></b>` is as tall
+    /// as the small text).
+    strut_dropped: bool,
 }
 
 /// Elements whose content is never rendered, or that run or load things the clone must not.
@@ -391,6 +398,13 @@ impl<'a> Builder<'a> {
             parent_style: Some(&element.style),
             parent_mobile_style: mobile.map(|mobile| &mobile.style),
             parent_tag: &element.tag,
+            strut_dropped: self.quirks_mode
+                && self.style == Style::Faithful
+                && !in_svg
+                && (drops_strut(element, mobile, context.svg)
+                    || context.strut_dropped
+                        && !has_own_text(element)
+                        && !sets_line_height(element, mobile)),
         };
         let tag = if !in_svg && tag == "p" && holds_block {
             // Only scripts (or a quirks-mode parse) put a block like <div> or <table> in a
@@ -587,13 +601,22 @@ impl<'a> Builder<'a> {
         if self.quirks_mode && self.style == Style::Faithful && !in_svg {
             if tag == "table" {
                 quirks_table_style(element, &mut props);
-            } else if holds_only_images(element) {
-                // Quirks mode's line height quirk: a line of images without text has no strut,
-                // so a cell holding a 4 px spacer GIF is 4 px tall. Standards mode gives the
-                // line the font's height; with a line height of 0 it shrinks to the images.
+            } else if holds_only_images(element) || drops_strut(element, mobile, context.svg) {
+                // Quirks mode's line height quirk: a line without text of its own has no
+                // strut, so a cell holding a 4 px spacer GIF is 4 px tall and one holding only
+                // `<font size=1>` text is as tall as that text. Standards mode gives every
+                // line the block's font height; with a line height of 0 that strut has none
+                // (children get their `normal` back, see `Context::strut_dropped`).
                 merge_style(
                     &mut props,
                     vec![("lineHeight".to_string(), "0".to_string())],
+                );
+            }
+            if context.strut_dropped && has_own_text(element) && !sets_line_height(element, mobile)
+            {
+                merge_style(
+                    &mut props,
+                    vec![("lineHeight".to_string(), "normal".to_string())],
                 );
             }
         }
@@ -609,7 +632,7 @@ impl<'a> Builder<'a> {
             add_class(&mut props, &class, custom_element);
         }
         if let Some(theme) = self.theme {
-            let classes = tailwind::classes(&tailwind::StyleInput {
+            let input = tailwind::StyleInput {
                 tag,
                 svg: in_svg,
                 desktop: &element.style,
@@ -618,7 +641,24 @@ impl<'a> Builder<'a> {
                 parent_desktop: context.parent_style,
                 parent_mobile: context.parent_mobile_style,
                 theme,
-            });
+            };
+            let mut classes = tailwind::classes(&input);
+            if !in_svg {
+                for (variant, desktop, on_mobile) in [
+                    ("before", &element.before, mobile.map(|m| m.before.as_ref())),
+                    ("after", &element.after, mobile.map(|m| m.after.as_ref())),
+                ] {
+                    if desktop.is_none() && on_mobile.flatten().is_none() {
+                        continue;
+                    }
+                    classes.extend(tailwind::pseudo_classes(&tailwind::PseudoInput {
+                        variant,
+                        desktop: desktop.as_ref(),
+                        mobile: on_mobile,
+                        owner: input,
+                    }));
+                }
+            }
             if !classes.is_empty() {
                 add_class(&mut props, &classes.join(" "), custom_element);
             }
@@ -759,6 +799,62 @@ fn holds_only_images(element: &DomElement) -> bool {
         }
     }
     images > 0
+}
+
+/// Whether quirks mode drops this block's strut, the line height its own font gives every
+/// line: its lines hold inline elements with text but no text of its own (a rendered space
+/// between two inline children counts as text; a list item's marker does too), and its
+/// line height is `normal` (with a set one, the children inherit it either way).
+fn drops_strut(element: &DomElement, mobile: Option<&DomElement>, svg: bool) -> bool {
+    let display = display_of(element, svg);
+    if svg
+        || matches!(display, "inline" | "list-item" | "none" | "contents")
+        || display.starts_with("table") && display != "table-cell"
+        || sets_line_height(element, mobile)
+    {
+        return false;
+    }
+    let inline_element =
+        |child: &DomElement| child.tag != "br" && display_of(child, false).starts_with("inline");
+    let is_inline =
+        |node: &DomNode| matches!(node, DomNode::Element(child) if inline_element(child));
+    let mut inline_text = false;
+    for (index, child) in element.children.iter().enumerate() {
+        match child {
+            DomNode::Text(text) if !text.trim().is_empty() => return false,
+            DomNode::Text(_) => {
+                let between_inlines = index > 0
+                    && is_inline(&element.children[index - 1])
+                    && element.children.get(index + 1).is_some_and(is_inline);
+                if between_inlines {
+                    return false;
+                }
+            }
+            DomNode::Element(child) => inline_text |= inline_element(child) && holds_text(child),
+        }
+    }
+    inline_text
+}
+
+fn holds_text(element: &DomElement) -> bool {
+    !element.text_content().trim().is_empty()
+}
+
+fn has_own_text(element: &DomElement) -> bool {
+    element
+        .children
+        .iter()
+        .any(|child| matches!(child, DomNode::Text(text) if !text.trim().is_empty()))
+}
+
+/// Whether the element computes a line height other than `normal`, on either device.
+fn sets_line_height(element: &DomElement, mobile: Option<&DomElement>) -> bool {
+    let set = |element: &DomElement| {
+        element
+            .style("line-height")
+            .is_some_and(|value| value != "normal")
+    };
+    set(element) || mobile.is_some_and(set)
 }
 
 /// Puts `entries` first in the element's style object; its own declarations still win.

@@ -4,11 +4,12 @@
 //!
 //! The attribute `data-computed="display: flex; white-space: pre"` stands for the element's
 //! captured computed style and `data-state-value="typed"` for its live state (`state.value`);
-//! neither is kept as an attribute.
+//! `data-before-content` and `data-before-computed` (`after` alike) for a pseudo-element's
+//! computed `content` and style. None is kept as an attribute.
 
 use std::collections::BTreeMap;
 
-use replica_core::{DomElement, DomNode};
+use replica_core::{DomElement, DomNode, PseudoElement};
 
 const VOID: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
@@ -107,6 +108,7 @@ impl Reader<'_> {
         let mut attrs = Vec::new();
         let mut style = BTreeMap::new();
         let mut state = BTreeMap::new();
+        let mut pseudos: BTreeMap<String, PseudoElement> = BTreeMap::new();
         let mut self_closing = false;
         loop {
             let input = self.input;
@@ -145,10 +147,16 @@ impl Reader<'_> {
                 }
             }
             if name == "data-computed" {
-                for declaration in value.split(';') {
-                    if let Some((property, value)) = declaration.split_once(':') {
-                        style.insert(property.trim().to_string(), value.trim().to_string());
-                    }
+                style = declarations(&value);
+            } else if let Some((which, key)) = name
+                .strip_prefix("data-")
+                .and_then(|rest| rest.split_once('-'))
+                .filter(|(which, _)| matches!(*which, "before" | "after"))
+            {
+                let pseudo = pseudos.entry(which.to_string()).or_default();
+                match key {
+                    "content" => pseudo.content = value,
+                    _ => pseudo.style = declarations(&value),
                 }
             } else if let Some(key) = name.strip_prefix("data-state-") {
                 state.insert(key.to_string(), value);
@@ -168,9 +176,18 @@ impl Reader<'_> {
             style,
             children,
             state,
+            before: pseudos.remove("before"),
+            after: pseudos.remove("after"),
             ..DomElement::default()
         }
     }
+}
+
+fn declarations(text: &str) -> BTreeMap<String, String> {
+    text.split(';')
+        .filter_map(|declaration| declaration.split_once(':'))
+        .map(|(property, value)| (property.trim().to_string(), value.trim().to_string()))
+        .collect()
 }
 
 fn decode_entities(text: &str) -> String {

@@ -414,6 +414,54 @@ fn quirks_mode_image_lines_have_no_strut() {
 }
 
 #[test]
+fn quirks_mode_lines_of_inline_text_have_no_strut() {
+    // Measured in Chromium: `<td><font size=1>x</font></td>` is 11 px tall in quirks mode and
+    // 18 px in standards mode; with text of its own, a space between two inline children or
+    // a list marker, the cell keeps its strut (18 px in both).
+    let section = section_from_html(
+        "Legacy",
+        r#"<table><tbody><tr><td><font size="1">small</font></td><td><b><font size="1">nested</font></b></td><td>own <font size="1">small</font></td><td><font size="1">a</font> <font size="1">b</font></td><td><a href="/"><img src="dot.gif"></a><b data-computed="line-height: 20px">x</b></td></tr></tbody></table><ul><li><font size="1">item</font></li></ul>"#,
+    );
+    let compile = |quirks_mode| compile_faithful(&section, quirks_mode);
+    assert!(
+        !compile(false).contains("lineHeight: \"0\""),
+        "{}",
+        compile(false)
+    );
+    let quirks = compile(true);
+    assert_eq!(
+        quirks
+            .matches(r#"<td style={{ lineHeight: "0" }}>"#)
+            .count(),
+        3,
+        "{quirks}"
+    );
+    // The table's own font reset, and the two elements with text of their own; the <b> holds
+    // none, so quirks mode gave its box no height either.
+    assert_eq!(
+        quirks.matches(r#"lineHeight: "normal""#).count(),
+        3,
+        "{quirks}"
+    );
+    assert!(
+        quirks.contains(r#"<font size="1" style={{ lineHeight: "normal" }}>small</font>"#),
+        "{quirks}"
+    );
+    assert!(
+        quirks.contains(r#"<font size="1" style={{ lineHeight: "normal" }}>nested</font>"#),
+        "{quirks}"
+    );
+    assert!(!quirks.contains("<b style"), "{quirks}");
+    // The link holds only an image (a line of images: 0 too) and the bold text sets its own
+    // line height.
+    assert!(
+        quirks.contains(r#"<a href="https://example.com/" style={{ lineHeight: "0" }}>"#),
+        "{quirks}"
+    );
+    assert!(quirks.contains("<b>x</b>"), "{quirks}");
+}
+
+#[test]
 fn quirks_mode_tables_keep_their_own_fonts() {
     // In quirks mode tables did not inherit fonts; Next.js serves standards mode.
     let section = section_from_html(

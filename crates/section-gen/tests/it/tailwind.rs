@@ -86,3 +86,13 @@ fn the_theme_gives_the_names_their_token_values() {
         r##"{"colors":{"on-dark":"#ffffff","primary":"#4f46e5"},"fontFamily":{"heading":["Inter, sans-serif"]},"borderRadius":{"lg":"12px"}}"##
     );
 }
+
+#[test]
+fn pseudo_elements_become_before_and_after_variants() {
+    // An icon-font glyph on both devices, and a quote mark only desktop draws.
+    let desktop = r#"<a href="/x" data-before-content='"\f007"' data-before-computed='font-family: "Font Awesome 5 Free"; font-weight: 900; margin-right: 8px' data-after-content='" \201D"' data-after-computed="color: rgb(79, 70, 229)">Profile</a>"#;
+    let mobile = r#"<a href="/x" data-before-content='"\f007"' data-before-computed='font-family: "Font Awesome 5 Free"; font-weight: 900'>Profile</a>"#;
+    let source = compile(desktop, Some(mobile));
+    let class = r"before:content-['\00f007'] before:[font-family:'Font_Awesome_5_Free'] before:font-black md:before:mr-2 after:content-none md:after:content-['\000020\00201d'] md:after:text-primary";
+    assert!(source.contains(class), "{source}");
+}
