@@ -221,7 +221,7 @@ pub(crate) fn pseudo_classes<'a>(input: &PseudoInput<'a>) -> Vec<String> {
         parent_tag: input.owner.tag,
         svg: false,
         desktop: style(input.desktop),
-        mobile: input.mobile.map(|mobile| style(mobile)),
+        mobile: input.mobile.map(style),
         parent_desktop: Some(input.owner.desktop),
         parent_mobile: input.owner.mobile,
         theme: input.owner.theme,
