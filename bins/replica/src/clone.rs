@@ -71,11 +71,12 @@ pub async fn run(args: CloneArgs, config: &Config) -> anyhow::Result<ExitCode> {
     request.preview = !args.no_preview;
     request.refine = args.refine;
     let finished = AtomicBool::new(false);
+    let signal = crate::shutdown_signal()?;
     let result = tokio::select! {
         result = clone(request, &runtime, &args, &finished) => result,
         // Dropping the clone cancels it and stops its sandbox; once it is done and only the
-        // preview runs, Ctrl-C is how the user says they are done looking.
-        _ = tokio::signal::ctrl_c() => if finished.load(Ordering::SeqCst) {
+        // preview runs, Ctrl-C (or SIGTERM) is how the user says they are done looking.
+        _ = signal => if finished.load(Ordering::SeqCst) {
             Ok(ExitCode::SUCCESS)
         } else {
             Err(anyhow::anyhow!("interrupted"))

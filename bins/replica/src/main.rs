@@ -88,14 +88,18 @@ fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         // The server handles SIGINT/SIGTERM itself: it shuts down gracefully and exits with 0.
-        // `clone` too: Ctrl-C while it works cancels it, once done it only ends the preview.
+        // `clone` too: a signal while it works cancels it, once done it only ends the preview.
         if matches!(cli.command, Command::Serve(_) | Command::Clone(_)) {
             return run(cli).await;
         }
+        let signal = match shutdown_signal() {
+            Ok(signal) => signal,
+            Err(error) => return Err(error),
+        };
         tokio::select! {
             result = run(cli) => result,
             // Dropping `run` stops everything it started (browsers included) before we exit.
-            _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
+            _ = signal => Err(anyhow::anyhow!("interrupted")),
         }
     });
     // Give spawned cleanup (WebDriver session shutdown) a moment, then stop.
@@ -155,4 +159,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Resolves on the first SIGINT, SIGTERM or SIGHUP: however the user or a supervisor says
+/// stop, what was started (browsers, dev servers) is stopped before the process exits.
+pub(crate) fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
+    let mut hangup = signal(SignalKind::hangup()).context("listening for SIGHUP")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+            _ = hangup.recv() => {}
+        }
+    })
 }

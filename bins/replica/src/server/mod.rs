@@ -159,7 +159,7 @@ fn shutting_down() -> ApiError {
 
 /// Serves until SIGINT or SIGTERM, then shuts down gracefully.
 pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
-    let mut signal = std::pin::pin!(shutdown_signal()?);
+    let mut signal = std::pin::pin!(crate::shutdown_signal()?);
     let listener = TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("listening on {}", args.addr))?;
@@ -270,17 +270,4 @@ async fn serve_connection(
             let _ = connection.await;
         }
     }
-}
-
-/// Resolves on the first SIGINT or SIGTERM.
-fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt = signal(SignalKind::interrupt()).context("listening for SIGINT")?;
-    let mut terminate = signal(SignalKind::terminate()).context("listening for SIGTERM")?;
-    Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => {}
-            _ = terminate.recv() => {}
-        }
-    })
 }

@@ -166,6 +166,15 @@ fn group_alive(pgid: i32) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_stops_the_browser_and_exits() {
+    a_signal_stops_the_browser_and_exits(rustix::process::Signal::INT).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_browser_and_exits() {
+    a_signal_stops_the_browser_and_exits(rustix::process::Signal::TERM).await;
+}
+
+async fn a_signal_stops_the_browser_and_exits(signal: rustix::process::Signal) {
     let server = FixtureServer::start(sites()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     // A page whose load never completes keeps the scrape busy until we interrupt it.
@@ -196,7 +205,7 @@ async fn ctrl_c_stops_the_browser_and_exits() {
     };
     tokio::time::sleep(Duration::from_millis(500)).await;
     let target = rustix::process::Pid::from_raw(pid as i32).unwrap();
-    rustix::process::kill_process(target, rustix::process::Signal::INT).unwrap();
+    rustix::process::kill_process(target, signal).unwrap();
     let output = tokio::task::spawn_blocking(move || child.wait_with_output())
         .await
         .unwrap()
@@ -210,5 +219,55 @@ async fn ctrl_c_stops_the_browser_and_exits() {
     assert!(
         !group_alive(driver),
         "chromedriver or a browser outlived replica"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_ends_a_kept_preview_and_its_dev_server() {
+    let server = FixtureServer::start(sites()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sandboxes = dir.path().join("sandboxes");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_replica"))
+        .args(["clone", &server.url("/empty/"), "--keep-preview", "--json"])
+        .env("REPLICA_DATA_DIR", dir.path().join("data"))
+        .env("REPLICA_SANDBOXES_DIR", &sandboxes)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stderr));
+    let waiting = tokio::time::timeout(Duration::from_secs(180), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if line.contains("press Ctrl-C to stop it") {
+                return;
+            }
+        }
+        panic!("replica ended without keeping the preview");
+    });
+    waiting.await.expect("the preview was not up within 180 s");
+    assert!(
+        !replica_sandbox_pool::processes_under(&sandboxes).is_empty(),
+        "no dev server serves the kept preview"
+    );
+    let target = rustix::process::Pid::from_raw(child.id().unwrap() as i32).unwrap();
+    rustix::process::kill_process(target, rustix::process::Signal::TERM).unwrap();
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("replica did not exit within 30 s of SIGTERM")
+        .unwrap();
+    // Done looking at a clone that succeeded: not an error.
+    assert_eq!(status.code(), Some(0));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !replica_sandbox_pool::processes_under(&sandboxes).is_empty() && Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        replica_sandbox_pool::processes_under(&sandboxes),
+        Vec::<i32>::new(),
+        "the preview's dev server outlived replica"
     );
 }
