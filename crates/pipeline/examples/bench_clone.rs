@@ -8,7 +8,8 @@
 //! (`DIR/<page>/index.html`) of each corpus directory (default fixtures/sites, then
 //! ../shared/corpus and ../shared/corpus-d2c when they exist) in the faithful and the tailwind
 //! style (or the one given) and prints page, compiled, JSX errors left, desktop, mobile, seconds,
-//! with the means. The preview is measured as `next dev` serves it.
+//! with the means. The preview is measured as `next dev` serves it; where it could not be
+//! measured the scores read `n/a`, the run's warnings say why, and the means leave it out.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -87,20 +88,19 @@ impl Bench {
     }
 
     /// One clone with a warm sandbox waiting: the outcome and the time to `compiled`.
-    async fn clone(
-        &self,
-        url: String,
-        style: StyleKind,
-    ) -> Result<(CloneOutcome, Option<Duration>, Duration), Error> {
+    async fn clone(&self, url: String, style: StyleKind) -> Result<Cloned, Error> {
         self.pool.wait_warm(1, Duration::from_secs(180)).await?;
         let mut request = CloneRequest::new(url);
         request.style = style;
         let started = Instant::now();
         let mut run = replica_pipeline::start_clone(request, self.deps())?;
         let mut compiled = None;
+        let mut warnings = Vec::new();
         while let Some(event) = run.events.recv().await {
-            if matches!(event, PipelineEvent::Compiled) {
-                compiled = Some(started.elapsed());
+            match event {
+                PipelineEvent::Compiled => compiled = Some(started.elapsed()),
+                PipelineEvent::Warning { message } => warnings.push(message),
+                _ => {}
             }
         }
         let mut outcome = run.finish().await?;
@@ -108,8 +108,22 @@ impl Bench {
         if let Some(sandbox) = outcome.sandbox.take() {
             let _ = sandbox.destroy().await;
         }
-        Ok((outcome, compiled, total))
+        Ok(Cloned {
+            outcome,
+            compiled,
+            total,
+            warnings,
+        })
     }
+}
+
+struct Cloned {
+    outcome: CloneOutcome,
+    /// Time to the `compiled` event, if it came.
+    compiled: Option<Duration>,
+    total: Duration,
+    /// The run's `warning` events: why a similarity is missing, for one.
+    warnings: Vec<String>,
 }
 
 fn median<T: Copy + PartialOrd>(values: &mut [T]) -> Option<T> {
@@ -162,14 +176,14 @@ async fn e2e(args: &[String]) -> Result<(), Error> {
         let mut compiled = Vec::new();
         let mut timings = Vec::new();
         for _ in 0..runs {
-            let (outcome, to_compiled, _) = bench
+            let cloned = bench
                 .clone(server.url(&format!("/{site}/")), StyleKind::Faithful)
                 .await?;
-            match to_compiled {
+            match cloned.compiled {
                 Some(time) => compiled.push(time.as_secs_f64()),
-                None => eprintln!("{site}: did not compile: {:?}", outcome.error),
+                None => eprintln!("{site}: did not compile: {:?}", cloned.outcome.error),
             }
-            timings.push(outcome.timings);
+            timings.push(cloned.outcome.timings);
         }
         let stage = |pick: fn(&StepTimings) -> u64| {
             let mut values: Vec<u64> = timings.iter().map(pick).collect();
@@ -250,7 +264,8 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
         );
     }
     println!("{header}");
-    let mut rows: Vec<Vec<(f64, f64, bool)>> = Vec::new();
+    // Per page and style: (desktop, mobile) when the preview was measured, and compiled.
+    let mut rows: Vec<Vec<(Option<(f64, f64)>, bool)>> = Vec::new();
     for dir in &dirs {
         let server = FixtureServer::start(dir).await?;
         let corpus = dir.file_name().and_then(|n| n.to_str()).unwrap_or("?");
@@ -258,24 +273,33 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
             let mut row = Vec::new();
             let mut line = format!("{:<34}", format!("{corpus}/{page}"));
             for &style in &styles {
-                let (outcome, compiled, total) =
-                    bench.clone(server.url(&format!("/{page}/")), style).await?;
-                let similarity = outcome.similarity.unwrap_or_default();
-                row.push((similarity.desktop, similarity.mobile, compiled.is_some()));
+                let cloned = bench.clone(server.url(&format!("/{page}/")), style).await?;
+                let outcome = &cloned.outcome;
+                let measured = outcome.similarity.map(|s| (s.desktop, s.mobile));
+                row.push((measured, cloned.compiled.is_some()));
+                let score = |value: Option<f64>| match value {
+                    Some(value) => format!("{value:>8.4}"),
+                    None => format!("{:>8}", "n/a"),
+                };
                 line += &format!(
-                    " {:>9} {:>6} {:>8.4} {:>8.4} {:>6.1}",
-                    if compiled.is_some() {
+                    " {:>9} {:>6} {} {} {:>6.1}",
+                    if cloned.compiled.is_some() {
                         "compiled"
                     } else {
                         "FAILED"
                     },
                     outcome.validation_errors,
-                    similarity.desktop,
-                    similarity.mobile,
-                    total.as_secs_f64()
+                    score(measured.map(|m| m.0)),
+                    score(measured.map(|m| m.1)),
+                    cloned.total.as_secs_f64()
                 );
                 if let Some((stage, message)) = &outcome.error {
                     eprintln!("{corpus}/{page}: {stage}: {message}");
+                }
+                if measured.is_none() {
+                    for warning in &cloned.warnings {
+                        eprintln!("{corpus}/{page} ({style:?}): {warning}");
+                    }
                 }
             }
             println!("{line}");
@@ -284,16 +308,20 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
     }
     for (slot, style) in styles.iter().enumerate() {
         let name = format!("{style:?}").to_lowercase();
-        let n = rows.len().max(1) as f64;
-        let desktop = rows.iter().map(|row| row[slot].0).sum::<f64>() / n;
-        let mobile = rows.iter().map(|row| row[slot].1).sum::<f64>() / n;
-        let worst = rows
+        let measured: Vec<(f64, f64)> = rows.iter().filter_map(|row| row[slot].0).collect();
+        let n = measured.len().max(1) as f64;
+        let desktop = measured.iter().map(|m| m.0).sum::<f64>() / n;
+        let mobile = measured.iter().map(|m| m.1).sum::<f64>() / n;
+        let worst = measured
             .iter()
-            .map(|row| row[slot].0.min(row[slot].1))
+            .map(|m| m.0.min(m.1))
             .fold(f64::INFINITY, f64::min);
-        let compiled = rows.iter().filter(|row| row[slot].2).count();
+        let compiled = rows.iter().filter(|row| row[slot].1).count();
         println!(
-            "{name}: mean desktop {desktop:.4}, mean mobile {mobile:.4}, worst page {worst:.4}, compiled {compiled}/{}",
+            "{name}: mean desktop {desktop:.4}, mean mobile {mobile:.4}, worst page {worst:.4} \
+             (over {} measured; {} not measured), compiled {compiled}/{}",
+            measured.len(),
+            rows.len() - measured.len(),
             rows.len()
         );
     }
