@@ -117,6 +117,10 @@ impl Bench {
     }
 }
 
+/// One page in one style: (desktop, mobile) when the preview was measured, and whether it
+/// compiled.
+type PageScore = (Option<(f64, f64)>, bool);
+
 struct Cloned {
     outcome: CloneOutcome,
     /// Time to the `compiled` event, if it came.
@@ -264,8 +268,7 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
         );
     }
     println!("{header}");
-    // Per page and style: (desktop, mobile) when the preview was measured, and compiled.
-    let mut rows: Vec<Vec<(Option<(f64, f64)>, bool)>> = Vec::new();
+    let mut rows: Vec<Vec<PageScore>> = Vec::new();
     for dir in &dirs {
         let server = FixtureServer::start(dir).await?;
         let corpus = dir.file_name().and_then(|n| n.to_str()).unwrap_or("?");

@@ -1322,7 +1322,9 @@ mod tests {
             "url('https://x.test/a%20b.png')"
         );
         assert_eq!(
-            arbitrary(r#"url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'%3E"), url("b\".png")"#),
+            arbitrary(
+                r#"url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'%3E"), url("b\".png")"#
+            ),
             "url('data:image/svg+xml,%3Csvg%20xmlns=%27http://www.w3.org/2000/svg%27%3E'),_url('b%22.png')"
         );
         assert_eq!(
