@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use replica_core::{
     BoxFuture, ComponentFile, DesignTokens, DomElement, DomNode, GenerateError, Plan,
-    PlannedSection, SectionGenerator, SharedContext,
+    PlannedSection, Rect, SectionGenerator, SharedContext,
 };
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -710,6 +710,17 @@ impl<'a> Builder<'a> {
             .attrs
             .retain(|(name, _)| !matches!(name.as_str(), "src" | "alt"));
         let mut props = self.props(element, false, &ROOT_CONTEXT, None);
+        let mobile = self
+            .mobile_dom
+            .and_then(|dom| dom.find(element.id))
+            .filter(|mobile| mobile.tag == element.tag);
+        if mobile.is_some_and(|mobile| scales_with_width(&element.rect, &mobile.rect)) {
+            // A responsive chart (Chart.js) redraws at the width it gets, keeping its aspect,
+            // and writes its desktop size inline: the picture of that drawing must shrink with
+            // the page the same way instead of overflowing a phone.
+            set_style(&mut props, "maxWidth", "100%");
+            set_style(&mut props, "height", "auto");
+        }
         props.push(Prop {
             name: "src".to_string(),
             value: PropValue::Str(drawing.to_string()),
@@ -855,6 +866,34 @@ fn sets_line_height(element: &DomElement, mobile: Option<&DomElement>) -> bool {
             .is_some_and(|value| value != "normal")
     };
     set(element) || mobile.is_some_and(set)
+}
+
+/// Whether a box was narrower on mobile with the same aspect ratio (within 5 %).
+fn scales_with_width(desktop: &Rect, mobile: &Rect) -> bool {
+    let positive = |rect: &Rect| rect.width > 0.0 && rect.height > 0.0;
+    if !positive(desktop) || !positive(mobile) || mobile.width >= desktop.width {
+        return false;
+    }
+    let aspect = |rect: &Rect| rect.width / rect.height;
+    ((aspect(mobile) - aspect(desktop)) / aspect(desktop)).abs() < 0.05
+}
+
+/// Sets one declaration of the element's style object, replacing its own.
+fn set_style(props: &mut Vec<Prop>, key: &str, value: &str) {
+    let entry = (key.to_string(), value.to_string());
+    match props.iter_mut().find(|prop| prop.name == "style") {
+        Some(Prop {
+            value: PropValue::Style(own),
+            ..
+        }) => match own.iter_mut().find(|(own_key, _)| own_key == key) {
+            Some(declaration) => *declaration = entry,
+            None => own.push(entry),
+        },
+        _ => props.push(Prop {
+            name: "style".to_string(),
+            value: PropValue::Style(vec![entry]),
+        }),
+    }
 }
 
 /// Puts `entries` first in the element's style object; its own declarations still win.

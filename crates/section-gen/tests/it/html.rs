@@ -5,11 +5,12 @@
 //! The attribute `data-computed="display: flex; white-space: pre"` stands for the element's
 //! captured computed style and `data-state-value="typed"` for its live state (`state.value`);
 //! `data-before-content` and `data-before-computed` (`after` alike) for a pseudo-element's
-//! computed `content` and style. None is kept as an attribute.
+//! computed `content` and style, `data-box="983 294"` for its box's width and height. None is
+//! kept as an attribute.
 
 use std::collections::BTreeMap;
 
-use replica_core::{DomElement, DomNode, PseudoElement};
+use replica_core::{DomElement, DomNode, PseudoElement, Rect};
 
 const VOID: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
@@ -109,6 +110,7 @@ impl Reader<'_> {
         let mut style = BTreeMap::new();
         let mut state = BTreeMap::new();
         let mut pseudos: BTreeMap<String, PseudoElement> = BTreeMap::new();
+        let mut rect = Rect::default();
         let mut self_closing = false;
         loop {
             let input = self.input;
@@ -148,6 +150,10 @@ impl Reader<'_> {
             }
             if name == "data-computed" {
                 style = declarations(&value);
+            } else if name == "data-box" {
+                let mut numbers = value.split_whitespace().filter_map(|n| n.parse().ok());
+                rect.width = numbers.next().unwrap_or_default();
+                rect.height = numbers.next().unwrap_or_default();
             } else if let Some((which, key)) = name
                 .strip_prefix("data-")
                 .and_then(|rest| rest.split_once('-'))
@@ -176,6 +182,7 @@ impl Reader<'_> {
             style,
             children,
             state,
+            rect,
             before: pseudos.remove("before"),
             after: pseudos.remove("after"),
             ..DomElement::default()

@@ -1,9 +1,9 @@
 //! One test per mapping rule of the faithful compiler: an HTML fragment in, the exact JSX out.
 
-use replica_core::{DesignTokens, GenerateError, PlannedSection};
+use replica_core::{DesignTokens, DomElement, DomNode, GenerateError, PlannedSection};
 use replica_section_gen::{CompileOptions, Style, compile_section};
 
-use crate::{compile_html, compile_html_file, section_from_html, test_context};
+use crate::{compile_html, compile_html_file, html, section_from_html, test_context};
 
 #[test]
 fn attributes_take_react_names() {
@@ -262,6 +262,55 @@ fn canvas_drawings_become_images() {
   );
 }
 "#
+    );
+}
+
+#[test]
+fn a_chart_that_scaled_on_mobile_shrinks_with_the_page() {
+    // Chart.js writes the desktop size inline; on the phone it had redrawn at 311 px wide with
+    // the same aspect. A chart whose height stayed put keeps its size as written.
+    let chart = |box_: &str| {
+        format!(
+            r#"<canvas id="c" width="983" height="294" style="display: block; width: 983px; height: 294px" data-box="{box_}"></canvas>"#
+        )
+    };
+    let compile = |mobile_box: &str| {
+        let mut section = section_from_html("Chart", &chart("983 294"));
+        section.data.dom[0]
+            .state
+            .insert("canvas".into(), "data:image/png;base64,iVBORw0KGgo=".into());
+        let mobile = DomElement {
+            tag: "html".into(),
+            children: html::parse_fragment(&chart(mobile_box))
+                .into_iter()
+                .map(DomNode::Element)
+                .collect(),
+            ..DomElement::default()
+        };
+        let options = CompileOptions {
+            mobile_dom: Some(&mobile),
+            ..CompileOptions::default()
+        };
+        compile_section(
+            &section,
+            &test_context(),
+            &DesignTokens::default(),
+            &options,
+        )
+        .unwrap()
+        .source
+    };
+    let scaled = compile("311 93");
+    assert!(
+        scaled.contains(
+            r#"style={{ display: "block", width: "983px", height: "auto", maxWidth: "100%" }}"#
+        ),
+        "{scaled}"
+    );
+    let fixed = compile("311 294");
+    assert!(
+        fixed.contains(r#"style={{ display: "block", width: "983px", height: "294px" }}"#),
+        "{fixed}"
     );
 }
 
