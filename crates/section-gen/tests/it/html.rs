@@ -185,7 +185,6 @@ impl Reader<'_> {
             rect,
             before: pseudos.remove("before"),
             after: pseudos.remove("after"),
-            ..DomElement::default()
         }
     }
 }
