@@ -92,10 +92,7 @@ fn main() -> ExitCode {
         if matches!(cli.command, Command::Serve(_) | Command::Clone(_)) {
             return run(cli).await;
         }
-        let signal = match shutdown_signal() {
-            Ok(signal) => signal,
-            Err(error) => return Err(error),
-        };
+        let signal = shutdown_signal()?;
         tokio::select! {
             result = run(cli) => result,
             // Dropping `run` stops everything it started (browsers included) before we exit.

@@ -2,13 +2,14 @@
 //! cloning the fixture sites served on loopback.
 
 use std::io::Cursor;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use replica_core::{DomElement, DomNode, ScrapeData};
 use replica_fixture_server::FixtureServer;
+use replica_sandbox_pool::processes_under;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -295,23 +296,6 @@ fn page_text(scrape_dir: &Path) -> String {
     if best.len() < 8 { scrape.title } else { best }
 }
 
-/// Live processes whose working directory is under `dir` (a sandbox's `next dev` runs in its
-/// project directory).
-fn processes_under(dir: &Path) -> Vec<(i32, PathBuf)> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        if let Ok(cwd) = std::fs::read_link(entry.path().join("cwd"))
-            && cwd.starts_with(dir)
-        {
-            found.push((pid, cwd));
-        }
-    }
-    found
-}
-
 async fn wait_for(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -> bool) {
     let deadline = Instant::now() + timeout;
     while !done().await {
@@ -511,7 +495,7 @@ async fn the_server_clones_every_fixture_site_and_manages_the_clones() {
         !groups.iter().any(|&g| group_alive(g)),
         "a process group of the server outlived it"
     );
-    assert_eq!(processes_under(&sandboxes), vec![]);
+    assert_eq!(processes_under(&sandboxes), Vec::<i32>::new());
 
     // A new server on the same data directory lists the clones again (without live previews).
     let server = Served::start(&data, &sandboxes, &["--allow-private"], &[]);
@@ -1008,5 +992,8 @@ async fn the_server_refuses_bad_requests_with_clear_errors() {
     let status = server.terminate();
     assert!(status.success(), "{status}\n{}", server.stderr());
     // The pool's warm sandbox (maybe still starting) went with it.
-    assert_eq!(processes_under(&dir.path().join("sandboxes")), vec![]);
+    assert_eq!(
+        processes_under(&dir.path().join("sandboxes")),
+        Vec::<i32>::new()
+    );
 }
