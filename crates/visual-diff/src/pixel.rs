@@ -27,6 +27,8 @@ pub const MAX_YIQ_DELTA: f64 = 35215.0;
 pub const DIFF_COLOR: Rgba<u8> = Rgba([255, 0, 0, 255]);
 /// Where pixels differ only by anti-aliasing, in the diff image.
 pub const AA_COLOR: Rgba<u8> = Rgba([255, 255, 0, 255]);
+/// [`DIFF_COLOR`] as the word the comparison loop writes.
+const DIFF_WORD: u32 = u32::from_ne_bytes(DIFF_COLOR.0);
 /// How much of the first image shows through in unchanged areas of the diff image.
 const FADE_ALPHA: f64 = 0.1;
 
@@ -284,8 +286,9 @@ impl Job<'_> {
         let mut counts = Counts::default();
         let mut scratch = RowScratch::default();
         // Pages are mostly runs of one colour: remember the last grey instead of recomputing it.
-        let mut last_gray = ([0u8; 4], gray_pixel([0, 0, 0, 0]));
-        let mut last_pair = (([0u8; 4], [0u8; 4]), true);
+        // Pixels as words: one load and one compare each instead of four.
+        let mut last_gray = (0u32, u32::from_ne_bytes(gray_pixel([0; 4]).0));
+        let mut last_pair = ((0u32, 0u32), true);
 
         for (offset, (out_row, row_count)) in out
             .chunks_exact_mut(row_bytes)
@@ -310,25 +313,26 @@ impl Job<'_> {
                 .zip(out_common.chunks_exact_mut(4))
                 .enumerate()
             {
-                let pa: [u8; 4] = [pa[0], pa[1], pa[2], pa[3]];
-                let pb: [u8; 4] = [pb[0], pb[1], pb[2], pb[3]];
+                let pa = u32::from_ne_bytes([pa[0], pa[1], pa[2], pa[3]]);
+                let pb = u32::from_ne_bytes([pb[0], pb[1], pb[2], pb[3]]);
                 let equal = pa == pb || {
                     // Areas where the pages differ are often one flat colour against another.
                     if last_pair.0 != (pa, pb) {
-                        last_pair = ((pa, pb), color_delta(pa, pb) <= self.max_delta);
+                        let delta = color_delta(pa.to_ne_bytes(), pb.to_ne_bytes());
+                        last_pair = ((pa, pb), delta <= self.max_delta);
                     }
                     last_pair.1
                 };
                 let color = if equal {
                     if last_gray.0 != pa {
-                        last_gray = (pa, gray_pixel(pa));
+                        last_gray = (pa, u32::from_ne_bytes(gray_pixel(pa.to_ne_bytes()).0));
                     }
                     last_gray.1
                 } else {
                     scratch.candidates.push(x as u32);
-                    DIFF_COLOR
+                    DIFF_WORD
                 };
-                marker.copy_from_slice(&color.0);
+                marker.copy_from_slice(&color.to_ne_bytes());
             }
             let mut different_in_row = scratch.candidates.len() as u32;
             if !self.include_aa && different_in_row > 0 {
