@@ -382,10 +382,58 @@ async fn screenshots(
         document_height: extracted.document.height,
         visual_scale: extracted.visual.scale,
     };
+    let full_page = full_page_screenshot(session, device, page, options).await?;
+    // The screen is the top of the full page (same viewport, scrolled to the top): cutting it
+    // out costs a few ms here against 60-100 ms of rendering and encoding in the browser.
+    let viewport = device.viewport();
+    let rows = (f64::from(viewport.height) * viewport.device_scale_factor).round() as u32;
+    let expected_width = (f64::from(viewport.width) * viewport.device_scale_factor).round() as u32;
+    let cut = (full_page.width == expected_width)
+        .then(|| top_rows(&full_page.png, rows))
+        .flatten();
+    let viewport = match cut {
+        Some(png) => screenshot(
+            format!("{}-viewport.png", device.name()),
+            png,
+            f64::from(viewport.width) / page.scale(),
+            f64::from(viewport.height) / page.scale(),
+        )?,
+        None => viewport_screenshot(session, device, page).await?,
+    };
     Ok(Screenshots {
-        viewport: viewport_screenshot(session, device, page).await?,
-        full_page: full_page_screenshot(session, device, page, options).await?,
+        viewport,
+        full_page,
     })
+}
+
+/// The first `rows` rows of a PNG as a PNG of their own, or `None` when it is shorter or not
+/// a plain (non-interlaced) PNG.
+fn top_rows(png: &[u8], rows: u32) -> Option<Vec<u8>> {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(png))
+        .read_info()
+        .ok()?;
+    let info = reader.info();
+    if info.interlaced
+        || info.height < rows
+        || rows == 0
+        || info.color_type == png::ColorType::Indexed
+    {
+        return None;
+    }
+    let (width, color, depth) = (info.width, info.color_type, info.bit_depth);
+    let mut out = Vec::with_capacity(png.len() / 4);
+    let mut encoder = png::Encoder::new(&mut out, width, rows);
+    encoder.set_color(color);
+    encoder.set_depth(depth);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header().ok()?;
+    let mut data = Vec::new();
+    for _ in 0..rows {
+        data.extend_from_slice(reader.next_row().ok()??.data());
+    }
+    writer.write_image_data(&data).ok()?;
+    writer.finish().ok()?;
+    Some(out)
 }
 
 /// What the screenshots need to know of the settled page.
@@ -611,5 +659,38 @@ mod tests {
         png.extend_from_slice(&720u32.to_be_bytes());
         assert_eq!(png_size(&png), Some((1280, 720)));
         assert_eq!(png_size(b"not a png"), None);
+    }
+
+    fn rgba_png(width: u32, height: u32, pixel: impl Fn(u32, u32) -> [u8; 4] + Copy) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(png::ColorType::Rgba);
+        let mut writer = encoder.write_header().unwrap();
+        let data: Vec<u8> = (0..height)
+            .flat_map(|y| (0..width).flat_map(move |x| pixel(x, y)))
+            .collect();
+        writer.write_image_data(&data).unwrap();
+        writer.finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn top_rows_cuts_the_screen_out_of_a_full_page_capture() {
+        let pixel = |x: u32, y: u32| [x as u8, y as u8, (x * y) as u8, 255];
+        let full = rgba_png(7, 20, pixel);
+        let top = top_rows(&full, 5).expect("a plain RGBA PNG");
+        assert_eq!(png_size(&top), Some((7, 5)));
+        let mut reader = png::Decoder::new(std::io::Cursor::new(top))
+            .read_info()
+            .unwrap();
+        let mut buffer = vec![0; reader.output_buffer_size().unwrap()];
+        reader.next_frame(&mut buffer).unwrap();
+        let expected: Vec<u8> = (0..5)
+            .flat_map(|y| (0..7).flat_map(move |x| pixel(x, y)))
+            .collect();
+        assert_eq!(buffer, expected);
+        // Shorter than the screen (or not a PNG): the caller captures the screen itself.
+        assert_eq!(top_rows(&full, 21), None);
+        assert_eq!(top_rows(b"not a png", 1), None);
     }
 }

@@ -42,6 +42,10 @@ pub(crate) struct SpawnedDriver {
     child: Child,
     pgid: i32,
     url: String,
+    /// TMPDIR of chromedriver and its browsers. Chromium leaves its singleton-socket and
+    /// scoped directories (and, with `--disable-dev-shm-usage`, shared memory files) there
+    /// when it is killed; removed after the processes (fields drop after `Drop::drop`).
+    _temp: tempfile::TempDir,
 }
 
 impl SpawnedDriver {
@@ -59,9 +63,18 @@ impl SpawnedDriver {
     }
 
     async fn start_once(program: &Path) -> Result<SpawnedDriver, ScrapeError> {
+        let temp = tempfile::Builder::new()
+            .prefix("replica-chromedriver-")
+            .tempdir()
+            .map_err(|source| ScrapeError::Io {
+                action: "create a temporary directory for chromedriver in",
+                path: std::env::temp_dir(),
+                source,
+            })?;
         let mut command = Command::new(program);
         command
             .arg("--port=0")
+            .env("TMPDIR", temp.path())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -89,6 +102,7 @@ impl SpawnedDriver {
             child,
             pgid,
             url: String::new(),
+            _temp: temp,
         };
         match port {
             Ok(Some(port)) => {

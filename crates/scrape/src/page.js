@@ -52,6 +52,15 @@
   const setTimer = (tracker && tracker.setTimeout) || window.setTimeout;
   const sleep = (ms) => new Promise((resolve) => setTimer.call(window, resolve, ms));
   const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+  // Resolves in a task queued from a rAF callback: that task runs after the frame's rendering
+  // steps, where IntersectionObserver computes intersections, so observers have seen the frame.
+  const frameRendered = () =>
+    new Promise((resolve) =>
+      requestAnimationFrame(() => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => resolve();
+        channel.port2.postMessage(null);
+      }));
   const round = (n) => Math.round(n * 100) / 100;
 
   function documentHeight() {
@@ -138,10 +147,8 @@
       if (y >= limit) break;
       y = Math.min(y + step, limit);
       scrollInstantly(y);
-      // IntersectionObserver computes after rAF callbacks in a frame: the second frame makes
-      // sure observers saw this scroll position before the next jump.
-      await frame();
-      await frame();
+      // One rendered frame per screen: observers saw this scroll position before the next jump.
+      await frameRendered();
       watch.sample();
     }
     report.scrolled_to = y;
