@@ -315,7 +315,7 @@ fn cut(scrape: &ScrapeData) -> Cut {
         let roots = std::mem::take(&mut placed.unit.roots);
         placed.unit.roots = nest::in_ancestors(body, &wrappers, roots);
     }
-    nest::continue_copies(&mut units.units, &wrappers);
+    nest::continue_copies(body, &mut units.units, &wrappers);
     Cut {
         units: units.units,
         wrappers,

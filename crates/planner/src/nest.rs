@@ -2,7 +2,7 @@
 //! wrapper chain (rendered once around the page); what only some sections sit in is copied
 //! into each of them, the copies made continuations of one another.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use replica_core::{DomElement, DomNode};
 
@@ -128,7 +128,7 @@ fn group(body: &DomElement, items: Vec<(Vec<u32>, DomElement)>) -> Vec<DomElemen
 /// copied into several sections, a text's parent) becomes a chain of continuations in
 /// document order. Wrappers are left alone: they appear only as the anonymous boxes of loose
 /// text, which have no style of their own.
-pub(crate) fn continue_copies(units: &mut [PlacedUnit], wrappers: &[u32]) {
+pub(crate) fn continue_copies(body: &DomElement, units: &mut [PlacedUnit], wrappers: &[u32]) {
     let mut counts: HashMap<u32, usize> = HashMap::new();
     for placed in units.iter() {
         for root in &placed.unit.roots {
@@ -139,6 +139,7 @@ pub(crate) fn continue_copies(units: &mut [PlacedUnit], wrappers: &[u32]) {
     if counts.is_empty() {
         return;
     }
+    let flex_items = flex_items(body, &counts);
     let mut seen: HashMap<u32, usize> = HashMap::new();
     for placed in units.iter_mut() {
         for root in &mut placed.unit.roots {
@@ -147,11 +148,32 @@ pub(crate) fn continue_copies(units: &mut [PlacedUnit], wrappers: &[u32]) {
                     return;
                 };
                 let index = seen.entry(e.id).or_default();
-                continuation(e, *index > 0, *index + 1 < count);
+                let in_flex = flex_items.contains(&e.id);
+                continuation(e, *index > 0, *index + 1 < count, in_flex);
                 *index += 1;
             });
         }
     }
+}
+
+/// Which of `ids` are items of a flex container (their parent's `display` is flex on the
+/// desktop capture).
+fn flex_items(body: &DomElement, ids: &HashMap<u32, usize>) -> HashSet<u32> {
+    let mut found = HashSet::new();
+    body.walk(&mut |parent| {
+        let display = parent.style("display").unwrap_or_default();
+        if !matches!(display.trim(), "flex" | "inline-flex") {
+            return;
+        }
+        for child in &parent.children {
+            if let DomNode::Element(child) = child
+                && ids.contains_key(&child.id)
+            {
+                found.insert(child.id);
+            }
+        }
+    });
+    found
 }
 
 /// Visits an element, then the elements below it, in document order.

@@ -247,7 +247,19 @@ pub(crate) fn copy_with(block: &DomElement, children: Vec<DomNode>) -> DomElemen
 /// keeps, next to the page's CSS, which would otherwise give every copy the element's
 /// padding and margins again). `::before`/`::after` drawn by the page's CSS cannot be removed
 /// this way and repeat on every copy.
-pub(crate) fn continuation(part: &mut DomElement, continues_above: bool, continues_below: bool) {
+///
+/// Copies that are flex items (`in_flex`) take their content's height: none shrinks (the
+/// element shrank as one box whose content overflowed; shrunk copies would overlap, as a
+/// page whose `<body>` is a column of one viewport height showed), none keeps a height the
+/// page's CSS gives the element (`#__next { height: 100% }` made every copy a screen high)
+/// and only the last grows (the element's extra room is at its end, not between copies).
+/// The scrape has no declared heights, so `height: auto` goes in the `style` attribute only.
+pub(crate) fn continuation(
+    part: &mut DomElement,
+    continues_above: bool,
+    continues_below: bool,
+    in_flex: bool,
+) {
     const TOP: &[&str] = &[
         "margin-top",
         "padding-top",
@@ -279,14 +291,31 @@ pub(crate) fn continuation(part: &mut DomElement, continues_above: bool, continu
             .is_some_and(|value| value.trim() != "0px")
             || has_ua_length(&part.tag, property)
     });
-    if zeroed.is_empty() {
+    let mut set: Vec<(&str, &str)> = zeroed.iter().map(|property| (*property, "0px")).collect();
+    if in_flex && (continues_above || continues_below) {
+        let mut flex = vec!["flex-shrink"];
+        if continues_below {
+            flex.push("flex-grow");
+        }
+        // Only what is not 0 already; `flex-shrink` is 1 unless set.
+        flex.retain(|property| {
+            part.style
+                .get(*property)
+                .map_or(*property == "flex-shrink", |value| value.trim() != "0")
+        });
+        set.extend(flex.into_iter().map(|property| (property, "0")));
+    }
+    if set.is_empty() {
         return;
     }
-    for property in &zeroed {
+    for (property, value) in &set {
         part.style
-            .insert((*property).to_string(), "0px".to_string());
+            .insert((*property).to_string(), (*value).to_string());
     }
-    let declarations: Vec<String> = zeroed.iter().map(|p| format!("{p}: 0px")).collect();
+    if in_flex && (continues_above || continues_below) {
+        set.push(("height", "auto"));
+    }
+    let declarations: Vec<String> = set.iter().map(|(p, v)| format!("{p}: {v}")).collect();
     let declarations = declarations.join("; ");
     match part.attrs.iter_mut().find(|(name, _)| name == "style") {
         Some((_, style)) => {

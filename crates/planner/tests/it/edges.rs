@@ -815,6 +815,85 @@ fn sections_at_different_depths_keep_their_ancestors_as_continuations() {
     assert_eq!(plan.sections[2].data.text_content, "two");
 }
 
+/// `<body>` a flex column one screen high, the header in it and the rest in a `<div>` that
+/// grows and shrinks with it: the div's copies must neither shrink (they would overlap the
+/// header, as on a real page whose content was taller than the screen) nor share its growth.
+#[test]
+fn copies_of_a_flex_item_keep_their_content_height() {
+    let section = |class: &str, y: f64| {
+        el(
+            "section",
+            class,
+            (0.0, y, 1280.0, 600.0),
+            &[],
+            vec![text(class)],
+        )
+    };
+    let body = el(
+        "body",
+        "",
+        (0.0, 0.0, 1280.0, 720.0),
+        &[
+            ("display", "flex"),
+            ("flex-direction", "column"),
+            ("height", "720px"),
+        ],
+        vec![
+            el(
+                "header",
+                "top",
+                (0.0, 0.0, 1280.0, 100.0),
+                &[],
+                vec![text("Header")],
+            ),
+            el(
+                "div",
+                "page",
+                (0.0, 100.0, 1280.0, 620.0),
+                &[("flex-grow", "1"), ("min-height", "620px")],
+                vec![section("one", 100.0), section("two", 700.0)],
+            ),
+        ],
+    );
+    let scrape = page(
+        body,
+        1300.0,
+        6000.0,
+        &[
+            ("top", SectionKind::Navbar),
+            ("one", SectionKind::Hero),
+            ("two", SectionKind::Content),
+        ],
+    );
+    let plan = plan(&scrape);
+    let copies: Vec<_> = plan.sections[1..]
+        .iter()
+        .map(|s| {
+            let copy = &s.data.dom[0];
+            (
+                copy.style("flex-shrink"),
+                copy.style("flex-grow"),
+                copy.attr("style"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        copies,
+        [
+            (
+                Some("0"),
+                Some("0"),
+                Some("min-height: 0px; flex-shrink: 0; flex-grow: 0; height: auto")
+            ),
+            (
+                Some("0"),
+                Some("1"),
+                Some("min-height: 0px; flex-shrink: 0; height: auto")
+            ),
+        ]
+    );
+}
+
 /// An absolutely positioned element at body level would move if it went inside a positioned
 /// wrapper, so the chain stops above that wrapper.
 #[test]
