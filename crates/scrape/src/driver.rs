@@ -15,7 +15,7 @@ const INSTALL_HINT: &str = "Install Chromium and ChromeDriver with `apt-get inst
 #[derive(Debug)]
 pub(crate) enum WebDriver {
     /// A chromedriver this process started; killed with its whole process group on drop.
-    Spawned(SpawnedDriver),
+    Spawned(Box<SpawnedDriver>),
     /// A server someone else runs (REPLICA_WEBDRIVER_URL).
     Remote { url: String },
 }

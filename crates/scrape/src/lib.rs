@@ -99,7 +99,7 @@ impl Browser {
         };
         let driver = SpawnedDriver::start(&chromedriver).await?;
         Ok(Browser {
-            driver: WebDriver::Spawned(driver),
+            driver: WebDriver::Spawned(Box::new(driver)),
             chromium: Some(chromium),
         })
     }
