@@ -291,8 +291,9 @@ pub(crate) fn continuation(
             .is_some_and(|value| value.trim() != "0px")
             || has_ua_length(&part.tag, property)
     });
+    let flex_copy = in_flex && (continues_above || continues_below);
     let mut set: Vec<(&str, &str)> = zeroed.iter().map(|property| (*property, "0px")).collect();
-    if in_flex && (continues_above || continues_below) {
+    if flex_copy {
         let mut flex = vec!["flex-shrink"];
         if continues_below {
             flex.push("flex-grow");
@@ -312,7 +313,7 @@ pub(crate) fn continuation(
         part.style
             .insert((*property).to_string(), (*value).to_string());
     }
-    if in_flex && (continues_above || continues_below) {
+    if flex_copy {
         set.push(("height", "auto"));
     }
     let declarations: Vec<String> = set.iter().map(|(p, v)| format!("{p}: {v}")).collect();

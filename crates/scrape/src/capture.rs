@@ -385,9 +385,9 @@ async fn screenshots(
     let full_page = full_page_screenshot(session, device, page, options).await?;
     // The screen is the top of the full page (same viewport, scrolled to the top): cutting it
     // out costs a few ms here against 60-100 ms of rendering and encoding in the browser.
-    let viewport = device.viewport();
-    let rows = (f64::from(viewport.height) * viewport.device_scale_factor).round() as u32;
-    let expected_width = (f64::from(viewport.width) * viewport.device_scale_factor).round() as u32;
+    let screen = device.viewport();
+    let rows = (f64::from(screen.height) * screen.device_scale_factor).round() as u32;
+    let expected_width = (f64::from(screen.width) * screen.device_scale_factor).round() as u32;
     let cut = (full_page.width == expected_width)
         .then(|| top_rows(&full_page.png, rows))
         .flatten();
@@ -395,8 +395,8 @@ async fn screenshots(
         Some(png) => screenshot(
             format!("{}-viewport.png", device.name()),
             png,
-            f64::from(viewport.width) / page.scale(),
-            f64::from(viewport.height) / page.scale(),
+            f64::from(screen.width) / page.scale(),
+            f64::from(screen.height) / page.scale(),
         )?,
         None => viewport_screenshot(session, device, page).await?,
     };
@@ -427,7 +427,7 @@ fn top_rows(png: &[u8], rows: u32) -> Option<Vec<u8>> {
     encoder.set_depth(depth);
     encoder.set_compression(png::Compression::Fast);
     let mut writer = encoder.write_header().ok()?;
-    let mut data = Vec::new();
+    let mut data = Vec::with_capacity(reader.output_line_size(width)? * rows as usize);
     for _ in 0..rows {
         data.extend_from_slice(reader.next_row().ok()??.data());
     }
