@@ -63,14 +63,10 @@ impl SpawnedDriver {
     }
 
     async fn start_once(program: &Path) -> Result<SpawnedDriver, ScrapeError> {
-        let temp = tempfile::Builder::new()
-            .prefix("replica-chromedriver-")
-            .tempdir()
-            .map_err(|source| ScrapeError::Io {
-                action: "create a temporary directory for chromedriver in",
-                path: std::env::temp_dir(),
-                source,
-            })?;
+        let temp = crate::session::temp_dir(
+            "replica-chromedriver-",
+            "create a temporary directory for chromedriver in",
+        )?;
         let mut command = Command::new(program);
         command
             .arg("--port=0")

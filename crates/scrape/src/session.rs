@@ -62,14 +62,7 @@ impl BrowserSession {
         let mut profile = None;
         let mut chrome_options = serde_json::Map::new();
         if let Some(binary) = config.chromium {
-            let dir = tempfile::Builder::new()
-                .prefix("replica-chromium-")
-                .tempdir()
-                .map_err(|source| ScrapeError::Io {
-                    action: "create a browser profile in",
-                    path: std::env::temp_dir(),
-                    source,
-                })?;
+            let dir = temp_dir("replica-chromium-", "create a browser profile in")?;
             args.push(format!("--user-data-dir={}", dir.path().display()));
             profile = Some(dir);
             chrome_options.insert("binary".into(), json!(binary.display().to_string()));
@@ -188,4 +181,19 @@ fn roomy_dev_shm() -> bool {
     rustix::fs::statvfs("/dev/shm")
         .map(|fs| fs.f_bavail.saturating_mul(fs.f_frsize) >= ENOUGH)
         .unwrap_or(false)
+}
+
+/// A fresh directory under the system's temp dir, removed when dropped.
+pub(crate) fn temp_dir(
+    prefix: &str,
+    action: &'static str,
+) -> Result<tempfile::TempDir, ScrapeError> {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .map_err(|source| ScrapeError::Io {
+            action,
+            path: std::env::temp_dir(),
+            source,
+        })
 }

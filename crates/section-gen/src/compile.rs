@@ -643,10 +643,10 @@ impl<'a> Builder<'a> {
                 theme,
             };
             let mut classes = tailwind::classes(&input);
-            if !in_svg && tag == "img" {
-                classes.extend(image_width_classes(element, mobile));
-            }
             if !in_svg {
+                if tag == "img" {
+                    classes.extend(image_width_classes(element, mobile));
+                }
                 for (variant, desktop, on_mobile) in [
                     ("before", &element.before, mobile.map(|m| m.before.as_ref())),
                     ("after", &element.after, mobile.map(|m| m.after.as_ref())),
