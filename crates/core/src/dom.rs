@@ -70,7 +70,9 @@ pub struct DomElement {
     pub attrs: Vec<(String, String)>,
     #[serde(rename = "box")]
     pub rect: Rect,
-    /// Computed style minus what the same tag computes to in an unstyled document.
+    /// Computed style minus what the same tag computes to in an unstyled document, plus
+    /// `width` and `height` as declared where they are not `auto` (`50%`, `calc(...)`, lengths
+    /// in px; the used size is `rect`). Inline boxes and SVG shapes have no declared size here.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub style: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

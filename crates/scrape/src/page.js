@@ -14,8 +14,9 @@
   const SVG_NS = "http://www.w3.org/2000/svg";
   // Elements that never render or that are captured elsewhere (styles go to stylesheets).
   const SKIPPED = new Set(["script", "noscript", "template", "style", "link", "meta", "base", "title"]);
-  // Computed longhands that decide how a page looks. Width/height are left out on purpose:
-  // the used size is in each element's box.
+  // Computed longhands that decide how a page looks. Width and height are not among them:
+  // getComputedStyle resolves them to the used size (already in each element's box); the
+  // declared size (`50%`, `calc(...)`, an attribute's pixels) comes from `declaredSizes`.
   const PROPS = [
     "display", "position", "top", "right", "bottom", "left", "z-index", "float", "clear",
     "box-sizing", "min-width", "max-width", "min-height", "max-height",
@@ -263,7 +264,31 @@
     const computed = getComputedStyle(el, which);
     const content = computed.getPropertyValue("content");
     if (!content || content === "none" || content === "normal") return null;
-    return { content, style: styleDiff(readStyle(computed), defaults) };
+    const style = styleDiff(readStyle(computed), defaults);
+    // No computedStyleMap for pseudo-elements: a box's size is its used size in pixels
+    // (`auto` where it is inline and the size does not apply).
+    for (const prop of ["width", "height"]) {
+      const value = computed.getPropertyValue(prop);
+      if (value && value !== "auto") style[prop] = value;
+    }
+    return { content, style };
+  }
+
+  // Tags whose box takes a width and height even when displayed inline.
+  const REPLACED = new Set(["img", "video", "canvas", "iframe", "embed", "object", "input", "select", "textarea", "button", "svg", "audio", "progress", "meter"]);
+
+  // The computed (not resolved) width and height where they are not `auto`: `50%`, `auto`,
+  // `calc(100% - 2rem)` stay what the page declared, lengths come in pixels. Inline boxes
+  // and SVG shapes are skipped: the properties do not size them.
+  function declaredSizes(el, values, style) {
+    if (values.display === "none" || values.display === "contents") return;
+    if (values.display === "inline" && !REPLACED.has(el.localName)) return;
+    const map = el.computedStyleMap();
+    for (const prop of ["width", "height"]) {
+      const value = map.get(prop);
+      const text = value ? value.toString() : "auto";
+      if (text !== "auto") style[prop] = text;
+    }
   }
 
   function box(el) {
@@ -343,6 +368,7 @@
       }
       if (attrs.length) node.attrs = attrs;
       const style = styleDiff(values, own);
+      if (!insideSvg) declaredSizes(el, values, style);
       if (Object.keys(style).length) node.style = style;
       if (!svg) {
         const spanDefaults = defaults.forElement(document.createElement("span"));

@@ -644,9 +644,6 @@ impl<'a> Builder<'a> {
             };
             let mut classes = tailwind::classes(&input);
             if !in_svg {
-                if tag == "img" {
-                    classes.extend(image_width_classes(element, mobile));
-                }
                 for (variant, desktop, on_mobile) in [
                     ("before", &element.before, mobile.map(|m| m.before.as_ref())),
                     ("after", &element.after, mobile.map(|m| m.after.as_ref())),
@@ -869,39 +866,6 @@ fn sets_line_height(element: &DomElement, mobile: Option<&DomElement>) -> bool {
             .is_some_and(|value| value != "normal")
     };
     set(element) || mobile.is_some_and(set)
-}
-
-/// Tailwind style: the rendered width of an image with a `width` attribute, on each device
-/// where it is not that attribute. The page's CSS sized it (`width: 112px` on phones, `100%` of
-/// a card on desktops) and the scrape has its boxes, not those rules: without a class it would
-/// show at its attribute's width, as the product cards of the responsive fixture did on the
-/// phone (280 px images in 112 px columns). Preflight's `max-width: 100%; height: auto` keep it
-/// inside its container and in proportion.
-fn image_width_classes(element: &DomElement, mobile: Option<&DomElement>) -> Vec<String> {
-    let Some(own) = element
-        .attr("width")
-        .and_then(|width| width.trim().parse::<f64>().ok())
-    else {
-        return Vec::new();
-    };
-    let sized = |rect: &Rect| rect.width > 0.0 && (rect.width - own).abs() > 1.0;
-    let class = |rect: &Rect| format!("w-[{}px]", (rect.width * 100.0).round() / 100.0);
-    let desktop = &element.rect;
-    let Some(mobile) = mobile.map(|mobile| &mobile.rect) else {
-        return if sized(desktop) {
-            vec![class(desktop)]
-        } else {
-            Vec::new()
-        };
-    };
-    match (sized(mobile), sized(desktop)) {
-        (false, false) => Vec::new(),
-        // Not `md:w-auto`: `width: auto` overrides the attribute too (the natural width).
-        (true, false) => vec![class(mobile), format!("md:w-[{own}px]")],
-        (false, true) => vec![format!("md:{}", class(desktop))],
-        (true, true) if (mobile.width - desktop.width).abs() <= 1.0 => vec![class(desktop)],
-        (true, true) => vec![class(mobile), format!("md:{}", class(desktop))],
-    }
 }
 
 /// Whether a box was narrower on mobile with the same aspect ratio (within 5 %).

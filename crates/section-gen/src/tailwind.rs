@@ -443,6 +443,8 @@ fn reset_class(group: &str) -> String {
         "right" => "right-auto",
         "bottom" => "bottom-auto",
         "left" => "left-auto",
+        "width" => "w-auto",
+        "height" => "h-auto",
         "max-width" => "max-w-none",
         "max-height" => "max-h-none",
         "transform" => "transform-none",
@@ -667,6 +669,8 @@ fn property_class(
             }
         }
         "z-index" => (value != "auto").then(|| format!("z-[{}]", arbitrary(value))),
+        "width" => size_class("w", value),
+        "height" => size_class("h", value),
         "flex-direction" => keyword(&[
             ("row", "flex-row"),
             ("column", "flex-col"),
@@ -973,6 +977,28 @@ fn scale_step(value: &str) -> Option<String> {
                 format!("{step}")
             }
         })
+}
+
+/// A declared width or height (`w`/`h`): Tailwind's names for the keywords and the common
+/// fractions, its spacing scale for lengths on it, arbitrary values for the rest (`calc()`
+/// included). `auto` needs no class.
+fn size_class(prefix: &str, value: &str) -> Option<String> {
+    let name = match value {
+        "auto" => return None,
+        "100%" => "full",
+        "50%" => "1/2",
+        "25%" => "1/4",
+        "75%" => "3/4",
+        "20%" => "1/5",
+        "40%" => "2/5",
+        "60%" => "3/5",
+        "80%" => "4/5",
+        "fit-content" => "fit",
+        "min-content" => "min",
+        "max-content" => "max",
+        length => return Some(length_class(prefix, length)),
+    };
+    Some(format!("{prefix}-{name}"))
 }
 
 fn length_class(prefix: &str, value: &str) -> String {

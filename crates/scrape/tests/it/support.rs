@@ -84,6 +84,10 @@ const OUTLINE_PROPS: &[&str] = &[
     "justify-content",
     "opacity",
     "border-top-left-radius",
+    // Declared sizes (`50%`, `calc(...)`, px); not inherited, so shown even where the
+    // parent's is the same.
+    "width",
+    "height",
 ];
 
 /// Properties compared between desktop and mobile to show what the media queries change.
@@ -93,6 +97,8 @@ const RESPONSIVE_PROPS: &[&str] = &[
     "grid-template-columns",
     "flex-direction",
     "position",
+    "width",
+    "height",
 ];
 
 pub fn snapshot_view(data: &ScrapeData, origin: &str) -> String {
@@ -314,7 +320,9 @@ fn outline_element(
     let mut styles = Vec::new();
     for prop in OUTLINE_PROPS {
         let value = element.style(prop);
-        let inherited = parent.and_then(|p| p.style(prop));
+        let inherited = parent
+            .filter(|_| !matches!(*prop, "width" | "height"))
+            .and_then(|p| p.style(prop));
         if let Some(value) = value
             && Some(value) != inherited
         {
