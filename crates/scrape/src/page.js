@@ -277,9 +277,9 @@
   // Tags whose box takes a width and height even when displayed inline.
   const REPLACED = new Set(["img", "video", "canvas", "iframe", "embed", "object", "input", "select", "textarea", "button", "svg", "audio", "progress", "meter"]);
 
-  // The computed (not resolved) width and height where they are not `auto`: `50%`, `auto`,
-  // `calc(100% - 2rem)` stay what the page declared, lengths come in pixels. Inline boxes
-  // and SVG shapes are skipped: the properties do not size them.
+  // The computed (not resolved) width and height where they are not `auto`: `50%`,
+  // `fit-content`, `calc(100% - 2rem)` stay what the page declared, lengths come in pixels.
+  // Inline boxes and SVG shapes are skipped: the properties do not size them.
   function declaredSizes(el, values, style) {
     if (values.display === "none" || values.display === "contents") return;
     if (values.display === "inline" && !REPLACED.has(el.localName)) return;
