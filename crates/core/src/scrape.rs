@@ -392,7 +392,9 @@ pub struct Screenshots {
     pub full_page: Screenshot,
 }
 
-/// Wall-clock milliseconds spent per phase.
+/// Wall-clock milliseconds spent per phase. The desktop and mobile passes run side by side in
+/// two browsers (and the stylesheet fetch after desktop), so the phases overlap: their sum is
+/// more than `total_ms`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ScrapeTimings {
     pub preflight_ms: u64,

@@ -8,7 +8,7 @@ use replica_core::ScrapeError;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-const INSTALL_HINT: &str = "Install Chromium and ChromeDriver with `apt-get install chromium chromium-driver` (or run `cargo xtask setup`), \
+const INSTALL_HINT: &str = "Install Chromium and ChromeDriver with `apt-get install chromium chromium-driver` (add chromium-headless-shell for faster scrapes; or run `cargo xtask setup`), \
      or point REPLICA_WEBDRIVER_URL at a running WebDriver / Selenium Grid.";
 
 /// Where WebDriver commands go.
@@ -63,7 +63,7 @@ impl SpawnedDriver {
     }
 
     async fn start_once(program: &Path) -> Result<SpawnedDriver, ScrapeError> {
-        let temp = crate::session::temp_dir(
+        let temp = temp_dir(
             "replica-chromedriver-",
             "create a temporary directory for chromedriver in",
         )?;
@@ -155,12 +155,34 @@ pub(crate) fn find_chromedriver() -> Result<PathBuf, ScrapeError> {
     })
 }
 
+/// Debian's headless shell; `/usr/bin/chromium-headless-shell` is a shell script that runs it
+/// without `exec`, so chromedriver would stop the script and leave the browser running.
+const DEBIAN_HEADLESS_SHELL: &str = "/usr/lib/chromium/chromium-headless-shell";
+
+/// The program chromedriver should start for `path`: the binary behind Debian's script.
+pub(crate) fn browser_binary(path: &Path) -> PathBuf {
+    if path == Path::new("/usr/bin/chromium-headless-shell")
+        && Path::new(DEBIAN_HEADLESS_SHELL).is_file()
+    {
+        return PathBuf::from(DEBIAN_HEADLESS_SHELL);
+    }
+    path.to_path_buf()
+}
+
 /// Finds the browser binary chromedriver should start: REPLICA_CHROME, else the usual names.
+///
+/// The headless shell comes first: the same Blink without the browser's UI layer, it renders
+/// the same pixels (with `--font-render-hinting=slight`) and starts and loads faster
+/// (docs/BENCHMARKS.md).
 pub(crate) fn find_chromium() -> Result<PathBuf, ScrapeError> {
     if let Some(path) = std::env::var_os("REPLICA_CHROME") {
         return Ok(PathBuf::from(path));
     }
+    if Path::new(DEBIAN_HEADLESS_SHELL).is_file() {
+        return Ok(PathBuf::from(DEBIAN_HEADLESS_SHELL));
+    }
     [
+        "chrome-headless-shell",
         "chromium",
         "chromium-browser",
         "google-chrome",
@@ -179,4 +201,16 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
+}
+
+/// A fresh directory under the system's temp dir, removed when dropped.
+fn temp_dir(prefix: &str, action: &'static str) -> Result<tempfile::TempDir, ScrapeError> {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .map_err(|source| ScrapeError::Io {
+            action,
+            path: std::env::temp_dir(),
+            source,
+        })
 }

@@ -12,9 +12,10 @@
 //! ```
 //!
 //! A scrape is: a plain HTTP preflight (URL policy on every address and redirect, clear errors for
-//! DNS, refused connections, HTTP errors and non-HTML), then one fresh browser session that loads
-//! the page once per device, lets it settle (network quiet, lazy content scrolled into view,
-//! fonts, finite animations), runs `page.js` to extract, and takes screenshots over CDP.
+//! DNS, refused connections, HTTP errors and non-HTML), then two fresh browser sessions side by
+//! side, one per device, that each load the page, let it settle (network quiet, lazy content
+//! scrolled into view, fonts, finite animations), run `page.js` to extract, and take screenshots
+//! over CDP.
 //! `console.js`, installed before the page's first script, records what the page wrote to the
 //! console (`ScrapeData::console`). [`Browser::screenshot`] renders one page on one device the
 //! same way, for callers that need only the image.
@@ -87,6 +88,7 @@ impl Browser {
             Some(path) => path.clone(),
             None => driver::find_chromium()?,
         };
+        let chromium = driver::browser_binary(&chromium);
         if !chromium.is_file() {
             return Err(ScrapeError::ToolMissing {
                 program: chromium.display().to_string(),
@@ -121,9 +123,11 @@ impl Browser {
     ) -> Result<ScrapeData, ScrapeError> {
         let started = Instant::now();
         let parsed = preflight::parse_url(url)?;
-        let opened = self.open_checked(&parsed, options, started).await?;
-        let result = scrape_in_session(&opened.session, url, parsed.as_str(), options).await;
-        self.close(opened.session).await;
+        let opened = self.open_checked::<2>(&parsed, options, started).await?;
+        let [desktop, mobile] = opened.sessions;
+        let result = scrape_in_sessions([&desktop, &mobile], url, parsed.as_str(), options).await;
+        self.close(desktop).await;
+        self.close(mobile).await;
         let (mut data, desktop_ms, mobile_ms, stylesheets_ms) = result?;
         data.timings = ScrapeTimings {
             preflight_ms: opened.preflight_ms,
@@ -141,46 +145,43 @@ impl Browser {
 
     /// Checks `url` with the preflight and opens a fresh browser session for it, pinned to
     /// the addresses the preflight checked when the policy needs that.
-    async fn open_checked(
+    /// The preflight and `N` fresh browser sessions. When nothing needs pinning, the
+    /// browsers start while the preflight runs.
+    async fn open_checked<const N: usize>(
         &self,
         parsed: &url::Url,
         options: &ScrapeOptions,
         started: Instant,
-    ) -> Result<OpenedSession, ScrapeError> {
-        let open = |extra_args| {
-            BrowserSession::open(SessionConfig {
-                driver_url: self.driver.url(),
-                chromium: self.chromium.as_deref(),
-                extra_args,
-                page_load_timeout: options.load_timeout,
-                script_timeout: options.settle_timeout + Duration::from_secs(60),
-            })
-        };
-        // One browser for both devices, one after the other: measured faster than two browsers
-        // side by side on two cores, with half the processes and memory. When nothing needs
-        // pinning, the browser starts while the preflight runs.
+    ) -> Result<OpenedSessions<N>, ScrapeError> {
         if options.policy.allows_private() {
             let timed = |start: Instant| elapsed_ms(start);
-            let (pre, session) = tokio::join!(
+            let (pre, sessions) = tokio::join!(
                 async {
                     (
                         preflight::preflight(parsed, &options.policy, options.load_timeout).await,
                         timed(started),
                     )
                 },
-                async { (open(Vec::new()).await, timed(started)) }
+                async {
+                    (
+                        self.open_sessions::<N>(Vec::new(), options).await,
+                        timed(started),
+                    )
+                }
             );
-            let ((pre, preflight_ms), (session, browser_ms)) = (pre, session);
-            match (pre.and_then(check_preflight), session) {
-                (Ok(preflight), Ok(session)) => Ok(OpenedSession {
+            let ((pre, preflight_ms), (sessions, browser_ms)) = (pre, sessions);
+            match (pre.and_then(check_preflight), sessions) {
+                (Ok(preflight), Ok(sessions)) => Ok(OpenedSessions {
                     preflight,
-                    session,
+                    sessions,
                     preflight_ms,
                     browser_ms,
                 }),
-                (Err(e), session) => {
-                    if let Ok(session) = session {
-                        session.close().await;
+                (Err(e), sessions) => {
+                    if let Ok(sessions) = sessions {
+                        for session in sessions {
+                            session.close().await;
+                        }
                     }
                     Err(e)
                 }
@@ -192,19 +193,56 @@ impl Browser {
             )?;
             let preflight_ms = elapsed_ms(started);
             let browser_started = Instant::now();
-            let session = open(pinning_args(&options.policy, &preflight.resolved)).await?;
-            Ok(OpenedSession {
+            let pinning = pinning_args(&options.policy, &preflight.resolved);
+            let sessions = self.open_sessions::<N>(pinning, options).await?;
+            Ok(OpenedSessions {
                 preflight,
-                session,
+                sessions,
                 preflight_ms,
                 browser_ms: elapsed_ms(browser_started),
             })
         }
     }
 
-    /// With our own chromedriver the browser quits in the background (the caller has its
-    /// data now; should the `Browser` go first, dropping it kills the whole process group).
-    /// Someone else's WebDriver server is left as it was found, so that waits.
+    /// Starts `N` browsers side by side; when one fails, the others are closed.
+    async fn open_sessions<const N: usize>(
+        &self,
+        extra_args: Vec<String>,
+        options: &ScrapeOptions,
+    ) -> Result<[BrowserSession; N], ScrapeError> {
+        let opens = (0..N).map(|_| {
+            BrowserSession::open(SessionConfig {
+                driver_url: self.driver.url(),
+                chromium: self.chromium.as_deref(),
+                extra_args: extra_args.clone(),
+                page_load_timeout: options.load_timeout,
+                script_timeout: options.settle_timeout + Duration::from_secs(60),
+            })
+        });
+        let mut sessions = Vec::with_capacity(N);
+        let mut failure = None;
+        for result in futures_util::future::join_all(opens).await {
+            match result {
+                Ok(session) => sessions.push(session),
+                Err(e) => failure = failure.or(Some(e)),
+            }
+        }
+        match failure {
+            // join_all gave one result per browser, so there are exactly N.
+            None => sessions
+                .try_into()
+                .map_err(|_: Vec<_>| ScrapeError::BrowserStart {
+                    message: format!("{N} browsers were asked for, a different number started"),
+                }),
+            Some(e) => {
+                for session in sessions {
+                    session.close().await;
+                }
+                Err(e)
+            }
+        }
+    }
+
     async fn close(&self, session: BrowserSession) {
         if self.driver.process_group().is_some() {
             tokio::spawn(session.close());
@@ -215,9 +253,9 @@ impl Browser {
 }
 
 /// A browser session for a URL the preflight accepted.
-struct OpenedSession {
+struct OpenedSessions<const N: usize> {
     preflight: preflight::Preflight,
-    session: BrowserSession,
+    sessions: [BrowserSession; N],
     preflight_ms: u64,
     browser_ms: u64,
 }
@@ -261,16 +299,19 @@ pub async fn scrape(url: &str, options: &ScrapeOptions) -> Result<ScrapeData, Sc
     result
 }
 
-async fn scrape_in_session(
-    session: &BrowserSession,
+/// Desktop in one browser and mobile in the other, side by side: with the headless shell's
+/// cheap start this is faster on two cores than one browser doing the devices in turn (one
+/// pass's waits for the network are the other's working time; docs/BENCHMARKS.md).
+async fn scrape_in_sessions(
+    [desktop_session, mobile_session]: [&BrowserSession; 2],
     requested: &str,
     url: &str,
     options: &ScrapeOptions,
 ) -> Result<(ScrapeData, u64, u64, u64), ScrapeError> {
-    capture::install_network_tracker(session).await?;
-    console::install(session).await?;
-    let pass = |device| async move {
+    let pass = |session, device| async move {
         let started = Instant::now();
+        capture::install_network_tracker(session).await?;
+        console::install(session).await?;
         capture::emulate(session, device, DESKTOP_USER_AGENT).await?;
         let navigation_started = capture::navigate(session, url, options).await?;
         check_landing(session, &options.policy).await?;
@@ -279,17 +320,18 @@ async fn scrape_in_session(
         let console = console::read(session).await?;
         Ok::<_, ScrapeError>((pass, console))
     };
-    let (mut desktop, desktop_console) = pass(Device::Desktop).await?;
-    // Cross-origin stylesheets are fetched while the browser does the mobile pass.
-    let sheets = std::mem::take(&mut desktop.page.stylesheets);
-    let fetch_sheets = async {
+    let desktop_and_sheets = async {
+        let (mut desktop, console) = pass(desktop_session, Device::Desktop).await?;
+        // Cross-origin stylesheets are fetched while the other browser finishes mobile.
+        let sheets = std::mem::take(&mut desktop.page.stylesheets);
         let started = Instant::now();
         let fetched = stylesheets::complete(sheets, &options.policy, options.load_timeout).await;
-        (fetched, elapsed_ms(started))
+        Ok::<_, ScrapeError>((desktop, console, fetched, elapsed_ms(started)))
     };
-    let (mobile, ((stylesheets, fetched_faces, sheet_warnings), stylesheets_ms)) =
-        tokio::join!(pass(Device::Mobile), fetch_sheets);
-    let (mobile, mobile_console) = mobile?;
+    let (
+        (desktop, desktop_console, (stylesheets, fetched_faces, sheet_warnings), stylesheets_ms),
+        (mobile, mobile_console),
+    ) = tokio::try_join!(desktop_and_sheets, pass(mobile_session, Device::Mobile))?;
     let desktop_ms = desktop.elapsed.as_millis() as u64;
     let mobile_ms = mobile.elapsed.as_millis() as u64;
 

@@ -25,9 +25,10 @@ impl Browser {
     ) -> Result<Vec<u8>, ScrapeError> {
         let started = Instant::now();
         let parsed = preflight::parse_url(url)?;
-        let opened = self.open_checked(&parsed, options, started).await?;
-        let result = render(&opened.session, parsed.as_str(), device, full_page, options).await;
-        self.close(opened.session).await;
+        let opened = self.open_checked::<1>(&parsed, options, started).await?;
+        let [session] = opened.sessions;
+        let result = render(&session, parsed.as_str(), device, full_page, options).await;
+        self.close(session).await;
         let png = result?;
         tracing::debug!(
             device = device.name(),

@@ -31,14 +31,16 @@ const CHROMIUM_ARGS: &[&str] = &[
     "--disable-gpu-vsync",
     "--mute-audio",
     "--force-color-profile=srgb",
+    // The headless shell hints fonts fully by default, which rounds glyph advances (text 1 px
+    // wider here and there); slight hinting renders pixel-identical to full Chromium, which
+    // ignores this switch.
+    "--font-render-hinting=slight",
     "--window-size=1280,720",
 ];
 
 #[derive(Debug)]
 pub(crate) struct BrowserSession {
     pub client: fantoccini::Client,
-    // Kept alive for the session and removed after it: a fresh profile every time.
-    _profile: Option<tempfile::TempDir>,
 }
 
 pub(crate) struct SessionConfig<'a> {
@@ -59,12 +61,11 @@ impl BrowserSession {
             args.push("--disable-dev-shm-usage".into());
         }
         args.extend(config.extra_args);
-        let mut profile = None;
         let mut chrome_options = serde_json::Map::new();
+        // No --user-data-dir: chromedriver then makes a fresh profile per session (in its TMPDIR,
+        // which the spawned driver removes) and opens a first page, which the headless shell
+        // needs (given a profile, chromedriver opens none and the shell waits without a target).
         if let Some(binary) = config.chromium {
-            let dir = temp_dir("replica-chromium-", "create a browser profile in")?;
-            args.push(format!("--user-data-dir={}", dir.path().display()));
-            profile = Some(dir);
             chrome_options.insert("binary".into(), json!(binary.display().to_string()));
         }
         chrome_options.insert("args".into(), json!(args));
@@ -97,10 +98,7 @@ impl BrowserSession {
             .map_err(|e| ScrapeError::BrowserStart {
                 message: new_session_message(&e, config.driver_url),
             })?;
-        Ok(BrowserSession {
-            client,
-            _profile: profile,
-        })
+        Ok(BrowserSession { client })
     }
 
     /// Runs a DevTools Protocol command in the current page.
@@ -181,19 +179,4 @@ fn roomy_dev_shm() -> bool {
     rustix::fs::statvfs("/dev/shm")
         .map(|fs| fs.f_bavail.saturating_mul(fs.f_frsize) >= ENOUGH)
         .unwrap_or(false)
-}
-
-/// A fresh directory under the system's temp dir, removed when dropped.
-pub(crate) fn temp_dir(
-    prefix: &str,
-    action: &'static str,
-) -> Result<tempfile::TempDir, ScrapeError> {
-    tempfile::Builder::new()
-        .prefix(prefix)
-        .tempdir()
-        .map_err(|source| ScrapeError::Io {
-            action,
-            path: std::env::temp_dir(),
-            source,
-        })
 }
