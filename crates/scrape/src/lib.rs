@@ -143,10 +143,9 @@ impl Browser {
         Ok(data)
     }
 
-    /// Checks `url` with the preflight and opens a fresh browser session for it, pinned to
-    /// the addresses the preflight checked when the policy needs that.
-    /// The preflight and `N` fresh browser sessions. When nothing needs pinning, the
-    /// browsers start while the preflight runs.
+    /// Checks `url` with the preflight and opens `N` fresh browser sessions for it, pinned to
+    /// the addresses the preflight checked when the policy needs that. When nothing needs
+    /// pinning, the browsers start while the preflight runs.
     async fn open_checked<const N: usize>(
         &self,
         parsed: &url::Url,
@@ -243,6 +242,9 @@ impl Browser {
         }
     }
 
+    /// With our own chromedriver the browser quits in the background (the caller has its
+    /// data now; should the `Browser` go first, dropping it kills the whole process group).
+    /// Someone else's WebDriver server is left as it was found, so that waits.
     async fn close(&self, session: BrowserSession) {
         if self.driver.process_group().is_some() {
             tokio::spawn(session.close());
@@ -252,7 +254,7 @@ impl Browser {
     }
 }
 
-/// A browser session for a URL the preflight accepted.
+/// Browser sessions for a URL the preflight accepted.
 struct OpenedSessions<const N: usize> {
     preflight: preflight::Preflight,
     sessions: [BrowserSession; N],

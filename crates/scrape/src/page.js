@@ -622,9 +622,9 @@
     });
     const network = [];
     if (nav) network.push({ url: nav.name, type: "document", bytes: nav.transferSize || nav.encodedBodySize || 0, status: nav.responseStatus || 0 });
-    // Icons are fetched for the browser's UI, when and whether it wants them (the headless
-    // shell mostly does not): they are in meta.icons, and left out here so the list is the same
-    // in every browser and every run.
+    // Declared icons are fetched for the browser's UI, when and whether it wants them (full
+    // Chromium always, the headless shell now and then): they are in meta.icons, and left out
+    // here so the list is the same in every browser and every run.
     const icons = new Set(meta.icons.map((icon) => icon.href));
     for (const e of performance.getEntriesByType("resource")) {
       if (icons.has(e.name) && (e.initiatorType === "link" || e.initiatorType === "other")) continue;
