@@ -63,10 +63,14 @@ impl SpawnedDriver {
     }
 
     async fn start_once(program: &Path) -> Result<SpawnedDriver, ScrapeError> {
-        let temp = temp_dir(
-            "replica-chromedriver-",
-            "create a temporary directory for chromedriver in",
-        )?;
+        let temp = tempfile::Builder::new()
+            .prefix("replica-chromedriver-")
+            .tempdir()
+            .map_err(|source| ScrapeError::Io {
+                action: "create a temporary directory for chromedriver in",
+                path: std::env::temp_dir(),
+                source,
+            })?;
         let mut command = Command::new(program);
         command
             .arg("--port=0")
@@ -201,16 +205,4 @@ fn find_on_path(name: &str) -> Option<PathBuf> {
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
         .find(|candidate| candidate.is_file())
-}
-
-/// A fresh directory under the system's temp dir, removed when dropped.
-fn temp_dir(prefix: &str, action: &'static str) -> Result<tempfile::TempDir, ScrapeError> {
-    tempfile::Builder::new()
-        .prefix(prefix)
-        .tempdir()
-        .map_err(|source| ScrapeError::Io {
-            action,
-            path: std::env::temp_dir(),
-            source,
-        })
 }
