@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use replica_core::{PipelineEvent, UrlPolicy};
+use replica_core::{Lang, PipelineEvent, UrlPolicy};
 use replica_pipeline::{CloneOutcome, CloneRequest, GeneratorKind, StyleKind};
 
 use crate::config::Config;
@@ -25,6 +25,9 @@ pub struct CloneArgs {
     pub generator: GeneratorArg,
     #[arg(long, value_enum, default_value_t = StyleArg::Faithful)]
     pub style: StyleArg,
+    /// The language of the generated files: TypeScript (like create-next-app) or JavaScript.
+    #[arg(long, value_enum, default_value_t = LangArg::Ts)]
+    pub lang: LangArg,
     /// Only write the files: no sandbox, no compile check.
     #[arg(long)]
     pub no_preview: bool,
@@ -51,6 +54,12 @@ pub enum StyleArg {
     Tailwind,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    Ts,
+    Js,
+}
+
 pub async fn run(args: CloneArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let sandboxes = if args.no_preview {
         Sandboxes::Off
@@ -67,6 +76,10 @@ pub async fn run(args: CloneArgs, config: &Config) -> anyhow::Result<ExitCode> {
     request.style = match args.style {
         StyleArg::Faithful => StyleKind::Faithful,
         StyleArg::Tailwind => StyleKind::Tailwind,
+    };
+    request.lang = match args.lang {
+        LangArg::Ts => Lang::TypeScript,
+        LangArg::Js => Lang::JavaScript,
     };
     request.preview = !args.no_preview;
     request.refine = args.refine;

@@ -30,12 +30,15 @@ use std::pin::Pin;
 
 pub use dom::{DomElement, DomNode, PseudoElement, Rect};
 pub use events::{PipelineEvent, PlannedSectionSummary, SimilarityScores, StepTimings};
-pub use files::{ProjectFile, ProjectFiles, ProjectPathError, check_project_path};
+pub use files::{Lang, ProjectFile, ProjectFiles, ProjectPathError, check_project_path};
 pub use llm::{
     ApiKey, ContentPart, ImageBlock, LanguageModel, LlmError, LlmRequest, LlmResponse, Message,
     Role, StopReason, SystemBlock, Usage,
 };
-pub use plan::{Heading, Plan, PlannedSection, SectionCrop, SectionData, SharedContext};
+pub use plan::{
+    Heading, OutlineNode, PageWrapper, Plan, PlannedSection, SectionCrop, SectionData,
+    SharedContext,
+};
 pub use sandbox::{CommandOutput, PreviewResponse, Sandbox, SandboxError, SandboxProvider};
 pub use scrape::{
     BackgroundImage, Button, ConsoleMessage, DetectedSection, Device, DeviceCapture, DocumentSize,
@@ -45,7 +48,10 @@ pub use scrape::{
     parse_scrape_json,
 };
 pub use section_gen::{ComponentFile, GenerateError, SectionGenerator};
-pub use template::{NEXT_VERSION, TEMPLATE_PACKAGES, is_template_package, package_name};
+pub use template::{
+    NEXT_VERSION, TEMPLATE_DEV_PACKAGES, TEMPLATE_LOCK, TEMPLATE_PACKAGES, is_template_package,
+    package_name, template_version,
+};
 pub use tokens::{
     AnimationTokens, BackgroundColors, BorderTokens, ColorTokens, ComponentStyle, ComponentTokens,
     DesignTokens, FontFamilies, FontSource, FontSourceKind, HoverStyle, LayoutTokens, SectionGrid,

@@ -7,20 +7,23 @@
 //! `bench_clone fidelity [--style faithful|tailwind] [DIR...]`: clones every page
 //! (`DIR/<page>/index.html`) of each corpus directory (default fixtures/sites, then
 //! ../shared/corpus and ../shared/corpus-d2c when they exist) in the faithful and the tailwind
-//! style (or the one given) and prints page, compiled, JSX errors left, desktop, mobile, seconds,
-//! with the means. The preview is measured as `next dev` serves it; where it could not be
-//! measured the scores read `n/a`, the run's warnings say why, and the means leave it out.
+//! style (or the one given) and prints page, compiled, JSX errors left, desktop, mobile,
+//! seconds, then `next lint` errors and warnings of the project in TypeScript (the clone
+//! measured) and in JavaScript (the same page written again without a preview), and the size
+//! of its CSS in KB, with the means. The preview is measured as `next dev` serves it; where it
+//! could not be measured the scores read `n/a`, the run's warnings say why, and the means
+//! leave it out.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use replica_core::{PipelineEvent, ScrapeOptions, StepTimings, UrlPolicy};
+use replica_core::{Lang, PipelineEvent, ProjectFiles, ScrapeOptions, StepTimings, UrlPolicy};
 use replica_fixture_server::FixtureServer;
 use replica_pipeline::{CloneOutcome, CloneRequest, CloneStore, PipelineDeps, StyleKind};
 use replica_sandbox_pool::{
-    LocalConfig, LocalProvider, PoolConfig, ReleasePolicy, SandboxPool, default_cache_dir,
-    install_template,
+    InstalledTemplate, LocalConfig, LocalProvider, PoolConfig, ReleasePolicy, SandboxPool,
+    default_cache_dir, install_template, write_project_files,
 };
 use replica_scrape::{Browser, BrowserConfig};
 
@@ -45,6 +48,7 @@ struct Bench {
     browser: Arc<Browser>,
     pool: Arc<SandboxPool>,
     store: CloneStore,
+    template: InstalledTemplate,
     _dirs: (tempfile::TempDir, tempfile::TempDir),
 }
 
@@ -54,7 +58,7 @@ impl Bench {
             tokio::task::spawn_blocking(|| install_template(&default_cache_dir())).await??;
         let sandboxes = tempfile::TempDir::new()?;
         let data = tempfile::TempDir::new()?;
-        let mut config = LocalConfig::new(template);
+        let mut config = LocalConfig::new(template.clone());
         config.sandboxes_dir = sandboxes.path().to_path_buf();
         let pool = Arc::new(SandboxPool::new(
             Arc::new(LocalProvider::new(config)),
@@ -68,6 +72,7 @@ impl Bench {
             browser: Arc::new(Browser::launch(&BrowserConfig::from_env()).await?),
             pool,
             store: CloneStore::open(data.path())?,
+            template,
             _dirs: (sandboxes, data),
         })
     }
@@ -92,6 +97,42 @@ impl Bench {
         self.pool.wait_warm(1, Duration::from_secs(180)).await?;
         let mut request = CloneRequest::new(url);
         request.style = style;
+        self.run(request).await
+    }
+
+    /// The files of a clone in `lang`, without a preview.
+    async fn files_only(&self, url: String, style: StyleKind, lang: Lang) -> Result<Cloned, Error> {
+        let mut request = CloneRequest::new(url);
+        request.style = style;
+        request.lang = lang;
+        request.preview = false;
+        self.run(request).await
+    }
+
+    /// `next lint` over `files` on the template's install: (errors, warnings), `None` when it
+    /// could not run.
+    fn lint(&self, files: &ProjectFiles) -> Option<(usize, usize)> {
+        let dir = tempfile::TempDir::new().ok()?;
+        write_project_files(dir.path(), files).ok()?;
+        std::os::unix::fs::symlink(
+            self.template.node_modules(),
+            dir.path().join("node_modules"),
+        )
+        .ok()?;
+        let output = std::process::Command::new("node")
+            .arg(self.template.node_modules().join("next/dist/bin/next"))
+            .arg("lint")
+            .current_dir(dir.path())
+            .env("NEXT_TELEMETRY_DISABLED", "1")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        let count = |word: &str| text.lines().filter(|line| line.contains(word)).count();
+        Some((count("  Error: "), count("  Warning: ")))
+    }
+
+    async fn run(&self, request: CloneRequest) -> Result<Cloned, Error> {
         let started = Instant::now();
         let mut run = replica_pipeline::start_clone(request, self.deps())?;
         let mut compiled = None;
@@ -117,9 +158,15 @@ impl Bench {
     }
 }
 
-/// One page in one style: (desktop, mobile) when the preview was measured, and whether it
-/// compiled.
-type PageScore = (Option<(f64, f64)>, bool);
+/// One page in one style.
+struct PageScore {
+    /// (desktop, mobile) when the preview was measured.
+    measured: Option<(f64, f64)>,
+    compiled: bool,
+    /// `next lint` (errors, warnings) of the TypeScript and the JavaScript project.
+    lint: [Option<(usize, usize)>; 2],
+    css_kb: f64,
+}
 
 struct Cloned {
     outcome: CloneOutcome,
@@ -259,12 +306,17 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
     let mut header = format!("{:<34}", "page");
     for style in &styles {
         header += &format!(
-            " {:>9} {:>6} {:>8} {:>8} {:>6}",
+            " {:>9} {:>6} {:>8} {:>8} {:>6} {:>5} {:>5} {:>5} {:>5} {:>6}",
             format!("{style:?}").to_lowercase(),
             "errors",
             "desktop",
             "mobile",
-            "s"
+            "s",
+            "tsE",
+            "tsW",
+            "jsE",
+            "jsW",
+            "cssKB"
         );
     }
     println!("{header}");
@@ -276,16 +328,32 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
             let mut row = Vec::new();
             let mut line = format!("{:<34}", format!("{corpus}/{page}"));
             for &style in &styles {
-                let cloned = bench.clone(server.url(&format!("/{page}/")), style).await?;
+                let url = server.url(&format!("/{page}/"));
+                let cloned = bench.clone(url.clone(), style).await?;
                 let outcome = &cloned.outcome;
                 let measured = outcome.similarity.map(|s| (s.desktop, s.mobile));
-                row.push((measured, cloned.compiled.is_some()));
+                let javascript = bench.files_only(url, style, Lang::JavaScript).await?;
+                let lint = [
+                    bench.lint(&outcome.files),
+                    bench.lint(&javascript.outcome.files),
+                ];
+                let css_kb = css_bytes(&outcome.files) as f64 / 1024.0;
+                row.push(PageScore {
+                    measured,
+                    compiled: cloned.compiled.is_some(),
+                    lint,
+                    css_kb,
+                });
                 let score = |value: Option<f64>| match value {
                     Some(value) => format!("{value:>8.4}"),
                     None => format!("{:>8}", "n/a"),
                 };
+                let count = |value: Option<usize>| match value {
+                    Some(value) => format!("{value:>5}"),
+                    None => format!("{:>5}", "n/a"),
+                };
                 line += &format!(
-                    " {:>9} {:>6} {} {} {:>6.1}",
+                    " {:>9} {:>6} {} {} {:>6.1} {} {} {} {} {css_kb:>6.1}",
                     if cloned.compiled.is_some() {
                         "compiled"
                     } else {
@@ -294,7 +362,11 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
                     outcome.validation_errors,
                     score(measured.map(|m| m.0)),
                     score(measured.map(|m| m.1)),
-                    cloned.total.as_secs_f64()
+                    cloned.total.as_secs_f64(),
+                    count(lint[0].map(|l| l.0)),
+                    count(lint[0].map(|l| l.1)),
+                    count(lint[1].map(|l| l.0)),
+                    count(lint[1].map(|l| l.1)),
                 );
                 if let Some((stage, message)) = &outcome.error {
                     eprintln!("{corpus}/{page}: {stage}: {message}");
@@ -311,7 +383,7 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
     }
     for (slot, style) in styles.iter().enumerate() {
         let name = format!("{style:?}").to_lowercase();
-        let measured: Vec<(f64, f64)> = rows.iter().filter_map(|row| row[slot].0).collect();
+        let measured: Vec<(f64, f64)> = rows.iter().filter_map(|row| row[slot].measured).collect();
         let n = measured.len().max(1) as f64;
         let desktop = measured.iter().map(|m| m.0).sum::<f64>() / n;
         let mobile = measured.iter().map(|m| m.1).sum::<f64>() / n;
@@ -319,14 +391,36 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
             .iter()
             .map(|m| m.0.min(m.1))
             .fold(f64::INFINITY, f64::min);
-        let compiled = rows.iter().filter(|row| row[slot].1).count();
+        let compiled = rows.iter().filter(|row| row[slot].compiled).count();
+        let lint_total = |language: usize, pick: fn((usize, usize)) -> usize| -> usize {
+            rows.iter()
+                .filter_map(|row| row[slot].lint[language].map(pick))
+                .sum()
+        };
+        let css_mean =
+            rows.iter().map(|row| row[slot].css_kb).sum::<f64>() / rows.len().max(1) as f64;
         println!(
             "{name}: mean desktop {desktop:.4}, mean mobile {mobile:.4}, worst page {worst:.4} \
-             (over {} measured; {} not measured), compiled {compiled}/{}",
+             (over {} measured; {} not measured), compiled {compiled}/{}; lint errors ts {} js {}, \
+             warnings ts {} js {}; mean CSS {css_mean:.1} KB",
             measured.len(),
             rows.len() - measured.len(),
-            rows.len()
+            rows.len(),
+            lint_total(0, |l| l.0),
+            lint_total(1, |l| l.0),
+            lint_total(0, |l| l.1),
+            lint_total(1, |l| l.1),
         );
     }
     Ok(())
+}
+
+/// Bytes of the project's CSS files.
+fn css_bytes(files: &ProjectFiles) -> usize {
+    files
+        .files
+        .iter()
+        .filter(|(path, _)| path.ends_with(".css"))
+        .map(|(_, file)| file.contents.len())
+        .sum()
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use replica_core::{
-    BoxFuture, LanguageModel, LlmError, LlmRequest, LlmResponse, StopReason, Usage,
+    BoxFuture, Lang, LanguageModel, LlmError, LlmRequest, LlmResponse, StopReason, Usage,
 };
 use replica_llm::Replay;
 use replica_section_gen::{
@@ -34,6 +34,7 @@ async fn one_failing_section_does_not_sink_the_others() {
             tokens: &tokens,
             mobile_dom: None,
             quirks_mode: false,
+            lang: Lang::JavaScript,
         },
         &BatchConfig::default(),
         |result| delivered.push(result.section_id.clone()),
@@ -168,6 +169,7 @@ async fn concurrency_is_bounded_results_arrive_as_they_finish_and_slow_sections_
             tokens: &tokens,
             mobile_dom: None,
             quirks_mode: false,
+            lang: Lang::JavaScript,
         },
         &BatchConfig {
             concurrency: 2,
@@ -212,6 +214,7 @@ async fn the_compiler_generates_every_fixture_section() {
                 tokens: &tokens,
                 mobile_dom: Some(&scrape.mobile.dom),
                 quirks_mode: scrape.compat_mode == "BackCompat",
+                lang: Lang::JavaScript,
             },
             &BatchConfig::default(),
             |_| {},
@@ -237,6 +240,7 @@ async fn a_zero_concurrency_still_makes_progress() {
             tokens: &tokens,
             mobile_dom: None,
             quirks_mode: false,
+            lang: Lang::JavaScript,
         },
         &BatchConfig {
             concurrency: 0,
@@ -256,6 +260,7 @@ async fn both_generators_work_behind_the_section_generator_trait() {
     let (section, _) = cases().remove(0);
     let compiler: &dyn SectionGenerator = &Compiler {
         style: Style::Faithful,
+        lang: Lang::JavaScript,
     };
     let file = compiler
         .generate(&section, &test_context(), &tokens())
