@@ -32,8 +32,9 @@ pub use dom::{DomElement, DomNode, PseudoElement, Rect};
 pub use events::{PipelineEvent, PlannedSectionSummary, SimilarityScores, StepTimings};
 pub use files::{ProjectFile, ProjectFiles, ProjectPathError, check_project_path};
 pub use llm::{
-    ApiKey, ContentPart, ImageBlock, LanguageModel, LlmError, LlmRequest, LlmResponse, Message,
-    Role, StopReason, SystemBlock, Usage,
+    ApiKey, ContentPart, ImageBlock, LanguageModel, LlmError, LlmRequest, LlmResponse, LlmStream,
+    Message, Role, StopReason, StreamEvent, SystemBlock, ToolDefinition, ToolInputError,
+    ToolResult, ToolResultPart, ToolUse, Usage, response_stream,
 };
 pub use plan::{Heading, Plan, PlannedSection, SectionCrop, SectionData, SharedContext};
 pub use sandbox::{CommandOutput, PreviewResponse, Sandbox, SandboxError, SandboxProvider};

@@ -477,6 +477,7 @@ async fn model_changes(
         messages: vec![message],
         max_tokens: 16_000,
         temperature: Some(0.0),
+        tools: Vec::new(),
     };
     let response = model.complete(&request).await.map_err(|e| e.to_string())?;
     let answer = response.text.trim();
