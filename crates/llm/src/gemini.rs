@@ -3,8 +3,9 @@
 //! Every SSE event is a whole `GenerateContentResponse` holding the next parts: text deltas,
 //! and `functionCall`s that arrive complete (arguments as a JSON object, with a
 //! `thoughtSignature` to send back). The last carries `finishReason` and usage; the stream then
-//! simply ends. Calls have no ids on this API, so ours are made up and never sent: Gemini pairs
-//! `functionResponse`s with calls by name and order.
+//! simply ends. Calls often come without an `id`: ours are then made up and never sent, and
+//! Gemini pairs the `functionResponse`s with the calls by name and order; an id Gemini gave is
+//! sent back with the call and its response.
 
 use std::time::Duration;
 
@@ -19,7 +20,9 @@ use serde_json::{Value, json};
 
 use crate::http::{ErrorDetail, RetryPolicy, Transport, fallback_message, join_url};
 use crate::sse::SseEvent;
-use crate::stream::{self, DecodeError, Decoder, Exchange, MessageBuilder, event_json};
+use crate::stream::{
+    self, DecodeError, Decoder, Exchange, MessageBuilder, event_json, is_synthetic_id,
+};
 
 /// Settings for [`Gemini`].
 #[derive(Debug, Clone, PartialEq)]
@@ -173,6 +176,9 @@ fn image_json(image: &replica_core::ImageBlock) -> Value {
 
 fn call_json(call: &ToolUse) -> Value {
     let mut value = json!({ "functionCall": { "name": call.name, "args": call.input } });
+    if !is_synthetic_id(&call.id) {
+        value["functionCall"]["id"] = json!(call.id);
+    }
     if let Some(signature) = &call.signature {
         value["thoughtSignature"] = json!(signature);
     }
@@ -182,7 +188,12 @@ fn call_json(call: &ToolUse) -> Value {
 fn response_json(name: &str, result: &ToolResult) -> Value {
     // Gemini reads `output` as the result and `error` as a failure.
     let key = if result.is_error { "error" } else { "output" };
-    json!({ "functionResponse": { "name": name, "response": { key: result.joined_text() } } })
+    let mut value =
+        json!({ "functionResponse": { "name": name, "response": { key: result.joined_text() } } });
+    if !is_synthetic_id(&result.tool_use_id) {
+        value["functionResponse"]["id"] = json!(result.tool_use_id);
+    }
+    value
 }
 
 /// The name of the call `id` answers: Gemini pairs results with calls by name.
@@ -242,6 +253,7 @@ struct WirePart {
 
 #[derive(Deserialize)]
 struct WireFunctionCall {
+    id: Option<String>,
     name: String,
     #[serde(default)]
     args: Value,
@@ -313,7 +325,12 @@ impl GeminiDecoder {
         {
             match (part.function_call, part.text) {
                 (Some(call), _) => {
-                    message.whole_tool(None, &call.name, &call.args, part.thought_signature)?;
+                    message.whole_tool(
+                        call.id.as_deref(),
+                        &call.name,
+                        &call.args,
+                        part.thought_signature,
+                    )?;
                 }
                 (None, Some(text)) if !part.thought => message.text(&text),
                 _ => {}

@@ -19,6 +19,16 @@ use serde_json::Value;
 use crate::http::{Attempts, DescribeError, Failure, Transport};
 use crate::sse::{SseEvent, SseParser};
 
+/// Ids made up for calls that came without one are this prefix and a number.
+const SYNTHETIC_ID_PREFIX: &str = "call_";
+
+/// Whether `id` was made up here rather than sent by a provider (so it means nothing to one).
+pub(crate) fn is_synthetic_id(id: &str) -> bool {
+    id.strip_prefix(SYNTHETIC_ID_PREFIX).is_some_and(|number| {
+        !number.is_empty() && number.bytes().all(|byte| byte.is_ascii_digit())
+    })
+}
+
 /// The answer being assembled, and the events not yet handed to the caller.
 #[derive(Debug, Clone)]
 pub(crate) struct MessageBuilder {
@@ -92,7 +102,7 @@ impl MessageBuilder {
             Some(id) => id.to_owned(),
             None => {
                 self.next_synthetic_id += 1;
-                format!("call_{}", self.next_synthetic_id - 1)
+                format!("{SYNTHETIC_ID_PREFIX}{}", self.next_synthetic_id - 1)
             }
         };
         self.events.push_back(StreamEvent::ToolUseStart {
@@ -530,6 +540,21 @@ mod tests {
             response.tool_uses[1].invalid_input.as_deref(),
             Some("{\"b\"")
         );
+    }
+
+    #[test]
+    fn synthetic_ids_are_recognised() {
+        assert!(is_synthetic_id("call_3"));
+        assert!(is_synthetic_id("call_12"));
+        for id in [
+            "call_",
+            "call_x1",
+            "call_Vx2KQwZKj0o3jRMcAV9aYiBh",
+            "toolu_01",
+            "46ww9pp1",
+        ] {
+            assert!(!is_synthetic_id(id), "{id}");
+        }
     }
 
     #[test]
