@@ -85,13 +85,11 @@ impl Anthropic {
             "anthropic-version",
             HeaderValue::from_static(AnthropicConfig::API_VERSION),
         );
-        let body = serde_json::to_vec(&request_body(&self.model, request))
-            .map_err(|error| LlmError::Other(format!("could not encode the request: {error}")))?;
         Ok(Exchange {
             transport: &self.transport,
             url: &self.url,
             headers,
-            body,
+            body: request_body(&self.model, request),
             describe: describe_error,
             decoder: AnthropicDecoder,
             message: MessageBuilder::new("anthropic", request, &self.model),
@@ -105,10 +103,7 @@ impl LanguageModel for Anthropic {
     }
 
     fn stream<'a>(&'a self, request: &'a LlmRequest) -> LlmStream<'a> {
-        match self.exchange(request) {
-            Ok(exchange) => stream::open(exchange),
-            Err(error) => replica_core::response_stream(async move { Err(error) }),
-        }
+        stream::open(self.exchange(request))
     }
 }
 

@@ -91,13 +91,11 @@ impl Gemini {
         if let Some((name, value)) = self.transport.secret_header("x-goog-api-key", "")? {
             headers.insert(name, value);
         }
-        let body = serde_json::to_vec(&request_body(request)?)
-            .map_err(|error| LlmError::Other(format!("could not encode the request: {error}")))?;
         Ok(Exchange {
             transport: &self.transport,
             url: &self.url,
             headers,
-            body,
+            body: request_body(request)?,
             describe: describe_error,
             decoder: GeminiDecoder,
             message: MessageBuilder::new("gemini", request, &self.model),
@@ -111,10 +109,7 @@ impl LanguageModel for Gemini {
     }
 
     fn stream<'a>(&'a self, request: &'a LlmRequest) -> LlmStream<'a> {
-        match self.exchange(request) {
-            Ok(exchange) => stream::open(exchange),
-            Err(error) => replica_core::response_stream(async move { Err(error) }),
-        }
+        stream::open(self.exchange(request))
     }
 }
 

@@ -112,14 +112,11 @@ impl OpenAi {
         if let Some((name, value)) = self.transport.secret_header("authorization", "Bearer ")? {
             headers.insert(name, value);
         }
-        let body = request_body(&self.model, self.token_limit_field, request);
-        let body = serde_json::to_vec(&body)
-            .map_err(|error| LlmError::Other(format!("could not encode the request: {error}")))?;
         Ok(Exchange {
             transport: &self.transport,
             url: &self.url,
             headers,
-            body,
+            body: request_body(&self.model, self.token_limit_field, request),
             describe: describe_error,
             decoder: OpenAiDecoder::default(),
             message: MessageBuilder::new("openai", request, &self.model),
@@ -133,10 +130,7 @@ impl LanguageModel for OpenAi {
     }
 
     fn stream<'a>(&'a self, request: &'a LlmRequest) -> LlmStream<'a> {
-        match self.exchange(request) {
-            Ok(exchange) => stream::open(exchange),
-            Err(error) => replica_core::response_stream(async move { Err(error) }),
-        }
+        stream::open(self.exchange(request))
     }
 }
 

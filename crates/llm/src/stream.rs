@@ -242,15 +242,25 @@ pub(crate) struct Exchange<'a, D> {
     pub transport: &'a Transport,
     pub url: &'a str,
     pub headers: HeaderMap,
-    pub body: Vec<u8>,
+    pub body: Value,
     pub describe: DescribeError,
     pub decoder: D,
     pub message: MessageBuilder,
 }
 
-/// Sends the request (lazily, on the first poll) and streams the decoded answer.
-pub(crate) fn open<'a, D: Decoder + 'a>(exchange: Exchange<'a, D>) -> LlmStream<'a> {
+/// Sends the request (lazily, on the first poll) and streams the decoded answer; a request
+/// that could not be prepared is a stream of that one error.
+pub(crate) fn open<'a, D: Decoder + 'a>(
+    exchange: Result<Exchange<'a, D>, LlmError>,
+) -> LlmStream<'a> {
+    let exchange = match exchange {
+        Ok(exchange) => exchange,
+        Err(error) => return replica_core::response_stream(async move { Err(error) }),
+    };
+    // Encoding a JSON value cannot fail: its map keys are strings.
+    let body = serde_json::to_vec(&exchange.body).unwrap_or_default();
     let driver = Driver {
+        body,
         exchange,
         attempts: None,
         reading: None,
@@ -270,6 +280,7 @@ pub(crate) fn open<'a, D: Decoder + 'a>(exchange: Exchange<'a, D>) -> LlmStream<
 
 struct Driver<'a, D> {
     exchange: Exchange<'a, D>,
+    body: Vec<u8>,
     attempts: Option<Attempts>,
     reading: Option<Reading<D>>,
     pending: VecDeque<StreamEvent>,
@@ -375,7 +386,7 @@ impl<D: Decoder> Driver<'_, D> {
             .send(
                 exchange.url,
                 &exchange.headers,
-                &exchange.body,
+                &self.body,
                 exchange.describe,
                 attempts,
             )

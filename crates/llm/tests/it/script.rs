@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use futures_util::StreamExt;
 use replica_core::{
-    ImageBlock, LanguageModel, LlmError, LlmRequest, LlmResponse, Message, StopReason, StreamEvent,
-    SystemBlock, ToolResult, ToolResultPart, ToolUse,
+    LanguageModel, LlmError, LlmRequest, LlmResponse, Message, StopReason, StreamEvent,
+    SystemBlock, ToolResult, ToolUse,
 };
 use replica_llm::{Script, ScriptedReplay, from_env};
 use serde_json::json;
@@ -39,24 +39,9 @@ fn run_tool(call: &ToolUse) -> ToolResult {
         Err(error) => return error.to_tool_result(),
     };
     match call.name.as_str() {
-        "read_file" => ToolResult::text(
-            &call.id,
-            "export default function Page() {\n  return <h1 className=\"title\">Ship faster</h1>;\n}\n",
-        ),
+        "read_file" => ToolResult::text(&call.id, support::PAGE_SOURCE),
         "edit_file" => ToolResult::text(&call.id, format!("edited {}", input["path"])),
-        "screenshot" => ToolResult {
-            tool_use_id: call.id.clone(),
-            content: vec![
-                ToolResultPart::Text {
-                    text: "desktop, 1280x720".to_owned(),
-                },
-                ToolResultPart::Image(ImageBlock {
-                    media_type: "image/png".to_owned(),
-                    base64: "iVBORw0KGgo=".to_owned(),
-                }),
-            ],
-            is_error: false,
-        },
+        "screenshot" => support::screenshot_result(&call.id),
         other => ToolResult::error(&call.id, format!("no tool named {other}")),
     }
 }

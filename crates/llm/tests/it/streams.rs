@@ -63,6 +63,29 @@ fn sse(body: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(body.as_bytes().to_vec(), "text/event-stream")
 }
 
+/// A server on `path_` that answers `first` to the first request, if given, then `then`.
+async fn server(
+    path_: &str,
+    first: Option<ResponseTemplate>,
+    then: ResponseTemplate,
+) -> MockServer {
+    let server = MockServer::start().await;
+    if let Some(first) = first {
+        Mock::given(method("POST"))
+            .and(path(path_))
+            .respond_with(first)
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(path(path_))
+        .respond_with(then)
+        .mount(&server)
+        .await;
+    server
+}
+
 /// Every item of the stream, as the caller sees it.
 async fn stream_all(
     model: &dyn LanguageModel,
@@ -122,12 +145,7 @@ fn play_fixtures(wire: &Wire) {
             .to_owned();
         let body = std::fs::read_to_string(&entry).expect("readable fixture");
         let snapshot = runtime.block_on(async {
-            let server = MockServer::start().await;
-            Mock::given(method("POST"))
-                .and(path(wire.path))
-                .respond_with(sse(&body))
-                .mount(&server)
-                .await;
+            let server = server(wire.path, None, sse(&body)).await;
             let model = (wire.make)(&server.uri(), support::fast_retry());
             let request = support::tool_conversation();
             let items = stream_all(model.as_ref(), &request).await;
@@ -175,12 +193,7 @@ fn fixture_files(wire: &Wire) -> Vec<std::path::PathBuf> {
 
 /// The request with tools, tool calls and tool results in the provider's format.
 async fn sends_tools(wire: &Wire) -> Value {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(wire.path))
-        .respond_with(sse(&fixture(wire, "one_tool_call")))
-        .mount(&server)
-        .await;
+    let server = server(wire.path, None, sse(&fixture(wire, "one_tool_call"))).await;
     let response = (wire.make)(&server.uri(), support::fast_retry())
         .complete(&support::tool_conversation())
         .await
@@ -191,22 +204,16 @@ async fn sends_tools(wire: &Wire) -> Value {
 
 /// A 429 with `retry-after` before the stream, then the stream: one answer, two requests.
 async fn rate_limit_then_stream(wire: &Wire) {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(wire.path))
-        .respond_with(
+    let server = server(
+        wire.path,
+        Some(
             ResponseTemplate::new(429)
                 .insert_header("retry-after", "0")
                 .set_body_string("rate limited"),
-        )
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(wire.path))
-        .respond_with(sse(&fixture(wire, "one_tool_call")))
-        .mount(&server)
-        .await;
+        ),
+        sse(&fixture(wire, "one_tool_call")),
+    )
+    .await;
     let model = (wire.make)(&server.uri(), support::fast_retry());
     let items = stream_all(model.as_ref(), &support::tool_conversation()).await;
     assert_well_formed(&items);
@@ -220,18 +227,12 @@ async fn rate_limit_then_stream(wire: &Wire) {
 
 /// An overload reported as the stream's first event is retried: nothing reached the caller.
 async fn early_stream_error_is_retried(wire: &Wire) {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(wire.path))
-        .respond_with(sse(wire.early_error))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(wire.path))
-        .respond_with(sse(&fixture(wire, "text_after_tool_result")))
-        .mount(&server)
-        .await;
+    let server = server(
+        wire.path,
+        Some(sse(wire.early_error)),
+        sse(&fixture(wire, "text_after_tool_result")),
+    )
+    .await;
     let response = (wire.make)(&server.uri(), support::fast_retry())
         .complete(&support::tool_conversation())
         .await
@@ -245,12 +246,7 @@ async fn early_stream_error_is_retried(wire: &Wire) {
 
 /// A server that answers tool calls to a request that offered none: an error naming it.
 async fn tool_calls_without_tools(wire: &Wire) {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(wire.path))
-        .respond_with(sse(&fixture(wire, "one_tool_call")))
-        .mount(&server)
-        .await;
+    let server = server(wire.path, None, sse(&fixture(wire, "one_tool_call"))).await;
     let error = (wire.make)(&server.uri(), support::fast_retry())
         .complete(&support::sample_request())
         .await
@@ -322,18 +318,12 @@ async fn tool_calls_without_tools_are_an_error_for_every_provider() {
 
 #[tokio::test]
 async fn a_stream_that_closes_before_any_content_is_retried() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(ANTHROPIC.path))
-        .respond_with(sse(""))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(ANTHROPIC.path))
-        .respond_with(sse(&fixture(&ANTHROPIC, "one_tool_call")))
-        .mount(&server)
-        .await;
+    let server = server(
+        ANTHROPIC.path,
+        Some(sse("")),
+        sse(&fixture(&ANTHROPIC, "one_tool_call")),
+    )
+    .await;
     let response = anthropic::make(&server.uri(), support::fast_retry())
         .complete(&support::tool_conversation())
         .await

@@ -122,6 +122,27 @@ pub fn agent_tools() -> Vec<ToolDefinition> {
     ]
 }
 
+/// What `read_file` gives for the page in these conversations.
+pub const PAGE_SOURCE: &str =
+    "export default function Page() {\n  return <h1 className=\"title\">Ship faster</h1>;\n}\n";
+
+/// What `screenshot` gives: a line of text and the picture.
+pub fn screenshot_result(tool_use_id: &str) -> ToolResult {
+    ToolResult {
+        tool_use_id: tool_use_id.to_owned(),
+        content: vec![
+            ToolResultPart::Text {
+                text: "desktop, 1280x720".to_owned(),
+            },
+            ToolResultPart::Image(ImageBlock {
+                media_type: "image/png".to_owned(),
+                base64: "iVBORw0KGgo=".to_owned(),
+            }),
+        ],
+        is_error: false,
+    }
+}
+
 /// The middle of an agent turn: the user asked, the model called two tools, and the results
 /// (text, and a screenshot) came back with a remark from the user.
 pub fn tool_conversation() -> LlmRequest {
@@ -159,23 +180,8 @@ pub fn tool_conversation() -> LlmRequest {
             Message {
                 role: Role::User,
                 content: vec![
-                    ContentPart::ToolResult(ToolResult::text(
-                        "toolu_01A",
-                        "export default function Page() {\n  return <h1 className=\"title\">Ship faster</h1>;\n}\n",
-                    )),
-                    ContentPart::ToolResult(ToolResult {
-                        tool_use_id: "toolu_01B".to_owned(),
-                        content: vec![
-                            ToolResultPart::Text {
-                                text: "desktop, 1280x720".to_owned(),
-                            },
-                            ToolResultPart::Image(ImageBlock {
-                                media_type: "image/png".to_owned(),
-                                base64: "iVBORw0KGgo=".to_owned(),
-                            }),
-                        ],
-                        is_error: false,
-                    }),
+                    ContentPart::ToolResult(ToolResult::text("toolu_01A", PAGE_SOURCE)),
+                    ContentPart::ToolResult(screenshot_result("toolu_01B")),
                     ContentPart::Text {
                         text: "Keep the font as it is.".to_owned(),
                     },
