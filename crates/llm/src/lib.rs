@@ -4,7 +4,7 @@
 //! - Providers: [`Anthropic`] (Messages API), [`OpenAi`] (Chat Completions at any
 //!   OpenAI-compatible base URL: vLLM, llama.cpp, Ollama, OpenRouter), [`Gemini`]
 //!   (`streamGenerateContent`), [`Replay`] (recorded exchanges, offline), [`ScriptedReplay`]
-//!   (a scripted tool conversation, offline; the fixture format is in its docs) and
+//!   (a scripted tool conversation, offline; [`Script`] is the fixture format) and
 //!   [`NoModel`]. Every provider streams and carries tools, `tool_use` and `tool_result`
 //!   blocks in its own wire format. The three HTTP providers share one retrying transport
 //!   configured by [`RetryPolicy`] and one stream reader: retries (429, 529, overload events,

@@ -1,37 +1,4 @@
-//! Scripted conversations: a fixture holds the model's turns in order and [`ScriptedReplay`]
-//! plays one per request, whatever the request's exact bytes. Tool results carry compile output
-//! and screenshots, so a hand-written fixture cannot match requests by hash; instead each turn
-//! may state light expectations that the request must meet.
-//!
-//! The fixture is JSON:
-//!
-//! ```json
-//! {
-//!   "description": "the agent reads the page, edits it, and answers",
-//!   "turns": [
-//!     {
-//!       "expect": { "tools": ["read_file", "write_file"], "last_message_contains": "red title" },
-//!       "text": "Let me look at the page first.",
-//!       "tool_uses": [{ "id": "call_1", "name": "read_file", "input": { "path": "app/page.jsx" } }]
-//!     },
-//!     {
-//!       "expect": { "tool_results": [{ "id": "call_1", "contains": "export default" }] },
-//!       "tool_uses": [{ "id": "call_2", "name": "write_file", "arguments": "{\"path\": \"app/page.jsx\"" }]
-//!     },
-//!     { "expect": { "tool_results": [{ "id": "call_2", "is_error": true }] }, "text": "Done." }
-//!   ]
-//! }
-//! ```
-//!
-//! A turn: `text` (streamed a few words per delta), `tool_uses` (each with `id`, `name` and
-//! either `input`, a JSON object, or `arguments`, the raw text as a model would stream it, so
-//! malformed arguments can be scripted), optional `stop_reason` (default `tool_use` when there
-//! are calls, else `end_turn`), `usage`, and `error`: the stream is cut with that reason after
-//! the turn's deltas. `expect` (all optional): `tools` offered by name, `last_message_contains`
-//! (text of the last message, tool-result text included), `tool_results` (the last message
-//! answers these calls: `id`, optional `is_error`, `contains`, `images`), `system_contains`.
-//! A request that misses an expectation, or comes after the last turn, is
-//! [`LlmError::Script`].
+//! Scripted conversations: the fixture format ([`Script`]) and its player ([`ScriptedReplay`]).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -44,7 +11,40 @@ use replica_core::{
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The fixture format; see the module docs.
+/// A scripted conversation: the fixture holds the model's turns in order and [`ScriptedReplay`]
+/// plays one per request, whatever the request's exact bytes. Tool results carry compile output
+/// and screenshots, so a hand-written fixture cannot match requests by hash; instead each turn
+/// may state light expectations that the request must meet.
+///
+/// The fixture is JSON:
+///
+/// ```json
+/// {
+///   "description": "the agent reads the page, edits it, and answers",
+///   "turns": [
+///     {
+///       "expect": { "tools": ["read_file", "write_file"], "last_message_contains": "red title" },
+///       "text": "Let me look at the page first.",
+///       "tool_uses": [{ "id": "call_1", "name": "read_file", "input": { "path": "app/page.jsx" } }]
+///     },
+///     {
+///       "expect": { "tool_results": [{ "id": "call_1", "contains": "export default" }] },
+///       "tool_uses": [{ "id": "call_2", "name": "write_file", "arguments": "{\"path\": \"app/page.jsx\"" }]
+///     },
+///     { "expect": { "tool_results": [{ "id": "call_2", "is_error": true }] }, "text": "Done." }
+///   ]
+/// }
+/// ```
+///
+/// A turn: `text` (streamed a few words per delta), `tool_uses` (each with `id`, `name` and
+/// either `input`, a JSON object, or `arguments`, the raw text as a model would stream it, so
+/// malformed arguments can be scripted), optional `stop_reason` (default `tool_use` when there
+/// are calls, else `end_turn`), `usage`, and `error`: the stream is cut with that reason after
+/// the turn's deltas. `expect` (all optional): `tools` offered by name, `last_message_contains`
+/// (text of the last message, tool-result text included), `tool_results` (the last message
+/// answers these calls: `id`, optional `is_error`, `contains`, `images`), `system_contains`.
+/// A request that misses an expectation, or comes after the last turn, is
+/// [`LlmError::Script`].
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Script {
