@@ -202,27 +202,27 @@ async fn sends_tools(wire: &Wire) -> Value {
     support::body_json(&support::single_request(&server).await)
 }
 
-/// A 429 with `retry-after` before the stream, then the stream: one answer, two requests.
+/// A 429 with `retry-after` before the stream, then the stream: the caller sees exactly what a
+/// first-time success gives, and the server saw two requests.
 async fn rate_limit_then_stream(wire: &Wire) {
-    let server = server(
-        wire.path,
-        Some(
-            ResponseTemplate::new(429)
-                .insert_header("retry-after", "0")
-                .set_body_string("rate limited"),
-        ),
-        sse(&fixture(wire, "one_tool_call")),
-    )
-    .await;
-    let model = (wire.make)(&server.uri(), support::fast_retry());
+    let limited = ResponseTemplate::new(429)
+        .insert_header("retry-after", "0")
+        .set_body_string("rate limited");
+    let answer = || sse(&fixture(wire, "one_tool_call"));
+    let busy = server(wire.path, Some(limited), answer()).await;
+    let model = (wire.make)(&busy.uri(), support::fast_retry());
     let items = stream_all(model.as_ref(), &support::tool_conversation()).await;
-    assert_well_formed(&items);
-    let Some(Ok(StreamEvent::Done(response))) = items.last() else {
-        panic!("{}: {items:?}", wire.name);
-    };
-    assert_eq!(response.tool_uses.len(), 1);
-    assert_eq!(response.tool_uses[0].name, "read_file");
-    assert_eq!(support::requests(&server).await.len(), 2);
+    assert_eq!(support::requests(&busy).await.len(), 2);
+
+    let direct = server(wire.path, None, answer()).await;
+    let model = (wire.make)(&direct.uri(), support::fast_retry());
+    let expected = stream_all(model.as_ref(), &support::tool_conversation()).await;
+    assert_eq!(items, expected, "{}", wire.name);
+    assert!(
+        matches!(items.last(), Some(Ok(StreamEvent::Done(response))) if response.tool_uses.len() == 1),
+        "{}: {items:?}",
+        wire.name
+    );
 }
 
 /// An overload reported as the stream's first event is retried: nothing reached the caller.
