@@ -350,3 +350,75 @@ async fn a_gemini_result_for_an_unknown_call_is_refused_before_sending() {
     );
     assert!(support::requests(&server).await.is_empty());
 }
+
+/// Reads one HTTP request (headers, then `content-length` bytes of body) from `socket`.
+async fn read_request(socket: &mut tokio::net::TcpStream) {
+    use tokio::io::AsyncReadExt;
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 8192];
+    loop {
+        let read = socket.read(&mut buffer).await.expect("reads the request");
+        assert!(read > 0, "the client closed before sending its request");
+        received.extend_from_slice(&buffer[..read]);
+        let Some(end) = received.windows(4).position(|window| window == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&received[..end]).to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length:"))
+            .and_then(|value| value.trim().parse().ok())
+            .unwrap_or(0);
+        if received.len() >= end + 4 + length {
+            return;
+        }
+    }
+}
+
+/// The first delta reaches the caller while the server still holds the rest of the answer: the
+/// server sends the remainder only once the test has seen that delta, so a client that waited
+/// for the whole body would time out here.
+#[tokio::test]
+async fn deltas_arrive_before_the_answer_ends() {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let address = listener.local_addr().expect("its address");
+    let body = fixture(&ANTHROPIC, "text_after_tool_result");
+    let cut = body.find("event: content_block_delta").expect("a delta") + 1;
+    let cut = cut + body[cut..].find("\n\n").expect("its end") + 2;
+    let (head, tail) = (body[..cut].to_owned(), body[cut..].to_owned());
+    let (seen, seen_by_server) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.expect("a connection");
+        read_request(&mut socket).await;
+        let headers =
+            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
+        socket.write_all(headers.as_bytes()).await.expect("writes");
+        socket.write_all(head.as_bytes()).await.expect("writes");
+        socket.flush().await.expect("flushes");
+        // Nothing more until the client has shown the first delta.
+        seen_by_server.await.expect("the test reports the delta");
+        socket.write_all(tail.as_bytes()).await.expect("writes");
+        socket.shutdown().await.expect("closes");
+    });
+
+    let model = anthropic::make(&format!("http://{address}"), support::fast_retry());
+    let request = support::tool_conversation();
+    let mut stream = model.stream(&request);
+    let first = tokio::time::timeout(std::time::Duration::from_secs(5), stream.next())
+        .await
+        .expect("a delta before the answer ended");
+    assert_eq!(
+        first,
+        Some(Ok(StreamEvent::TextDelta("The hero title".to_owned())))
+    );
+    seen.send(()).expect("the server waits");
+    let rest: Vec<_> = stream.collect().await;
+    assert!(
+        matches!(rest.last(), Some(Ok(StreamEvent::Done(response))) if response.text.ends_with("original layout.")),
+        "{rest:?}"
+    );
+    server.await.expect("the server finished");
+}
