@@ -339,6 +339,8 @@ impl<D: Decoder> Driver<'_, D> {
             Ok(Some(bytes)) => {
                 for event in reading.sse.push(&bytes) {
                     if read_event(reading, &event, &mut self.pending, provider)? {
+                        // The answer is whole: let the connection go now.
+                        self.reading = None;
                         self.finished = true;
                         return Ok(());
                     }
@@ -349,6 +351,7 @@ impl<D: Decoder> Driver<'_, D> {
                 if let Some(event) = reading.sse.finish()
                     && read_event(reading, &event, &mut self.pending, provider)?
                 {
+                    self.reading = None;
                     self.finished = true;
                     return Ok(());
                 }
@@ -360,6 +363,7 @@ impl<D: Decoder> Driver<'_, D> {
                 }
                 let response = reading.message.finish();
                 self.pending.push_back(StreamEvent::Done(response));
+                self.reading = None;
                 self.finished = true;
                 Ok(())
             }
