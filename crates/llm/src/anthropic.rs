@@ -77,6 +77,7 @@ impl Anthropic {
         &'a self,
         request: &'a LlmRequest,
     ) -> Result<Exchange<'a, AnthropicDecoder>, LlmError> {
+        stream::check_tools("anthropic", request)?;
         let mut headers = HeaderMap::new();
         if let Some((name, value)) = self.transport.secret_header("x-api-key", "")? {
             headers.insert(name, value);

@@ -87,6 +87,7 @@ impl Gemini {
         &'a self,
         request: &'a LlmRequest,
     ) -> Result<Exchange<'a, GeminiDecoder>, LlmError> {
+        stream::check_tools("gemini", request)?;
         let mut headers = HeaderMap::new();
         if let Some((name, value)) = self.transport.secret_header("x-goog-api-key", "")? {
             headers.insert(name, value);

@@ -108,6 +108,7 @@ impl OpenAi {
         &'a self,
         request: &'a LlmRequest,
     ) -> Result<Exchange<'a, OpenAiDecoder>, LlmError> {
+        stream::check_tools("openai", request)?;
         let mut headers = HeaderMap::new();
         if let Some((name, value)) = self.transport.secret_header("authorization", "Bearer ")? {
             headers.insert(name, value);

@@ -207,6 +207,34 @@ impl MessageBuilder {
     }
 }
 
+/// Tool names every provider accepts (`[a-zA-Z0-9_-]{1,64}`), each once: a typed error here
+/// rather than a provider's 400 after a round trip.
+pub(crate) fn check_tools(provider: &'static str, request: &LlmRequest) -> Result<(), LlmError> {
+    let invalid = |message: String| LlmError::InvalidRequest {
+        provider: provider.to_owned(),
+        message,
+    };
+    for (index, tool) in request.tools.iter().enumerate() {
+        let name = &tool.name;
+        let valid = (1..=64).contains(&name.len())
+            && name
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-');
+        if !valid {
+            return Err(invalid(format!(
+                "the tool name {name:?} is not 1 to 64 letters, digits, '_' or '-'"
+            )));
+        }
+        if request.tools[..index]
+            .iter()
+            .any(|other| &other.name == name)
+        {
+            return Err(invalid(format!("the tool {name} is offered twice")));
+        }
+    }
+    Ok(())
+}
+
 /// Why a decoder could not go on.
 #[derive(Debug)]
 pub(crate) enum DecodeError {
@@ -555,6 +583,22 @@ mod tests {
             response.tool_uses[1].invalid_input.as_deref(),
             Some("{\"b\"")
         );
+    }
+
+    #[test]
+    fn tool_names_are_checked_before_sending() {
+        assert_eq!(check_tools("x", &request(true, 0)), Ok(()));
+        let mut bad = request(true, 0);
+        bad.tools[0].name = "read file".to_owned();
+        assert_eq!(
+            check_tools("anthropic", &bad)
+                .expect_err("a space")
+                .to_string(),
+            "the request cannot be sent to anthropic: the tool name \"read file\" is not 1 to 64 letters, digits, '_' or '-'"
+        );
+        let mut twice = request(true, 0);
+        twice.tools.push(twice.tools[0].clone());
+        assert!(check_tools("x", &twice).is_err());
     }
 
     #[test]
