@@ -1,4 +1,4 @@
-//! `replica serve`: the HTTP API of DESIGN.md §5 on hyper 1.x, without a framework.
+//! `replica serve`: the HTTP API of DESIGN.md §5, axum's router served on hyper 1.x.
 //!
 //! `POST /clone/stream` runs a clone and streams its events as SSE; the `/api/clones` routes
 //! read, edit (PUT writes through to the live preview), download and delete clones of the
@@ -11,15 +11,16 @@ mod download;
 mod http;
 mod routes;
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
+use axum::Router;
 use hyper::StatusCode;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use replica_core::{Device, ScrapeError, ScrapeOptions, UrlPolicy};
 use replica_pipeline::PipelineDeps;
 use tokio::net::{TcpListener, TcpStream};
@@ -85,7 +86,6 @@ struct Server {
     /// One permit per clone that may run.
     slots: Arc<Semaphore>,
     registry: Arc<Registry>,
-    cors: Cors,
     /// Serializes file PUTs (each rewrites the clone's file set).
     file_writes: tokio::sync::Mutex<()>,
     /// Set on shutdown: new clones are refused with 503.
@@ -189,11 +189,11 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
         },
         slots: Arc::new(Semaphore::new(max_clones)),
         registry: Arc::new(Registry::default()),
-        cors: Cors::new(&args.cors_origins),
         file_writes: tokio::sync::Mutex::new(()),
         closing: AtomicBool::new(false),
         screenshot_slots: Semaphore::new(max_clones),
     });
+    let router = routes::router(Arc::clone(&server), Cors::new(&args.cors_origins));
     eprintln!("listening on http://{addr}");
 
     let (shutdown, shutdown_seen) = watch::channel(false);
@@ -204,7 +204,7 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
                 Ok((stream, _)) => {
                     connections.spawn(serve_connection(
                         stream,
-                        Arc::clone(&server),
+                        router.clone(),
                         shutdown_seen.clone(),
                     ));
                 }
@@ -221,6 +221,7 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
 
     eprintln!("shutting down: stopping clones and sandboxes...");
     drop(listener);
+    drop(router);
     server.closing.store(true, Ordering::SeqCst);
     server.registry.stop_all().await;
     let _ = shutdown.send(true);
@@ -245,15 +246,8 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve_connection(
-    stream: TcpStream,
-    server: Arc<Server>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let service = hyper::service::service_fn(move |request| {
-        let server = Arc::clone(&server);
-        async move { Ok::<_, Infallible>(server.handle(request).await) }
-    });
+async fn serve_connection(stream: TcpStream, router: Router, mut shutdown: watch::Receiver<bool>) {
+    let service = TowerToHyperService::new(router);
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     // With a timer, hyper bounds how long a client may take to send its headers.
     builder.http1().timer(TokioTimer::new());
