@@ -457,6 +457,7 @@ async fn new_sandbox(server: &Server, id: &CloneId) -> Result<Box<dyn Sandbox>, 
 
 #[cfg(test)]
 mod tests {
+    use http_body_util::BodyExt;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
 
@@ -531,6 +532,42 @@ mod tests {
             );
         }
         assert!(!head.contains("x-drop"), "{head}");
+    }
+
+    #[tokio::test]
+    async fn a_response_is_streamed_as_it_comes() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut buffer = [0u8; 1024];
+            let _ = socket.read(&mut buffer).await.unwrap();
+            let head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n";
+            socket.write_all(head.as_bytes()).await.unwrap();
+            // The rest only once the first part came out of the proxy.
+            let _ = released.await;
+            socket.write_all(b"4\r\nlast\r\n0\r\n\r\n").await.unwrap();
+        });
+        let previews = Previews::new(
+            PreviewHost::parse("preview.localhost", 8000).unwrap(),
+            Arc::new(PreviewTokens::new().unwrap()),
+        );
+        let request = Request::builder().uri("/").body(Body::empty()).unwrap();
+        let forwarded = Forwarded::of(&request, "http");
+        let Ok(response) = forward(&previews.client, &base, request, &forwarded).await else {
+            panic!("the request did not go through");
+        };
+        let mut body = response.into_body();
+        let first = tokio::time::timeout(Duration::from_secs(10), body.frame())
+            .await
+            .expect("the first part before the end")
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.into_data().unwrap(), "first");
+        release.send(()).unwrap();
+        let rest = body.collect().await.unwrap().to_bytes();
+        assert_eq!(rest, "last");
     }
 
     #[tokio::test]

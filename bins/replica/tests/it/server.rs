@@ -990,6 +990,33 @@ async fn full_server_and_client_disconnects(
     assert_eq!(health["clones_running"], 0);
 }
 
+#[test]
+fn a_bad_preview_host_stops_the_server_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    for (value, expected) in [
+        ("ftp://preview.example.com", "is not http or https"),
+        ("preview.example.com/path", "expected a domain name"),
+        ("preview.example.com:port", "is not a port"),
+    ] {
+        let output = replica()
+            .args(["serve", "--addr", "127.0.0.1:0", "--preview-host", value])
+            .env("REPLICA_DATA_DIR", dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{value}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("--preview-host") && stderr.contains(expected),
+            "{value}: {stderr}"
+        );
+        assert!(
+            !stderr.contains("starting the browser"),
+            "{value}: {stderr}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_refuses_bad_requests_with_clear_errors() {
     let fixtures = FixtureServer::start(sites()).await.unwrap();
