@@ -56,6 +56,21 @@ pub struct OriginError {
     reason: String,
 }
 
+impl AllowedOrigin {
+    /// The origin of any http(s) URL (its path and the rest left out).
+    pub fn of(url: &Url) -> Option<AllowedOrigin> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return None;
+        }
+        let endpoint = Endpoint::of(url)?;
+        Some(AllowedOrigin {
+            scheme: url.scheme().to_string(),
+            host: endpoint.host,
+            port: endpoint.port,
+        })
+    }
+}
+
 impl FromStr for AllowedOrigin {
     type Err = OriginError;
 
@@ -74,12 +89,7 @@ impl FromStr for AllowedOrigin {
         if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
             return Err(error("it has a path, query or fragment"));
         }
-        let endpoint = Endpoint::of(&url).ok_or_else(|| error("it has no host"))?;
-        Ok(AllowedOrigin {
-            scheme: url.scheme().to_string(),
-            host: endpoint.host,
-            port: endpoint.port,
-        })
+        AllowedOrigin::of(&url).ok_or_else(|| error("it has no host"))
     }
 }
 

@@ -7,7 +7,7 @@ use std::io;
 use replica_core::{Endpoint, PolicyViolation};
 
 /// Refusals kept (distinct targets); a hostile page may make millions.
-const MAX_REFUSALS: usize = 200;
+pub const MAX_REFUSALS: usize = 200;
 /// Failures kept, the latest.
 const MAX_FAILURES: usize = 32;
 
@@ -82,13 +82,16 @@ impl Journal {
         (self.refused.clone(), self.refused_total)
     }
 
-    /// The latest failure at this host and port, the latest of all when none is.
+    pub(crate) fn latest_failure(&self) -> Option<Blocked> {
+        self.failures.back().cloned()
+    }
+
+    /// The latest failure at this host and port.
     pub(crate) fn last_failure(&self, host: &str, port: u16) -> Option<Blocked> {
         self.failures
             .iter()
             .rev()
             .find(|b| b.endpoint.host == host && b.endpoint.port == port)
-            .or(self.failures.back())
             .cloned()
     }
 }

@@ -34,8 +34,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use journal::{BlockReason, Blocked};
+pub use journal::{BlockReason, Blocked, MAX_REFUSALS};
 pub use network::{Network, SystemNetwork, Upstream};
+pub use serve::PROXY_STATUS;
 
 use crate::serve::Shared;
 
@@ -136,10 +137,16 @@ impl Proxy {
         self.journal().refusals()
     }
 
-    /// Why the latest request to `host:port` was not carried out (the latest failure of any
-    /// request when none went there): what a client that got no answer wants to know.
+    /// Why the latest request to `host:port` that was not carried out was not: what a client
+    /// that got no answer (or the proxy's own error answer) wants to know.
     pub fn last_failure(&self, host: &str, port: u16) -> Option<Blocked> {
         self.journal().last_failure(host, port)
+    }
+
+    /// The latest request that was not carried out, wherever it went (a client that followed
+    /// redirects may not know which hop failed).
+    pub fn latest_failure(&self) -> Option<Blocked> {
+        self.journal().latest_failure()
     }
 
     fn journal(&self) -> std::sync::MutexGuard<'_, journal::Journal> {

@@ -22,6 +22,9 @@ use crate::target::{self, Target};
 
 pub(crate) type Body = BoxBody<Bytes, hyper::Error>;
 
+/// The header naming the proxy on its own error answers; its value starts with `replica`.
+pub const PROXY_STATUS: &str = "proxy-status";
+
 /// What every connection of one proxy shares.
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -309,19 +312,34 @@ async fn resolve(shared: &Shared, host: &str) -> Result<Vec<IpAddr>, BlockReason
 }
 
 fn failure_response(reason: &BlockReason, target: &str) -> Response<Body> {
-    let (status, message) = match reason {
-        BlockReason::Refused(violation) => (StatusCode::FORBIDDEN, violation.to_string()),
+    // Proxy-Status (RFC 9209) tells a client that the proxy answered, not the server.
+    let (status, proxy_status, message) = match reason {
+        BlockReason::Refused(violation) => (
+            StatusCode::FORBIDDEN,
+            "replica; error=destination_ip_prohibited",
+            violation.to_string(),
+        ),
         BlockReason::Dns(message) => (
             StatusCode::BAD_GATEWAY,
+            "replica; error=dns_error",
             format!("could not resolve: {message}"),
         ),
         BlockReason::Connect { message, .. } => (
             StatusCode::BAD_GATEWAY,
+            "replica; error=connection_refused",
             format!("could not connect: {message}"),
         ),
-        BlockReason::Timeout => (StatusCode::GATEWAY_TIMEOUT, "connecting timed out".into()),
+        BlockReason::Timeout => (
+            StatusCode::GATEWAY_TIMEOUT,
+            "replica; error=connection_timeout",
+            "connecting timed out".into(),
+        ),
     };
-    text(status, format!("{target}: {message}"))
+    let mut response = text(status, format!("{target}: {message}"));
+    response
+        .headers_mut()
+        .insert(PROXY_STATUS, header::HeaderValue::from_static(proxy_status));
+    response
 }
 
 fn text(status: StatusCode, message: String) -> Response<Body> {

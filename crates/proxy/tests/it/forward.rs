@@ -111,8 +111,8 @@ async fn names_are_resolved_by_the_proxy_and_every_address_is_checked() {
         assert_eq!(response.status(), 200, "the first answer holds");
     }
     assert_eq!(private.connections(), 0);
-    assert_eq!(*network.unrouted.lock().unwrap(), vec![]);
-    let lookups = network.lookups.lock().unwrap().clone();
+    assert_eq!(network.unrouted(), vec![]);
+    let lookups = network.lookups();
     assert_eq!(
         lookups.iter().filter(|l| *l == "rebind.test").count(),
         1,
@@ -175,6 +175,10 @@ async fn failures_are_answered_502_and_journalled() {
         .await
         .unwrap();
     assert_eq!(response.status(), 502);
+    assert_eq!(
+        response.headers()[replica_proxy::PROXY_STATUS],
+        "replica; error=connection_refused"
+    );
     let failure = proxy.last_failure("127.0.0.1", closed.port()).unwrap();
     assert!(
         matches!(failure.reason, BlockReason::Connect { kind, .. } if kind == std::io::ErrorKind::ConnectionRefused),

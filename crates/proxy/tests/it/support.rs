@@ -1,17 +1,15 @@
 //! Loopback servers and a stand-in network for the proxy tests.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
-use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
-use replica_core::{BoxFuture, UrlPolicy};
-use replica_proxy::{Listening, Network, Proxy, ProxyConfig, Upstream};
+use replica_core::UrlPolicy;
+use replica_proxy::{Listening, Proxy, ProxyConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -127,65 +125,7 @@ pub async fn tcp_echo() -> (SocketAddr, Arc<AtomicUsize>) {
     (addr, connections)
 }
 
-/// Names answer what the table says (each lookup takes the next answer, the last one
-/// repeating); connections to listed addresses go to loopback ports, connections to loopback
-/// go to loopback (so a policy that let one through is seen by the server there), and any
-/// other connection is refused and remembered. Nothing here touches the real network.
-#[derive(Debug, Default)]
-pub struct FakeNetwork {
-    pub names: Mutex<HashMap<String, Vec<Vec<IpAddr>>>>,
-    pub routes: HashMap<IpAddr, SocketAddr>,
-    pub lookups: Mutex<Vec<String>>,
-    pub unrouted: Mutex<Vec<SocketAddr>>,
-}
-
-impl FakeNetwork {
-    pub fn name(self, name: &str, answers: &[&[&str]]) -> FakeNetwork {
-        let answers = answers
-            .iter()
-            .map(|addrs| addrs.iter().map(|a| a.parse().unwrap()).collect())
-            .collect();
-        self.names.lock().unwrap().insert(name.to_string(), answers);
-        self
-    }
-
-    pub fn route(mut self, public: &str, to: SocketAddr) -> FakeNetwork {
-        self.routes.insert(public.parse().unwrap(), to);
-        self
-    }
-}
-
-impl Network for FakeNetwork {
-    fn resolve<'a>(&'a self, host: &'a str) -> BoxFuture<'a, io::Result<Vec<IpAddr>>> {
-        Box::pin(async move {
-            self.lookups.lock().unwrap().push(host.to_string());
-            let mut names = self.names.lock().unwrap();
-            let answers = names
-                .get_mut(host)
-                .ok_or_else(|| io::Error::other(format!("{host}: no such name")))?;
-            Ok(if answers.len() > 1 {
-                answers.remove(0)
-            } else {
-                answers[0].clone()
-            })
-        })
-    }
-
-    fn connect(&self, addr: SocketAddr) -> BoxFuture<'_, io::Result<Box<dyn Upstream>>> {
-        Box::pin(async move {
-            let to = match self.routes.get(&addr.ip()) {
-                Some(to) => *to,
-                None if addr.ip().is_loopback() => addr,
-                None => {
-                    self.unrouted.lock().unwrap().push(addr);
-                    return Err(io::Error::from(io::ErrorKind::ConnectionRefused));
-                }
-            };
-            let stream = tokio::net::TcpStream::connect(to).await?;
-            Ok(Box::new(stream) as Box<dyn Upstream>)
-        })
-    }
-}
+pub use replica_fixture_server::network::FakeNetwork;
 
 /// A proxy with `policy` over `network`, listening on loopback.
 pub async fn proxy(policy: UrlPolicy, network: Arc<FakeNetwork>) -> (Proxy, Listening) {

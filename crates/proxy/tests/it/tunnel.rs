@@ -60,7 +60,7 @@ async fn refused_tunnels_are_answered_403_and_never_opened() {
         assert!(answer.starts_with("HTTP/1.1 403"), "{target}: {answer}");
     }
     assert_eq!(connections.load(Ordering::SeqCst), 0);
-    assert_eq!(*network.unrouted.lock().unwrap(), vec![]);
+    assert_eq!(network.unrouted(), vec![]);
     let (refused, total) = proxy.refusals();
     assert_eq!(total, 9);
     // Numeric forms of 127.0.0.1 are that address: one entry.
