@@ -40,17 +40,7 @@ impl PolicyArgs {
 
     /// Tells the browser configuration where the proxy listens.
     pub fn apply(&self, browser: &mut BrowserConfig) -> anyhow::Result<()> {
-        browser.proxy_listen = match self.proxy_listen {
-            Some(ip) => Some(ip),
-            None => env("REPLICA_PROXY_LISTEN")
-                .map(|value| {
-                    value.parse().with_context(|| {
-                        format!("REPLICA_PROXY_LISTEN={value:?} is not an IP address")
-                    })
-                })
-                .transpose()?,
-        };
-        Ok(())
+        set_proxy_listen(browser, self.proxy_listen)
     }
 
     /// The flags' origins, else those of REPLICA_ALLOW_ORIGINS (an empty variable is unset).
@@ -67,6 +57,21 @@ impl PolicyArgs {
             .map(|item| item.parse().context("in REPLICA_ALLOW_ORIGINS"))
             .collect()
     }
+}
+
+/// `flag`, else REPLICA_PROXY_LISTEN, else loopback: where the browsers reach the proxy.
+pub fn set_proxy_listen(browser: &mut BrowserConfig, flag: Option<IpAddr>) -> anyhow::Result<()> {
+    browser.proxy_listen = match flag {
+        Some(ip) => Some(ip),
+        None => env("REPLICA_PROXY_LISTEN")
+            .map(|value| {
+                value
+                    .parse()
+                    .with_context(|| format!("REPLICA_PROXY_LISTEN={value:?} is not an IP address"))
+            })
+            .transpose()?,
+    };
+    Ok(())
 }
 
 fn env(name: &str) -> Option<String> {
