@@ -325,27 +325,41 @@ impl UrlPolicy {
 fn special_purpose_kind(addr: IpAddr) -> Option<&'static str> {
     match addr {
         IpAddr::V4(ip) => special_purpose_v4(ip),
-        IpAddr::V6(ip) => {
-            if let Some(v4) = embedded_v4(ip) {
-                return special_purpose_v4(v4);
-            }
-            let first = ip.segments()[0];
-            if ip.is_loopback() {
-                Some("loopback")
-            } else if ip.is_unspecified() {
-                Some("unspecified")
-            } else if first & 0xfe00 == 0xfc00 {
-                Some("private (unique local)")
-            } else if first & 0xffc0 == 0xfe80 {
-                Some("link-local")
-            } else if ip.is_multicast() {
-                Some("multicast")
-            } else if first == 0x2001 && ip.segments()[1] == 0x0db8 {
-                Some("documentation")
-            } else {
-                None
-            }
-        }
+        IpAddr::V6(ip) => special_purpose_v6(ip),
+    }
+}
+
+/// IPv6 is public only inside global unicast (2000::/3) and outside its special blocks; all
+/// the rest is loopback, local, reserved or not yet assigned. (Judging only the named ranges
+/// let `::3fff:7f00:1` through: the proxy's fuzz target found it.)
+fn special_purpose_v6(ip: Ipv6Addr) -> Option<&'static str> {
+    if let Some(v4) = embedded_v4(ip) {
+        return special_purpose_v4(v4);
+    }
+    let s = ip.segments();
+    if ip.is_loopback() {
+        Some("loopback")
+    } else if ip.is_unspecified() {
+        Some("unspecified")
+    } else if s[0] & 0xfe00 == 0xfc00 {
+        Some("private (unique local)")
+    } else if s[0] & 0xffc0 == 0xfe80 {
+        Some("link-local")
+    } else if s[0] & 0xffc0 == 0xfec0 {
+        Some("site-local")
+    } else if ip.is_multicast() {
+        Some("multicast")
+    } else if s[0] == 0x0064 && s[1] == 0xff9b && s[2] == 0x0001 {
+        Some("private (local-use NAT64)")
+    } else if (s[0] == 0x2001 && s[1] == 0x0db8) || (s[0] == 0x3fff && s[1] < 0x1000) {
+        Some("documentation")
+    } else if s[0] == 0x2001 && s[1] < 0x0200 {
+        // 2001::/23: Teredo, benchmarking, ORCHID and other IETF assignments.
+        Some("IETF protocol assignment")
+    } else if s[0] & 0xe000 != 0x2000 {
+        Some("reserved (not global unicast)")
+    } else {
+        None
     }
 }
 
@@ -365,6 +379,8 @@ fn special_purpose_v4(ip: Ipv4Addr) -> Option<&'static str> {
         Some("shared (carrier-grade NAT)")
     } else if a == 192 && b == 0 && c == 0 {
         Some("IETF protocol assignment")
+    } else if a == 192 && b == 88 && c == 99 {
+        Some("6to4 relay anycast")
     } else if a == 198 && (b == 18 || b == 19) {
         Some("benchmarking")
     } else if ip.is_documentation() {
@@ -378,7 +394,7 @@ fn special_purpose_v4(ip: Ipv4Addr) -> Option<&'static str> {
     }
 }
 
-/// IPv4 addresses carried inside IPv6 (mapped, compatible and NAT64) are judged as IPv4.
+/// IPv4 addresses carried inside IPv6 (mapped, compatible, NAT64 and 6to4) are judged as IPv4.
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     if let Some(v4) = ip.to_ipv4_mapped() {
         return Some(v4);
@@ -387,14 +403,19 @@ fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     let nat64 = s[0] == 0x64 && s[1] == 0xff9b && s[2..6].iter().all(|&x| x == 0);
     let compatible = s[..6].iter().all(|&x| x == 0) && (s[6] != 0 || s[7] > 1);
     if nat64 || compatible {
-        return Some(Ipv4Addr::new(
-            (s[6] >> 8) as u8,
-            s[6] as u8,
-            (s[7] >> 8) as u8,
-            s[7] as u8,
-        ));
+        return Some(v4_of(s[6], s[7]));
+    }
+    // 6to4: 2002:AABB:CCDD::/48 routes to AA.BB.CC.DD.
+    if s[0] == 0x2002 {
+        return Some(v4_of(s[1], s[2]));
     }
     None
+}
+
+fn v4_of(high: u16, low: u16) -> Ipv4Addr {
+    let [a, b] = high.to_be_bytes();
+    let [c, d] = low.to_be_bytes();
+    Ipv4Addr::new(a, b, c, d)
 }
 
 #[cfg(test)]
@@ -427,6 +448,18 @@ mod tests {
             "::ffff:127.0.0.1",
             "64:ff9b::a9fe:a9fe",
             "::7f00:1",
+            // Outside global unicast (found by the proxy's fuzz target), and reserved blocks.
+            "::3fff:7f00:1",
+            "100::1",
+            "4000::1",
+            "fec0::1",
+            "64:ff9b:1::1",
+            "3fff::1",
+            "2001::1",
+            "2001:db8::1",
+            "2002:7f00:1::1",
+            "2002:a9fe:a9fe::1",
+            "192.88.99.1",
         ] {
             assert!(refused(addr), "{addr} should be refused");
         }
@@ -434,7 +467,9 @@ mod tests {
             "93.184.215.14",
             "1.1.1.1",
             "2606:4700::1111",
+            "2a00:1450:4001::200e",
             "::ffff:8.8.8.8",
+            "2002:808:808::1",
         ] {
             assert!(!refused(addr), "{addr} should be allowed");
         }

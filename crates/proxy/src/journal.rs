@@ -95,3 +95,36 @@ impl Journal {
             .cloned()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(target: &str) -> Blocked {
+        Blocked {
+            target: target.to_string(),
+            endpoint: Endpoint::tunnel("10.0.0.1:80").unwrap(),
+            reason: BlockReason::Refused(PolicyViolation::NoHost),
+        }
+    }
+
+    #[test]
+    fn refusals_are_kept_once_per_target_and_capped() {
+        let mut journal = Journal::default();
+        for i in 0..MAX_REFUSALS + 50 {
+            journal.record(refused(&format!("http://10.0.0.1/{i}")));
+            journal.record(refused(&format!("http://10.0.0.1/{i}")));
+        }
+        let (kept, total) = journal.refusals();
+        assert_eq!(kept.len(), MAX_REFUSALS);
+        assert_eq!(total, 2 * (MAX_REFUSALS + 50));
+        assert_eq!(kept[1].target, "http://10.0.0.1/1");
+        assert_eq!(journal.failures.len(), MAX_FAILURES);
+        assert_eq!(
+            journal.latest_failure().unwrap().target,
+            format!("http://10.0.0.1/{}", MAX_REFUSALS + 49)
+        );
+        assert!(journal.last_failure("10.0.0.1", 80).is_some());
+        assert!(journal.last_failure("10.0.0.1", 81).is_none());
+    }
+}
