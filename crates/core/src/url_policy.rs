@@ -394,15 +394,15 @@ fn special_purpose_v4(ip: Ipv4Addr) -> Option<&'static str> {
     }
 }
 
-/// IPv4 addresses carried inside IPv6 (mapped, compatible, NAT64 and 6to4) are judged as IPv4.
+/// IPv4 addresses carried inside IPv6 that reach that IPv4 (mapped, NAT64 and 6to4) are judged
+/// as IPv4. The deprecated IPv4-compatible form (`::a.b.c.d`) reaches nothing and falls under
+/// "not global unicast" (the fuzz target found `::63.255.1.39` judged public before).
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     if let Some(v4) = ip.to_ipv4_mapped() {
         return Some(v4);
     }
     let s = ip.segments();
-    let nat64 = s[0] == 0x64 && s[1] == 0xff9b && s[2..6].iter().all(|&x| x == 0);
-    let compatible = s[..6].iter().all(|&x| x == 0) && (s[6] != 0 || s[7] > 1);
-    if nat64 || compatible {
+    if s[0] == 0x64 && s[1] == 0xff9b && s[2..6].iter().all(|&x| x == 0) {
         return Some(v4_of(s[6], s[7]));
     }
     // 6to4: 2002:AABB:CCDD::/48 routes to AA.BB.CC.DD.
@@ -450,6 +450,8 @@ mod tests {
             "::7f00:1",
             // Outside global unicast (found by the proxy's fuzz target), and reserved blocks.
             "::3fff:7f00:1",
+            "::3fff:127",
+            "::8.8.8.8",
             "100::1",
             "4000::1",
             "fec0::1",
@@ -470,6 +472,7 @@ mod tests {
             "2a00:1450:4001::200e",
             "::ffff:8.8.8.8",
             "2002:808:808::1",
+            "64:ff9b::808:808",
         ] {
             assert!(!refused(addr), "{addr} should be allowed");
         }

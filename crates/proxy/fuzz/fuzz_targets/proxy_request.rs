@@ -90,8 +90,8 @@ fuzz_target!(|data: &[u8]| {
 });
 
 /// An oracle kept apart from `UrlPolicy`, deliberately simpler: the allowed origin's address
-/// on its port, public IPv4 (what std can tell), and IPv6 inside global unicast (2000::/3)
-/// outside documentation and 6to4 of a non-public IPv4.
+/// on its port, public IPv4 (what std can tell), IPv6 inside global unicast (2000::/3) outside
+/// documentation and 6to4 of a non-public IPv4, and NAT64 of a public IPv4.
 fn acceptable(addr: SocketAddr) -> bool {
     if addr.ip() == IpAddr::from([10, 0, 0, 8]) {
         return addr.port() == 8080;
@@ -108,6 +108,12 @@ fn acceptable(addr: SocketAddr) -> bool {
                 let [b1, b2] = b.to_be_bytes();
                 std::net::Ipv4Addr::new(a1, a2, b1, b2)
             };
+            let nat64 = s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0; 4];
+            if nat64 {
+                let [.., high, low] = s;
+                let ([a, b], [c, d]) = (high.to_be_bytes(), low.to_be_bytes());
+                return public_v4(std::net::Ipv4Addr::new(a, b, c, d));
+            }
             global_unicast && !documentation && (s[0] != 0x2002 || public_v4(six_to_four_of(ip)))
         }
     }
