@@ -289,6 +289,14 @@ async fn open_checked(
 }
 
 async fn resolve(shared: &Shared, host: &str) -> Result<Vec<IpAddr>, BlockReason> {
+    // `localhost` names are loopback without asking DNS (RFC 6761), as browsers resolve them;
+    // the system resolver here does not know `app.localhost`.
+    if host == "localhost" || host.ends_with(".localhost") {
+        return Ok(vec![
+            IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+        ]);
+    }
     let cached = shared
         .dns
         .lock()

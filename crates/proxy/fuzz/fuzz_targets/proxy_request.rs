@@ -65,8 +65,8 @@ fuzz_target!(|data: &[u8]| {
         .unwrap();
     let network = Arc::new(MemoryNetwork::default());
     runtime.block_on(async {
-        let policy = UrlPolicy::public_only()
-            .allow_origins(["http://allowed.test:8080".parse().unwrap()]);
+        let policy =
+            UrlPolicy::public_only().allow_origins(["http://allowed.test:8080".parse().unwrap()]);
         let proxy = Proxy::new(ProxyConfig {
             policy,
             network: Arc::clone(&network) as Arc<dyn Network>,
@@ -85,7 +85,10 @@ fuzz_target!(|data: &[u8]| {
     });
     drop(runtime);
     for addr in network.connected.lock().unwrap().iter() {
-        assert!(acceptable(*addr), "connected to {addr}, which is not public");
+        assert!(
+            acceptable(*addr),
+            "connected to {addr}, which is not public"
+        );
     }
 });
 

@@ -162,6 +162,17 @@ async fn allowed_origins_are_reachable_and_nothing_else_private() {
 }
 
 #[tokio::test]
+async fn localhost_names_are_loopback_without_a_lookup() {
+    let server = EchoServer::start().await;
+    let network = Arc::new(FakeNetwork::default());
+    let (_proxy, listening) = proxy(UrlPolicy::allow_all(), Arc::clone(&network)).await;
+    let url = format!("http://app.localhost:{}/", server.addr.port());
+    let response = client(&listening).get(&url).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(network.lookups(), Vec::<String>::new());
+}
+
+#[tokio::test]
 async fn failures_are_answered_502_and_journalled() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
