@@ -59,8 +59,11 @@ impl Config {
     }
 
     pub fn to_json(&self) -> serde_json::Value {
+        let capabilities = self.model.capabilities();
         serde_json::json!({
             "language_model": self.model.to_string(),
+            "tool_use": capabilities.tool_use,
+            "streaming": capabilities.streaming,
             "browser": self.browser_line(),
             "data_dir": self.data_dir,
             "cache_dir": self.cache_dir,
@@ -71,6 +74,7 @@ impl Config {
 impl fmt::Display for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}", self.model)?;
+        writeln!(f, "{}", self.model.capabilities())?;
         writeln!(f, "browser: {}", self.browser_line())?;
         writeln!(f, "data dir: {}", self.data_dir.display())?;
         writeln!(f, "cache dir: {}", self.cache_dir.display())

@@ -582,6 +582,7 @@ pub async fn model_review(
         messages: vec![replica_core::Message::user_text(review_prompt(files))],
         max_tokens: REVIEW_MAX_TOKENS,
         temperature: Some(0.0),
+        tools: Vec::new(),
     };
     let response = model.complete(&request).await?;
     if response.is_truncated() {

@@ -32,8 +32,9 @@ pub use dom::{DomElement, DomNode, PseudoElement, Rect};
 pub use events::{PipelineEvent, PlannedSectionSummary, SimilarityScores, StepTimings};
 pub use files::{Lang, ProjectFile, ProjectFiles, ProjectPathError, check_project_path};
 pub use llm::{
-    ApiKey, ContentPart, ImageBlock, LanguageModel, LlmError, LlmRequest, LlmResponse, Message,
-    Role, StopReason, SystemBlock, Usage,
+    ApiKey, ContentPart, ImageBlock, LanguageModel, LlmError, LlmRequest, LlmResponse, LlmStream,
+    Message, Role, StopReason, StreamEvent, SystemBlock, ToolDefinition, ToolInputError,
+    ToolResult, ToolResultPart, ToolUse, Usage, response_stream,
 };
 pub use plan::{
     Heading, OutlineNode, PageWrapper, Plan, PlannedSection, SectionCrop, SectionData,
@@ -57,7 +58,7 @@ pub use tokens::{
     DesignTokens, FontFamilies, FontSource, FontSourceKind, HoverStyle, LayoutTokens, SectionGrid,
     SpacingTokens, TextColors, TextStyle, TypeScale, TypeScales, TypographyTokens,
 };
-pub use url_policy::{PolicyViolation, UrlPolicy};
+pub use url_policy::{AllowedOrigin, Endpoint, OriginError, PolicyViolation, UrlPolicy};
 
 /// A boxed, sendable future: what the object-safe traits in this crate return.
 ///

@@ -218,6 +218,7 @@ pub(crate) async fn enrich(
         messages: vec![Message::user_text(prompt.to_string())],
         max_tokens: 1024,
         temperature: Some(0.0),
+        tools: Vec::new(),
     };
     let response = match model.complete(&request).await {
         Ok(response) => response,

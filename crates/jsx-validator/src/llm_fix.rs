@@ -67,6 +67,7 @@ pub async fn fix_targeted(
         messages: vec![Message::user_text(fix_prompt(files, report))],
         max_tokens: MAX_ANSWER_TOKENS,
         temperature: Some(0.0),
+        tools: Vec::new(),
     };
     let response = model.complete(&request).await?;
     if response.is_truncated() {

@@ -1,8 +1,14 @@
-//! Anthropic's Messages API (`POST /v1/messages`).
+//! Anthropic's Messages API (`POST /v1/messages`), streamed.
+//!
+//! Events: `message_start` (model, input usage), `content_block_start` (a `text` or `tool_use`
+//! block at an index), `content_block_delta` (`text_delta`, `input_json_delta`; thinking and
+//! citation deltas are skipped), `content_block_stop`, `message_delta` (stop reason, output
+//! usage), `message_stop` (the end), `ping`, and `error` (an overload or rate limit after the
+//! answer began).
 
 use replica_core::{
-    ApiKey, BoxFuture, ContentPart, LanguageModel, LlmError, LlmRequest, LlmResponse, Role,
-    StopReason, Usage,
+    ApiKey, ContentPart, LanguageModel, LlmError, LlmRequest, LlmStream, Message, Role, StopReason,
+    ToolResultPart, Usage,
 };
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -10,6 +16,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::http::{ErrorDetail, RetryPolicy, Transport, fallback_message, join_url};
+use crate::sse::SseEvent;
+use crate::stream::{self, DecodeError, Decoder, Exchange, MessageBuilder, event_json};
 
 /// Settings for [`Anthropic`].
 #[derive(Debug, Clone, PartialEq)]
@@ -45,7 +53,8 @@ impl AnthropicConfig {
     }
 }
 
-/// Claude through the Messages API, with prompt caching on the shared system prompt.
+/// Claude through the Messages API, with prompt caching on the shared system prompt, the tool
+/// list and, in tool conversations, the conversation so far.
 #[derive(Debug)]
 pub struct Anthropic {
     model: String,
@@ -64,7 +73,11 @@ impl Anthropic {
         })
     }
 
-    async fn call(&self, request: &LlmRequest) -> Result<LlmResponse, LlmError> {
+    fn exchange<'a>(
+        &'a self,
+        request: &'a LlmRequest,
+    ) -> Result<Exchange<'a, AnthropicDecoder>, LlmError> {
+        stream::check_tools("anthropic", request)?;
         let mut headers = HeaderMap::new();
         if let Some((name, value)) = self.transport.secret_header("x-api-key", "")? {
             headers.insert(name, value);
@@ -73,12 +86,15 @@ impl Anthropic {
             "anthropic-version",
             HeaderValue::from_static(AnthropicConfig::API_VERSION),
         );
-        let body = request_body(&self.model, request);
-        let bytes = self
-            .transport
-            .post_json(&self.url, headers, &body, describe_error)
-            .await?;
-        parse_response(&bytes).map_err(|message| self.transport.malformed(&message, &bytes))
+        Ok(Exchange {
+            transport: &self.transport,
+            url: &self.url,
+            headers,
+            body: request_body(&self.model, request),
+            describe: describe_error,
+            decoder: AnthropicDecoder,
+            message: MessageBuilder::new("anthropic", request, &self.model),
+        })
     }
 }
 
@@ -87,29 +103,66 @@ impl LanguageModel for Anthropic {
         format!("anthropic/{}", self.model)
     }
 
-    fn complete<'a>(
-        &'a self,
-        request: &'a LlmRequest,
-    ) -> BoxFuture<'a, Result<LlmResponse, LlmError>> {
-        Box::pin(self.call(request))
+    fn stream<'a>(&'a self, request: &'a LlmRequest) -> LlmStream<'a> {
+        stream::open(self.exchange(request))
     }
 }
 
 pub(crate) fn request_body(model: &str, request: &LlmRequest) -> Value {
-    // A breakpoint caches everything before it, so one at the end of each run of cached blocks
-    // covers them all; keeping only the last few stays within the API's limit.
+    let tools: Vec<Value> = request
+        .tools
+        .iter()
+        .map(|tool| {
+            json!({ "name": tool.name, "description": tool.description, "input_schema": tool.input_schema })
+        })
+        .collect();
+    let mut messages: Vec<Value> = request.messages.iter().map(message_json).collect();
+
+    // A breakpoint caches everything before it (tools, then system, then messages). The tool
+    // list and, in a tool conversation, the conversation so far each get one, so that the next
+    // turn reads them from the cache; the system prompt's cached runs share the rest.
+    let conversation = !tools.is_empty();
+    let reserved = usize::from(!tools.is_empty()) + usize::from(conversation);
+    let system = system_json(
+        request,
+        AnthropicConfig::MAX_CACHE_BREAKPOINTS.saturating_sub(reserved),
+    );
+    if conversation
+        && let Some(block) = messages
+            .last_mut()
+            .and_then(|message| message["content"].as_array_mut())
+            .and_then(|content| content.last_mut())
+    {
+        block["cache_control"] = json!({ "type": "ephemeral" });
+    }
+
+    let mut body = json!({ "model": model, "max_tokens": request.max_tokens, "messages": messages, "stream": true });
+    if !system.is_empty() {
+        body["system"] = Value::Array(system);
+    }
+    if let Some(last) = tools.len().checked_sub(1) {
+        let mut tools = tools;
+        tools[last]["cache_control"] = json!({ "type": "ephemeral" });
+        body["tools"] = Value::Array(tools);
+    }
+    if let Some(temperature) = request.temperature {
+        body["temperature"] = crate::temperature_json(temperature);
+    }
+    body
+}
+
+/// The system blocks, with a breakpoint at the end of each run of cached blocks; only the last
+/// `budget` runs keep theirs.
+fn system_json(request: &LlmRequest, budget: usize) -> Vec<Value> {
     let mut breakpoints: Vec<usize> = (0..request.system.len())
         .filter(|&index| {
             request.system[index].cache
                 && request.system.get(index + 1).is_none_or(|next| !next.cache)
         })
         .collect();
-    let excess = breakpoints
-        .len()
-        .saturating_sub(AnthropicConfig::MAX_CACHE_BREAKPOINTS);
+    let excess = breakpoints.len().saturating_sub(budget);
     breakpoints.drain(..excess);
-
-    let system: Vec<Value> = request
+    request
         .system
         .iter()
         .enumerate()
@@ -120,39 +173,220 @@ pub(crate) fn request_body(model: &str, request: &LlmRequest) -> Value {
             }
             value
         })
-        .collect();
-    let messages: Vec<Value> = request
-        .messages
+        .collect()
+}
+
+fn message_json(message: &Message) -> Value {
+    let role = match message.role {
+        Role::User => "user",
+        Role::Assistant => "assistant",
+    };
+    // Tool results must open the user message they are in; keep the rest in order after them.
+    let (results, others): (Vec<&ContentPart>, Vec<&ContentPart>) = message
+        .content
         .iter()
-        .map(|message| {
-            let role = match message.role {
-                Role::User => "user",
-                Role::Assistant => "assistant",
-            };
-            let content: Vec<Value> = message
+        .partition(|part| matches!(part, ContentPart::ToolResult(_)));
+    let content: Vec<Value> = results.into_iter().chain(others).map(part_json).collect();
+    json!({ "role": role, "content": content })
+}
+
+fn part_json(part: &ContentPart) -> Value {
+    match part {
+        ContentPart::Text { text } => json!({ "type": "text", "text": text }),
+        ContentPart::Image(image) => image_json(image),
+        ContentPart::ToolUse(call) => {
+            json!({ "type": "tool_use", "id": call.id, "name": call.name, "input": call.input })
+        }
+        ContentPart::ToolResult(result) => {
+            let content: Vec<Value> = result
                 .content
                 .iter()
                 .map(|part| match part {
-                    ContentPart::Text { text } => json!({ "type": "text", "text": text }),
-                    ContentPart::Image(image) => json!({
-                        "type": "image",
-                        "source": { "type": "base64", "media_type": image.media_type, "data": image.base64 },
-                    }),
+                    ToolResultPart::Text { text } => json!({ "type": "text", "text": text }),
+                    ToolResultPart::Image(image) => image_json(image),
                 })
                 .collect();
-            json!({ "role": role, "content": content })
-        })
-        .collect();
+            let mut value = json!({ "type": "tool_result", "tool_use_id": result.tool_use_id, "content": content });
+            if result.is_error {
+                value["is_error"] = json!(true);
+            }
+            value
+        }
+    }
+}
 
-    let mut body =
-        json!({ "model": model, "max_tokens": request.max_tokens, "messages": messages });
-    if !system.is_empty() {
-        body["system"] = Value::Array(system);
+fn image_json(image: &replica_core::ImageBlock) -> Value {
+    json!({
+        "type": "image",
+        "source": { "type": "base64", "media_type": image.media_type, "data": image.base64 },
+    })
+}
+
+/// Reads Anthropic's events; block indexes key the tool calls.
+#[derive(Debug, Clone, Copy)]
+struct AnthropicDecoder;
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum WireEvent {
+    MessageStart {
+        message: WireStart,
+    },
+    ContentBlockStart {
+        index: usize,
+        content_block: WireBlock,
+    },
+    ContentBlockDelta {
+        index: usize,
+        delta: WireDelta,
+    },
+    ContentBlockStop {},
+    MessageDelta {
+        delta: WireMessageDelta,
+        #[serde(default)]
+        usage: Option<WireUsage>,
+    },
+    MessageStop {},
+    Ping {},
+    Error {
+        error: WireError,
+    },
+    #[serde(other)]
+    Unknown,
+}
+
+#[derive(Deserialize)]
+struct WireStart {
+    model: String,
+    usage: WireUsage,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum WireDelta {
+    TextDelta {
+        text: String,
+    },
+    InputJsonDelta {
+        partial_json: String,
+    },
+    #[serde(other)]
+    Other,
+}
+
+#[derive(Deserialize)]
+struct WireMessageDelta {
+    stop_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WireError {
+    #[serde(rename = "type")]
+    kind: String,
+    message: String,
+}
+
+impl Decoder for AnthropicDecoder {
+    fn event(
+        &mut self,
+        event: &SseEvent,
+        message: &mut MessageBuilder,
+    ) -> Result<bool, DecodeError> {
+        match event_json::<WireEvent>(event)? {
+            WireEvent::MessageStart { message: start } => {
+                message.model = start.model;
+                message.usage = start.usage.to_usage();
+            }
+            WireEvent::ContentBlockStart {
+                index,
+                content_block,
+            } => match content_block.kind.as_str() {
+                "text" => message.text(&content_block.text),
+                "tool_use" => {
+                    message.start_tool(index, content_block.id.as_deref(), &content_block.name)?;
+                    // The start carries `input: {}`; the arguments follow as deltas.
+                }
+                other => tracing::debug!(block = other, "skipping a content block"),
+            },
+            WireEvent::ContentBlockDelta { index, delta } => match delta {
+                WireDelta::TextDelta { text } => message.text(&text),
+                WireDelta::InputJsonDelta { partial_json } => {
+                    message.tool_input(index, &partial_json)?;
+                }
+                WireDelta::Other => {}
+            },
+            WireEvent::MessageDelta { delta, usage } => {
+                message.stop_reason = Some(stop_reason(delta.stop_reason.as_deref()));
+                if let Some(usage) = usage {
+                    // Cumulative counts; input counts appear here only on some API versions.
+                    message.usage.output_tokens = usage.output_tokens;
+                    if usage.input_tokens > 0 {
+                        message.usage.input_tokens = usage.input_tokens;
+                    }
+                    if let Some(tokens) = usage.cache_read_input_tokens {
+                        message.usage.cache_read_tokens = tokens;
+                    }
+                    if let Some(tokens) = usage.cache_creation_input_tokens {
+                        message.usage.cache_write_tokens = tokens;
+                    }
+                }
+            }
+            WireEvent::MessageStop {} => return Ok(true),
+            WireEvent::Error { error } => {
+                return Err(DecodeError::Provider {
+                    retryable: matches!(
+                        error.kind.as_str(),
+                        "overloaded_error" | "rate_limit_error" | "api_error"
+                    ),
+                    message: format!("{}: {}", error.kind, error.message),
+                });
+            }
+            WireEvent::ContentBlockStop {} | WireEvent::Ping {} => {}
+            WireEvent::Unknown => {
+                tracing::debug!(event = %event.name, "skipping an unknown event");
+            }
+        }
+        Ok(false)
     }
-    if let Some(temperature) = request.temperature {
-        body["temperature"] = crate::temperature_json(temperature);
+
+    fn whole(&mut self, body: &[u8], message: &mut MessageBuilder) -> Result<(), DecodeError> {
+        let wire: WireResponse = serde_json::from_slice(body)
+            .map_err(|error| DecodeError::Malformed(error.to_string()))?;
+        message.model = wire.model;
+        message.usage = wire.usage.to_usage();
+        message.stop_reason = Some(stop_reason(wire.stop_reason.as_deref()));
+        for block in wire.content {
+            match block.kind.as_str() {
+                "text" => message.text(&block.text),
+                "tool_use" => message.whole_tool(
+                    block.id.as_deref(),
+                    &block.name,
+                    &block.input.unwrap_or(Value::Null),
+                    None,
+                )?,
+                // Thinking blocks carry no answer text.
+                _ => {}
+            }
+        }
+        Ok(())
     }
-    body
+
+    fn complete_at_end(&self, _message: &MessageBuilder) -> bool {
+        // Every answer ends with message_stop; without it the connection was cut.
+        false
+    }
+}
+
+fn stop_reason(wire: Option<&str>) -> StopReason {
+    match wire {
+        Some("end_turn") => StopReason::EndTurn,
+        Some("tool_use") => StopReason::ToolUse,
+        Some("max_tokens") => StopReason::MaxTokens,
+        Some("stop_sequence") => StopReason::StopSequence,
+        Some("refusal") => StopReason::Refusal,
+        Some(other) => StopReason::Other(other.to_owned()),
+        None => StopReason::Other("none".to_owned()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -169,6 +403,10 @@ struct WireBlock {
     kind: String,
     #[serde(default)]
     text: String,
+    id: Option<String>,
+    #[serde(default)]
+    name: String,
+    input: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -183,36 +421,16 @@ struct WireUsage {
     cache_read_input_tokens: Option<u64>,
 }
 
-pub(crate) fn parse_response(bytes: &[u8]) -> Result<LlmResponse, String> {
-    let wire: WireResponse = serde_json::from_slice(bytes).map_err(|error| error.to_string())?;
-    // Thinking and tool blocks carry no answer text.
-    let text = wire
-        .content
-        .iter()
-        .filter(|block| block.kind == "text")
-        .map(|block| block.text.as_str())
-        .collect();
-    let stop_reason = match wire.stop_reason.as_deref() {
-        Some("end_turn") => StopReason::EndTurn,
-        Some("max_tokens") => StopReason::MaxTokens,
-        Some("stop_sequence") => StopReason::StopSequence,
-        Some("refusal") => StopReason::Refusal,
-        Some(other) => StopReason::Other(other.to_owned()),
-        None => StopReason::Other("none".to_owned()),
-    };
-    // Anthropic's input_tokens already excludes cached tokens: the four counts add up.
-    let usage = Usage {
-        input_tokens: wire.usage.input_tokens,
-        output_tokens: wire.usage.output_tokens,
-        cache_read_tokens: wire.usage.cache_read_input_tokens.unwrap_or(0),
-        cache_write_tokens: wire.usage.cache_creation_input_tokens.unwrap_or(0),
-    };
-    Ok(LlmResponse {
-        text,
-        stop_reason,
-        usage,
-        model: wire.model,
-    })
+impl WireUsage {
+    /// Anthropic's input_tokens already excludes cached tokens: the four counts add up.
+    fn to_usage(&self) -> Usage {
+        Usage {
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            cache_read_tokens: self.cache_read_input_tokens.unwrap_or(0),
+            cache_write_tokens: self.cache_creation_input_tokens.unwrap_or(0),
+        }
+    }
 }
 
 /// `{"type":"error","error":{"type":"not_found_error","message":"model: x"}}`.

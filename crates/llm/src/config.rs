@@ -8,6 +8,7 @@
 //! | `ANTHROPIC_BASE_URL`, `GEMINI_BASE_URL` | proxies in front of those APIs |
 //! | `REPLICA_MODEL` | overrides the provider's default model |
 //! | `REPLICA_LLM_REPLAY_DIR` | recorded exchanges (default `fixtures/llm`) |
+//! | `REPLICA_LLM_SCRIPT` | with `REPLICA_LLM=replay`: play this scripted conversation instead (see [`crate::ScriptedReplay`]) |
 //! | `REPLICA_LLM_RECORD` | `1`: save every exchange with the real provider into the replay directory |
 //! | `REPLICA_LLM_CONCURRENCY` | calls in flight per clone (default 4) |
 //!
@@ -18,10 +19,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use replica_core::{ApiKey, LanguageModel, LlmError};
+use serde::Serialize;
 
 use crate::{
     Anthropic, AnthropicConfig, DEFAULT_REPLAY_DIR, Gemini, GeminiConfig, OpenAi, OpenAiConfig,
-    Recording, Replay,
+    Recording, Replay, ScriptedReplay,
 };
 
 /// Calls in flight per clone unless `REPLICA_LLM_CONCURRENCY` says otherwise: enough to overlap
@@ -67,6 +69,55 @@ pub enum ProviderConfig {
     Replay {
         dir: PathBuf,
     },
+    /// Plays this scripted conversation, one turn per request.
+    Script {
+        path: PathBuf,
+    },
+}
+
+/// Whether a feature works with the configured provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Support {
+    Yes,
+    No,
+    /// An OpenAI-compatible server: it depends on the server and the model it runs.
+    DependsOnServer,
+}
+
+impl fmt::Display for Support {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Support::Yes => "yes",
+            Support::No => "no",
+            Support::DependsOnServer => "depends on the server",
+        })
+    }
+}
+
+/// What the configured provider can do, for `replica config` and for callers that need tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Capabilities {
+    pub tool_use: Support,
+    pub streaming: Support,
+    /// What to know about it, if anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
+}
+
+impl fmt::Display for Capabilities {
+    /// One line: `tool use: yes, streaming: yes`, then the note in parentheses.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "tool use: {}, streaming: {}",
+            self.tool_use, self.streaming
+        )?;
+        match self.note {
+            Some(note) => write!(f, " ({note})"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// What made the choice, so the CLI can say why.
@@ -107,6 +158,7 @@ pub struct SelectedModel {
 /// | `ANTHROPIC_BASE_URL`, `GEMINI_BASE_URL` | proxies in front of those APIs |
 /// | `REPLICA_MODEL` | overrides the provider's default model |
 /// | `REPLICA_LLM_REPLAY_DIR` | recorded exchanges (default `fixtures/llm`) |
+/// | `REPLICA_LLM_SCRIPT` | with `REPLICA_LLM=replay`: play this scripted conversation instead (see [`crate::ScriptedReplay`]) |
 /// | `REPLICA_LLM_RECORD` | `1`: save every exchange with the real provider into the replay directory |
 /// | `REPLICA_LLM_CONCURRENCY` | calls in flight per clone (default 4) |
 ///
@@ -184,8 +236,13 @@ pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<SelectedModel
             config.model = model.unwrap_or(config.model);
             ProviderConfig::Gemini(config)
         }
-        "replay" => ProviderConfig::Replay {
-            dir: replay_dir.clone(),
+        "replay" => match get("REPLICA_LLM_SCRIPT") {
+            Some(path) => ProviderConfig::Script {
+                path: PathBuf::from(path),
+            },
+            None => ProviderConfig::Replay {
+                dir: replay_dir.clone(),
+            },
         },
         other => {
             return Err(ConfigError::UnknownProvider {
@@ -208,7 +265,7 @@ pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<SelectedModel
     if record_to.is_some() {
         match provider {
             ProviderConfig::None => return Err(ConfigError::NothingToRecord { provider: "none" }),
-            ProviderConfig::Replay { .. } => {
+            ProviderConfig::Replay { .. } | ProviderConfig::Script { .. } => {
                 return Err(ConfigError::NothingToRecord { provider: "replay" });
             }
             _ => {}
@@ -283,6 +340,7 @@ impl SelectedModel {
             ProviderConfig::OpenAi(config) => Arc::new(OpenAi::new(config.clone())?),
             ProviderConfig::Gemini(config) => Arc::new(Gemini::new(config.clone())?),
             ProviderConfig::Replay { dir } => Arc::new(Replay::new(dir.clone())),
+            ProviderConfig::Script { path } => Arc::new(ScriptedReplay::from_file(path)?),
         };
         Ok(Some(match &self.record_to {
             Some(dir) => Arc::new(Recording::new(model, dir.clone())),
@@ -293,6 +351,41 @@ impl SelectedModel {
     /// Whether a model is configured at all.
     pub fn is_none(&self) -> bool {
         self.provider == ProviderConfig::None
+    }
+
+    /// Whether the provider calls tools and streams. Every provider here speaks both; an
+    /// OpenAI-compatible server calls tools only when it and its model are set up for them.
+    pub fn capabilities(&self) -> Capabilities {
+        let both = |note| Capabilities {
+            tool_use: Support::Yes,
+            streaming: Support::Yes,
+            note,
+        };
+        match &self.provider {
+            ProviderConfig::None => Capabilities {
+                tool_use: Support::No,
+                streaming: Support::No,
+                note: Some("no model is configured"),
+            },
+            ProviderConfig::OpenAi(config) if config.base_url != OpenAiConfig::DEFAULT_BASE_URL => {
+                Capabilities {
+                    tool_use: Support::DependsOnServer,
+                    streaming: Support::Yes,
+                    note: Some(
+                        "tools need a server and model that support them: llama.cpp with --jinja, vLLM with --enable-auto-tool-choice and --tool-call-parser, Ollama with a tools model",
+                    ),
+                }
+            }
+            ProviderConfig::Anthropic(_)
+            | ProviderConfig::OpenAi(_)
+            | ProviderConfig::Gemini(_) => both(None),
+            ProviderConfig::Replay { .. } => both(Some(
+                "recorded answers replayed, each as one delta; tool calls only where recorded",
+            )),
+            ProviderConfig::Script { .. } => {
+                both(Some("the script's turns, a few words per delta"))
+            }
+        }
     }
 }
 
@@ -346,6 +439,13 @@ impl fmt::Display for SelectedModel {
                     f,
                     "language model: replay (recorded exchanges in {})",
                     dir.display()
+                )?;
+            }
+            ProviderConfig::Script { path } => {
+                write!(
+                    f,
+                    "language model: replay (scripted conversation in {})",
+                    path.display()
                 )?;
             }
         }

@@ -1,10 +1,17 @@
-//! Google's Gemini API (`POST {base}/v1beta/models/{model}:generateContent`).
+//! Google's Gemini API, streamed (`POST {base}/v1beta/models/{model}:streamGenerateContent?alt=sse`).
+//!
+//! Every SSE event is a whole `GenerateContentResponse` holding the next parts: text deltas,
+//! and `functionCall`s that arrive complete (arguments as a JSON object, with a
+//! `thoughtSignature` to send back). The last carries `finishReason` and usage; the stream then
+//! simply ends. Calls often come without an `id`: ours are then made up and never sent, and
+//! Gemini pairs the `functionResponse`s with the calls by name and order; an id Gemini gave is
+//! sent back with the call and its response.
 
 use std::time::Duration;
 
 use replica_core::{
-    ApiKey, BoxFuture, ContentPart, LanguageModel, LlmError, LlmRequest, LlmResponse, Role,
-    StopReason, Usage,
+    ApiKey, ContentPart, LanguageModel, LlmError, LlmRequest, LlmStream, Role, StopReason,
+    ToolResult, ToolUse, Usage,
 };
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -12,6 +19,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::http::{ErrorDetail, RetryPolicy, Transport, fallback_message, join_url};
+use crate::sse::SseEvent;
+use crate::stream::{
+    self, DecodeError, Decoder, Exchange, MessageBuilder, event_json, is_synthetic_id,
+};
 
 /// Settings for [`Gemini`].
 #[derive(Debug, Clone, PartialEq)]
@@ -43,8 +54,8 @@ impl GeminiConfig {
     }
 }
 
-/// Gemini through `generateContent`. The key goes in the `x-goog-api-key` header, never in the
-/// URL, so it cannot leak through logged URLs.
+/// Gemini through `streamGenerateContent`. The key goes in the `x-goog-api-key` header, never
+/// in the URL, so it cannot leak through logged URLs.
 #[derive(Debug)]
 pub struct Gemini {
     model: String,
@@ -62,7 +73,7 @@ impl Gemini {
             .to_owned();
         let url = join_url(
             &config.base_url,
-            &format!("v1beta/models/{model}:generateContent"),
+            &format!("v1beta/models/{model}:streamGenerateContent?alt=sse"),
         );
         let transport = Transport::new("gemini", config.retry, Some(config.api_key))?;
         Ok(Gemini {
@@ -72,18 +83,24 @@ impl Gemini {
         })
     }
 
-    async fn call(&self, request: &LlmRequest) -> Result<LlmResponse, LlmError> {
+    fn exchange<'a>(
+        &'a self,
+        request: &'a LlmRequest,
+    ) -> Result<Exchange<'a, GeminiDecoder>, LlmError> {
+        stream::check_tools("gemini", request)?;
         let mut headers = HeaderMap::new();
         if let Some((name, value)) = self.transport.secret_header("x-goog-api-key", "")? {
             headers.insert(name, value);
         }
-        let body = request_body(request);
-        let bytes = self
-            .transport
-            .post_json(&self.url, headers, &body, describe_error)
-            .await?;
-        parse_response(&bytes, &self.model)
-            .map_err(|message| self.transport.malformed(&message, &bytes))
+        Ok(Exchange {
+            transport: &self.transport,
+            url: &self.url,
+            headers,
+            body: request_body(request)?,
+            describe: describe_error,
+            decoder: GeminiDecoder,
+            message: MessageBuilder::new("gemini", request, &self.model),
+        })
     }
 }
 
@@ -92,36 +109,34 @@ impl LanguageModel for Gemini {
         format!("gemini/{}", self.model)
     }
 
-    fn complete<'a>(
-        &'a self,
-        request: &'a LlmRequest,
-    ) -> BoxFuture<'a, Result<LlmResponse, LlmError>> {
-        Box::pin(self.call(request))
+    fn stream<'a>(&'a self, request: &'a LlmRequest) -> LlmStream<'a> {
+        stream::open(self.exchange(request))
     }
 }
 
-pub(crate) fn request_body(request: &LlmRequest) -> Value {
-    let contents: Vec<Value> = request
-        .messages
-        .iter()
-        .map(|message| {
-            let role = match message.role {
-                Role::User => "user",
-                Role::Assistant => "model",
-            };
-            let parts: Vec<Value> = message
-                .content
-                .iter()
-                .map(|part| match part {
-                    ContentPart::Text { text } => json!({ "text": text }),
-                    ContentPart::Image(image) => json!({
-                        "inline_data": { "mime_type": image.media_type, "data": image.base64 },
-                    }),
-                })
-                .collect();
-            json!({ "role": role, "parts": parts })
-        })
-        .collect();
+pub(crate) fn request_body(request: &LlmRequest) -> Result<Value, LlmError> {
+    let mut contents = Vec::with_capacity(request.messages.len());
+    for (index, message) in request.messages.iter().enumerate() {
+        let role = match message.role {
+            Role::User => "user",
+            Role::Assistant => "model",
+        };
+        let mut parts = Vec::with_capacity(message.content.len());
+        for part in &message.content {
+            match part {
+                ContentPart::Text { text } => parts.push(json!({ "text": text })),
+                ContentPart::Image(image) => parts.push(image_json(image)),
+                ContentPart::ToolUse(call) => parts.push(call_json(call)),
+                ContentPart::ToolResult(result) => {
+                    let name = called_name(request, index, &result.tool_use_id)?;
+                    parts.push(response_json(name, result));
+                    // functionResponse holds JSON only: images follow it as parts of their own.
+                    parts.extend(result.images().map(image_json));
+                }
+            }
+        }
+        contents.push(json!({ "role": role, "parts": parts }));
+    }
 
     let mut generation_config = json!({ "maxOutputTokens": request.max_tokens });
     if let Some(temperature) = request.temperature {
@@ -137,8 +152,65 @@ pub(crate) fn request_body(request: &LlmRequest) -> Value {
             .collect();
         body["systemInstruction"] = json!({ "parts": parts });
     }
-    body
+    if !request.tools.is_empty() {
+        // parametersJsonSchema takes JSON Schema as is; `parameters` wants an OpenAPI subset.
+        let declarations: Vec<Value> = request
+            .tools
+            .iter()
+            .map(|tool| {
+                json!({ "name": tool.name, "description": tool.description, "parametersJsonSchema": tool.input_schema })
+            })
+            .collect();
+        body["tools"] = json!([{ "functionDeclarations": declarations }]);
+    }
+    Ok(body)
 }
+
+fn image_json(image: &replica_core::ImageBlock) -> Value {
+    json!({ "inline_data": { "mime_type": image.media_type, "data": image.base64 } })
+}
+
+fn call_json(call: &ToolUse) -> Value {
+    let mut value = json!({ "functionCall": { "name": call.name, "args": call.input } });
+    if !is_synthetic_id(&call.id) {
+        value["functionCall"]["id"] = json!(call.id);
+    }
+    if let Some(signature) = &call.signature {
+        value["thoughtSignature"] = json!(signature);
+    }
+    value
+}
+
+fn response_json(name: &str, result: &ToolResult) -> Value {
+    // Gemini reads `output` as the result and `error` as a failure.
+    let key = if result.is_error { "error" } else { "output" };
+    let mut value =
+        json!({ "functionResponse": { "name": name, "response": { key: result.joined_text() } } });
+    if !is_synthetic_id(&result.tool_use_id) {
+        value["functionResponse"]["id"] = json!(result.tool_use_id);
+    }
+    value
+}
+
+/// The name of the call `id` answers: Gemini pairs results with calls by name.
+fn called_name<'a>(request: &'a LlmRequest, before: usize, id: &str) -> Result<&'a str, LlmError> {
+    request.messages[..before]
+        .iter()
+        .rev()
+        .flat_map(|message| message.content.iter().rev())
+        .find_map(|part| match part {
+            ContentPart::ToolUse(call) if call.id == id => Some(call.name.as_str()),
+            _ => None,
+        })
+        .ok_or_else(|| LlmError::InvalidRequest {
+            provider: "gemini".to_owned(),
+            message: format!("a tool result answers call {id}, which no earlier message made"),
+        })
+}
+
+/// Reads `GenerateContentResponse` chunks.
+#[derive(Debug, Clone, Copy)]
+struct GeminiDecoder;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -148,6 +220,7 @@ struct WireResponse {
     prompt_feedback: Option<WirePromptFeedback>,
     usage_metadata: Option<WireUsage>,
     model_version: Option<String>,
+    error: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -155,6 +228,7 @@ struct WireResponse {
 struct WireCandidate {
     content: Option<WireContent>,
     finish_reason: Option<String>,
+    finish_message: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -164,10 +238,21 @@ struct WireContent {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct WirePart {
     text: Option<String>,
     #[serde(default)]
     thought: bool,
+    function_call: Option<WireFunctionCall>,
+    thought_signature: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WireFunctionCall {
+    id: Option<String>,
+    name: String,
+    #[serde(default)]
+    args: Value,
 }
 
 #[derive(Deserialize)]
@@ -189,67 +274,128 @@ struct WireUsage {
     thoughts_token_count: u64,
 }
 
-pub(crate) fn parse_response(bytes: &[u8], requested_model: &str) -> Result<LlmResponse, String> {
-    let wire: WireResponse = serde_json::from_slice(bytes).map_err(|error| error.to_string())?;
-    // promptTokenCount includes the cached tokens and thinking is billed as output; Usage counts
-    // them so that the four add up to what is billed.
-    let usage = wire
-        .usage_metadata
-        .map(|usage| Usage {
-            input_tokens: usage
-                .prompt_token_count
-                .saturating_sub(usage.cached_content_token_count),
-            output_tokens: usage.candidates_token_count + usage.thoughts_token_count,
-            cache_read_tokens: usage.cached_content_token_count,
-            cache_write_tokens: 0,
-        })
-        .unwrap_or_default();
-    let model = wire
-        .model_version
-        .filter(|model| !model.is_empty())
-        .unwrap_or_else(|| requested_model.to_owned());
-
-    let Some(candidate) = wire.candidates.into_iter().next() else {
-        // A blocked prompt gets no candidate at all, only feedback.
-        return match wire
-            .prompt_feedback
-            .and_then(|feedback| feedback.block_reason)
-        {
-            Some(_) => Ok(LlmResponse {
-                text: String::new(),
-                stop_reason: StopReason::Refusal,
-                usage,
-                model,
-            }),
-            None => Err("the response has no candidates".to_owned()),
+impl GeminiDecoder {
+    /// Reads one response chunk; `false` when it held no candidate (nor a blocked prompt).
+    fn chunk(&self, wire: WireResponse, message: &mut MessageBuilder) -> Result<bool, DecodeError> {
+        if let Some(error) = wire.error {
+            let detail = describe_error(
+                StatusCode::OK,
+                json!({ "error": error }).to_string().as_bytes(),
+            );
+            let status = error["status"].as_str().unwrap_or_default();
+            return Err(DecodeError::Provider {
+                message: detail.message,
+                retryable: matches!(status, "UNAVAILABLE" | "RESOURCE_EXHAUSTED" | "INTERNAL"),
+            });
+        }
+        // promptTokenCount includes the cached tokens and thinking is billed as output; Usage
+        // counts them so that the four add up to what is billed.
+        if let Some(usage) = wire.usage_metadata {
+            message.usage = Usage {
+                input_tokens: usage
+                    .prompt_token_count
+                    .saturating_sub(usage.cached_content_token_count),
+                output_tokens: usage.candidates_token_count + usage.thoughts_token_count,
+                cache_read_tokens: usage.cached_content_token_count,
+                cache_write_tokens: 0,
+            };
+        }
+        if let Some(model) = wire.model_version.filter(|model| !model.is_empty()) {
+            message.model = model;
+        }
+        let Some(candidate) = wire.candidates.into_iter().next() else {
+            // A blocked prompt gets no candidate at all, only feedback.
+            let blocked = wire
+                .prompt_feedback
+                .and_then(|feedback| feedback.block_reason)
+                .is_some();
+            if blocked {
+                message.stop_reason = Some(StopReason::Refusal);
+            }
+            return Ok(blocked);
         };
-    };
-    let text = candidate
-        .content
-        .map(|content| {
-            content
-                .parts
-                .into_iter()
-                .filter(|part| !part.thought)
-                .filter_map(|part| part.text)
-                .collect::<String>()
-        })
-        .unwrap_or_default();
-    let stop_reason = match candidate.finish_reason.as_deref() {
-        Some("STOP") => StopReason::EndTurn,
-        Some("MAX_TOKENS") => StopReason::MaxTokens,
-        Some(
-            "SAFETY" | "RECITATION" | "BLOCKLIST" | "PROHIBITED_CONTENT" | "SPII" | "IMAGE_SAFETY",
-        ) => StopReason::Refusal,
-        Some(other) => StopReason::Other(other.to_ascii_lowercase()),
-        None => StopReason::Other("none".to_owned()),
-    };
-    Ok(LlmResponse {
-        text,
-        stop_reason,
-        usage,
-        model,
+        for part in candidate
+            .content
+            .map(|content| content.parts)
+            .unwrap_or_default()
+        {
+            match (part.function_call, part.text) {
+                (Some(call), _) => {
+                    message.whole_tool(
+                        call.id.as_deref(),
+                        &call.name,
+                        &call.args,
+                        part.thought_signature,
+                    )?;
+                }
+                (None, Some(text)) if !part.thought => message.text(&text),
+                _ => {}
+            }
+        }
+        if let Some(reason) = candidate.finish_reason {
+            message.stop_reason = Some(finish_reason(&reason, candidate.finish_message)?);
+        }
+        Ok(true)
+    }
+}
+
+fn finish_reason(reason: &str, finish_message: Option<String>) -> Result<StopReason, DecodeError> {
+    let details = || finish_message.clone().unwrap_or_default();
+    Ok(match reason {
+        "STOP" => StopReason::EndTurn,
+        "MAX_TOKENS" => StopReason::MaxTokens,
+        "SAFETY" | "RECITATION" | "BLOCKLIST" | "PROHIBITED_CONTENT" | "SPII" | "IMAGE_SAFETY" => {
+            StopReason::Refusal
+        }
+        "MALFORMED_FUNCTION_CALL" | "UNEXPECTED_TOOL_CALL" => {
+            return Err(DecodeError::Typed(LlmError::MalformedToolCall {
+                provider: "gemini".to_owned(),
+                message: format!("{reason}: {}", details())
+                    .trim_end_matches(": ")
+                    .to_owned(),
+            }));
+        }
+        other => StopReason::Other(other.to_ascii_lowercase()),
     })
+}
+
+impl Decoder for GeminiDecoder {
+    fn event(
+        &mut self,
+        event: &SseEvent,
+        message: &mut MessageBuilder,
+    ) -> Result<bool, DecodeError> {
+        self.chunk(event_json(event)?, message)?;
+        Ok(false)
+    }
+
+    /// One response, or the JSON array of chunks that `streamGenerateContent` sends when
+    /// `alt=sse` got lost on the way (a proxy that drops query strings).
+    fn whole(&mut self, body: &[u8], message: &mut MessageBuilder) -> Result<(), DecodeError> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Whole {
+            // First: a derived struct would also accept an array, as a tuple.
+            Chunks(Vec<WireResponse>),
+            One(WireResponse),
+        }
+        let chunks = match serde_json::from_slice(body) {
+            Ok(Whole::One(wire)) => vec![wire],
+            Ok(Whole::Chunks(chunks)) => chunks,
+            Err(error) => return Err(DecodeError::Malformed(error.to_string())),
+        };
+        let mut any = false;
+        for chunk in chunks {
+            any |= self.chunk(chunk, message)?;
+        }
+        if any {
+            Ok(())
+        } else {
+            Err(DecodeError::Malformed(
+                "the response has no candidates".to_owned(),
+            ))
+        }
+    }
 }
 
 /// `{"error":{"code":400,"message":"...","status":"INVALID_ARGUMENT","details":[...]}}`.
@@ -285,6 +431,12 @@ fn describe_error(status: StatusCode, body: &[u8]) -> ErrorDetail {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse_response(body: &[u8], model: &str) -> Result<replica_core::LlmResponse, DecodeError> {
+        let mut message = MessageBuilder::new("gemini", &LlmRequest::default(), model);
+        GeminiDecoder.whole(body, &mut message)?;
+        Ok(message.finish())
+    }
 
     #[test]
     fn blocked_prompt_is_a_refusal() {

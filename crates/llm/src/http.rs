@@ -1,8 +1,9 @@
 //! The HTTP core every provider shares: one POST of a JSON body with retries, backoff,
 //! `retry-after`, a per-request timeout, a total time budget and key scrubbing.
 //!
-//! Providers stay thin: they build the URL, headers and body, parse a success body, and turn an
-//! error body into an [`ErrorDetail`]. Everything about *when* to try again lives here, once.
+//! Providers stay thin: they build the URL, headers and body, decode the answer (see
+//! `stream.rs`), and turn an error body into an [`ErrorDetail`]. Everything about *when* to try
+//! again lives here, once.
 
 use std::time::Duration;
 
@@ -98,10 +99,17 @@ impl std::fmt::Debug for Transport {
 }
 
 /// One failed attempt, classified.
-struct Failure {
-    error: LlmError,
-    retryable: bool,
-    retry_after: Option<Duration>,
+pub(crate) struct Failure {
+    pub error: LlmError,
+    pub retryable: bool,
+    pub retry_after: Option<Duration>,
+}
+
+/// Attempts made so far in one call, and when the call's time budget runs out.
+#[derive(Debug)]
+pub(crate) struct Attempts {
+    made: u32,
+    deadline: Instant,
 }
 
 impl Transport {
@@ -162,48 +170,74 @@ impl Transport {
         }
     }
 
-    /// POSTs `body` as JSON to `url` until it succeeds, fails for good, or the policy gives up;
-    /// returns the success body.
-    pub(crate) async fn post_json(
+    /// The attempt counter and deadline of one call, shared by [`Transport::send`] and the
+    /// stream that reads the answer (which may retry while nothing has reached the caller).
+    pub(crate) fn attempts(&self) -> Attempts {
+        Attempts {
+            made: 0,
+            deadline: Instant::now() + self.retry.total_budget,
+        }
+    }
+
+    /// POSTs the JSON `body` to `url` until a 2xx response arrives, the failure is final, or
+    /// the policy gives up; the body is left for the caller to read.
+    pub(crate) async fn send(
         &self,
         url: &str,
-        headers: HeaderMap,
-        body: &serde_json::Value,
+        headers: &HeaderMap,
+        body: &[u8],
         describe: DescribeError,
-    ) -> Result<Vec<u8>, LlmError> {
-        let body = serde_json::to_vec(body)
-            .map_err(|error| LlmError::Other(format!("could not encode the request: {error}")))?;
-        let deadline = Instant::now() + self.retry.total_budget;
-        let mut attempt = 0;
+        attempts: &mut Attempts,
+    ) -> Result<(reqwest::Response, Duration), LlmError> {
         loop {
-            attempt += 1;
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            let timeout = self.retry.request_timeout.min(remaining);
-            let failure = match self
-                .attempt(url, &headers, body.clone(), timeout, describe)
+            attempts.made += 1;
+            let timeout = self.timeout(attempts);
+            match self
+                .attempt(url, headers, body.to_vec(), timeout, describe)
                 .await
             {
-                Ok(bytes) => return Ok(bytes),
-                Err(failure) => failure,
-            };
-            if !failure.retryable || attempt >= self.retry.max_attempts {
-                return Err(self.give_up(attempt, failure.error));
+                Ok(response) => return Ok((response, timeout)),
+                Err(failure) => self.wait_to_retry(attempts, failure).await?,
             }
-            let delay = failure
-                .retry_after
-                .unwrap_or_else(|| self.retry.backoff(attempt, jitter()));
-            if Instant::now() + delay >= deadline {
-                tracing::warn!(
-                    provider = self.provider,
-                    attempt,
-                    ?delay,
-                    "retry would exceed the time budget; giving up"
-                );
-                return Err(self.give_up(attempt, failure.error));
-            }
-            tracing::warn!(provider = self.provider, attempt, ?delay, error = %failure.error, "retrying");
-            tokio::time::sleep(delay).await;
         }
+    }
+
+    /// The timeout of the next exchange: the request timeout, or what is left of the budget.
+    fn timeout(&self, attempts: &Attempts) -> Duration {
+        let remaining = attempts.deadline.saturating_duration_since(Instant::now());
+        self.retry.request_timeout.min(remaining)
+    }
+
+    /// After a failed attempt: waits and returns `Ok` when another attempt is worth making,
+    /// else the error to report.
+    pub(crate) async fn wait_to_retry(
+        &self,
+        attempts: &Attempts,
+        failure: Failure,
+    ) -> Result<(), LlmError> {
+        if !failure.retryable || attempts.made >= self.retry.max_attempts {
+            return Err(self.give_up(attempts.made, failure.error));
+        }
+        let delay = failure
+            .retry_after
+            .unwrap_or_else(|| self.retry.backoff(attempts.made, jitter()));
+        if Instant::now() + delay >= attempts.deadline {
+            tracing::warn!(
+                provider = self.provider,
+                attempt = attempts.made,
+                ?delay,
+                "retry would exceed the time budget; giving up"
+            );
+            return Err(self.give_up(attempts.made, failure.error));
+        }
+        tracing::warn!(provider = self.provider, attempt = attempts.made, ?delay, error = %failure.error, "retrying");
+        tokio::time::sleep(delay).await;
+        Ok(())
+    }
+
+    /// The provider's name, for errors raised while reading an answer.
+    pub(crate) fn provider(&self) -> &'static str {
+        self.provider
     }
 
     /// The final error: the failure itself when there was no retry, else a summary.
@@ -225,7 +259,7 @@ impl Transport {
         body: Vec<u8>,
         timeout: Duration,
         describe: DescribeError,
-    ) -> Result<Vec<u8>, Failure> {
+    ) -> Result<reqwest::Response, Failure> {
         let response = self
             .client
             .post(url)
@@ -237,14 +271,14 @@ impl Transport {
             .await
             .map_err(|error| self.transport_failure(&error, timeout))?;
         let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
         let header_retry_after = retry_after(response.headers());
         let bytes = response
             .bytes()
             .await
             .map_err(|error| self.transport_failure(&error, timeout))?;
-        if status.is_success() {
-            return Ok(bytes.to_vec());
-        }
         let detail = describe(status, &bytes);
         let message = self.scrub(&detail.message);
         let provider = self.provider.to_owned();
@@ -268,7 +302,8 @@ impl Transport {
         })
     }
 
-    fn transport_failure(&self, error: &reqwest::Error, timeout: Duration) -> Failure {
+    /// A failed exchange or body read, classified.
+    pub(crate) fn transport_failure(&self, error: &reqwest::Error, timeout: Duration) -> Failure {
         // A timed-out request is not retried: it already used a whole request timeout, and a
         // request that slow is likely to be as slow again; the caller has a fallback.
         if error.is_timeout() {

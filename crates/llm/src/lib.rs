@@ -3,8 +3,13 @@
 //!
 //! - Providers: [`Anthropic`] (Messages API), [`OpenAi`] (Chat Completions at any
 //!   OpenAI-compatible base URL: vLLM, llama.cpp, Ollama, OpenRouter), [`Gemini`]
-//!   (`generateContent`), [`Replay`] (recorded exchanges, offline) and [`NoModel`].
-//!   The three HTTP providers share one retrying transport configured by [`RetryPolicy`].
+//!   (`streamGenerateContent`), [`Replay`] (recorded exchanges, offline), [`ScriptedReplay`]
+//!   (a scripted tool conversation, offline; [`Script`] is the fixture format) and
+//!   [`NoModel`]. Every provider streams and carries tools, `tool_use` and `tool_result`
+//!   blocks in its own wire format. The three HTTP providers share one retrying transport
+//!   configured by [`RetryPolicy`] and one stream reader: retries (429, 529, overload events,
+//!   connections closed early) happen only before the first event reaches the caller; after
+//!   that a failure is `LlmError::StreamCut`, never a shortened answer.
 //! - Wrappers, each a `LanguageModel` around another: [`Limited`] (a [`ConcurrencyLimit`]
 //!   shared by one run), [`Metered`] (token and cost totals in a [`UsageMeter`]), [`Recording`]
 //!   (saves exchanges for [`Replay`]).
@@ -23,14 +28,18 @@ mod jpeg;
 mod limit;
 mod openai;
 mod replay;
+mod script;
+mod sse;
+mod stream;
 mod text;
 mod usage;
 
-use replica_core::{BoxFuture, LanguageModel, LlmError, LlmRequest, LlmResponse};
+use replica_core::{LanguageModel, LlmError, LlmRequest, LlmStream};
 
 pub use anthropic::{Anthropic, AnthropicConfig};
 pub use config::{
-    ChosenBy, ConfigError, DEFAULT_CONCURRENCY, ProviderConfig, SelectedModel, from_env,
+    Capabilities, ChosenBy, ConfigError, DEFAULT_CONCURRENCY, ProviderConfig, SelectedModel,
+    Support, from_env,
 };
 pub use gemini::{Gemini, GeminiConfig};
 pub use http::{RetryPolicy, is_retryable_status};
@@ -44,6 +53,7 @@ pub use replay::{
     DEFAULT_REPLAY_DIR, RecordedExchange, Recording, Replay, exchange_path, request_key,
     request_view, view_key,
 };
+pub use script::{Expectations, ExpectedResult, Script, ScriptTurn, ScriptedCall, ScriptedReplay};
 pub use text::{first_json_object, strip_code_fences};
 pub use usage::{Metered, ModelUsage, Price, UsageMeter, UsageTotals, price_of};
 
@@ -57,11 +67,8 @@ impl LanguageModel for NoModel {
         "none".to_owned()
     }
 
-    fn complete<'a>(
-        &'a self,
-        _request: &'a LlmRequest,
-    ) -> BoxFuture<'a, Result<LlmResponse, LlmError>> {
-        Box::pin(async { Err(LlmError::NotConfigured) })
+    fn stream<'a>(&'a self, _request: &'a LlmRequest) -> LlmStream<'a> {
+        replica_core::response_stream(async { Err(LlmError::NotConfigured) })
     }
 }
 

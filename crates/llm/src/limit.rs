@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use replica_core::{BoxFuture, LanguageModel, LlmError, LlmRequest, LlmResponse};
+use futures_util::StreamExt;
+use replica_core::{LanguageModel, LlmError, LlmRequest, LlmStream};
 use tokio::sync::Semaphore;
 
 /// At most `max` calls in flight; clones share the same slots.
@@ -38,8 +39,9 @@ impl ConcurrencyLimit {
 
 /// A model whose calls wait for a slot of a shared [`ConcurrencyLimit`].
 ///
-/// The slot is held for the whole call, retries and their backoff included, so a provider that
-/// is pushing back does not get more parallel traffic while it does.
+/// The slot is held for the whole call, retries and their backoff included, until its stream
+/// ends or is dropped, so a provider that is pushing back does not get more parallel traffic
+/// while it does.
 pub struct Limited {
     inner: Arc<dyn LanguageModel>,
     limit: ConcurrencyLimit,
@@ -71,19 +73,25 @@ impl LanguageModel for Limited {
         self.inner.name()
     }
 
-    fn complete<'a>(
-        &'a self,
-        request: &'a LlmRequest,
-    ) -> BoxFuture<'a, Result<LlmResponse, LlmError>> {
-        Box::pin(async move {
-            // The semaphore is never closed, so this only fails if that invariant breaks.
-            let _permit = self
-                .limit
-                .semaphore
-                .acquire()
-                .await
-                .map_err(|_| LlmError::Other("the concurrency limit was closed".to_owned()))?;
-            self.inner.complete(request).await
-        })
+    fn stream<'a>(&'a self, request: &'a LlmRequest) -> LlmStream<'a> {
+        let acquire = self.limit.semaphore.clone().acquire_owned();
+        Box::pin(futures_util::stream::once(acquire).flat_map(move |permit| {
+            match permit {
+                Ok(permit) => self
+                    .inner
+                    .stream(request)
+                    .map(move |item| {
+                        // The slot is released when this stream (and so the closure) is dropped.
+                        let _slot = &permit;
+                        item
+                    })
+                    .boxed(),
+                // The semaphore is never closed, so this only happens if that invariant breaks.
+                Err(_) => futures_util::stream::iter([Err(LlmError::Other(
+                    "the concurrency limit was closed".to_owned(),
+                ))])
+                .boxed(),
+            }
+        }))
     }
 }

@@ -1,9 +1,16 @@
-//! OpenAI-compatible Chat Completions (`POST {base}/chat/completions`): OpenAI itself, and
-//! vLLM, llama.cpp's server, Ollama and OpenRouter at their own base URLs.
+//! OpenAI-compatible Chat Completions (`POST {base}/chat/completions`), streamed: OpenAI
+//! itself, and vLLM, llama.cpp's server, Ollama and OpenRouter at their own base URLs.
+//!
+//! Chunks carry `choices[0].delta` with `content` and `tool_calls` fragments keyed by `index`
+//! (the first fragment of a call has its `id` and `function.name`, later ones pieces of
+//! `function.arguments`), then a `finish_reason`, a usage chunk (`stream_options`) and
+//! `data: [DONE]`. Compatible servers vary: `content: null` beside tool calls, a whole call in
+//! one fragment, no `index` (Ollama, Mistral), no `id`, `finish_reason: "stop"` after tool
+//! calls, no `[DONE]`. All of these are read.
 
 use replica_core::{
-    ApiKey, BoxFuture, ContentPart, LanguageModel, LlmError, LlmRequest, LlmResponse, Message,
-    Role, StopReason, Usage,
+    ApiKey, ContentPart, LanguageModel, LlmError, LlmRequest, LlmStream, Message, Role, StopReason,
+    ToolResult, Usage,
 };
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -11,6 +18,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::http::{ErrorDetail, RetryPolicy, Transport, fallback_message, join_url};
+use crate::sse::SseEvent;
+use crate::stream::{self, DecodeError, Decoder, Exchange, MessageBuilder, event_json};
 
 /// Which body field carries the output-token limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,18 +104,24 @@ impl OpenAi {
         })
     }
 
-    async fn call(&self, request: &LlmRequest) -> Result<LlmResponse, LlmError> {
+    fn exchange<'a>(
+        &'a self,
+        request: &'a LlmRequest,
+    ) -> Result<Exchange<'a, OpenAiDecoder>, LlmError> {
+        stream::check_tools("openai", request)?;
         let mut headers = HeaderMap::new();
         if let Some((name, value)) = self.transport.secret_header("authorization", "Bearer ")? {
             headers.insert(name, value);
         }
-        let body = request_body(&self.model, self.token_limit_field, request);
-        let bytes = self
-            .transport
-            .post_json(&self.url, headers, &body, describe_error)
-            .await?;
-        parse_response(&bytes, &self.model)
-            .map_err(|message| self.transport.malformed(&message, &bytes))
+        Ok(Exchange {
+            transport: &self.transport,
+            url: &self.url,
+            headers,
+            body: request_body(&self.model, self.token_limit_field, request),
+            describe: describe_error,
+            decoder: OpenAiDecoder::default(),
+            message: MessageBuilder::new("openai", request, &self.model),
+        })
     }
 }
 
@@ -115,11 +130,8 @@ impl LanguageModel for OpenAi {
         format!("openai/{}", self.model)
     }
 
-    fn complete<'a>(
-        &'a self,
-        request: &'a LlmRequest,
-    ) -> BoxFuture<'a, Result<LlmResponse, LlmError>> {
-        Box::pin(self.call(request))
+    fn stream<'a>(&'a self, request: &'a LlmRequest) -> LlmStream<'a> {
+        stream::open(self.exchange(request))
     }
 }
 
@@ -138,60 +150,152 @@ pub(crate) fn request_body(
             .collect();
         messages.push(json!({ "role": "system", "content": system.join("\n\n") }));
     }
-    messages.extend(request.messages.iter().map(message_json));
+    for message in &request.messages {
+        push_message(message, &mut messages);
+    }
 
     let limit_key = match limit_field {
         TokenLimitField::MaxTokens => "max_tokens",
         TokenLimitField::MaxCompletionTokens => "max_completion_tokens",
     };
-    let mut body = json!({ "model": model, "messages": messages });
+    let mut body = json!({
+        "model": model,
+        "messages": messages,
+        "stream": true,
+        "stream_options": { "include_usage": true },
+    });
     body[limit_key] = json!(request.max_tokens);
     if let Some(temperature) = request.temperature {
         body["temperature"] = crate::temperature_json(temperature);
     }
+    if !request.tools.is_empty() {
+        let tools: Vec<Value> = request
+            .tools
+            .iter()
+            .map(|tool| {
+                json!({
+                    "type": "function",
+                    "function": { "name": tool.name, "description": tool.description, "parameters": tool.input_schema },
+                })
+            })
+            .collect();
+        body["tools"] = Value::Array(tools);
+    }
     body
 }
 
-fn message_json(message: &Message) -> Value {
+/// Appends `message` in Chat Completions form: tool calls ride on the assistant message, each
+/// tool result becomes a `tool` message, and what else a user message holds follows them.
+fn push_message(message: &Message, out: &mut Vec<Value>) {
     let role = match message.role {
         Role::User => "user",
         Role::Assistant => "assistant",
     };
-    // A lone text part goes as a plain string: some compatible servers accept nothing else.
-    if let [ContentPart::Text { text }] = message.content.as_slice() {
-        return json!({ "role": role, "content": text });
+    let mut parts: Vec<Value> = Vec::new();
+    let mut calls: Vec<Value> = Vec::new();
+    for part in &message.content {
+        match part {
+            ContentPart::Text { text } => parts.push(json!({ "type": "text", "text": text })),
+            ContentPart::Image(image) => parts.push(image_json(image)),
+            ContentPart::ToolUse(call) => {
+                let arguments = match &call.invalid_input {
+                    // The model's own text goes back as it sent it; the error result says why.
+                    Some(raw) => raw.clone(),
+                    None => call.input.to_string(),
+                };
+                calls.push(json!({
+                    "id": call.id,
+                    "type": "function",
+                    "function": { "name": call.name, "arguments": arguments },
+                }));
+            }
+            ContentPart::ToolResult(result) => {
+                out.push(tool_message(result));
+                // Tool messages hold text only: images follow in the user message.
+                let mut images = result.images().map(image_json).peekable();
+                if images.peek().is_some() {
+                    let label = format!("The image returned by tool call {}:", result.tool_use_id);
+                    parts.push(json!({ "type": "text", "text": label }));
+                    parts.extend(images);
+                }
+            }
+        }
     }
-    let content: Vec<Value> = message
-        .content
-        .iter()
-        .map(|part| match part {
-            ContentPart::Text { text } => json!({ "type": "text", "text": text }),
-            ContentPart::Image(image) => json!({
-                "type": "image_url",
-                "image_url": { "url": format!("data:{};base64,{}", image.media_type, image.base64) },
-            }),
-        })
-        .collect();
-    json!({ "role": role, "content": content })
+    if calls.is_empty() && parts.is_empty() {
+        return;
+    }
+    let mut value = match parts.as_slice() {
+        // A lone text part goes as a plain string: some compatible servers accept nothing else.
+        [single] if single["type"] == "text" => json!({ "role": role, "content": single["text"] }),
+        [] => json!({ "role": role, "content": null }),
+        _ => json!({ "role": role, "content": parts }),
+    };
+    if !calls.is_empty() {
+        value["tool_calls"] = Value::Array(calls);
+    }
+    out.push(value);
+}
+
+fn tool_message(result: &ToolResult) -> Value {
+    let text = result.joined_text();
+    let content = if result.is_error {
+        format!("Error: {text}")
+    } else {
+        text
+    };
+    json!({ "role": "tool", "tool_call_id": result.tool_use_id, "content": content })
+}
+
+fn image_json(image: &replica_core::ImageBlock) -> Value {
+    json!({
+        "type": "image_url",
+        "image_url": { "url": format!("data:{};base64,{}", image.media_type, image.base64) },
+    })
+}
+
+/// Reads Chat Completions chunks; `tool_calls[].index` keys the calls.
+#[derive(Debug, Clone, Default)]
+struct OpenAiDecoder {
+    refused: bool,
 }
 
 #[derive(Deserialize)]
-struct WireResponse {
+struct WireChunk {
     model: Option<String>,
+    #[serde(default)]
     choices: Vec<WireChoice>,
     usage: Option<WireUsage>,
+    error: Option<Value>,
 }
 
 #[derive(Deserialize)]
 struct WireChoice {
-    message: WireMessage,
+    /// `message` in a whole answer, `delta` in a chunk.
+    #[serde(alias = "message")]
+    delta: Option<WireDelta>,
     finish_reason: Option<String>,
 }
 
 #[derive(Deserialize)]
-struct WireMessage {
+struct WireDelta {
     content: Option<String>,
     refusal: Option<String>,
+    #[serde(default)]
+    tool_calls: Option<Vec<WireToolCall>>,
+}
+
+#[derive(Deserialize)]
+struct WireToolCall {
+    index: Option<usize>,
+    id: Option<String>,
+    function: Option<WireFunction>,
+}
+
+#[derive(Deserialize)]
+struct WireFunction {
+    name: Option<String>,
+    /// A string of JSON text by the spec; some servers send the object itself.
+    arguments: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -208,53 +312,130 @@ struct WirePromptDetails {
     cached_tokens: Option<u64>,
 }
 
-pub(crate) fn parse_response(bytes: &[u8], requested_model: &str) -> Result<LlmResponse, String> {
-    let wire: WireResponse = serde_json::from_slice(bytes).map_err(|error| error.to_string())?;
-    let Some(choice) = wire.choices.into_iter().next() else {
-        return Err("the response has no choices".to_owned());
-    };
-    let refused = choice.message.refusal.is_some();
-    // A refusal comes with no content; its explanation is the best text there is.
-    let text = choice
-        .message
-        .content
-        .or(choice.message.refusal)
-        .unwrap_or_default();
-    let stop_reason = match choice.finish_reason.as_deref() {
-        _ if refused => StopReason::Refusal,
-        Some("stop") => StopReason::EndTurn,
-        Some("length") => StopReason::MaxTokens,
-        Some("content_filter") => StopReason::Refusal,
-        Some(other) => StopReason::Other(other.to_owned()),
-        None => StopReason::Other("none".to_owned()),
-    };
-    // prompt_tokens includes the cached ones; Usage counts them apart so that the four add up.
-    let usage = wire
-        .usage
-        .map(|usage| {
-            let cached = usage
-                .prompt_tokens_details
-                .and_then(|details| details.cached_tokens)
-                .unwrap_or(0);
-            Usage {
-                input_tokens: usage.prompt_tokens.saturating_sub(cached),
-                output_tokens: usage.completion_tokens,
-                cache_read_tokens: cached,
-                cache_write_tokens: 0,
+impl WireUsage {
+    /// prompt_tokens includes the cached ones; Usage counts them apart so that the four add up.
+    fn to_usage(&self) -> Usage {
+        let cached = self
+            .prompt_tokens_details
+            .as_ref()
+            .and_then(|details| details.cached_tokens)
+            .unwrap_or(0);
+        Usage {
+            input_tokens: self.prompt_tokens.saturating_sub(cached),
+            output_tokens: self.completion_tokens,
+            cache_read_tokens: cached,
+            cache_write_tokens: 0,
+        }
+    }
+}
+
+impl OpenAiDecoder {
+    fn chunk(&mut self, chunk: WireChunk, message: &mut MessageBuilder) -> Result<(), DecodeError> {
+        if let Some(error) = chunk.error {
+            let text = error.to_string();
+            let envelope = json!({ "error": error }).to_string();
+            let detail = describe_error(StatusCode::OK, envelope.as_bytes());
+            return Err(DecodeError::Provider {
+                message: detail.message,
+                retryable: [
+                    "server_error",
+                    "overloaded",
+                    "rate_limit",
+                    "503",
+                    "500",
+                    "429",
+                ]
+                .iter()
+                .any(|marker| text.contains(marker)),
+            });
+        }
+        // Some local servers leave the model out or empty.
+        if let Some(model) = chunk.model.filter(|model| !model.is_empty()) {
+            message.model = model;
+        }
+        if let Some(usage) = &chunk.usage {
+            message.usage = usage.to_usage();
+        }
+        let Some(choice) = chunk.choices.into_iter().next() else {
+            return Ok(());
+        };
+        if let Some(delta) = choice.delta {
+            if let Some(text) = &delta.content {
+                message.text(text);
             }
-        })
-        .unwrap_or_default();
-    // Some local servers leave the model out.
-    let model = wire
-        .model
-        .filter(|model| !model.is_empty())
-        .unwrap_or_else(|| requested_model.to_owned());
-    Ok(LlmResponse {
-        text,
-        stop_reason,
-        usage,
-        model,
-    })
+            if let Some(refusal) = &delta.refusal {
+                // A refusal comes with no content; its explanation is the best text there is.
+                self.refused = true;
+                message.text(refusal);
+            }
+            for call in delta.tool_calls.unwrap_or_default() {
+                tool_call(call, message)?;
+            }
+        }
+        if let Some(reason) = choice
+            .finish_reason
+            .as_deref()
+            .filter(|reason| !reason.is_empty())
+        {
+            message.stop_reason = Some(match reason {
+                _ if self.refused => StopReason::Refusal,
+                "stop" => StopReason::EndTurn,
+                "tool_calls" | "function_call" => StopReason::ToolUse,
+                "length" => StopReason::MaxTokens,
+                "content_filter" => StopReason::Refusal,
+                other => StopReason::Other(other.to_owned()),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// One tool-call fragment. Without an `index`, a fragment with a new `id` starts a call and
+/// one without continues the last.
+fn tool_call(call: WireToolCall, message: &mut MessageBuilder) -> Result<(), DecodeError> {
+    let key = match (call.index, call.id.as_deref()) {
+        (Some(index), _) => index,
+        (None, Some(_)) => message.tool_count(),
+        (None, None) => message.last_tool_key().unwrap_or(0),
+    };
+    let (name, arguments) = match call.function {
+        Some(function) => (function.name, function.arguments),
+        None => (None, None),
+    };
+    if !message.has_tool(key) {
+        message.start_tool(key, call.id.as_deref(), name.as_deref().unwrap_or_default())?;
+    }
+    match arguments {
+        Some(Value::String(fragment)) => message.tool_input(key, &fragment),
+        None | Some(Value::Null) => Ok(()),
+        Some(object) => message.tool_input(key, &object.to_string()),
+    }
+}
+
+impl Decoder for OpenAiDecoder {
+    fn event(
+        &mut self,
+        event: &SseEvent,
+        message: &mut MessageBuilder,
+    ) -> Result<bool, DecodeError> {
+        if event.data.trim() == "[DONE]" {
+            return Ok(true);
+        }
+        let chunk: WireChunk = event_json(event)?;
+        self.chunk(chunk, message)?;
+        Ok(false)
+    }
+
+    fn whole(&mut self, body: &[u8], message: &mut MessageBuilder) -> Result<(), DecodeError> {
+        let chunk: WireChunk = serde_json::from_slice(body)
+            .map_err(|error| DecodeError::Malformed(error.to_string()))?;
+        if chunk.error.is_none() && chunk.choices.is_empty() {
+            return Err(DecodeError::Malformed(
+                "the response has no choices".to_owned(),
+            ));
+        }
+        self.chunk(chunk, message)
+    }
 }
 
 /// OpenAI: `{"error":{"message","type","code"}}`; vLLM: `{"message","type","code"}`;
@@ -329,6 +510,12 @@ mod tests {
             "too long"
         );
         assert_eq!(message("plain text"), "plain text");
+    }
+
+    fn parse_response(body: &[u8], model: &str) -> Result<replica_core::LlmResponse, DecodeError> {
+        let mut message = MessageBuilder::new("openai", &LlmRequest::default(), model);
+        OpenAiDecoder::default().whole(body, &mut message)?;
+        Ok(message.finish())
     }
 
     #[test]

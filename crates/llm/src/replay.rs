@@ -5,13 +5,19 @@
 //! The key is the hex SHA-256 of the request's canonical JSON (keys sorted, no whitespace), so
 //! it is the same on every run and platform. Images enter the key, and the file, as the SHA-256
 //! of their base64 text: fixtures stay small and readable, and the stored request still hashes
-//! to the file's name.
+//! to the file's name. Tools and tool blocks enter the view only when a request has them, so
+//! the keys of plain requests recorded before tools existed still match.
+//!
+//! Hashing fits one-shot calls whose request is the same on every run. A tool conversation
+//! (tool results hold compile output and screenshots) is played by [`crate::ScriptedReplay`].
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use futures_util::StreamExt;
 use replica_core::{
-    BoxFuture, ContentPart, LanguageModel, LlmError, LlmRequest, LlmResponse, Role,
+    ContentPart, ImageBlock, LanguageModel, LlmError, LlmRequest, LlmResponse, LlmStream, Role,
+    StreamEvent, ToolResultPart,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -45,26 +51,53 @@ pub fn request_view(request: &LlmRequest) -> Value {
                 Role::User => "user",
                 Role::Assistant => "assistant",
             };
-            let content: Vec<Value> = message
-                .content
-                .iter()
-                .map(|part| match part {
-                    ContentPart::Text { text } => json!({ "type": "text", "text": text }),
-                    ContentPart::Image(image) => json!({
-                        "type": "image",
-                        "media_type": image.media_type,
-                        "sha256": sha256_hex(image.base64.as_bytes()),
-                        "base64_len": image.base64.len(),
-                    }),
-                })
-                .collect();
+            let content: Vec<Value> = message.content.iter().map(part_view).collect();
             json!({ "role": role, "content": content })
         })
         .collect();
     let temperature = request
         .temperature
         .map_or(Value::Null, crate::temperature_json);
-    json!({ "system": system, "messages": messages, "max_tokens": request.max_tokens, "temperature": temperature })
+    let mut view = json!({ "system": system, "messages": messages, "max_tokens": request.max_tokens, "temperature": temperature });
+    if !request.tools.is_empty() {
+        view["tools"] = json!(request.tools);
+    }
+    view
+}
+
+fn part_view(part: &ContentPart) -> Value {
+    match part {
+        ContentPart::Text { text } => json!({ "type": "text", "text": text }),
+        ContentPart::Image(image) => image_view(image),
+        // The signature is opaque and differs between runs: it stays out of the key.
+        ContentPart::ToolUse(call) => {
+            let mut view = json!({ "type": "tool_use", "id": call.id, "name": call.name, "input": call.input });
+            if let Some(raw) = &call.invalid_input {
+                view["invalid_input"] = json!(raw);
+            }
+            view
+        }
+        ContentPart::ToolResult(result) => {
+            let content: Vec<Value> = result
+                .content
+                .iter()
+                .map(|part| match part {
+                    ToolResultPart::Text { text } => json!({ "type": "text", "text": text }),
+                    ToolResultPart::Image(image) => image_view(image),
+                })
+                .collect();
+            json!({ "type": "tool_result", "tool_use_id": result.tool_use_id, "content": content, "is_error": result.is_error })
+        }
+    }
+}
+
+fn image_view(image: &ImageBlock) -> Value {
+    json!({
+        "type": "image",
+        "media_type": image.media_type,
+        "sha256": sha256_hex(image.base64.as_bytes()),
+        "base64_len": image.base64.len(),
+    })
 }
 
 /// The stable key of a request: hex SHA-256 of the canonical JSON of [`request_view`].
@@ -116,7 +149,7 @@ fn write_canonical(value: &Value, out: &mut String) {
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     Sha256::digest(bytes)
         .iter()
@@ -177,11 +210,8 @@ impl LanguageModel for Replay {
         "replay".to_owned()
     }
 
-    fn complete<'a>(
-        &'a self,
-        request: &'a LlmRequest,
-    ) -> BoxFuture<'a, Result<LlmResponse, LlmError>> {
-        Box::pin(self.answer(request))
+    fn stream<'a>(&'a self, request: &'a LlmRequest) -> LlmStream<'a> {
+        replica_core::response_stream(self.answer(request))
     }
 }
 
@@ -201,8 +231,11 @@ impl Recording {
         }
     }
 
-    async fn record(&self, request: &LlmRequest) -> Result<LlmResponse, LlmError> {
-        let response = self.inner.complete(request).await?;
+    async fn record(
+        &self,
+        request: &LlmRequest,
+        response: LlmResponse,
+    ) -> Result<LlmResponse, LlmError> {
         let view = request_view(request);
         let path = exchange_path(&self.dir, &view_key(&view));
         let exchange = RecordedExchange {
@@ -248,11 +281,17 @@ impl LanguageModel for Recording {
         self.inner.name()
     }
 
-    fn complete<'a>(
-        &'a self,
-        request: &'a LlmRequest,
-    ) -> BoxFuture<'a, Result<LlmResponse, LlmError>> {
-        Box::pin(self.record(request))
+    /// The inner model's events as they come; the exchange is saved when `Done` arrives,
+    /// before it is passed on.
+    fn stream<'a>(&'a self, request: &'a LlmRequest) -> LlmStream<'a> {
+        Box::pin(self.inner.stream(request).then(move |item| async move {
+            match item {
+                Ok(StreamEvent::Done(response)) => {
+                    self.record(request, response).await.map(StreamEvent::Done)
+                }
+                other => other,
+            }
+        }))
     }
 }
 
@@ -280,6 +319,7 @@ mod tests {
                     }),
                 ],
             }],
+            tools: Vec::new(),
             max_tokens: 100,
             temperature: Some(0.2),
         }

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use replica_core::{BoxFuture, LanguageModel, LlmError, LlmRequest, LlmResponse, Usage};
+use futures_util::StreamExt;
+use replica_core::{LanguageModel, LlmRequest, LlmResponse, LlmStream, StreamEvent, Usage};
 use serde::Serialize;
 
 /// List prices in USD per million tokens.
@@ -234,15 +235,12 @@ impl LanguageModel for Metered {
         self.inner.name()
     }
 
-    fn complete<'a>(
-        &'a self,
-        request: &'a LlmRequest,
-    ) -> BoxFuture<'a, Result<LlmResponse, LlmError>> {
-        Box::pin(async move {
-            let response = self.inner.complete(request).await?;
-            self.meter.record(&response);
-            Ok(response)
-        })
+    fn stream<'a>(&'a self, request: &'a LlmRequest) -> LlmStream<'a> {
+        Box::pin(self.inner.stream(request).inspect(|item| {
+            if let Ok(StreamEvent::Done(response)) = item {
+                self.meter.record(response);
+            }
+        }))
     }
 }
 
@@ -255,6 +253,7 @@ mod tests {
     fn response(model: &str, usage: Usage) -> LlmResponse {
         LlmResponse {
             text: String::new(),
+            tool_uses: Vec::new(),
             stop_reason: StopReason::EndTurn,
             usage,
             model: model.to_owned(),

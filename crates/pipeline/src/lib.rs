@@ -14,6 +14,8 @@ mod run;
 mod store;
 
 pub use compile_check::{CompileCheck, CompileCheckConfig, CompileCheckError, check_compilation};
-pub use request::{CloneOutcome, CloneRequest, GeneratorKind, PipelineDeps, StyleKind};
+pub use request::{
+    CloneOutcome, CloneRequest, GeneratorKind, PipelineDeps, PreviewRoutes, StyleKind,
+};
 pub use run::{CloneRun, PipelineError, start_clone};
 pub use store::{CloneId, CloneRecord, CloneStatus, CloneStore, CloneStoreError, CloneSummary};

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use replica_assembler::{AssembleInput, LocalizeOptions, ProjectStyle};
 use replica_core::{
-    ComponentFile, DesignTokens, Device, PipelineEvent, Plan, PlannedSectionSummary, ProjectFiles,
-    Sandbox, ScrapeData, ScrapeOptions, SimilarityScores, StepTimings, UrlPolicy,
+    AllowedOrigin, ComponentFile, DesignTokens, Device, PipelineEvent, Plan, PlannedSectionSummary,
+    ProjectFiles, Sandbox, ScrapeData, ScrapeOptions, SimilarityScores, StepTimings,
 };
 use replica_jsx_validator::Report;
 use replica_section_gen::{
@@ -155,6 +155,8 @@ pub(crate) struct Progress {
     sections: usize,
     report: Option<Report>,
     pub(crate) sandbox: Option<Box<dyn Sandbox>>,
+    /// The preview's URL as users get it, once deployed (see [`crate::PreviewRoutes`]).
+    preview_url: Option<String>,
     compiled: bool,
     pub(crate) similarity: Option<SimilarityScores>,
     errors: Vec<String>,
@@ -179,6 +181,7 @@ impl Progress {
             sections: 0,
             report: None,
             sandbox: None,
+            preview_url: None,
             compiled: false,
             similarity: None,
             errors: Vec::new(),
@@ -254,7 +257,11 @@ impl Progress {
             .sandbox
             .as_ref()
             .filter(|_| status == CloneStatus::Done)
-            .map(|sandbox| sandbox.preview_url().to_string());
+            .map(|sandbox| {
+                self.preview_url
+                    .clone()
+                    .unwrap_or_else(|| sandbox.preview_url().to_string())
+            });
         let sandbox_id = self.sandbox.as_ref().map(|s| s.id().to_string());
         let record = self.deps.store.update(&self.id, |record| {
             record.status = status;
@@ -766,12 +773,17 @@ async fn deploy_and_compile_in(
         .await
         .map_err(|error| Failure::new("deploy", error))?;
     p.timings.deploy = elapsed_ms(started);
+    let preview_url = match &p.deps.preview_routes {
+        Some(routes) => routes.route(&p.id, sandbox),
+        None => sandbox.preview_url().to_string(),
+    };
+    p.preview_url = Some(preview_url.clone());
     p.emit(PipelineEvent::Deployed {
-        preview_url: sandbox.preview_url().to_string(),
+        preview_url: preview_url.clone(),
         sandbox_id: sandbox.id().to_string(),
     })
     .await;
-    let (preview_url, sandbox_id) = (sandbox.preview_url().to_string(), sandbox.id().to_string());
+    let sandbox_id = sandbox.id().to_string();
     let _ = p.deps.store.update(&p.id, |record| {
         record.preview_url = Some(preview_url);
         record.sandbox_id = Some(sandbox_id);
@@ -871,7 +883,7 @@ async fn inspect_preview(p: &mut Progress, original: &ScrapeData) {
     };
     p.step("inspect", "loading the preview in the browser")
         .await;
-    let options = preview_scrape_options(&p.deps.scrape_options);
+    let options = preview_scrape_options(&p.deps.scrape_options, &url);
     let clone = match p.deps.source.scrape(&url, &options).await {
         Ok(clone) => clone,
         Err(error) => {
@@ -905,11 +917,15 @@ async fn inspect_preview(p: &mut Progress, original: &ScrapeData) {
     }
 }
 
-/// The preview is on loopback (or the sandbox provider's host): the server's policy is for
-/// the pages users ask for, not for our own preview.
-pub(crate) fn preview_scrape_options(options: &ScrapeOptions) -> ScrapeOptions {
+/// The preview is the clone's own, on loopback or the sandbox provider's host: its origin is
+/// admitted whatever the policy says. What the preview page loads from anywhere else (an
+/// image left at the original's URL, say) still obeys the policy.
+pub(crate) fn preview_scrape_options(options: &ScrapeOptions, preview_url: &str) -> ScrapeOptions {
+    let own = url::Url::parse(preview_url)
+        .ok()
+        .and_then(|url| AllowedOrigin::of(&url));
     ScrapeOptions {
-        policy: UrlPolicy::allow_all(),
+        policy: options.policy.clone().allow_origins(own),
         ..options.clone()
     }
 }
@@ -933,3 +949,23 @@ pub(crate) fn elapsed_ms(started: Instant) -> u64 {
 
 /// Both devices, for loops over them.
 pub(crate) const DEVICES: [Device; 2] = [Device::Desktop, Device::Mobile];
+
+#[cfg(test)]
+mod tests {
+    use replica_core::UrlPolicy;
+
+    use super::*;
+
+    #[test]
+    fn the_preview_admits_its_own_origin_and_nothing_else() {
+        let server = ScrapeOptions {
+            policy: UrlPolicy::public_only(),
+            ..ScrapeOptions::default()
+        };
+        let options = preview_scrape_options(&server, "http://127.0.0.1:3005");
+        let check = |url: &str| options.policy.check_url(&url::Url::parse(url).unwrap());
+        assert!(check("http://127.0.0.1:3005/_next/static/app.js").is_ok());
+        assert!(check("http://127.0.0.1:3006/").is_err());
+        assert!(check("http://169.254.169.254/").is_err());
+    }
+}

@@ -165,6 +165,7 @@ impl LlmGenerator {
                 role: Role::User,
                 content,
             }],
+            tools: Vec::new(),
             max_tokens: self.config.max_tokens,
             temperature: self.config.temperature,
         }

@@ -1,24 +1,20 @@
-//! HTTP plumbing without a framework: response bodies, JSON errors, size-limited request bodies
-//! and CORS headers.
+//! HTTP plumbing the router does not give us: JSON errors, size-limited request bodies, the
+//! SSE body and CORS headers.
 
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderValue};
-use http::{Method, Response, StatusCode};
-use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Body as _, Frame, Incoming};
+use http::{Method, StatusCode};
+use http_body_util::BodyExt;
+use hyper::body::{Body as _, Frame};
 use tokio::sync::mpsc;
-
-/// Every response body: a whole buffer or a stream of SSE frames.
-pub type Body = BoxBody<Bytes, Infallible>;
-
-pub fn full(bytes: impl Into<Bytes>) -> Body {
-    Full::new(bytes.into()).boxed()
-}
 
 /// A response body fed by a channel: each message is one chunk, the body ends when every
 /// sender is gone. When the client goes away hyper drops the body, which closes the channel,
@@ -90,10 +86,21 @@ impl ApiError {
             )
         }
     }
+}
 
-    pub fn into_response(self) -> Response<Body> {
+/// The message of a 500, left on its response for [`api_layer`] to log with the request.
+#[derive(Debug, Clone)]
+struct InternalError(String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
         let mut response =
             json_response(self.status, &serde_json::json!({ "error": self.message }));
+        if self.status == StatusCode::INTERNAL_SERVER_ERROR {
+            response
+                .extensions_mut()
+                .insert(InternalError(self.message));
+        }
         if let Some(seconds) = self.retry_after {
             response
                 .headers_mut()
@@ -108,10 +115,10 @@ impl ApiError {
     }
 }
 
-pub fn json_response(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
+pub fn json_response(status: StatusCode, value: &serde_json::Value) -> Response {
     // A `Value` always serializes.
     let bytes = serde_json::to_vec(value).unwrap_or_default();
-    let mut response = Response::new(full(bytes));
+    let mut response = Response::new(Body::from(bytes));
     *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -120,7 +127,7 @@ pub fn json_response(status: StatusCode, value: &serde_json::Value) -> Response<
     response
 }
 
-pub fn ok_json(value: &serde_json::Value) -> Response<Body> {
+pub fn ok_json(value: &serde_json::Value) -> Response {
     json_response(StatusCode::OK, value)
 }
 
@@ -129,7 +136,7 @@ pub fn ok_json(value: &serde_json::Value) -> Response<Body> {
 /// An oversized body is still read (and thrown away) up to [`drain_cap`]: a client that is
 /// still sending when the answer comes and the connection closes sees a broken pipe instead
 /// of the 413. Beyond the cap (or a `Content-Length` over it) the answer comes at once.
-pub async fn read_body(mut body: Incoming, limit: usize) -> Result<Bytes, ApiError> {
+pub async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, ApiError> {
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -206,7 +213,7 @@ impl Cors {
     }
 
     /// Adds `Access-Control-Allow-Origin` for an allowed origin.
-    pub fn decorate(&self, request: &HeaderMap, response: &mut Response<Body>) {
+    pub fn decorate(&self, request: &HeaderMap, response: &mut Response) {
         if self.origins.is_empty() {
             return;
         }
@@ -222,8 +229,8 @@ impl Cors {
     }
 
     /// The answer to a preflight `OPTIONS`: 204, with the CORS grant when the origin is allowed.
-    pub fn preflight(&self, request: &HeaderMap) -> Response<Body> {
-        let mut response = Response::new(full(Bytes::new()));
+    pub fn preflight(&self, request: &HeaderMap) -> Response {
+        let mut response = Response::new(Body::empty());
         *response.status_mut() = StatusCode::NO_CONTENT;
         let headers = response.headers_mut();
         headers.insert(header::ALLOW, HeaderValue::from_static(CORS_METHODS));
@@ -249,6 +256,23 @@ impl Cors {
         }
         response
     }
+}
+
+/// Around every route: `OPTIONS` is a CORS preflight whatever the path, every answer gets the
+/// CORS headers, and a 500 is logged with its request (a client sees only the JSON error).
+pub async fn api_layer(State(cors): State<Cors>, request: Request, next: Next) -> Response {
+    let headers = request.headers().clone();
+    if request.method() == Method::OPTIONS {
+        return cors.preflight(&headers);
+    }
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let mut response = next.run(request).await;
+    if let Some(InternalError(message)) = response.extensions_mut().remove() {
+        tracing::warn!("{method} {path}: {message}");
+    }
+    cors.decorate(&headers, &mut response);
+    response
 }
 
 /// The `Content-Type` of a project file, from its extension.

@@ -1,11 +1,16 @@
-//! The routes of DESIGN.md §5, matched by hand: a handful of paths does not need a router.
+//! The routes of DESIGN.md §5 on axum's router, and what each one does.
 
 use std::sync::Arc;
 
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, State};
+use axum::response::Response;
+use axum::routing::{MethodRouter, get, post};
 use base64::Engine as _;
 use http::header::{self, HeaderValue};
-use http::{Method, Request, Response, StatusCode};
-use hyper::body::Incoming;
+use http::request::Parts;
+use http::{Method, StatusCode, Uri};
 use replica_core::{Device, ProjectFiles, ScrapeOptions, check_project_path};
 use replica_pipeline::{CloneId, CloneRequest, CloneStoreError, PipelineError, start_clone};
 use serde::Deserialize;
@@ -15,7 +20,7 @@ use super::Server;
 use super::clones::{Streaming, spawn_stream};
 use super::download::project_zip;
 use super::http::{
-    ApiError, Body, ChannelBody, content_type, full, ok_json, parse_json, read_body,
+    ApiError, ChannelBody, Cors, api_layer, content_type, ok_json, parse_json, read_body,
 };
 
 /// What a client is told to wait before retrying a clone when all slots are busy: about the
@@ -25,96 +30,170 @@ const RETRY_AFTER_SECONDS: u64 = 10;
 /// SSE frames waiting for a slow client before the clone waits for it.
 const FRAME_BUFFER: usize = 64;
 
+type Shared = State<Arc<Server>>;
+type Answer = Result<Response, ApiError>;
+
+/// Every route. Unknown paths are 404 and other methods 405 (with `Allow`), both as JSON
+/// errors; a handler that panics answers 500 instead of dropping the connection.
+pub fn router(server: Arc<Server>, cors: Cors) -> Router {
+    let files = get(async |State(s): Shared, clone: CloneTarget| s.list_files(&clone.id).await);
+    let list = get(async |State(s): Shared| s.list_clones().await);
+    let clone = get(async |State(s): Shared, clone: CloneTarget| s.get_clone(&clone.id).await)
+        .delete(async |State(s): Shared, clone: CloneTarget| s.delete_clone(&clone.id).await);
+    Router::new()
+        .route(
+            "/health",
+            allow(get(async |State(s): Shared| s.health()), "GET"),
+        )
+        .route(
+            "/clone/stream",
+            allow(
+                post(async |State(s): Shared, body: Body| s.clone_stream(body).await),
+                "POST",
+            ),
+        )
+        .route(
+            "/screenshot",
+            allow(
+                post(async |State(s): Shared, body: Body| s.screenshot(body).await),
+                "POST",
+            ),
+        )
+        .route("/api/clones", allow(list.clone(), "GET"))
+        .route("/api/clones/", allow(list, "GET"))
+        .route(
+            "/api/clones/{id}",
+            clone_allow(clone.clone(), "GET, DELETE"),
+        )
+        .route("/api/clones/{id}/", clone_allow(clone, "GET, DELETE"))
+        .route("/api/clones/{id}/files", clone_allow(files.clone(), "GET"))
+        .route("/api/clones/{id}/files/", clone_allow(files, "GET"))
+        .route(
+            "/api/clones/{id}/download",
+            clone_allow(
+                get(async |State(s): Shared, clone: CloneTarget| s.download(&clone.id).await),
+                "GET",
+            ),
+        )
+        .route(
+            "/api/clones/{id}/files/{*path}",
+            clone_allow(
+                get(async |State(s): Shared, file: FileTarget| {
+                    s.read_file(&file.id, &file.path).await
+                })
+                .put(async |State(s): Shared, file: FileTarget, body: Body| {
+                    s.write_file(&file.id, file.path, body).await
+                }),
+                "GET, PUT",
+            ),
+        )
+        .fallback(no_route)
+        .with_state(Arc::clone(&server))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+        .layer(axum::middleware::from_fn_with_state(cors, api_layer))
+        // Outermost: a preview host never reaches the API (nor its CORS headers).
+        .layer(axum::middleware::from_fn_with_state(
+            server,
+            super::proxy::route_previews,
+        ))
+}
+
+/// Other methods than the route's: 405 naming the allowed ones.
+fn allow(route: MethodRouter<Arc<Server>>, allowed: &'static str) -> MethodRouter<Arc<Server>> {
+    route.fallback(async move |method: Method| ApiError::method_not_allowed(&method, allowed))
+}
+
+/// [`allow`] for a clone's routes: a bad clone id or file path is 400 before the method is
+/// looked at.
+fn clone_allow(
+    route: MethodRouter<Arc<Server>>,
+    allowed: &'static str,
+) -> MethodRouter<Arc<Server>> {
+    route.fallback(async move |method: Method, uri: Uri| {
+        CloneTarget::parse(uri.path())?;
+        if let Some(encoded) = file_part(uri.path()) {
+            project_path(encoded)?;
+        }
+        Err::<Response, _>(ApiError::method_not_allowed(&method, allowed))
+    })
+}
+
+async fn no_route(uri: Uri) -> ApiError {
+    let path = uri.path();
+    match CloneTarget::parse(path) {
+        Ok(target) => {
+            let rest = path
+                .strip_prefix("/api/clones/")
+                .and_then(|rest| rest.split_once('/'))
+                .map_or("", |(_, rest)| rest);
+            ApiError::not_found(format!("no route for /api/clones/{}/{rest}", target.id))
+        }
+        Err(error) if path.starts_with("/api/clones/") => error,
+        Err(_) => ApiError::not_found(format!("no route for {path}")),
+    }
+}
+
+fn panicked(panic: Box<dyn std::any::Any + Send>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a handler panicked");
+    axum::response::IntoResponse::into_response(ApiError::internal(message.to_string()))
+}
+
+/// The clone of an `/api/clones/{id}...` route. The id is taken from the path as sent (not
+/// percent-decoded), as the store names it.
+struct CloneTarget {
+    id: CloneId,
+}
+
+impl CloneTarget {
+    fn parse(path: &str) -> Result<CloneTarget, ApiError> {
+        let rest = path.strip_prefix("/api/clones/").unwrap_or_default();
+        let id = rest.split_once('/').map_or(rest, |(id, _)| id);
+        Ok(CloneTarget {
+            id: CloneId::parse(id).map_err(store_error)?,
+        })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CloneTarget {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        CloneTarget::parse(parts.uri.path())
+    }
+}
+
+/// A file of a clone (`/api/clones/{id}/files/{path}`), its path percent-decoded once and
+/// checked.
+struct FileTarget {
+    id: CloneId,
+    path: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for FileTarget {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let CloneTarget { id } = CloneTarget::parse(parts.uri.path())?;
+        let encoded = file_part(parts.uri.path()).unwrap_or_default();
+        Ok(FileTarget {
+            id,
+            path: project_path(encoded)?,
+        })
+    }
+}
+
+/// What follows `/api/clones/{id}/files/`, as sent.
+fn file_part(path: &str) -> Option<&str> {
+    let (_, rest) = path.strip_prefix("/api/clones/")?.split_once('/')?;
+    rest.strip_prefix("files/")
+}
+
 impl Server {
-    /// Answers one request. Every failure is a JSON error response; nothing here panics the
-    /// server.
-    pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Body> {
-        let headers = request.headers().clone();
-        if request.method() == Method::OPTIONS {
-            return self.cors.preflight(&headers);
-        }
-        let method = request.method().clone();
-        let path = request.uri().path().to_string();
-        let mut response = match self.route(request).await {
-            Ok(response) => response,
-            Err(error) => {
-                if error.status == StatusCode::INTERNAL_SERVER_ERROR {
-                    tracing::warn!("{method} {path}: {}", error.message);
-                }
-                error.into_response()
-            }
-        };
-        self.cors.decorate(&headers, &mut response);
-        response
-    }
-
-    async fn route(&self, request: Request<Incoming>) -> Result<Response<Body>, ApiError> {
-        let path = request.uri().path().to_string();
-        let method = request.method().clone();
-        match path.as_str() {
-            "/health" => match method {
-                Method::GET | Method::HEAD => Ok(self.health()),
-                _ => Err(ApiError::method_not_allowed(&method, "GET")),
-            },
-            "/clone/stream" => match method {
-                Method::POST => self.clone_stream(request).await,
-                _ => Err(ApiError::method_not_allowed(&method, "POST")),
-            },
-            "/screenshot" => match method {
-                Method::POST => self.screenshot(request).await,
-                _ => Err(ApiError::method_not_allowed(&method, "POST")),
-            },
-            "/api/clones" | "/api/clones/" => match method {
-                Method::GET => self.list_clones().await,
-                _ => Err(ApiError::method_not_allowed(&method, "GET")),
-            },
-            _ => match path.strip_prefix("/api/clones/") {
-                Some(rest) => self.clone_route(request, rest).await,
-                None => Err(ApiError::not_found(format!("no route for {path}"))),
-            },
-        }
-    }
-
-    /// `/api/clones/{id}[/files[/{path}]|/download]`; `rest` is what follows `/api/clones/`.
-    async fn clone_route(
-        &self,
-        request: Request<Incoming>,
-        rest: &str,
-    ) -> Result<Response<Body>, ApiError> {
-        let method = request.method().clone();
-        let (id, rest) = rest.split_once('/').unwrap_or((rest, ""));
-        let id = CloneId::parse(id).map_err(store_error)?;
-        match rest {
-            "" => match method {
-                Method::GET => self.get_clone(&id).await,
-                Method::DELETE => self.delete_clone(&id).await,
-                _ => Err(ApiError::method_not_allowed(&method, "GET, DELETE")),
-            },
-            "files" | "files/" => match method {
-                Method::GET => self.list_files(&id).await,
-                _ => Err(ApiError::method_not_allowed(&method, "GET")),
-            },
-            "download" => match method {
-                Method::GET => self.download(&id).await,
-                _ => Err(ApiError::method_not_allowed(&method, "GET")),
-            },
-            _ => match rest.strip_prefix("files/") {
-                Some(encoded) => {
-                    let path = project_path(encoded)?;
-                    match method {
-                        Method::GET => self.read_file(&id, &path).await,
-                        Method::PUT => self.write_file(&id, path, request.into_body()).await,
-                        _ => Err(ApiError::method_not_allowed(&method, "GET, PUT")),
-                    }
-                }
-                None => Err(ApiError::not_found(format!(
-                    "no route for /api/clones/{id}/{rest}"
-                ))),
-            },
-        }
-    }
-
-    fn health(&self) -> Response<Body> {
+    fn health(&self) -> Response {
         ok_json(&serde_json::json!({
             "ok": true,
             "version": env!("CARGO_PKG_VERSION"),
@@ -126,11 +205,11 @@ impl Server {
         }))
     }
 
-    async fn clone_stream(&self, request: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    async fn clone_stream(&self, body: Body) -> Answer {
         if self.is_closing() {
             return Err(super::shutting_down());
         }
-        let body = read_body(request.into_body(), self.limits.json_bytes).await?;
+        let body = read_body(body, self.limits.json_bytes).await?;
         let clone_request: CloneRequest = parse_json(&body)?;
         check_refine_options(&clone_request)?;
         self.check_url(&clone_request.url)?;
@@ -168,7 +247,7 @@ impl Server {
                 permit,
             },
         );
-        let mut response = Response::new(http_body_util::BodyExt::boxed(ChannelBody::new(chunks)));
+        let mut response = Response::new(Body::new(ChannelBody::new(chunks)));
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
@@ -199,7 +278,7 @@ impl Server {
         Ok(parsed)
     }
 
-    async fn list_clones(&self) -> Result<Response<Body>, ApiError> {
+    async fn list_clones(&self) -> Answer {
         let store = self.deps.store.clone();
         let summaries = blocking(move || store.list()).await?;
         let mut clones = Vec::with_capacity(summaries.len());
@@ -211,7 +290,7 @@ impl Server {
         Ok(ok_json(&serde_json::json!({ "clones": clones })))
     }
 
-    async fn get_clone(&self, id: &CloneId) -> Result<Response<Body>, ApiError> {
+    async fn get_clone(&self, id: &CloneId) -> Answer {
         let store = self.deps.store.clone();
         let owned = id.clone();
         let record = blocking(move || store.get(&owned)).await?;
@@ -233,7 +312,7 @@ impl Server {
         }
     }
 
-    async fn delete_clone(&self, id: &CloneId) -> Result<Response<Body>, ApiError> {
+    async fn delete_clone(&self, id: &CloneId) -> Answer {
         let store = self.deps.store.clone();
         let owned = id.clone();
         blocking(move || store.summary_of(&owned)).await?;
@@ -247,7 +326,7 @@ impl Server {
         })))
     }
 
-    async fn list_files(&self, id: &CloneId) -> Result<Response<Body>, ApiError> {
+    async fn list_files(&self, id: &CloneId) -> Answer {
         let store = self.deps.store.clone();
         let owned = id.clone();
         let record = blocking(move || store.get(&owned)).await?;
@@ -257,11 +336,11 @@ impl Server {
         })))
     }
 
-    async fn read_file(&self, id: &CloneId, path: &str) -> Result<Response<Body>, ApiError> {
+    async fn read_file(&self, id: &CloneId, path: &str) -> Answer {
         let store = self.deps.store.clone();
         let (owned_id, owned_path) = (id.clone(), path.to_string());
         let bytes = blocking(move || store.read_file(&owned_id, &owned_path)).await?;
-        let mut response = Response::new(full(bytes));
+        let mut response = Response::new(Body::from(bytes));
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
@@ -281,12 +360,7 @@ impl Server {
 
     /// PUT: the body becomes the file, in the store and, when the clone has a live preview, in
     /// its sandbox (the dev server hot-reloads it).
-    async fn write_file(
-        &self,
-        id: &CloneId,
-        path: String,
-        body: Incoming,
-    ) -> Result<Response<Body>, ApiError> {
+    async fn write_file(&self, id: &CloneId, path: String, body: Body) -> Answer {
         let store = self.deps.store.clone();
         let owned = id.clone();
         blocking(move || store.summary_of(&owned)).await?;
@@ -326,7 +400,7 @@ impl Server {
         })))
     }
 
-    async fn download(&self, id: &CloneId) -> Result<Response<Body>, ApiError> {
+    async fn download(&self, id: &CloneId) -> Answer {
         let store = self.deps.store.clone();
         let owned = id.clone();
         let folder = format!("replica-{id}");
@@ -337,7 +411,7 @@ impl Server {
         })
         .await
         .map_err(internal)??;
-        let mut response = Response::new(full(zip));
+        let mut response = Response::new(Body::from(zip));
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
@@ -351,7 +425,7 @@ impl Server {
         Ok(response)
     }
 
-    async fn screenshot(&self, request: Request<Incoming>) -> Result<Response<Body>, ApiError> {
+    async fn screenshot(&self, body: Body) -> Answer {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields, rename_all = "camelCase")]
         struct ScreenshotRequest {
@@ -364,7 +438,7 @@ impl Server {
         fn desktop() -> Device {
             Device::Desktop
         }
-        let body = read_body(request.into_body(), self.limits.json_bytes).await?;
+        let body = read_body(body, self.limits.json_bytes).await?;
         let asked: ScreenshotRequest = parse_json(&body)?;
         let url = self.check_url(&asked.url)?;
         let options = ScrapeOptions {

@@ -1,6 +1,8 @@
 //! The `replica` binary as users run it: arguments, exit codes, stdout/stderr, signals.
 
 mod compare;
+mod policy;
+mod preview;
 mod server;
 mod validate;
 
@@ -36,7 +38,9 @@ fn config_says_which_language_model_it_uses_and_never_the_key() {
     assert!(output.status.success());
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(
-        stdout.starts_with("language model: none (offline, deterministic generation)\n"),
+        stdout.starts_with(
+            "language model: none (offline, deterministic generation)\ntool use: no, streaming: no (no model is configured)\n"
+        ),
         "{stdout}"
     );
 
@@ -47,8 +51,9 @@ fn config_says_which_language_model_it_uses_and_never_the_key() {
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(
-        stdout
-            .starts_with("language model: anthropic (claude-sonnet-4-5; ANTHROPIC_API_KEY is set)"),
+        stdout.starts_with(
+            "language model: anthropic (claude-sonnet-4-5; ANTHROPIC_API_KEY is set)\ntool use: yes, streaming: yes\n"
+        ),
         "{stdout}"
     );
     assert!(!stdout.contains("very-secret"));
@@ -66,6 +71,9 @@ fn config_says_which_language_model_it_uses_and_never_the_key() {
         line.contains("openai") && line.contains("llama3.1") && line.contains("127.0.0.1:11434"),
         "{line}"
     );
+    // A local server calls tools only when it and its model are set up for them.
+    assert_eq!(json["tool_use"], "depends_on_server");
+    assert_eq!(json["streaming"], "yes");
 
     let output = replica()
         .arg("config")

@@ -203,11 +203,7 @@ impl replica_core::LanguageModel for FixedAnswer {
         "test/fixed".to_string()
     }
 
-    fn complete<'a>(
-        &'a self,
-        request: &'a replica_core::LlmRequest,
-    ) -> replica_core::BoxFuture<'a, Result<replica_core::LlmResponse, replica_core::LlmError>>
-    {
+    fn stream<'a>(&'a self, request: &'a replica_core::LlmRequest) -> replica_core::LlmStream<'a> {
         if let Some(replica_core::ContentPart::Text { text }) = request
             .messages
             .first()
@@ -217,11 +213,12 @@ impl replica_core::LanguageModel for FixedAnswer {
         }
         let response = replica_core::LlmResponse {
             text: self.text.clone(),
+            tool_uses: Vec::new(),
             stop_reason: self.stop_reason.clone(),
             usage: replica_core::Usage::default(),
             model: "fixed".to_string(),
         };
-        Box::pin(async move { Ok(response) })
+        replica_core::response_stream(async move { Ok(response) })
     }
 }
 

@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 
 use replica_core::{
-    BoxFuture, LanguageModel, LlmError, LlmRequest, LlmResponse, StopReason, Usage,
+    LanguageModel, LlmError, LlmRequest, LlmResponse, LlmStream, StopReason, Usage, response_stream,
 };
 
 use crate::fixtures::{fixture_dirs, load};
@@ -39,18 +39,16 @@ impl LanguageModel for FakeModel {
         "fake/model".into()
     }
 
-    fn complete<'a>(
-        &'a self,
-        request: &'a LlmRequest,
-    ) -> BoxFuture<'a, Result<LlmResponse, LlmError>> {
+    fn stream<'a>(&'a self, request: &'a LlmRequest) -> LlmStream<'a> {
         self.requests.lock().unwrap().push(request.clone());
         let answer = self.answer.clone().map(|text| LlmResponse {
             text,
+            tool_uses: Vec::new(),
             stop_reason: StopReason::EndTurn,
             usage: Usage::default(),
             model: "fake".into(),
         });
-        Box::pin(async move { answer })
+        response_stream(async move { answer })
     }
 }
 

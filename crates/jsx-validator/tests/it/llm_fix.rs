@@ -4,8 +4,8 @@
 use std::sync::Mutex;
 
 use replica_core::{
-    BoxFuture, ContentPart, LanguageModel, LlmError, LlmRequest, LlmResponse, ProjectFiles,
-    StopReason, Usage,
+    ContentPart, LanguageModel, LlmError, LlmRequest, LlmResponse, LlmStream, ProjectFiles,
+    StopReason, Usage, response_stream,
 };
 use replica_jsx_validator::{Check, JsxValidatorError, fix_targeted, validate};
 
@@ -34,27 +34,25 @@ impl LanguageModel for FakeModel {
         "fake/model".to_string()
     }
 
-    fn complete<'a>(
-        &'a self,
-        request: &'a LlmRequest,
-    ) -> BoxFuture<'a, Result<LlmResponse, LlmError>> {
+    fn stream<'a>(&'a self, request: &'a LlmRequest) -> LlmStream<'a> {
         let prompt = request
             .messages
             .iter()
             .flat_map(|message| &message.content)
             .filter_map(|part| match part {
                 ContentPart::Text { text } => Some(text.clone()),
-                ContentPart::Image(_) => None,
+                _ => None,
             })
             .collect::<String>();
         self.prompts.lock().unwrap().push(prompt);
         let answer = self.answer.clone().map(|text| LlmResponse {
             text,
+            tool_uses: Vec::new(),
             stop_reason: self.stop_reason.clone(),
             usage: Usage::default(),
             model: "fake".to_string(),
         });
-        Box::pin(async move { answer })
+        response_stream(async move { answer })
     }
 }
 

@@ -6,9 +6,9 @@ use serde_json::{Value, json};
 
 use crate::support::{self, Case, DebugModel, KEY};
 
-const PATH: &str = "/v1/messages";
+pub const PATH: &str = "/v1/messages";
 
-fn make(base_url: &str, retry: RetryPolicy) -> Arc<dyn DebugModel> {
+pub fn make(base_url: &str, retry: RetryPolicy) -> Arc<dyn DebugModel> {
     let config = AnthropicConfig {
         base_url: base_url.to_owned(),
         retry,

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 
 use replica_core::ApiKey;
 use replica_llm::{
-    ChosenBy, ConfigError, ProviderConfig, SelectedModel, TokenLimitField, from_env,
+    ChosenBy, ConfigError, ProviderConfig, SelectedModel, Support, TokenLimitField, from_env,
 };
 
 use crate::support::KEY;
@@ -334,4 +334,47 @@ fn keys_never_show_in_debug_or_display() {
         let model = selected.build().expect("builds").expect("a model");
         assert!(!model.name().contains(KEY));
     }
+}
+
+#[test]
+fn capabilities_say_whether_tools_and_streaming_work() {
+    let line = |vars: &[(&str, &str)]| {
+        select(vars)
+            .expect("valid configuration")
+            .capabilities()
+            .to_string()
+    };
+    assert_eq!(
+        line(&[]),
+        "tool use: no, streaming: no (no model is configured)"
+    );
+    for key in ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY"] {
+        assert_eq!(
+            line(&[(key, KEY)]),
+            "tool use: yes, streaming: yes",
+            "{key}"
+        );
+    }
+    let local = select(&[
+        ("REPLICA_LLM", "openai"),
+        ("OPENAI_BASE_URL", "http://localhost:8080/v1"),
+    ])
+    .expect("valid")
+    .capabilities();
+    assert_eq!(local.tool_use, Support::DependsOnServer);
+    assert_eq!(local.streaming, Support::Yes);
+    assert!(
+        local.to_string().starts_with(
+            "tool use: depends on the server, streaming: yes (tools need a server and model that support them: llama.cpp with --jinja"
+        ),
+        "{local}"
+    );
+    assert_eq!(
+        serde_json::to_value(local).expect("serializes")["tool_use"],
+        "depends_on_server"
+    );
+    assert!(
+        line(&[("REPLICA_LLM", "replay")])
+            .starts_with("tool use: yes, streaming: yes (recorded answers")
+    );
 }

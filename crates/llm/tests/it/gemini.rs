@@ -7,9 +7,9 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::{self, Case, DebugModel, KEY};
 
-const PATH: &str = "/v1beta/models/gemini-2.5-flash:generateContent";
+pub const PATH: &str = "/v1beta/models/gemini-2.5-flash:streamGenerateContent";
 
-fn make(base_url: &str, retry: RetryPolicy) -> Arc<dyn DebugModel> {
+pub fn make(base_url: &str, retry: RetryPolicy) -> Arc<dyn DebugModel> {
     let config = GeminiConfig {
         base_url: base_url.to_owned(),
         retry,
@@ -75,7 +75,7 @@ async fn sends_the_generate_content_request() {
         Some("application/json")
     );
     // The key travels in the header only, never in the URL where logs would show it.
-    assert_eq!(request.url.query(), None);
+    assert_eq!(request.url.query(), Some("alt=sse"));
     assert!(!request.url.as_str().contains(KEY));
     insta::assert_json_snapshot!("gemini_request", support::body_json(&request));
 }

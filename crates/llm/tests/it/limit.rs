@@ -3,7 +3,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use replica_core::{
-    BoxFuture, LanguageModel, LlmError, LlmRequest, LlmResponse, StopReason, Usage,
+    LanguageModel, LlmError, LlmRequest, LlmResponse, LlmStream, StopReason, Usage,
 };
 use replica_llm::{ConcurrencyLimit, Limited, Metered, NoModel, UsageMeter};
 use tokio::sync::Barrier;
@@ -24,11 +24,8 @@ impl LanguageModel for Gauge {
         "gauge".to_owned()
     }
 
-    fn complete<'a>(
-        &'a self,
-        _request: &'a LlmRequest,
-    ) -> BoxFuture<'a, Result<LlmResponse, LlmError>> {
-        Box::pin(async move {
+    fn stream<'a>(&'a self, _request: &'a LlmRequest) -> LlmStream<'a> {
+        replica_core::response_stream(async move {
             let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
             self.peak.fetch_max(now, Ordering::SeqCst);
             // Only released once two calls are inside together: proves the limit lets two in.
@@ -42,6 +39,7 @@ impl LanguageModel for Gauge {
 fn response(model: &str, usage: Usage) -> LlmResponse {
     LlmResponse {
         text: "ok".to_owned(),
+        tool_uses: Vec::new(),
         stop_reason: StopReason::EndTurn,
         usage,
         model: model.to_owned(),

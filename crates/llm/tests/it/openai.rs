@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::support::{self, Case, DebugModel, KEY};
 
-const PATH: &str = "/v1/chat/completions";
+pub const PATH: &str = "/v1/chat/completions";
 
 fn config(base_url: &str, retry: RetryPolicy) -> OpenAiConfig {
     OpenAiConfig {
@@ -15,7 +15,7 @@ fn config(base_url: &str, retry: RetryPolicy) -> OpenAiConfig {
     }
 }
 
-fn make(base_url: &str, retry: RetryPolicy) -> Arc<dyn DebugModel> {
+pub fn make(base_url: &str, retry: RetryPolicy) -> Arc<dyn DebugModel> {
     Arc::new(OpenAi::new(config(base_url, retry)).expect("client builds"))
 }
 
@@ -102,7 +102,13 @@ async fn keyless_server_gets_no_authorization_header() {
     assert_eq!(support::header(&received, "authorization"), None);
     assert_eq!(
         support::body_json(&received),
-        json!({ "model": "llama3.1", "messages": [{ "role": "user", "content": "hi" }], "max_tokens": 16 })
+        json!({
+            "model": "llama3.1",
+            "messages": [{ "role": "user", "content": "hi" }],
+            "max_tokens": 16,
+            "stream": true,
+            "stream_options": { "include_usage": true },
+        })
     );
 }
 

@@ -1,9 +1,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use futures_util::StreamExt;
 use replica_core::{
     ApiKey, ContentPart, ImageBlock, LanguageModel, LlmError, LlmRequest, LlmResponse, Message,
-    Role, StopReason, SystemBlock, Usage,
+    Role, StopReason, StreamEvent, SystemBlock, ToolUse, Usage,
 };
 use replica_llm::{
     Anthropic, AnthropicConfig, RecordedExchange, Recording, Replay, exchange_path,
@@ -53,6 +54,7 @@ pub fn hero_section_request() -> LlmRequest {
                 ContentPart::Image(ImageBlock { media_type: "image/jpeg".to_owned(), base64: HERO_JPEG_BASE64.to_owned() }),
             ],
         }],
+        tools: Vec::new(),
         max_tokens: 8192,
         temperature: Some(0.2),
     }
@@ -61,6 +63,7 @@ pub fn hero_section_request() -> LlmRequest {
 fn response(text: &str) -> LlmResponse {
     LlmResponse {
         text: text.to_owned(),
+        tool_uses: Vec::new(),
         stop_reason: StopReason::EndTurn,
         usage: Usage {
             input_tokens: 10,
@@ -122,6 +125,50 @@ fn every_committed_fixture_is_keyed_by_its_request() {
         checked += 1;
     }
     assert!(checked >= 1, "fixtures/llm holds no exchange");
+}
+
+#[tokio::test]
+async fn tool_conversations_are_recorded_and_replayed_as_streams() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let answer = LlmResponse {
+        tool_uses: vec![ToolUse::new(
+            "toolu_9",
+            "read_file",
+            serde_json::json!({ "path": "app/globals.css" }),
+        )],
+        stop_reason: StopReason::ToolUse,
+        ..response("Checking the stylesheet.")
+    };
+    let stub = Arc::new(Stub::answering(answer));
+    let request = support::tool_conversation();
+    let recorded = Recording::new(stub, dir.path())
+        .complete(&request)
+        .await
+        .expect("records");
+
+    let path = exchange_path(dir.path(), &request_key(&request));
+    let text = std::fs::read_to_string(&path).expect("file written");
+    let exchange: RecordedExchange = serde_json::from_str(&text).expect("valid exchange");
+    assert_eq!(view_key(&exchange.request), request_key(&request));
+    assert_eq!(exchange.request["tools"][0]["name"], "read_file");
+    assert_eq!(
+        exchange.request["messages"][2]["content"][1]["content"][1]["type"],
+        "image"
+    );
+    assert!(
+        !text.contains("iVBORw0KGgo="),
+        "the screenshot is stored as its digest"
+    );
+
+    let items: Vec<_> = Replay::new(dir.path()).stream(&request).collect().await;
+    let expected: Vec<Result<StreamEvent, LlmError>> =
+        recorded.into_events().into_iter().map(Ok).collect();
+    assert_eq!(items, expected);
+
+    // Tools are part of the key.
+    let mut fewer_tools = request.clone();
+    fewer_tools.tools.pop();
+    assert_ne!(request_key(&fewer_tools), request_key(&request));
 }
 
 #[tokio::test]

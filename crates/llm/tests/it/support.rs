@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use replica_core::{
     ContentPart, ImageBlock, LanguageModel, LlmError, LlmRequest, LlmResponse, Message, Role,
-    StopReason, SystemBlock,
+    StopReason, SystemBlock, ToolDefinition, ToolResult, ToolResultPart, ToolUse,
 };
 use replica_llm::RetryPolicy;
 use serde_json::Value;
@@ -68,8 +68,129 @@ pub fn sample_request() -> LlmRequest {
             },
             Message::user_text("Write the component."),
         ],
+        tools: Vec::new(),
         max_tokens: 4096,
         temperature: Some(0.2),
+    }
+}
+
+/// The agent's tools, as a tool-using request offers them.
+pub fn agent_tools() -> Vec<ToolDefinition> {
+    let tool = |name: &str, description: &str, input_schema: Value| ToolDefinition {
+        name: name.to_owned(),
+        description: description.to_owned(),
+        input_schema,
+    };
+    vec![
+        tool(
+            "read_file",
+            "Read a file of the project.",
+            serde_json::json!({
+                "type": "object",
+                "properties": { "path": { "type": "string", "description": "Relative to the project root." } },
+                "required": ["path"],
+                "additionalProperties": false
+            }),
+        ),
+        tool(
+            "write_file",
+            "Create or replace a file of the project.",
+            serde_json::json!({
+                "type": "object",
+                "properties": { "path": { "type": "string" }, "content": { "type": "string" } },
+                "required": ["path", "content"],
+                "additionalProperties": false
+            }),
+        ),
+        tool(
+            "edit_file",
+            "Replace one exact occurrence of `old` with `new` in a file.",
+            serde_json::json!({
+                "type": "object",
+                "properties": { "path": { "type": "string" }, "old": { "type": "string" }, "new": { "type": "string" } },
+                "required": ["path", "old", "new"]
+            }),
+        ),
+        tool(
+            "screenshot",
+            "Screenshot the running preview.",
+            serde_json::json!({
+                "type": "object",
+                "properties": { "device": { "type": "string", "enum": ["desktop", "mobile"] } }
+            }),
+        ),
+    ]
+}
+
+/// What `read_file` gives for the page in these conversations.
+pub const PAGE_SOURCE: &str =
+    "export default function Page() {\n  return <h1 className=\"title\">Ship faster</h1>;\n}\n";
+
+/// What `screenshot` gives: a line of text and the picture.
+pub fn screenshot_result(tool_use_id: &str) -> ToolResult {
+    ToolResult {
+        tool_use_id: tool_use_id.to_owned(),
+        content: vec![
+            ToolResultPart::Text {
+                text: "desktop, 1280x720".to_owned(),
+            },
+            ToolResultPart::Image(ImageBlock {
+                media_type: "image/png".to_owned(),
+                base64: "iVBORw0KGgo=".to_owned(),
+            }),
+        ],
+        is_error: false,
+    }
+}
+
+/// The middle of an agent turn: the user asked, the model called two tools, and the results
+/// (text, and a screenshot) came back with a remark from the user.
+pub fn tool_conversation() -> LlmRequest {
+    LlmRequest {
+        system: vec![
+            SystemBlock {
+                text: "You edit a Next.js 14 project with the tools given.".to_owned(),
+                cache: true,
+            },
+            SystemBlock {
+                text: "Project: a clone of https://acme.example.".to_owned(),
+                cache: false,
+            },
+        ],
+        messages: vec![
+            Message::user_text("Make the hero title red."),
+            Message {
+                role: Role::Assistant,
+                content: vec![
+                    ContentPart::Text {
+                        text: "I'll read the page and look at it first.".to_owned(),
+                    },
+                    ContentPart::ToolUse(ToolUse::new(
+                        "toolu_01A",
+                        "read_file",
+                        serde_json::json!({ "path": "app/page.jsx" }),
+                    )),
+                    ContentPart::ToolUse(ToolUse::new(
+                        "toolu_01B",
+                        "screenshot",
+                        serde_json::json!({ "device": "desktop" }),
+                    )),
+                ],
+            },
+            Message {
+                role: Role::User,
+                content: vec![
+                    ContentPart::ToolResult(ToolResult::text("toolu_01A", PAGE_SOURCE)),
+                    ContentPart::ToolResult(screenshot_result("toolu_01B")),
+                    ContentPart::Text {
+                        text: "Keep the font as it is.".to_owned(),
+                    },
+                ],
+            },
+        ],
+        tools: agent_tools(),
+        max_tokens: 8192,
+        temperature: None,
     }
 }
 
@@ -402,12 +523,9 @@ impl LanguageModel for Stub {
         "stub/model".to_owned()
     }
 
-    fn complete<'a>(
-        &'a self,
-        _request: &'a LlmRequest,
-    ) -> replica_core::BoxFuture<'a, Result<LlmResponse, LlmError>> {
+    fn stream<'a>(&'a self, _request: &'a LlmRequest) -> replica_core::LlmStream<'a> {
         self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let answer = self.answer.clone();
-        Box::pin(async move { answer })
+        replica_core::response_stream(async move { answer })
     }
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use replica_core::{
-    BoxFuture, Lang, LanguageModel, LlmError, LlmRequest, LlmResponse, StopReason, Usage,
+    Lang, LanguageModel, LlmRequest, LlmResponse, LlmStream, StopReason, Usage, response_stream,
 };
 use replica_llm::Replay;
 use replica_section_gen::{
@@ -120,11 +120,8 @@ impl LanguageModel for SlowModel {
         "slow".into()
     }
 
-    fn complete<'a>(
-        &'a self,
-        request: &'a LlmRequest,
-    ) -> BoxFuture<'a, Result<LlmResponse, LlmError>> {
-        Box::pin(async move {
+    fn stream<'a>(&'a self, request: &'a LlmRequest) -> LlmStream<'a> {
+        response_stream(async move {
             let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
             self.most_in_flight.fetch_max(now, Ordering::SeqCst);
             self.calls.fetch_add(1, Ordering::SeqCst);
@@ -147,6 +144,7 @@ impl LanguageModel for SlowModel {
                 text: format!(
                     "```jsx\nexport default function {name}() {{\n  return <div>{name}</div>;\n}}\n```"
                 ),
+                tool_uses: Vec::new(),
                 stop_reason: StopReason::EndTurn,
                 usage: Usage::default(),
                 model: "slow".into(),

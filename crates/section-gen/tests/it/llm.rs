@@ -10,8 +10,8 @@
 use std::sync::Arc;
 
 use replica_core::{
-    BoxFuture, ContentPart, DesignTokens, LanguageModel, LlmError, LlmRequest, LlmResponse, Plan,
-    PlannedSection, SectionCrop, SectionKind, StopReason, Usage,
+    ContentPart, DesignTokens, LanguageModel, LlmError, LlmRequest, LlmResponse, LlmStream, Plan,
+    PlannedSection, SectionCrop, SectionKind, StopReason, Usage, response_stream,
 };
 use replica_llm::{RecordedExchange, Recording, Replay, exchange_path, request_key, request_view};
 use replica_section_gen::{
@@ -134,11 +134,8 @@ impl LanguageModel for CannedModel {
         "canned/test".into()
     }
 
-    fn complete<'a>(
-        &'a self,
-        request: &'a LlmRequest,
-    ) -> BoxFuture<'a, Result<LlmResponse, LlmError>> {
-        Box::pin(async move {
+    fn stream<'a>(&'a self, request: &'a LlmRequest) -> LlmStream<'a> {
+        response_stream(async move {
             let generator = replay_generator();
             let answer = cases().into_iter().find_map(|(section, answer)| {
                 let candidate = generator.request(&section, &test_context(), &tokens());
@@ -147,6 +144,7 @@ impl LanguageModel for CannedModel {
             match answer {
                 Some(text) => Ok(LlmResponse {
                     text: text.to_string(),
+                    tool_uses: Vec::new(),
                     stop_reason: StopReason::EndTurn,
                     usage: Usage {
                         input_tokens: 1200,
@@ -261,13 +259,11 @@ async fn a_truncated_answer_falls_back() {
         fn name(&self) -> String {
             "truncated".into()
         }
-        fn complete<'a>(
-            &'a self,
-            _: &'a LlmRequest,
-        ) -> BoxFuture<'a, Result<LlmResponse, LlmError>> {
-            Box::pin(async {
+        fn stream<'a>(&'a self, _: &'a LlmRequest) -> LlmStream<'a> {
+            response_stream(async {
                 Ok(LlmResponse {
                     text: CTA_ANSWER.into(),
+                    tool_uses: Vec::new(),
                     stop_reason: StopReason::MaxTokens,
                     usage: Usage::default(),
                     model: "truncated".into(),
@@ -324,7 +320,7 @@ fn every_request_shares_one_cached_system_prompt() {
 
     let user_text = |request: &LlmRequest| match &request.messages[0].content[0] {
         ContentPart::Text { text } => text.clone(),
-        ContentPart::Image(_) => panic!("text first"),
+        _ => panic!("text first"),
     };
     let hero = user_text(&requests[0]);
     assert!(hero.contains("component name Hero"), "{hero}");
