@@ -271,8 +271,12 @@ async fn files_in_another_language_remove_the_template_s_twins_first() {
     }
     sandbox.write_files(&files).await.unwrap();
     let lines = request_lines(&server).await;
-    let remove = lines.iter().position(|line| line.ends_with("/process/execute"));
-    let upload = lines.iter().position(|line| line.ends_with("/files/bulk-upload"));
+    let remove = lines
+        .iter()
+        .position(|line| line.ends_with("/process/execute"));
+    let upload = lines
+        .iter()
+        .position(|line| line.ends_with("/files/bulk-upload"));
     assert!(remove < upload, "{lines:?}");
     sandbox.destroy().await.unwrap();
 }
