@@ -17,5 +17,5 @@ pub use compile_check::{CompileCheck, CompileCheckConfig, CompileCheckError, che
 pub use request::{
     CloneOutcome, CloneRequest, GeneratorKind, PipelineDeps, PreviewRoutes, StyleKind,
 };
-pub use run::{CloneRun, PipelineError, start_clone};
+pub use run::{CloneRun, INSPECTION_DIR, PipelineError, start_clone};
 pub use store::{CloneId, CloneRecord, CloneStatus, CloneStore, CloneStoreError, CloneSummary};

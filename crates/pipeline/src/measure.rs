@@ -55,22 +55,3 @@ pub(crate) fn scores(comparisons: &[DeviceComparison]) -> SimilarityScores {
         mobile: of(Device::Mobile),
     }
 }
-
-/// The similarity only (pixels), both devices.
-pub(crate) fn similarity(
-    original: &ScrapeData,
-    clone: &ScrapeData,
-) -> Result<SimilarityScores, VisualDiffError> {
-    let pixels = |device: Device| {
-        replica_visual_diff::compare_encoded(
-            &original.device(device).screenshots.full_page.png,
-            &clone.device(device).screenshots.full_page.png,
-            &CompareOptions::default(),
-        )
-        .map(|comparison| comparison.similarity)
-    };
-    Ok(SimilarityScores {
-        desktop: pixels(Device::Desktop)?,
-        mobile: pixels(Device::Mobile)?,
-    })
-}

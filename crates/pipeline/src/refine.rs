@@ -245,6 +245,26 @@ fn write_artifacts(
     comparisons: &[DeviceComparison],
     files: &ProjectFiles,
 ) -> std::io::Result<()> {
+    write_captures(dir, original, clone, comparisons)?;
+    let site = dir.join("site");
+    for (path, file) in &files.files {
+        let target = site.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(target, &file.contents)?;
+    }
+    Ok(())
+}
+
+/// `dir/{desktop,mobile}/{base,target,diff}.png` and `style-diff.json`: what a person compares
+/// (the web UI shows them side by side).
+pub(crate) fn write_captures(
+    dir: &Path,
+    original: &ScrapeData,
+    clone: &ScrapeData,
+    comparisons: &[DeviceComparison],
+) -> std::io::Result<()> {
     for comparison in comparisons {
         let device_dir = dir.join(device_name(comparison.device));
         std::fs::create_dir_all(&device_dir)?;
@@ -263,14 +283,6 @@ fn write_artifacts(
         std::fs::write(device_dir.join("diff.png"), diff)?;
         let json = serde_json::to_vec_pretty(&comparison.styles).map_err(std::io::Error::other)?;
         std::fs::write(device_dir.join("style-diff.json"), json)?;
-    }
-    let site = dir.join("site");
-    for (path, file) in &files.files {
-        let target = site.join(path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(target, &file.contents)?;
     }
     Ok(())
 }

@@ -26,6 +26,9 @@ use crate::{
 /// Events waiting for a slow consumer before the pipeline waits for it.
 const EVENT_BUFFER: usize = 256;
 
+/// Where the inspection's captures are kept in a clone's directory.
+pub const INSPECTION_DIR: &str = "inspection";
+
 /// Compile checks after the first one, each after a fix (DESIGN.md §1 J).
 const COMPILE_FIX_ATTEMPTS: u32 = 3;
 
@@ -860,7 +863,7 @@ async fn log_length(sandbox: &dyn Sandbox) -> usize {
 
 /// The compiled preview loaded once in the browser: runtime and hydration errors from its
 /// console, and how close it is to the original (DESIGN.md §8).
-async fn inspect_preview(p: &mut Progress, original: &ScrapeData) {
+async fn inspect_preview(p: &mut Progress, original: &Arc<ScrapeData>) {
     let Some(url) = p.sandbox.as_ref().map(|s| s.preview_url().to_string()) else {
         return;
     };
@@ -888,16 +891,51 @@ async fn inspect_preview(p: &mut Progress, original: &ScrapeData) {
         p.problem("browser", format!("the preview's console: {error}"))
             .await;
     }
-    match measure::similarity(original, &clone) {
-        Ok(scores) => p.similarity = Some(scores),
-        Err(error) => {
+    let dir = p
+        .deps
+        .store
+        .clone_dir(&p.id)
+        .ok()
+        .map(|dir| dir.join(INSPECTION_DIR));
+    let measured = {
+        let original = Arc::clone(original);
+        tokio::task::spawn_blocking(move || measure_and_keep(&original, &clone, dir)).await
+    };
+    match measured {
+        Ok(Ok((scores, kept))) => {
+            p.similarity = Some(scores);
+            if let Err(error) = kept {
+                p.warn(format!("the comparison images could not be kept: {error}"))
+                    .await;
+            }
+        }
+        Ok(Err(error)) => {
             p.problem(
                 "measure",
                 format!("the similarity could not be measured: {error}"),
             )
             .await;
         }
+        Err(error) => {
+            p.problem("measure", format!("the measurement failed: {error}"))
+                .await;
+        }
     }
+}
+
+/// Both devices compared; the captures and diff images kept in `dir` (`inspection/` of the
+/// clone), for the web UI's compare view.
+fn measure_and_keep(
+    original: &ScrapeData,
+    clone: &ScrapeData,
+    dir: Option<std::path::PathBuf>,
+) -> Result<(SimilarityScores, std::io::Result<()>), replica_visual_diff::VisualDiffError> {
+    let comparisons = measure::compare(original, clone)?;
+    let kept = match dir {
+        Some(dir) => refine::write_captures(&dir, original, clone, &comparisons),
+        None => Err(std::io::Error::other("the clone's directory is gone")),
+    };
+    Ok((measure::scores(&comparisons), kept))
 }
 
 /// The preview is on loopback (or the sandbox provider's host): the server's policy is for

@@ -4,16 +4,19 @@
 //! read, edit (PUT writes through to the live preview), download and delete clones of the
 //! store; `POST /screenshot` renders a page as DESIGN.md §8 does. At most `--max-clones` run at
 //! once (429 beyond). Requests for a preview host (`{id}-{token}.preview.localhost:PORT`) are
-//! proxied to that clone's `next dev` (preview.rs, proxy.rs). SIGINT and SIGTERM stop the
+//! proxied to that clone's `next dev` (preview.rs, proxy.rs). `GET /` is the web UI (ui.rs;
+//! captures.rs has the routes only its views need). SIGINT and SIGTERM stop the
 //! server gracefully: no new connections, running clones cancelled, every sandbox destroyed,
 //! the browser stopped, exit code 0.
 
+mod captures;
 mod clones;
 mod download;
 mod http;
 mod preview;
 mod proxy;
 mod routes;
+mod ui;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -30,7 +30,7 @@ const RETRY_AFTER_SECONDS: u64 = 10;
 /// SSE frames waiting for a slow client before the clone waits for it.
 const FRAME_BUFFER: usize = 64;
 
-type Shared = State<Arc<Server>>;
+pub(super) type Shared = State<Arc<Server>>;
 type Answer = Result<Response, ApiError>;
 
 /// Every route. Unknown paths are 404 and other methods 405 (with `Allow`), both as JSON
@@ -87,6 +87,8 @@ pub fn router(server: Arc<Server>, cors: Cors) -> Router {
                 "GET, PUT",
             ),
         )
+        .merge(super::captures::router())
+        .merge(super::ui::router())
         .fallback(no_route)
         .with_state(Arc::clone(&server))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
@@ -144,8 +146,8 @@ fn panicked(panic: Box<dyn std::any::Any + Send>) -> Response {
 
 /// The clone of an `/api/clones/{id}...` route. The id is taken from the path as sent (not
 /// percent-decoded), as the store names it.
-struct CloneTarget {
-    id: CloneId,
+pub(super) struct CloneTarget {
+    pub(super) id: CloneId,
 }
 
 impl CloneTarget {
@@ -494,7 +496,7 @@ fn file_list(files: &ProjectFiles) -> serde_json::Value {
 }
 
 /// Runs store IO (plain file system calls) off the async workers.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, CloneStoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work)
@@ -517,6 +519,6 @@ fn store_error(error: CloneStoreError) -> ApiError {
     }
 }
 
-fn internal(error: impl std::fmt::Display) -> ApiError {
+pub(super) fn internal(error: impl std::fmt::Display) -> ApiError {
     ApiError::internal(error.to_string())
 }

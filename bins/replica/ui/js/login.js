@@ -1,0 +1,34 @@
+// The login form, shown when the server answers 401 (a server started with an API token):
+// the token is exchanged for an HttpOnly session cookie, so it never stays in the page.
+
+import { html, useState } from '../vendor/preact-htm.js';
+import { sendJson } from './api.js';
+
+export function Login({ onDone }) {
+  const [token, setToken] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const submit = async (event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await sendJson('POST', '/api/login', { token });
+      onDone();
+    } catch (e) {
+      setError(e.status === 401 ? 'That token is not right.' : e.message);
+      setBusy(false);
+    }
+  };
+  return html`<main class="start" id="main">
+    <form class="login" onSubmit=${submit} aria-describedby="login-help login-error">
+      <h1>Sign in</h1>
+      <p id="login-help" class="lede">This server asks for its API token (REPLICA_API_TOKEN).</p>
+      <label class="field-label" for="token">API token</label>
+      <input id="token" name="token" type="password" required autocomplete="current-password"
+        value=${token} onInput=${(e) => setToken(e.target.value)}/>
+      <button class="primary" type="submit" disabled=${busy}>${busy ? 'Signing in…' : 'Sign in'}</button>
+      <p id="login-error" class="form-error" role="alert">${error}</p>
+    </form>
+  </main>`;
+}
