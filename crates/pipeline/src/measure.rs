@@ -55,3 +55,21 @@ pub(crate) fn scores(comparisons: &[DeviceComparison]) -> SimilarityScores {
         mobile: of(Device::Mobile),
     }
 }
+
+/// The pixel comparison of both devices (no style diff: what the inspection keeps and scores).
+pub(crate) fn pixels(
+    original: &ScrapeData,
+    clone: &ScrapeData,
+) -> Result<Vec<(Device, Comparison)>, VisualDiffError> {
+    DEVICES
+        .iter()
+        .map(|&device| {
+            replica_visual_diff::compare_encoded(
+                &original.device(device).screenshots.full_page.png,
+                &clone.device(device).screenshots.full_page.png,
+                &CompareOptions::default(),
+            )
+            .map(|comparison| (device, comparison))
+        })
+        .collect()
+}

@@ -16,7 +16,7 @@ use replica_core::{
     DesignTokens, Device, LlmRequest, Message, PipelineEvent, Plan, ProjectFiles, ScrapeData,
     SimilarityScores,
 };
-use replica_visual_diff::Severity;
+use replica_visual_diff::{Comparison, Severity};
 use serde::Serialize;
 
 use crate::measure::{self, DeviceComparison};
@@ -245,7 +245,15 @@ fn write_artifacts(
     comparisons: &[DeviceComparison],
     files: &ProjectFiles,
 ) -> std::io::Result<()> {
-    write_captures(dir, original, clone, comparisons)?;
+    let pixels = comparisons.iter().map(|c| (c.device, &c.pixels));
+    write_captures(dir, original, clone, pixels)?;
+    for comparison in comparisons {
+        let json = serde_json::to_vec_pretty(&comparison.styles).map_err(std::io::Error::other)?;
+        let path = dir
+            .join(device_name(comparison.device))
+            .join("style-diff.json");
+        std::fs::write(path, json)?;
+    }
     let site = dir.join("site");
     for (path, file) in &files.files {
         let target = site.join(path);
@@ -257,32 +265,27 @@ fn write_artifacts(
     Ok(())
 }
 
-/// `dir/{desktop,mobile}/{base,target,diff}.png` and `style-diff.json`: what a person compares
-/// (the web UI shows them side by side).
-pub(crate) fn write_captures(
+/// `dir/{desktop,mobile}/{base,target,diff}.png`: what a person compares (the web UI shows
+/// them side by side).
+pub(crate) fn write_captures<'a>(
     dir: &Path,
     original: &ScrapeData,
     clone: &ScrapeData,
-    comparisons: &[DeviceComparison],
+    comparisons: impl IntoIterator<Item = (Device, &'a Comparison)>,
 ) -> std::io::Result<()> {
-    for comparison in comparisons {
-        let device_dir = dir.join(device_name(comparison.device));
+    for (device, pixels) in comparisons {
+        let device_dir = dir.join(device_name(device));
         std::fs::create_dir_all(&device_dir)?;
         std::fs::write(
             device_dir.join("base.png"),
-            &original.device(comparison.device).screenshots.full_page.png,
+            &original.device(device).screenshots.full_page.png,
         )?;
         std::fs::write(
             device_dir.join("target.png"),
-            &clone.device(comparison.device).screenshots.full_page.png,
+            &clone.device(device).screenshots.full_page.png,
         )?;
-        let diff = comparison
-            .pixels
-            .diff_png()
-            .map_err(std::io::Error::other)?;
+        let diff = pixels.diff_png().map_err(std::io::Error::other)?;
         std::fs::write(device_dir.join("diff.png"), diff)?;
-        let json = serde_json::to_vec_pretty(&comparison.styles).map_err(std::io::Error::other)?;
-        std::fs::write(device_dir.join("style-diff.json"), json)?;
     }
     Ok(())
 }

@@ -930,12 +930,27 @@ fn measure_and_keep(
     clone: &ScrapeData,
     dir: Option<std::path::PathBuf>,
 ) -> Result<(SimilarityScores, std::io::Result<()>), replica_visual_diff::VisualDiffError> {
-    let comparisons = measure::compare(original, clone)?;
+    let comparisons = measure::pixels(original, clone)?;
     let kept = match dir {
-        Some(dir) => refine::write_captures(&dir, original, clone, &comparisons),
+        Some(dir) => refine::write_captures(
+            &dir,
+            original,
+            clone,
+            comparisons.iter().map(|(device, pixels)| (*device, pixels)),
+        ),
         None => Err(std::io::Error::other("the clone's directory is gone")),
     };
-    Ok((measure::scores(&comparisons), kept))
+    let of = |wanted| {
+        comparisons
+            .iter()
+            .find(|(device, _)| *device == wanted)
+            .map_or(0.0, |(_, pixels)| pixels.similarity)
+    };
+    let scores = SimilarityScores {
+        desktop: of(Device::Desktop),
+        mobile: of(Device::Mobile),
+    };
+    Ok((scores, kept))
 }
 
 /// The preview is on loopback (or the sandbox provider's host): the server's policy is for

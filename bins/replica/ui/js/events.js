@@ -192,7 +192,7 @@ function newStage(definition) {
  * The timeline of a run: stages that started (in order) with their state, what they found and
  * their time; the warnings; the error; the `done` event.
  */
-export function timeline(events, times = []) {
+export function timeline(events, times = [], expected = []) {
   const stages = new Map();
   const order = [];
   let current = null;
@@ -207,6 +207,7 @@ export function timeline(events, times = []) {
     }
     return stage;
   };
+  expected.forEach((key) => stageFor(key));
   const finish = (stage, at) => {
     if (stage.state === 'running' || stage.state === 'pending') stage.state = 'done';
     if (stage.finished === null) stage.finished = at;
@@ -247,7 +248,10 @@ export function timeline(events, times = []) {
     }
     if (event.type === 'done') {
       result.done = event;
-      order.forEach((stage) => finish(stage, at));
+      order.forEach((stage) => {
+        if (stage.state === 'pending') stage.state = 'skipped';
+        else finish(stage, at);
+      });
     }
   });
   return result;
@@ -346,6 +350,17 @@ function describeAgent(stage, event) {
       break;
     default:
   }
+}
+
+/** The stages a project is expected to go through, shown as waiting until they start. */
+export function expectedStages(record) {
+  if (!record) return [];
+  if (record.kind === 'prompt') return ['agent'];
+  const keys = ['scrape', 'design', 'plan', 'generate', 'assemble', 'review', 'validate'];
+  const options = record.options || {};
+  if (options.preview !== false) keys.push('deploy', 'compile', 'inspect');
+  if (options.refine) keys.push('refine');
+  return keys;
 }
 
 /** Per-stage times from a finished clone's record, in milliseconds (`timings_ms`). */

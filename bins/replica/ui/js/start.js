@@ -38,14 +38,14 @@ function CloneForm() {
       <legend class="visually-hidden">Clone options</legend>
       <label>Style
         <select name="style" value=${style} onChange=${(e) => setStyle(e.target.value)}>
-          <option value="faithful">faithful (the page's CSS)</option>
-          <option value="tailwind">Tailwind classes</option>
+          <option value="faithful">Faithful</option>
+          <option value="tailwind">Tailwind</option>
         </select>
       </label>
       <label>Generator
         <select name="generator" value=${generator} onChange=${(e) => setGenerator(e.target.value)}>
-          <option value="compile">compiler (offline)</option>
-          <option value="llm">language model</option>
+          <option value="compile">Compiler (offline)</option>
+          <option value="llm">Language model</option>
         </select>
       </label>
       <label>Language

@@ -3,7 +3,7 @@
 
 import { html, useEffect, useState } from '../vendor/preact-htm.js';
 import { duration, percent } from './api.js';
-import { recordTimes, timeline } from './events.js';
+import { expectedStages, recordTimes, timeline } from './events.js';
 
 const ICONS = {
   pending: html`<svg viewBox="0 0 24 24" aria-hidden="true"><circle cx="12" cy="12" r="4"/></svg>`,
@@ -11,6 +11,7 @@ const ICONS = {
   done: html`<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M5 12.5l4.5 4.5L19 7.5"/></svg>`,
   warned: html`<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 4l9 16H3zM12 10v4M12 17v.5"/></svg>`,
   failed: html`<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>`,
+  skipped: html`<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M7 12h10"/></svg>`,
 };
 
 const STATE_WORDS = {
@@ -19,6 +20,7 @@ const STATE_WORDS = {
   done: 'done',
   warned: 'done with problems',
   failed: 'failed',
+  skipped: 'skipped',
 };
 
 /** Re-renders every second while `active`, for elapsed times. */
@@ -155,7 +157,7 @@ export function Timeline({ record, run, reload }) {
       html`<ul class="problems">${record.errors.map((e) => html`<li>${e}</li>`)}</ul>`}
     </div>`;
   }
-  const view = timeline(run.events, run.times);
+  const view = timeline(run.events, run.times, expectedStages(record));
   const recorded = record && record.status !== 'running' && !record.running ? recordTimes(record) : {};
   const now = performance.now();
   const latest = view.stages.filter((s) => s.state === 'running').map((s) => s.label).join(', ');
