@@ -3,6 +3,7 @@
 mod compare;
 mod preview;
 mod server;
+mod ui;
 mod validate;
 
 use std::path::PathBuf;
