@@ -125,11 +125,14 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     ("fidelity", "replica-pipeline", "bench_clone"),
     // Time the preview proxy adds to a preview's first load [--runs N] [SITE...]. Target 10 %.
     ("preview", "replica", "bench_preview"),
+    // The web UI's first load: weight over the wire and time to interactive [--runs N].
+    // Target 300 KB.
+    ("ui", "replica", "bench_ui"),
 ];
 
 fn example_bench(root: &Path, package: &str, example: &str, args: &[String]) -> anyhow::Result<()> {
     let mut cargo = std::process::Command::new(crate::cargo());
-    if example == "bench_preview" {
+    if matches!(example, "bench_preview" | "bench_ui") {
         // It measures a real `replica serve`, built as users run it.
         crate::setup::ensure_system_packages()?;
         cargo.env("REPLICA_BIN", crate::build_replica(root, true)?);

@@ -249,3 +249,4 @@ applyTheme(savedTheme());
 render(html`<${App}/>`, document.getElementById('app'));
 // For tests and `cargo xtask bench ui`: the first render is done and handlers are attached.
 document.documentElement.dataset.ready = 'true';
+performance.mark('replica-interactive');
