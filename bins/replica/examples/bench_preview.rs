@@ -7,7 +7,6 @@
 //! time). Target: the proxied load at most 10 % slower (median).
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
 #[path = "support/chromium.rs"]
@@ -34,25 +33,13 @@ async fn main() {
     if sites.is_empty() {
         sites = DEFAULT_SITES.iter().map(|s| s.to_string()).collect();
     }
-    let binary = std::env::var("REPLICA_BIN").expect("REPLICA_BIN: the replica binary to run");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let fixtures = replica_fixture_server::FixtureServer::start(root.join("fixtures/sites"))
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let sandboxes = dir.path().join("sandboxes");
-    let mut server = tokio::process::Command::new(&binary)
-        .args(["serve", "--addr", "127.0.0.1:0", "--allow-private"])
-        .env("REPLICA_DATA_DIR", dir.path().join("data"))
-        .env("REPLICA_SANDBOXES_DIR", &sandboxes)
-        .env("REPLICA_POOL_SIZE", "1")
-        .env_remove("REPLICA_SANDBOX")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("replica serve starts");
+    let mut server = server::spawn(dir.path());
     let base = listening(&mut server).await;
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let chromedriver = Chromedriver::start().await;

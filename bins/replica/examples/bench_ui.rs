@@ -10,7 +10,6 @@
 //! clone at 1440x900, for the README.
 
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -51,24 +50,12 @@ async fn main() {
             other => panic!("unknown argument {other:?} (expected --runs N or --screenshot PATH)"),
         }
     }
-    let binary = std::env::var("REPLICA_BIN").expect("REPLICA_BIN: the replica binary to run");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let fixtures = replica_fixture_server::FixtureServer::start(root.join("fixtures/sites"))
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut server = tokio::process::Command::new(&binary)
-        .args(["serve", "--addr", "127.0.0.1:0", "--allow-private"])
-        .env("REPLICA_DATA_DIR", dir.path().join("data"))
-        .env("REPLICA_SANDBOXES_DIR", dir.path().join("sandboxes"))
-        .env("REPLICA_POOL_SIZE", "1")
-        .env_remove("REPLICA_SANDBOX")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("replica serve starts");
+    let mut server = server::spawn(dir.path());
     let base = listening(&mut server).await;
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let done = server::clone(&http, &base, &fixtures.url("/landing/")).await;

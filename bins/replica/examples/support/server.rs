@@ -1,9 +1,29 @@
 //! A `replica serve` child of the benchmarks: where it listens, and clones through it.
 
+use std::path::Path;
+use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::io::AsyncBufReadExt;
+
+/// Starts `REPLICA_BIN serve` on a free loopback port with its data and sandboxes under `dir`
+/// (a pool of one, private addresses allowed for the fixture sites); killed when dropped.
+pub fn spawn(dir: &Path) -> tokio::process::Child {
+    let binary = std::env::var("REPLICA_BIN").expect("REPLICA_BIN: the replica binary to run");
+    tokio::process::Command::new(binary)
+        .args(["serve", "--addr", "127.0.0.1:0", "--allow-private"])
+        .env("REPLICA_DATA_DIR", dir.join("data"))
+        .env("REPLICA_SANDBOXES_DIR", dir.join("sandboxes"))
+        .env("REPLICA_POOL_SIZE", "1")
+        .env_remove("REPLICA_SANDBOX")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("replica serve starts")
+}
 
 /// Waits for the server's `listening on` line and returns its base URL; its stderr is drained
 /// from then on.

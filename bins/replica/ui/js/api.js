@@ -1,6 +1,8 @@
 // The server's HTTP API as the views use it: JSON requests, server-sent event streams read
 // with fetch (POST bodies and Last-Event-ID need it), and one place that notices a 401.
 
+import { useState } from '../vendor/preact-htm.js';
+
 const listeners = new Set();
 
 /** Calls `listener` whenever the server answers 401 (a login is needed). */
@@ -128,4 +130,26 @@ export function duration(ms) {
   if (ms < 60000) return `${(ms / 1000).toFixed(1)} s`;
   const seconds = Math.round(ms / 1000);
   return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
+}
+
+/**
+ * A form's submit handler with its busy flag and error message: `action` runs once at a time;
+ * a thrown error becomes the message (`describe` words it), and the form is usable again.
+ */
+export function useSubmit(action, describe = (error) => error.message) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const submit = async (event) => {
+    event.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (e) {
+      setError(describe(e));
+      setBusy(false);
+    }
+  };
+  return [busy, error, submit];
 }

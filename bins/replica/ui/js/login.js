@@ -2,24 +2,17 @@
 // the token is exchanged for an HttpOnly session cookie, so it never stays in the page.
 
 import { html, useState } from '../vendor/preact-htm.js';
-import { sendJson } from './api.js';
+import { sendJson, useSubmit } from './api.js';
 
 export function Login({ onDone }) {
   const [token, setToken] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(null);
-  const submit = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  const [busy, error, submit] = useSubmit(
+    async () => {
       await sendJson('POST', '/api/login', { token });
       onDone();
-    } catch (e) {
-      setError(e.status === 401 ? 'That token is not right.' : e.message);
-      setBusy(false);
-    }
-  };
+    },
+    (e) => (e.status === 401 ? 'That token is not right.' : e.message),
+  );
   return html`<main class="start" id="main">
     <form class="login" onSubmit=${submit} aria-describedby="login-help login-error">
       <h1>Sign in</h1>

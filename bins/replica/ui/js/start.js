@@ -1,7 +1,7 @@
 // The start page: a URL with the clone options, or a prompt; then the recent projects.
 
 import { html, useEffect, useState } from '../vendor/preact-htm.js';
-import { getJson, percent, request } from './api.js';
+import { getJson, percent, request, useSubmit } from './api.js';
 import { forget, startStream } from './events.js';
 
 function CloneForm() {
@@ -11,22 +11,11 @@ function CloneForm() {
   const [lang, setLang] = useState('ts');
   const [pages, setPages] = useState(1);
   const [refine, setRefine] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(null);
-  const submit = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
+  const [busy, error, submit] = useSubmit(async () => {
     const body = { url: url.trim(), style, generator, lang, refine };
     if (pages > 1) body.pages = pages;
-    try {
-      const id = await startStream('/clone/stream', body);
-      location.hash = `#/p/${id}`;
-    } catch (e) {
-      setError(e.message);
-      setBusy(false);
-    }
-  };
+    location.hash = `#/p/${await startStream('/clone/stream', body)}`;
+  });
   return html`<form class="start-form" onSubmit=${submit} aria-describedby="clone-error">
     <label class="field-label" for="clone-url">Page to clone</label>
     <div class="url-row">
@@ -69,20 +58,12 @@ function CloneForm() {
 
 function PromptForm() {
   const [prompt, setPrompt] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(null);
-  const submit = async (event) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const id = await startStream('/api/projects', { prompt: prompt.trim() });
-      location.hash = `#/p/${id}`;
-    } catch (e) {
-      setError(e.status === 404 ? 'This server cannot build projects from a prompt yet.' : e.message);
-      setBusy(false);
-    }
-  };
+  const [busy, error, submit] = useSubmit(
+    async () => {
+      location.hash = `#/p/${await startStream('/api/projects', { prompt: prompt.trim() })}`;
+    },
+    (e) => (e.status === 404 ? 'This server cannot build projects from a prompt yet.' : e.message),
+  );
   return html`<form class="start-form" onSubmit=${submit} aria-describedby="prompt-error">
     <label class="field-label" for="prompt">Describe the app</label>
     <textarea id="prompt" name="prompt" rows="3" required
