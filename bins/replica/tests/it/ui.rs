@@ -84,6 +84,7 @@ async fn the_web_ui_clones_shows_compares_and_edits() {
     compare_view(&chromium).await;
     edit_in_the_code_view(&chromium).await;
     recent_clones(&chromium, &server, &id).await;
+    a_failed_clone_says_where(&chromium, &fixtures.url("/_status/404")).await;
 
     // Offline: everything the page asked for came from the server itself (its API, or a
     // preview host on its port for the iframe).
@@ -105,31 +106,7 @@ async fn the_web_ui_clones_shows_compares_and_edits() {
 /// Opens `/`, types the URL, clicks Clone and waits for the timeline's `done`. Returns the id.
 async fn clone_from_the_url_field(chromium: &Chromium, server: &Served, url: &str) -> String {
     chromium.session.goto(&server.url("/")).await.unwrap();
-    wait_for_selector(
-        chromium,
-        "html[data-ready] #clone-url",
-        Duration::from_secs(20),
-    )
-    .await;
-    let field = chromium
-        .session
-        .find(Locator::Id("clone-url"))
-        .await
-        .unwrap();
-    field.send_keys(url).await.unwrap();
-    click(chromium, ".start-form button[type=submit]").await;
-    let mut id = String::new();
-    wait_for("the project page", Duration::from_secs(60), async || {
-        let hash = chromium.eval("return location.hash").await;
-        match hash.as_str().and_then(|hash| hash.strip_prefix("#/p/")) {
-            Some(found) => {
-                id = found.to_string();
-                true
-            }
-            None => false,
-        }
-    })
-    .await;
+    let id = start_a_clone(chromium, url).await;
     wait_for_selector(chromium, "[data-outcome]", Duration::from_secs(300)).await;
     let outcome = text_of(chromium, "[data-outcome]").await.unwrap();
     assert!(
@@ -155,6 +132,53 @@ async fn clone_from_the_url_field(chromium: &Chromium, server: &Served, url: &st
         .await;
     assert_eq!(chips, 8, "{states}");
     id
+}
+
+/// Types `url` into the start page's field and clicks Clone; the id from the project page.
+async fn start_a_clone(chromium: &Chromium, url: &str) -> String {
+    wait_for_selector(
+        chromium,
+        "html[data-ready] #clone-url",
+        Duration::from_secs(20),
+    )
+    .await;
+    let field = chromium
+        .session
+        .find(Locator::Id("clone-url"))
+        .await
+        .unwrap();
+    field.send_keys(url).await.unwrap();
+    click(chromium, ".start-form button[type=submit]").await;
+    let mut id = String::new();
+    wait_for("the project page", Duration::from_secs(60), async || {
+        let hash = chromium.eval("return location.hash").await;
+        match hash.as_str().and_then(|hash| hash.strip_prefix("#/p/")) {
+            Some(found) => {
+                id = found.to_string();
+                true
+            }
+            None => false,
+        }
+    })
+    .await;
+    id
+}
+
+/// A page that answers 404: the timeline ends with the stage that failed and why, in words.
+async fn a_failed_clone_says_where(chromium: &Chromium, url: &str) {
+    click(chromium, ".brand").await;
+    start_a_clone(chromium, url).await;
+    wait_for_selector(chromium, "[data-outcome]", Duration::from_secs(120)).await;
+    let outcome = text_of(chromium, "[data-outcome=error]").await;
+    let outcome = outcome.expect("the clone of a 404 page ends with an error");
+    assert!(
+        outcome.starts_with("Failed at scrape.") && outcome.contains("404"),
+        "{outcome}"
+    );
+    let state = chromium
+        .eval("return document.querySelector('[data-stage=scrape]').dataset.state")
+        .await;
+    assert_eq!(state, "failed");
 }
 
 async fn preview_and_mobile(chromium: &Chromium, server: &Served, id: &str) {

@@ -5,6 +5,8 @@ import { html, useState } from '../vendor/preact-htm.js';
 
 /** The preview URL users can open now, if any: the record's live one, or `deployed`'s. */
 export function livePreviewUrl(record, run) {
+  // A failed clone's sandbox holds the bare template, not the clone.
+  if (record && record.status === 'failed') return null;
   if (record && record.preview_live && record.preview_url) return record.preview_url;
   if (run && run.state === 'running') {
     const deployed = run.events.findLast((e) => e.type === 'deployed');

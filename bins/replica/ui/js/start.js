@@ -104,7 +104,9 @@ function title(clone) {
 function Thumbnail({ clone }) {
   const [failed, setFailed] = useState(false);
   if (failed || clone.kind === 'prompt') {
-    return html`<div class="thumb thumb-empty" aria-hidden="true">${title(clone).slice(0, 1)}</div>`;
+    return html`<div class="thumb thumb-empty" aria-hidden="true">
+      <svg viewBox="0 0 24 24"><rect x="3" y="4" width="18" height="16" rx="2"/><path d="M3 9h18M7 6.5h.01M10 6.5h.01"/></svg>
+    </div>`;
   }
   return html`<img class="thumb" src=${`/api/clones/${clone.id}/thumbnail`} alt="" loading="lazy"
     width="480" height="270" onError=${() => setFailed(true)}/>`;
@@ -122,6 +124,7 @@ function RecentCard({ clone, onDelete }) {
     <a class="card-link" href=${`#/p/${clone.id}`}>
       <${Thumbnail} clone=${clone}/>
       <span class="card-title">${title(clone)}</span>
+      <span class="card-time">${timeAgo(clone.created_at)}</span>
     </a>
     <div class="card-meta">
       <span class=${`badge badge-${status}`}>${status}</span>
@@ -129,7 +132,7 @@ function RecentCard({ clone, onDelete }) {
       html`<span class="card-scores" title="Similarity: desktop / mobile">
         ${percent(clone.similarity.desktop)} · ${percent(clone.similarity.mobile)}
       </span>`}
-      <span class="card-time">${timeAgo(clone.created_at)}</span>
+      <span class="spacer"></span>
       <button class="icon-button small" type="button" onClick=${remove}
         aria-label=${`Delete ${title(clone)}`} title="Delete">
         <svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3"/></svg>

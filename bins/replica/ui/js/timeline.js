@@ -101,7 +101,8 @@ function Stage({ stage, time }) {
 }
 
 function stageTime(stage, now, recorded) {
-  if (recorded[stage.key] !== undefined && stage.state !== 'running') return duration(recorded[stage.key]);
+  if (stage.state === 'pending' || stage.state === 'skipped') return '';
+  if (recorded[stage.key] > 0 && stage.state !== 'running') return duration(recorded[stage.key]);
   if (stage.started === null) return '';
   const end = stage.finished ?? (stage.state === 'running' ? now : null);
   return end === null ? '' : duration(end - stage.started);
@@ -114,6 +115,7 @@ function Summary({ record }) {
     <p>
       ${record.status === 'done' ? 'This clone finished' : `This clone ${record.status === 'running' ? 'is running' : `ended as ${record.status}`}`}
       ${record.timings && record.timings.total ? ` in ${duration(record.timings.total)}` : ''}.
+      ${record.similarity && html` Similarity: desktop ${percent(record.similarity.desktop)}, mobile ${percent(record.similarity.mobile)}.`}
     </p>
     ${rows.length > 0 &&
     html`<table class="times"><caption class="visually-hidden">Time per stage</caption>
