@@ -199,6 +199,13 @@ async fn preview_and_mobile(chromium: &Chromium, server: &Served, id: &str) {
         async || preview_text(chromium).await.contains("Brightloom"),
     )
     .await;
+    let download = chromium
+        .eval(
+            "const link = document.querySelector('a[download]');
+             return fetch(link.href).then(r => [r.status, r.headers.get('content-type')]);",
+        )
+        .await;
+    assert_eq!(download, serde_json::json!([200, "application/zip"]));
     click(chromium, "[data-device=mobile]").await;
     let width = chromium
         .eval("return document.querySelector('iframe.preview-frame').getBoundingClientRect().width")

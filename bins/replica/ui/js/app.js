@@ -166,6 +166,10 @@ function Project({ id, tab }) {
   const [filesVersion, setFilesVersion] = useState(0);
   const lastType = run && run.events.length ? run.events[run.events.length - 1].type : null;
   useEffect(() => {
+    // A new page for screen readers and keyboards: start from its content.
+    document.getElementById('main')?.focus({ preventScroll: true });
+  }, [id]);
+  useEffect(() => {
     // Milestones change the record (preview URL, scores, status): read it again.
     if (['deployed', 'done', 'error', 'complete', 'iteration'].includes(lastType)) reload();
     if (['file_updated', 'complete'].includes(lastType)) setFilesVersion((v) => v + 1);
@@ -197,7 +201,7 @@ function Project({ id, tab }) {
   return html`<${Header} record=${record}/>
     <${Tabs} className="mobile-tabs" label="Project views" idPrefix="m"
       tabs=${[...LEFT_TABS, ...RIGHT_TABS]} selected=${mobileSelected} onSelect=${selectMobile}/>
-    <main class=${`workspace focus-${focus}`} id="main">
+    <main class=${`workspace focus-${focus}`} id="main" tabindex="-1">
       <section class="pane pane-left" aria-label="Progress and chat">
         <${Tabs} className="pane-tabs" label="Progress and chat" idPrefix="left" tabs=${LEFT_TABS}
           selected=${left} onSelect=${setLeft}/>

@@ -86,8 +86,8 @@ export function Compare({ id, record, device, setDevice }) {
             : 'Nothing to compare: this project has no original page.'}
         </p></div>`
       : html`<div class="compare-body">
-          <div class="segmented small column-picker" role="radiogroup" aria-label="Image">
-            ${COLUMNS.map((c) => html`<button type="button" role="radio" aria-checked=${column === c.key ? 'true' : 'false'}
+          <div class="segmented small column-picker" role="group" aria-label="Image">
+            ${COLUMNS.map((c) => html`<button type="button" aria-pressed=${column === c.key ? 'true' : 'false'}
               onClick=${() => setColumn(c.key)}>${c.label}</button>`)}
           </div>
           <div class=${`compare-grid device-${device} show-${column}`}>

@@ -16,10 +16,10 @@ export function livePreviewUrl(record, run) {
 }
 
 export function DeviceToggle({ device, setDevice, label = 'Device' }) {
-  return html`<div class="segmented small" role="radiogroup" aria-label=${label}>
+  return html`<div class="segmented small" role="group" aria-label=${label}>
     ${['desktop', 'mobile'].map(
-      (name) => html`<button type="button" role="radio" data-device=${name}
-        aria-checked=${device === name ? 'true' : 'false'} onClick=${() => setDevice(name)}>
+      (name) => html`<button type="button" data-device=${name}
+        aria-pressed=${device === name ? 'true' : 'false'} onClick=${() => setDevice(name)}>
         ${name === 'desktop' ? 'Desktop' : 'Mobile'}
       </button>`,
     )}

@@ -171,10 +171,10 @@ export function Start() {
           ? 'Replica turns a live page into an editable Next.js project, runs it and measures how close it is.'
           : 'Describe what you want; the agent writes a Next.js project and runs it.'}
       </p>
-      <div class="segmented" role="radiogroup" aria-label="Start from">
-        <button type="button" role="radio" aria-checked=${mode === 'url' ? 'true' : 'false'}
+      <div class="segmented" role="group" aria-label="Start from">
+        <button type="button" aria-pressed=${mode === 'url' ? 'true' : 'false'}
           onClick=${() => setMode('url')}>From a URL</button>
-        <button type="button" role="radio" aria-checked=${mode === 'prompt' ? 'true' : 'false'}
+        <button type="button" aria-pressed=${mode === 'prompt' ? 'true' : 'false'}
           onClick=${() => setMode('prompt')}>From a prompt</button>
       </div>
       ${mode === 'url' ? html`<${CloneForm}/>` : html`<${PromptForm}/>`}
