@@ -6,8 +6,8 @@
 //! the app's first render done with its handlers attached (`performance.mark`). Target: at
 //! most 300 KB.
 //!
-//! `cargo xtask screenshot [PATH]` runs this with `--screenshot PATH`: the project page of that
-//! clone at 1440x900, for the README.
+//! `cargo xtask screenshot [PATH]` runs this with `--screenshot PATH`: a clone started from the
+//! URL field, its finished timeline beside its preview at 1440x900, for the README.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -57,13 +57,15 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = server::spawn(dir.path());
     let base = listening(&mut server).await;
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let done = server::clone(&http, &base, &fixtures.url("/landing/")).await;
-    let id = done["clone_id"].as_str().unwrap().to_string();
     let chromedriver = Chromedriver::start().await;
+    let landing = fixtures.url("/landing/");
     match screenshot {
-        Some(path) => take_screenshot(&chromedriver, &base, &id, &path).await,
-        None => measure(&chromedriver, &base, runs).await,
+        Some(path) => take_screenshot(&chromedriver, &base, &landing, &path).await,
+        None => {
+            let http = reqwest::Client::builder().no_proxy().build().unwrap();
+            server::clone(&http, &base, &landing).await;
+            measure(&chromedriver, &base, runs).await;
+        }
     }
     if let Some(pid) = server
         .id()
@@ -120,18 +122,43 @@ async fn wait_until_interactive(session: &fantoccini::Client) -> Value {
     panic!("the UI never became interactive");
 }
 
-/// The project page of `id` with its preview, progress and scores, as a PNG at `path`.
-async fn take_screenshot(chromedriver: &Chromedriver, base: &str, id: &str, path: &PathBuf) {
+/// A clone of `url` started from the UI's URL field, its timeline finished beside its preview,
+/// as a PNG at `path`.
+async fn take_screenshot(chromedriver: &Chromedriver, base: &str, url: &str, path: &PathBuf) {
     let session = chromedriver.session(1440, 900).await;
     session.set_window_size(1440, 900).await.unwrap();
-    // The light theme, whatever the machine prefers: the README shows one of them.
     session.goto(&format!("{base}/")).await.unwrap();
+    // The light theme, whatever the machine prefers: the README shows one of them.
     session
         .execute("localStorage.setItem('replica-theme', 'light')", vec![])
         .await
         .unwrap();
-    session.goto(&format!("{base}/#/p/{id}")).await.unwrap();
+    session.refresh().await.unwrap();
     wait_until_interactive(&session).await;
+    session
+        .find(fantoccini::Locator::Id("clone-url"))
+        .await
+        .unwrap()
+        .send_keys(url)
+        .await
+        .unwrap();
+    session
+        .find(fantoccini::Locator::Css(".start-form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..3000 {
+        let ended = session
+            .execute("return !!document.querySelector('[data-outcome]')", vec![])
+            .await
+            .unwrap();
+        if ended == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     // The preview renders in its iframe; the fonts and images it loads need a moment.
     for _ in 0..100 {
         let framed = session
