@@ -4,6 +4,7 @@
 //! demo    the main job on a bundled example
 //! test    every test of the workspace (what CI runs)
 //! bench   benchmarks (`bench scrape`, `bench plan`)
+//! fuzz    every fuzz target for a bounded time (`fuzz [SECONDS] [TARGET...]`)
 //! record  re-record fixtures/scrapes from fixtures/sites
 //! record-next-logs  re-record fixtures/next-logs from the real template's dev server
 //! serve   serve fixtures/sites on loopback for a look in a browser
@@ -11,6 +12,7 @@
 //! screenshot  the web UI with a fresh clone, from a real run (docs/ui.png for the README)
 
 mod bench;
+mod fuzz;
 mod overlay;
 mod setup;
 
@@ -32,6 +34,7 @@ fn main() -> anyhow::Result<()> {
         Some("demo") => demo(&root),
         Some("test") => test(&args[1..]),
         Some("bench") => bench::run(&root, &args[1..]),
+        Some("fuzz") => fuzz::run(&root, &args[1..]),
         Some("record") => record(&root, &args[1..]),
         Some("record-next-logs") => record_next_logs(&root),
         Some("serve") => serve(&root),
@@ -53,7 +56,7 @@ fn main() -> anyhow::Result<()> {
         ),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|demo|test|bench scrape|bench plan|record [SITE...]|record-next-logs|serve|sections DIR|screenshot [PATH]>"
+                "usage: cargo xtask <setup|demo|test|bench scrape|bench plan|fuzz [SECONDS] [TARGET...]|record [SITE...]|record-next-logs|serve|sections DIR|screenshot [PATH]>"
             );
             bail!("unknown or missing command");
         }
