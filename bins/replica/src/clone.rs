@@ -308,9 +308,10 @@ impl Progress {
                 similarity.desktop, similarity.mobile
             )),
             PipelineEvent::Warning { message } => self.line(format!("  warning: {message}")),
-            PipelineEvent::Error { message, stage } => {
+            PipelineEvent::Error { message, stage, .. } => {
                 self.line(format!("error in {stage}: {message}"));
             }
+            PipelineEvent::Queued { position } => self.line(format!("  queued: {position}")),
             PipelineEvent::File { .. }
             | PipelineEvent::FileUpdated { .. }
             | PipelineEvent::ReviewClean

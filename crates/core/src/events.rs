@@ -96,12 +96,20 @@ pub enum PipelineEvent {
         n: u32,
         similarity: SimilarityScores,
     },
+    /// The clone waits for a free slot; `position` 1 starts next.
+    Queued {
+        position: usize,
+    },
     Warning {
         message: String,
     },
     Error {
         message: String,
         stage: String,
+        /// A machine-readable reason where a client may act on it (agent turns: `provider`,
+        /// `tool_call_limit`, `time_limit`, `token_limit`, `no_model`, `bad_message`, ...).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
     },
     Done {
         preview_url: Option<String>,
@@ -130,6 +138,12 @@ impl PipelineEvent {
             )
         });
         format!("data: {json}\n\n")
+    }
+
+    /// The event as one SSE frame with its id (`id: N\ndata: {...}\n\n`), so a client that
+    /// reconnects can resume after it with `Last-Event-ID`.
+    pub fn to_sse_frame_with_id(&self, id: u64) -> String {
+        format!("id: {id}\n{}", self.to_sse_frame())
     }
 }
 

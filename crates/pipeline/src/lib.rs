@@ -15,7 +15,10 @@ mod store;
 
 pub use compile_check::{CompileCheck, CompileCheckConfig, CompileCheckError, check_compilation};
 pub use request::{
-    CloneOutcome, CloneRequest, GeneratorKind, PipelineDeps, PreviewRoutes, StyleKind,
+    Admission, CloneOutcome, CloneRequest, GeneratorKind, PipelineDeps, PreviewRoutes, StyleKind,
 };
-pub use run::{CloneRun, PipelineError, start_clone};
-pub use store::{CloneId, CloneRecord, CloneStatus, CloneStore, CloneStoreError, CloneSummary};
+pub use run::{CloneRun, PipelineError, start_clone, start_queued_clone};
+pub use store::{
+    CloneId, CloneRecord, CloneStatus, CloneStore, CloneStoreError, CloneSummary, Retained,
+    StoredItem,
+};

@@ -17,6 +17,11 @@ use replica_core::{
 };
 use serde::{Deserialize, Serialize};
 
+mod upkeep;
+
+use upkeep::this_process;
+pub use upkeep::{Retained, StoredItem};
+
 const METADATA: &str = "record.json";
 const FILES: &str = "files";
 
@@ -120,13 +125,26 @@ impl From<CloneId> for String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CloneStatus {
+    /// Created; waiting for a free slot of the server that runs it.
+    Queued,
     /// Created; the pipeline is working on it.
     Running,
     Done,
     /// The pipeline stopped with an error; the files saved so far are kept.
     Failed,
-    /// The client went away before the end; the files saved so far are kept.
+    /// Stopped before the end (nobody followed it, or it was stopped); the files saved so far
+    /// are kept.
     Cancelled,
+    /// The process running it ended before it did (killed, crashed); `stages` says how far it
+    /// got and the files saved so far are kept.
+    Interrupted,
+}
+
+impl CloneStatus {
+    /// Queued or running: a process is (or was, if it died) working on the clone.
+    pub fn is_active(self) -> bool {
+        matches!(self, CloneStatus::Queued | CloneStatus::Running)
+    }
 }
 
 /// A clone without its files, as `GET /api/clones` lists it. Also the content of record.json.
@@ -153,6 +171,14 @@ pub struct CloneSummary {
     /// What went wrong, as `stage: message` lines (a failed stage, compile errors left, ...).
     #[serde(default)]
     pub errors: Vec<String>,
+    /// The stages that finished, in order (`scrape`, `design`, ... `compile`): how far an
+    /// interrupted or failed clone got.
+    #[serde(default)]
+    pub stages: Vec<String>,
+    /// The process working on a queued or running clone (`pid:start-time`), so another
+    /// process can tell a clone whose process died ([`CloneStore::mark_interrupted`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// A clone with its files.
@@ -203,6 +229,8 @@ impl CloneStore {
                 similarity: None,
                 compiled: false,
                 errors: Vec::new(),
+                stages: Vec::new(),
+                owner: this_process(),
             };
             self.write_summary(&summary)?;
             return Ok(id);
@@ -378,7 +406,13 @@ impl CloneStore {
         let path = self.clones.join(summary.id.as_str()).join(METADATA);
         // Plain strings, numbers and enums always serialize.
         let json = serde_json::to_vec_pretty(summary).unwrap_or_default();
-        write_atomically(&path, &json)
+        match write_atomically(&path, &json) {
+            // A record that says `running` forever would be worse than one written in place.
+            Err(error) if error.is_disk_full() => {
+                upkeep::overwrite_in_place(&path, &json).map_err(io(&path))
+            }
+            written => written,
+        }
     }
 }
 
@@ -386,7 +420,14 @@ impl CloneStore {
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CloneStoreError> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let temporary = path.with_file_name(format!("{name}.{:06x}.tmp", random_suffix() & 0xff_ffff));
-    fs::write(&temporary, bytes).map_err(io(&temporary))?;
+    if let Err(source) = fs::write(&temporary, bytes) {
+        // A full disk leaves a partial temporary file behind otherwise.
+        let _ = fs::remove_file(&temporary);
+        return Err(CloneStoreError::Io {
+            path: temporary,
+            source,
+        });
+    }
     fs::rename(&temporary, path).map_err(io(path))
 }
 
