@@ -30,6 +30,8 @@ pub enum Sandboxes {
 pub struct Runtime {
     pub deps: PipelineDeps,
     pub pool: Option<Arc<SandboxPool>>,
+    /// Where local sandboxes live (for disk use and retention); `None` for Daytona.
+    pub sandboxes_dir: Option<std::path::PathBuf>,
     browser: Arc<Browser>,
 }
 
@@ -44,9 +46,12 @@ impl Runtime {
         let store = CloneStore::open(&config.data_dir)
             .with_context(|| format!("opening the clone store in {}", config.data_dir.display()))?;
         let model = config.model.build()?;
-        let provider = match sandboxes {
-            Sandboxes::Off => None,
-            Sandboxes::PerClone | Sandboxes::Pool => Some(provider(config).await?),
+        let (provider, sandboxes_dir) = match sandboxes {
+            Sandboxes::Off => (None, None),
+            Sandboxes::PerClone | Sandboxes::Pool => {
+                let (provider, dir) = provider(config).await?;
+                (Some(provider), dir)
+            }
         };
         let pool = match (sandboxes, provider.clone()) {
             (Sandboxes::Pool, Some(provider)) => {
@@ -91,6 +96,7 @@ impl Runtime {
         Ok(Runtime {
             deps,
             pool,
+            sandboxes_dir,
             browser,
         })
     }
@@ -106,6 +112,7 @@ impl Runtime {
             deps,
             pool,
             browser,
+            ..
         } = self;
         drop(deps);
         if let Some(pool) = pool.and_then(|pool| Arc::try_unwrap(pool).ok())
@@ -119,8 +126,10 @@ impl Runtime {
     }
 }
 
-/// REPLICA_SANDBOX: `local` (default) or `daytona`.
-async fn provider(config: &Config) -> anyhow::Result<Arc<dyn SandboxProvider>> {
+/// REPLICA_SANDBOX: `local` (default) or `daytona`; with the local sandboxes' directory.
+async fn provider(
+    config: &Config,
+) -> anyhow::Result<(Arc<dyn SandboxProvider>, Option<std::path::PathBuf>)> {
     let choice = std::env::var("REPLICA_SANDBOX").unwrap_or_default();
     match choice.trim() {
         "" | "local" => {
@@ -132,11 +141,12 @@ async fn provider(config: &Config) -> anyhow::Result<Arc<dyn SandboxProvider>> {
             if let Some(dir) = std::env::var_os("REPLICA_SANDBOXES_DIR").filter(|d| !d.is_empty()) {
                 local.sandboxes_dir = dir.into();
             }
-            Ok(Arc::new(LocalProvider::new(local)))
+            let dir = local.sandboxes_dir.clone();
+            Ok((Arc::new(LocalProvider::new(local)), Some(dir)))
         }
         "daytona" => {
             let daytona = DaytonaConfig::from_env(|name| std::env::var(name).ok())?;
-            Ok(Arc::new(DaytonaProvider::new(daytona)?))
+            Ok((Arc::new(DaytonaProvider::new(daytona)?), None))
         }
         other => anyhow::bail!("REPLICA_SANDBOX={other:?}: expected local or daytona"),
     }

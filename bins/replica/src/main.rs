@@ -69,13 +69,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Progress and diagnostics go to stderr; RUST_LOG=replica_scrape=debug shows step timings.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging(matches!(cli.command, Command::Serve(_)));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -155,6 +149,32 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Progress and diagnostics go to stderr; RUST_LOG=replica_scrape=debug shows step timings.
+/// A server logs each request and clone at `info`; REPLICA_LOG=json makes every line a JSON
+/// object (with its spans: request, clone id).
+fn init_logging(serving: bool) {
+    let default = if serving {
+        "warn,replica=info,replica_pipeline=info"
+    } else {
+        "warn"
+    };
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
+    let json = std::env::var("REPLICA_LOG").is_ok_and(|format| format.trim() == "json");
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .init();
+    } else {
+        builder.init();
     }
 }
 

@@ -21,7 +21,7 @@ pub use command::{AllowedCommand, NPM_FLAGS};
 pub use daytona::{
     DEFAULT_DAYTONA_API_URL, DaytonaConfig, DaytonaError, DaytonaProvider, DaytonaSandbox,
 };
-pub use local::{LocalConfig, LocalProvider, LocalSandbox};
+pub use local::{LocalConfig, LocalProvider, LocalSandbox, sweep_orphans};
 pub use pool::{PoolConfig, ReleasePolicy, SandboxPool};
 pub use process::{process_is_live, processes_in_group, processes_under};
 pub use template::{

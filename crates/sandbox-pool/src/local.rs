@@ -778,7 +778,7 @@ const OWNER_FILE: &str = "owner.pid";
 /// Kills the processes and removes the directories of sandboxes whose owner process is gone
 /// (it was SIGKILLed or crashed, so no `Drop` ran: its dev servers, in their own process
 /// groups, outlived it). Returns how many were removed.
-fn sweep_orphans(sandboxes_dir: &Path) -> usize {
+pub fn sweep_orphans(sandboxes_dir: &Path) -> usize {
     let Ok(entries) = fs::read_dir(sandboxes_dir) else {
         return 0;
     };

@@ -15,6 +15,9 @@ use http::{Method, StatusCode};
 use http_body_util::BodyExt;
 use hyper::body::{Body as _, Frame};
 use tokio::sync::mpsc;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
 
 /// A response body fed by a channel: each message is one chunk, the body ends when every
 /// sender is gone. When the client goes away hyper drops the body, which closes the channel,
@@ -301,3 +304,90 @@ pub fn content_type(path: &str) -> &'static str {
         _ => "application/octet-stream",
     }
 }
+
+/// `X-Content-Type-Options: nosniff` and `Referrer-Policy: same-origin` on every response
+/// that does not set its own (previews too: a preview's URL carries its token, which must not
+/// reach the sites its page links to).
+pub fn security_headers() -> tower::layer::util::Stack<
+    SetResponseHeaderLayer<HeaderValue>,
+    SetResponseHeaderLayer<HeaderValue>,
+> {
+    tower::layer::util::Stack::new(
+        SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ),
+    )
+}
+
+/// gzip for API answers that are worth it (not event streams, images or zips).
+pub fn compression() -> CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::Predicate as _;
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType};
+    CompressionLayer::new()
+        .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/zip")))
+}
+
+/// One span per request (method, path, clone id when the request is about one) and one
+/// line when it is answered (status, milliseconds). Headers are never logged: they hold the
+/// API token, and a preview's host its preview token (only the clone id is taken from it).
+pub fn request_log(
+    previews: Option<super::preview::PreviewHost>,
+) -> TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    impl Fn(&Request) -> tracing::Span + Clone,
+    (),
+    impl Fn(&Response, std::time::Duration, &tracing::Span) + Clone,
+> {
+    TraceLayer::new_for_http()
+        .make_span_with(move |request: &Request| {
+            let clone_id = clone_of_request(request, previews.as_ref());
+            let span = tracing::info_span!(
+                "request",
+                method = %request.method(),
+                path = %request.uri().path(),
+                clone_id = tracing::field::Empty,
+            );
+            if let Some(id) = clone_id {
+                span.record("clone_id", id);
+            }
+            span
+        })
+        .on_request(())
+        .on_response(
+            |response: &Response, latency: std::time::Duration, _span: &tracing::Span| {
+                tracing::info!(
+                    status = response.status().as_u16(),
+                    ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+                    "answered"
+                );
+            },
+        )
+}
+
+/// The clone a request is about: `/api/clones/{id}...`, or a preview host's clone.
+fn clone_of_request<'a>(
+    request: &'a Request,
+    previews: Option<&super::preview::PreviewHost>,
+) -> Option<&'a str> {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok());
+    if let (Some(previews), Some(host)) = (previews, host)
+        && let Some(label) = previews.label(host)
+    {
+        // `{id}-{token}`: only the id part, never the token.
+        return label.get(..CLONE_ID_LENGTH);
+    }
+    let rest = request.uri().path().strip_prefix("/api/clones/")?;
+    let id = rest.split('/').next()?;
+    (id.len() == CLONE_ID_LENGTH).then_some(id)
+}
+
+/// `20241122-070412-123-8f3a2c`.
+const CLONE_ID_LENGTH: usize = 26;
