@@ -337,41 +337,57 @@ pub fn compression() -> CompressionLayer<impl tower_http::compression::Predicate
 /// API token, and a preview's host its preview token (only the clone id is taken from it).
 pub fn request_log(
     previews: Option<super::preview::PreviewHost>,
-) -> TraceLayer<
-    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
-    impl Fn(&Request) -> tracing::Span + Clone,
-    (),
-    impl Fn(&Response, std::time::Duration, &tracing::Span) + Clone,
-> {
+) -> TraceLayer<HttpClassifier, RequestSpan, (), RequestLine> {
     TraceLayer::new_for_http()
-        .make_span_with(move |request: &Request| {
-            let clone_id = clone_of_request(request, previews.as_ref());
-            let span = tracing::info_span!(
-                "request",
-                method = %request.method(),
-                path = %request.uri().path(),
-                clone_id = tracing::field::Empty,
-            );
-            if let Some(id) = clone_id {
-                span.record("clone_id", id);
-            }
-            span
-        })
+        .make_span_with(RequestSpan { previews })
         .on_request(())
-        .on_response(
-            |response: &Response, latency: std::time::Duration, _span: &tracing::Span| {
-                tracing::info!(
-                    status = response.status().as_u16(),
-                    ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
-                    "answered"
-                );
-            },
-        )
+        .on_response(RequestLine)
 }
 
+#[derive(Debug, Clone)]
+pub struct RequestSpan {
+    previews: Option<super::preview::PreviewHost>,
+}
+
+impl<B> tower_http::trace::MakeSpan<B> for RequestSpan {
+    fn make_span(&mut self, request: &http::Request<B>) -> tracing::Span {
+        let span = tracing::info_span!(
+            "request",
+            method = %request.method(),
+            path = %request.uri().path(),
+            clone_id = tracing::field::Empty,
+        );
+        if let Some(id) = clone_of_request(request, self.previews.as_ref()) {
+            span.record("clone_id", id);
+        }
+        span
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLine;
+
+impl<B> tower_http::trace::OnResponse<B> for RequestLine {
+    fn on_response(
+        self,
+        response: &http::Response<B>,
+        latency: std::time::Duration,
+        _span: &tracing::Span,
+    ) {
+        tracing::info!(
+            status = response.status().as_u16(),
+            ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+            "answered"
+        );
+    }
+}
+
+type HttpClassifier =
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>;
+
 /// The clone a request is about: `/api/clones/{id}...`, or a preview host's clone.
-fn clone_of_request<'a>(
-    request: &'a Request,
+fn clone_of_request<'a, B>(
+    request: &'a http::Request<B>,
     previews: Option<&super::preview::PreviewHost>,
 ) -> Option<&'a str> {
     let host = request

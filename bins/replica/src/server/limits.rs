@@ -178,7 +178,7 @@ impl std::str::FromStr for Size {
             .trim()
             .parse()
             .map_err(|_| format!("{value:?}: expected a size such as 500M, 20G or 0"))?;
-        if !(number >= 0.0) {
+        if number.is_nan() || number < 0.0 {
             return Err(format!("{value:?}: a size cannot be negative"));
         }
         Ok(Size((number * scale as f64) as u64))

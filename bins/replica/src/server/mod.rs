@@ -217,18 +217,20 @@ fn shutting_down() -> ApiError {
 /// Serves until SIGINT or SIGTERM, then shuts down gracefully.
 pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
     let mut signal = std::pin::pin!(crate::shutdown_signal()?);
+    if args.token.is_none() && !args.addr.ip().is_loopback() {
+        eprintln!(
+            "WARNING: serving on {}, reachable from other machines, WITHOUT an API token: \
+             anyone who reaches it can clone, edit and delete. Set REPLICA_API_TOKEN (or --token).",
+            args.addr
+        );
+    }
     let listener = TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("listening on {}", args.addr))?;
     let addr = listener.local_addr()?;
     let preview_host =
         preview::PreviewHost::parse(&args.preview_host, addr.port()).map_err(anyhow::Error::msg)?;
-    if args.token.is_none() && !addr.ip().is_loopback() {
-        eprintln!(
-            "WARNING: serving on {addr}, reachable from other machines, WITHOUT an API token: \
-             anyone who reaches it can clone, edit and delete. Set REPLICA_API_TOKEN (or --token)."
-        );
-    }
+
     let policy = if args.allow_private {
         UrlPolicy::allow_all()
     } else {

@@ -3,6 +3,7 @@
 mod compare;
 mod preview;
 mod server;
+mod team;
 mod validate;
 
 use std::path::PathBuf;
