@@ -383,6 +383,13 @@ async fn drive(
         run.events.close();
     }
     let outcome = run.finish().await;
+    match &outcome {
+        Ok(outcome) => match &outcome.error {
+            Some((stage, message)) => tracing::info!(stage, "clone ended: {message}"),
+            None => tracing::info!(files = outcome.files.len(), "clone done"),
+        },
+        Err(error) => tracing::warn!("the clone's task failed: {error}"),
+    }
     let server_error = |message: &str, code: &str| {
         record(&PipelineEvent::Error {
             message: message.to_string(),

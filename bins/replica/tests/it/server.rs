@@ -43,13 +43,23 @@ impl Served {
             .env_remove("REPLICA_CORS_ORIGINS")
             .env_remove("REPLICA_SANDBOX")
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (name, value) in env {
             command.env(name, value);
         }
         let mut child = command.spawn().expect("replica starts");
         let stderr = Arc::new(Mutex::new(String::new()));
+        let stdout = child.stdout.take().unwrap();
+        let printed = Arc::clone(&stderr);
+        // Whatever the server prints on stdout joins its log (tests look at all it printed).
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                printed.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
         let (address, listening) = std::sync::mpsc::channel();
         let pipe = child.stderr.take().unwrap();
         let log = Arc::clone(&stderr);
@@ -59,6 +69,7 @@ impl Served {
             for line in std::io::BufReader::new(pipe).lines() {
                 let Ok(line) = line else { break };
                 if let Some(addr) = line.strip_prefix("listening on ") {
+                    let addr = addr.split_whitespace().next().unwrap_or(addr);
                     let _ = address.send(addr.to_string());
                 }
                 log.lock().unwrap().push_str(&(line + "\n"));
