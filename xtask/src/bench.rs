@@ -125,11 +125,13 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     ("fidelity", "replica-pipeline", "bench_clone"),
     // Time the preview proxy adds to a preview's first load [--runs N] [SITE...]. Target 10 %.
     ("preview", "replica", "bench_preview"),
+    // 20 clones at once through the server's queue [--clones N]. Targets: 0 errors, 0 left.
+    ("load", "replica", "bench_load"),
 ];
 
 fn example_bench(root: &Path, package: &str, example: &str, args: &[String]) -> anyhow::Result<()> {
     let mut cargo = std::process::Command::new(crate::cargo());
-    if example == "bench_preview" {
+    if matches!(example, "bench_preview" | "bench_load") {
         // It measures a real `replica serve`, built as users run it.
         crate::setup::ensure_system_packages()?;
         cargo.env("REPLICA_BIN", crate::build_replica(root, true)?);

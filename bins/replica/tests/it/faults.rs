@@ -4,7 +4,6 @@
 //! printed (JSON log lines) for the API key, the API token and the preview token.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use replica_fixture_server::FixtureServer;
@@ -106,7 +105,10 @@ async fn a_model_that_fails_every_way_still_gives_a_clone_and_no_secret_is_print
     let asked = model.received_requests().await.unwrap().len();
     assert!(asked >= 3, "the model was asked {asked} times");
     // The preview is served through the server (a logged request with the clone's id).
-    let preview_url = done["preview_url"].as_str().unwrap().to_string();
+    let preview_url = done["preview_url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no preview: {events:?}"))
+        .to_string();
     let preview_token = preview_url
         .trim_start_matches("http://")
         .split('.')
