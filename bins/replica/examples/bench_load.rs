@@ -13,7 +13,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tokio::io::AsyncBufReadExt;
+
+#[path = "support/server.rs"]
+mod support;
+use support::listening;
 
 #[tokio::main]
 async fn main() {
@@ -125,22 +128,6 @@ async fn main() {
     for error in &errors {
         println!("error: {error}");
     }
-}
-
-async fn listening(server: &mut tokio::process::Child) -> String {
-    let mut lines = tokio::io::BufReader::new(server.stderr.take().unwrap()).lines();
-    let base = tokio::time::timeout(Duration::from_secs(180), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(addr) = line.strip_prefix("listening on ") {
-                return addr.to_string();
-            }
-        }
-        panic!("replica serve exited before listening");
-    })
-    .await
-    .expect("replica serve listening within 180 s");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    base
 }
 
 /// One clone through the queue to `done` (then deleted): its time, or what went wrong.

@@ -13,6 +13,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::io::AsyncBufReadExt;
 
+#[path = "support/server.rs"]
+mod support;
+use support::listening;
+
 const DEFAULT_SITES: &[&str] = &["landing", "webfonts", "long-page"];
 
 #[tokio::main]
@@ -96,22 +100,6 @@ async fn main() {
         let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
     }
     let _ = tokio::time::timeout(Duration::from_secs(60), server.wait()).await;
-}
-
-async fn listening(server: &mut tokio::process::Child) -> String {
-    let mut lines = tokio::io::BufReader::new(server.stderr.take().unwrap()).lines();
-    let base = tokio::time::timeout(Duration::from_secs(180), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(addr) = line.strip_prefix("listening on ") {
-                return addr.to_string();
-            }
-        }
-        panic!("replica serve exited before listening");
-    })
-    .await
-    .expect("replica serve listening within 180 s");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    base
 }
 
 /// Clones `url` through the server: the routed preview URL and the sandbox id from `done`.

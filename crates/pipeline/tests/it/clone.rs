@@ -13,8 +13,8 @@ use replica_core::{
 };
 use replica_fixture_server::FixtureServer;
 use replica_pipeline::{
-    Admission, CloneRequest, CloneStatus, CloneStore, PipelineDeps, StyleKind, start_clone,
-    start_queued_clone,
+    Admission, CloneRequest, CloneRun, CloneStatus, CloneStore, PipelineDeps, StyleKind,
+    start_clone, start_queued_clone,
 };
 use replica_sandbox_pool::{
     LocalConfig, LocalProvider, PoolConfig, ReleasePolicy, SandboxPool, default_cache_dir,
@@ -194,27 +194,38 @@ async fn a_failing_stage_says_where_and_keeps_the_finished_work() {
     assert!(ScrapeData::load(&dir.join("scrape")).is_ok());
 }
 
-#[tokio::test]
-async fn a_queued_clone_says_where_it_waits_and_starts_when_admitted() {
-    let data = TempDir::new().unwrap();
-    let deps = deps(
-        Arc::new(RecordedSource(recorded("landing"))),
-        None,
-        data.path(),
-    );
+/// A clone of the recorded landing page waiting at `place` in a queue: the run, its store,
+/// the sender of its place and the slot it holds (one strong count more while held).
+fn queued(
+    data: &Path,
+    place: usize,
+) -> (
+    CloneRun,
+    CloneStore,
+    tokio::sync::watch::Sender<usize>,
+    Arc<()>,
+) {
+    let deps = deps(Arc::new(RecordedSource(recorded("landing"))), None, data);
     let store = deps.store.clone();
-    let (place, position) = tokio::sync::watch::channel(2);
+    let (sender, position) = tokio::sync::watch::channel(place);
     let slot_held = Arc::new(());
     let admission = Admission {
         position,
         slot: Box::new(Arc::clone(&slot_held)),
     };
-    let mut run = start_queued_clone(
+    let run = start_queued_clone(
         CloneRequest::new("http://example.test/"),
         deps,
         Some(admission),
     )
     .unwrap();
+    (run, store, sender, slot_held)
+}
+
+#[tokio::test]
+async fn a_queued_clone_says_where_it_waits_and_starts_when_admitted() {
+    let data = TempDir::new().unwrap();
+    let (mut run, store, place, slot_held) = queued(data.path(), 2);
     let id = run.clone_id.clone();
     assert!(matches!(
         run.events.recv().await,
@@ -246,24 +257,7 @@ async fn a_queued_clone_says_where_it_waits_and_starts_when_admitted() {
 #[tokio::test]
 async fn a_clone_cancelled_while_queued_gives_up_its_place() {
     let data = TempDir::new().unwrap();
-    let deps = deps(
-        Arc::new(RecordedSource(recorded("landing"))),
-        None,
-        data.path(),
-    );
-    let store = deps.store.clone();
-    let (_place, position) = tokio::sync::watch::channel(1);
-    let slot_held = Arc::new(());
-    let admission = Admission {
-        position,
-        slot: Box::new(Arc::clone(&slot_held)),
-    };
-    let mut run = start_queued_clone(
-        CloneRequest::new("http://example.test/"),
-        deps,
-        Some(admission),
-    )
-    .unwrap();
+    let (mut run, store, _place, slot_held) = queued(data.path(), 1);
     let id = run.clone_id.clone();
     run.events.recv().await;
     assert_eq!(
