@@ -262,12 +262,14 @@ impl EventStream {
     }
 
     pub(crate) async fn until(&mut self, kind: &str) -> Value {
+        let mut seen = Vec::new();
         while let Some(event) = self.next().await {
             if event["type"] == kind {
                 return event;
             }
+            seen.push(event);
         }
-        panic!("the stream ended before {kind}");
+        panic!("the stream ended before {kind}: {seen:?}");
     }
 
     pub(crate) async fn collect(mut self) -> (Vec<Value>, usize) {
@@ -1051,13 +1053,13 @@ async fn full_server_and_client_disconnects(
     assert_eq!(third.next().await.unwrap()["type"], "step");
 
     // A client that goes away: the clone goes on, and the client re-attaches after the last
-    // event it saw.
-    first.until("scrape_done").await;
-    let seen = first.last_id.unwrap();
-    drop(first);
-    let first_id = first_id.as_str().unwrap();
+    // event it saw (well within the orphan timeout).
+    third.until("scrape_done").await;
+    let seen = third.last_id.unwrap();
+    drop(third);
+    let third_id = third_id.as_str().unwrap();
     let response = client
-        .get(server.url(&format!("/api/clones/{first_id}/events")))
+        .get(server.url(&format!("/api/clones/{third_id}/events")))
         .header("last-event-id", seen.to_string())
         .send()
         .await
@@ -1069,31 +1071,42 @@ async fn full_server_and_client_disconnects(
     assert_eq!(next["type"], "step", "{next}");
     let (events, _) = resumed.collect().await;
     assert_eq!(events.last().unwrap()["type"], "done", "{events:?}");
-    // Replayed from the start once it has ended: the same events, `done` last.
+    // Replayed from the start once it has ended: every event once, `done` last.
     let response = client
-        .get(server.url(&format!("/api/clones/{first_id}/events")))
+        .get(format!("{third_url}/events"))
         .send()
         .await
         .unwrap();
     let (replayed, _) = EventStream::of(response).collect().await;
     assert_eq!(replayed[0]["type"], "clone_created");
     assert_eq!(replayed.len() as u64, seen + 1 + events.len() as u64);
-    let response = client
-        .delete(server.url(&format!("/api/clones/{first_id}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    assert_eq!(
+        client.delete(&third_url).send().await.unwrap().status(),
+        200
+    );
 
-    // A clone nobody follows any more is cancelled after the orphan timeout (2 s here).
-    let deployed = third.until("deployed").await;
+    let first_url = server.url(&format!("/api/clones/{}", first_id.as_str().unwrap()));
+    let (events, _) = first.collect().await;
+    assert_eq!(events.last().unwrap()["type"], "done", "{events:?}");
+    assert_eq!(
+        client.delete(&first_url).send().await.unwrap().status(),
+        200
+    );
+
+    // A clone nobody follows any more is cancelled after the orphan timeout (2 s here), and
+    // its deployed sandbox stops (refining keeps it busy well past `deployed`).
+    let mut orphan =
+        EventStream::open(client, server, json!({ "url": slow, "refine": true })).await;
+    let orphan_id = orphan.until("clone_created").await["clone_id"].clone();
+    let orphan_url = server.url(&format!("/api/clones/{}", orphan_id.as_str().unwrap()));
+    let deployed = orphan.until("deployed").await;
     let sandbox = sandboxes.join(deployed["sandbox_id"].as_str().unwrap());
     assert!(!processes_under(&sandbox).is_empty(), "the preview runs");
-    drop(third);
+    drop(orphan);
     wait_for(
         "a clone nobody follows to be cancelled",
         Duration::from_secs(60),
-        async || get_json(client, &third_url).await.1["status"] == "cancelled",
+        async || get_json(client, &orphan_url).await.1["status"] == "cancelled",
     )
     .await;
     wait_for(
@@ -1103,7 +1116,7 @@ async fn full_server_and_client_disconnects(
     )
     .await;
     let response = client
-        .get(format!("{third_url}/events"))
+        .get(format!("{orphan_url}/events"))
         .send()
         .await
         .unwrap();

@@ -287,6 +287,29 @@ async fn failed_and_interrupted_clones_let_go_and_retention_spares_what_is_in_us
         .as_str()
         .unwrap()
         .to_string();
+    // A client that opens 100 event streams of the running clone and drops them: the server
+    // answers all, then lets every connection go.
+    let descriptors = |pid: u32| {
+        std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .unwrap()
+            .count()
+    };
+    let before = descriptors(server.pid());
+    let events = server.url(&format!("/api/clones/{killed_id}/events"));
+    let mut followers = Vec::new();
+    for _ in 0..100 {
+        let response = client.get(&events).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        followers.push(response);
+    }
+    assert_eq!(get_json(&client, &server.url("/health")).await.0, 200);
+    drop(followers);
+    wait_for(
+        "the 100 dropped streams to close",
+        Duration::from_secs(30),
+        async || descriptors(server.pid()) <= before + 3,
+    )
+    .await;
     stream.until("generation_complete").await;
     let groups: Vec<i32> = crate::children(server.pid())
         .into_iter()
