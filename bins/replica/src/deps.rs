@@ -5,13 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use replica_core::{SandboxProvider, ScrapeOptions, UrlPolicy};
+use replica_core::{
+    BoxFuture, PageSource, SandboxProvider, ScrapeData, ScrapeError, ScrapeOptions, UrlPolicy,
+};
 use replica_pipeline::{CloneStore, PipelineDeps};
 use replica_sandbox_pool::{
     DaytonaConfig, DaytonaProvider, LocalConfig, LocalProvider, PoolConfig, ReleasePolicy,
     SandboxPool, install_template,
 };
-use replica_scrape::Browser;
+use replica_scrape::{Browser, BrowserConfig};
 
 use crate::config::Config;
 
@@ -32,7 +34,7 @@ pub struct Runtime {
     pub pool: Option<Arc<SandboxPool>>,
     /// Where local sandboxes live (for disk use and retention); `None` for Daytona.
     pub sandboxes_dir: Option<std::path::PathBuf>,
-    browser: Arc<Browser>,
+    browser: Arc<Browsers>,
 }
 
 impl Runtime {
@@ -79,7 +81,10 @@ impl Runtime {
             Some(pool) => Some(Arc::clone(pool) as Arc<dyn SandboxProvider>),
             None => provider,
         };
-        let browser = Arc::new(Browser::launch(&config.browser).await?);
+        let browser = Arc::new(Browsers {
+            config: config.browser.clone(),
+            current: tokio::sync::RwLock::new(Arc::new(Browser::launch(&config.browser).await?)),
+        });
         let deps = PipelineDeps {
             source: Arc::clone(&browser) as _,
             sandboxes,
@@ -102,8 +107,8 @@ impl Runtime {
     }
 
     /// The browser the clones scrape with, for other work of the same process (screenshots).
-    pub fn browser(&self) -> &Browser {
-        &self.browser
+    pub async fn browser(&self) -> Result<Arc<Browser>, ScrapeError> {
+        self.browser.current().await
     }
 
     /// Destroys the warm sandboxes and stops the browser.
@@ -120,7 +125,9 @@ impl Runtime {
         {
             tracing::warn!("stopping the sandbox pool: {error}");
         }
-        if let Ok(browser) = Arc::try_unwrap(browser) {
+        if let Ok(browsers) = Arc::try_unwrap(browser)
+            && let Ok(browser) = Arc::try_unwrap(browsers.current.into_inner())
+        {
             browser.shutdown().await;
         }
     }
@@ -149,5 +156,47 @@ async fn provider(
             Ok((Arc::new(DaytonaProvider::new(daytona)?), None))
         }
         other => anyhow::bail!("REPLICA_SANDBOX={other:?}: expected local or daytona"),
+    }
+}
+
+/// The browser a long-running process scrapes with, started again when its chromedriver is
+/// gone (killed, crashed): a dead driver fails the scrapes it was running (`error{stage:
+/// scrape}`), not every clone after them.
+pub struct Browsers {
+    config: BrowserConfig,
+    current: tokio::sync::RwLock<Arc<Browser>>,
+}
+
+impl Browsers {
+    async fn current(&self) -> Result<Arc<Browser>, ScrapeError> {
+        let browser = Arc::clone(&*self.current.read().await);
+        if driver_alive(&browser) {
+            return Ok(browser);
+        }
+        let mut current = self.current.write().await;
+        if !driver_alive(&current) {
+            tracing::warn!("the browser's chromedriver is gone; starting a new one");
+            // The old one is dropped (with its temp files) once its last scrape lets go.
+            *current = Arc::new(Browser::launch(&self.config).await?);
+        }
+        Ok(Arc::clone(&current))
+    }
+}
+
+/// A chromedriver of our own whose process group has no live process is dead; a WebDriver
+/// server given by REPLICA_WEBDRIVER_URL is someone else's to keep alive.
+fn driver_alive(browser: &Browser) -> bool {
+    browser
+        .process_group()
+        .is_none_or(|group| !replica_sandbox_pool::processes_in_group(group).is_empty())
+}
+
+impl PageSource for Browsers {
+    fn scrape<'a>(
+        &'a self,
+        url: &'a str,
+        options: &'a ScrapeOptions,
+    ) -> BoxFuture<'a, Result<ScrapeData, ScrapeError>> {
+        Box::pin(async move { self.current().await?.scrape(url, options).await })
     }
 }

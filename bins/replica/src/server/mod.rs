@@ -179,6 +179,8 @@ impl Server {
         // The clones' browser: one chromedriver for the whole server.
         self.runtime
             .browser()
+            .await
+            .map_err(screenshot_error)?
             .screenshot(url, device, full_page, options)
             .await
             .map_err(screenshot_error)

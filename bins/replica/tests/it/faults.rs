@@ -269,3 +269,134 @@ async fn a_full_disk_ends_the_clone_with_a_typed_error_and_keeps_finished_clones
     drop(server);
     drop(disk);
 }
+
+/// The direct children of `pid` whose command is `name`, with their process groups.
+fn children_named(pid: u32, name: &str) -> Vec<(i32, i32)> {
+    crate::children(pid)
+        .into_iter()
+        .filter(|(child, _)| {
+            std::fs::read_to_string(format!("/proc/{child}/comm"))
+                .is_ok_and(|comm| comm.trim() == name)
+        })
+        .collect()
+}
+
+fn kill_group(group: i32) {
+    let _ = rustix::process::kill_process_group(
+        rustix::process::Pid::from_raw(group).unwrap(),
+        rustix::process::Signal::KILL,
+    );
+}
+
+/// The last event of a clone that met a fault: an error of `stage`, or `done` when the clone
+/// got past the fault (the fault came too late to matter).
+fn failed_at_or_recovered(events: &[Value], stage: &str) {
+    let last = events.last().unwrap();
+    let ok = last["type"] == "done" || (last["type"] == "error" && last["stage"] == stage);
+    assert!(ok, "expected error{{stage: {stage}}} or done: {events:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_chromedriver_browser_and_dev_server_fail_their_clone_and_the_next_one_works() {
+    let fixtures = FixtureServer::start(sites()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sandboxes = dir.path().join("sandboxes");
+    let mut server = Served::start(
+        &dir.path().join("data"),
+        &sandboxes,
+        &["--allow-private"],
+        &[],
+    );
+    let client = crate::server::client();
+    let slow = json!({ "url": fixtures.url("/_delay/3000/one-block/index.html") });
+    let mut groups = Vec::new();
+
+    // chromedriver killed (with its browsers) while the page loads: the scrape fails.
+    let mut stream = EventStream::open(&client, &server, slow.clone()).await;
+    stream.until("clone_created").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let drivers = children_named(server.pid(), "chromedriver");
+    assert_eq!(drivers.len(), 1, "one chromedriver");
+    kill_group(drivers[0].1);
+    let (events, _) = stream.collect().await;
+    let last = events.last().unwrap();
+    assert_eq!(
+        (last["type"].as_str(), last["stage"].as_str()),
+        (Some("error"), Some("scrape")),
+        "{events:?}"
+    );
+
+    // The browsers killed (chromedriver lives, a new one was started for this clone).
+    let mut stream = EventStream::open(&client, &server, slow.clone()).await;
+    stream.until("clone_created").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let drivers = children_named(server.pid(), "chromedriver");
+    assert_eq!(drivers.len(), 1, "a new chromedriver");
+    groups.push(drivers[0].1);
+    for (browser, _) in crate::children(drivers[0].0 as u32) {
+        let _ = rustix::process::kill_process(
+            rustix::process::Pid::from_raw(browser).unwrap(),
+            rustix::process::Signal::KILL,
+        );
+    }
+    let (events, _) = stream.collect().await;
+    failed_at_or_recovered(&events, "scrape");
+
+    // `next dev` killed once the files are deployed, while the page compiles.
+    let mut stream = EventStream::open(
+        &client,
+        &server,
+        json!({ "url": fixtures.url("/landing/index.html") }),
+    )
+    .await;
+    let deployed = stream.until("deployed").await;
+    let sandbox = sandboxes.join(deployed["sandbox_id"].as_str().unwrap());
+    for pid in replica_sandbox_pool::processes_under(&sandbox) {
+        let _ = rustix::process::kill_process(
+            rustix::process::Pid::from_raw(pid).unwrap(),
+            rustix::process::Signal::KILL,
+        );
+    }
+    let (events, _) = stream.collect().await;
+    failed_at_or_recovered(&events, "compile");
+    if events.last().unwrap()["type"] == "error" {
+        assert!(
+            replica_sandbox_pool::processes_under(&sandbox).is_empty(),
+            "a failed clone's sandbox is let go"
+        );
+    }
+
+    // The next clone runs as if nothing happened.
+    let stream = EventStream::open(
+        &client,
+        &server,
+        json!({ "url": fixtures.url("/one-block/index.html") }),
+    )
+    .await;
+    let (events, _) = stream.collect().await;
+    assert_eq!(events.last().unwrap()["type"], "done", "{events:?}");
+    let (_, listing) = get_json(&client, &server.url("/api/clones")).await;
+    assert_eq!(listing["clones"].as_array().unwrap().len(), 4);
+
+    groups.extend(
+        crate::children(server.pid())
+            .into_iter()
+            .map(|(_, group)| group),
+    );
+    let status = server.terminate();
+    assert!(status.success(), "{status}");
+    wait_for_groups_to_end(&groups).await;
+    assert_eq!(
+        replica_sandbox_pool::processes_under(&sandboxes),
+        Vec::<i32>::new()
+    );
+}
+
+async fn wait_for_groups_to_end(groups: &[i32]) {
+    crate::server::wait_for(
+        "every process group of the server to end",
+        std::time::Duration::from_secs(15),
+        async || !groups.iter().any(|&group| crate::group_alive(group)),
+    )
+    .await;
+}
