@@ -308,7 +308,7 @@ impl Progress {
                 similarity.desktop, similarity.mobile
             )),
             PipelineEvent::Warning { message } => self.line(format!("  warning: {message}")),
-            PipelineEvent::Error { message, stage } => {
+            PipelineEvent::Error { message, stage, .. } => {
                 self.line(format!("error in {stage}: {message}"));
             }
             PipelineEvent::File { .. }

@@ -231,6 +231,7 @@ impl Progress {
                 self.emit(PipelineEvent::Error {
                     message: failure.message.clone(),
                     stage: failure.stage.to_string(),
+                    code: None,
                 })
                 .await;
                 (

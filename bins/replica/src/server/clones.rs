@@ -331,6 +331,7 @@ async fn send_error(frames: &mpsc::Sender<Bytes>, message: String) {
     let event = PipelineEvent::Error {
         message,
         stage: "server".into(),
+        code: None,
     };
     send_last(frames, event).await;
 }

@@ -156,7 +156,7 @@ async fn a_failing_stage_says_where_and_keeps_the_finished_work() {
             "error"
         ]
     );
-    let Some(PipelineEvent::Error { stage, message }) = events.last() else {
+    let Some(PipelineEvent::Error { stage, message, .. }) = events.last() else {
         panic!("no error event");
     };
     assert_eq!(stage, "deploy");
