@@ -123,10 +123,17 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     ("e2e", "replica-pipeline", "bench_clone"),
     // Similarity of every corpus page in both styles [DIR...]. Targets in issue 9.
     ("fidelity", "replica-pipeline", "bench_clone"),
+    // Time the preview proxy adds to a preview's first load [--runs N] [SITE...]. Target 10 %.
+    ("preview", "replica", "bench_preview"),
 ];
 
 fn example_bench(root: &Path, package: &str, example: &str, args: &[String]) -> anyhow::Result<()> {
     let mut cargo = std::process::Command::new(crate::cargo());
+    if example == "bench_preview" {
+        // It measures a real `replica serve`, built as users run it.
+        crate::setup::ensure_system_packages()?;
+        cargo.env("REPLICA_BIN", crate::build_replica(root, true)?);
+    }
     cargo
         .current_dir(root)
         .args(["run", "--release", "--locked", "--quiet", "-p", package]);

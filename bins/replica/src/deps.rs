@@ -86,6 +86,7 @@ impl Runtime {
             },
             localize_assets: true,
             compile_timeout: Duration::from_secs(30),
+            preview_routes: None,
         };
         Ok(Runtime {
             deps,

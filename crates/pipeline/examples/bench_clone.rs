@@ -84,6 +84,7 @@ impl Bench {
             },
             localize_assets: true,
             compile_timeout: Duration::from_secs(30),
+            preview_routes: None,
         }
     }
 

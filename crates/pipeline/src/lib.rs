@@ -31,7 +31,9 @@ pub use sessions::{
 };
 
 pub use compile_check::{CompileCheck, CompileCheckConfig, CompileCheckError, check_compilation};
-pub use request::{CloneOutcome, CloneRequest, GeneratorKind, PipelineDeps, StyleKind};
+pub use request::{
+    CloneOutcome, CloneRequest, GeneratorKind, PipelineDeps, PreviewRoutes, StyleKind,
+};
 pub use run::{CloneRun, PipelineError, start_clone};
 pub use store::{
     CloneId, CloneKind, CloneRecord, CloneStatus, CloneStore, CloneStoreError, CloneSummary,

@@ -9,7 +9,7 @@ use replica_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::CloneStore;
+use crate::{CloneId, CloneStore};
 
 /// Who writes the components.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -102,6 +102,18 @@ pub struct PipelineDeps {
     pub localize_assets: bool,
     /// How long the compile check waits for the dev server per attempt.
     pub compile_timeout: Duration,
+    /// Publishes previews under another address (a server routes them through its own port).
+    /// `None`: the sandbox's own preview URL is reported.
+    pub preview_routes: Option<Arc<dyn PreviewRoutes>>,
+}
+
+/// Where users see a clone's preview when that is not the sandbox's own URL: `replica serve`
+/// proxies every local preview through its port. The pipeline itself always talks to the
+/// sandbox directly.
+pub trait PreviewRoutes: Send + Sync {
+    /// Routes `clone`'s preview to `sandbox` (called once the files are deployed) and returns
+    /// the URL that events, the record and the outcome report.
+    fn route(&self, clone: &CloneId, sandbox: &dyn Sandbox) -> String;
 }
 
 impl std::fmt::Debug for PipelineDeps {
@@ -114,13 +126,14 @@ impl std::fmt::Debug for PipelineDeps {
             .field("model", &self.model.as_ref().map(|m| m.name()))
             .field("store", &self.store)
             .field("localize_assets", &self.localize_assets)
+            .field("preview_routes", &self.preview_routes.is_some())
             .finish_non_exhaustive()
     }
 }
 
 /// What a finished clone hands back besides its events.
 pub struct CloneOutcome {
-    pub clone_id: crate::CloneId,
+    pub clone_id: CloneId,
     /// The project as written to the store (the best refine iteration when refining).
     pub files: ProjectFiles,
     /// The scrape of the original, when the scrape succeeded.

@@ -155,6 +155,8 @@ pub(crate) struct Progress {
     sections: usize,
     report: Option<Report>,
     pub(crate) sandbox: Option<Box<dyn Sandbox>>,
+    /// The preview's URL as users get it, once deployed (see [`crate::PreviewRoutes`]).
+    preview_url: Option<String>,
     compiled: bool,
     pub(crate) similarity: Option<SimilarityScores>,
     errors: Vec<String>,
@@ -179,6 +181,7 @@ impl Progress {
             sections: 0,
             report: None,
             sandbox: None,
+            preview_url: None,
             compiled: false,
             similarity: None,
             errors: Vec::new(),
@@ -255,7 +258,11 @@ impl Progress {
             .sandbox
             .as_ref()
             .filter(|_| status == CloneStatus::Done)
-            .map(|sandbox| sandbox.preview_url().to_string());
+            .map(|sandbox| {
+                self.preview_url
+                    .clone()
+                    .unwrap_or_else(|| sandbox.preview_url().to_string())
+            });
         let sandbox_id = self.sandbox.as_ref().map(|s| s.id().to_string());
         let record = self.deps.store.update(&self.id, |record| {
             record.status = status;
@@ -751,12 +758,17 @@ async fn deploy_and_compile_in(
         .await
         .map_err(|error| Failure::new("deploy", error))?;
     p.timings.deploy = elapsed_ms(started);
+    let preview_url = match &p.deps.preview_routes {
+        Some(routes) => routes.route(&p.id, sandbox),
+        None => sandbox.preview_url().to_string(),
+    };
+    p.preview_url = Some(preview_url.clone());
     p.emit(PipelineEvent::Deployed {
-        preview_url: sandbox.preview_url().to_string(),
+        preview_url: preview_url.clone(),
         sandbox_id: sandbox.id().to_string(),
     })
     .await;
-    let (preview_url, sandbox_id) = (sandbox.preview_url().to_string(), sandbox.id().to_string());
+    let sandbox_id = sandbox.id().to_string();
     let _ = p.deps.store.update(&p.id, |record| {
         record.preview_url = Some(preview_url);
         record.sandbox_id = Some(sandbox_id);

@@ -1,9 +1,10 @@
 //! The clones this server process is responsible for: those running now (with a way to stop
-//! them) and the live previews of finished ones (kept until DELETE or shutdown).
+//! them), the live previews of finished ones (kept until DELETE or shutdown) and where the
+//! server's preview hosts lead (preview.rs).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant as StdInstant};
 
 use bytes::Bytes;
 use replica_core::{PipelineEvent, ProjectFiles, Sandbox, SandboxError};
@@ -26,7 +27,27 @@ pub enum StopReason {
 
 /// One live preview; the inner lock is held while files are written, so DELETE waits for a
 /// write in progress rather than destroying the sandbox under it.
-type Preview = Arc<tokio::sync::Mutex<Option<Box<dyn Sandbox>>>>;
+pub type Preview = Arc<tokio::sync::Mutex<Option<Box<dyn Sandbox>>>>;
+
+/// Where a routed preview's requests go.
+#[derive(Debug, Clone)]
+pub enum Upstream {
+    /// The sandbox's own URL (`http://127.0.0.1:PORT`).
+    Live(String),
+    /// Its dev server died; a new sandbox is being prepared.
+    Replacing,
+    /// Replacing it failed (why, and when).
+    Failed { message: String, at: StdInstant },
+}
+
+/// A preview routed through the server: from `deployed` until the clone ends without a
+/// preview, is deleted, or the server stops.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// The URL users were given.
+    pub published: String,
+    pub upstream: Upstream,
+}
 
 struct Running {
     stop: oneshot::Sender<StopReason>,
@@ -38,6 +59,7 @@ struct Running {
 pub struct Registry {
     running: Mutex<HashMap<CloneId, Running>>,
     previews: Mutex<HashMap<CloneId, Preview>>,
+    routes: Mutex<HashMap<CloneId, Route>>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -71,7 +93,7 @@ impl Registry {
             .len()
     }
 
-    fn preview(&self, id: &CloneId) -> Option<Preview> {
+    pub fn preview(&self, id: &CloneId) -> Option<Preview> {
         self.previews
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -79,13 +101,65 @@ impl Registry {
             .cloned()
     }
 
-    /// The preview's URL and sandbox id, when the clone has a live preview.
+    /// The preview's URL (routed when it is) and sandbox id, when the clone has a live preview.
     pub async fn preview_info(&self, id: &CloneId) -> Option<(String, String)> {
         let preview = self.preview(id)?;
+        let published = self.route(id).map(|route| route.published);
         let guard = preview.lock().await;
-        guard
-            .as_ref()
-            .map(|sandbox| (sandbox.preview_url().to_string(), sandbox.id().to_string()))
+        guard.as_ref().map(|sandbox| {
+            let url = published.unwrap_or_else(|| sandbox.preview_url().to_string());
+            (url, sandbox.id().to_string())
+        })
+    }
+
+    pub fn route(&self, id: &CloneId) -> Option<Route> {
+        lock(&self.routes).get(id).cloned()
+    }
+
+    pub fn add_route(&self, id: CloneId, published: String, upstream: Upstream) {
+        lock(&self.routes).insert(
+            id,
+            Route {
+                published,
+                upstream,
+            },
+        );
+    }
+
+    /// Points an existing route elsewhere; a route removed meanwhile (DELETE) stays removed.
+    pub fn set_upstream(&self, id: &CloneId, upstream: Upstream) -> bool {
+        match lock(&self.routes).get_mut(id) {
+            Some(route) => {
+                route.upstream = upstream;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Marks a kept preview as being replaced, unless that is under way or failed less than
+    /// `retry_after` ago. `true`: the caller replaces it.
+    pub fn begin_replacing(&self, id: &CloneId, retry_after: Duration) -> bool {
+        if self.preview(id).is_none() {
+            return false;
+        }
+        let mut routes = lock(&self.routes);
+        let Some(route) = routes.get_mut(id) else {
+            return false;
+        };
+        let due = match &route.upstream {
+            Upstream::Live(_) => true,
+            Upstream::Replacing => false,
+            Upstream::Failed { at, .. } => at.elapsed() >= retry_after,
+        };
+        if due {
+            route.upstream = Upstream::Replacing;
+        }
+        due
+    }
+
+    fn remove_route(&self, id: &CloneId) {
+        lock(&self.routes).remove(id);
     }
 
     /// Writes `files` into the clone's live preview, if it has one. `Ok(false)`: no preview.
@@ -117,6 +191,7 @@ impl Registry {
     /// Stops the clone if it is running (waiting until its sandbox is released) and destroys
     /// its preview. Returns whether there was anything to stop.
     pub async fn stop(&self, id: &CloneId) -> bool {
+        self.remove_route(id);
         let running = self
             .running
             .lock()
@@ -140,6 +215,7 @@ impl Registry {
 
     /// Shutdown: stops every running clone, then destroys every preview.
     pub async fn stop_all(&self) {
+        lock(&self.routes).clear();
         let running: Vec<Running> = self
             .running
             .lock()
@@ -294,19 +370,25 @@ async fn stream_events(
     match ending {
         Ending::Finished => match outcome {
             Ok(outcome) => {
-                if let Some(sandbox) = outcome.sandbox {
-                    registry.add_preview(id, sandbox);
+                match outcome.sandbox {
+                    Some(sandbox) => registry.add_preview(id, sandbox),
+                    None => registry.remove_route(&id),
                 }
                 if let Some(done) = done {
                     send_last(&frames, done).await;
                 }
             }
             Err(error) => {
+                registry.remove_route(&id);
                 send_error(&frames, error.to_string()).await;
             }
         },
-        Ending::ClientGone => release(outcome).await,
+        Ending::ClientGone => {
+            registry.remove_route(&id);
+            release(outcome).await;
+        }
         Ending::Stopped(reason) => {
+            registry.remove_route(&id);
             release(outcome).await;
             let message = match reason {
                 StopReason::Deleted => "the clone was deleted while it ran",
@@ -353,4 +435,8 @@ async fn deliver(
         sent = frames.send(frame) => sent.err().map(|_| Ending::ClientGone),
         reason = stop => Some(Ending::Stopped(reason.unwrap_or(StopReason::ShuttingDown))),
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

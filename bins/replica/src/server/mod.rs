@@ -3,12 +3,16 @@
 //! `POST /clone/stream` runs a clone and streams its events as SSE; the `/api/clones` routes
 //! read, edit (PUT writes through to the live preview), download and delete clones of the
 //! store; `POST /screenshot` renders a page as DESIGN.md §8 does. At most `--max-clones` run at
-//! once (429 beyond). SIGINT and SIGTERM stop the server gracefully: no new connections, running
-//! clones cancelled, every sandbox destroyed, the browser stopped, exit code 0.
+//! once (429 beyond). Requests for a preview host (`{id}-{token}.preview.localhost:PORT`) are
+//! proxied to that clone's `next dev` (preview.rs, proxy.rs). SIGINT and SIGTERM stop the
+//! server gracefully: no new connections, running clones cancelled, every sandbox destroyed,
+//! the browser stopped, exit code 0.
 
 mod clones;
 mod download;
 mod http;
+mod preview;
+mod proxy;
 mod routes;
 
 use std::net::SocketAddr;
@@ -66,6 +70,12 @@ pub struct ServeArgs {
     /// closing a quiet connection.
     #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..))]
     pub heartbeat: u64,
+    /// Domain under which every local preview gets a host of its own, served on this server's
+    /// port: `preview.example.com` (with a wildcard DNS record) gives
+    /// `http://{id}-{token}.preview.example.com:PORT/`; a URL such as
+    /// `https://preview.example.com` fixes the scheme and port (behind a TLS proxy).
+    #[arg(long, value_name = "DOMAIN", env = "REPLICA_PREVIEW_HOST", default_value = preview::DEFAULT_PREVIEW_HOST)]
+    pub preview_host: String,
 }
 
 /// Limits and timings of the routes.
@@ -92,6 +102,8 @@ struct Server {
     closing: AtomicBool,
     /// One permit per screenshot that may be taken at once (as many as clones).
     screenshot_slots: Semaphore,
+    /// The preview proxy; `None` when sandboxes have URLs of their own (Daytona).
+    previews: Option<proxy::Previews>,
 }
 
 impl Server {
@@ -164,6 +176,8 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", args.addr))?;
     let addr = listener.local_addr()?;
+    let preview_host =
+        preview::PreviewHost::parse(&args.preview_host, addr.port()).map_err(anyhow::Error::msg)?;
     let policy = if args.allow_private {
         UrlPolicy::allow_all()
     } else {
@@ -177,8 +191,18 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
     };
     let runtime = Arc::new(runtime);
     let max_clones = args.max_clones as usize;
+    let registry = Arc::new(Registry::default());
+    let mut deps = runtime.deps.clone();
+    let previews = routed_previews(preview_host, &deps)?;
+    if let Some(previews) = &previews {
+        deps.preview_routes = Some(Arc::new(preview::PublishedPreviews {
+            registry: Arc::clone(&registry),
+            host: previews.host.clone(),
+            tokens: Arc::clone(&previews.tokens),
+        }));
+    }
     let server = Arc::new(Server {
-        deps: runtime.deps.clone(),
+        deps,
         runtime: Arc::clone(&runtime),
         policy,
         limits: Limits {
@@ -188,12 +212,16 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
             heartbeat: Duration::from_secs(args.heartbeat),
         },
         slots: Arc::new(Semaphore::new(max_clones)),
-        registry: Arc::new(Registry::default()),
+        registry,
         file_writes: tokio::sync::Mutex::new(()),
         closing: AtomicBool::new(false),
         screenshot_slots: Semaphore::new(max_clones),
+        previews,
     });
     let router = routes::router(Arc::clone(&server), Cors::new(&args.cors_origins));
+    if let Some(previews) = &server.previews {
+        eprintln!("previews at {}", previews.host.pattern());
+    }
     eprintln!("listening on http://{addr}");
 
     let (shutdown, shutdown_seen) = watch::channel(false);
@@ -201,9 +229,10 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
+                Ok((stream, peer)) => {
                     connections.spawn(serve_connection(
                         stream,
+                        peer,
                         router.clone(),
                         shutdown_seen.clone(),
                     ));
@@ -246,12 +275,45 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve_connection(stream: TcpStream, router: Router, mut shutdown: watch::Receiver<bool>) {
+/// Local sandboxes' previews are published through this server (`--preview-host`); Daytona's
+/// keep their own URLs (and preview token header).
+fn routed_previews(
+    host: preview::PreviewHost,
+    deps: &PipelineDeps,
+) -> anyhow::Result<Option<proxy::Previews>> {
+    let local = deps
+        .sandboxes
+        .as_ref()
+        .is_some_and(|sandboxes| sandboxes.name() == "local");
+    if !local {
+        return Ok(None);
+    }
+    let tokens = preview::PreviewTokens::new().context("drawing the preview token secret")?;
+    Ok(Some(proxy::Previews::new(host, Arc::new(tokens))))
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    // The client's address, for `X-Forwarded-For` on proxied previews.
+    let router = tower::ServiceExt::map_request(
+        router,
+        move |mut request: ::http::Request<hyper::body::Incoming>| {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            request
+        },
+    );
     let service = TowerToHyperService::new(router);
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     // With a timer, hyper bounds how long a client may take to send its headers.
     builder.http1().timer(TokioTimer::new());
-    let connection = builder.serve_connection(TokioIo::new(stream), service);
+    // With upgrades: a preview's hot-reload WebSocket is tunnelled to its dev server.
+    let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
     let mut connection = std::pin::pin!(connection);
     tokio::select! {
         result = connection.as_mut() => {

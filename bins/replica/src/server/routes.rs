@@ -88,9 +88,14 @@ pub fn router(server: Arc<Server>, cors: Cors) -> Router {
             ),
         )
         .fallback(no_route)
-        .with_state(server)
+        .with_state(Arc::clone(&server))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .layer(axum::middleware::from_fn_with_state(cors, api_layer))
+        // Outermost: a preview host never reaches the API (nor its CORS headers).
+        .layer(axum::middleware::from_fn_with_state(
+            server,
+            super::proxy::route_previews,
+        ))
 }
 
 /// Other methods than the route's: 405 naming the allowed ones.

@@ -1,6 +1,7 @@
 //! The `replica` binary as users run it: arguments, exit codes, stdout/stderr, signals.
 
 mod compare;
+mod preview;
 mod server;
 mod validate;
 

@@ -13,6 +13,9 @@ use replica_sandbox_pool::processes_under;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::preview::{
+    Chromium, hot_updated, kill_dev_server, mark_page, renders_through_the_server,
+};
 use crate::{children, group_alive, replica, sites};
 
 /// A `replica serve` child process; SIGTERMed (then killed) when dropped.
@@ -82,6 +85,10 @@ impl Served {
         self.base.trim_start_matches("http://")
     }
 
+    fn port(&self) -> u16 {
+        self.addr().rsplit_once(':').unwrap().1.parse().unwrap()
+    }
+
     fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
@@ -120,8 +127,29 @@ impl Drop for Served {
     }
 }
 
+/// Resolves `*.localhost` to loopback, as Chromium, Firefox and curl do (glibc does not).
+struct LoopbackLocalhost;
+
+impl reqwest::dns::Resolve for LoopbackLocalhost {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            if host == "localhost" || host.ends_with(".localhost") {
+                let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                return Ok(Box::new(std::iter::once(loopback)) as reqwest::dns::Addrs);
+            }
+            let found: Vec<_> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            Ok(Box::new(found.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 fn client() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().build().unwrap()
+    reqwest::Client::builder()
+        .no_proxy()
+        .dns_resolver(Arc::new(LoopbackLocalhost))
+        .build()
+        .unwrap()
 }
 
 /// The SSE stream of one clone, frame by frame.
@@ -296,7 +324,7 @@ fn page_text(scrape_dir: &Path) -> String {
     if best.len() < 8 { scrape.title } else { best }
 }
 
-async fn wait_for(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -> bool) {
+pub async fn wait_for(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -> bool) {
     let deadline = Instant::now() + timeout;
     while !done().await {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -347,6 +375,9 @@ struct Cloned {
 /// The clones the rest of the test works on (download, edit, delete, restart).
 const KEPT_SITES: &[&str] = &["dark", "landing", "legacy-quirks"];
 
+/// Sites whose previews are also opened in Chromium: images (landing), web fonts (webfonts).
+const BROWSED_SITES: &[&str] = &["landing", "webfonts"];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_clones_every_fixture_site_and_manages_the_clones() {
     let fixtures = FixtureServer::start(sites()).await.unwrap();
@@ -370,6 +401,7 @@ async fn the_server_clones_every_fixture_site_and_manages_the_clones() {
         .collect();
     site_names.sort();
     assert!(site_names.len() >= 12, "{site_names:?}");
+    let chromium = Chromium::start().await;
     let mut cloned = Vec::new();
     let mut heartbeats = 0;
     for site in &site_names {
@@ -384,6 +416,14 @@ async fn the_server_clones_every_fixture_site_and_manages_the_clones() {
         let done = events.last().unwrap();
         let preview_url = done["preview_url"].as_str().unwrap().to_string();
         let id = done["clone_id"].as_str().unwrap().to_string();
+        // Routed through the server's port, on a host of its own.
+        assert!(
+            preview_url.starts_with(&format!("http://{id}-"))
+                && preview_url.ends_with(&format!(".preview.localhost:{}/", server.port())),
+            "{site}: {preview_url}"
+        );
+        let deployed = events.iter().find(|e| e["type"] == "deployed").unwrap();
+        assert_eq!(deployed["preview_url"], done["preview_url"], "{site}");
         let text = page_text(&data.join("clones").join(&id).join("scrape"));
         let page = client.get(&preview_url).send().await.unwrap();
         assert_eq!(page.status(), 200, "{site}: preview {preview_url}");
@@ -392,6 +432,10 @@ async fn the_server_clones_every_fixture_site_and_manages_the_clones() {
             html.contains(&text),
             "{site}: the preview does not show {text:?}"
         );
+        if BROWSED_SITES.contains(&site.as_str()) {
+            let fonts = site == "webfonts";
+            renders_through_the_server(&chromium, &preview_url, server.port(), &text, fonts).await;
+        }
         eprintln!("{site}: cloned in {:.1} s", started.elapsed().as_secs_f64());
         // A dev server per kept clone: the rest go, so 13 previews do not share 2 cores.
         if !KEPT_SITES.contains(&site.as_str()) {
@@ -450,7 +494,14 @@ async fn the_server_clones_every_fixture_site_and_manages_the_clones() {
     }
 
     screenshots(&client, &server, &fixtures).await;
+    wrong_preview_hosts_are_404(&client, &server, landing).await;
+    chromium.session.goto(&landing.preview_url).await.unwrap();
+    mark_page(&chromium).await;
     edit_through_the_api(&client, &server, landing).await;
+    hot_updated(&chromium, "Edited through the API").await;
+    chromium.close().await;
+    let quirks = cloned.iter().find(|c| c.site == "legacy-quirks").unwrap();
+    a_dead_dev_server_is_replaced(&client, &server, quirks, &sandboxes).await;
     path_traversal_is_refused(&client, &server, landing).await;
     full_server_and_client_disconnects(&client, &server, &fixtures, &sandboxes).await;
 
@@ -466,7 +517,15 @@ async fn the_server_clones_every_fixture_site_and_manages_the_clones() {
         processes_under(&sandboxes.join(&deleted.sandbox_id)).is_empty(),
         "the deleted clone's dev server still runs"
     );
-    assert!(client.get(&deleted.preview_url).send().await.is_err());
+    let gone = client.get(&deleted.preview_url).send().await.unwrap();
+    assert_eq!(gone.status(), 404);
+    assert!(
+        gone.text()
+            .await
+            .unwrap()
+            .contains("was deleted or has expired"),
+        "the preview of a deleted clone says so"
+    );
     let (status, _) = get_json(&client, &server.url(&format!("/api/clones/{}", deleted.id))).await;
     assert_eq!(status, 404);
     let response = client
@@ -498,6 +557,7 @@ async fn the_server_clones_every_fixture_site_and_manages_the_clones() {
     assert_eq!(processes_under(&sandboxes), Vec::<i32>::new());
 
     // A new server on the same data directory lists the clones again (without live previews).
+    let first_port = server.port();
     let server = Served::start(&data, &sandboxes, &["--allow-private"], &[]);
     let (_, listing) = get_json(&client, &server.url("/api/clones")).await;
     let relisted: Vec<&Value> = listing["clones"].as_array().unwrap().iter().collect();
@@ -520,6 +580,94 @@ async fn the_server_clones_every_fixture_site_and_manages_the_clones() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+    // The old preview URL led to the previous process's port; on this one, with this
+    // process's tokens, the same host names no preview.
+    let old = landing.preview_url.replace(
+        &format!(":{port}/", port = first_port),
+        &format!(":{}/", server.port()),
+    );
+    let response = client.get(&old).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+}
+
+/// A host under the preview domain whose label is not a clone's with its token: 404, and
+/// nothing of the clone is served.
+async fn wrong_preview_hosts_are_404(client: &reqwest::Client, server: &Served, clone: &Cloned) {
+    let (host, _) = clone
+        .preview_url
+        .trim_start_matches("http://")
+        .split_once(".preview.localhost")
+        .unwrap();
+    // The same label with the token's last digit changed.
+    let (rest, last) = host.split_at(host.len() - 1);
+    let flipped = format!("{rest}{}", if last == "0" { "1" } else { "0" });
+    let port = server.port();
+    for label in [
+        flipped.as_str(),
+        clone.id.as_str(),
+        "20241122-070412-123-8f3a2c-00000000000000000000000000000000",
+        "nothing",
+    ] {
+        let url = format!("http://{label}.preview.localhost:{port}/");
+        let response = client.get(&url).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{url}");
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/html; charset=utf-8"
+        );
+        let page = response.text().await.unwrap();
+        assert!(
+            page.contains("There is no preview at this address"),
+            "{page}"
+        );
+        assert!(!page.contains(&clone.text), "{url}");
+    }
+    // The API is not reachable under a preview host.
+    let url = format!("http://{host}.preview.localhost:{port}/health");
+    let response = client.get(&url).send().await.unwrap();
+    assert!(response.headers()["content-type"] != "application/json");
+}
+
+/// A preview whose `next dev` died answers 502 saying so, and the pool replaces the sandbox:
+/// the same URL serves the clone again from a new sandbox.
+async fn a_dead_dev_server_is_replaced(
+    client: &reqwest::Client,
+    server: &Served,
+    clone: &Cloned,
+    sandboxes: &Path,
+) {
+    let dead = sandboxes.join(&clone.sandbox_id);
+    kill_dev_server(&dead);
+    wait_for(
+        "the killed dev server to be gone",
+        Duration::from_secs(10),
+        async || processes_under(&dead).is_empty(),
+    )
+    .await;
+    let response = client.get(&clone.preview_url).send().await.unwrap();
+    assert_eq!(response.status(), 502);
+    assert!(response.headers().contains_key("retry-after"));
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("dev server of this preview stopped"),
+        "{page}"
+    );
+    wait_for(
+        "the preview to be served by a new sandbox",
+        Duration::from_secs(180),
+        async || match client.get(&clone.preview_url).send().await {
+            Ok(page) if page.status() == 200 => page
+                .text()
+                .await
+                .is_ok_and(|html| html.contains(&clone.text)),
+            _ => false,
+        },
+    )
+    .await;
+    let (_, record) = get_json(client, &server.url(&format!("/api/clones/{}", clone.id))).await;
+    assert_eq!(record["preview_live"], true);
+    assert_eq!(record["preview_url"], clone.preview_url.as_str());
+    assert_ne!(record["sandbox_id"], clone.sandbox_id.as_str(), "{record}");
 }
 
 /// GET download: a zip of exactly the stored files under one folder, which `next build` builds.
@@ -558,6 +706,36 @@ async fn download_and_build(client: &reqwest::Client, server: &Served, clone: &C
         zipped.push((path, file.size()));
     }
     assert_eq!(zipped, stored, "{}: zip against the file list", clone.site);
+    // Nothing of the preview proxy is in the project: the template's next.config, and no file
+    // names the preview host or the server's port.
+    let template_config = std::fs::read(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../crates/sandbox-pool/template/next.config.mjs"),
+    )
+    .unwrap();
+    for index in 0..archive.len() {
+        let mut file = archive.by_index(index).unwrap();
+        let name = file.name().unwrap().into_owned();
+        let mut contents = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut contents).unwrap();
+        if name.ends_with("/next.config.mjs") {
+            assert_eq!(contents, template_config, "{}: next.config.mjs", clone.site);
+        }
+        let text = String::from_utf8_lossy(&contents);
+        for leak in [
+            "preview.localhost",
+            server.addr(),
+            "x-forwarded",
+            "assetPrefix",
+            "basePath",
+        ] {
+            assert!(
+                !text.contains(leak),
+                "{}: {name} mentions {leak}",
+                clone.site
+            );
+        }
+    }
 
     let unpacked = tempfile::tempdir().unwrap();
     archive.extract(unpacked.path()).unwrap();
@@ -810,6 +988,33 @@ async fn full_server_and_client_disconnects(
     .await;
     let (_, health) = get_json(client, &server.url("/health")).await;
     assert_eq!(health["clones_running"], 0);
+}
+
+#[test]
+fn a_bad_preview_host_stops_the_server_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    for (value, expected) in [
+        ("ftp://preview.example.com", "is not http or https"),
+        ("preview.example.com/path", "expected a domain name"),
+        ("preview.example.com:port", "is not a port"),
+    ] {
+        let output = replica()
+            .args(["serve", "--addr", "127.0.0.1:0", "--preview-host", value])
+            .env("REPLICA_DATA_DIR", dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{value}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("--preview-host") && stderr.contains(expected),
+            "{value}: {stderr}"
+        );
+        assert!(
+            !stderr.contains("starting the browser"),
+            "{value}: {stderr}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

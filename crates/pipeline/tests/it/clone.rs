@@ -100,6 +100,7 @@ fn deps(
         },
         localize_assets: false,
         compile_timeout: Duration::from_secs(30),
+        preview_routes: None,
     }
 }
 
