@@ -1,5 +1,6 @@
 //! `replica`: the command line (stdout = result, stderr = progress) and, later, the SSE server.
 
+mod chat;
 mod clone;
 mod compare;
 mod config;
@@ -31,6 +32,12 @@ struct Cli {
 enum Command {
     /// Clone a page into a Next.js project, run it in a sandbox and check that it compiles.
     Clone(clone::CloneArgs),
+    /// Talk to a clone (or a Next.js directory): the agent edits it with tools, a checkpoint
+    /// before each turn; `/undo` and `/checkpoints` at the prompt, or --message, --undo,
+    /// --checkpoints for scripts.
+    Chat(chat::ChatArgs),
+    /// Build a Next.js project from a description with the agent, until it compiles.
+    New(chat::NewArgs),
     /// Measure how alike two pages render (desktop and mobile): pixel similarity, diff images
     /// and computed-style differences, written to DIR.
     Compare(compare::CompareArgs),
@@ -89,7 +96,11 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         // The server handles SIGINT/SIGTERM itself: it shuts down gracefully and exits with 0.
         // `clone` too: a signal while it works cancels it, once done it only ends the preview.
-        if matches!(cli.command, Command::Serve(_) | Command::Clone(_)) {
+        // `chat` and `new`: a signal stops the running turn; they end on their own after.
+        if matches!(
+            cli.command,
+            Command::Serve(_) | Command::Clone(_) | Command::Chat(_) | Command::New(_)
+        ) {
             return run(cli).await;
         }
         let signal = shutdown_signal()?;
@@ -113,6 +124,8 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Clone(args) => clone::run(args, &config::Config::from_env()?).await,
+        Command::Chat(args) => chat::chat(args, &config::Config::from_env()?).await,
+        Command::New(args) => chat::new_project(args, &config::Config::from_env()?).await,
         Command::Compare(args) => compare::run(args).await,
         Command::Validate { dir, json } => validate::run(&dir, json),
         Command::Serve(args) => {

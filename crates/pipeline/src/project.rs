@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::run::preview_scrape_options;
 use crate::store::CloneKind;
-use crate::{CloneId, CloneStore, CompileCheckConfig, check_compilation, measure};
+use crate::{CloneId, CloneStore, CompileCheckConfig, PreviewRoutes, check_compilation, measure};
 
 /// A project's running sandbox, shared with whoever else shows or edits it (the server's
 /// registry of live previews): the lock is held while files are written.
@@ -91,6 +91,8 @@ pub struct ProjectDeps {
     pub source: Option<Arc<dyn PageSource>>,
     pub scrape_options: ScrapeOptions,
     pub compile: CompileCheckConfig,
+    /// Publishes a sandbox started for a clone under the server's preview host.
+    pub preview_routes: Option<Arc<dyn PreviewRoutes>>,
 }
 
 impl std::fmt::Debug for ProjectDeps {
@@ -115,6 +117,8 @@ pub struct LiveProject {
     preview: PreviewSlot,
     /// The dev-server log's length before the last write: where a compile check reads from.
     log_mark: Mutex<Option<usize>>,
+    /// The URL users see for the running sandbox, when it is routed elsewhere.
+    published: Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for LiveProject {
@@ -163,6 +167,7 @@ impl LiveProject {
             deps,
             preview,
             log_mark: Mutex::new(None),
+            published: Mutex::new(None),
         })
     }
 
@@ -180,7 +185,13 @@ impl LiveProject {
         let sandbox = guard
             .as_ref()
             .ok_or_else(|| ProjectError::Unavailable("no sandbox".to_owned()))?;
-        Ok((sandbox.preview_url().to_owned(), sandbox.id().to_owned()))
+        let published = self
+            .published
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let url = published.unwrap_or_else(|| sandbox.preview_url().to_owned());
+        Ok((url, sandbox.id().to_owned()))
     }
 
     /// The running sandbox's id.
@@ -249,6 +260,13 @@ impl LiveProject {
         let files = self.files().await?;
         self.mark_log(sandbox.as_ref()).await;
         sandbox.write_files(&files).await.map_err(failed)?;
+        if let (Some(routes), ProjectRef::Clone(id)) = (&self.deps.preview_routes, &self.target) {
+            let url = routes.route(id, sandbox.as_ref());
+            *self
+                .published
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(url);
+        }
         *guard = Some(sandbox);
         Ok(guard)
     }

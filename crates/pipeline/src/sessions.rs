@@ -308,6 +308,18 @@ impl Sessions {
         })
     }
 
+    /// Asks every running turn to stop (a server shutting down).
+    pub fn stop_all(&self) {
+        for turn in self
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+        {
+            let _ = turn.stop.send(true);
+        }
+    }
+
     /// The checkpoints of `target`, oldest first.
     pub fn checkpoints(&self, target: &ProjectRef) -> Result<Vec<CheckpointInfo>, SessionError> {
         self.open_project(target)?;

@@ -14,6 +14,8 @@ mod http;
 mod preview;
 mod proxy;
 mod routes;
+mod sessions;
+mod ws;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -104,6 +106,8 @@ struct Server {
     screenshot_slots: Semaphore,
     /// The preview proxy; `None` when sandboxes have URLs of their own (Daytona).
     previews: Option<proxy::Previews>,
+    /// Agent sessions over the store's projects (`/ws/chat`, `/api/projects`, `/api/sessions`).
+    sessions: Arc<replica_pipeline::Sessions>,
 }
 
 impl Server {
@@ -201,6 +205,10 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
             tokens: Arc::clone(&previews.tokens),
         }));
     }
+    let sessions = Arc::new(replica_pipeline::Sessions::new(
+        crate::deps::agent_deps(&deps, config),
+        Arc::clone(&registry) as Arc<dyn replica_pipeline::PreviewSlots>,
+    ));
     let server = Arc::new(Server {
         deps,
         runtime: Arc::clone(&runtime),
@@ -217,6 +225,7 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
         closing: AtomicBool::new(false),
         screenshot_slots: Semaphore::new(max_clones),
         previews,
+        sessions,
     });
     let router = routes::router(Arc::clone(&server), Cors::new(&args.cors_origins));
     if let Some(previews) = &server.previews {
@@ -252,6 +261,7 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
     drop(listener);
     drop(router);
     server.closing.store(true, Ordering::SeqCst);
+    server.sessions.stop_all();
     server.registry.stop_all().await;
     let _ = shutdown.send(true);
     let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {

@@ -1,5 +1,6 @@
 //! The `replica` binary as users run it: arguments, exit codes, stdout/stderr, signals.
 
+mod agent;
 mod compare;
 mod preview;
 mod server;

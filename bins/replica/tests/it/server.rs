@@ -19,7 +19,7 @@ use crate::preview::{
 use crate::{children, group_alive, replica, sites};
 
 /// A `replica serve` child process; SIGTERMed (then killed) when dropped.
-struct Served {
+pub struct Served {
     child: Child,
     base: String,
     stderr: Arc<Mutex<String>>,
@@ -27,7 +27,7 @@ struct Served {
 
 impl Served {
     /// Starts `replica serve --addr 127.0.0.1:0 ARGS` and waits for its `listening on` line.
-    fn start(data: &Path, sandboxes: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
+    pub fn start(data: &Path, sandboxes: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
         let mut command = replica();
         command
             .args(["serve", "--addr", "127.0.0.1:0"])
@@ -77,11 +77,11 @@ impl Served {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    fn addr(&self) -> &str {
+    pub fn addr(&self) -> &str {
         self.base.trim_start_matches("http://")
     }
 
@@ -89,12 +89,12 @@ impl Served {
         self.addr().rsplit_once(':').unwrap().1.parse().unwrap()
     }
 
-    fn stderr(&self) -> String {
+    pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
 
     /// SIGTERM, then the exit status (the server must stop within a minute).
-    fn terminate(&mut self) -> ExitStatus {
+    pub fn terminate(&mut self) -> ExitStatus {
         self.stop()
             .expect("replica serve stops within 60 s of SIGTERM")
     }

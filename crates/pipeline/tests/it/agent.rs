@@ -97,6 +97,7 @@ pub fn sessions(data: &Path, model: Option<Arc<dyn LanguageModel>>) -> Arc<Sessi
             source: None,
             scrape_options: ScrapeOptions::default(),
             compile: CompileCheckConfig::default(),
+            preview_routes: None,
         },
         model,
         config: AgentConfig::default(),

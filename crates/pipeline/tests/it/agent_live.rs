@@ -82,6 +82,7 @@ async fn edit_undo_and_prompt_to_app_on_a_real_dev_server() {
                 log_timeout: Duration::from_secs(60),
                 ..CompileCheckConfig::default()
             },
+            preview_routes: None,
         },
         model: Some(Arc::new(script(model))),
         config: AgentConfig::default(),
