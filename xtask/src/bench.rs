@@ -125,6 +125,9 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     ("fidelity", "replica-pipeline", "bench_clone"),
     // Time the preview proxy adds to a preview's first load [--runs N] [SITE...]. Target 10 %.
     ("preview", "replica", "bench_preview"),
+    // Agent loop overhead per tool call (5 ms), a 200-file checkpoint (20 ms), undo into a
+    // running sandbox until the preview shows the old page (2 s).
+    ("agent", "replica-pipeline", "bench_agent"),
 ];
 
 fn example_bench(root: &Path, package: &str, example: &str, args: &[String]) -> anyhow::Result<()> {

@@ -306,7 +306,7 @@ impl Project for LiveProject {
             let store = self.deps.store.clone();
             tokio::task::spawn_blocking(move || match &target {
                 ProjectRef::Clone(id) => store.get(id).map(|record| record.files).map_err(failed),
-                ProjectRef::Directory(root) => read_directory(root),
+                ProjectRef::Directory(root) => read_project_dir(root),
             })
             .await
             .map_err(failed)?
@@ -484,9 +484,9 @@ fn jpeg_block(png: &[u8]) -> Result<ImageBlock, String> {
     })
 }
 
-/// The files of a directory project: regular files, symlinks never followed, build output
-/// and dependencies left out.
-fn read_directory(root: &Path) -> Result<ProjectFiles, ProjectError> {
+/// The files of a project directory: regular files, symlinks never followed, build output
+/// and dependencies (`node_modules`, `.next`, `.git`, ...) left out.
+pub fn read_project_dir(root: &Path) -> Result<ProjectFiles, ProjectError> {
     fn walk(dir: &Path, prefix: &str, files: &mut ProjectFiles) -> Result<(), ProjectError> {
         for entry in std::fs::read_dir(dir).map_err(failed)? {
             let entry = entry.map_err(failed)?;

@@ -20,7 +20,7 @@ use super::Server;
 use super::clones::{Streaming, spawn_stream};
 use super::download::project_zip;
 use super::http::{
-    ApiError, ChannelBody, Cors, api_layer, content_type, ok_json, parse_json, read_body,
+    ApiError, Cors, api_layer, content_type, ok_json, parse_json, read_body, sse_response,
 };
 
 /// What a client is told to wait before retrying a clone when all slots are busy: about the
@@ -248,16 +248,9 @@ impl Server {
                 permit,
             },
         );
-        let mut response = Response::new(Body::new(ChannelBody::new(chunks)));
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/event-stream"),
-        );
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+        let mut response = sse_response(chunks);
         if let Some(clone_id) = clone_id {
-            headers.insert("x-clone-id", clone_id);
+            response.headers_mut().insert("x-clone-id", clone_id);
         }
         Ok(response)
     }

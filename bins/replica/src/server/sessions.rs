@@ -11,7 +11,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use bytes::Bytes;
 use http::StatusCode;
-use http::header::{self, HeaderValue};
+use http::header::HeaderValue;
 use replica_agent::Mode;
 use replica_core::PipelineEvent;
 use replica_pipeline::{CloneId, PreviewSlot, PreviewSlots, ProjectRef, SessionError};
@@ -21,7 +21,7 @@ use tokio::time::{Instant, interval_at};
 
 use super::Server;
 use super::clones::Registry;
-use super::http::{ApiError, ChannelBody, ok_json, parse_json, read_body};
+use super::http::{ApiError, ok_json, parse_json, read_body, sse_response};
 
 type Shared = State<Arc<Server>>;
 type Answer = Result<Response, ApiError>;
@@ -143,18 +143,11 @@ pub fn event_stream(
             }
         }
     });
-    let mut response = Response::new(Body::new(ChannelBody::new(chunks)));
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    let mut response = sse_response(chunks);
     if let Some((name, value)) = header
         && let Ok(value) = HeaderValue::from_str(&value)
     {
-        headers.insert(name, value);
+        response.headers_mut().insert(name, value);
     }
     response
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use replica_core::ProjectFiles;
-use replica_pipeline::{CloneId, CloneStore, template_project};
+use replica_pipeline::{CloneId, CloneStore, read_project_dir, template_project};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -28,22 +28,8 @@ fn script(name: &str) -> String {
 /// The bakery fixture project (the template's configs and fixtures/projects/bakery).
 fn bakery() -> ProjectFiles {
     let mut files = template_project();
-    fn walk(dir: &Path, prefix: &str, files: &mut ProjectFiles) {
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let key = if prefix.is_empty() {
-                name
-            } else {
-                format!("{prefix}/{name}")
-            };
-            if entry.file_type().unwrap().is_dir() {
-                walk(&entry.path(), &key, files);
-            } else {
-                files.insert_bytes(key, std::fs::read(entry.path()).unwrap());
-            }
-        }
-    }
-    walk(&root().join("fixtures/projects/bakery"), "", &mut files);
+    let bakery = read_project_dir(&root().join("fixtures/projects/bakery")).unwrap();
+    files.files.extend(bakery.files);
     files
 }
 

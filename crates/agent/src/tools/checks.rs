@@ -270,13 +270,7 @@ impl Tool for InstallPackageTool {
                     ));
                 }
             };
-            let mut write = ProjectFiles::default();
-            write.insert_text("package.json", package_json);
-            let changes = FileChanges {
-                write,
-                remove: Vec::new(),
-            };
-            if let Err(error) = workspace.apply(changes).await {
+            if let Err(error) = workspace.write_text("package.json", package_json).await {
                 return ToolOutput::error(format!("package.json could not be updated: {error}"));
             }
             let summary = format!("installed {}@{pinned}", input.name);

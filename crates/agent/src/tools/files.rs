@@ -3,12 +3,11 @@
 use std::fmt::Write as _;
 
 use regex::RegexBuilder;
-use replica_core::{BoxFuture, ProjectFiles};
+use replica_core::BoxFuture;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{Tool, ToolOutput, Workspace};
-use crate::project::FileChanges;
 
 /// Lines of a file shown when no range is asked for.
 const DEFAULT_READ_LINES: usize = 400;
@@ -173,13 +172,7 @@ impl Tool for WriteFileTool {
         Box::pin(async move {
             let existed = workspace.files.files.contains_key(&input.path);
             let lines = input.content.lines().count();
-            let mut write = ProjectFiles::default();
-            write.insert_text(input.path.clone(), input.content);
-            let changes = FileChanges {
-                write,
-                remove: Vec::new(),
-            };
-            match workspace.apply(changes).await {
+            match workspace.write_text(&input.path, input.content).await {
                 Ok(()) => {
                     let verb = if existed { "replaced" } else { "created" };
                     let summary = format!("{verb} {} ({lines} lines)", input.path);
@@ -266,13 +259,7 @@ impl Tool for EditFileTool {
                 }
             };
             let line = line_of(starts[0]);
-            let mut write = ProjectFiles::default();
-            write.insert_text(input.path.clone(), edited);
-            let changes = FileChanges {
-                write,
-                remove: Vec::new(),
-            };
-            match workspace.apply(changes).await {
+            match workspace.write_text(&input.path, edited).await {
                 Ok(()) => {
                     let summary = format!("edited {} at line {line}", input.path);
                     ToolOutput::ok(summary.clone(), summary)

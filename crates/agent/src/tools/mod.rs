@@ -252,6 +252,17 @@ impl Workspace<'_> {
         Ok(())
     }
 
+    /// Writes one text file through [`Workspace::apply`].
+    pub async fn write_text(&mut self, path: &str, text: String) -> Result<(), ProjectError> {
+        let mut write = ProjectFiles::default();
+        write.insert_text(path, text);
+        self.apply(FileChanges {
+            write,
+            remove: Vec::new(),
+        })
+        .await
+    }
+
     /// A text file of the project, or the error to give the model.
     pub fn text(&self, path: &str) -> Result<&str, String> {
         check_project_path(path).map_err(|error| error.to_string())?;

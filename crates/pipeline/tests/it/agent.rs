@@ -12,7 +12,7 @@ use replica_core::{
 use replica_llm::ScriptedReplay;
 use replica_pipeline::{
     AgentDeps, CloneId, CloneStore, CompileCheckConfig, LocalPreviews, ProjectDeps, ProjectRef,
-    SessionError, Sessions, template_project,
+    SessionError, Sessions, read_project_dir, template_project,
 };
 use tempfile::TempDir;
 
@@ -27,22 +27,8 @@ pub fn script(name: &str) -> ScriptedReplay {
 /// The bakery fixture: the template's configs and the files of fixtures/projects/bakery.
 pub fn bakery() -> ProjectFiles {
     let mut files = template_project();
-    fn walk(dir: &Path, prefix: &str, files: &mut ProjectFiles) {
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let key = if prefix.is_empty() {
-                name
-            } else {
-                format!("{prefix}/{name}")
-            };
-            if entry.file_type().unwrap().is_dir() {
-                walk(&entry.path(), &key, files);
-            } else {
-                files.insert_bytes(key, std::fs::read(entry.path()).unwrap());
-            }
-        }
-    }
-    walk(&root().join("fixtures/projects/bakery"), "", &mut files);
+    let bakery = read_project_dir(&root().join("fixtures/projects/bakery")).unwrap();
+    files.files.extend(bakery.files);
     files
 }
 
