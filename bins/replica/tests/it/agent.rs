@@ -282,9 +282,26 @@ async fn websocket_and_sse_drive_turns_and_a_restart_resumes_the_session() {
             "complete"
         ]
     );
-    let stop_url = served.url(&format!("/api/sessions/{http_session}/stop"));
+    // A screenshot reaches the model as an image (the script checks it).
     let events = sse_events(
         message("show me the mobile page").await.unwrap(),
+        async |_| {},
+    )
+    .await;
+    assert_eq!(
+        shape(&events),
+        [
+            "tool_start",
+            "tool_result",
+            "stream",
+            "checkpoint",
+            "complete"
+        ],
+        "{events:#?}"
+    );
+    let stop_url = served.url(&format!("/api/sessions/{http_session}/stop"));
+    let events = sse_events(
+        message("show me the desktop page").await.unwrap(),
         async |event| {
             if event["type"] == "tool_start" {
                 let busy = message("too soon").await.unwrap();
@@ -308,7 +325,11 @@ async fn websocket_and_sse_drive_turns_and_a_restart_resumes_the_session() {
     );
     assert_eq!(events.last().unwrap()["stopped"], true);
     let events = sse_events(message("hello again").await.unwrap(), async |_| {}).await;
-    assert_eq!(shape(&events), ["stream", "checkpoint", "complete"]);
+    assert_eq!(
+        shape(&events),
+        ["stream", "checkpoint", "complete"],
+        "{events:#?}"
+    );
 
     let status = |path: String| {
         let http = http.clone();
@@ -341,7 +362,7 @@ async fn websocket_and_sse_drive_turns_and_a_restart_resumes_the_session() {
         .await
         .unwrap();
     let checkpoints = listed["checkpoints"].as_array().unwrap();
-    assert_eq!(checkpoints.len(), 6, "{listed:#}");
+    assert_eq!(checkpoints.len(), 7, "{listed:#}");
     assert_eq!(
         checkpoints[3]["files_changed"],
         json!(["components/Hero.jsx"])
@@ -387,7 +408,7 @@ async fn websocket_and_sse_drive_turns_and_a_restart_resumes_the_session() {
         .json()
         .await
         .unwrap();
-    assert_eq!(history["turns"].as_array().unwrap().len(), 3, "{history:#}");
+    assert_eq!(history["turns"].as_array().unwrap().len(), 4, "{history:#}");
     assert_eq!(history["project_id"], id.as_str());
     let listed: Value = http
         .get(served.url(&format!("/api/projects/{id}/sessions")))
@@ -514,5 +535,44 @@ fn chat_edits_a_directory_in_place_and_undo_puts_it_back() {
     let hero = std::fs::read_to_string(dir.path().join("components/Hero.jsx")).unwrap();
     assert!(hero.contains("Fresh bread every morning"));
     // The sandbox the turn started is gone with the process.
+    assert!(replica_sandbox_pool::processes_under(sandboxes.path()).is_empty());
+}
+
+#[test]
+fn new_builds_a_project_from_a_prompt_until_it_compiles() {
+    let data = tempfile::TempDir::new().unwrap();
+    let sandboxes = tempfile::TempDir::new().unwrap();
+    let out = tempfile::TempDir::new().unwrap();
+    let output = replica()
+        .args([
+            "new",
+            "a landing page for a bakery in Lisbon",
+            "--json",
+            "--out",
+        ])
+        .arg(out.path())
+        .env("REPLICA_DATA_DIR", data.path())
+        .env("REPLICA_SANDBOXES_DIR", sandboxes.path())
+        .env("REPLICA_LLM", "replay")
+        .env("REPLICA_LLM_SCRIPT", script("agent-build-bakery.json"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["compiled"], true, "{result:#}\n{stderr}");
+    assert_eq!(result["validation"]["errors"], 0);
+    assert_eq!(result["error"], Value::Null);
+    let hero = std::fs::read_to_string(out.path().join("components/Hero.jsx")).unwrap();
+    assert!(hero.contains("Padaria Alfama"));
+    assert!(out.path().join("package.json").is_file());
+    // The project is in the store as a clone without an original.
+    let store = CloneStore::open(data.path()).unwrap();
+    let id = CloneId::parse(result["clone_id"].as_str().unwrap()).unwrap();
+    let record = store.summary_of(&id).unwrap();
+    assert_eq!(record.kind, replica_pipeline::CloneKind::Prompt);
+    assert_eq!(record.status, replica_pipeline::CloneStatus::Done);
+    assert!(stderr.contains("→ write_file"), "{stderr}");
     assert!(replica_sandbox_pool::processes_under(sandboxes.path()).is_empty());
 }

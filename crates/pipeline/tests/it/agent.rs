@@ -382,3 +382,32 @@ async fn bad_input_gets_typed_errors() {
     // The stopped turn still has its checkpoint, and undo works.
     sessions.undo(&target).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_symlink_out_of_a_directory_project_is_refused() {
+    let data = TempDir::new().unwrap();
+    let dir = TempDir::new().unwrap();
+    let outside = TempDir::new().unwrap();
+    std::fs::write(dir.path().join("package.json"), "{}\n").unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("escape")).unwrap();
+    let script: replica_llm::Script = serde_json::from_value(serde_json::json!({"turns": [
+        {"tool_uses": [
+            {"id": "a", "name": "write_file", "input": {"path": "escape/pwned.jsx", "content": "x"}},
+            {"id": "b", "name": "read_file", "input": {"path": "escape/secret.txt"}}
+        ]},
+        {"expect": {"tool_results": [
+            {"id": "a", "is_error": true, "contains": "symlink that leads outside the project"},
+            {"id": "b", "is_error": true, "contains": "does not exist"}
+        ]}, "text": "I cannot write there."}
+    ]}))
+    .unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "secret").unwrap();
+    let model = Arc::new(ScriptedReplay::new("inline", script));
+    let sessions = sessions(data.path(), Some(model.clone() as Arc<dyn LanguageModel>));
+    let target = ProjectRef::Directory(dir.path().to_path_buf());
+    let session = sessions.create(&target, Mode::Edit).unwrap();
+    let events = all_events(sessions.send(&session.session_id, "write outside").unwrap()).await;
+    assert_eq!(types(&events).last().unwrap(), "complete", "{events:?}");
+    assert_eq!(model.remaining(), 0);
+    assert!(!outside.path().join("pwned.jsx").exists());
+}
