@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use replica_core::{PipelineEvent, UrlPolicy};
+use replica_core::PipelineEvent;
 use replica_pipeline::{CloneOutcome, CloneRequest, GeneratorKind, StyleKind};
 
 use crate::config::Config;
@@ -37,6 +37,12 @@ pub struct CloneArgs {
     /// Keep the preview running until Ctrl-C (default: when stdin is a terminal).
     #[arg(long)]
     pub keep_preview: bool,
+    /// Refuse private, loopback, link-local and metadata addresses, for the page and
+    /// everything it loads (the server's policy), except the --allow-origin origins.
+    #[arg(long)]
+    pub deny_private: bool,
+    #[command(flatten)]
+    pub policy: crate::policy::PolicyArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -57,8 +63,10 @@ pub async fn run(args: CloneArgs, config: &Config) -> anyhow::Result<ExitCode> {
     } else {
         Sandboxes::PerClone
     };
-    // The CLI runs on the user's own machine: private and loopback pages are theirs to clone.
-    let runtime = Runtime::start(config, UrlPolicy::allow_all(), sandboxes).await?;
+    // The CLI runs on the user's own machine: private and loopback pages are theirs to clone,
+    // unless a script cloning untrusted URLs says --deny-private.
+    let policy = args.policy.cli_policy(args.deny_private)?;
+    let runtime = Runtime::start(config, policy, sandboxes).await?;
     let mut request = CloneRequest::new(args.url.clone());
     request.generator = match args.generator {
         GeneratorArg::Compile => GeneratorKind::Compile,

@@ -57,7 +57,7 @@ pub use tokens::{
     DesignTokens, FontFamilies, FontSource, FontSourceKind, HoverStyle, LayoutTokens, SectionGrid,
     SpacingTokens, TextColors, TextStyle, TypeScale, TypeScales, TypographyTokens,
 };
-pub use url_policy::{PolicyViolation, UrlPolicy};
+pub use url_policy::{AllowedOrigin, Endpoint, OriginError, PolicyViolation, UrlPolicy};
 
 /// A boxed, sendable future: what the object-safe traits in this crate return.
 ///

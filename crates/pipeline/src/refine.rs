@@ -218,7 +218,7 @@ async fn measure_preview(
     original: &ScrapeData,
 ) -> Option<(ScrapeData, Vec<DeviceComparison>)> {
     let url = p.sandbox.as_ref()?.preview_url().to_string();
-    let options = preview_scrape_options(&p.deps.scrape_options);
+    let options = preview_scrape_options(&p.deps.scrape_options, &url);
     let clone = match p.deps.source.scrape(&url, &options).await {
         Ok(clone) => clone,
         Err(error) => {

@@ -51,6 +51,8 @@ pub struct ServeArgs {
     /// Clone and screenshot private, loopback and link-local addresses too (refused by default).
     #[arg(long)]
     pub allow_private: bool,
+    #[command(flatten)]
+    pub policy: crate::policy::PolicyArgs,
     /// Clones running at once; more get 429 with Retry-After.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_clones: u32,
@@ -182,11 +184,10 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let preview_host =
         preview::PreviewHost::parse(&args.preview_host, addr.port()).map_err(anyhow::Error::msg)?;
-    let policy = if args.allow_private {
-        UrlPolicy::allow_all()
-    } else {
-        UrlPolicy::public_only()
-    };
+    let policy = args.policy.server_policy(args.allow_private)?;
+    for origin in policy.allowed_origins() {
+        eprintln!("admitting the private origin {origin}");
+    }
     eprintln!("starting the browser and the sandbox pool...");
     let runtime = tokio::select! {
         runtime = Runtime::start(config, policy.clone(), Sandboxes::Pool) => runtime?,

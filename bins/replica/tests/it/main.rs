@@ -2,6 +2,7 @@
 
 mod agent;
 mod compare;
+mod policy;
 mod preview;
 mod server;
 mod validate;
