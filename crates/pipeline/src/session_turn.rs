@@ -137,8 +137,17 @@ impl Sessions {
         );
         let after = project.files().await.unwrap_or_else(|_| before.clone());
         let changed = difference(&before, &after).paths();
-        let checkpoints = Checkpoints::new(&self.agent_dir(&target).ok()?);
-        if let Err(error) = checkpoints.set_files_changed(checkpoint, changed.clone()) {
+        // A project deleted meanwhile has no checkpoints left to update; the client still
+        // hears how the turn ended.
+        let recorded = self
+            .agent_dir(&target)
+            .map_err(|error| error.to_string())
+            .and_then(|dir| {
+                Checkpoints::new(&dir)
+                    .set_files_changed(checkpoint, changed.clone())
+                    .map_err(|error| error.to_string())
+            });
+        if let Err(error) = recorded {
             tracing::warn!("the checkpoint could not be updated: {error}");
         }
         session.conversation.turns.push(outcome.record.clone());
