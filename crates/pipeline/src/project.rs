@@ -289,7 +289,10 @@ impl LiveProject {
                 .unwrap_or_default()
         };
         source
-            .scrape(&url, &preview_scrape_options(&self.deps.scrape_options))
+            .scrape(
+                &url,
+                &preview_scrape_options(&self.deps.scrape_options, &url),
+            )
             .await
             .map_err(|error| failed(format!("the preview could not be loaded: {error}")))
     }
