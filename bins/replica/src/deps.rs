@@ -200,3 +200,32 @@ impl PageSource for Browsers {
         Box::pin(async move { self.current().await?.scrape(url, options).await })
     }
 }
+
+/// What agent sessions run on, from the same parts as clones (the server's pool and browser,
+/// the CLI's own).
+pub fn agent_deps(deps: &PipelineDeps, config: &Config) -> replica_pipeline::AgentDeps {
+    let images = config.model.capabilities().tool_use != replica_llm::Support::DependsOnServer;
+    replica_pipeline::AgentDeps {
+        project: replica_pipeline::ProjectDeps {
+            store: deps.store.clone(),
+            sandboxes: deps.sandboxes.clone(),
+            source: Some(Arc::clone(&deps.source)),
+            scrape_options: deps.scrape_options.clone(),
+            compile: replica_pipeline::CompileCheckConfig {
+                log_timeout: deps.compile_timeout,
+                ..replica_pipeline::CompileCheckConfig::default()
+            },
+            preview_routes: deps.preview_routes.clone(),
+        },
+        model: deps.model.clone(),
+        config: replica_agent::AgentConfig {
+            // An OpenAI-compatible server may run a model without vision: text only there.
+            images,
+            ..replica_agent::AgentConfig::default()
+        },
+        max_message_bytes: MAX_MESSAGE_BYTES,
+    }
+}
+
+/// The largest chat message or prompt accepted (413 beyond on the server).
+pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;

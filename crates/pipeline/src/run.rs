@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use replica_assembler::{AssembleInput, LocalizeOptions, ProjectStyle};
 use replica_core::{
-    ComponentFile, DesignTokens, Device, PipelineEvent, Plan, PlannedSectionSummary, ProjectFiles,
-    Sandbox, ScrapeData, ScrapeOptions, SimilarityScores, StepTimings, UrlPolicy,
+    AllowedOrigin, ComponentFile, DesignTokens, Device, PipelineEvent, Plan, PlannedSectionSummary,
+    ProjectFiles, Sandbox, ScrapeData, ScrapeOptions, SimilarityScores, StepTimings,
 };
 use replica_jsx_validator::Report;
 use replica_section_gen::{
@@ -985,7 +985,7 @@ async fn inspect_preview(p: &mut Progress, original: &ScrapeData) {
     };
     p.step("inspect", "loading the preview in the browser")
         .await;
-    let options = preview_scrape_options(&p.deps.scrape_options);
+    let options = preview_scrape_options(&p.deps.scrape_options, &url);
     let clone = match p.deps.source.scrape(&url, &options).await {
         Ok(clone) => clone,
         Err(error) => {
@@ -1019,11 +1019,15 @@ async fn inspect_preview(p: &mut Progress, original: &ScrapeData) {
     }
 }
 
-/// The preview is on loopback (or the sandbox provider's host): the server's policy is for
-/// the pages users ask for, not for our own preview.
-pub(crate) fn preview_scrape_options(options: &ScrapeOptions) -> ScrapeOptions {
+/// The preview is the clone's own, on loopback or the sandbox provider's host: its origin is
+/// admitted whatever the policy says. What the preview page loads from anywhere else (an
+/// image left at the original's URL, say) still obeys the policy.
+pub(crate) fn preview_scrape_options(options: &ScrapeOptions, preview_url: &str) -> ScrapeOptions {
+    let own = url::Url::parse(preview_url)
+        .ok()
+        .and_then(|url| AllowedOrigin::of(&url));
     ScrapeOptions {
-        policy: UrlPolicy::allow_all(),
+        policy: options.policy.clone().allow_origins(own),
         ..options.clone()
     }
 }
@@ -1047,3 +1051,23 @@ pub(crate) fn elapsed_ms(started: Instant) -> u64 {
 
 /// Both devices, for loops over them.
 pub(crate) const DEVICES: [Device; 2] = [Device::Desktop, Device::Mobile];
+
+#[cfg(test)]
+mod tests {
+    use replica_core::UrlPolicy;
+
+    use super::*;
+
+    #[test]
+    fn the_preview_admits_its_own_origin_and_nothing_else() {
+        let server = ScrapeOptions {
+            policy: UrlPolicy::public_only(),
+            ..ScrapeOptions::default()
+        };
+        let options = preview_scrape_options(&server, "http://127.0.0.1:3005");
+        let check = |url: &str| options.policy.check_url(&url::Url::parse(url).unwrap());
+        assert!(check("http://127.0.0.1:3005/_next/static/app.js").is_ok());
+        assert!(check("http://127.0.0.1:3006/").is_err());
+        assert!(check("http://169.254.169.254/").is_err());
+    }
+}

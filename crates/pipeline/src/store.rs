@@ -50,6 +50,10 @@ pub enum CloneStoreError {
     },
 }
 
+pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> CloneStoreError + '_ {
+    io(path)
+}
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CloneStoreError + '_ {
     move |source| CloneStoreError::Io {
         path: path.to_path_buf(),
@@ -147,11 +151,27 @@ impl CloneStatus {
     }
 }
 
+/// What a project of the store was made from (DESIGN.md §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloneKind {
+    /// A clone of a page (`url`).
+    #[default]
+    Clone,
+    /// A project made from a prompt: a clone without an original (`url` is empty).
+    Prompt,
+}
+
 /// A clone without its files, as `GET /api/clones` lists it. Also the content of record.json.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CloneSummary {
     pub id: CloneId,
+    #[serde(default)]
+    pub kind: CloneKind,
     pub url: String,
+    /// The prompt a prompt project was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
     /// RFC 3339, UTC (`2024-11-22T07:04:12.123Z`).
     pub created_at: String,
     pub status: CloneStatus,
@@ -192,6 +212,7 @@ pub struct CloneRecord {
 /// Clones on disk under one data directory (`REPLICA_DATA_DIR`).
 #[derive(Debug, Clone)]
 pub struct CloneStore {
+    root: PathBuf,
     clones: PathBuf,
 }
 
@@ -200,11 +221,33 @@ impl CloneStore {
     pub fn open(data_dir: &Path) -> Result<CloneStore, CloneStoreError> {
         let clones = data_dir.join("clones");
         fs::create_dir_all(&clones).map_err(io(&clones))?;
-        Ok(CloneStore { clones })
+        Ok(CloneStore {
+            root: data_dir.to_path_buf(),
+            clones,
+        })
+    }
+
+    /// The data directory the store lives in (agent state of directories lives beside it).
+    pub fn data_dir(&self) -> &Path {
+        &self.root
     }
 
     /// Records a new clone of `url` with status `running` and no files yet.
     pub fn create(&self, url: &str) -> Result<CloneId, CloneStoreError> {
+        self.create_record(CloneKind::Clone, url, None)
+    }
+
+    /// Records a new project made from `prompt` (status `running`, no files yet).
+    pub fn create_prompt(&self, prompt: &str) -> Result<CloneId, CloneStoreError> {
+        self.create_record(CloneKind::Prompt, "", Some(prompt))
+    }
+
+    fn create_record(
+        &self,
+        kind: CloneKind,
+        url: &str,
+        prompt: Option<&str>,
+    ) -> Result<CloneId, CloneStoreError> {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
@@ -219,7 +262,9 @@ impl CloneStore {
             }
             let summary = CloneSummary {
                 id: id.clone(),
+                kind,
                 url: url.to_string(),
+                prompt: prompt.map(str::to_string),
                 created_at: UtcTime::from_unix(now).rfc3339(),
                 status: CloneStatus::Running,
                 options: serde_json::Value::Null,
@@ -272,6 +317,42 @@ impl CloneStore {
         fs::rename(&staging, &current).map_err(io(&current))?;
         // The new set is in place; a leftover old set only costs disk space.
         let _ = fs::remove_dir_all(&old);
+        Ok(())
+    }
+
+    /// Writes and removes single files of the clone in place (each written through a
+    /// temporary file and a rename), leaving the others alone: an agent's edit touches one
+    /// file of hundreds. Removing a file that is not there is not an error.
+    pub fn update_files(
+        &self,
+        id: &CloneId,
+        write: &ProjectFiles,
+        remove: &[String],
+    ) -> Result<(), CloneStoreError> {
+        for path in write.paths().chain(remove.iter().map(String::as_str)) {
+            check_project_path(path)?;
+        }
+        let root = self.existing_dir(id)?.join(FILES);
+        for (path, file) in &write.files {
+            let target = root.join(path);
+            if let Some(parent) = target.parent() {
+                fs::create_dir_all(parent).map_err(io(parent))?;
+            }
+            write_atomically(&target, &file.contents)?;
+        }
+        for path in remove {
+            let target = root.join(path);
+            match fs::remove_file(&target) {
+                Ok(()) => {}
+                Err(error) if error.kind() == ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(CloneStoreError::Io {
+                        path: target,
+                        source,
+                    });
+                }
+            }
+        }
         Ok(())
     }
 
@@ -416,8 +497,21 @@ impl CloneStore {
     }
 }
 
+/// Now, as RFC 3339 UTC with milliseconds.
+pub(crate) fn now_rfc3339() -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    UtcTime::from_unix(now).rfc3339()
+}
+
+/// Random hex for ids (sessions), from the same source as clone ids.
+pub(crate) fn random_hex() -> String {
+    format!("{:08x}", random_suffix())
+}
+
 /// Writes `bytes` to a temporary file beside `path` and renames it over `path`.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CloneStoreError> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CloneStoreError> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let temporary = path.with_file_name(format!("{name}.{:06x}.tmp", random_suffix() & 0xff_ffff));
     if let Err(source) = fs::write(&temporary, bytes) {

@@ -28,7 +28,7 @@ pub use template::{
     InstalledTemplate, TEMPLATE_FILES, default_cache_dir, install_template, template_file,
     template_key,
 };
-pub use write::write_project_files;
+pub use write::{remove_project_files, write_project_files};
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -110,11 +110,15 @@ impl Registry {
         lock(&self.previews).keys().cloned().collect()
     }
 
+    /// Live previews; an agent's slot that has no sandbox yet does not count (a slot being
+    /// written to does).
     pub fn preview_count(&self) -> usize {
         self.previews
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .len()
+            .values()
+            .filter(|slot| slot.try_lock().map_or(true, |sandbox| sandbox.is_some()))
+            .count()
     }
 
     pub fn preview(&self, id: &CloneId) -> Option<Preview> {
@@ -123,6 +127,12 @@ impl Registry {
             .unwrap_or_else(PoisonError::into_inner)
             .get(id)
             .cloned()
+    }
+
+    /// The clone's preview slot, created empty when it has none: the agent starts a sandbox
+    /// in it when a tool needs one, and it is then the clone's live preview.
+    pub fn slot(&self, id: &CloneId) -> Preview {
+        lock(&self.previews).entry(id.clone()).or_default().clone()
     }
 
     /// The preview's URL (routed when it is) and sandbox id, when the clone has a live preview.

@@ -47,6 +47,19 @@ impl hyper::body::Body for ChannelBody {
     }
 }
 
+/// A `text/event-stream` response whose body is fed by `chunks` (unbuffered by proxies).
+pub fn sse_response(chunks: mpsc::Receiver<Bytes>) -> Response {
+    let mut response = Response::new(Body::new(ChannelBody::new(chunks)));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+}
+
 /// A request that failed: answered as `{"error": "..."}` with its status.
 #[derive(Debug)]
 pub struct ApiError {

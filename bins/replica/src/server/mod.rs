@@ -21,6 +21,8 @@ mod proxy;
 mod queue;
 mod retention;
 mod routes;
+mod sessions;
+mod ws;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -58,6 +60,8 @@ pub struct ServeArgs {
     /// Clone and screenshot private, loopback and link-local addresses too (refused by default).
     #[arg(long)]
     pub allow_private: bool,
+    #[command(flatten)]
+    pub policy: crate::policy::PolicyArgs,
     /// Clones running at once; more wait in a queue (`queued{position}` events).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_clones: u32,
@@ -149,6 +153,8 @@ struct Server {
     screenshot_slots: Semaphore,
     /// The preview proxy; `None` when sandboxes have URLs of their own (Daytona).
     previews: Option<proxy::Previews>,
+    /// Agent sessions over the store's projects (`/ws/chat`, `/api/projects`, `/api/sessions`).
+    sessions: Arc<replica_pipeline::Sessions>,
 }
 
 impl Server {
@@ -233,11 +239,10 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
     let preview_host =
         preview::PreviewHost::parse(&args.preview_host, addr.port()).map_err(anyhow::Error::msg)?;
 
-    let policy = if args.allow_private {
-        UrlPolicy::allow_all()
-    } else {
-        UrlPolicy::public_only()
-    };
+    let policy = args.policy.server_policy(args.allow_private)?;
+    for origin in policy.allowed_origins() {
+        eprintln!("admitting the private origin {origin}");
+    }
     eprintln!("starting the browser and the sandbox pool...");
     let runtime = tokio::select! {
         runtime = Runtime::start(config, policy.clone(), Sandboxes::Pool) => runtime?,
@@ -258,6 +263,10 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
     }
     let mut disk_dirs = vec![config.data_dir.clone()];
     disk_dirs.extend(runtime.sandboxes_dir.clone());
+    let sessions = Arc::new(replica_pipeline::Sessions::new(
+        crate::deps::agent_deps(&deps, config),
+        Arc::clone(&registry) as Arc<dyn replica_pipeline::PreviewSlots>,
+    ));
     let server = Arc::new(Server {
         deps,
         runtime: Arc::clone(&runtime),
@@ -284,6 +293,7 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
         closing: AtomicBool::new(false),
         screenshot_slots: Semaphore::new(max_clones),
         previews,
+        sessions,
     });
     // Clones a killed process left `running`, then what retention says is too old: before
     // the first request, so nobody sees them otherwise.
@@ -326,6 +336,7 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
     drop(listener);
     drop(router);
     server.closing.store(true, Ordering::SeqCst);
+    server.sessions.stop_all();
     server.registry.stop_all().await;
     let _ = shutdown.send(true);
     let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {

@@ -114,6 +114,7 @@ pub fn router(server: Arc<Server>, cors: Cors) -> Router {
                 "GET, PUT",
             ),
         )
+        .merge(super::sessions::routes())
         .fallback(no_route)
         .with_state(Arc::clone(&server))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
@@ -371,7 +372,7 @@ impl Server {
         Ok(ok_json(&serde_json::json!({ "clones": clones })))
     }
 
-    async fn get_clone(&self, id: &CloneId) -> Answer {
+    pub(super) async fn get_clone(&self, id: &CloneId) -> Answer {
         let store = self.deps.store.clone();
         let owned = id.clone();
         let record = blocking(move || store.get(&owned)).await?;
