@@ -39,7 +39,7 @@ async fn main() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let sandboxes = dir.path().join("sandboxes");
-    let mut server = server::spawn(dir.path());
+    let mut server = server::spawn(dir.path(), 1);
     let base = listening(&mut server).await;
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let chromedriver = Chromedriver::start().await;

@@ -55,7 +55,7 @@ async fn main() {
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut server = server::spawn(dir.path());
+    let mut server = server::spawn(dir.path(), 1);
     let base = listening(&mut server).await;
     let chromedriver = Chromedriver::start().await;
     let landing = fixtures.url("/landing/");

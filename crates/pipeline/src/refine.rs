@@ -429,14 +429,28 @@ fn fix_prompt(comparisons: &[DeviceComparison], files: &ProjectFiles) -> String 
          with one JSON object mapping each changed file's path to its complete new content; leave \
          out unchanged files. Keep every component's default export.\n\n",
     );
+    prompt.push_str(&differences_text(comparisons, 25));
+    for (path, _) in files.files.iter().filter(|(path, _)| editable(path)) {
+        if let Some(text) = files.text(path) {
+            let _ = write!(prompt, "### {path}\n```\n{text}\n```\n\n");
+        }
+    }
+    prompt
+}
+
+/// Per device: the similarity and the `limit` most severe computed-style differences, one
+/// line per element (DOM path, text, `property: original -> clone`). What the refine model
+/// and the agent's `compare` tool read.
+pub(crate) fn differences_text(comparisons: &[DeviceComparison], limit: usize) -> String {
+    let mut text = String::new();
     for comparison in comparisons {
         let _ = writeln!(
-            prompt,
+            text,
             "## {} similarity {:.4}",
             device_name(comparison.device),
             comparison.pixels.similarity
         );
-        for element in comparison.styles.most_severe(25) {
+        for element in comparison.styles.most_severe(limit) {
             let differences: Vec<String> = element
                 .differences
                 .iter()
@@ -450,21 +464,16 @@ fn fix_prompt(comparisons: &[DeviceComparison], files: &ProjectFiles) -> String 
                 })
                 .collect();
             let _ = writeln!(
-                prompt,
+                text,
                 "- {} \"{}\": {}",
                 element.clone.path,
                 element.original.text,
                 differences.join("; ")
             );
         }
-        prompt.push('\n');
+        text.push('\n');
     }
-    for (path, _) in files.files.iter().filter(|(path, _)| editable(path)) {
-        if let Some(text) = files.text(path) {
-            let _ = write!(prompt, "### {path}\n```\n{text}\n```\n\n");
-        }
-    }
-    prompt
+    text
 }
 
 fn editable(path: &str) -> bool {

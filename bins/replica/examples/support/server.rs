@@ -8,15 +8,17 @@ use serde_json::{Value, json};
 use tokio::io::AsyncBufReadExt;
 
 /// Starts `REPLICA_BIN serve` on a free loopback port with its data and sandboxes under `dir`
-/// (a pool of one, private addresses allowed for the fixture sites); killed when dropped.
-pub fn spawn(dir: &Path) -> tokio::process::Child {
+/// (a pool of `pool` warm sandboxes, private addresses allowed for the fixture sites, no
+/// language model); killed when dropped.
+pub fn spawn(dir: &Path, pool: usize) -> tokio::process::Child {
     let binary = std::env::var("REPLICA_BIN").expect("REPLICA_BIN: the replica binary to run");
     tokio::process::Command::new(binary)
         .args(["serve", "--addr", "127.0.0.1:0", "--allow-private"])
         .env("REPLICA_DATA_DIR", dir.join("data"))
         .env("REPLICA_SANDBOXES_DIR", dir.join("sandboxes"))
-        .env("REPLICA_POOL_SIZE", "1")
+        .env("REPLICA_POOL_SIZE", pool.to_string())
         .env_remove("REPLICA_SANDBOX")
+        .env_remove("REPLICA_LLM")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -44,6 +46,10 @@ pub async fn listening(server: &mut tokio::process::Child) -> String {
 }
 
 /// Clones `url` through the server at `base`; the `done` event.
+#[allow(
+    dead_code,
+    reason = "bench_load times its clones and reads their errors itself"
+)]
 pub async fn clone(http: &reqwest::Client, base: &str, url: &str) -> Value {
     let body = http
         .post(format!("{base}/clone/stream"))

@@ -2,13 +2,27 @@
 // the token is exchanged for an HttpOnly session cookie, so it never stays in the page.
 
 import { html, useState } from '../vendor/preact-htm.js';
-import { sendJson, useSubmit } from './api.js';
+import { useSubmit } from './api.js';
+
+// The server's own login route (the form at /login posts the same): a 303 with the cookie
+// on success, 401 for a wrong token.
+async function signIn(token) {
+  const response = await fetch('/login', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token }),
+    credentials: 'same-origin',
+  });
+  if (!response.ok) {
+    throw Object.assign(new Error(`signing in failed (${response.status})`), { status: response.status });
+  }
+}
 
 export function Login({ onDone }) {
   const [token, setToken] = useState('');
   const [busy, error, submit] = useSubmit(
     async () => {
-      await sendJson('POST', '/api/login', { token });
+      await signIn(token);
       onDone();
     },
     (e) => (e.status === 401 ? 'That token is not right.' : e.message),
