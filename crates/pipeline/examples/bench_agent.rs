@@ -3,9 +3,9 @@
 //! 1. Loop overhead per tool call: a scripted model calls a tool that does almost nothing
 //!    (list_files under a prefix no file has) 200 times in one turn, on a project in memory;
 //!    the turn's time divided by the calls. Target: at most 5 ms.
-//! 2. A checkpoint of a 200-file project (about 4 KB a file): the first one (every blob new)
-//!    and the next ones (one file changed), median of 20; and the disk used after 100 turns
-//!    that each change two files. Target: at most 20 ms.
+//! 2. A checkpoint of a 200-file project (about 4 KB a file): the first one (every blob new,
+//!    median of 10 fresh stores) and the next ones (two files changed), median of 20; and the
+//!    disk used after 100 turns that each change two files. Target: at most 20 ms.
 //! 3. Undo into a running sandbox: from `undo` to the preview (real local `next dev`) serving
 //!    the old page again, median of 5. Target: at most 2 s.
 
@@ -28,6 +28,8 @@ use replica_sandbox_pool::{LocalConfig, LocalProvider, default_cache_dir, instal
 type Error = Box<dyn std::error::Error>;
 
 const CALLS: usize = 200;
+/// Fresh stores the first checkpoint is timed on.
+const FIRST_CHECKPOINTS: usize = 10;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -149,9 +151,15 @@ fn checkpoints() -> Result<(), Error> {
         turn,
         message: "change".into(),
     };
-    let started = Instant::now();
+    // A project's first checkpoint writes every blob: timed on fresh stores, kept apart.
+    let mut firsts = Vec::new();
+    for _ in 0..FIRST_CHECKPOINTS {
+        let fresh = tempfile::TempDir::new()?;
+        let started = Instant::now();
+        Checkpoints::new(fresh.path()).take(&large_project(0), reason(0))?;
+        firsts.push(started.elapsed());
+    }
     checkpoints.take(&large_project(0), reason(0))?;
-    let first = started.elapsed();
     let mut times = Vec::new();
     let mut files = large_project(0);
     for turn in 1..=100u32 {
@@ -169,10 +177,13 @@ fn checkpoints() -> Result<(), Error> {
     }
     let project_bytes: usize = files.files.values().map(|f| f.contents.len()).sum();
     let stored = disk_usage(dir.path());
+    let ms = |duration: Duration| duration.as_secs_f64() * 1000.0;
     println!(
-        "checkpoint of a 200-file project: first {:.2} ms, then {:.2} ms (median of 20, one file changed each; target: at most 20 ms)",
-        first.as_secs_f64() * 1000.0,
-        median(&mut times).as_secs_f64() * 1000.0
+        "checkpoint of a 200-file project: first {:.2} ms (median of {FIRST_CHECKPOINTS} fresh stores, max {:.2}), then {:.2} ms (median of 20, max {:.2}; two files changed each; target: at most 20 ms)",
+        ms(median(&mut firsts)),
+        ms(firsts.iter().copied().max().unwrap_or_default()),
+        ms(median(&mut times)),
+        ms(times.iter().copied().max().unwrap_or_default()),
     );
     println!(
         "101 checkpoints (100 turns of two changed files) take {:.2} MB on disk for a {:.2} MB project",

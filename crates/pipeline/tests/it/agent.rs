@@ -11,9 +11,11 @@ use replica_core::{
 };
 use replica_llm::ScriptedReplay;
 use replica_pipeline::{
-    AgentDeps, CloneId, CloneStore, CompileCheckConfig, LocalPreviews, ProjectDeps, ProjectRef,
-    SessionError, Sessions, read_project_dir, template_project,
+    AgentDeps, CheckpointReason, Checkpoints, CloneId, CloneStore, CloneStoreError,
+    CompileCheckConfig, LocalPreviews, ProjectDeps, ProjectRef, SessionError, Sessions,
+    read_project_dir, template_project,
 };
+use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
 pub fn root() -> PathBuf {
@@ -410,4 +412,133 @@ async fn a_symlink_out_of_a_directory_project_is_refused() {
     assert_eq!(types(&events).last().unwrap(), "complete", "{events:?}");
     assert_eq!(model.remaining(), 0);
     assert!(!outside.path().join("pwned.jsx").exists());
+}
+
+fn restore_reason() -> CheckpointReason {
+    CheckpointReason::Restore { to: 0 }
+}
+
+/// The bakery with binary, empty and repeated contents besides.
+fn checkpoint_project() -> ProjectFiles {
+    let mut files = bakery();
+    files.insert_bytes(
+        "public/noise.bin",
+        (0..=255u8).cycle().take(70_000).collect(),
+    );
+    files.insert_bytes("public/empty.txt", Vec::new());
+    files.insert_text("app/copy-a.txt", "same\n");
+    files.insert_text("app/copy-b.txt", "same\n");
+    files
+}
+
+/// The files under `agent_dir/packs` ending in `.extension`.
+fn pack_files(agent_dir: &Path, extension: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(agent_dir.join("packs")) else {
+        return Vec::new();
+    };
+    entries
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == extension))
+        .collect()
+}
+
+#[test]
+fn checkpoints_read_back_byte_exact_after_reopening() {
+    let dir = TempDir::new().unwrap();
+    let first = checkpoint_project();
+    Checkpoints::new(dir.path())
+        .take(&first, restore_reason())
+        .unwrap();
+    // The first checkpoint is one pack; a later one with one new content, one loose blob.
+    assert_eq!(pack_files(dir.path(), "pack").len(), 1);
+    assert_eq!(pack_files(dir.path(), "idx").len(), 1);
+    assert!(!dir.path().join("blobs").exists());
+    let mut second = first.clone();
+    second.insert_text(
+        "app/page.jsx",
+        "export default function Page() { return null; }\n",
+    );
+    Checkpoints::new(dir.path())
+        .take(&second, restore_reason())
+        .unwrap();
+    assert_eq!(pack_files(dir.path(), "pack").len(), 1);
+    assert!(dir.path().join("blobs").is_dir());
+
+    let reopened = Checkpoints::new(dir.path());
+    assert_eq!(reopened.files(1).unwrap().unwrap(), first);
+    assert_eq!(reopened.files(2).unwrap().unwrap(), second);
+    assert_eq!(reopened.files(3).unwrap(), None);
+    assert_eq!(reopened.list().unwrap().len(), 2);
+}
+
+#[test]
+fn checkpoints_from_before_packs_stay_readable() {
+    // The layout written before packs existed: loose blobs and a manifest naming them.
+    let dir = TempDir::new().unwrap();
+    let contents = b"export default function Page() { return <h1>Old</h1>; }\n";
+    let hash: String = Sha256::digest(contents)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    let blob = dir.path().join("blobs").join(&hash[..2]).join(&hash[2..]);
+    std::fs::create_dir_all(blob.parent().unwrap()).unwrap();
+    std::fs::write(&blob, contents).unwrap();
+    std::fs::create_dir_all(dir.path().join("checkpoints")).unwrap();
+    let manifest = serde_json::json!({
+        "id": 1, "created_at": "2026-12-01T00:00:00Z", "kind": "turn", "session_id": "s1",
+        "turn": 1, "message": "hi", "files_changed": ["app/page.jsx"], "undone": false,
+        "files": 1, "snapshot": {"app/page.jsx": hash}
+    });
+    std::fs::write(
+        dir.path().join("checkpoints/1.json"),
+        serde_json::to_vec(&manifest).unwrap(),
+    )
+    .unwrap();
+
+    let checkpoints = Checkpoints::new(dir.path());
+    let files = checkpoints.files(1).unwrap().unwrap();
+    assert_eq!(files.files["app/page.jsx"].contents, contents);
+    // New checkpoints over it reuse the loose blob and pack only what is new.
+    let id = checkpoints
+        .take(&checkpoint_project(), restore_reason())
+        .unwrap();
+    assert_eq!(id, 2);
+    assert_eq!(checkpoints.files(2).unwrap().unwrap(), checkpoint_project());
+    assert_eq!(checkpoints.files(1).unwrap().unwrap(), files);
+}
+
+#[test]
+fn a_damaged_or_missing_pack_is_a_typed_error() {
+    let dir = TempDir::new().unwrap();
+    let checkpoints = Checkpoints::new(dir.path());
+    checkpoints
+        .take(&checkpoint_project(), restore_reason())
+        .unwrap();
+    let [pack] = pack_files(dir.path(), "pack").try_into().unwrap();
+    let bytes = std::fs::read(&pack).unwrap();
+    let expect = |kind: std::io::ErrorKind| {
+        let error = checkpoints.files(1).unwrap_err();
+        assert!(
+            matches!(&error, CloneStoreError::Io { path, source } if *path == pack && source.kind() == kind),
+            "{kind:?}: {error}"
+        );
+    };
+
+    std::fs::write(&pack, &bytes[..bytes.len() / 2]).unwrap();
+    expect(std::io::ErrorKind::UnexpectedEof);
+    let mut flipped = bytes.clone();
+    flipped[bytes.len() / 3] ^= 1;
+    std::fs::write(&pack, &flipped).unwrap();
+    expect(std::io::ErrorKind::InvalidData);
+    std::fs::remove_file(&pack).unwrap();
+    expect(std::io::ErrorKind::NotFound);
+
+    // A damaged index is named too.
+    let [index] = pack_files(dir.path(), "idx").try_into().unwrap();
+    std::fs::write(&index, b"{\"trunc").unwrap();
+    let error = checkpoints.files(1).unwrap_err();
+    assert!(
+        matches!(&error, CloneStoreError::Corrupt { path, .. } if *path == index),
+        "{error}"
+    );
 }
