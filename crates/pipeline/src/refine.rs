@@ -141,18 +141,7 @@ pub(crate) async fn refine(
             };
         }
         previous = Some(worst);
-        let stop = if worst >= threshold {
-            Some(format!(
-                "reached the threshold ({worst:.4} >= {threshold:.2})"
-            ))
-        } else if n == max_iterations {
-            Some(format!("reached the iteration cap ({max_iterations})"))
-        } else if small_gains >= 2 {
-            Some("two iterations in a row gained less than 0.5 points".into())
-        } else {
-            None
-        };
-        if let Some(reason) = stop {
+        if let Some(reason) = stop_reason(worst, threshold, n, max_iterations, small_gains) {
             record.ms = elapsed_ms(iteration_started);
             summary.iterations.push(record);
             summary.stop_reason = reason;
@@ -180,24 +169,7 @@ pub(crate) async fn refine(
         summary.best = n;
         p.similarity = Some(scores);
         if files != p.files {
-            // The last iteration was not the best: the best goes back into the preview.
-            let changed: Vec<String> = files
-                .files
-                .iter()
-                .filter(|(path, file)| p.files.files.get(*path) != Some(*file))
-                .map(|(path, _)| path.clone())
-                .collect();
-            let mut upload = files.clone();
-            upload.files.retain(|path, _| changed.contains(path));
-            update_files(p, files, &changed).await;
-            if let Some(sandbox) = &p.sandbox
-                && let Err(error) = sandbox.write_files(&upload).await
-            {
-                p.warn(format!(
-                    "refine: the best iteration could not be deployed again: {error}"
-                ))
-                .await;
-            }
+            redeploy_best(p, files).await;
         }
         p.save_files().await;
     }
@@ -209,6 +181,49 @@ pub(crate) async fn refine(
     if let Err(error) = written {
         p.warn(format!("refine: the summary could not be written: {error}"))
             .await;
+    }
+}
+
+/// Why the loop ends after this measurement, if it does.
+fn stop_reason(
+    worst: f64,
+    threshold: f64,
+    n: u32,
+    max_iterations: u32,
+    small_gains: u32,
+) -> Option<String> {
+    if worst >= threshold {
+        Some(format!(
+            "reached the threshold ({worst:.4} >= {threshold:.2})"
+        ))
+    } else if n == max_iterations {
+        Some(format!("reached the iteration cap ({max_iterations})"))
+    } else if small_gains >= 2 {
+        Some("two iterations in a row gained less than 0.5 points".into())
+    } else {
+        None
+    }
+}
+
+/// The last iteration was not the best: the best one's files go back into the store and the
+/// preview.
+async fn redeploy_best(p: &mut Progress, files: ProjectFiles) {
+    let changed: Vec<String> = files
+        .files
+        .iter()
+        .filter(|(path, file)| p.files.files.get(*path) != Some(*file))
+        .map(|(path, _)| path.clone())
+        .collect();
+    let mut upload = files.clone();
+    upload.files.retain(|path, _| changed.contains(path));
+    update_files(p, files, &changed).await;
+    if let Some(sandbox) = &p.sandbox
+        && let Err(error) = sandbox.write_files(&upload).await
+    {
+        p.warn(format!(
+            "refine: the best iteration could not be deployed again: {error}"
+        ))
+        .await;
     }
 }
 

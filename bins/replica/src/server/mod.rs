@@ -338,6 +338,19 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
     drop(retention);
     drop(listener);
     drop(router);
+    shut_down(server, runtime, connections, shutdown).await;
+    eprintln!("stopped");
+    Ok(())
+}
+
+/// Stops clones and agent turns, lets open connections finish (up to `DRAIN_TIMEOUT`), then
+/// the browser and the sandbox pool.
+async fn shut_down<T: 'static>(
+    server: Arc<Server>,
+    runtime: Arc<Runtime>,
+    mut connections: JoinSet<T>,
+    shutdown: watch::Sender<bool>,
+) {
     server.closing.store(true, Ordering::SeqCst);
     server.sessions.stop_all();
     server.registry.stop_all().await;
@@ -359,8 +372,6 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
         // Only finished tasks held it; dropping what is left still stops the browser and pool.
         Err(runtime) => drop(runtime),
     }
-    eprintln!("stopped");
-    Ok(())
 }
 
 /// Local sandboxes' previews are published through this server (`--preview-host`); Daytona's
