@@ -1,9 +1,10 @@
 //! The web UI on `GET /`, driven in real headless Chromium against a real `replica serve`
 //! (real `next dev` previews, the scripted replay model): clone a fixture site from the URL
 //! field, reload mid-clone and watch the timeline go on, see the preview through the server's
-//! port, toggle mobile, compare, ask the agent in the chat and undo its turn, edit a file and
-//! see the preview change and the validator's finding on its line, find the clone among the
-//! recent ones. One server and one browser for all of it (they are the slow part).
+//! port, toggle mobile, compare, ask the agent in the chat, undo its turn and find it again
+//! after a reload, edit a file and see the preview change and the validator's finding on its
+//! line, find the clone among the recent ones. One server and one browser for all of it (they
+//! are the slow part).
 
 use std::time::Duration;
 
@@ -328,7 +329,49 @@ async fn chat_and_undo(chromium: &Chromium, server: &Served) {
         "the turn failed: {chat}\n{}",
         server.stderr()
     );
-    // The model's text and its tool calls in the order they came.
+    let turn = shown_turn(chromium).await;
+    assert!(turn["end"].as_str().unwrap().contains("compiles"), "{turn}");
+    wait_for(
+        "the agent's heading in the preview",
+        Duration::from_secs(60),
+        async || {
+            preview_text(chromium)
+                .await
+                .contains("Planned by the agent,")
+        },
+    )
+    .await;
+
+    click(chromium, ".turn-end button").await;
+    wait_for("the undo", Duration::from_secs(30), async || {
+        text_of(chromium, ".chat-note")
+            .await
+            .is_some_and(|note| note.starts_with("Undone: components/Hero.jsx is back"))
+    })
+    .await;
+    wait_for(
+        "the old heading in the preview",
+        Duration::from_secs(60),
+        async || {
+            let text = preview_text(chromium).await;
+            text.contains("Project planning your whole team") && !text.contains("Planned by")
+        },
+    )
+    .await;
+    assert_eq!(text_of(chromium, ".turn-end button").await, None);
+
+    // A reload resumes the session: the turn as it was, marked undone.
+    chromium.session.refresh().await.unwrap();
+    wait_for_selector(chromium, "html[data-ready]", Duration::from_secs(20)).await;
+    click(chromium, "#left-tab-chat").await;
+    wait_for_selector(chromium, ".turn .turn-end", Duration::from_secs(20)).await;
+    let turn = shown_turn(chromium).await;
+    assert!(turn["end"].as_str().unwrap().contains("undone"), "{turn}");
+}
+
+/// The first turn of the chat as shown; asserts what the scripted turn said and did: the
+/// model's text and its tool calls in the order they came, and the file it changed.
+async fn shown_turn(chromium: &Chromium) -> Value {
     let turn = chromium
         .eval(
             "const turn = document.querySelector('.turn');
@@ -359,35 +402,7 @@ async fn chat_and_undo(chromium: &Chromium, server: &Served) {
         "{turn}"
     );
     assert_eq!(turn["files"], serde_json::json!(["components/Hero.jsx"]));
-    assert!(turn["end"].as_str().unwrap().contains("compiles"), "{turn}");
-    wait_for(
-        "the agent's heading in the preview",
-        Duration::from_secs(60),
-        async || {
-            preview_text(chromium)
-                .await
-                .contains("Planned by the agent,")
-        },
-    )
-    .await;
-
-    click(chromium, ".turn-end button").await;
-    wait_for("the undo", Duration::from_secs(30), async || {
-        text_of(chromium, ".chat-note")
-            .await
-            .is_some_and(|note| note.starts_with("Undone: components/Hero.jsx is back"))
-    })
-    .await;
-    wait_for(
-        "the old heading in the preview",
-        Duration::from_secs(60),
-        async || {
-            let text = preview_text(chromium).await;
-            text.contains("Project planning your whole team") && !text.contains("Planned by")
-        },
-    )
-    .await;
-    assert_eq!(text_of(chromium, ".turn-end button").await, None);
+    turn
 }
 
 /// Edits the hero's heading in the code view: the preview shows the new text (hot reload) and
