@@ -301,15 +301,25 @@ fn form_html(next: &str, error: Option<&str>) -> String {
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>Sign in · Replica</title><style>\
-         body{{font:16px system-ui,sans-serif;max-width:24rem;margin:15vh auto;padding:0 1rem}}\
-         input{{font:inherit;width:100%;box-sizing:border-box;padding:.5rem;margin:.5rem 0}}\
-         button{{font:inherit;padding:.5rem 1rem}}.error{{color:#b00020}}</style></head><body>\
-         <h1>Replica</h1><p>This server needs its API token (REPLICA_API_TOKEN).</p>{error}\
-         <form method=\"post\" action=\"/login\">\
+         :root{{color-scheme:light dark}}*{{box-sizing:border-box}}\
+         body{{font:15px/1.5 system-ui,sans-serif;margin:0;padding:12vh 16px;\
+         background:light-dark(#f6f6f8,#0d0d12);color:light-dark(#17171c,#ececf2)}}\
+         main{{max-width:380px;margin:0 auto;padding:28px;border-radius:16px;\
+         background:light-dark(#fff,#16161d);border:1px solid light-dark(#e2e2e8,#2c2c38)}}\
+         h1{{font-size:22px;margin:0 0 6px}}p{{margin:0 0 18px;color:light-dark(#6b6b76,#9c9cab)}}\
+         label{{font-weight:600}}input{{display:block;font:inherit;width:100%;padding:8px 10px;\
+         margin:6px 0 14px;border-radius:8px;border:1px solid light-dark(#c9c9d2,#3a3a48);\
+         background:light-dark(#fff,#0d0d12);color:inherit}}\
+         button{{font:inherit;font-weight:600;padding:8px 16px;border:0;border-radius:8px;\
+         cursor:pointer;background:light-dark(#4f46e5,#8b93ff);color:light-dark(#fff,#0d0d12)}}\
+         :focus-visible{{outline:2px solid light-dark(#6366f1,#a5b4fc);outline-offset:2px}}\
+         p.error{{color:light-dark(#b91c1c,#f87171)}}</style></head><body><main>\
+         <h1>Sign in to Replica</h1><p>This server needs its API token (REPLICA_API_TOKEN).</p>\
+         {error}<form method=\"post\" action=\"/login\">\
          <input type=\"hidden\" name=\"next\" value=\"{next}\">\
-         <label>Token <input type=\"password\" name=\"token\" autocomplete=\"current-password\" \
-         required autofocus></label><button type=\"submit\">Sign in</button></form>\
-         </body></html>",
+         <label>API token <input type=\"password\" name=\"token\" \
+         autocomplete=\"current-password\" required autofocus></label>\
+         <button type=\"submit\">Sign in</button></form></main></body></html>",
         next = escape(next),
     )
 }

@@ -1,8 +1,10 @@
 //! The web UI on `GET /`, driven in real headless Chromium against a real `replica serve`
-//! (real `next dev` previews): clone a fixture site from the URL field, watch the timeline,
-//! see the preview through the server's port, toggle mobile, compare, edit a file and see the
-//! preview change and the validator's finding on its line, find the clone among the recent
-//! ones. One server and one browser for all of it (they are the slow part).
+//! (real `next dev` previews, the scripted replay model): clone a fixture site from the URL
+//! field, reload mid-clone and watch the timeline go on, see the preview through the server's
+//! port, toggle mobile, compare, ask the agent in the chat, undo its turn and find it again
+//! after a reload, edit a file and see the preview change and the validator's finding on its
+//! line, find the clone among the recent ones. One server and one browser for all of it (they
+//! are the slow part).
 
 use std::time::Duration;
 
@@ -71,17 +73,23 @@ async fn the_web_ui_clones_shows_compares_and_edits() {
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/llm/scripts/ui-chat-hero.json");
     let server = Served::start(
         &dir.path().join("data"),
         &dir.path().join("sandboxes"),
         &["--allow-private"],
-        &[],
+        &[
+            ("REPLICA_LLM", "replay"),
+            ("REPLICA_LLM_SCRIPT", script.to_str().unwrap()),
+        ],
     );
     let chromium = Chromium::start().await;
 
     let id = clone_from_the_url_field(&chromium, &server, &fixtures.url("/landing/")).await;
     preview_and_mobile(&chromium, &server, &id).await;
     compare_view(&chromium).await;
+    chat_and_undo(&chromium, &server).await;
     edit_in_the_code_view(&chromium).await;
     recent_clones(&chromium, &server, &id).await;
     a_failed_clone_says_where(&chromium, &fixtures.url("/_status/404")).await;
@@ -103,11 +111,35 @@ async fn the_web_ui_clones_shows_compares_and_edits() {
     chromium.close().await;
 }
 
-/// Opens `/`, types the URL, clicks Clone and waits for the timeline's `done`. Returns the id.
+/// Opens `/`, types the URL, clicks Clone, reloads the page once the components are written
+/// and waits for the timeline's `done`. Returns the id.
 async fn clone_from_the_url_field(chromium: &Chromium, server: &Served, url: &str) -> String {
     chromium.session.goto(&server.url("/")).await.unwrap();
     let id = start_a_clone(chromium, url).await;
+    // Deploying, compiling and measuring are still ahead: reload, and the page re-attaches.
+    wait_for_selector(
+        chromium,
+        "[data-stage=generate][data-state=done]",
+        Duration::from_secs(300),
+    )
+    .await;
+    assert_eq!(text_of(chromium, "[data-outcome]").await, None);
+    chromium.session.refresh().await.unwrap();
+    wait_for_selector(chromium, "html[data-ready]", Duration::from_secs(20)).await;
     wait_for_selector(chromium, "[data-outcome]", Duration::from_secs(300)).await;
+    // The page asked for the running clone's events, so it was mid-clone when it reloaded.
+    let events = format!("/api/clones/{id}/events");
+    wait_for(
+        "the re-attached stream",
+        Duration::from_secs(10),
+        async || {
+            requests(chromium)
+                .await
+                .iter()
+                .any(|request| request.ends_with(&events))
+        },
+    )
+    .await;
     let outcome = text_of(chromium, "[data-outcome]").await.unwrap();
     assert!(
         text_of(chromium, "[data-outcome=done]").await.is_some(),
@@ -120,6 +152,10 @@ async fn clone_from_the_url_field(chromium: &Chromium, server: &Served, url: &st
     let states = chromium
         .eval("return [...document.querySelectorAll('.stage')].map(s => [s.dataset.stage, s.dataset.state])")
         .await;
+    assert!(
+        states.as_array().unwrap().len() >= 10,
+        "the reloaded page shows the whole timeline: {states}"
+    );
     for stage in states.as_array().unwrap() {
         assert_eq!(
             stage[1], "done",
@@ -252,6 +288,121 @@ async fn compare_view(chromium: &Chromium) {
     for score in scores {
         assert!(score.as_str().unwrap().ends_with(" %"), "{shown}");
     }
+}
+
+/// Asks the agent (the scripted model) to retitle the hero: its tool rows, the changed file
+/// and the new heading in the preview; then undo brings the old heading back.
+async fn chat_and_undo(chromium: &Chromium, server: &Served) {
+    click(chromium, "#right-tab-preview").await;
+    click(chromium, "#left-tab-chat").await;
+    wait_for("the chat's session", Duration::from_secs(20), async || {
+        chromium
+            .eval("return document.getElementById('chat-input')?.placeholder")
+            .await
+            == "Ask for a change…"
+    })
+    .await;
+    let input = chromium
+        .session
+        .find(Locator::Id("chat-input"))
+        .await
+        .unwrap();
+    input.send_keys("retitle the hero").await.unwrap();
+    click(chromium, ".chat-form button[type=submit]").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while text_of(chromium, ".turn .turn-end, .turn .form-error")
+        .await
+        .is_none()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the turn did not end: {:?}\n{}",
+            text_of(chromium, ".chat").await,
+            server.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let chat = text_of(chromium, ".chat").await.unwrap();
+    assert_eq!(
+        text_of(chromium, ".turn .form-error").await,
+        None,
+        "the turn failed: {chat}\n{}",
+        server.stderr()
+    );
+    let turn = shown_turn(chromium).await;
+    assert!(turn["end"].as_str().unwrap().contains("compiles"), "{turn}");
+    wait_for(
+        "the agent's heading in the preview",
+        Duration::from_secs(60),
+        async || {
+            preview_text(chromium)
+                .await
+                .contains("Planned by the agent,")
+        },
+    )
+    .await;
+
+    click(chromium, ".turn-end button").await;
+    wait_for("the undo", Duration::from_secs(30), async || {
+        text_of(chromium, ".chat-note")
+            .await
+            .is_some_and(|note| note.starts_with("Undone: components/Hero.jsx is back"))
+    })
+    .await;
+    wait_for(
+        "the old heading in the preview",
+        Duration::from_secs(60),
+        async || {
+            let text = preview_text(chromium).await;
+            text.contains("Project planning your whole team") && !text.contains("Planned by")
+        },
+    )
+    .await;
+    assert_eq!(text_of(chromium, ".turn-end button").await, None);
+
+    // A reload resumes the session: the turn as it was, marked undone.
+    chromium.session.refresh().await.unwrap();
+    wait_for_selector(chromium, "html[data-ready]", Duration::from_secs(20)).await;
+    click(chromium, "#left-tab-chat").await;
+    wait_for_selector(chromium, ".turn .turn-end", Duration::from_secs(20)).await;
+    let turn = shown_turn(chromium).await;
+    assert!(turn["end"].as_str().unwrap().contains("undone"), "{turn}");
+}
+
+/// The first turn of the chat as shown; asserts what the scripted turn said and did: the
+/// model's text and its tool calls in the order they came, and the file it changed.
+async fn shown_turn(chromium: &Chromium) -> Value {
+    let turn = chromium
+        .eval(
+            "const turn = document.querySelector('.turn');
+             return {
+               user: turn.querySelector('.bubble.user').textContent,
+               parts: [...turn.querySelectorAll('.agent-text, .tool-row')].map(e =>
+                 e.classList.contains('tool-row')
+                   ? [e.dataset.tool, e.classList.contains('tool-ok')]
+                   : e.textContent),
+               files: [...turn.querySelectorAll('.file-chip')].map(c => c.textContent),
+               end: turn.querySelector('.turn-end').textContent,
+             };",
+        )
+        .await;
+    assert!(
+        turn["user"].as_str().unwrap().ends_with("retitle the hero"),
+        "{turn}"
+    );
+    assert_eq!(
+        turn["parts"],
+        serde_json::json!([
+            "Reading the hero first.",
+            ["read_file", true],
+            "Changing the heading.",
+            ["edit_file", true],
+            "Done: the hero's heading now starts with Planned by the agent.",
+        ]),
+        "{turn}"
+    );
+    assert_eq!(turn["files"], serde_json::json!(["components/Hero.jsx"]));
+    turn
 }
 
 /// Edits the hero's heading in the code view: the preview shows the new text (hot reload) and

@@ -43,6 +43,16 @@ function useRoute() {
   return route;
 }
 
+// Inline, not /ui/icon.svg: the header must not show a broken image when the session expired
+// and the login view is up (the server's files need the cookie too).
+function Logo() {
+  return html`<svg xmlns="http://www.w3.org/2000/svg" class="logo" viewBox="0 0 32 32" aria-hidden="true">
+    <rect width="32" height="32" rx="7" fill="#4f46e5"/>
+    <rect x="7" y="8" width="11" height="14" rx="2" fill="none" stroke="#fff" stroke-width="2.2"/>
+    <rect x="14" y="11" width="11" height="14" rx="2" fill="#4f46e5" stroke="#c7d2fe" stroke-width="2.2"/>
+  </svg>`;
+}
+
 function ThemeToggle() {
   const [theme, setTheme] = useState(savedTheme);
   const dark = theme ? theme === 'dark' : matchMedia('(prefers-color-scheme: dark)').matches;
@@ -68,7 +78,7 @@ function ThemeToggle() {
 function Header({ record }) {
   return html`<header class="top">
     <a class="brand" href="#/" aria-label="Replica: start page">
-      <img src="/ui/icon.svg" alt="" width="22" height="22"/><span>Replica</span>
+      <${Logo}/><span>Replica</span>
     </a>
     ${record &&
     html`<div class="crumb" title=${record.url}>
@@ -160,6 +170,10 @@ function Project({ id, tab }) {
   const [record, error, reload] = useRecord(id);
   const run = useRun(id, record);
   const [left, setLeft] = useState('progress');
+  // The chat stays mounted once opened: its socket carries the running turn, and closing the
+  // socket would stop it.
+  const chatOpened = useRef(false);
+  if (left === 'chat') chatOpened.current = true;
   const [right, setRight] = useState(tab && RIGHT_TABS.some((t) => t.key === tab) ? tab : 'preview');
   const [focus, setFocus] = useState(tab ? 'right' : 'left');
   const [device, setDevice] = useState('desktop');
@@ -206,9 +220,8 @@ function Project({ id, tab }) {
         <${Tabs} className="pane-tabs" label="Progress and chat" idPrefix="left" tabs=${LEFT_TABS}
           selected=${left} onSelect=${setLeft}/>
         <div class="pane-body" role="tabpanel" id="left-panel" aria-labelledby=${`left-tab-${left}`}>
-          ${left === 'progress'
-            ? html`<${Timeline} ...${shared}/>`
-            : html`<${Chat} ...${shared}/>`}
+          ${left === 'progress' && html`<${Timeline} ...${shared}/>`}
+          ${chatOpened.current && html`<div class="chat-holder" hidden=${left !== 'chat'}><${Chat} ...${shared}/></div>`}
         </div>
       </section>
       <section class="pane pane-right" aria-label="Result">

@@ -5,31 +5,43 @@ import { html, useEffect, useRef, useState } from '../vendor/preact-htm.js';
 import { ApiError, getJson, request, socketUrl } from './api.js';
 import { ToolRows } from './timeline.js';
 
-/** The turns of a conversation from its events: [{user, text, tools, files, complete, error}]. */
+/**
+ * The turns of a conversation from its events: [{user, parts, files, complete, error}], where
+ * `parts` keeps the model's text and its tool calls in the order they came.
+ */
 function reduceTurns(turns, event) {
   const next = turns.slice();
   let turn = next[next.length - 1];
   if (!turn || turn.complete || turn.error) {
-    turn = { user: null, text: '', tools: [], files: [], complete: null, error: null, checkpoint: null };
+    turn = { user: null, parts: [], files: [], complete: null, error: null, checkpoint: null, undone: false };
     next.push(turn);
   } else {
-    turn = { ...turn, tools: turn.tools.slice(), files: turn.files.slice() };
+    turn = { ...turn, parts: turn.parts.slice(), files: turn.files.slice() };
     next[next.length - 1] = turn;
   }
+  const last = turn.parts[turn.parts.length - 1];
   switch (event.type) {
     case 'user':
       turn.user = event.text;
       break;
     case 'stream':
-      turn.text += event.text;
+      if (last && last.kind === 'text') turn.parts[turn.parts.length - 1] = { ...last, text: last.text + event.text };
+      else turn.parts.push({ kind: 'text', text: event.text });
       break;
-    case 'tool_start':
-      turn.tools.push({ id: event.id, tool: event.tool, input: event.input, result: null });
+    case 'tool_start': {
+      const tool = { id: event.id, tool: event.tool, input: event.input, result: null };
+      if (last && last.kind === 'tools') turn.parts[turn.parts.length - 1] = { ...last, tools: [...last.tools, tool] };
+      else turn.parts.push({ kind: 'tools', tools: [tool] });
       break;
+    }
     case 'tool_result': {
-      const index = turn.tools.findLastIndex((t) => (event.id ? t.id === event.id : t.tool === event.tool && !t.result));
-      if (index >= 0) turn.tools[index] = { ...turn.tools[index], result: event };
-      else turn.tools.push({ id: event.id, tool: event.tool, input: null, result: event });
+      const at = turn.parts.findLastIndex((p) => p.kind === 'tools' && p.tools.some((t) => t.id === event.id));
+      if (at >= 0) {
+        const tools = turn.parts[at].tools.map((t) => (t.id === event.id ? { ...t, result: event } : t));
+        turn.parts[at] = { ...turn.parts[at], tools };
+      } else {
+        turn.parts.push({ kind: 'tools', tools: [{ id: event.id, tool: event.tool, input: null, result: event }] });
+      }
       break;
     }
     case 'file_updated':
@@ -40,9 +52,11 @@ function reduceTurns(turns, event) {
       break;
     case 'complete':
       turn.complete = event;
-      if (event.text && !turn.text) turn.text = event.text;
+      if (event.text && !turn.parts.some((p) => p.kind === 'text')) turn.parts.push({ kind: 'text', text: event.text });
+      for (const path of event.files_changed || []) if (!turn.files.includes(path)) turn.files.push(path);
       break;
     case 'error':
+      // A turn's end (a limit, the model failed) or a refused message (busy, no model).
       turn.error = event.message;
       break;
     default:
@@ -50,21 +64,33 @@ function reduceTurns(turns, event) {
   return next;
 }
 
-/** Earlier turns from `GET /api/sessions/{id}` (events when it has them, else messages). */
-function historyTurns(history) {
-  let turns = [];
-  const events = history.events || history.turns?.flatMap((t) => t.events || []) || [];
-  if (events.length) {
-    for (const event of events) turns = reduceTurns(turns, event);
-    return turns.map((t) => (t.complete || t.error ? t : { ...t, complete: { files_changed: t.files } }));
+/**
+ * Earlier turns from `GET /api/sessions/{id}`: `turns` holds each turn's message and answer,
+ * `events` every event as `{id, turn, event}` (turns count from 1).
+ */
+function historyTurns(history, checkpoints = []) {
+  const byTurn = new Map();
+  for (const logged of history.events || []) {
+    if (!logged || !logged.event) continue;
+    if (!byTurn.has(logged.turn)) byTurn.set(logged.turn, []);
+    byTurn.get(logged.turn).push(logged.event);
   }
-  for (const message of history.messages || []) {
-    const text = typeof message.content === 'string' ? message.content : message.text || '';
-    if (message.role === 'user') turns = reduceTurns(turns, { type: 'user', text });
-    else if (message.role === 'assistant') {
-      turns = reduceTurns(turns, { type: 'stream', text });
-      turns = reduceTurns(turns, { type: 'complete', files_changed: [] });
+  const records = history.turns || [];
+  const numbers = [...new Set([...records.map((_, i) => i + 1), ...byTurn.keys()])].sort((a, b) => a - b);
+  const turns = [];
+  for (const n of numbers) {
+    const record = records[n - 1];
+    let one = reduceTurns([], { type: 'user', text: record ? record.message : '' });
+    for (const event of byTurn.get(n) || []) one = reduceTurns(one, event);
+    let turn = one[0];
+    if (record && record.answer && !turn.parts.some((p) => p.kind === 'text')) {
+      turn = { ...turn, parts: [...turn.parts, { kind: 'text', text: record.answer }] };
     }
+    const running = history.running && n === numbers[numbers.length - 1];
+    // A turn without its terminal event (the server stopped mid-turn) is over all the same.
+    if (!turn.complete && !turn.error && !running) turn = { ...turn, complete: { files_changed: turn.files } };
+    const checkpoint = turn.checkpoint && checkpoints.find((cp) => String(cp.id) === String(turn.checkpoint.id));
+    turns.push({ ...turn, undone: !!(checkpoint && checkpoint.undone) });
   }
   return turns;
 }
@@ -73,8 +99,9 @@ function Turn({ turn, last, onUndo, busy }) {
   return html`<li class="turn">
     ${turn.user && html`<div class="bubble user"><span class="visually-hidden">You: </span>${turn.user}</div>`}
     <div class="bubble agent">
-      <${ToolRows} tools=${turn.tools}/>
-      ${turn.text && html`<p class="agent-text">${turn.text}</p>`}
+      ${turn.parts.map((part) => (part.kind === 'text'
+        ? html`<p class="agent-text">${part.text}</p>`
+        : html`<${ToolRows} tools=${part.tools}/>`))}
       ${!turn.complete && !turn.error && html`<span class="typing" aria-label="The agent is working"><span></span><span></span><span></span></span>`}
       ${turn.files.length > 0 && html`<div class="files-changed">
         <span class="muted">Files changed:</span>
@@ -85,7 +112,8 @@ function Turn({ turn, last, onUndo, busy }) {
         ${turn.complete.compiled === true && html`<span>compiles</span>`}
         ${turn.complete.compiled === false && html`<span class="bad">does not compile</span>`}
         ${turn.complete.stopped && html`<span>stopped</span>`}
-        ${last && turn.files.length > 0 && html`<button class="small" type="button" onClick=${onUndo} disabled=${busy}>Undo this turn</button>`}
+        ${turn.undone && html`<span>undone</span>`}
+        ${last && turn.files.length > 0 && !turn.undone && html`<button class="small" type="button" onClick=${onUndo} disabled=${busy}>Undo this turn</button>`}
       </div>`}
       ${turn.error && html`<p class="form-error" role="alert">${turn.error}</p>`}
     </div>
@@ -99,14 +127,18 @@ function Checkpoints({ id, onRestored, version }) {
     if (open) getJson(`/api/projects/${id}/checkpoints`).then((v) => setList(v.checkpoints || v), () => setList([]));
   }, [open, version]);
   const restore = async (cp) => {
-    await request(`/api/projects/${id}/checkpoints/${cp}/restore`, { method: 'POST' });
-    onRestored();
+    try {
+      await request(`/api/projects/${id}/checkpoints/${cp}/restore`, { method: 'POST' });
+      onRestored(`Restored checkpoint #${cp}.`);
+    } catch (e) {
+      onRestored(`Restoring #${cp} failed: ${e.message}`);
+    }
   };
   return html`<details class="checkpoints" onToggle=${(e) => setOpen(e.target.open)}>
     <summary>Checkpoints</summary>
     ${!list ? html`<p class="muted">Loading…</p>` : !list.length ? html`<p class="muted">None yet: one is taken before every turn.</p>`
       : html`<ul>${list.slice().reverse().map((cp) => html`<li class=${cp.undone ? 'undone' : ''}>
-          <span>#${cp.id} ${cp.message ? `before “${cp.message}”` : cp.kind === 'restore' ? 'before a restore' : ''}</span>
+          <span>#${cp.id} ${cp.message ? `before “${cp.message}”` : cp.kind === 'restore' ? `before going back to #${cp.to}` : ''}</span>
           <span class="muted">${(cp.files_changed || []).length} files</span>
           <button class="small" type="button" onClick=${() => restore(cp.id)}>Restore</button>
         </li>`)}</ul>`}
@@ -125,8 +157,16 @@ function useSession(id, onEvent) {
         try {
           const sessions = await getJson(`/api/projects/${id}/sessions`);
           const all = sessions.sessions || sessions;
-          if (all.length) sessionId = all[all.length - 1].session_id || all[all.length - 1].id;
-          if (sessionId) onEvent({ type: 'history', history: await getJson(`/api/sessions/${sessionId}`) });
+          // The newest session goes on (the list is ordered by id, not by time).
+          const newest = all.reduce((a, b) => (!a || (b.created_at || '') >= (a.created_at || '') ? b : a), null);
+          if (newest) sessionId = newest.session_id;
+          if (sessionId) {
+            const [history, checkpoints] = await Promise.all([
+              getJson(`/api/sessions/${sessionId}`),
+              getJson(`/api/projects/${id}/checkpoints`).then((v) => v.checkpoints, () => []),
+            ]);
+            onEvent({ type: 'history', history, checkpoints });
+          }
         } catch (e) {
           if (e instanceof ApiError && (e.status === 404 || e.status === 405) && /no route/.test(e.message)) {
             setState({ phase: 'unsupported', error: 'This server has no agent: chat is not available.' });
@@ -180,7 +220,7 @@ export function Chat({ id, setFilesVersion }) {
   const list = useRef();
   const [session, send] = useSession(id, (event) => {
     if (event.type === 'history') {
-      setTurns(historyTurns(event.history));
+      setTurns(historyTurns(event.history, event.checkpoints));
       return;
     }
     setTurns((current) => reduceTurns(current, event));
@@ -204,8 +244,10 @@ export function Chat({ id, setFilesVersion }) {
   };
   const undo = async () => {
     try {
-      await request(`/api/projects/${id}/undo`, { method: 'POST' });
-      setNote('Undone: the files are back as they were before the last turn.');
+      const restored = await (await request(`/api/projects/${id}/undo`, { method: 'POST' })).json();
+      const files = restored.files_changed || [];
+      setTurns((current) => current.map((t, i) => (i === current.length - 1 ? { ...t, undone: true } : t)));
+      setNote(`Undone: ${files.length ? files.join(', ') : 'the files'} ${files.length === 1 ? 'is' : 'are'} back as before the last turn.`);
       setFilesVersion((v) => v + 1);
       setVersion((v) => v + 1);
     } catch (e) {
@@ -221,8 +263,8 @@ export function Chat({ id, setFilesVersion }) {
       ${turns.map((turn, i) => html`<${Turn} turn=${turn} last=${i === turns.length - 1} onUndo=${undo} busy=${busy}/>`)}
     </ol>
     ${note && html`<p class="chat-note" role="status">${note}</p>`}
-    <${Checkpoints} id=${id} version=${version} onRestored=${() => {
-      setNote('Restored the checkpoint.');
+    <${Checkpoints} id=${id} version=${version} onRestored=${(message) => {
+      setNote(message);
       setFilesVersion((v) => v + 1);
       setVersion((v) => v + 1);
     }}/>
