@@ -237,12 +237,12 @@ fn summary(outcome: &CloneOutcome, out_dir: &Path) -> String {
 }
 
 /// The stderr side: one line per stage, a bar while sections are written.
-struct Progress {
+pub(crate) struct Progress {
     sections: Option<ProgressBar>,
 }
 
 impl Progress {
-    fn new() -> Progress {
+    pub(crate) fn new() -> Progress {
         Progress { sections: None }
     }
 
@@ -253,7 +253,7 @@ impl Progress {
         }
     }
 
-    fn show(&mut self, event: &PipelineEvent) {
+    pub(crate) fn show(&mut self, event: &PipelineEvent) {
         match event {
             PipelineEvent::CloneCreated { clone_id, url } => {
                 self.line(format!("clone {clone_id} of {url}"));
@@ -329,9 +329,17 @@ impl Progress {
                 similarity.desktop, similarity.mobile
             )),
             PipelineEvent::Warning { message } => self.line(format!("  warning: {message}")),
-            PipelineEvent::Error { message, stage } => {
+            PipelineEvent::Error { message, stage, .. } => {
                 self.line(format!("error in {stage}: {message}"));
             }
+            PipelineEvent::Queued { position } => self.line(format!("  queued: {position}")),
+            // A project made from a prompt: the agent's turn (`replica new`).
+            PipelineEvent::Stream { .. }
+            | PipelineEvent::Session { .. }
+            | PipelineEvent::ToolStart { .. }
+            | PipelineEvent::ToolResult { .. }
+            | PipelineEvent::Checkpoint { .. }
+            | PipelineEvent::Complete { .. } => crate::chat::show(event, false),
             PipelineEvent::File { .. }
             | PipelineEvent::FileUpdated { .. }
             | PipelineEvent::ReviewClean
@@ -339,7 +347,7 @@ impl Progress {
         }
     }
 
-    fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         if let Some(bar) = self.sections.take() {
             bar.finish_and_clear();
         }

@@ -1,5 +1,6 @@
 //! `replica`: the command line (stdout = result, stderr = progress) and, later, the SSE server.
 
+mod chat;
 mod clone;
 mod compare;
 mod config;
@@ -32,6 +33,12 @@ struct Cli {
 enum Command {
     /// Clone a page into a Next.js project, run it in a sandbox and check that it compiles.
     Clone(clone::CloneArgs),
+    /// Talk to a clone (or a Next.js directory): the agent edits it with tools, a checkpoint
+    /// before each turn; `/undo` and `/checkpoints` at the prompt, or --message, --undo,
+    /// --checkpoints for scripts.
+    Chat(chat::ChatArgs),
+    /// Build a Next.js project from a description with the agent, until it compiles.
+    New(chat::NewArgs),
     /// Measure how alike two pages render (desktop and mobile): pixel similarity, diff images
     /// and computed-style differences, written to DIR.
     Compare(compare::CompareArgs),
@@ -73,13 +80,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Progress and diagnostics go to stderr; RUST_LOG=replica_scrape=debug shows step timings.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging(matches!(cli.command, Command::Serve(_)));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -93,7 +94,11 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         // The server handles SIGINT/SIGTERM itself: it shuts down gracefully and exits with 0.
         // `clone` too: a signal while it works cancels it, once done it only ends the preview.
-        if matches!(cli.command, Command::Serve(_) | Command::Clone(_)) {
+        // `chat` and `new`: a signal stops the running turn; they end on their own after.
+        if matches!(
+            cli.command,
+            Command::Serve(_) | Command::Clone(_) | Command::Chat(_) | Command::New(_)
+        ) {
             return run(cli).await;
         }
         let signal = shutdown_signal()?;
@@ -121,6 +126,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             args.policy.apply(&mut config.browser)?;
             clone::run(args, &config).await
         }
+        Command::Chat(args) => chat::chat(args, &config::Config::from_env()?).await,
+        Command::New(args) => chat::new_project(args, &config::Config::from_env()?).await,
         Command::Compare(args) => compare::run(args).await,
         Command::Validate { dir, json } => validate::run(&dir, json),
         Command::Serve(args) => {
@@ -167,6 +174,32 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Progress and diagnostics go to stderr; RUST_LOG=replica_scrape=debug shows step timings.
+/// A server logs each request and clone at `info`; REPLICA_LOG=json makes every line a JSON
+/// object (with its spans: request, clone id).
+fn init_logging(serving: bool) {
+    let default = if serving {
+        "warn,replica=info,replica_pipeline=info"
+    } else {
+        "warn"
+    };
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
+    let json = std::env::var("REPLICA_LOG").is_ok_and(|format| format.trim() == "json");
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .init();
+    } else {
+        builder.init();
     }
 }
 

@@ -29,7 +29,9 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use dom::{DomElement, DomNode, PseudoElement, Rect};
-pub use events::{PipelineEvent, PlannedSectionSummary, SimilarityScores, StepTimings};
+pub use events::{
+    PipelineEvent, PlannedSectionSummary, SimilarityScores, StepTimings, ValidationCounts,
+};
 pub use files::{Lang, ProjectFile, ProjectFiles, ProjectPathError, check_project_path};
 pub use llm::{
     ApiKey, ContentPart, ImageBlock, LanguageModel, LlmError, LlmRequest, LlmResponse, LlmStream,
@@ -50,8 +52,8 @@ pub use scrape::{
 };
 pub use section_gen::{ComponentFile, GenerateError, SectionGenerator};
 pub use template::{
-    NEXT_VERSION, TEMPLATE_DEV_PACKAGES, TEMPLATE_LOCK, TEMPLATE_PACKAGES, is_template_package,
-    package_name, template_version,
+    INSTALLABLE_PACKAGES, NEXT_VERSION, TEMPLATE_DEV_PACKAGES, TEMPLATE_LOCK, TEMPLATE_PACKAGES,
+    installable_version, is_template_package, package_name, template_version,
 };
 pub use tokens::{
     AnimationTokens, BackgroundColors, BorderTokens, ColorTokens, ComponentStyle, ComponentTokens,

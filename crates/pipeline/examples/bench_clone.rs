@@ -7,25 +7,31 @@
 //! `bench_clone fidelity [--style faithful|tailwind] [DIR...]`: clones every page
 //! (`DIR/<page>/index.html`) of each corpus directory (default fixtures/sites, then
 //! ../shared/corpus and ../shared/corpus-d2c when they exist) in the faithful and the tailwind
-//! style (or the one given) and prints page, compiled, JSX errors left, desktop, mobile,
-//! seconds, then `next lint` errors and warnings of the project in TypeScript (the clone
-//! measured) and in JavaScript (the same page written again without a preview), and the size
-//! of its CSS in KB, with the means. The preview is measured as `next dev` serves it; where it
-//! could not be measured the scores read `n/a`, the run's warnings say why, and the means
-//! leave it out.
+//! style (or the one given) and prints page, compiled, JSX errors left, desktop, mobile, seconds,
+//! then each style's table worst first and its means. Each clone is measured as users deploy
+//! it (DESIGN.md §8): its files built with `next build` and served by `next start`, scraped
+//! like the original. `--dev` measures the pipeline's own `next dev` preview instead (faster,
+//! the same markup and CSS); `--out DIR` keeps every page's captures, diff images, side by side
+//! views and built project. Where a page could not be measured the scores read `n/a`, the
+//! run's warnings say why, and the means leave it out. Each style's cells end with the `next
+//! lint` errors and warnings of the project in TypeScript (the clone measured) and in
+//! JavaScript (the same page written again without a preview), and the size of its CSS in KB.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use replica_core::{Lang, PipelineEvent, ProjectFiles, ScrapeOptions, StepTimings, UrlPolicy};
+use replica_core::{
+    Device, Lang, PipelineEvent, ProjectFiles, ScrapeOptions, StepTimings, UrlPolicy,
+};
 use replica_fixture_server::FixtureServer;
 use replica_pipeline::{CloneOutcome, CloneRequest, CloneStore, PipelineDeps, StyleKind};
 use replica_sandbox_pool::{
-    InstalledTemplate, LocalConfig, LocalProvider, PoolConfig, ReleasePolicy, SandboxPool,
-    default_cache_dir, install_template, write_project_files,
+    InstalledTemplate, LocalConfig, LocalProvider, PoolConfig, ProductionConfig, ProductionServer,
+    ReleasePolicy, SandboxPool, default_cache_dir, install_template, write_project_files,
 };
 use replica_scrape::{Browser, BrowserConfig};
+use replica_visual_diff::CompareOptions;
 
 type Error = Box<dyn std::error::Error>;
 
@@ -43,36 +49,41 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// A browser, a pool of one local sandbox and a store in a temporary directory.
+/// A browser, a pool of one local sandbox (when clones get a preview) and a store in a
+/// temporary directory.
 struct Bench {
     browser: Arc<Browser>,
-    pool: Arc<SandboxPool>,
-    store: CloneStore,
     template: InstalledTemplate,
+    pool: Option<Arc<SandboxPool>>,
+    store: CloneStore,
     _dirs: (tempfile::TempDir, tempfile::TempDir),
 }
 
 impl Bench {
-    async fn start() -> Result<Bench, Error> {
+    /// `preview`: clones run in a warm `next dev` sandbox as in `replica clone`; without, the
+    /// pipeline stops after validation (a production build is measured instead).
+    async fn start(preview: bool) -> Result<Bench, Error> {
         let template =
             tokio::task::spawn_blocking(|| install_template(&default_cache_dir())).await??;
         let sandboxes = tempfile::TempDir::new()?;
         let data = tempfile::TempDir::new()?;
         let mut config = LocalConfig::new(template.clone());
         config.sandboxes_dir = sandboxes.path().to_path_buf();
-        let pool = Arc::new(SandboxPool::new(
-            Arc::new(LocalProvider::new(config)),
-            PoolConfig {
-                size: 1,
-                release: ReleasePolicy::Destroy,
-                replenish_delay: PoolConfig::DEFAULT_REPLENISH_DELAY,
-            },
-        ));
+        let pool = preview.then(|| {
+            Arc::new(SandboxPool::new(
+                Arc::new(LocalProvider::new(config)),
+                PoolConfig {
+                    size: 1,
+                    release: ReleasePolicy::Destroy,
+                    replenish_delay: PoolConfig::DEFAULT_REPLENISH_DELAY,
+                },
+            ))
+        });
         Ok(Bench {
             browser: Arc::new(Browser::launch(&BrowserConfig::from_env()).await?),
+            template,
             pool,
             store: CloneStore::open(data.path())?,
-            template,
             _dirs: (sandboxes, data),
         })
     }
@@ -80,7 +91,7 @@ impl Bench {
     fn deps(&self) -> PipelineDeps {
         PipelineDeps {
             source: Arc::clone(&self.browser) as _,
-            sandboxes: Some(Arc::clone(&self.pool) as _),
+            sandboxes: self.pool.as_ref().map(|pool| Arc::clone(pool) as _),
             model: None,
             store: self.store.clone(),
             scrape_options: ScrapeOptions {
@@ -93,11 +104,15 @@ impl Bench {
         }
     }
 
-    /// One clone with a warm sandbox waiting: the outcome and the time to `compiled`.
+    /// One clone, with a warm sandbox waiting when there is a pool: the outcome and the time
+    /// to `compiled`.
     async fn clone(&self, url: String, style: StyleKind) -> Result<Cloned, Error> {
-        self.pool.wait_warm(1, Duration::from_secs(180)).await?;
+        if let Some(pool) = &self.pool {
+            pool.wait_warm(1, Duration::from_secs(180)).await?;
+        }
         let mut request = CloneRequest::new(url);
         request.style = style;
+        request.preview = self.pool.is_some();
         self.run(request).await
     }
 
@@ -146,22 +161,106 @@ impl Bench {
             }
         }
         let mut outcome = run.finish().await?;
-        let total = started.elapsed();
         if let Some(sandbox) = outcome.sandbox.take() {
             let _ = sandbox.destroy().await;
         }
         Ok(Cloned {
             outcome,
             compiled,
-            total,
             warnings,
         })
     }
 }
 
+impl Bench {
+    /// The clone as users deploy it (DESIGN.md §8): its files built with `next build`, served
+    /// by `next start`, scraped like the original and compared with it. With `out`, the
+    /// built project, the clone's scrape and each device's original, clone, diff and the
+    /// three side by side (`side.png`) are kept there.
+    async fn measure_built(
+        &self,
+        outcome: &CloneOutcome,
+        out: Option<&Path>,
+    ) -> Result<Option<(f64, f64)>, Error> {
+        let Some(original) = &outcome.scrape else {
+            return Ok(None);
+        };
+        let temp = tempfile::TempDir::new()?;
+        let root = match out {
+            Some(out) => {
+                if out.exists() {
+                    std::fs::remove_dir_all(out)?;
+                }
+                out.to_path_buf()
+            }
+            None => temp.path().to_path_buf(),
+        };
+        let server = ProductionServer::start(
+            &self.template,
+            &root.join("build"),
+            &outcome.files,
+            &ProductionConfig::default(),
+        )
+        .await?;
+        let options = ScrapeOptions {
+            policy: UrlPolicy::allow_all(),
+            ..ScrapeOptions::default()
+        };
+        let clone = self.browser.scrape(server.url(), &options).await?;
+        drop(server);
+        let mut scores = Vec::new();
+        for device in [Device::Desktop, Device::Mobile] {
+            let (a, b) = (
+                &original.device(device).screenshots.full_page.png,
+                &clone.device(device).screenshots.full_page.png,
+            );
+            let comparison =
+                replica_visual_diff::compare_encoded(a, b, &CompareOptions::default())?;
+            scores.push(comparison.similarity);
+            if out.is_some() {
+                let dir = root.join(format!("{device:?}").to_lowercase());
+                std::fs::create_dir_all(&dir)?;
+                std::fs::write(dir.join("original.png"), a)?;
+                std::fs::write(dir.join("clone.png"), b)?;
+                std::fs::write(dir.join("diff.png"), comparison.diff_png()?)?;
+                side_by_side(&[a, b, &comparison.diff_png()?])?.save(dir.join("side.png"))?;
+            }
+        }
+        if out.is_some() {
+            clone.save(&root.join("clone-scrape"))?;
+            // Webpack's cache is most of a build's size and of no use afterwards.
+            let _ = std::fs::remove_dir_all(root.join("build/project/.next/cache"));
+        }
+        Ok(Some((scores[0], scores[1])))
+    }
+}
+
+/// PNGs next to each other, top-aligned, 16 px of grey between them.
+fn side_by_side(pngs: &[&[u8]]) -> Result<image::RgbaImage, Error> {
+    const GAP: u32 = 16;
+    let images: Vec<image::RgbaImage> = pngs
+        .iter()
+        .map(|png| Ok(image::load_from_memory(png)?.to_rgba8()))
+        .collect::<Result<_, Error>>()?;
+    let width = images.iter().map(|i| i.width() + GAP).sum::<u32>() - GAP;
+    let height = images
+        .iter()
+        .map(image::RgbaImage::height)
+        .max()
+        .unwrap_or(0);
+    let mut canvas = image::RgbaImage::from_pixel(width, height, image::Rgba([128, 128, 128, 255]));
+    let mut x = 0;
+    for image in &images {
+        image::imageops::overlay(&mut canvas, image, i64::from(x), 0);
+        x += image.width() + GAP;
+    }
+    Ok(canvas)
+}
+
 /// One page in one style.
+#[derive(Clone, Copy)]
 struct PageScore {
-    /// (desktop, mobile) when the preview was measured.
+    /// (desktop, mobile) when the clone was measured.
     measured: Option<(f64, f64)>,
     compiled: bool,
     /// `next lint` (errors, warnings) of the TypeScript and the JavaScript project.
@@ -173,7 +272,6 @@ struct Cloned {
     outcome: CloneOutcome,
     /// Time to the `compiled` event, if it came.
     compiled: Option<Duration>,
-    total: Duration,
     /// The run's `warning` events: why a similarity is missing, for one.
     warnings: Vec<String>,
 }
@@ -208,7 +306,7 @@ async fn e2e(args: &[String]) -> Result<(), Error> {
         sites = site_names(&dir)?;
     }
     let server = FixtureServer::start(&dir).await?;
-    let bench = Bench::start().await?;
+    let bench = Bench::start(true).await?;
     println!(
         "{:<14} {:>10} {:>8} {:>7} {:>6} {:>9} {:>9} {:>9} {:>7} {:>8}",
         "site",
@@ -275,9 +373,20 @@ async fn e2e(args: &[String]) -> Result<(), Error> {
     Ok(())
 }
 
-async fn fidelity(args: &[String]) -> Result<(), Error> {
+/// What `bench_clone fidelity` was asked for.
+struct FidelityArgs {
+    styles: Vec<StyleKind>,
+    dirs: Vec<PathBuf>,
+    /// Measure the pipeline's own `next dev` preview instead of a production build.
+    dev: bool,
+    /// Keep each page's captures, diff images and built project here.
+    out: Option<PathBuf>,
+}
+
+fn fidelity_args(args: &[String]) -> Result<FidelityArgs, Error> {
     let mut styles = vec![StyleKind::Faithful, StyleKind::Tailwind];
     let mut given = Vec::new();
+    let (mut dev, mut out) = (false, None);
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
@@ -288,6 +397,8 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
                     _ => return Err("--style needs faithful or tailwind".into()),
                 }
             }
+            "--dev" => dev = true,
+            "--out" => out = Some(PathBuf::from(rest.next().ok_or("--out needs a directory")?)),
             dir => given.push(PathBuf::from(dir)),
         }
     }
@@ -303,9 +414,19 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
     } else {
         given
     };
-    let bench = Bench::start().await?;
+    Ok(FidelityArgs {
+        styles,
+        dirs,
+        dev,
+        out,
+    })
+}
+
+async fn fidelity(args: &[String]) -> Result<(), Error> {
+    let args = fidelity_args(args)?;
+    let bench = Bench::start(args.dev).await?;
     let mut header = format!("{:<34}", "page");
-    for style in &styles {
+    for style in &args.styles {
         header += &format!(
             " {:>9} {:>6} {:>8} {:>8} {:>6} {:>5} {:>5} {:>5} {:>5} {:>6}",
             format!("{style:?}").to_lowercase(),
@@ -321,99 +442,98 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
         );
     }
     println!("{header}");
-    let mut rows: Vec<Vec<PageScore>> = Vec::new();
-    for dir in &dirs {
+    let mut rows: Vec<(String, String, Vec<PageScore>)> = Vec::new();
+    for dir in &args.dirs {
         let server = FixtureServer::start(dir).await?;
         let corpus = dir.file_name().and_then(|n| n.to_str()).unwrap_or("?");
         for page in site_names(dir)? {
+            let name = format!("{corpus}/{page}");
             let mut row = Vec::new();
-            let mut line = format!("{:<34}", format!("{corpus}/{page}"));
-            for &style in &styles {
+            let mut line = format!("{name:<34}");
+            for &style in &args.styles {
+                let started = Instant::now();
                 let url = server.url(&format!("/{page}/"));
                 let cloned = bench.clone(url.clone(), style).await?;
-                let outcome = &cloned.outcome;
-                let measured = outcome.similarity.map(|s| (s.desktop, s.mobile));
+                let measured = if args.dev {
+                    Ok(cloned.outcome.similarity.map(|s| (s.desktop, s.mobile)))
+                } else {
+                    let out = args.out.as_ref().map(|out| {
+                        out.join(format!("{name}-{}", format!("{style:?}").to_lowercase()))
+                    });
+                    bench.measure_built(&cloned.outcome, out.as_deref()).await
+                };
+                let (measured, failure) = match measured {
+                    Ok(measured) => (measured, None),
+                    Err(error) => (None, Some(error.to_string())),
+                };
+                // Measured as built: `next build` passed (it compiles what `next dev` would).
+                let compiled = if args.dev {
+                    cloned.compiled.is_some()
+                } else {
+                    failure.is_none() && measured.is_some()
+                };
+                let took = started.elapsed();
                 let javascript = bench.files_only(url, style, Lang::JavaScript).await?;
-                let lint = [
-                    bench.lint(&outcome.files),
-                    bench.lint(&javascript.outcome.files),
-                ];
-                let css_kb = css_bytes(&outcome.files) as f64 / 1024.0;
-                row.push(PageScore {
+                let score = PageScore {
                     measured,
-                    compiled: cloned.compiled.is_some(),
-                    lint,
-                    css_kb,
-                });
-                let score = |value: Option<f64>| match value {
-                    Some(value) => format!("{value:>8.4}"),
-                    None => format!("{:>8}", "n/a"),
+                    compiled,
+                    lint: [
+                        bench.lint(&cloned.outcome.files),
+                        bench.lint(&javascript.outcome.files),
+                    ],
+                    css_kb: css_bytes(&cloned.outcome.files) as f64 / 1024.0,
                 };
-                let count = |value: Option<usize>| match value {
-                    Some(value) => format!("{value:>5}"),
-                    None => format!("{:>5}", "n/a"),
-                };
-                line += &format!(
-                    " {:>9} {:>6} {} {} {:>6.1} {} {} {} {} {css_kb:>6.1}",
-                    if cloned.compiled.is_some() {
-                        "compiled"
-                    } else {
-                        "FAILED"
-                    },
-                    outcome.validation_errors,
-                    score(measured.map(|m| m.0)),
-                    score(measured.map(|m| m.1)),
-                    cloned.total.as_secs_f64(),
-                    count(lint[0].map(|l| l.0)),
-                    count(lint[0].map(|l| l.1)),
-                    count(lint[1].map(|l| l.0)),
-                    count(lint[1].map(|l| l.1)),
-                );
-                if let Some((stage, message)) = &outcome.error {
-                    eprintln!("{corpus}/{page}: {stage}: {message}");
+                line += &score_cells(&score, cloned.outcome.validation_errors, took);
+                row.push(score);
+                if let Some((stage, message)) = &cloned.outcome.error {
+                    eprintln!("{name}: {stage}: {message}");
                 }
-                if measured.is_none() {
+                if let Some(failure) = failure {
+                    eprintln!("{name} ({style:?}): {failure}");
+                } else if measured.is_none() {
                     for warning in &cloned.warnings {
-                        eprintln!("{corpus}/{page} ({style:?}): {warning}");
+                        eprintln!("{name} ({style:?}): {warning}");
                     }
                 }
             }
             println!("{line}");
-            rows.push(row);
+            rows.push((name, line, row));
         }
     }
-    for (slot, style) in styles.iter().enumerate() {
-        let name = format!("{style:?}").to_lowercase();
-        let measured: Vec<(f64, f64)> = rows.iter().filter_map(|row| row[slot].measured).collect();
-        let n = measured.len().max(1) as f64;
-        let desktop = measured.iter().map(|m| m.0).sum::<f64>() / n;
-        let mobile = measured.iter().map(|m| m.1).sum::<f64>() / n;
-        let worst = measured
-            .iter()
-            .map(|m| m.0.min(m.1))
-            .fold(f64::INFINITY, f64::min);
-        let compiled = rows.iter().filter(|row| row[slot].compiled).count();
-        let lint_total = |language: usize, pick: fn((usize, usize)) -> usize| -> usize {
-            rows.iter()
-                .filter_map(|row| row[slot].lint[language].map(pick))
-                .sum()
-        };
-        let css_mean =
-            rows.iter().map(|row| row[slot].css_kb).sum::<f64>() / rows.len().max(1) as f64;
-        println!(
-            "{name}: mean desktop {desktop:.4}, mean mobile {mobile:.4}, worst page {worst:.4} \
-             (over {} measured; {} not measured), compiled {compiled}/{}; lint errors ts {} js {}, \
-             warnings ts {} js {}; mean CSS {css_mean:.1} KB",
-            measured.len(),
-            rows.len() - measured.len(),
-            rows.len(),
-            lint_total(0, |l| l.0),
-            lint_total(1, |l| l.0),
-            lint_total(0, |l| l.1),
-            lint_total(1, |l| l.1),
-        );
+    let how = if args.dev {
+        "next dev"
+    } else {
+        "next build + next start"
+    };
+    for (slot, style) in args.styles.iter().enumerate() {
+        print_summary(&rows, slot, *style, how);
     }
     Ok(())
+}
+
+/// One style's cells of a page's line.
+fn score_cells(page: &PageScore, errors: usize, took: Duration) -> String {
+    let score = |value: Option<f64>| match value {
+        Some(value) => format!("{value:>8.4}"),
+        None => format!("{:>8}", "n/a"),
+    };
+    let count = |value: Option<usize>| match value {
+        Some(value) => format!("{value:>5}"),
+        None => format!("{:>5}", "n/a"),
+    };
+    let [ts, js] = page.lint;
+    format!(
+        " {:>9} {errors:>6} {} {} {:>6.1} {} {} {} {} {:>6.1}",
+        if page.compiled { "compiled" } else { "FAILED" },
+        score(page.measured.map(|m| m.0)),
+        score(page.measured.map(|m| m.1)),
+        took.as_secs_f64(),
+        count(ts.map(|l| l.0)),
+        count(ts.map(|l| l.1)),
+        count(js.map(|l| l.0)),
+        count(js.map(|l| l.1)),
+        page.css_kb
+    )
 }
 
 /// Bytes of the project's CSS files.
@@ -424,4 +544,60 @@ fn css_bytes(files: &ProjectFiles) -> usize {
         .filter(|(path, _)| path.ends_with(".css"))
         .map(|(_, file)| file.contents.len())
         .sum()
+}
+
+/// The means, the pages under 0.99 and 0.95, and the table again worst first.
+fn print_summary(
+    rows: &[(String, String, Vec<PageScore>)],
+    slot: usize,
+    style: StyleKind,
+    how: &str,
+) {
+    let name = format!("{style:?}").to_lowercase();
+    let measured: Vec<(f64, f64)> = rows.iter().filter_map(|row| row.2[slot].measured).collect();
+    let n = measured.len().max(1) as f64;
+    let desktop = measured.iter().map(|m| m.0).sum::<f64>() / n;
+    let mobile = measured.iter().map(|m| m.1).sum::<f64>() / n;
+    let worst_of = |m: &(f64, f64)| m.0.min(m.1);
+    let worst = measured.iter().map(worst_of).fold(f64::INFINITY, f64::min);
+    let below = |limit: f64| measured.iter().filter(|m| worst_of(m) < limit).count();
+    let compiled = rows.iter().filter(|row| row.2[slot].compiled).count();
+    let lint_total = |language: usize, pick: fn((usize, usize)) -> usize| -> usize {
+        rows.iter()
+            .filter_map(|row| row.2[slot].lint[language].map(pick))
+            .sum()
+    };
+    let css_mean = rows.iter().map(|row| row.2[slot].css_kb).sum::<f64>() / rows.len().max(1) as f64;
+    let mut ranked: Vec<&(String, String, Vec<PageScore>)> = rows.iter().collect();
+    // Unmeasured pages first, then the lowest of the two devices.
+    ranked.sort_by(|a, b| {
+        let key =
+            |row: &&(String, String, Vec<PageScore>)| row.2[slot].measured.map_or(-1.0, |m| worst_of(&m));
+        key(a).total_cmp(&key(b))
+    });
+    println!("\n{name}, worst first ({how}):");
+    for (page, _, row) in ranked {
+        let cell =
+            |value: Option<f64>| value.map_or_else(|| "n/a".to_string(), |v| format!("{v:.4}"));
+        let measured = row[slot].measured;
+        println!(
+            "{page:<34} {:>8} {:>8}",
+            cell(measured.map(|m| m.0)),
+            cell(measured.map(|m| m.1))
+        );
+    }
+    println!(
+        "{name}: mean desktop {desktop:.4}, mean mobile {mobile:.4}, worst page {worst:.4}, \
+         {} below 0.99, {} below 0.95 (over {} measured; {} not measured), compiled {compiled}/{} \
+         ({how}); lint errors ts {} js {}, warnings ts {} js {}; mean CSS {css_mean:.1} KB",
+        below(0.99),
+        below(0.95),
+        measured.len(),
+        rows.len() - measured.len(),
+        rows.len(),
+        lint_total(0, |l| l.0),
+        lint_total(1, |l| l.0),
+        lint_total(0, |l| l.1),
+        lint_total(1, |l| l.1),
+    );
 }

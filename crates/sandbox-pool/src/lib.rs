@@ -7,6 +7,8 @@
 //!   `node_modules`, in a process group of its own, memory-limited, reaped when idle.
 //! - `daytona`: the Daytona REST provider.
 //! - `pool`: keeps sandboxes warm so a clone gets one at once.
+//! - `production`: a project built with `next build` and served by `next start`, as users
+//!   deploy it (how clones are measured).
 //! - `command`, `write`: the command allowlist and safe file writes every provider uses.
 
 mod command;
@@ -14,6 +16,7 @@ mod daytona;
 mod local;
 mod pool;
 mod process;
+mod production;
 mod template;
 mod write;
 
@@ -21,14 +24,15 @@ pub use command::{AllowedCommand, NPM_FLAGS};
 pub use daytona::{
     DEFAULT_DAYTONA_API_URL, DaytonaConfig, DaytonaError, DaytonaProvider, DaytonaSandbox,
 };
-pub use local::{LocalConfig, LocalProvider, LocalSandbox};
+pub use local::{LocalConfig, LocalProvider, LocalSandbox, sweep_orphans};
 pub use pool::{PoolConfig, ReleasePolicy, SandboxPool};
 pub use process::{process_is_live, processes_in_group, processes_under};
+pub use production::{ProductionConfig, ProductionServer};
 pub use template::{
     InstalledTemplate, TEMPLATE_FILES, default_cache_dir, install_template,
     replaced_template_files, template_file, template_key,
 };
-pub use write::write_project_files;
+pub use write::{remove_project_files, write_project_files};
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -68,6 +72,8 @@ pub enum SandboxPoolError {
     BadPreviewPath { path: String },
     #[error("requesting {url} failed: {message}")]
     Http { url: String, message: String },
+    #[error("`next build` failed: {output}")]
+    BuildFailed { output: String },
 }
 
 impl From<SandboxPoolError> for SandboxError {
@@ -93,7 +99,8 @@ impl From<SandboxPoolError> for SandboxError {
             error @ (SandboxPoolError::ToolMissing { .. }
             | SandboxPoolError::TemplateInstall { .. }
             | SandboxPoolError::BadPreviewPath { .. }
-            | SandboxPoolError::Http { .. }) => SandboxError::Provider {
+            | SandboxPoolError::Http { .. }
+            | SandboxPoolError::BuildFailed { .. }) => SandboxError::Provider {
                 provider: "local".into(),
                 message: error.to_string(),
             },

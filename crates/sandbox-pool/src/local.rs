@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 use crate::command::AllowedCommand;
 use crate::process::{group_has_live_process, kill_group, limit_data};
 use crate::template::{InstalledTemplate, replaced_template_files, tail, write_template_files};
-use crate::{SandboxPoolError, write_project_files};
+use crate::{SandboxPoolError, remove_project_files, write_project_files};
 
 /// How local sandboxes are made and limited.
 #[derive(Debug, Clone)]
@@ -328,6 +328,14 @@ impl Sandbox for LocalSandbox {
         })
     }
 
+    fn remove_files<'a>(&'a self, paths: &'a [String]) -> BoxFuture<'a, Result<(), SandboxError>> {
+        Box::pin(async move {
+            self.state.ensure_running()?;
+            remove_project_files(&self.state.project, paths)?;
+            Ok(())
+        })
+    }
+
     fn logs(&self, offset: usize) -> BoxFuture<'_, Result<String, SandboxError>> {
         Box::pin(async move {
             self.state.touch();
@@ -435,9 +443,9 @@ struct SandboxState {
 }
 
 #[derive(Debug)]
-struct DevServer {
-    child: tokio::process::Child,
-    pgid: i32,
+pub(crate) struct DevServer {
+    pub(crate) child: tokio::process::Child,
+    pub(crate) pgid: i32,
 }
 
 impl Drop for DevServer {
@@ -634,7 +642,22 @@ impl SandboxState {
         let allowed = AllowedCommand::parse(argv)?;
         self.ensure_running()?;
         let canonical = allowed.argv();
+        let mut directory = self.project.clone();
         let mut command = match &allowed {
+            AllowedCommand::NpmInstallPackage { .. } => {
+                // The project's node_modules is the shared template cache: installing into it
+                // would change every sandbox. The package goes into the sandbox root's own
+                // node_modules instead, which module resolution from the project (Node's and
+                // webpack's, walking up from the file) reaches after the project's own.
+                directory = self.root.clone();
+                prepare_package_root(&self.root)?;
+                let mut command = tokio::process::Command::new("npm");
+                command
+                    .args(&canonical[1..])
+                    .args(["--no-audit", "--no-fund", "--ignore-scripts"])
+                    .arg("--no-package-lock");
+                command
+            }
             AllowedCommand::NpmInstall { .. } | AllowedCommand::NpmCi { .. } => {
                 return Err(SandboxPoolError::CommandNotAllowed {
                     command: canonical.join(" "),
@@ -659,52 +682,64 @@ impl SandboxState {
                 command
             }
         };
-        command
-            .current_dir(&self.project)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        command.current_dir(&directory);
         sandbox_environment(&mut command, &self.root, 2048);
-        let mut child = spawn_in_own_group(&mut command, &canonical[0])?;
-        let pgid = child.id().unwrap_or(0) as i32;
-        // Kill the group however this future ends (timeout, error or cancellation).
-        let _group = GroupGuard(pgid);
-        let mut stdout = child.stdout.take();
-        let mut stderr = child.stderr.take();
-        let collect = async {
-            let mut out = Vec::new();
-            let mut err = Vec::new();
-            let read_out = async {
-                if let Some(s) = stdout.as_mut() {
-                    let _ = s.read_to_end(&mut out).await;
-                }
-            };
-            let read_err = async {
-                if let Some(s) = stderr.as_mut() {
-                    let _ = s.read_to_end(&mut err).await;
-                }
-            };
-            tokio::join!(read_out, read_err);
-            let status = child.wait().await;
-            (status, out, err)
-        };
-        match tokio::time::timeout(timeout, collect).await {
-            Ok((status, out, err)) => {
-                let status = status.map_err(|source| SandboxPoolError::Io {
-                    path: self.project.clone(),
-                    source,
-                })?;
-                Ok(CommandOutput {
-                    exit_code: status.code(),
-                    stdout: String::from_utf8_lossy(&out).into_owned(),
-                    stderr: String::from_utf8_lossy(&err).into_owned(),
-                })
+        run_to_end(command, &canonical, &self.project, timeout).await
+    }
+}
+
+/// Runs `command` (whose canonical argv is `canonical`) in a process group of its own until it
+/// exits, collecting its output; the group is killed after `timeout` or when the future is
+/// dropped.
+pub(crate) async fn run_to_end(
+    mut command: tokio::process::Command,
+    canonical: &[String],
+    project: &Path,
+    timeout: Duration,
+) -> Result<CommandOutput, SandboxPoolError> {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = spawn_in_own_group(&mut command, &canonical[0])?;
+    let pgid = child.id().unwrap_or(0) as i32;
+    // Kill the group however this future ends (timeout, error or cancellation).
+    let _group = GroupGuard(pgid);
+    let mut stdout = child.stdout.take();
+    let mut stderr = child.stderr.take();
+    let collect = async {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let read_out = async {
+            if let Some(s) = stdout.as_mut() {
+                let _ = s.read_to_end(&mut out).await;
             }
-            Err(_) => Err(SandboxPoolError::CommandTimedOut {
-                command: canonical.join(" "),
-                timeout,
-            }),
+        };
+        let read_err = async {
+            if let Some(s) = stderr.as_mut() {
+                let _ = s.read_to_end(&mut err).await;
+            }
+        };
+        tokio::join!(read_out, read_err);
+        let status = child.wait().await;
+        (status, out, err)
+    };
+    match tokio::time::timeout(timeout, collect).await {
+        Ok((status, out, err)) => {
+            let status = status.map_err(|source| SandboxPoolError::Io {
+                path: project.to_path_buf(),
+                source,
+            })?;
+            Ok(CommandOutput {
+                exit_code: status.code(),
+                stdout: String::from_utf8_lossy(&out).into_owned(),
+                stderr: String::from_utf8_lossy(&err).into_owned(),
+            })
         }
+        Err(_) => Err(SandboxPoolError::CommandTimedOut {
+            command: canonical.join(" "),
+            timeout,
+        }),
     }
 }
 
@@ -730,7 +765,11 @@ impl Drop for GroupGuard {
 
 /// A clean environment: the sandbox runs generated code, which must not see API keys or
 /// anything else of ours. `HOME` is the sandbox's own, so nothing writes into the user's.
-fn sandbox_environment(command: &mut tokio::process::Command, root: &Path, heap_limit_mb: u32) {
+pub(crate) fn sandbox_environment(
+    command: &mut tokio::process::Command,
+    root: &Path,
+    heap_limit_mb: u32,
+) {
     command.env_clear();
     for name in ["PATH", "LANG", "TZ"] {
         if let Some(value) = std::env::var_os(name) {
@@ -746,7 +785,7 @@ fn sandbox_environment(command: &mut tokio::process::Command, root: &Path, heap_
         );
 }
 
-fn spawn_in_own_group(
+pub(crate) fn spawn_in_own_group(
     command: &mut tokio::process::Command,
     program: &str,
 ) -> Result<tokio::process::Child, SandboxPoolError> {
@@ -759,8 +798,25 @@ fn spawn_in_own_group(
         })
 }
 
+/// A `package.json` in the sandbox root, so npm installs packages there (and not in some
+/// directory above that happens to have one).
+fn prepare_package_root(root: &Path) -> Result<(), SandboxPoolError> {
+    let manifest = root.join("package.json");
+    if manifest.is_file() {
+        return Ok(());
+    }
+    fs::write(
+        &manifest,
+        "{\"name\": \"replica-sandbox-packages\", \"private\": true}\n",
+    )
+    .map_err(|source| SandboxPoolError::Io {
+        path: manifest,
+        source,
+    })
+}
+
 /// Creates `root/project` with the template's files and `node_modules` linked to the cache.
-fn prepare_directory(root: &Path, node_modules: &Path) -> Result<(), SandboxPoolError> {
+pub(crate) fn prepare_directory(root: &Path, node_modules: &Path) -> Result<(), SandboxPoolError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| SandboxPoolError::Io { path, source }
@@ -786,7 +842,7 @@ const OWNER_FILE: &str = "owner.pid";
 /// Kills the processes and removes the directories of sandboxes whose owner process is gone
 /// (it was SIGKILLed or crashed, so no `Drop` ran: its dev servers, in their own process
 /// groups, outlived it). Returns how many were removed.
-fn sweep_orphans(sandboxes_dir: &Path) -> usize {
+pub fn sweep_orphans(sandboxes_dir: &Path) -> usize {
     let Ok(entries) = fs::read_dir(sandboxes_dir) else {
         return 0;
     };
@@ -844,7 +900,7 @@ fn remove_directory(root: &Path) -> std::io::Result<()> {
 }
 
 /// A port nobody listens on right now (the OS picks it).
-fn free_port() -> std::io::Result<u16> {
+pub(crate) fn free_port() -> std::io::Result<u16> {
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
     Ok(listener.local_addr()?.port())
 }

@@ -1,9 +1,13 @@
 //! The `replica` binary as users run it: arguments, exit codes, stdout/stderr, signals.
 
+mod agent;
 mod compare;
+mod faults;
 mod policy;
 mod preview;
 mod server;
+mod team;
+mod ui;
 mod validate;
 
 use std::path::PathBuf;

@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 use std::fs;
 
-use replica_core::ProjectFiles;
-use replica_pipeline::{CloneId, CloneStatus, CloneStore, CloneStoreError};
+use replica_core::{PipelineEvent, ProjectFiles};
+use replica_pipeline::{CloneId, CloneStatus, CloneStore, CloneStoreError, Retained};
 use tempfile::TempDir;
 
 fn project(entries: &[(&str, &str)]) -> ProjectFiles {
@@ -225,4 +225,115 @@ fn stray_directories_are_skipped_and_corrupt_metadata_is_reported() {
             .contains("record.json: invalid clone metadata"),
         "{error}"
     );
+}
+
+#[test]
+fn events_are_logged_in_order_and_a_cut_last_line_is_left_out() {
+    let data = TempDir::new().unwrap();
+    let store = CloneStore::open(data.path()).unwrap();
+    let id = store.create("https://example.com/").unwrap();
+    assert_eq!(store.events(&id).unwrap(), Vec::new());
+    let events = [
+        PipelineEvent::Queued { position: 1 },
+        PipelineEvent::Warning {
+            message: "two\nlines".into(),
+        },
+        PipelineEvent::Compiled,
+    ];
+    for event in &events {
+        store.append_event(&id, event).unwrap();
+    }
+    assert_eq!(store.events(&id).unwrap(), events);
+    // A process killed in the middle of a write.
+    let log = data
+        .path()
+        .join("clones")
+        .join(id.as_str())
+        .join("events.jsonl");
+    let mut text = fs::read_to_string(&log).unwrap();
+    text.push_str("{\"type\":\"comp");
+    fs::write(&log, text).unwrap();
+    assert_eq!(store.events(&id).unwrap(), events);
+}
+
+#[test]
+fn clones_of_a_dead_process_are_marked_interrupted_with_how_far_they_got() {
+    let data = TempDir::new().unwrap();
+    let store = CloneStore::open(data.path()).unwrap();
+    let ours = store.create("https://example.com/ours").unwrap();
+    let dead = store.create("https://example.com/dead").unwrap();
+    let queued = store.create("https://example.com/queued").unwrap();
+    let finished = store.create("https://example.com/finished").unwrap();
+    // No process has this pid (Linux caps pids at 4194304) or started at tick 1.
+    let gone = Some("4194304:1".to_string());
+    store
+        .update(&dead, |record| {
+            record.owner = gone.clone();
+            record.stages = vec!["scrape".into(), "design".into()];
+        })
+        .unwrap();
+    store
+        .update(&queued, |record| {
+            record.owner = None;
+            record.status = CloneStatus::Queued;
+        })
+        .unwrap();
+    store
+        .update(&finished, |record| {
+            record.owner = gone.clone();
+            record.status = CloneStatus::Done;
+        })
+        .unwrap();
+
+    let mut marked = store.mark_interrupted().unwrap();
+    marked.sort();
+    let mut expected = vec![dead.clone(), queued.clone()];
+    expected.sort();
+    assert_eq!(marked, expected);
+    assert_eq!(
+        store.summary_of(&ours).unwrap().status,
+        CloneStatus::Running
+    );
+    assert_eq!(
+        store.summary_of(&finished).unwrap().status,
+        CloneStatus::Done
+    );
+    let record = store.summary_of(&dead).unwrap();
+    assert_eq!(record.status, CloneStatus::Interrupted);
+    assert_eq!(record.stages, ["scrape", "design"]);
+    assert_eq!(record.owner, None);
+    assert!(
+        record.errors.last().unwrap().contains("after stage design"),
+        "{:?}",
+        record.errors
+    );
+    let Some(PipelineEvent::Error { stage, code, .. }) = store.events(&dead).unwrap().pop() else {
+        panic!("no last event");
+    };
+    assert_eq!(
+        (stage.as_str(), code.as_deref()),
+        ("server", Some("interrupted"))
+    );
+    // Marking again finds nothing new.
+    assert_eq!(store.mark_interrupted().unwrap(), Vec::new());
+}
+
+#[test]
+fn retention_sees_every_clone_with_its_last_change_and_deletes_by_item() {
+    let data = TempDir::new().unwrap();
+    let store = CloneStore::open(data.path()).unwrap();
+    let before = std::time::SystemTime::now() - std::time::Duration::from_secs(1);
+    let first = store.create("https://example.com/").unwrap();
+    let second = store.create("https://example.org/").unwrap();
+    let items = store.items().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(
+        items
+            .iter()
+            .all(|item| item.kind == "clone" && item.last_used >= before)
+    );
+    let item = items.iter().find(|item| item.id == first.as_str()).unwrap();
+    store.remove(item).unwrap();
+    let left: Vec<String> = store.items().unwrap().into_iter().map(|i| i.id).collect();
+    assert_eq!(left, [second.to_string()]);
 }

@@ -3,6 +3,7 @@
 mod daytona;
 mod local;
 mod pool;
+mod production;
 mod support;
 mod template;
 mod write;
