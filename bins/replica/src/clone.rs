@@ -66,6 +66,15 @@ pub enum LangArg {
     Js,
 }
 
+impl From<LangArg> for Lang {
+    fn from(lang: LangArg) -> Lang {
+        match lang {
+            LangArg::Ts => Lang::TypeScript,
+            LangArg::Js => Lang::JavaScript,
+        }
+    }
+}
+
 pub async fn run(args: CloneArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let sandboxes = if args.no_preview {
         Sandboxes::Off
@@ -85,10 +94,7 @@ pub async fn run(args: CloneArgs, config: &Config) -> anyhow::Result<ExitCode> {
         StyleArg::Faithful => StyleKind::Faithful,
         StyleArg::Tailwind => StyleKind::Tailwind,
     };
-    request.lang = match args.lang {
-        LangArg::Ts => Lang::TypeScript,
-        LangArg::Js => Lang::JavaScript,
-    };
+    request.lang = args.lang.into();
     request.preview = !args.no_preview;
     request.refine = args.refine;
     let finished = AtomicBool::new(false);

@@ -567,12 +567,14 @@ fn print_summary(
             .filter_map(|row| row.2[slot].lint[language].map(pick))
             .sum()
     };
-    let css_mean = rows.iter().map(|row| row.2[slot].css_kb).sum::<f64>() / rows.len().max(1) as f64;
+    let css_mean =
+        rows.iter().map(|row| row.2[slot].css_kb).sum::<f64>() / rows.len().max(1) as f64;
     let mut ranked: Vec<&(String, String, Vec<PageScore>)> = rows.iter().collect();
     // Unmeasured pages first, then the lowest of the two devices.
     ranked.sort_by(|a, b| {
-        let key =
-            |row: &&(String, String, Vec<PageScore>)| row.2[slot].measured.map_or(-1.0, |m| worst_of(&m));
+        let key = |row: &&(String, String, Vec<PageScore>)| {
+            row.2[slot].measured.map_or(-1.0, |m| worst_of(&m))
+        };
         key(a).total_cmp(&key(b))
     });
     println!("\n{name}, worst first ({how}):");
