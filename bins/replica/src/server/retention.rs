@@ -1,8 +1,8 @@
 //! Retention (`REPLICA_RETENTION`): what nobody has used for that long goes — clones and
 //! prompt projects of the store (with their kept previews), kept previews alone, and local
 //! sandbox directories whose process died. At start and then every hour (or every
-//! retention period, when that is shorter). Never a clone that is queued or running, and
-//! never anything outside the data and sandboxes directories.
+//! retention period, when that is shorter). Never a clone that is queued or running or has an
+//! agent turn running, and never anything outside the data and sandboxes directories.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -61,7 +61,8 @@ pub async fn sweep(server: &Arc<Server>) {
     let Some(retention) = server.limits.retention else {
         return;
     };
-    // Each store that keeps things with an age; agent sessions join this list.
+    // Each store that keeps things with an age. Agent sessions and checkpoints of a clone or
+    // prompt project live in its directory and go with it.
     let sources: Vec<Arc<dyn Retained>> = vec![Arc::new(server.deps.store.clone())];
     for source in sources {
         let listed = Arc::clone(&source);
@@ -78,7 +79,9 @@ pub async fn sweep(server: &Arc<Server>) {
         };
         for item in items {
             let id = CloneId::parse(&item.id).ok();
-            if id.as_ref().is_some_and(|id| server.registry.is_running(id)) {
+            if id.as_ref().is_some_and(|id| server.registry.is_running(id))
+                || server.sessions.is_busy(&item.id)
+            {
                 continue;
             }
             let changed = SystemTime::now()

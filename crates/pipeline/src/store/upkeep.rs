@@ -21,7 +21,7 @@ pub struct StoredItem {
     /// What it is (`clone`), for logs.
     pub kind: &'static str,
     pub id: String,
-    /// When it last changed (its newest metadata or event).
+    /// When it last changed (its newest metadata, event, or agent turn).
     pub last_used: SystemTime,
 }
 
@@ -38,11 +38,19 @@ impl Retained for CloneStore {
         let mut items = Vec::new();
         for summary in self.list()? {
             let dir = self.clones.join(summary.id.as_str());
-            let last_used = [dir.clone(), dir.join(super::METADATA), dir.join(EVENTS)]
-                .iter()
-                .filter_map(|path| fs::metadata(path).and_then(|m| m.modified()).ok())
-                .max()
-                .unwrap_or(SystemTime::UNIX_EPOCH);
+            // An agent turn changes files, not the clone's metadata: its checkpoint (one new
+            // manifest per turn) and session directories count as use too.
+            let last_used = [
+                dir.clone(),
+                dir.join(super::METADATA),
+                dir.join(EVENTS),
+                dir.join("agent/checkpoints"),
+                dir.join("agent/sessions"),
+            ]
+            .iter()
+            .filter_map(|path| fs::metadata(path).and_then(|m| m.modified()).ok())
+            .max()
+            .unwrap_or(SystemTime::UNIX_EPOCH);
             items.push(StoredItem {
                 kind: "clone",
                 id: summary.id.to_string(),
