@@ -2,6 +2,7 @@
 
 mod agent;
 mod compare;
+mod diff;
 mod faults;
 mod policy;
 mod preview;
