@@ -116,6 +116,37 @@ fn status_changes_persist_across_reopening() {
 }
 
 #[test]
+fn a_record_written_before_the_wall_timings_existed_still_loads() {
+    let data = TempDir::new().unwrap();
+    let store = CloneStore::open(data.path()).unwrap();
+    let id = store.create("https://example.com/").unwrap();
+    store
+        .update(&id, |record| {
+            record.timings.scrape = 1200;
+            record.timings.to_compiled = 7000;
+        })
+        .unwrap();
+    let path = data
+        .path()
+        .join("clones")
+        .join(id.as_str())
+        .join("record.json");
+    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    let timings = json["timings"].as_object_mut().unwrap();
+    for added in ["to_compiled", "sandbox_wait", "inspect"] {
+        assert!(timings.remove(added).is_some(), "{added} is not written");
+    }
+    fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+    let timings = CloneStore::open(data.path())
+        .unwrap()
+        .get(&id)
+        .unwrap()
+        .summary
+        .timings;
+    assert_eq!((timings.scrape, timings.to_compiled), (1200, 0));
+}
+
+#[test]
 fn delete_removes_the_clone() {
     let data = TempDir::new().unwrap();
     let store = CloneStore::open(data.path()).unwrap();
