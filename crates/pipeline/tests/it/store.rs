@@ -377,19 +377,19 @@ fn an_agent_turn_on_an_old_clone_counts_as_use() {
     let dir = data.path().join("clones").join(id.as_str());
     let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7 * 24 * 3600);
     let age = |path: &std::path::Path| {
-        std::fs::File::open(path)
+        fs::File::open(path)
             .unwrap()
             .set_modified(long_ago)
             .unwrap()
     };
     let old_items = || store.items().unwrap()[0].last_used;
-    std::fs::create_dir_all(dir.join("agent/checkpoints")).unwrap();
+    fs::create_dir_all(dir.join("agent/checkpoints")).unwrap();
     for entry in walk(&dir) {
         age(&entry);
     }
     assert!(old_items() <= long_ago + std::time::Duration::from_secs(1));
     // A turn takes a checkpoint: a new manifest in the checkpoints directory.
-    std::fs::write(dir.join("agent/checkpoints/1.json"), "{}").unwrap();
+    fs::write(dir.join("agent/checkpoints/1.json"), "{}").unwrap();
     let recent = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
     assert!(old_items() >= recent);
 }
@@ -397,7 +397,7 @@ fn an_agent_turn_on_an_old_clone_counts_as_use() {
 /// `dir` and everything under it.
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut paths = vec![dir.to_path_buf()];
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+    for entry in fs::read_dir(dir).unwrap().flatten() {
         if entry.file_type().unwrap().is_dir() {
             paths.extend(walk(&entry.path()));
         } else {
