@@ -231,7 +231,8 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     ("assemble", "replica-assembler", "bench_assemble"),
     // Validating 200 component files. Target 100 ms.
     ("validate", "replica-jsx-validator", "bench_validate"),
-    // Pixel diff of two 1280x6000 images. Target 60 ms.
+    // Pixel diff of two 1280x6000 images, and npm pixelmatch 7 on the same pairs when node is
+    // there [RUNS] [PAIR-FILTER]. Targets 60 ms and at least 5x pixelmatch's speed.
     ("diff", "replica-visual-diff", "bench_diff"),
     // Throughput over the recorded dev-server logs. No target.
     ("parse", "replica-next-error-parser", "bench_parse"),
@@ -257,6 +258,11 @@ fn example_bench(root: &Path, package: &str, example: &str, args: &[String]) -> 
         // It measures a real `replica serve`, built as users run it.
         crate::setup::ensure_system_packages()?;
         cargo.env("REPLICA_BIN", crate::build_replica(root, true)?);
+    }
+    if example == "bench_diff"
+        && let Some(dir) = crate::setup::ensure_pixelmatch()?
+    {
+        cargo.env("REPLICA_PIXELMATCH_DIR", dir);
     }
     cargo
         .current_dir(root)
