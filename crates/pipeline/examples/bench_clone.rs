@@ -543,6 +543,14 @@ async fn scale(args: &[String]) -> Result<(), Error> {
     }
     let server = FixtureServer::start(pages.path()).await?;
     let bench = Bench::start(true).await?;
+    // One untimed clone first, so the smallest N does not pay the browser's and the disk
+    // cache's first use.
+    bench
+        .clone(
+            server.url(&format!("/scale-{}/", sizes[0])),
+            StyleKind::Faithful,
+        )
+        .await?;
     const STAGES: [&str; 10] = [
         "scrape", "design", "plan", "generate", "assemble", "validate", "deploy", "compile",
         "inspect", "total",
@@ -568,7 +576,7 @@ async fn scale(args: &[String]) -> Result<(), Error> {
         let cloned = bench
             .clone(server.url(&format!("/scale-{n}/")), StyleKind::Faithful)
             .await?;
-        let (own_mb, children_mb) = sampler.stop();
+        let (own_mb, (children_rss, children_pss)) = sampler.stop();
         if let Some((stage, message)) = &cloned.outcome.error {
             eprintln!("N = {n}: {stage}: {message}");
         }
@@ -583,45 +591,44 @@ async fn scale(args: &[String]) -> Result<(), Error> {
         for value in values {
             line += &format!(" {value:>8}");
         }
-        println!("{line} {own_mb:>12.0} {children_mb:>14.0}");
+        println!("{line} {own_mb:>10.0} {children_rss:>8.0} / {children_pss:<6.0}");
         rows.push((n, values));
     }
     print_growth(&rows, &STAGES);
     Ok(())
 }
 
-/// Each stage's time at the largest N over its time at the smallest, against the sections'
-/// ratio (target: at most 20x for 16x). Stages under 20 ms at the smallest N are too short to
-/// read a ratio from and are marked so.
+/// Each stage's growth from one N to the next against the sections' (allowed: 20/16 of it). A
+/// step whose smaller time is under 20 ms is too short to read a ratio from.
 fn print_growth(rows: &[(usize, [u64; 10])], stages: &[&str; 10]) {
-    let (Some((small_n, small)), Some((large_n, large))) = (rows.first(), rows.last()) else {
-        return;
-    };
-    let sections = *large_n as f64 / *small_n as f64;
-    let allowed = sections * 20.0 / 16.0;
-    println!(
-        "\ngrowth N = {small_n} -> {large_n} ({sections:.0}x the sections; allowed {allowed:.0}x):"
-    );
+    println!("\ngrowth per step (time ratio / sections ratio; over 1.25 is superlinear):");
     for (slot, stage) in stages.iter().enumerate() {
-        let (a, b) = (small[slot], large[slot]);
-        let ratio = b as f64 / a.max(1) as f64;
-        let verdict = if a < 20 {
-            "too short to tell"
-        } else if ratio <= allowed {
-            "ok"
-        } else {
-            "SUPERLINEAR"
-        };
-        println!("  {stage:<9} {a:>7} ms -> {b:>7} ms  {ratio:>6.1}x  {verdict}");
+        let mut line = format!("  {stage:<9}");
+        for pair in rows.windows(2) {
+            let ((n_a, a), (n_b, b)) = (&pair[0], &pair[1]);
+            let (a, b) = (a[slot], b[slot]);
+            let sections = *n_b as f64 / *n_a as f64;
+            let growth = b as f64 / a.max(1) as f64 / sections;
+            let verdict = if a < 20 {
+                "too short"
+            } else if growth <= 1.25 {
+                "ok"
+            } else {
+                "SUPERLINEAR"
+            };
+            line += &format!("  {n_a}->{n_b}: {a}->{b} ms {growth:.2} {verdict:<11}");
+        }
+        println!("{line}");
     }
 }
 
 /// Peak resident memory while a clone runs: this process's (the kernel's high-water mark,
-/// reset at the start) and the sum over its descendants, sampled every 100 ms. The sum counts
-/// pages the browser's processes share once per process, so it is an upper bound.
+/// reset at the start) and the sums over its descendants, sampled every 100 ms: of RSS, which
+/// counts pages the browser's processes share once per process (an upper bound), and of PSS,
+/// which splits shared pages between their processes.
 struct RssSampler {
     stop: Arc<std::sync::atomic::AtomicBool>,
-    thread: std::thread::JoinHandle<u64>,
+    thread: std::thread::JoinHandle<(u64, u64)>,
 }
 
 impl RssSampler {
@@ -631,9 +638,10 @@ impl RssSampler {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let thread = std::thread::spawn(move || {
-            let mut peak = 0;
+            let mut peak = (0, 0);
             while !flag.load(std::sync::atomic::Ordering::Relaxed) {
-                peak = peak.max(descendants_rss_kb(std::process::id()));
+                let (rss, pss) = descendants_kb(std::process::id());
+                peak = (peak.0.max(rss), peak.1.max(pss));
                 std::thread::sleep(Duration::from_millis(100));
             }
             peak
@@ -641,15 +649,18 @@ impl RssSampler {
         RssSampler { stop, thread }
     }
 
-    /// (this process's peak, its descendants' peak), in MB.
-    fn stop(self) -> (f64, f64) {
+    /// (this process's peak, its descendants' peak RSS and PSS), in MB.
+    fn stop(self) -> (f64, (f64, f64)) {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        let children = self.thread.join().unwrap_or(0);
+        let (rss, pss) = self.thread.join().unwrap_or((0, 0));
         let own = status_kb(
             &std::fs::read_to_string("/proc/self/status").unwrap_or_default(),
             "VmHWM:",
         );
-        (own as f64 / 1024.0, children as f64 / 1024.0)
+        (
+            own as f64 / 1024.0,
+            (rss as f64 / 1024.0, pss as f64 / 1024.0),
+        )
     }
 }
 
@@ -662,10 +673,10 @@ fn status_kb(status: &str, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// The summed VmRSS of every process below `root`, in KB.
-fn descendants_rss_kb(root: u32) -> u64 {
+/// The summed RSS and PSS of every process below `root`, in KB.
+fn descendants_kb(root: u32) -> (u64, u64) {
     let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
+        return (0, 0);
     };
     // (pid, parent pid) of every process, from /proc/PID/stat (the parent is the 2nd field
     // after the parenthesised name).
@@ -685,15 +696,17 @@ fn descendants_rss_kb(root: u32) -> u64 {
         })
         .collect();
     let mut below = vec![root];
-    let mut total = 0;
+    let (mut rss, mut pss) = (0, 0);
     while let Some(parent) = below.pop() {
         for &(pid, _) in parents.iter().filter(|(_, ppid)| *ppid == parent) {
             below.push(pid);
-            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-            total += status_kb(&status, "VmRSS:");
+            let rollup =
+                std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+            rss += status_kb(&rollup, "Rss:");
+            pss += status_kb(&rollup, "Pss:");
         }
     }
-    total
+    (rss, pss)
 }
 
 /// `dir/index.html` with `n` sections, text, images, a card grid and a table in turn, and the
