@@ -103,20 +103,10 @@ impl Retained for DirectoryProjects {
             if !dir.is_dir() {
                 continue;
             }
-            // A turn takes a checkpoint (a new manifest): that is when it was last used.
-            let last_used = [
-                dir.clone(),
-                dir.join("agent/checkpoints"),
-                dir.join("agent/sessions"),
-            ]
-            .iter()
-            .filter_map(|path| std::fs::metadata(path).and_then(|m| m.modified()).ok())
-            .max()
-            .unwrap_or(std::time::SystemTime::UNIX_EPOCH);
             items.push(StoredItem {
                 kind: "directory project",
                 id: format!("dir-{key}"),
-                last_used,
+                last_used: crate::store::last_used(&dir, &[]),
             });
         }
         Ok(items)
