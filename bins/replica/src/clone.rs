@@ -225,7 +225,7 @@ fn summary(outcome: &CloneOutcome, out_dir: &Path) -> String {
     }
     let t = &outcome.timings;
     text += &format!(
-        "time: {:.1}s (scrape {}, design {}, plan {}, generate {}, assemble {}, validate {}, deploy {}, compile {} ms)\n",
+        "time: {:.1}s (scrape {}, design {}, plan {}, generate {}, assemble {}, validate {}, deploy {}, compile {}, inspect {} ms)\n",
         t.total as f64 / 1000.0,
         t.scrape,
         t.design,
@@ -234,8 +234,16 @@ fn summary(outcome: &CloneOutcome, out_dir: &Path) -> String {
         t.assemble,
         t.validate,
         t.deploy,
-        t.compile
+        t.compile,
+        t.inspect
     );
+    if outcome.compiled {
+        text += &format!(
+            "compiled after {:.1}s, {} ms of it waiting for the sandbox\n",
+            t.to_compiled as f64 / 1000.0,
+            t.sandbox_wait
+        );
+    }
     if let Some((stage, message)) = &outcome.error {
         text += &format!("failed at {stage}: {message}\n");
     }

@@ -5,6 +5,7 @@ mod clone;
 mod compare;
 mod config;
 mod deps;
+mod diff;
 mod policy;
 mod server;
 mod summary;
@@ -42,6 +43,9 @@ enum Command {
     /// Measure how alike two pages render (desktop and mobile): pixel similarity, diff images
     /// and computed-style differences, written to DIR.
     Compare(compare::CompareArgs),
+    /// Compare two screenshots (PNG or JPEG) pixel by pixel, as a clone is measured: the
+    /// similarity, a diff image with --out, exit code 1 under --fail-below.
+    Diff(diff::DiffArgs),
     /// Show what Replica picked up from the environment: language model, browser, directories.
     Config {
         /// Print one JSON object instead of lines.
@@ -129,6 +133,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Chat(args) => chat::chat(args, &config::Config::from_env()?).await,
         Command::New(args) => chat::new_project(args, &config::Config::from_env()?).await,
         Command::Compare(args) => compare::run(args).await,
+        Command::Diff(args) => diff::run(&args),
         Command::Validate { dir, json } => validate::run(&dir, json),
         Command::Serve(args) => {
             let mut config = config::Config::from_env()?;

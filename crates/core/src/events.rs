@@ -11,8 +11,10 @@ pub struct SimilarityScores {
     pub mobile: f64,
 }
 
-/// Milliseconds per stage (`timings_ms` in the CLI's JSON).
+/// Milliseconds per stage (`timings_ms` in the CLI's JSON), and where the wall time went.
+/// Fields missing from a record written before they existed read as 0.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct StepTimings {
     pub scrape: u64,
     pub design: u64,
@@ -22,6 +24,13 @@ pub struct StepTimings {
     pub validate: u64,
     pub deploy: u64,
     pub compile: u64,
+    /// The preview loaded in the browser and compared with the original, after compiling.
+    pub inspect: u64,
+    /// How long the clone waited for its sandbox after the scrape was done (the two run at
+    /// the same time, so a sandbox ready first costs 0).
+    pub sandbox_wait: u64,
+    /// From the start of the clone to the `compiled` event, wall time; 0 when it never compiled.
+    pub to_compiled: u64,
     pub total: u64,
 }
 

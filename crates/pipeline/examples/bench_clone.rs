@@ -16,6 +16,12 @@
 //! run's warnings say why, and the means leave it out. Each style's cells end with the `next
 //! lint` errors and warnings of the project in TypeScript (the clone measured) and in
 //! JavaScript (the same page written again without a preview), and the size of its CSS in KB.
+//!
+//! `bench_clone scale [N...]`: a generated page of N sections (default 10, 40, 160; text,
+//! images, card grids and tables in turn, so its height grows with N) served locally and cloned
+//! through every stage into a warm local sandbox; each stage's time and the peak RSS of this
+//! process (the pipeline) and of its children (browser, chromedriver, `next dev`) per N. Targets:
+//! 16x the sections at most 20x the time in every stage, peak RSS at N = 160 at most 2 GB.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -41,7 +47,10 @@ async fn main() -> Result<(), Error> {
     match args.first().map(String::as_str) {
         Some("e2e") => e2e(&args[1..]).await,
         Some("fidelity") => fidelity(&args[1..]).await,
-        _ => Err("usage: bench_clone e2e [--runs N] [SITE...] | fidelity [DIR...]".into()),
+        Some("scale") => scale(&args[1..]).await,
+        _ => Err(
+            "usage: bench_clone e2e [--runs N] [SITE...] | fidelity [DIR...] | scale [N...]".into(),
+        ),
     }
 }
 
@@ -348,6 +357,9 @@ async fn e2e(args: &[String]) -> Result<(), Error> {
             validate: stage(|t| t.validate),
             deploy: stage(|t| t.deploy),
             compile: stage(|t| t.compile),
+            inspect: stage(|t| t.inspect),
+            sandbox_wait: stage(|t| t.sandbox_wait),
+            to_compiled: stage(|t| t.to_compiled),
             total: stage(|t| t.total),
         };
         let site_median = median(&mut compiled).unwrap_or(f64::NAN);
@@ -602,4 +614,238 @@ fn print_summary(
         lint_total(0, |l| l.1),
         lint_total(1, |l| l.1),
     );
+}
+
+/// `scale`: one clone per N of a generated page, stage times and peak memory, then each stage's
+/// growth from the smallest N to the largest.
+async fn scale(args: &[String]) -> Result<(), Error> {
+    let mut sizes: Vec<usize> = args.iter().map(|n| n.parse()).collect::<Result<_, _>>()?;
+    if sizes.is_empty() {
+        sizes = vec![10, 40, 160];
+    }
+    let pages = tempfile::TempDir::new()?;
+    for &n in &sizes {
+        write_scale_page(&pages.path().join(format!("scale-{n}")), n)?;
+    }
+    let server = FixtureServer::start(pages.path()).await?;
+    let bench = Bench::start(true).await?;
+    // One untimed clone first, so the smallest N does not pay the browser's and the disk
+    // cache's first use.
+    bench
+        .clone(
+            server.url(&format!("/scale-{}/", sizes[0])),
+            StyleKind::Faithful,
+        )
+        .await?;
+    const STAGES: [&str; 10] = [
+        "scrape", "design", "plan", "generate", "assemble", "validate", "deploy", "compile",
+        "inspect", "total",
+    ];
+    let stage_values = |t: &StepTimings| {
+        [
+            t.scrape, t.design, t.plan, t.generate, t.assemble, t.validate, t.deploy, t.compile,
+            t.inspect, t.total,
+        ]
+    };
+    let mut header = format!("{:>5} {:>9} {:>9}", "N", "html KB", "compiled");
+    for stage in STAGES {
+        header += &format!(" {stage:>8}");
+    }
+    println!(
+        "{header} {:>12} {:>14}  (stage times in ms)",
+        "replica MB", "children MB"
+    );
+    let mut rows = Vec::new();
+    for &n in &sizes {
+        let html = std::fs::metadata(pages.path().join(format!("scale-{n}/index.html")))?.len();
+        let sampler = RssSampler::start();
+        let cloned = bench
+            .clone(server.url(&format!("/scale-{n}/")), StyleKind::Faithful)
+            .await?;
+        let (own_mb, (children_rss, children_pss)) = sampler.stop();
+        if let Some((stage, message)) = &cloned.outcome.error {
+            eprintln!("N = {n}: {stage}: {message}");
+        }
+        let values = stage_values(&cloned.outcome.timings);
+        let mut line = format!(
+            "{n:>5} {:>9} {:>9}",
+            html / 1024,
+            cloned
+                .compiled
+                .map_or("no".to_owned(), |t| format!("{:.2} s", t.as_secs_f64()))
+        );
+        for value in values {
+            line += &format!(" {value:>8}");
+        }
+        println!("{line} {own_mb:>10.0} {children_rss:>8.0} / {children_pss:<6.0}");
+        rows.push((n, values));
+    }
+    print_growth(&rows, &STAGES);
+    Ok(())
+}
+
+/// Each stage's growth from one N to the next against the sections' (allowed: 20/16 of it). A
+/// step whose smaller time is under 20 ms is too short to read a ratio from.
+fn print_growth(rows: &[(usize, [u64; 10])], stages: &[&str; 10]) {
+    println!("\ngrowth per step (time ratio / sections ratio; over 1.25 is superlinear):");
+    for (slot, stage) in stages.iter().enumerate() {
+        let mut line = format!("  {stage:<9}");
+        for pair in rows.windows(2) {
+            let ((n_a, a), (n_b, b)) = (&pair[0], &pair[1]);
+            let (a, b) = (a[slot], b[slot]);
+            let sections = *n_b as f64 / *n_a as f64;
+            let growth = b as f64 / a.max(1) as f64 / sections;
+            let verdict = if a < 20 {
+                "too short"
+            } else if growth <= 1.25 {
+                "ok"
+            } else {
+                "SUPERLINEAR"
+            };
+            line += &format!("  {n_a}->{n_b}: {a}->{b} ms {growth:.2} {verdict:<11}");
+        }
+        println!("{line}");
+    }
+}
+
+/// Peak resident memory while a clone runs: this process's (the kernel's high-water mark,
+/// reset at the start) and the sums over its descendants, sampled every 100 ms: of RSS, which
+/// counts pages the browser's processes share once per process (an upper bound), and of PSS,
+/// which splits shared pages between their processes.
+struct RssSampler {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<(u64, u64)>,
+}
+
+impl RssSampler {
+    fn start() -> RssSampler {
+        // "5" resets VmHWM to the current RSS (proc(5), clear_refs).
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let mut peak = (0, 0);
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                let (rss, pss) = descendants_kb(std::process::id());
+                peak = (peak.0.max(rss), peak.1.max(pss));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            peak
+        });
+        RssSampler { stop, thread }
+    }
+
+    /// (this process's peak, its descendants' peak RSS and PSS), in MB.
+    fn stop(self) -> (f64, (f64, f64)) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let (rss, pss) = self.thread.join().unwrap_or((0, 0));
+        let own = status_kb(
+            &std::fs::read_to_string("/proc/self/status").unwrap_or_default(),
+            "VmHWM:",
+        );
+        (
+            own as f64 / 1024.0,
+            (rss as f64 / 1024.0, pss as f64 / 1024.0),
+        )
+    }
+}
+
+fn status_kb(status: &str, field: &str) -> u64 {
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kb| kb.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The summed RSS and PSS of every process below `root`, in KB.
+fn descendants_kb(root: u32) -> (u64, u64) {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return (0, 0);
+    };
+    // (pid, parent pid) of every process, from /proc/PID/stat (the parent is the 2nd field
+    // after the parenthesised name).
+    let parents: Vec<(u32, u32)> = entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let ppid = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            Some((pid, ppid))
+        })
+        .collect();
+    let mut below = vec![root];
+    let (mut rss, mut pss) = (0, 0);
+    while let Some(parent) = below.pop() {
+        for &(pid, _) in parents.iter().filter(|(_, ppid)| *ppid == parent) {
+            below.push(pid);
+            let rollup =
+                std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+            rss += status_kb(&rollup, "Rss:");
+            pss += status_kb(&rollup, "Pss:");
+        }
+    }
+    (rss, pss)
+}
+
+/// `dir/index.html` with `n` sections, text, images, a card grid and a table in turn, and the
+/// images it shows.
+fn write_scale_page(dir: &Path, n: usize) -> Result<(), Error> {
+    std::fs::create_dir_all(dir)?;
+    for i in 0..6u8 {
+        let image = image::RgbaImage::from_fn(400, 240, |x, y| {
+            image::Rgba([(x / 2) as u8 ^ (i * 40), (y / 2) as u8, 90 + i * 25, 255])
+        });
+        image.save(dir.join(format!("photo-{i}.png")))?;
+    }
+    let words = "Measured pages grow; the clone must grow with them and no faster than they do";
+    let mut body = String::new();
+    for i in 0..n {
+        body += &match i % 4 {
+            0 => format!(
+                "<section class=\"text\"><h2>Section {i}: notes</h2><p>{words}. {words}.</p><p>{words}, section {i}.</p></section>\n"
+            ),
+            1 => {
+                let images: String = (0..3)
+                    .map(|k| format!("<figure><img src=\"photo-{}.png\" width=\"400\" height=\"240\" alt=\"Photo {i}.{k}\"><figcaption>Photo {i}.{k}</figcaption></figure>", (i + k) % 6))
+                    .collect();
+                format!(
+                    "<section class=\"images\"><h2>Section {i}: photos</h2><div class=\"row\">{images}</div></section>\n"
+                )
+            }
+            2 => {
+                let cards: String = (0..6)
+                    .map(|k| format!("<div class=\"card\"><h3>Card {i}.{k}</h3><p>{words}.</p><a href=\"#s{i}\">More</a></div>"))
+                    .collect();
+                format!(
+                    "<section class=\"grid\" id=\"s{i}\"><h2>Section {i}: cards</h2><div class=\"cards\">{cards}</div></section>\n"
+                )
+            }
+            _ => {
+                let rows: String = (0..8)
+                    .map(|r| format!("<tr><td>Item {i}.{r}</td><td>{}</td><td>{}.{:02}</td><td>In stock</td></tr>", r * 7 + i, r + 3, (r * 13 + i) % 100))
+                    .collect();
+                format!(
+                    "<section class=\"table\"><h2>Section {i}: prices</h2><table><thead><tr><th>Item</th><th>Count</th><th>Price</th><th>State</th></tr></thead><tbody>{rows}</tbody></table></section>\n"
+                )
+            }
+        };
+    }
+    let css = "body{margin:0;font-family:'DejaVu Sans',sans-serif;color:#222;background:#fafafa}\
+        header{background:#234;color:#fff;padding:24px 48px}section{padding:32px 48px;border-bottom:1px solid #ddd}\
+        h2{margin:0 0 16px;font-size:28px}.row{display:flex;gap:16px}figure{margin:0}img{display:block;border-radius:8px}\
+        .cards{display:grid;grid-template-columns:repeat(3,1fr);gap:16px}.card{background:#fff;padding:16px;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.2)}\
+        table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:8px;text-align:left}th{background:#eef}";
+    let html = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Scale {n}</title><style>{css}</style></head>\n<body><header><h1>A page of {n} sections</h1></header>\n{body}<footer><p>End of the page.</p></footer></body></html>\n"
+    );
+    std::fs::write(dir.join("index.html"), html)?;
+    Ok(())
 }

@@ -438,7 +438,9 @@ async fn run(p: &mut Progress) -> Result<(), Failure> {
         deploy_and_compile(p, &scrape, &plan, &tokens).await?;
         p.stage_done("compile")?;
         if p.compiled {
+            let started = Instant::now();
             inspect_preview(p, &scrape).await;
+            p.timings.inspect = elapsed_ms(started);
             p.stage_done("inspect")?;
             if p.request.refine {
                 refine::refine(p, &scrape, &plan, &tokens).await;
@@ -480,6 +482,8 @@ async fn scrape_and_acquire(p: &mut Progress) -> Result<Arc<ScrapeData>, Failure
     );
     let (scrape, scrape_ms) = scrape;
     p.timings.scrape = scrape_ms;
+    // Whatever the join waited beyond the scrape was the sandbox's doing.
+    p.timings.sandbox_wait = elapsed_ms(started).saturating_sub(scrape_ms);
     match sandbox {
         Some(Ok(sandbox)) => p.sandbox = Some(sandbox),
         Some(Err(error)) => {
@@ -931,6 +935,7 @@ async fn deploy_and_compile_in(
             .map_err(|error| Failure::new("compile", error))?;
         if check.compiled {
             p.compiled = true;
+            p.timings.to_compiled = elapsed_ms(p.started);
             p.emit(PipelineEvent::Compiled).await;
             break;
         }

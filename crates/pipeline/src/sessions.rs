@@ -396,6 +396,11 @@ impl Sessions {
         })
     }
 
+    /// Whether an agent turn (or a restore) runs on the project now: retention spares it.
+    pub fn is_busy(&self, project_id: &str) -> bool {
+        self.running_session(project_id).is_some()
+    }
+
     fn running_session(&self, project_id: &str) -> Option<String> {
         self.running
             .lock()

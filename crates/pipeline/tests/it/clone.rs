@@ -482,6 +482,17 @@ async fn every_fixture_site_clones_to_a_compiled_preview_as_close_as_its_floor()
             outcome.error
         );
         assert!(outcome.compiled, "{site}: {:?}", outcome.error);
+        let t = &outcome.timings;
+        assert!(
+            (1..=t.total).contains(&t.to_compiled) && (1..=t.total).contains(&t.inspect),
+            "{site}: {t:?}"
+        );
+        // The sandbox's wait is what it added after the scrape; the inspection follows the
+        // compile.
+        assert!(
+            t.scrape + t.sandbox_wait <= t.to_compiled && t.to_compiled + t.inspect <= t.total,
+            "{site}: {t:?}"
+        );
         let sandbox = outcome.sandbox.as_ref().unwrap();
         let page = sandbox.fetch_preview("/").await.unwrap();
         assert_eq!(page.status, 200, "{site}");

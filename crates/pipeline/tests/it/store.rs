@@ -4,7 +4,9 @@ use std::collections::HashSet;
 use std::fs;
 
 use replica_core::{PipelineEvent, ProjectFiles};
-use replica_pipeline::{CloneId, CloneStatus, CloneStore, CloneStoreError, Retained};
+use replica_pipeline::{
+    CloneId, CloneStatus, CloneStore, CloneStoreError, DirectoryProjects, ProjectRef, Retained,
+};
 use tempfile::TempDir;
 
 fn project(entries: &[(&str, &str)]) -> ProjectFiles {
@@ -113,6 +115,37 @@ fn status_changes_persist_across_reopening() {
     )
     .unwrap();
     assert!(json.contains("\"status\": \"failed\""), "{json}");
+}
+
+#[test]
+fn a_record_written_before_the_wall_timings_existed_still_loads() {
+    let data = TempDir::new().unwrap();
+    let store = CloneStore::open(data.path()).unwrap();
+    let id = store.create("https://example.com/").unwrap();
+    store
+        .update(&id, |record| {
+            record.timings.scrape = 1200;
+            record.timings.to_compiled = 7000;
+        })
+        .unwrap();
+    let path = data
+        .path()
+        .join("clones")
+        .join(id.as_str())
+        .join("record.json");
+    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    let timings = json["timings"].as_object_mut().unwrap();
+    for added in ["to_compiled", "sandbox_wait", "inspect"] {
+        assert!(timings.remove(added).is_some(), "{added} is not written");
+    }
+    fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+    let timings = CloneStore::open(data.path())
+        .unwrap()
+        .get(&id)
+        .unwrap()
+        .summary
+        .timings;
+    assert_eq!((timings.scrape, timings.to_compiled), (1200, 0));
 }
 
 #[test]
@@ -336,4 +369,76 @@ fn retention_sees_every_clone_with_its_last_change_and_deletes_by_item() {
     store.remove(item).unwrap();
     let left: Vec<String> = store.items().unwrap().into_iter().map(|i| i.id).collect();
     assert_eq!(left, [second.to_string()]);
+}
+
+#[test]
+fn an_agent_turn_on_an_old_clone_counts_as_use() {
+    let data = TempDir::new().unwrap();
+    let store = CloneStore::open(data.path()).unwrap();
+    let id = store.create("https://example.com/").unwrap();
+    let dir = data.path().join("clones").join(id.as_str());
+    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7 * 24 * 3600);
+    let age = |path: &std::path::Path| {
+        fs::File::open(path)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap()
+    };
+    let old_items = || store.items().unwrap()[0].last_used;
+    fs::create_dir_all(dir.join("agent/checkpoints")).unwrap();
+    for entry in walk(&dir) {
+        age(&entry);
+    }
+    assert!(old_items() <= long_ago + std::time::Duration::from_secs(1));
+    // A turn takes a checkpoint: a new manifest in the checkpoints directory.
+    fs::write(dir.join("agent/checkpoints/1.json"), "{}").unwrap();
+    let recent = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    assert!(old_items() >= recent);
+}
+
+/// `dir` and everything under it.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut paths = vec![dir.to_path_buf()];
+    for entry in fs::read_dir(dir).unwrap().flatten() {
+        if entry.file_type().unwrap().is_dir() {
+            paths.extend(walk(&entry.path()));
+        } else {
+            paths.push(entry.path());
+        }
+    }
+    paths
+}
+
+#[test]
+fn retention_deletes_the_stores_record_of_a_directory_project_never_the_directory() {
+    let data = TempDir::new().unwrap();
+    let work = TempDir::new().unwrap();
+    fs::write(
+        work.path().join("page.jsx"),
+        "export default function P() {}",
+    )
+    .unwrap();
+    let store = CloneStore::open(data.path()).unwrap();
+    let projects = DirectoryProjects::new(&store);
+    assert_eq!(projects.items().unwrap(), Vec::new());
+    let project = ProjectRef::Directory(work.path().to_path_buf());
+    // What sessions keep of a directory: `dirs/<key>/agent/...` (as `agent_dir` lays it out).
+    let key = project.id().strip_prefix("dir-").unwrap().to_owned();
+    let record = data.path().join("dirs").join(&key);
+    fs::create_dir_all(record.join("agent/checkpoints")).unwrap();
+    let items = projects.items().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        (items[0].kind, items[0].id.as_str()),
+        ("directory project", project.id().as_str())
+    );
+    projects.remove(&items[0]).unwrap();
+    assert!(!record.exists());
+    assert!(
+        work.path().join("page.jsx").is_file(),
+        "the user's directory stays"
+    );
+    let mut forged = items[0].clone();
+    forged.id = "dir-../../etc".into();
+    assert!(projects.remove(&forged).is_err());
 }
