@@ -248,11 +248,17 @@ async fn a_preview_that_keeps_refusing_is_reported_with_the_dev_servers_last_out
     let error = check_compilation(&sandbox, READY.len(), &config)
         .await
         .unwrap_err();
-    assert!(matches!(error, CompileCheckError::Unreachable { .. }), "{error}");
+    assert!(
+        matches!(error, CompileCheckError::Unreachable { .. }),
+        "{error}"
+    );
     let message = error.to_string();
     assert!(message.contains("connection refused"), "{message}");
     assert!(message.contains("memory threshold"), "{message}");
-    assert!(!message.contains("Ready in"), "only what was logged since the write: {message}");
+    assert!(
+        !message.contains("Ready in"),
+        "only what was logged since the write: {message}"
+    );
 }
 
 mod with_the_template {
