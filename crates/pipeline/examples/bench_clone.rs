@@ -13,7 +13,9 @@
 //! like the original. `--dev` measures the pipeline's own `next dev` preview instead (faster,
 //! the same markup and CSS); `--out DIR` keeps every page's captures, diff images, side by side
 //! views and built project. Where a page could not be measured the scores read `n/a`, the
-//! run's warnings say why, and the means leave it out.
+//! run's warnings say why, and the means leave it out. Each style's cells end with the `next
+//! lint` errors and warnings of the project in TypeScript (the clone measured) and in
+//! JavaScript (the same page written again without a preview), and the size of its CSS in KB.
 //!
 //! `bench_clone scale [N...]`: a generated page of N sections (default 10, 40, 160; text,
 //! images, card grids and tables in turn, so its height grows with N) served locally and cloned
@@ -25,12 +27,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use replica_core::{Device, PipelineEvent, ScrapeOptions, StepTimings, UrlPolicy};
+use replica_core::{
+    Device, Lang, PipelineEvent, ProjectFiles, ScrapeOptions, StepTimings, UrlPolicy,
+};
 use replica_fixture_server::FixtureServer;
 use replica_pipeline::{CloneOutcome, CloneRequest, CloneStore, PipelineDeps, StyleKind};
 use replica_sandbox_pool::{
     InstalledTemplate, LocalConfig, LocalProvider, PoolConfig, ProductionConfig, ProductionServer,
-    ReleasePolicy, SandboxPool, default_cache_dir, install_template,
+    ReleasePolicy, SandboxPool, default_cache_dir, install_template, write_project_files,
 };
 use replica_scrape::{Browser, BrowserConfig};
 use replica_visual_diff::CompareOptions;
@@ -118,6 +122,42 @@ impl Bench {
         let mut request = CloneRequest::new(url);
         request.style = style;
         request.preview = self.pool.is_some();
+        self.run(request).await
+    }
+
+    /// The files of a clone in `lang`, without a preview.
+    async fn files_only(&self, url: String, style: StyleKind, lang: Lang) -> Result<Cloned, Error> {
+        let mut request = CloneRequest::new(url);
+        request.style = style;
+        request.lang = lang;
+        request.preview = false;
+        self.run(request).await
+    }
+
+    /// `next lint` over `files` on the template's install: (errors, warnings), `None` when it
+    /// could not run.
+    fn lint(&self, files: &ProjectFiles) -> Option<(usize, usize)> {
+        let dir = tempfile::TempDir::new().ok()?;
+        write_project_files(dir.path(), files).ok()?;
+        std::os::unix::fs::symlink(
+            self.template.node_modules(),
+            dir.path().join("node_modules"),
+        )
+        .ok()?;
+        let output = std::process::Command::new("node")
+            .arg(self.template.node_modules().join("next/dist/bin/next"))
+            .arg("lint")
+            .current_dir(dir.path())
+            .env("NEXT_TELEMETRY_DISABLED", "1")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        let count = |word: &str| text.lines().filter(|line| line.contains(word)).count();
+        Some((count("  Error: "), count("  Warning: ")))
+    }
+
+    async fn run(&self, request: CloneRequest) -> Result<Cloned, Error> {
         let started = Instant::now();
         let mut run = replica_pipeline::start_clone(request, self.deps())?;
         let mut compiled = None;
@@ -226,9 +266,16 @@ fn side_by_side(pngs: &[&[u8]]) -> Result<image::RgbaImage, Error> {
     Ok(canvas)
 }
 
-/// One page in one style: (desktop, mobile) when the preview was measured, and whether it
-/// compiled.
-type PageScore = (Option<(f64, f64)>, bool);
+/// One page in one style.
+#[derive(Clone, Copy)]
+struct PageScore {
+    /// (desktop, mobile) when the clone was measured.
+    measured: Option<(f64, f64)>,
+    compiled: bool,
+    /// `next lint` (errors, warnings) of the TypeScript and the JavaScript project.
+    lint: [Option<(usize, usize)>; 2],
+    css_kb: f64,
+}
 
 struct Cloned {
     outcome: CloneOutcome,
@@ -393,12 +440,17 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
     let mut header = format!("{:<34}", "page");
     for style in &args.styles {
         header += &format!(
-            " {:>9} {:>6} {:>8} {:>8} {:>6}",
+            " {:>9} {:>6} {:>8} {:>8} {:>6} {:>5} {:>5} {:>5} {:>5} {:>6}",
             format!("{style:?}").to_lowercase(),
             "errors",
             "desktop",
             "mobile",
-            "s"
+            "s",
+            "tsE",
+            "tsW",
+            "jsE",
+            "jsW",
+            "cssKB"
         );
     }
     println!("{header}");
@@ -412,7 +464,8 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
             let mut line = format!("{name:<34}");
             for &style in &args.styles {
                 let started = Instant::now();
-                let cloned = bench.clone(server.url(&format!("/{page}/")), style).await?;
+                let url = server.url(&format!("/{page}/"));
+                let cloned = bench.clone(url.clone(), style).await?;
                 let measured = if args.dev {
                     Ok(cloned.outcome.similarity.map(|s| (s.desktop, s.mobile)))
                 } else {
@@ -431,13 +484,19 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
                 } else {
                     failure.is_none() && measured.is_some()
                 };
-                row.push((measured, compiled));
-                line += &score_cells(
-                    compiled,
-                    cloned.outcome.validation_errors,
+                let took = started.elapsed();
+                let javascript = bench.files_only(url, style, Lang::JavaScript).await?;
+                let score = PageScore {
                     measured,
-                    started.elapsed(),
-                );
+                    compiled,
+                    lint: [
+                        bench.lint(&cloned.outcome.files),
+                        bench.lint(&javascript.outcome.files),
+                    ],
+                    css_kb: css_bytes(&cloned.outcome.files) as f64 / 1024.0,
+                };
+                line += &score_cells(&score, cloned.outcome.validation_errors, took);
+                row.push(score);
                 if let Some((stage, message)) = &cloned.outcome.error {
                     eprintln!("{name}: {stage}: {message}");
                 }
@@ -465,23 +524,38 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
 }
 
 /// One style's cells of a page's line.
-fn score_cells(
-    compiled: bool,
-    errors: usize,
-    measured: Option<(f64, f64)>,
-    took: Duration,
-) -> String {
+fn score_cells(page: &PageScore, errors: usize, took: Duration) -> String {
     let score = |value: Option<f64>| match value {
         Some(value) => format!("{value:>8.4}"),
         None => format!("{:>8}", "n/a"),
     };
+    let count = |value: Option<usize>| match value {
+        Some(value) => format!("{value:>5}"),
+        None => format!("{:>5}", "n/a"),
+    };
+    let [ts, js] = page.lint;
     format!(
-        " {:>9} {errors:>6} {} {} {:>6.1}",
-        if compiled { "compiled" } else { "FAILED" },
-        score(measured.map(|m| m.0)),
-        score(measured.map(|m| m.1)),
-        took.as_secs_f64()
+        " {:>9} {errors:>6} {} {} {:>6.1} {} {} {} {} {:>6.1}",
+        if page.compiled { "compiled" } else { "FAILED" },
+        score(page.measured.map(|m| m.0)),
+        score(page.measured.map(|m| m.1)),
+        took.as_secs_f64(),
+        count(ts.map(|l| l.0)),
+        count(ts.map(|l| l.1)),
+        count(js.map(|l| l.0)),
+        count(js.map(|l| l.1)),
+        page.css_kb
     )
+}
+
+/// Bytes of the project's CSS files.
+fn css_bytes(files: &ProjectFiles) -> usize {
+    files
+        .files
+        .iter()
+        .filter(|(path, _)| path.ends_with(".css"))
+        .map(|(_, file)| file.contents.len())
+        .sum()
 }
 
 /// The means, the pages under 0.99 and 0.95, and the table again worst first.
@@ -492,26 +566,34 @@ fn print_summary(
     how: &str,
 ) {
     let name = format!("{style:?}").to_lowercase();
-    let measured: Vec<(f64, f64)> = rows.iter().filter_map(|row| row.2[slot].0).collect();
+    let measured: Vec<(f64, f64)> = rows.iter().filter_map(|row| row.2[slot].measured).collect();
     let n = measured.len().max(1) as f64;
     let desktop = measured.iter().map(|m| m.0).sum::<f64>() / n;
     let mobile = measured.iter().map(|m| m.1).sum::<f64>() / n;
     let worst_of = |m: &(f64, f64)| m.0.min(m.1);
     let worst = measured.iter().map(worst_of).fold(f64::INFINITY, f64::min);
     let below = |limit: f64| measured.iter().filter(|m| worst_of(m) < limit).count();
-    let compiled = rows.iter().filter(|row| row.2[slot].1).count();
+    let compiled = rows.iter().filter(|row| row.2[slot].compiled).count();
+    let lint_total = |language: usize, pick: fn((usize, usize)) -> usize| -> usize {
+        rows.iter()
+            .filter_map(|row| row.2[slot].lint[language].map(pick))
+            .sum()
+    };
+    let css_mean =
+        rows.iter().map(|row| row.2[slot].css_kb).sum::<f64>() / rows.len().max(1) as f64;
     let mut ranked: Vec<&(String, String, Vec<PageScore>)> = rows.iter().collect();
     // Unmeasured pages first, then the lowest of the two devices.
     ranked.sort_by(|a, b| {
-        let key =
-            |row: &&(String, String, Vec<PageScore>)| row.2[slot].0.map_or(-1.0, |m| worst_of(&m));
+        let key = |row: &&(String, String, Vec<PageScore>)| {
+            row.2[slot].measured.map_or(-1.0, |m| worst_of(&m))
+        };
         key(a).total_cmp(&key(b))
     });
     println!("\n{name}, worst first ({how}):");
     for (page, _, row) in ranked {
         let cell =
             |value: Option<f64>| value.map_or_else(|| "n/a".to_string(), |v| format!("{v:.4}"));
-        let (measured, _) = row[slot];
+        let measured = row[slot].measured;
         println!(
             "{page:<34} {:>8} {:>8}",
             cell(measured.map(|m| m.0)),
@@ -521,12 +603,16 @@ fn print_summary(
     println!(
         "{name}: mean desktop {desktop:.4}, mean mobile {mobile:.4}, worst page {worst:.4}, \
          {} below 0.99, {} below 0.95 (over {} measured; {} not measured), compiled {compiled}/{} \
-         ({how})",
+         ({how}); lint errors ts {} js {}, warnings ts {} js {}; mean CSS {css_mean:.1} KB",
         below(0.99),
         below(0.95),
         measured.len(),
         rows.len() - measured.len(),
-        rows.len()
+        rows.len(),
+        lint_total(0, |l| l.0),
+        lint_total(1, |l| l.0),
+        lint_total(0, |l| l.1),
+        lint_total(1, |l| l.1),
     );
 }
 

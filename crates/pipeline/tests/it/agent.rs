@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use replica_agent::{AgentConfig, Mode};
 use replica_core::{
-    LanguageModel, LlmRequest, LlmStream, PipelineEvent, ProjectFiles, ScrapeOptions, StreamEvent,
+    Lang, LanguageModel, LlmRequest, LlmStream, PipelineEvent, ProjectFiles, ScrapeOptions,
+    StreamEvent,
 };
 use replica_llm::ScriptedReplay;
 use replica_pipeline::{
@@ -28,7 +29,7 @@ pub fn script(name: &str) -> ScriptedReplay {
 
 /// The bakery fixture: the template's configs and the files of fixtures/projects/bakery.
 pub fn bakery() -> ProjectFiles {
-    let mut files = template_project();
+    let mut files = template_project(Lang::JavaScript);
     let bakery = read_project_dir(&root().join("fixtures/projects/bakery")).unwrap();
     files.files.extend(bakery.files);
     files
@@ -315,7 +316,7 @@ async fn bad_input_gets_typed_errors() {
         assert!(error.to_string().contains(variable), "{error}");
     }
     assert!(matches!(
-        no_model.start_prompt_project("a bakery"),
+        no_model.start_prompt_project("a bakery", Lang::TypeScript),
         Err(SessionError::NoModel)
     ));
     assert_eq!(
@@ -412,6 +413,54 @@ async fn a_symlink_out_of_a_directory_project_is_refused() {
     assert_eq!(types(&events).last().unwrap(), "complete", "{events:?}");
     assert_eq!(model.remaining(), 0);
     assert!(!outside.path().join("pwned.jsx").exists());
+}
+
+#[tokio::test]
+async fn an_agent_import_of_a_new_package_lands_in_package_json_and_undo_takes_it_back() {
+    let data = TempDir::new().unwrap();
+    let script: replica_llm::Script = serde_json::from_value(serde_json::json!({"turns": [
+        {"tool_uses": [
+            {"id": "a", "name": "write_file", "input": {
+                "path": "components/Fade.jsx",
+                "content": "import { motion } from \"framer-motion\";\n\nexport default function Fade() {\n  return <motion.div animate={{ opacity: 1 }} />;\n}\n"
+            }}
+        ]},
+        {"text": "Added a fade."}
+    ]}))
+    .unwrap();
+    let sessions = sessions(
+        data.path(),
+        Some(Arc::new(ScriptedReplay::new("inline", script))),
+    );
+    let store = sessions.deps().project.store.clone();
+    let id = store.create("http://127.0.0.1:41730/bakery/").unwrap();
+    // A clone's manifest lists what its files import, not the template's packages.
+    let mut files = bakery();
+    let tooling = replica_assembler::Tooling {
+        lang: Lang::JavaScript,
+        tailwind: false,
+    };
+    replica_assembler::write_manifest(&mut files, "bakery", tooling);
+    store.save_files(&id, &files).unwrap();
+    let before = files.text("package.json").unwrap().to_owned();
+    assert!(!before.contains("framer-motion"), "{before}");
+    let target = ProjectRef::Clone(id.clone());
+    let session = sessions.create(&target, Mode::Edit).unwrap();
+    let events = all_events(sessions.send(&session.session_id, "add a fade").unwrap()).await;
+    assert_eq!(types(&events).last().unwrap(), "complete", "{events:?}");
+
+    let after = store.get(&id).unwrap().files;
+    let package: serde_json::Value =
+        serde_json::from_str(after.text("package.json").unwrap()).unwrap();
+    assert!(
+        package["dependencies"]["framer-motion"].is_string(),
+        "{package}"
+    );
+    let lock = after.text("package-lock.json").unwrap();
+    assert!(lock.contains("\"node_modules/framer-motion\""));
+    sessions.undo(&target).await.unwrap();
+    let undone = store.get(&id).unwrap().files;
+    assert_eq!(undone.text("package.json").unwrap(), before);
 }
 
 fn restore_reason() -> CheckpointReason {
