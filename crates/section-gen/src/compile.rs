@@ -179,6 +179,7 @@ const ROOT_CONTEXT: Context<'static> = Context {
     svg: false,
     preserve_whitespace: false,
     display: "block",
+    mobile_display: "block",
     has_before: false,
     has_after: false,
     parent_style: None,
@@ -260,8 +261,10 @@ struct Builder<'a> {
 struct Context<'a> {
     svg: bool,
     preserve_whitespace: bool,
-    /// The parent's `display`.
+    /// The parent's `display`; `none` when it or an ancestor is not rendered.
     display: &'a str,
+    /// The same on mobile (the desktop one without a mobile capture).
+    mobile_display: &'a str,
     has_before: bool,
     has_after: bool,
     parent_style: Option<&'a BTreeMap<String, String>>,
@@ -392,7 +395,15 @@ impl<'a> Builder<'a> {
         let child_context = Context {
             svg: in_svg && tag != "foreignObject",
             preserve_whitespace: preserves_whitespace(element, context),
-            display: display_of(element, context.svg),
+            display: match context.display {
+                "none" => "none",
+                _ => display_of(element, context.svg),
+            },
+            mobile_display: match (context.mobile_display, mobile) {
+                ("none", _) => "none",
+                (_, Some(mobile)) => display_of(mobile, context.svg),
+                (_, None) => display_of(element, context.svg),
+            },
             has_before: element.before.is_some(),
             has_after: element.after.is_some(),
             parent_style: Some(&element.style),
@@ -445,9 +456,7 @@ impl<'a> Builder<'a> {
             match child {
                 DomNode::Text(text) => items.push(Item::Text(text)),
                 DomNode::Element(child) => {
-                    // A line break ends a line: spaces next to it are dropped like a block's.
-                    let block = is_blocklike(display_of(child, context.svg))
-                        || child.tag == "br" && !context.svg;
+                    let block = self.ends_lines(child, context);
                     if let Some(node) = self.element(child, context) {
                         items.push(Item::Element(node, block));
                     }
@@ -461,8 +470,12 @@ impl<'a> Builder<'a> {
                 Item::Text(_) => false,
             })
         };
-        let parent_block = is_blocklike(context.display);
-        let parent_flex_or_grid = is_flex_or_grid(context.display);
+        // Spaces go only where no device renders them: a parent that is a block (or a flex or
+        // grid container) at one device and inline at the other keeps them.
+        let shown = shown_displays(context);
+        let parent_block = shown.iter().all(|display| is_blocklike(display));
+        let parent_flex_or_grid = !shown.iter().any(|display| *display == "none")
+            && shown.iter().all(|display| is_flex_or_grid(display));
         let svg_without_text =
             context.svg && !matches!(element.tag.as_str(), "text" | "tspan" | "textPath");
         let mut nodes = Vec::new();
@@ -518,6 +531,29 @@ impl<'a> Builder<'a> {
         // Two spaces in a row render as one; keep the output minimal.
         nodes.dedup_by(|a, b| *a == Node::Space && *b == Node::Space);
         nodes
+    }
+
+    /// Whether `child` starts and ends lines at every device, so a space next to it is never
+    /// rendered and can be left out of the JSX. A `<br>` ends a line; a box hidden at a device
+    /// (`display: none`, a `<br>` a media query hides on phones) ends nothing there, and the
+    /// spaces around it join the text on either side ("a<br> massive" must not read
+    /// "amassive" where the break is hidden).
+    fn ends_lines(&self, child: &DomElement, context: &Context<'_>) -> bool {
+        let ends = |element: &DomElement| {
+            let display = display_of(element, context.svg);
+            display != "none" && (is_blocklike(display) || element.tag == "br" && !context.svg)
+        };
+        let mobile = self
+            .mobile_dom
+            .and_then(|dom| dom.find(child.id))
+            .filter(|mobile| mobile.tag == child.tag);
+        match (context.display, context.mobile_display, mobile) {
+            // Where the parent is not rendered, the child ends nothing there that matters.
+            ("none", "none", _) | (_, _, None) => ends(child),
+            ("none", _, Some(mobile)) => ends(mobile),
+            (_, "none", Some(_)) => ends(child),
+            (_, _, Some(mobile)) => ends(child) && ends(mobile),
+        }
     }
 
     fn props(
@@ -1165,6 +1201,20 @@ fn display_of(element: &DomElement, svg: bool) -> &str {
         "tr" => "table-row",
         "td" | "th" => "table-cell",
         _ => "block",
+    }
+}
+
+/// The parent's display at each device that renders it; its desktop one (maybe `none`) when
+/// neither does, which keeps what the page's own markup would suggest.
+fn shown_displays<'a>(context: &Context<'a>) -> Vec<&'a str> {
+    let shown: Vec<&str> = [context.display, context.mobile_display]
+        .into_iter()
+        .filter(|display| *display != "none")
+        .collect();
+    if shown.is_empty() {
+        vec![context.display]
+    } else {
+        shown
     }
 }
 

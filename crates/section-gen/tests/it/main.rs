@@ -100,7 +100,37 @@ pub fn compile_html_file(html: &str, style: Style) -> String {
 /// Just the JSX a fragment compiles to (faithful style): what the component returns,
 /// dedented; data arrays and the function around it are left out.
 pub fn compile_html(html: &str) -> String {
-    let source = compile_html_file(html, Style::Faithful);
+    returned_jsx(&compile_html_file(html, Style::Faithful))
+}
+
+/// [`compile_html`] with the mobile capture of the same fragment (`mobile_html`: the same
+/// elements in the same order, with their mobile computed styles).
+pub fn compile_html_on_devices(html: &str, mobile_html: &str) -> String {
+    let section = section_from_html("Fragment", html);
+    let mobile = replica_core::DomElement {
+        tag: "html".into(),
+        children: html::parse_fragment(mobile_html)
+            .into_iter()
+            .map(replica_core::DomNode::Element)
+            .collect(),
+        ..replica_core::DomElement::default()
+    };
+    let options = CompileOptions {
+        style: Style::Faithful,
+        mobile_dom: Some(&mobile),
+        quirks_mode: false,
+    };
+    let file = compile_section(
+        &section,
+        &test_context(),
+        &DesignTokens::default(),
+        &options,
+    )
+    .expect("compiles");
+    returned_jsx(&file.source)
+}
+
+fn returned_jsx(source: &str) -> String {
     let start = source.find("  return (\n").expect("returns JSX") + "  return (\n".len();
     let end = source.rfind("  );\n").expect("closes the return");
     source[start..end]

@@ -3,7 +3,9 @@
 use replica_core::{DesignTokens, DomElement, DomNode, GenerateError, PlannedSection};
 use replica_section_gen::{CompileOptions, Style, compile_section};
 
-use crate::{compile_html, compile_html_file, html, section_from_html, test_context};
+use crate::{
+    compile_html, compile_html_file, compile_html_on_devices, html, section_from_html, test_context,
+};
 
 #[test]
 fn attributes_take_react_names() {
@@ -404,6 +406,68 @@ fn spaces_next_to_line_breaks_are_dropped() {
     assert_eq!(
         compile_html("<p>one <br>\n  two <b>three</b></p>"),
         r#"<p>one<br />two{" "}<b>three</b></p>"#
+    );
+}
+
+#[test]
+fn spaces_next_to_a_line_break_hidden_at_a_device_are_kept() {
+    // The headline breaks on desktop; a media query hides the <br> on phones, where the words
+    // must not run together ("amassive").
+    let html = "<h1>And this is a<br class=\"d\">\n massive headline</h1>";
+    assert_eq!(
+        compile_html_on_devices(
+            html,
+            "<h1>And this is a<br class=\"d\" data-computed=\"display: none\">\n massive headline</h1>"
+        ),
+        r#"<h1>And this is a<br className="d" />{" "}massive headline</h1>"#
+    );
+    // Hidden on desktop and shown on phones: the same.
+    assert_eq!(
+        compile_html_on_devices(
+            "<p>HTML5 <br data-computed=\"display: none\">Up</p>",
+            "<p>HTML5 <br>Up</p>"
+        ),
+        r#"<p>HTML5{" "}<br />Up</p>"#
+    );
+    // Shown at both: a line edge at both, the spaces go.
+    assert_eq!(
+        compile_html_on_devices(html, html),
+        r#"<h1>And this is a<br className="d" />massive headline</h1>"#
+    );
+}
+
+#[test]
+fn spaces_next_to_hidden_boxes_are_kept() {
+    // A hidden box ends no line: the spaces on both sides of it collapse into one.
+    assert_eq!(
+        compile_html(r#"<p>dolor <span data-computed="display: none">x</span> amet</p>"#),
+        r#"<p>dolor{" "}<span>x</span>{" "}amet</p>"#
+    );
+    // A block on desktop that is gone on phones.
+    assert_eq!(
+        compile_html_on_devices(
+            r#"<p>dolor <span data-computed="display: block">x</span> amet</p>"#,
+            r#"<p>dolor <span data-computed="display: none">x</span> amet</p>"#
+        ),
+        r#"<p>dolor{" "}<span>x</span>{" "}amet</p>"#
+    );
+    // Between blocks it stays out.
+    assert_eq!(
+        compile_html("<div>\n<div data-computed=\"display: none\">a</div>\n<div>b</div>\n</div>"),
+        "<div>\n  <div>a</div>\n  <div>b</div>\n</div>"
+    );
+}
+
+#[test]
+fn a_parent_that_is_inline_at_one_device_keeps_its_edge_spaces() {
+    // A flex row on desktop, a run of inline text on phones: the space between the two links
+    // shows there.
+    assert_eq!(
+        compile_html_on_devices(
+            r##"<div data-computed="display: flex"><a href="#a">A</a> <a href="#b">B</a></div>"##,
+            r##"<div data-computed="display: inline"><a href="#a">A</a> <a href="#b">B</a></div>"##
+        ),
+        r##"<div><a href="#a">A</a>{" "}<a href="#b">B</a></div>"##
     );
 }
 
