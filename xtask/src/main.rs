@@ -4,12 +4,15 @@
 //! demo    the main job on a bundled example
 //! test    every test of the workspace (what CI runs)
 //! bench   benchmarks (`bench scrape`, `bench plan`)
+//! fuzz    every fuzz target for a bounded time (`fuzz [SECONDS] [TARGET...]`)
 //! record  re-record fixtures/scrapes from fixtures/sites
 //! record-next-logs  re-record fixtures/next-logs from the real template's dev server
 //! serve   serve fixtures/sites on loopback for a look in a browser
 //! sections draw a scrape's detected sections onto its screenshots, to check them by eye
+//! screenshot  the web UI with a fresh clone, from a real run (docs/ui.png for the README)
 
 mod bench;
+mod fuzz;
 mod overlay;
 mod setup;
 
@@ -31,9 +34,20 @@ fn main() -> anyhow::Result<()> {
         Some("demo") => demo(&root),
         Some("test") => test(&args[1..]),
         Some("bench") => bench::run(&root, &args[1..]),
+        Some("fuzz") => fuzz::run(&root, &args[1..]),
         Some("record") => record(&root, &args[1..]),
         Some("record-next-logs") => record_next_logs(&root),
         Some("serve") => serve(&root),
+        Some("screenshot") => bench::run(
+            &root,
+            &[
+                "ui".into(),
+                "--screenshot".into(),
+                args.get(1)
+                    .cloned()
+                    .unwrap_or_else(|| root.join("docs/ui.png").display().to_string()),
+            ],
+        ),
         Some("sections") => overlay::draw_sections(
             args.get(1)
                 .map(PathBuf::from)
@@ -42,7 +56,7 @@ fn main() -> anyhow::Result<()> {
         ),
         _ => {
             eprintln!(
-                "usage: cargo xtask <setup|demo|test|bench scrape|bench plan|record [SITE...]|record-next-logs|serve|sections DIR>"
+                "usage: cargo xtask <setup|demo|test|bench scrape|bench plan|fuzz [SECONDS] [TARGET...]|record [SITE...]|record-next-logs|serve|sections DIR|screenshot [PATH]>"
             );
             bail!("unknown or missing command");
         }

@@ -7,11 +7,15 @@
 //! time). Target: the proxied load at most 10 % slower (median).
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
-use serde_json::{Value, json};
-use tokio::io::AsyncBufReadExt;
+#[path = "support/chromium.rs"]
+mod chromium;
+#[path = "support/server.rs"]
+mod server;
+
+use chromium::Chromedriver;
+use server::listening;
 
 const DEFAULT_SITES: &[&str] = &["landing", "webfonts", "long-page"];
 
@@ -29,25 +33,13 @@ async fn main() {
     if sites.is_empty() {
         sites = DEFAULT_SITES.iter().map(|s| s.to_string()).collect();
     }
-    let binary = std::env::var("REPLICA_BIN").expect("REPLICA_BIN: the replica binary to run");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let fixtures = replica_fixture_server::FixtureServer::start(root.join("fixtures/sites"))
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let sandboxes = dir.path().join("sandboxes");
-    let mut server = tokio::process::Command::new(&binary)
-        .args(["serve", "--addr", "127.0.0.1:0", "--allow-private"])
-        .env("REPLICA_DATA_DIR", dir.path().join("data"))
-        .env("REPLICA_SANDBOXES_DIR", &sandboxes)
-        .env("REPLICA_POOL_SIZE", "1")
-        .env_remove("REPLICA_SANDBOX")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("replica serve starts");
+    let mut server = server::spawn(dir.path(), 1);
     let base = listening(&mut server).await;
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let chromedriver = Chromedriver::start().await;
@@ -98,39 +90,9 @@ async fn main() {
     let _ = tokio::time::timeout(Duration::from_secs(60), server.wait()).await;
 }
 
-async fn listening(server: &mut tokio::process::Child) -> String {
-    let mut lines = tokio::io::BufReader::new(server.stderr.take().unwrap()).lines();
-    let base = tokio::time::timeout(Duration::from_secs(180), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(addr) = line.strip_prefix("listening on ") {
-                return addr.to_string();
-            }
-        }
-        panic!("replica serve exited before listening");
-    })
-    .await
-    .expect("replica serve listening within 180 s");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    base
-}
-
 /// Clones `url` through the server: the routed preview URL and the sandbox id from `done`.
 async fn clone(http: &reqwest::Client, base: &str, url: &str) -> (String, String) {
-    let body = http
-        .post(format!("{base}/clone/stream"))
-        .json(&json!({ "url": url }))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let done = body
-        .split("\n\n")
-        .filter_map(|frame| frame.lines().find_map(|line| line.strip_prefix("data: ")))
-        .filter_map(|data| serde_json::from_str::<Value>(data).ok())
-        .find(|event| event["type"] == "done")
-        .unwrap_or_else(|| panic!("{url}: no done event in {body}"));
+    let done = server::clone(http, base, url).await;
     (
         done["preview_url"].as_str().unwrap().to_string(),
         done["sandbox_id"].as_str().unwrap().to_string(),
@@ -150,11 +112,6 @@ fn direct_url(sandbox: &Path) -> String {
     format!("{}/", address.trim_end_matches('/'))
 }
 
-struct Chromedriver {
-    url: String,
-    _child: tokio::process::Child,
-}
-
 /// When the load's last request ended (ms after navigation start), the time its requests took
 /// added up, and how many there were.
 const TIMING: &str = r#"
@@ -171,53 +128,9 @@ struct Load {
 }
 
 impl Chromedriver {
-    async fn start() -> Chromedriver {
-        let mut child = tokio::process::Command::new("chromedriver")
-            .arg("--port=0")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .kill_on_drop(true)
-            .spawn()
-            .expect("chromedriver runs");
-        let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut port = None;
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(rest) = line.split("started successfully on port ").nth(1) {
-                port = rest.trim_end_matches('.').trim().parse::<u16>().ok();
-                break;
-            }
-        }
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Chromedriver {
-            url: format!("http://127.0.0.1:{}", port.expect("chromedriver's port")),
-            _child: child,
-        }
-    }
-
     /// Loads `url` in a fresh session and times it.
     async fn load(&self, url: &str) -> Load {
-        let mut options = json!({
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                     "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--window-size=1280,720"],
-        });
-        let shell = "/usr/lib/chromium/chromium-headless-shell";
-        if let Ok(binary) = std::env::var("REPLICA_CHROME") {
-            options["binary"] = json!(binary);
-        } else if Path::new(shell).is_file() {
-            options["binary"] = json!(shell);
-        }
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert("browserName".into(), json!("chrome"));
-        capabilities.insert("goog:chromeOptions".into(), options);
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let session = fantoccini::ClientBuilder::new(connector)
-            .capabilities(capabilities)
-            .connect(&self.url)
-            .await
-            .expect("a Chromium session");
+        let session = self.session(1280, 720).await;
         // The default page-load strategy returns once `load` has fired.
         session.goto(url).await.unwrap();
         // Requests started by scripts after `load` (chunks, fonts) get a moment to finish.

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use replica_core::{PipelineEvent, UrlPolicy};
+use replica_core::PipelineEvent;
 use replica_pipeline::{CloneOutcome, CloneRequest, GeneratorKind, StyleKind};
 
 use crate::config::Config;
@@ -37,6 +37,12 @@ pub struct CloneArgs {
     /// Keep the preview running until Ctrl-C (default: when stdin is a terminal).
     #[arg(long)]
     pub keep_preview: bool,
+    /// Refuse private, loopback, link-local and metadata addresses, for the page and
+    /// everything it loads (the server's policy), except the --allow-origin origins.
+    #[arg(long)]
+    pub deny_private: bool,
+    #[command(flatten)]
+    pub policy: crate::policy::PolicyArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -57,8 +63,10 @@ pub async fn run(args: CloneArgs, config: &Config) -> anyhow::Result<ExitCode> {
     } else {
         Sandboxes::PerClone
     };
-    // The CLI runs on the user's own machine: private and loopback pages are theirs to clone.
-    let runtime = Runtime::start(config, UrlPolicy::allow_all(), sandboxes).await?;
+    // The CLI runs on the user's own machine: private and loopback pages are theirs to clone,
+    // unless a script cloning untrusted URLs says --deny-private.
+    let policy = args.policy.cli_policy(args.deny_private)?;
+    let runtime = Runtime::start(config, policy, sandboxes).await?;
     let mut request = CloneRequest::new(args.url.clone());
     request.generator = match args.generator {
         GeneratorArg::Compile => GeneratorKind::Compile,
@@ -198,7 +206,7 @@ fn summary(outcome: &CloneOutcome, out_dir: &Path) -> String {
     }
     let t = &outcome.timings;
     text += &format!(
-        "time: {:.1}s (scrape {}, design {}, plan {}, generate {}, assemble {}, validate {}, deploy {}, compile {} ms)\n",
+        "time: {:.1}s (scrape {}, design {}, plan {}, generate {}, assemble {}, validate {}, deploy {}, compile {}, inspect {} ms)\n",
         t.total as f64 / 1000.0,
         t.scrape,
         t.design,
@@ -207,8 +215,16 @@ fn summary(outcome: &CloneOutcome, out_dir: &Path) -> String {
         t.assemble,
         t.validate,
         t.deploy,
-        t.compile
+        t.compile,
+        t.inspect
     );
+    if outcome.compiled {
+        text += &format!(
+            "compiled after {:.1}s, {} ms of it waiting for the sandbox\n",
+            t.to_compiled as f64 / 1000.0,
+            t.sandbox_wait
+        );
+    }
     if let Some((stage, message)) = &outcome.error {
         text += &format!("failed at {stage}: {message}\n");
     }
@@ -216,12 +232,12 @@ fn summary(outcome: &CloneOutcome, out_dir: &Path) -> String {
 }
 
 /// The stderr side: one line per stage, a bar while sections are written.
-struct Progress {
+pub(crate) struct Progress {
     sections: Option<ProgressBar>,
 }
 
 impl Progress {
-    fn new() -> Progress {
+    pub(crate) fn new() -> Progress {
         Progress { sections: None }
     }
 
@@ -232,7 +248,7 @@ impl Progress {
         }
     }
 
-    fn show(&mut self, event: &PipelineEvent) {
+    pub(crate) fn show(&mut self, event: &PipelineEvent) {
         match event {
             PipelineEvent::CloneCreated { clone_id, url } => {
                 self.line(format!("clone {clone_id} of {url}"));
@@ -308,9 +324,17 @@ impl Progress {
                 similarity.desktop, similarity.mobile
             )),
             PipelineEvent::Warning { message } => self.line(format!("  warning: {message}")),
-            PipelineEvent::Error { message, stage } => {
+            PipelineEvent::Error { message, stage, .. } => {
                 self.line(format!("error in {stage}: {message}"));
             }
+            PipelineEvent::Queued { position } => self.line(format!("  queued: {position}")),
+            // A project made from a prompt: the agent's turn (`replica new`).
+            PipelineEvent::Stream { .. }
+            | PipelineEvent::Session { .. }
+            | PipelineEvent::ToolStart { .. }
+            | PipelineEvent::ToolResult { .. }
+            | PipelineEvent::Checkpoint { .. }
+            | PipelineEvent::Complete { .. } => crate::chat::show(event, false),
             PipelineEvent::File { .. }
             | PipelineEvent::FileUpdated { .. }
             | PipelineEvent::ReviewClean
@@ -318,7 +342,7 @@ impl Progress {
         }
     }
 
-    fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         if let Some(bar) = self.sections.take() {
             bar.finish_and_clear();
         }

@@ -50,7 +50,9 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         policy: UrlPolicy::allow_all(),
         ..ScrapeOptions::default()
     };
-    let browser = Browser::launch(&BrowserConfig::from_env()).await?;
+    let mut browser = BrowserConfig::from_env();
+    crate::policy::set_proxy_listen(&mut browser, None)?;
+    let browser = Browser::launch(&browser).await?;
     let scraped = scrape_both(&browser, &args, &options).await;
     browser.shutdown().await;
     let (base, target) = scraped?;

@@ -5,13 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use replica_core::{SandboxProvider, ScrapeOptions, UrlPolicy};
+use replica_core::{
+    BoxFuture, PageSource, SandboxProvider, ScrapeData, ScrapeError, ScrapeOptions, UrlPolicy,
+};
 use replica_pipeline::{CloneStore, PipelineDeps};
 use replica_sandbox_pool::{
     DaytonaConfig, DaytonaProvider, LocalConfig, LocalProvider, PoolConfig, ReleasePolicy,
     SandboxPool, install_template,
 };
-use replica_scrape::Browser;
+use replica_scrape::{Browser, BrowserConfig};
 
 use crate::config::Config;
 
@@ -30,7 +32,9 @@ pub enum Sandboxes {
 pub struct Runtime {
     pub deps: PipelineDeps,
     pub pool: Option<Arc<SandboxPool>>,
-    browser: Arc<Browser>,
+    /// Where local sandboxes live (for disk use and retention); `None` for Daytona.
+    pub sandboxes_dir: Option<std::path::PathBuf>,
+    browser: Arc<Browsers>,
 }
 
 impl Runtime {
@@ -44,9 +48,12 @@ impl Runtime {
         let store = CloneStore::open(&config.data_dir)
             .with_context(|| format!("opening the clone store in {}", config.data_dir.display()))?;
         let model = config.model.build()?;
-        let provider = match sandboxes {
-            Sandboxes::Off => None,
-            Sandboxes::PerClone | Sandboxes::Pool => Some(provider(config).await?),
+        let (provider, sandboxes_dir) = match sandboxes {
+            Sandboxes::Off => (None, None),
+            Sandboxes::PerClone | Sandboxes::Pool => {
+                let (provider, dir) = provider(config).await?;
+                (Some(provider), dir)
+            }
         };
         let pool = match (sandboxes, provider.clone()) {
             (Sandboxes::Pool, Some(provider)) => {
@@ -74,7 +81,10 @@ impl Runtime {
             Some(pool) => Some(Arc::clone(pool) as Arc<dyn SandboxProvider>),
             None => provider,
         };
-        let browser = Arc::new(Browser::launch(&config.browser).await?);
+        let browser = Arc::new(Browsers {
+            config: config.browser.clone(),
+            current: tokio::sync::RwLock::new(Arc::new(Browser::launch(&config.browser).await?)),
+        });
         let deps = PipelineDeps {
             source: Arc::clone(&browser) as _,
             sandboxes,
@@ -91,13 +101,14 @@ impl Runtime {
         Ok(Runtime {
             deps,
             pool,
+            sandboxes_dir,
             browser,
         })
     }
 
     /// The browser the clones scrape with, for other work of the same process (screenshots).
-    pub fn browser(&self) -> &Browser {
-        &self.browser
+    pub async fn browser(&self) -> Result<Arc<Browser>, ScrapeError> {
+        self.browser.current().await
     }
 
     /// Destroys the warm sandboxes and stops the browser.
@@ -106,6 +117,7 @@ impl Runtime {
             deps,
             pool,
             browser,
+            ..
         } = self;
         drop(deps);
         if let Some(pool) = pool.and_then(|pool| Arc::try_unwrap(pool).ok())
@@ -113,14 +125,18 @@ impl Runtime {
         {
             tracing::warn!("stopping the sandbox pool: {error}");
         }
-        if let Ok(browser) = Arc::try_unwrap(browser) {
+        if let Ok(browsers) = Arc::try_unwrap(browser)
+            && let Ok(browser) = Arc::try_unwrap(browsers.current.into_inner())
+        {
             browser.shutdown().await;
         }
     }
 }
 
-/// REPLICA_SANDBOX: `local` (default) or `daytona`.
-async fn provider(config: &Config) -> anyhow::Result<Arc<dyn SandboxProvider>> {
+/// REPLICA_SANDBOX: `local` (default) or `daytona`; with the local sandboxes' directory.
+async fn provider(
+    config: &Config,
+) -> anyhow::Result<(Arc<dyn SandboxProvider>, Option<std::path::PathBuf>)> {
     let choice = std::env::var("REPLICA_SANDBOX").unwrap_or_default();
     match choice.trim() {
         "" | "local" => {
@@ -132,12 +148,84 @@ async fn provider(config: &Config) -> anyhow::Result<Arc<dyn SandboxProvider>> {
             if let Some(dir) = std::env::var_os("REPLICA_SANDBOXES_DIR").filter(|d| !d.is_empty()) {
                 local.sandboxes_dir = dir.into();
             }
-            Ok(Arc::new(LocalProvider::new(local)))
+            let dir = local.sandboxes_dir.clone();
+            Ok((Arc::new(LocalProvider::new(local)), Some(dir)))
         }
         "daytona" => {
             let daytona = DaytonaConfig::from_env(|name| std::env::var(name).ok())?;
-            Ok(Arc::new(DaytonaProvider::new(daytona)?))
+            Ok((Arc::new(DaytonaProvider::new(daytona)?), None))
         }
         other => anyhow::bail!("REPLICA_SANDBOX={other:?}: expected local or daytona"),
     }
 }
+
+/// The browser a long-running process scrapes with, started again when its chromedriver is
+/// gone (killed, crashed): a dead driver fails the scrapes it was running (`error{stage:
+/// scrape}`), not every clone after them.
+pub struct Browsers {
+    config: BrowserConfig,
+    current: tokio::sync::RwLock<Arc<Browser>>,
+}
+
+impl Browsers {
+    async fn current(&self) -> Result<Arc<Browser>, ScrapeError> {
+        let browser = Arc::clone(&*self.current.read().await);
+        if driver_alive(&browser) {
+            return Ok(browser);
+        }
+        let mut current = self.current.write().await;
+        if !driver_alive(&current) {
+            tracing::warn!("the browser's chromedriver is gone; starting a new one");
+            // The old one is dropped (with its temp files) once its last scrape lets go.
+            *current = Arc::new(Browser::launch(&self.config).await?);
+        }
+        Ok(Arc::clone(&current))
+    }
+}
+
+/// A chromedriver of our own whose process group has no live process is dead; a WebDriver
+/// server given by REPLICA_WEBDRIVER_URL is someone else's to keep alive.
+fn driver_alive(browser: &Browser) -> bool {
+    browser
+        .process_group()
+        .is_none_or(|group| !replica_sandbox_pool::processes_in_group(group).is_empty())
+}
+
+impl PageSource for Browsers {
+    fn scrape<'a>(
+        &'a self,
+        url: &'a str,
+        options: &'a ScrapeOptions,
+    ) -> BoxFuture<'a, Result<ScrapeData, ScrapeError>> {
+        Box::pin(async move { self.current().await?.scrape(url, options).await })
+    }
+}
+
+/// What agent sessions run on, from the same parts as clones (the server's pool and browser,
+/// the CLI's own).
+pub fn agent_deps(deps: &PipelineDeps, config: &Config) -> replica_pipeline::AgentDeps {
+    let images = config.model.capabilities().tool_use != replica_llm::Support::DependsOnServer;
+    replica_pipeline::AgentDeps {
+        project: replica_pipeline::ProjectDeps {
+            store: deps.store.clone(),
+            sandboxes: deps.sandboxes.clone(),
+            source: Some(Arc::clone(&deps.source)),
+            scrape_options: deps.scrape_options.clone(),
+            compile: replica_pipeline::CompileCheckConfig {
+                log_timeout: deps.compile_timeout,
+                ..replica_pipeline::CompileCheckConfig::default()
+            },
+            preview_routes: deps.preview_routes.clone(),
+        },
+        model: deps.model.clone(),
+        config: replica_agent::AgentConfig {
+            // An OpenAI-compatible server may run a model without vision: text only there.
+            images,
+            ..replica_agent::AgentConfig::default()
+        },
+        max_message_bytes: MAX_MESSAGE_BYTES,
+    }
+}
+
+/// The largest chat message or prompt accepted (413 beyond on the server).
+pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;

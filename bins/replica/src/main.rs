@@ -1,9 +1,12 @@
 //! `replica`: the command line (stdout = result, stderr = progress) and, later, the SSE server.
 
+mod chat;
 mod clone;
 mod compare;
 mod config;
 mod deps;
+mod diff;
+mod policy;
 mod server;
 mod summary;
 mod validate;
@@ -14,7 +17,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use replica_core::{ScrapeOptions, UrlPolicy};
+use replica_core::ScrapeOptions;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -31,9 +34,18 @@ struct Cli {
 enum Command {
     /// Clone a page into a Next.js project, run it in a sandbox and check that it compiles.
     Clone(clone::CloneArgs),
+    /// Talk to a clone (or a Next.js directory): the agent edits it with tools, a checkpoint
+    /// before each turn; `/undo` and `/checkpoints` at the prompt, or --message, --undo,
+    /// --checkpoints for scripts.
+    Chat(chat::ChatArgs),
+    /// Build a Next.js project from a description with the agent, until it compiles.
+    New(chat::NewArgs),
     /// Measure how alike two pages render (desktop and mobile): pixel similarity, diff images
     /// and computed-style differences, written to DIR.
     Compare(compare::CompareArgs),
+    /// Compare two screenshots (PNG or JPEG) pixel by pixel, as a clone is measured: the
+    /// similarity, a diff image with --out, exit code 1 under --fail-below.
+    Diff(diff::DiffArgs),
     /// Show what Replica picked up from the environment: language model, browser, directories.
     Config {
         /// Print one JSON object instead of lines.
@@ -52,9 +64,12 @@ enum Command {
         /// Seconds to wait for the page to load.
         #[arg(long, default_value_t = 30)]
         timeout: u64,
-        /// Refuse private, loopback, link-local and metadata addresses (the server's policy).
-        #[arg(long)]
-        public_only: bool,
+        /// Refuse private, loopback, link-local and metadata addresses, for the page and
+        /// everything it loads (the server's policy), except the --allow-origin origins.
+        #[arg(long, alias = "public-only")]
+        deny_private: bool,
+        #[command(flatten)]
+        policy: policy::PolicyArgs,
     },
     /// Serve the HTTP API: clones streamed as server-sent events, the clone store, screenshots.
     Serve(server::ServeArgs),
@@ -69,13 +84,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Progress and diagnostics go to stderr; RUST_LOG=replica_scrape=debug shows step timings.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging(matches!(cli.command, Command::Serve(_)));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -89,7 +98,11 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         // The server handles SIGINT/SIGTERM itself: it shuts down gracefully and exits with 0.
         // `clone` too: a signal while it works cancels it, once done it only ends the preview.
-        if matches!(cli.command, Command::Serve(_) | Command::Clone(_)) {
+        // `chat` and `new`: a signal stops the running turn; they end on their own after.
+        if matches!(
+            cli.command,
+            Command::Serve(_) | Command::Clone(_) | Command::Chat(_) | Command::New(_)
+        ) {
             return run(cli).await;
         }
         let signal = shutdown_signal()?;
@@ -112,11 +125,20 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Clone(args) => clone::run(args, &config::Config::from_env()?).await,
+        Command::Clone(args) => {
+            let mut config = config::Config::from_env()?;
+            args.policy.apply(&mut config.browser)?;
+            clone::run(args, &config).await
+        }
+        Command::Chat(args) => chat::chat(args, &config::Config::from_env()?).await,
+        Command::New(args) => chat::new_project(args, &config::Config::from_env()?).await,
         Command::Compare(args) => compare::run(args).await,
+        Command::Diff(args) => diff::run(&args),
         Command::Validate { dir, json } => validate::run(&dir, json),
         Command::Serve(args) => {
-            server::run(args, &config::Config::from_env()?).await?;
+            let mut config = config::Config::from_env()?;
+            args.policy.apply(&mut config.browser)?;
+            server::run(args, &config).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Config { json } => {
@@ -133,19 +155,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             json,
             timeout,
-            public_only,
+            deny_private,
+            policy,
         } => {
             let options = ScrapeOptions {
                 load_timeout: Duration::from_secs(timeout),
-                policy: if public_only {
-                    UrlPolicy::public_only()
-                } else {
-                    UrlPolicy::allow_all()
-                },
+                policy: policy.cli_policy(deny_private)?,
                 ..ScrapeOptions::default()
             };
+            let mut browser = replica_scrape::BrowserConfig::from_env();
+            policy.apply(&mut browser)?;
             eprintln!("scraping {url} (desktop 1280x720, mobile 375x667@2x)...");
-            let data = replica_scrape::scrape(&url, &options).await?;
+            let browser = replica_scrape::Browser::launch(&browser).await?;
+            let scraped = browser.scrape(&url, &options).await;
+            browser.shutdown().await;
+            let data = scraped?;
             data.save(&out)
                 .with_context(|| format!("saving the scrape to {}", out.display()))?;
             if json {
@@ -155,6 +179,32 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Progress and diagnostics go to stderr; RUST_LOG=replica_scrape=debug shows step timings.
+/// A server logs each request and clone at `info`; REPLICA_LOG=json makes every line a JSON
+/// object (with its spans: request, clone id).
+fn init_logging(serving: bool) {
+    let default = if serving {
+        "warn,replica=info,replica_pipeline=info"
+    } else {
+        "warn"
+    };
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
+    let json = std::env::var("REPLICA_LOG").is_ok_and(|format| format.trim() == "json");
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .init();
+    } else {
+        builder.init();
     }
 }
 

@@ -1,5 +1,6 @@
-//! Progress events of a clone (DESIGN.md §4): JSON objects with a `type`, streamed as SSE
-//! frames by the server and shown as progress by the CLI.
+//! Progress events of a clone and of an agent turn (DESIGN.md §4): JSON objects with a
+//! `type`, streamed as SSE frames (and WebSocket messages) by the server and shown as progress
+//! by the CLI.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,8 +11,10 @@ pub struct SimilarityScores {
     pub mobile: f64,
 }
 
-/// Milliseconds per stage (`timings_ms` in the CLI's JSON).
+/// Milliseconds per stage (`timings_ms` in the CLI's JSON), and where the wall time went.
+/// Fields missing from a record written before they existed read as 0.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct StepTimings {
     pub scrape: u64,
     pub design: u64,
@@ -21,6 +24,13 @@ pub struct StepTimings {
     pub validate: u64,
     pub deploy: u64,
     pub compile: u64,
+    /// The preview loaded in the browser and compared with the original, after compiling.
+    pub inspect: u64,
+    /// How long the clone waited for its sandbox after the scrape was done (the two run at
+    /// the same time, so a sandbox ready first costs 0).
+    pub sandbox_wait: u64,
+    /// From the start of the clone to the `compiled` event, wall time; 0 when it never compiled.
+    pub to_compiled: u64,
     pub total: u64,
 }
 
@@ -96,12 +106,20 @@ pub enum PipelineEvent {
         n: u32,
         similarity: SimilarityScores,
     },
+    /// The clone waits for a free slot; `position` 1 starts next.
+    Queued {
+        position: usize,
+    },
     Warning {
         message: String,
     },
     Error {
         message: String,
         stage: String,
+        /// A machine-readable reason where a client may act on it (agent turns: `provider`,
+        /// `tool_call_limit`, `time_limit`, `token_limit`, `no_model`, `bad_message`, ...).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
     },
     Done {
         preview_url: Option<String>,
@@ -111,6 +129,56 @@ pub enum PipelineEvent {
         time: f64,
         similarity: Option<SimilarityScores>,
     },
+    /// An agent session is open (DESIGN.md §9): new, or resumed.
+    Session {
+        session_id: String,
+        project_id: String,
+    },
+    /// Text of the model's answer as it arrives.
+    Stream {
+        text: String,
+    },
+    /// The agent runs a tool; `id` is the call's id, which its `tool_result` repeats.
+    ToolStart {
+        id: String,
+        tool: String,
+        input: serde_json::Value,
+    },
+    ToolResult {
+        id: String,
+        tool: String,
+        ok: bool,
+        /// One line saying what the tool did or why it failed.
+        summary: String,
+    },
+    /// The checkpoint taken before the turn that just ended (undo goes back to it) and the
+    /// files that turn changed.
+    Checkpoint {
+        id: String,
+        turn: u32,
+        files_changed: Vec<String>,
+    },
+    /// The end of an agent turn that ran to its end or was stopped.
+    Complete {
+        files_changed: Vec<String>,
+        validation: ValidationCounts,
+        /// Whether the preview compiled after the turn; `None` when it was not checked (no
+        /// file changed, or no preview).
+        compiled: Option<bool>,
+        /// What the final checks left unfixed, one line each.
+        left: Vec<String>,
+        /// `true` when `stop` ended the turn early.
+        stopped: bool,
+        /// The model's last answer.
+        text: String,
+    },
+}
+
+/// Errors and warnings of a JSX validation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ValidationCounts {
+    pub errors: usize,
+    pub warnings: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -130,6 +198,12 @@ impl PipelineEvent {
             )
         });
         format!("data: {json}\n\n")
+    }
+
+    /// The event as one SSE frame with its id (`id: N\ndata: {...}\n\n`), so a client that
+    /// reconnects can resume after it with `Last-Event-ID`.
+    pub fn to_sse_frame_with_id(&self, id: u64) -> String {
+        format!("id: {id}\n{}", self.to_sse_frame())
     }
 }
 

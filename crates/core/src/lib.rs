@@ -29,7 +29,9 @@ use std::future::Future;
 use std::pin::Pin;
 
 pub use dom::{DomElement, DomNode, PseudoElement, Rect};
-pub use events::{PipelineEvent, PlannedSectionSummary, SimilarityScores, StepTimings};
+pub use events::{
+    PipelineEvent, PlannedSectionSummary, SimilarityScores, StepTimings, ValidationCounts,
+};
 pub use files::{ProjectFile, ProjectFiles, ProjectPathError, check_project_path};
 pub use llm::{
     ApiKey, ContentPart, ImageBlock, LanguageModel, LlmError, LlmRequest, LlmResponse, LlmStream,
@@ -46,13 +48,16 @@ pub use scrape::{
     parse_scrape_json,
 };
 pub use section_gen::{ComponentFile, GenerateError, SectionGenerator};
-pub use template::{NEXT_VERSION, TEMPLATE_PACKAGES, is_template_package, package_name};
+pub use template::{
+    INSTALLABLE_PACKAGES, NEXT_VERSION, TEMPLATE_PACKAGES, installable_version,
+    is_template_package, package_name,
+};
 pub use tokens::{
     AnimationTokens, BackgroundColors, BorderTokens, ColorTokens, ComponentStyle, ComponentTokens,
     DesignTokens, FontFamilies, FontSource, FontSourceKind, HoverStyle, LayoutTokens, SectionGrid,
     SpacingTokens, TextColors, TextStyle, TypeScale, TypeScales, TypographyTokens,
 };
-pub use url_policy::{PolicyViolation, UrlPolicy};
+pub use url_policy::{AllowedOrigin, Endpoint, OriginError, PolicyViolation, UrlPolicy};
 
 /// A boxed, sendable future: what the object-safe traits in this crate return.
 ///

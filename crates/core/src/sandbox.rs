@@ -28,6 +28,17 @@ pub trait Sandbox: Send + Sync {
         files: &'a ProjectFiles,
     ) -> BoxFuture<'a, Result<(), SandboxError>>;
 
+    /// Removes files (project paths); a path that does not exist is not an error. Undo uses it
+    /// for files a turn created.
+    fn remove_files<'a>(&'a self, paths: &'a [String]) -> BoxFuture<'a, Result<(), SandboxError>> {
+        let _ = paths;
+        Box::pin(async {
+            Err(SandboxError::Unsupported {
+                operation: "remove_files",
+            })
+        })
+    }
+
     /// Dev-server output from byte `offset` on, so callers can read only what is new.
     fn logs(&self, offset: usize) -> BoxFuture<'_, Result<String, SandboxError>>;
 

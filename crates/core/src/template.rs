@@ -40,6 +40,43 @@ pub const TEMPLATE_PACKAGES: &[(&str, &str)] = &[
     ("autoprefixer", "10.4.20"),
 ];
 
+/// Packages the agent may add to a project beyond the template (DESIGN.md §9 `install_package`),
+/// each at the one version it installs. The sandbox's command allowlist accepts exactly
+/// `npm install <name>@<version>` for these, and the validator accepts their imports in a
+/// project whose package.json lists them. A new entry needs a version that works with the
+/// template's React 18 and Next 14 (peer dependencies included).
+///
+/// | package | for |
+/// |---|---|
+/// | `canvas-confetti` | a celebration effect (no dependencies) |
+/// | `date-fns` | formatting and computing dates |
+/// | `embla-carousel-autoplay` | autoplay for the template's `embla-carousel-react` (same version) |
+/// | `react-fast-marquee` | scrolling logo and text bands |
+/// | `react-hook-form`, `zod` | forms and their validation |
+/// | `react-markdown` | rendering Markdown content |
+/// | `recharts` | charts |
+/// | `@radix-ui/react-slider`, `@radix-ui/react-switch` | accessible form controls |
+pub const INSTALLABLE_PACKAGES: &[(&str, &str)] = &[
+    ("canvas-confetti", "1.9.4"),
+    ("date-fns", "4.4.0"),
+    ("embla-carousel-autoplay", "8.5.2"),
+    ("react-fast-marquee", "1.6.5"),
+    ("react-hook-form", "7.92.0"),
+    ("zod", "4.6.7"),
+    ("react-markdown", "10.1.0"),
+    ("recharts", "3.11.3"),
+    ("@radix-ui/react-slider", "1.6.1"),
+    ("@radix-ui/react-switch", "1.4.1"),
+];
+
+/// The pinned version of an installable package, `None` when it is not on the list.
+pub fn installable_version(name: &str) -> Option<&'static str> {
+    INSTALLABLE_PACKAGES
+        .iter()
+        .find(|(package, _)| *package == name)
+        .map(|(_, version)| *version)
+}
+
 /// Whether `specifier` (as written in an `import`) names a template package or one of its
 /// subpaths (`swiper/css`, `react-icons/fa`, `next/link`). Relative imports are not packages.
 pub fn is_template_package(specifier: &str) -> bool {
@@ -75,5 +112,19 @@ mod tests {
         assert!(!is_template_package("axios"));
         assert!(!is_template_package("./Hero"));
         assert_eq!(package_name("@scope"), "@scope");
+    }
+
+    #[test]
+    fn installable_packages_are_new_and_listed_once() {
+        for (i, (name, version)) in INSTALLABLE_PACKAGES.iter().enumerate() {
+            assert!(!is_template_package(name), "{name} is in the template");
+            assert_eq!(installable_version(name), Some(*version));
+            assert!(
+                INSTALLABLE_PACKAGES[i + 1..].iter().all(|(n, _)| n != name),
+                "{name} twice"
+            );
+            assert!(version.split('.').all(|part| part.parse::<u32>().is_ok()));
+        }
+        assert_eq!(installable_version("left-pad"), None);
     }
 }

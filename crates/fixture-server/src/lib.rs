@@ -12,7 +12,12 @@
 //! | `/_generated/deep-dom?depth=<levels>` | text inside `levels` nested `<div>`s |
 //! | `/_generated/hanging-image` | a page whose image never finishes loading |
 //!
+//! [`network`] has stand-ins for the network around the URL policy proxy: a resolver and
+//! router that never leave the machine, and a private target that counts what reaches it.
+//!
 //! This crate supports tests, demos and benchmarks; the product never uses it.
+
+pub mod network;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use replica_core::{ProjectFiles, is_template_package};
+use replica_core::{ProjectFiles, installable_version, is_template_package, package_name};
 
 use crate::check::Check;
 use crate::rules::{Edit, Finding};
@@ -73,6 +73,7 @@ pub(crate) fn resolve(importer: &str, specifier: &str, files: &ProjectFiles) -> 
     } else if specifier.starts_with('/') || specifier.contains("://") {
         return Resolution::Outside;
     } else if is_template_package(specifier)
+        || is_installed_extra(specifier, files)
         || (is_config_file(importer) && is_node_builtin(specifier))
     {
         return Resolution::Package;
@@ -90,6 +91,17 @@ pub(crate) fn resolve(importer: &str, specifier: &str, files: &ProjectFiles) -> 
         }
     }
     Resolution::MissingFile(target)
+}
+
+/// An allowlisted extra package (`replica_core::INSTALLABLE_PACKAGES`) that the project's
+/// package.json lists: the agent's `install_package` put it there and into the sandbox.
+fn is_installed_extra(specifier: &str, files: &ProjectFiles) -> bool {
+    let name = package_name(specifier);
+    installable_version(name).is_some()
+        && files
+            .text("package.json")
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
+            .is_some_and(|json| json["dependencies"][name].is_string())
 }
 
 /// Whether jsconfig.json or tsconfig.json maps `@/*` (as create-next-app and the assembler

@@ -15,7 +15,7 @@
 //! Empty values count as unset, so `ANTHROPIC_API_KEY=` disables a key.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use replica_core::{ApiKey, LanguageModel, LlmError};
@@ -169,7 +169,6 @@ pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<SelectedModel
             .map(|value| value.trim().to_owned())
             .filter(|value| !value.is_empty())
     };
-    let key = |name: &str| get(name).map(ApiKey::new);
 
     let explicit = get("REPLICA_LLM").map(|value| value.to_ascii_lowercase());
     let (name, chosen_by) = match explicit.as_deref() {
@@ -191,7 +190,40 @@ pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<SelectedModel
         get("REPLICA_LLM_REPLAY_DIR").unwrap_or_else(|| DEFAULT_REPLAY_DIR.to_owned()),
     );
 
-    let provider = match name.as_str() {
+    let provider = provider_config(&name, &get, model, &replay_dir)?;
+    let record_to = record_to(&get, replay_dir, &provider)?;
+
+    let concurrency = match get("REPLICA_LLM_CONCURRENCY") {
+        None => DEFAULT_CONCURRENCY,
+        Some(text) => text
+            .parse::<usize>()
+            .ok()
+            .filter(|&count| count > 0)
+            .ok_or(ConfigError::InvalidValue {
+                variable: "REPLICA_LLM_CONCURRENCY",
+                value: text,
+                expected: "a whole number of at least 1",
+            })?,
+    };
+
+    Ok(SelectedModel {
+        provider,
+        chosen_by,
+        record_to,
+        concurrency,
+    })
+}
+
+/// The provider called `name` (`REPLICA_LLM` or the one whose key is set), configured from the
+/// environment.
+fn provider_config(
+    name: &str,
+    get: &impl Fn(&str) -> Option<String>,
+    model: Option<String>,
+    replay_dir: &Path,
+) -> Result<ProviderConfig, ConfigError> {
+    let key = |name: &str| get(name).map(ApiKey::new);
+    Ok(match name {
         "none" => ProviderConfig::None,
         "anthropic" => {
             let api_key = key("ANTHROPIC_API_KEY").ok_or(ConfigError::MissingKey {
@@ -241,7 +273,7 @@ pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<SelectedModel
                 path: PathBuf::from(path),
             },
             None => ProviderConfig::Replay {
-                dir: replay_dir.clone(),
+                dir: replay_dir.to_path_buf(),
             },
         },
         other => {
@@ -249,8 +281,15 @@ pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<SelectedModel
                 value: other.to_owned(),
             });
         }
-    };
+    })
+}
 
+/// Where `REPLICA_LLM_RECORD` asks exchanges with `provider` to be recorded, if anywhere.
+fn record_to(
+    get: &impl Fn(&str) -> Option<String>,
+    replay_dir: PathBuf,
+    provider: &ProviderConfig,
+) -> Result<Option<PathBuf>, ConfigError> {
     let record_to = match get("REPLICA_LLM_RECORD").as_deref() {
         None | Some("0" | "false" | "no") => None,
         Some("1" | "true" | "yes") => Some(replay_dir),
@@ -271,26 +310,7 @@ pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Result<SelectedModel
             _ => {}
         }
     }
-
-    let concurrency = match get("REPLICA_LLM_CONCURRENCY") {
-        None => DEFAULT_CONCURRENCY,
-        Some(text) => text
-            .parse::<usize>()
-            .ok()
-            .filter(|&count| count > 0)
-            .ok_or(ConfigError::InvalidValue {
-                variable: "REPLICA_LLM_CONCURRENCY",
-                value: text,
-                expected: "a whole number of at least 1",
-            })?,
-    };
-
-    Ok(SelectedModel {
-        provider,
-        chosen_by,
-        record_to,
-        concurrency,
-    })
+    Ok(record_to)
 }
 
 /// The URL in `variable`, checked, without a trailing slash; `default` when unset.

@@ -301,6 +301,9 @@ async fn e2e(args: &[String]) -> Result<(), Error> {
             validate: stage(|t| t.validate),
             deploy: stage(|t| t.deploy),
             compile: stage(|t| t.compile),
+            inspect: stage(|t| t.inspect),
+            sandbox_wait: stage(|t| t.sandbox_wait),
+            to_compiled: stage(|t| t.to_compiled),
             total: stage(|t| t.total),
         };
         let site_median = median(&mut compiled).unwrap_or(f64::NAN);

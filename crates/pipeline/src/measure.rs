@@ -56,21 +56,20 @@ pub(crate) fn scores(comparisons: &[DeviceComparison]) -> SimilarityScores {
     }
 }
 
-/// The similarity only (pixels), both devices.
-pub(crate) fn similarity(
+/// The pixel comparison of both devices (no style diff: what the inspection keeps and scores).
+pub(crate) fn pixels(
     original: &ScrapeData,
     clone: &ScrapeData,
-) -> Result<SimilarityScores, VisualDiffError> {
-    let pixels = |device: Device| {
-        replica_visual_diff::compare_encoded(
-            &original.device(device).screenshots.full_page.png,
-            &clone.device(device).screenshots.full_page.png,
-            &CompareOptions::default(),
-        )
-        .map(|comparison| comparison.similarity)
-    };
-    Ok(SimilarityScores {
-        desktop: pixels(Device::Desktop)?,
-        mobile: pixels(Device::Mobile)?,
-    })
+) -> Result<Vec<(Device, Comparison)>, VisualDiffError> {
+    DEVICES
+        .iter()
+        .map(|&device| {
+            replica_visual_diff::compare_encoded(
+                &original.device(device).screenshots.full_page.png,
+                &clone.device(device).screenshots.full_page.png,
+                &CompareOptions::default(),
+            )
+            .map(|comparison| (device, comparison))
+        })
+        .collect()
 }

@@ -16,7 +16,7 @@ use replica_core::{
     DesignTokens, Device, LlmRequest, Message, PipelineEvent, Plan, ProjectFiles, ScrapeData,
     SimilarityScores,
 };
-use replica_visual_diff::Severity;
+use replica_visual_diff::{Comparison, Severity};
 use serde::Serialize;
 
 use crate::measure::{self, DeviceComparison};
@@ -141,18 +141,7 @@ pub(crate) async fn refine(
             };
         }
         previous = Some(worst);
-        let stop = if worst >= threshold {
-            Some(format!(
-                "reached the threshold ({worst:.4} >= {threshold:.2})"
-            ))
-        } else if n == max_iterations {
-            Some(format!("reached the iteration cap ({max_iterations})"))
-        } else if small_gains >= 2 {
-            Some("two iterations in a row gained less than 0.5 points".into())
-        } else {
-            None
-        };
-        if let Some(reason) = stop {
+        if let Some(reason) = stop_reason(worst, threshold, n, max_iterations, small_gains) {
             record.ms = elapsed_ms(iteration_started);
             summary.iterations.push(record);
             summary.stop_reason = reason;
@@ -180,24 +169,7 @@ pub(crate) async fn refine(
         summary.best = n;
         p.similarity = Some(scores);
         if files != p.files {
-            // The last iteration was not the best: the best goes back into the preview.
-            let changed: Vec<String> = files
-                .files
-                .iter()
-                .filter(|(path, file)| p.files.files.get(*path) != Some(*file))
-                .map(|(path, _)| path.clone())
-                .collect();
-            let mut upload = files.clone();
-            upload.files.retain(|path, _| changed.contains(path));
-            update_files(p, files, &changed).await;
-            if let Some(sandbox) = &p.sandbox
-                && let Err(error) = sandbox.write_files(&upload).await
-            {
-                p.warn(format!(
-                    "refine: the best iteration could not be deployed again: {error}"
-                ))
-                .await;
-            }
+            redeploy_best(p, files).await;
         }
         p.save_files().await;
     }
@@ -212,13 +184,56 @@ pub(crate) async fn refine(
     }
 }
 
+/// Why the loop ends after this measurement, if it does.
+fn stop_reason(
+    worst: f64,
+    threshold: f64,
+    n: u32,
+    max_iterations: u32,
+    small_gains: u32,
+) -> Option<String> {
+    if worst >= threshold {
+        Some(format!(
+            "reached the threshold ({worst:.4} >= {threshold:.2})"
+        ))
+    } else if n == max_iterations {
+        Some(format!("reached the iteration cap ({max_iterations})"))
+    } else if small_gains >= 2 {
+        Some("two iterations in a row gained less than 0.5 points".into())
+    } else {
+        None
+    }
+}
+
+/// The last iteration was not the best: the best one's files go back into the store and the
+/// preview.
+async fn redeploy_best(p: &mut Progress, files: ProjectFiles) {
+    let changed: Vec<String> = files
+        .files
+        .iter()
+        .filter(|(path, file)| p.files.files.get(*path) != Some(*file))
+        .map(|(path, _)| path.clone())
+        .collect();
+    let mut upload = files.clone();
+    upload.files.retain(|path, _| changed.contains(path));
+    update_files(p, files, &changed).await;
+    if let Some(sandbox) = &p.sandbox
+        && let Err(error) = sandbox.write_files(&upload).await
+    {
+        p.warn(format!(
+            "refine: the best iteration could not be deployed again: {error}"
+        ))
+        .await;
+    }
+}
+
 /// Scrapes the preview and compares it with the original at both devices.
 async fn measure_preview(
     p: &mut Progress,
     original: &ScrapeData,
 ) -> Option<(ScrapeData, Vec<DeviceComparison>)> {
     let url = p.sandbox.as_ref()?.preview_url().to_string();
-    let options = preview_scrape_options(&p.deps.scrape_options);
+    let options = preview_scrape_options(&p.deps.scrape_options, &url);
     let clone = match p.deps.source.scrape(&url, &options).await {
         Ok(clone) => clone,
         Err(error) => {
@@ -245,24 +260,14 @@ fn write_artifacts(
     comparisons: &[DeviceComparison],
     files: &ProjectFiles,
 ) -> std::io::Result<()> {
+    let pixels = comparisons.iter().map(|c| (c.device, &c.pixels));
+    write_captures(dir, original, clone, pixels)?;
     for comparison in comparisons {
-        let device_dir = dir.join(device_name(comparison.device));
-        std::fs::create_dir_all(&device_dir)?;
-        std::fs::write(
-            device_dir.join("base.png"),
-            &original.device(comparison.device).screenshots.full_page.png,
-        )?;
-        std::fs::write(
-            device_dir.join("target.png"),
-            &clone.device(comparison.device).screenshots.full_page.png,
-        )?;
-        let diff = comparison
-            .pixels
-            .diff_png()
-            .map_err(std::io::Error::other)?;
-        std::fs::write(device_dir.join("diff.png"), diff)?;
         let json = serde_json::to_vec_pretty(&comparison.styles).map_err(std::io::Error::other)?;
-        std::fs::write(device_dir.join("style-diff.json"), json)?;
+        let path = dir
+            .join(device_name(comparison.device))
+            .join("style-diff.json");
+        std::fs::write(path, json)?;
     }
     let site = dir.join("site");
     for (path, file) in &files.files {
@@ -271,6 +276,31 @@ fn write_artifacts(
             std::fs::create_dir_all(parent)?;
         }
         std::fs::write(target, &file.contents)?;
+    }
+    Ok(())
+}
+
+/// `dir/{desktop,mobile}/{base,target,diff}.png`: what a person compares (the web UI shows
+/// them side by side).
+pub(crate) fn write_captures<'a>(
+    dir: &Path,
+    original: &ScrapeData,
+    clone: &ScrapeData,
+    comparisons: impl IntoIterator<Item = (Device, &'a Comparison)>,
+) -> std::io::Result<()> {
+    for (device, pixels) in comparisons {
+        let device_dir = dir.join(device_name(device));
+        std::fs::create_dir_all(&device_dir)?;
+        std::fs::write(
+            device_dir.join("base.png"),
+            &original.device(device).screenshots.full_page.png,
+        )?;
+        std::fs::write(
+            device_dir.join("target.png"),
+            &clone.device(device).screenshots.full_page.png,
+        )?;
+        let diff = pixels.diff_png().map_err(std::io::Error::other)?;
+        std::fs::write(device_dir.join("diff.png"), diff)?;
     }
     Ok(())
 }
@@ -414,14 +444,28 @@ fn fix_prompt(comparisons: &[DeviceComparison], files: &ProjectFiles) -> String 
          with one JSON object mapping each changed file's path to its complete new content; leave \
          out unchanged files. Keep every component's default export.\n\n",
     );
+    prompt.push_str(&differences_text(comparisons, 25));
+    for (path, _) in files.files.iter().filter(|(path, _)| editable(path)) {
+        if let Some(text) = files.text(path) {
+            let _ = write!(prompt, "### {path}\n```\n{text}\n```\n\n");
+        }
+    }
+    prompt
+}
+
+/// Per device: the similarity and the `limit` most severe computed-style differences, one
+/// line per element (DOM path, text, `property: original -> clone`). What the refine model
+/// and the agent's `compare` tool read.
+pub(crate) fn differences_text(comparisons: &[DeviceComparison], limit: usize) -> String {
+    let mut text = String::new();
     for comparison in comparisons {
         let _ = writeln!(
-            prompt,
+            text,
             "## {} similarity {:.4}",
             device_name(comparison.device),
             comparison.pixels.similarity
         );
-        for element in comparison.styles.most_severe(25) {
+        for element in comparison.styles.most_severe(limit) {
             let differences: Vec<String> = element
                 .differences
                 .iter()
@@ -435,21 +479,16 @@ fn fix_prompt(comparisons: &[DeviceComparison], files: &ProjectFiles) -> String 
                 })
                 .collect();
             let _ = writeln!(
-                prompt,
+                text,
                 "- {} \"{}\": {}",
                 element.clone.path,
                 element.original.text,
                 differences.join("; ")
             );
         }
-        prompt.push('\n');
+        text.push('\n');
     }
-    for (path, _) in files.files.iter().filter(|(path, _)| editable(path)) {
-        if let Some(text) = files.text(path) {
-            let _ = write!(prompt, "### {path}\n```\n{text}\n```\n\n");
-        }
-    }
-    prompt
+    text
 }
 
 fn editable(path: &str) -> bool {

@@ -107,6 +107,23 @@ pub struct PipelineDeps {
     pub preview_routes: Option<Arc<dyn PreviewRoutes>>,
 }
 
+/// A clone's place in a queue of clones waiting for a slot (the server's, DESIGN.md §5).
+pub struct Admission {
+    /// 1 = next; 0 = its turn has come. The pipeline says each new place as `queued`.
+    pub position: tokio::sync::watch::Receiver<usize>,
+    /// The slot, held until the clone's run ends (dropping it lets the next one in, and
+    /// dropping it while still waiting gives up the place).
+    pub slot: Box<dyn Send + Sync>,
+}
+
+impl std::fmt::Debug for Admission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admission")
+            .field("position", &*self.position.borrow())
+            .finish_non_exhaustive()
+    }
+}
+
 /// Where users see a clone's preview when that is not the sandbox's own URL: `replica serve`
 /// proxies every local preview through its port. The pipeline itself always talks to the
 /// sandbox directly.

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use replica_assembler::{AssembleInput, LocalizeOptions, ProjectStyle};
 use replica_core::{
-    ComponentFile, DesignTokens, Device, PipelineEvent, Plan, PlannedSectionSummary, ProjectFiles,
-    Sandbox, ScrapeData, ScrapeOptions, SimilarityScores, StepTimings, UrlPolicy,
+    AllowedOrigin, ComponentFile, DesignTokens, Device, PipelineEvent, Plan, PlannedSectionSummary,
+    ProjectFiles, Sandbox, ScrapeData, ScrapeOptions, SimilarityScores, StepTimings,
 };
 use replica_jsx_validator::Report;
 use replica_section_gen::{
@@ -16,15 +16,21 @@ use replica_section_gen::{
 };
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tracing::Instrument as _;
 
 use crate::compile_fix::{CompileFix, fix_compile_errors};
-use crate::request::{CloneOutcome, CloneRequest, GeneratorKind, PipelineDeps, StyleKind};
+use crate::request::{
+    Admission, CloneOutcome, CloneRequest, GeneratorKind, PipelineDeps, StyleKind,
+};
 use crate::{
     CloneId, CloneStatus, CloneStoreError, CompileCheckConfig, check_compilation, measure, refine,
 };
 
 /// Events waiting for a slow consumer before the pipeline waits for it.
 const EVENT_BUFFER: usize = 256;
+
+/// Where the inspection's captures are kept in a clone's directory.
+pub const INSPECTION_DIR: &str = "inspection";
 
 /// Compile checks after the first one, each after a fix (DESIGN.md §1 J).
 const COMPILE_FIX_ATTEMPTS: u32 = 3;
@@ -74,6 +80,17 @@ impl CloneRun {
 /// Fails at once, before anything is stored, on a URL that is not http(s) or that the scrape
 /// options' policy refuses; the scrape checks the policy again after DNS and redirects.
 pub fn start_clone(request: CloneRequest, deps: PipelineDeps) -> Result<CloneRun, PipelineError> {
+    start_queued_clone(request, deps, None)
+}
+
+/// [`start_clone`] for a clone that may have to wait for a slot: it is stored as `queued`,
+/// says `queued{position}` whenever its place changes, and runs once `admission` lets it.
+/// Cancelling it while it waits (dropping the events) gives up its place.
+pub fn start_queued_clone(
+    request: CloneRequest,
+    deps: PipelineDeps,
+    admission: Option<Admission>,
+) -> Result<CloneRun, PipelineError> {
     let parsed =
         url::Url::parse(request.url.trim()).map_err(|error| PipelineError::InvalidUrl {
             url: request.url.clone(),
@@ -97,28 +114,39 @@ pub fn start_clone(request: CloneRequest, deps: PipelineDeps) -> Result<CloneRun
         })?;
     let clone_id = deps.store.create(&request.url)?;
     let options = serde_json::to_value(&request).unwrap_or_default();
-    deps.store
-        .update(&clone_id, |record| record.options = options)?;
+    let queued = admission.is_some();
+    deps.store.update(&clone_id, |record| {
+        record.options = options;
+        if queued {
+            record.status = CloneStatus::Queued;
+        }
+    })?;
 
     let (sender, events) = mpsc::channel(EVENT_BUFFER);
     let id = clone_id.clone();
-    let task = tokio::spawn(async move {
-        let watcher = sender.clone();
-        let url = request.url.clone();
-        let mut progress = Progress::new(request, deps, id.clone(), sender);
-        progress
-            .emit(PipelineEvent::CloneCreated {
-                clone_id: id.as_str().to_string(),
-                url,
-            })
-            .await;
-        let finished = tokio::select! {
-            result = run(&mut progress) => Some(result),
-            // Every receiver is gone: the client left. Dropping `run` stops its work.
-            () = watcher.closed() => None,
-        };
-        progress.finish(finished).await
-    });
+    // Every line logged for this clone's work names it.
+    let span = tracing::info_span!("clone", clone_id = %clone_id);
+    let task = tokio::spawn(
+        async move {
+            let watcher = sender.clone();
+            let url = request.url.clone();
+            let mut progress = Progress::new(request, deps, id.clone(), sender);
+            progress
+                .emit(PipelineEvent::CloneCreated {
+                    clone_id: id.as_str().to_string(),
+                    url,
+                })
+                .await;
+            let finished = tokio::select! {
+                result = admitted_then_run(&mut progress, admission) => Some(result),
+                // Every receiver is gone: nobody follows the clone. Dropping `run` stops
+                // its work (and gives up a place in the queue).
+                () = watcher.closed() => None,
+            };
+            progress.finish(finished).await
+        }
+        .instrument(span),
+    );
     Ok(CloneRun {
         clone_id,
         events,
@@ -126,11 +154,38 @@ pub fn start_clone(request: CloneRequest, deps: PipelineDeps) -> Result<CloneRun
     })
 }
 
+/// Waits for the clone's turn (saying where it is in the queue), then runs it; the slot is
+/// held until the run ends.
+async fn admitted_then_run(p: &mut Progress, admission: Option<Admission>) -> Result<(), Failure> {
+    let _slot = match admission {
+        Some(Admission { mut position, slot }) => {
+            loop {
+                let place = *position.borrow_and_update();
+                if place == 0 {
+                    break;
+                }
+                p.emit(PipelineEvent::Queued { position: place }).await;
+                if position.changed().await.is_err() {
+                    return Err(Failure::new("queue", "the server stopped its queue"));
+                }
+            }
+            let _ = p.deps.store.update(&p.id, |record| {
+                record.status = CloneStatus::Running;
+            });
+            Some(slot)
+        }
+        None => None,
+    };
+    run(p).await
+}
+
 /// A stage that failed: the clone stops there and keeps what it has.
 #[derive(Debug)]
 pub(crate) struct Failure {
     stage: &'static str,
     message: String,
+    /// For clients that act on the reason (`disk_full`).
+    code: Option<&'static str>,
 }
 
 impl Failure {
@@ -138,6 +193,15 @@ impl Failure {
         Failure {
             stage,
             message: error.to_string(),
+            code: None,
+        }
+    }
+
+    fn disk_full(error: impl std::fmt::Display) -> Failure {
+        Failure {
+            stage: "store",
+            message: format!("the clone store's disk is full: {error}"),
+            code: Some("disk_full"),
         }
     }
 }
@@ -160,6 +224,9 @@ pub(crate) struct Progress {
     compiled: bool,
     pub(crate) similarity: Option<SimilarityScores>,
     errors: Vec<String>,
+    stages: Vec<String>,
+    /// A store write failed for want of space: the clone stops at the end of the stage.
+    disk_full: Option<String>,
 }
 
 impl Progress {
@@ -185,7 +252,39 @@ impl Progress {
             compiled: false,
             similarity: None,
             errors: Vec::new(),
+            stages: Vec::new(),
+            disk_full: None,
         }
+    }
+
+    /// Records that `stage` finished (in the record, with the timings so far, so a clone
+    /// whose process dies says how far it got); a full disk ends the clone here.
+    pub(crate) fn stage_done(&mut self, stage: &str) -> Result<(), Failure> {
+        self.stages.push(stage.to_string());
+        let (stages, timings) = (self.stages.clone(), self.timings.clone());
+        let written = self.deps.store.update(&self.id, |record| {
+            record.stages = stages;
+            record.timings = timings;
+        });
+        if let Err(error) = written
+            && error.is_disk_full()
+        {
+            self.disk_full.get_or_insert(error.to_string());
+        }
+        match &self.disk_full {
+            Some(error) => Err(Failure::disk_full(error)),
+            None => Ok(()),
+        }
+    }
+
+    /// A store write that failed: a full disk is remembered (the clone stops after the
+    /// stage), anything else is a problem the clone goes on after.
+    async fn store_failed(&mut self, what: &str, error: impl std::fmt::Display, full: bool) {
+        if full {
+            self.disk_full.get_or_insert(error.to_string());
+        }
+        self.problem("store", format!("{what} could not be saved: {error}"))
+            .await;
     }
 
     /// Sends an event; a consumer that left is noticed by the task's `closed()` branch.
@@ -218,8 +317,8 @@ impl Progress {
     /// Writes the files to the store, so they survive whatever comes next.
     pub(crate) async fn save_files(&mut self) {
         if let Err(error) = self.deps.store.save_files(&self.id, &self.files) {
-            self.problem("store", format!("the files could not be saved: {error}"))
-                .await;
+            let full = error.is_disk_full();
+            self.store_failed("the files", error, full).await;
         }
     }
 
@@ -229,11 +328,17 @@ impl Progress {
         let (status, error) = match finished {
             Some(Ok(())) => (CloneStatus::Done, None),
             Some(Err(failure)) => {
+                // A failed clone has no preview: its sandbox goes back at once.
+                if let Some(sandbox) = self.sandbox.take() {
+                    let _ = sandbox.destroy().await;
+                }
+                self.preview_url = None;
                 self.errors
                     .push(format!("{}: {}", failure.stage, failure.message));
                 self.emit(PipelineEvent::Error {
                     message: failure.message.clone(),
                     stage: failure.stage.to_string(),
+                    code: failure.code.map(str::to_string),
                 })
                 .await;
                 (
@@ -246,10 +351,14 @@ impl Progress {
                 if let Some(sandbox) = self.sandbox.take() {
                     let _ = sandbox.destroy().await;
                 }
-                self.errors.push("cancelled: the client went away".into());
+                self.errors
+                    .push("cancelled: nobody followed the clone any more".into());
                 (
                     CloneStatus::Cancelled,
-                    Some(("cancelled".into(), "the client went away".into())),
+                    Some((
+                        "cancelled".into(),
+                        "nobody followed the clone any more".into(),
+                    )),
                 )
             }
         };
@@ -265,6 +374,8 @@ impl Progress {
         let sandbox_id = self.sandbox.as_ref().map(|s| s.id().to_string());
         let record = self.deps.store.update(&self.id, |record| {
             record.status = status;
+            record.owner = None;
+            record.stages = self.stages.clone();
             record.timings = self.timings.clone();
             record.preview_url = preview_url.clone();
             record.sandbox_id = sandbox_id.clone();
@@ -311,18 +422,29 @@ impl Progress {
 /// Stages A to R; K (the `done` event and the record) is [`Progress::finish`].
 async fn run(p: &mut Progress) -> Result<(), Failure> {
     let scrape = scrape_and_acquire(p).await?;
+    p.stage_done("scrape")?;
     let tokens = design(p, &scrape).await;
+    p.stage_done("design")?;
     let plan = plan(p, &scrape, &tokens).await;
+    p.stage_done("plan")?;
     let components = generate(p, &scrape, &plan, &tokens).await;
+    p.stage_done("generate")?;
     assemble(p, &scrape, &plan, &tokens, &components).await?;
+    p.stage_done("assemble")?;
     validate(p).await;
     p.save_files().await;
+    p.stage_done("validate")?;
     if p.sandbox.is_some() {
         deploy_and_compile(p, &scrape, &plan, &tokens).await?;
+        p.stage_done("compile")?;
         if p.compiled {
+            let started = Instant::now();
             inspect_preview(p, &scrape).await;
+            p.timings.inspect = elapsed_ms(started);
+            p.stage_done("inspect")?;
             if p.request.refine {
                 refine::refine(p, &scrape, &plan, &tokens).await;
+                p.stage_done("refine")?;
             }
         }
     } else if p.request.preview && p.deps.sandboxes.is_none() {
@@ -360,6 +482,8 @@ async fn scrape_and_acquire(p: &mut Progress) -> Result<Arc<ScrapeData>, Failure
     );
     let (scrape, scrape_ms) = scrape;
     p.timings.scrape = scrape_ms;
+    // Whatever the join waited beyond the scrape was the sandbox's doing.
+    p.timings.sandbox_wait = elapsed_ms(started).saturating_sub(scrape_ms);
     match sandbox {
         Some(Ok(sandbox)) => p.sandbox = Some(sandbox),
         Some(Err(error)) => {
@@ -380,8 +504,8 @@ async fn scrape_and_acquire(p: &mut Progress) -> Result<Arc<ScrapeData>, Failure
         .map_err(|e| e.to_string())
         .and_then(|dir| scrape.save(&dir.join("scrape")).map_err(|e| e.to_string()));
     if let Err(error) = saved {
-        p.problem("store", format!("the scrape could not be saved: {error}"))
-            .await;
+        let full = error.contains("No space left on device");
+        p.store_failed("the scrape", error, full).await;
     }
     for warning in &scrape.warnings {
         p.warn(format!("scrape: {warning}")).await;
@@ -407,8 +531,8 @@ async fn design(p: &mut Progress, scrape: &ScrapeData) -> DesignTokens {
     }
     p.timings.design = elapsed_ms(started);
     if let Err(error) = p.deps.store.save_json(&p.id, "tokens.json", &tokens) {
-        p.problem("store", format!("the tokens could not be saved: {error}"))
-            .await;
+        let full = error.is_disk_full();
+        p.store_failed("the tokens", error, full).await;
     }
     p.emit(PipelineEvent::DesignExtracted {
         fallback: !tokens.fallback.is_empty(),
@@ -490,7 +614,9 @@ async fn generate(
     let total = plan.sections.len();
     let owned = (Arc::clone(scrape), plan.clone(), tokens.clone());
     let runtime = tokio::runtime::Handle::current();
+    let span = tracing::Span::current();
     let generation = tokio::task::spawn_blocking(move || {
+        let _span = span.enter();
         let (scrape, plan, tokens) = owned;
         let input = BatchInput {
             plan: &plan,
@@ -792,6 +918,7 @@ async fn deploy_and_compile_in(
             .map_err(|error| Failure::new("compile", error))?;
         if check.compiled {
             p.compiled = true;
+            p.timings.to_compiled = elapsed_ms(p.started);
             p.emit(PipelineEvent::Compiled).await;
             break;
         }
@@ -860,13 +987,13 @@ async fn log_length(sandbox: &dyn Sandbox) -> usize {
 
 /// The compiled preview loaded once in the browser: runtime and hydration errors from its
 /// console, and how close it is to the original (DESIGN.md §8).
-async fn inspect_preview(p: &mut Progress, original: &ScrapeData) {
+async fn inspect_preview(p: &mut Progress, original: &Arc<ScrapeData>) {
     let Some(url) = p.sandbox.as_ref().map(|s| s.preview_url().to_string()) else {
         return;
     };
     p.step("inspect", "loading the preview in the browser")
         .await;
-    let options = preview_scrape_options(&p.deps.scrape_options);
+    let options = preview_scrape_options(&p.deps.scrape_options, &url);
     let clone = match p.deps.source.scrape(&url, &options).await {
         Ok(clone) => clone,
         Err(error) => {
@@ -888,23 +1015,77 @@ async fn inspect_preview(p: &mut Progress, original: &ScrapeData) {
         p.problem("browser", format!("the preview's console: {error}"))
             .await;
     }
-    match measure::similarity(original, &clone) {
-        Ok(scores) => p.similarity = Some(scores),
-        Err(error) => {
+    let dir = p
+        .deps
+        .store
+        .clone_dir(&p.id)
+        .ok()
+        .map(|dir| dir.join(INSPECTION_DIR));
+    let measured = {
+        let original = Arc::clone(original);
+        tokio::task::spawn_blocking(move || measure_and_keep(&original, &clone, dir)).await
+    };
+    match measured {
+        Ok(Ok((scores, kept))) => {
+            p.similarity = Some(scores);
+            if let Err(error) = kept {
+                p.warn(format!("the comparison images could not be kept: {error}"))
+                    .await;
+            }
+        }
+        Ok(Err(error)) => {
             p.problem(
                 "measure",
                 format!("the similarity could not be measured: {error}"),
             )
             .await;
         }
+        Err(error) => {
+            p.problem("measure", format!("the measurement failed: {error}"))
+                .await;
+        }
     }
 }
 
-/// The preview is on loopback (or the sandbox provider's host): the server's policy is for
-/// the pages users ask for, not for our own preview.
-pub(crate) fn preview_scrape_options(options: &ScrapeOptions) -> ScrapeOptions {
+/// Both devices compared; the captures and diff images kept in `dir` (`inspection/` of the
+/// clone), for the web UI's compare view.
+fn measure_and_keep(
+    original: &ScrapeData,
+    clone: &ScrapeData,
+    dir: Option<std::path::PathBuf>,
+) -> Result<(SimilarityScores, std::io::Result<()>), replica_visual_diff::VisualDiffError> {
+    let comparisons = measure::pixels(original, clone)?;
+    let kept = match dir {
+        Some(dir) => refine::write_captures(
+            &dir,
+            original,
+            clone,
+            comparisons.iter().map(|(device, pixels)| (*device, pixels)),
+        ),
+        None => Err(std::io::Error::other("the clone's directory is gone")),
+    };
+    let of = |wanted| {
+        comparisons
+            .iter()
+            .find(|(device, _)| *device == wanted)
+            .map_or(0.0, |(_, pixels)| pixels.similarity)
+    };
+    let scores = SimilarityScores {
+        desktop: of(Device::Desktop),
+        mobile: of(Device::Mobile),
+    };
+    Ok((scores, kept))
+}
+
+/// The preview is the clone's own, on loopback or the sandbox provider's host: its origin is
+/// admitted whatever the policy says. What the preview page loads from anywhere else (an
+/// image left at the original's URL, say) still obeys the policy.
+pub(crate) fn preview_scrape_options(options: &ScrapeOptions, preview_url: &str) -> ScrapeOptions {
+    let own = url::Url::parse(preview_url)
+        .ok()
+        .and_then(|url| AllowedOrigin::of(&url));
     ScrapeOptions {
-        policy: UrlPolicy::allow_all(),
+        policy: options.policy.clone().allow_origins(own),
         ..options.clone()
     }
 }
@@ -928,3 +1109,23 @@ pub(crate) fn elapsed_ms(started: Instant) -> u64 {
 
 /// Both devices, for loops over them.
 pub(crate) const DEVICES: [Device; 2] = [Device::Desktop, Device::Mobile];
+
+#[cfg(test)]
+mod tests {
+    use replica_core::UrlPolicy;
+
+    use super::*;
+
+    #[test]
+    fn the_preview_admits_its_own_origin_and_nothing_else() {
+        let server = ScrapeOptions {
+            policy: UrlPolicy::public_only(),
+            ..ScrapeOptions::default()
+        };
+        let options = preview_scrape_options(&server, "http://127.0.0.1:3005");
+        let check = |url: &str| options.policy.check_url(&url::Url::parse(url).unwrap());
+        assert!(check("http://127.0.0.1:3005/_next/static/app.js").is_ok());
+        assert!(check("http://127.0.0.1:3006/").is_err());
+        assert!(check("http://169.254.169.254/").is_err());
+    }
+}

@@ -17,6 +17,11 @@ use replica_core::{
 };
 use serde::{Deserialize, Serialize};
 
+mod upkeep;
+
+use upkeep::this_process;
+pub use upkeep::{Retained, StoredItem};
+
 const METADATA: &str = "record.json";
 const FILES: &str = "files";
 
@@ -43,6 +48,10 @@ pub enum CloneStoreError {
         #[source]
         source: std::io::Error,
     },
+}
+
+pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> CloneStoreError + '_ {
+    io(path)
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CloneStoreError + '_ {
@@ -120,20 +129,49 @@ impl From<CloneId> for String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CloneStatus {
+    /// Created; waiting for a free slot of the server that runs it.
+    Queued,
     /// Created; the pipeline is working on it.
     Running,
     Done,
     /// The pipeline stopped with an error; the files saved so far are kept.
     Failed,
-    /// The client went away before the end; the files saved so far are kept.
+    /// Stopped before the end (nobody followed it, or it was stopped); the files saved so far
+    /// are kept.
     Cancelled,
+    /// The process running it ended before it did (killed, crashed); `stages` says how far it
+    /// got and the files saved so far are kept.
+    Interrupted,
+}
+
+impl CloneStatus {
+    /// Queued or running: a process is (or was, if it died) working on the clone.
+    pub fn is_active(self) -> bool {
+        matches!(self, CloneStatus::Queued | CloneStatus::Running)
+    }
+}
+
+/// What a project of the store was made from (DESIGN.md §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloneKind {
+    /// A clone of a page (`url`).
+    #[default]
+    Clone,
+    /// A project made from a prompt: a clone without an original (`url` is empty).
+    Prompt,
 }
 
 /// A clone without its files, as `GET /api/clones` lists it. Also the content of record.json.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CloneSummary {
     pub id: CloneId,
+    #[serde(default)]
+    pub kind: CloneKind,
     pub url: String,
+    /// The prompt a prompt project was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
     /// RFC 3339, UTC (`2024-11-22T07:04:12.123Z`).
     pub created_at: String,
     pub status: CloneStatus,
@@ -153,6 +191,14 @@ pub struct CloneSummary {
     /// What went wrong, as `stage: message` lines (a failed stage, compile errors left, ...).
     #[serde(default)]
     pub errors: Vec<String>,
+    /// The stages that finished, in order (`scrape`, `design`, ... `compile`): how far an
+    /// interrupted or failed clone got.
+    #[serde(default)]
+    pub stages: Vec<String>,
+    /// The process working on a queued or running clone (`pid:start-time`), so another
+    /// process can tell a clone whose process died ([`CloneStore::mark_interrupted`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// A clone with its files.
@@ -166,6 +212,7 @@ pub struct CloneRecord {
 /// Clones on disk under one data directory (`REPLICA_DATA_DIR`).
 #[derive(Debug, Clone)]
 pub struct CloneStore {
+    root: PathBuf,
     clones: PathBuf,
 }
 
@@ -174,11 +221,33 @@ impl CloneStore {
     pub fn open(data_dir: &Path) -> Result<CloneStore, CloneStoreError> {
         let clones = data_dir.join("clones");
         fs::create_dir_all(&clones).map_err(io(&clones))?;
-        Ok(CloneStore { clones })
+        Ok(CloneStore {
+            root: data_dir.to_path_buf(),
+            clones,
+        })
+    }
+
+    /// The data directory the store lives in (agent state of directories lives beside it).
+    pub fn data_dir(&self) -> &Path {
+        &self.root
     }
 
     /// Records a new clone of `url` with status `running` and no files yet.
     pub fn create(&self, url: &str) -> Result<CloneId, CloneStoreError> {
+        self.create_record(CloneKind::Clone, url, None)
+    }
+
+    /// Records a new project made from `prompt` (status `running`, no files yet).
+    pub fn create_prompt(&self, prompt: &str) -> Result<CloneId, CloneStoreError> {
+        self.create_record(CloneKind::Prompt, "", Some(prompt))
+    }
+
+    fn create_record(
+        &self,
+        kind: CloneKind,
+        url: &str,
+        prompt: Option<&str>,
+    ) -> Result<CloneId, CloneStoreError> {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
@@ -193,7 +262,9 @@ impl CloneStore {
             }
             let summary = CloneSummary {
                 id: id.clone(),
+                kind,
                 url: url.to_string(),
+                prompt: prompt.map(str::to_string),
                 created_at: UtcTime::from_unix(now).rfc3339(),
                 status: CloneStatus::Running,
                 options: serde_json::Value::Null,
@@ -203,6 +274,8 @@ impl CloneStore {
                 similarity: None,
                 compiled: false,
                 errors: Vec::new(),
+                stages: Vec::new(),
+                owner: this_process(),
             };
             self.write_summary(&summary)?;
             return Ok(id);
@@ -244,6 +317,42 @@ impl CloneStore {
         fs::rename(&staging, &current).map_err(io(&current))?;
         // The new set is in place; a leftover old set only costs disk space.
         let _ = fs::remove_dir_all(&old);
+        Ok(())
+    }
+
+    /// Writes and removes single files of the clone in place (each written through a
+    /// temporary file and a rename), leaving the others alone: an agent's edit touches one
+    /// file of hundreds. Removing a file that is not there is not an error.
+    pub fn update_files(
+        &self,
+        id: &CloneId,
+        write: &ProjectFiles,
+        remove: &[String],
+    ) -> Result<(), CloneStoreError> {
+        for path in write.paths().chain(remove.iter().map(String::as_str)) {
+            check_project_path(path)?;
+        }
+        let root = self.existing_dir(id)?.join(FILES);
+        for (path, file) in &write.files {
+            let target = root.join(path);
+            if let Some(parent) = target.parent() {
+                fs::create_dir_all(parent).map_err(io(parent))?;
+            }
+            write_atomically(&target, &file.contents)?;
+        }
+        for path in remove {
+            let target = root.join(path);
+            match fs::remove_file(&target) {
+                Ok(()) => {}
+                Err(error) if error.kind() == ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(CloneStoreError::Io {
+                        path: target,
+                        source,
+                    });
+                }
+            }
+        }
         Ok(())
     }
 
@@ -378,15 +487,41 @@ impl CloneStore {
         let path = self.clones.join(summary.id.as_str()).join(METADATA);
         // Plain strings, numbers and enums always serialize.
         let json = serde_json::to_vec_pretty(summary).unwrap_or_default();
-        write_atomically(&path, &json)
+        match write_atomically(&path, &json) {
+            // A record that says `running` forever would be worse than one written in place.
+            Err(error) if error.is_disk_full() => {
+                upkeep::overwrite_in_place(&path, &json).map_err(io(&path))
+            }
+            written => written,
+        }
     }
 }
 
+/// Now, as RFC 3339 UTC with milliseconds.
+pub(crate) fn now_rfc3339() -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    UtcTime::from_unix(now).rfc3339()
+}
+
+/// Random hex for ids (sessions), from the same source as clone ids.
+pub(crate) fn random_hex() -> String {
+    format!("{:08x}", random_suffix())
+}
+
 /// Writes `bytes` to a temporary file beside `path` and renames it over `path`.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CloneStoreError> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CloneStoreError> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let temporary = path.with_file_name(format!("{name}.{:06x}.tmp", random_suffix() & 0xff_ffff));
-    fs::write(&temporary, bytes).map_err(io(&temporary))?;
+    if let Err(source) = fs::write(&temporary, bytes) {
+        // A full disk leaves a partial temporary file behind otherwise.
+        let _ = fs::remove_file(&temporary);
+        return Err(CloneStoreError::Io {
+            path: temporary,
+            source,
+        });
+    }
     fs::rename(&temporary, path).map_err(io(path))
 }
 

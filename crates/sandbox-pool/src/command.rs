@@ -1,6 +1,9 @@
-//! The commands a sandbox may run (DESIGN.md §7): installing the project's own dependencies,
-//! running Next.js on a port, and version checks. Nothing else, so a generated file or a
-//! model's suggestion can never become an arbitrary command.
+//! The commands a sandbox may run (DESIGN.md §7): installing the project's own dependencies or
+//! one allowlisted package at its pinned version, running Next.js on a port, and version
+//! checks. Nothing else, so a generated file or a model's suggestion can never become an
+//! arbitrary command.
+
+use replica_core::INSTALLABLE_PACKAGES;
 
 use crate::SandboxPoolError;
 
@@ -22,6 +25,13 @@ const HOSTS: &[&str] = &["127.0.0.1", "localhost", "::1", "0.0.0.0"];
 pub enum AllowedCommand {
     /// `npm install` of the project's package.json, no package arguments.
     NpmInstall { flags: Vec<&'static str> },
+    /// `npm install <name>@<version>` of a package in `replica_core::INSTALLABLE_PACKAGES`,
+    /// at exactly its pinned version.
+    NpmInstallPackage {
+        name: &'static str,
+        version: &'static str,
+        flags: Vec<&'static str>,
+    },
     /// `npm ci` of the project's lock file.
     NpmCi { flags: Vec<&'static str> },
     /// `npx next dev --port N [--hostname H]`.
@@ -55,9 +65,23 @@ impl AllowedCommand {
             [] => Err(refuse("the command is empty")),
             ["node", "--version" | "-v"] => Ok(AllowedCommand::NodeVersion),
             ["npm", "--version" | "-v"] => Ok(AllowedCommand::NpmVersion),
-            ["npm", "install" | "i", rest @ ..] => Ok(AllowedCommand::NpmInstall {
-                flags: npm_flags(rest).map_err(|e| refuse(&e))?,
-            }),
+            ["npm", "install" | "i", rest @ ..] => {
+                let (packages, flags): (Vec<&str>, Vec<&str>) =
+                    rest.iter().partition(|arg| !arg.starts_with('-'));
+                let flags = npm_flags(&flags).map_err(|e| refuse(&e))?;
+                match packages[..] {
+                    [] => Ok(AllowedCommand::NpmInstall { flags }),
+                    [spec] => {
+                        let (name, version) = allowed_package(spec).map_err(|e| refuse(&e))?;
+                        Ok(AllowedCommand::NpmInstallPackage {
+                            name,
+                            version,
+                            flags,
+                        })
+                    }
+                    _ => Err(refuse("one package at a time may be installed")),
+                }
+            }
             ["npm", "ci", rest @ ..] => Ok(AllowedCommand::NpmCi {
                 flags: npm_flags(rest).map_err(|e| refuse(&e))?,
             }),
@@ -91,6 +115,18 @@ impl AllowedCommand {
                 .chain(flags.iter().copied())
                 .map(String::from)
                 .collect(),
+            AllowedCommand::NpmInstallPackage {
+                name,
+                version,
+                flags,
+            } => [
+                "npm".to_owned(),
+                "install".to_owned(),
+                format!("{name}@{version}"),
+            ]
+            .into_iter()
+            .chain(flags.iter().map(|flag| (*flag).to_owned()))
+            .collect(),
             AllowedCommand::NpmCi { flags } => ["npm", "ci"]
                 .into_iter()
                 .chain(flags.iter().copied())
@@ -132,15 +168,34 @@ impl AllowedCommand {
 fn npm_flags(args: &[&str]) -> Result<Vec<&'static str>, String> {
     args.iter()
         .map(|arg| {
-            NPM_FLAGS.iter().copied().find(|flag| flag == arg).ok_or_else(|| {
-                if arg.starts_with('-') {
-                    format!("the flag {arg} is not allowed")
-                } else {
-                    format!("installing {arg} is not allowed; only the project's package.json is installed")
-                }
-            })
+            NPM_FLAGS
+                .iter()
+                .copied()
+                .find(|flag| flag == arg)
+                .ok_or_else(|| format!("the flag {arg} is not allowed"))
         })
         .collect()
+}
+
+/// `name@version` of an installable package at its pinned version.
+fn allowed_package(spec: &str) -> Result<(&'static str, &'static str), String> {
+    // A scoped name starts with '@', so the version is after the last '@' past the first.
+    let (name, version) = match spec.rfind('@') {
+        Some(at) if at > 0 => (&spec[..at], Some(&spec[at + 1..])),
+        _ => (spec, None),
+    };
+    let Some((name, pinned)) = INSTALLABLE_PACKAGES.iter().find(|(n, _)| *n == name) else {
+        return Err(format!(
+            "installing {spec} is not allowed; only the project's package.json and the \
+             allowlisted packages are installed"
+        ));
+    };
+    match version {
+        Some(version) if version == *pinned => Ok((name, pinned)),
+        _ => Err(format!(
+            "{name} may only be installed at its pinned version: npm install {name}@{pinned}"
+        )),
+    }
 }
 
 /// `--port N` (or `-p N`, `--port=N`) is required; `--hostname H` (`-H H`) is optional.
@@ -213,6 +268,24 @@ mod tests {
                 "npm install --no-audit --prefer-offline",
             ),
             (
+                "npm install zod@4.6.7 --ignore-scripts",
+                AllowedCommand::NpmInstallPackage {
+                    name: "zod",
+                    version: "4.6.7",
+                    flags: vec!["--ignore-scripts"],
+                },
+                "npm install zod@4.6.7 --ignore-scripts",
+            ),
+            (
+                "npm i @radix-ui/react-slider@1.6.1",
+                AllowedCommand::NpmInstallPackage {
+                    name: "@radix-ui/react-slider",
+                    version: "1.6.1",
+                    flags: vec![],
+                },
+                "npm install @radix-ui/react-slider@1.6.1",
+            ),
+            (
                 "npm ci --ignore-scripts",
                 AllowedCommand::NpmCi {
                     flags: vec!["--ignore-scripts"],
@@ -281,7 +354,31 @@ mod tests {
             ),
             (
                 "npm install left-pad",
-                "installing left-pad is not allowed; only the project's package.json is installed",
+                "installing left-pad is not allowed; only the project's package.json and the allowlisted packages are installed",
+            ),
+            (
+                "npm install left-pad@1.3.0",
+                "installing left-pad@1.3.0 is not allowed; only the project's package.json and the allowlisted packages are installed",
+            ),
+            (
+                "npm install zod",
+                "zod may only be installed at its pinned version: npm install zod@4.6.7",
+            ),
+            (
+                "npm install zod@latest",
+                "zod may only be installed at its pinned version: npm install zod@4.6.7",
+            ),
+            (
+                "npm install zod@4.6.7 date-fns@4.4.0",
+                "one package at a time may be installed",
+            ),
+            (
+                "npm install @radix-ui/react-slider",
+                "@radix-ui/react-slider may only be installed at its pinned version: npm install @radix-ui/react-slider@1.6.1",
+            ),
+            (
+                "npm install zod@4.6.7 --global",
+                "the flag --global is not allowed",
             ),
             ("npm install --global", "the flag --global is not allowed"),
             (

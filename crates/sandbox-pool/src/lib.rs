@@ -24,7 +24,7 @@ pub use command::{AllowedCommand, NPM_FLAGS};
 pub use daytona::{
     DEFAULT_DAYTONA_API_URL, DaytonaConfig, DaytonaError, DaytonaProvider, DaytonaSandbox,
 };
-pub use local::{LocalConfig, LocalProvider, LocalSandbox};
+pub use local::{LocalConfig, LocalProvider, LocalSandbox, sweep_orphans};
 pub use pool::{PoolConfig, ReleasePolicy, SandboxPool};
 pub use process::{process_is_live, processes_in_group, processes_under};
 pub use production::{ProductionConfig, ProductionServer};
@@ -32,7 +32,7 @@ pub use template::{
     InstalledTemplate, TEMPLATE_FILES, default_cache_dir, install_template, template_file,
     template_key,
 };
-pub use write::write_project_files;
+pub use write::{remove_project_files, write_project_files};
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 use crate::command::AllowedCommand;
 use crate::process::{group_has_live_process, kill_group, limit_data};
 use crate::template::{InstalledTemplate, tail, write_template_files};
-use crate::{SandboxPoolError, write_project_files};
+use crate::{SandboxPoolError, remove_project_files, write_project_files};
 
 /// How local sandboxes are made and limited.
 #[derive(Debug, Clone)]
@@ -316,6 +316,14 @@ impl Sandbox for LocalSandbox {
             self.state.ensure_running()?;
             // Writes are small and many; the blocking pool is not worth a copy of every file.
             write_project_files(&self.state.project, files)?;
+            Ok(())
+        })
+    }
+
+    fn remove_files<'a>(&'a self, paths: &'a [String]) -> BoxFuture<'a, Result<(), SandboxError>> {
+        Box::pin(async move {
+            self.state.ensure_running()?;
+            remove_project_files(&self.state.project, paths)?;
             Ok(())
         })
     }
@@ -626,7 +634,22 @@ impl SandboxState {
         let allowed = AllowedCommand::parse(argv)?;
         self.ensure_running()?;
         let canonical = allowed.argv();
+        let mut directory = self.project.clone();
         let mut command = match &allowed {
+            AllowedCommand::NpmInstallPackage { .. } => {
+                // The project's node_modules is the shared template cache: installing into it
+                // would change every sandbox. The package goes into the sandbox root's own
+                // node_modules instead, which module resolution from the project (Node's and
+                // webpack's, walking up from the file) reaches after the project's own.
+                directory = self.root.clone();
+                prepare_package_root(&self.root)?;
+                let mut command = tokio::process::Command::new("npm");
+                command
+                    .args(&canonical[1..])
+                    .args(["--no-audit", "--no-fund", "--ignore-scripts"])
+                    .arg("--no-package-lock");
+                command
+            }
             AllowedCommand::NpmInstall { .. } | AllowedCommand::NpmCi { .. } => {
                 return Err(SandboxPoolError::CommandNotAllowed {
                     command: canonical.join(" "),
@@ -651,7 +674,7 @@ impl SandboxState {
                 command
             }
         };
-        command.current_dir(&self.project);
+        command.current_dir(&directory);
         sandbox_environment(&mut command, &self.root, 2048);
         run_to_end(command, &canonical, &self.project, timeout).await
     }
@@ -767,6 +790,23 @@ pub(crate) fn spawn_in_own_group(
         })
 }
 
+/// A `package.json` in the sandbox root, so npm installs packages there (and not in some
+/// directory above that happens to have one).
+fn prepare_package_root(root: &Path) -> Result<(), SandboxPoolError> {
+    let manifest = root.join("package.json");
+    if manifest.is_file() {
+        return Ok(());
+    }
+    fs::write(
+        &manifest,
+        "{\"name\": \"replica-sandbox-packages\", \"private\": true}\n",
+    )
+    .map_err(|source| SandboxPoolError::Io {
+        path: manifest,
+        source,
+    })
+}
+
 /// Creates `root/project` with the template's files and `node_modules` linked to the cache.
 pub(crate) fn prepare_directory(root: &Path, node_modules: &Path) -> Result<(), SandboxPoolError> {
     let io = |path: &Path| {
@@ -794,7 +834,7 @@ const OWNER_FILE: &str = "owner.pid";
 /// Kills the processes and removes the directories of sandboxes whose owner process is gone
 /// (it was SIGKILLed or crashed, so no `Drop` ran: its dev servers, in their own process
 /// groups, outlived it). Returns how many were removed.
-fn sweep_orphans(sandboxes_dir: &Path) -> usize {
+pub fn sweep_orphans(sandboxes_dir: &Path) -> usize {
     let Ok(entries) = fs::read_dir(sandboxes_dir) else {
         return 0;
     };

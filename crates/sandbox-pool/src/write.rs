@@ -47,6 +47,47 @@ pub fn write_project_files(root: &Path, files: &ProjectFiles) -> Result<(), Sand
     Ok(())
 }
 
+/// Removes files under `root` (a path that is not there is skipped). Every directory on the
+/// way must be a real directory inside `root`: a symlink among them is refused, so a removal
+/// never reaches outside; the file itself, when a symlink, is removed as a link.
+pub fn remove_project_files(root: &Path, paths: &[String]) -> Result<(), SandboxPoolError> {
+    for path in paths {
+        check_project_path(path)?;
+    }
+    let root = fs::canonicalize(root).map_err(|source| SandboxPoolError::Io {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    'paths: for path in paths {
+        let components: Vec<&str> = path.split('/').collect();
+        let mut current = root.clone();
+        for component in &components[..components.len() - 1] {
+            current.push(component);
+            match fs::symlink_metadata(&current) {
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    return Err(SandboxPoolError::SymlinkEscape {
+                        path: path.clone(),
+                        link: current,
+                    });
+                }
+                Ok(meta) if meta.is_dir() => {}
+                // A missing directory (or a file where one was expected): nothing to remove.
+                _ => continue 'paths,
+            }
+        }
+        current.push(components[components.len() - 1]);
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => fs::remove_file(&current).map_err(|source| SandboxPoolError::Io {
+                path: current.clone(),
+                source,
+            })?,
+            Err(_) => {}
+        }
+    }
+    Ok(())
+}
+
 /// Where `path` lands under `root`, creating missing directories on the way and refusing
 /// symlinks that leave `root`.
 fn resolve_inside(root: &Path, path: &str) -> Result<PathBuf, SandboxPoolError> {

@@ -23,20 +23,25 @@
 mod capture;
 mod console;
 mod driver;
+mod policing;
 mod preflight;
 mod screenshot;
 pub mod sections;
 mod session;
 mod stylesheets;
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use replica_core::{
-    BoxFuture, Device, PageSource, ScrapeData, ScrapeError, ScrapeOptions, ScrapeTimings, UrlPolicy,
+    BoxFuture, Device, PageSource, ScrapeData, ScrapeError, ScrapeOptions, ScrapeTimings,
 };
+pub use replica_proxy::{Network, SystemNetwork, Upstream};
 
 use crate::driver::{SpawnedDriver, WebDriver};
+use crate::policing::ScrapeProxy;
 use crate::session::{BrowserSession, SessionConfig};
 
 /// What the preflight and the stylesheet fetches call themselves. Headless Chromium's own
@@ -52,6 +57,13 @@ pub struct BrowserConfig {
     pub chromedriver: Option<PathBuf>,
     /// Browser binary for the started chromedriver; `chromium` on the PATH when `None`.
     pub chromium: Option<PathBuf>,
+    /// Address of this machine on which each scrape's policy proxy listens, and which the
+    /// browser is told to use: loopback when `None`. A remote WebDriver's browsers must be
+    /// able to reach it (`--proxy-listen`).
+    pub proxy_listen: Option<IpAddr>,
+    /// How the proxy resolves names and connects: the system's when `None`. Tests give names
+    /// of their own here.
+    pub network: Option<Arc<dyn Network>>,
 }
 
 impl BrowserConfig {
@@ -62,6 +74,8 @@ impl BrowserConfig {
             webdriver_url: non_empty("REPLICA_WEBDRIVER_URL"),
             chromedriver: non_empty("REPLICA_CHROMEDRIVER").map(PathBuf::from),
             chromium: non_empty("REPLICA_CHROME").map(PathBuf::from),
+            proxy_listen: None,
+            network: None,
         }
     }
 }
@@ -74,14 +88,23 @@ impl BrowserConfig {
 pub struct Browser {
     driver: WebDriver,
     chromium: Option<PathBuf>,
+    proxy_ip: IpAddr,
+    network: Arc<dyn Network>,
 }
 
 impl Browser {
     pub async fn launch(config: &BrowserConfig) -> Result<Browser, ScrapeError> {
+        let proxy_ip = proxy_ip(config)?;
+        let network = config
+            .network
+            .clone()
+            .unwrap_or_else(|| Arc::new(SystemNetwork));
         if let Some(url) = &config.webdriver_url {
             return Ok(Browser {
                 driver: WebDriver::Remote { url: url.clone() },
                 chromium: None,
+                proxy_ip,
+                network,
             });
         }
         let chromium = match &config.chromium {
@@ -103,6 +126,8 @@ impl Browser {
         Ok(Browser {
             driver: WebDriver::Spawned(Box::new(driver)),
             chromium: Some(chromium),
+            proxy_ip,
+            network,
         })
     }
 
@@ -125,7 +150,14 @@ impl Browser {
         let parsed = preflight::parse_url(url)?;
         let opened = self.open_checked::<2>(&parsed, options, started).await?;
         let [desktop, mobile] = opened.sessions;
-        let result = scrape_in_sessions([&desktop, &mobile], url, parsed.as_str(), options).await;
+        let result = scrape_in_sessions(
+            [&desktop, &mobile],
+            url,
+            parsed.as_str(),
+            options,
+            &opened.proxy,
+        )
+        .await;
         self.close(desktop).await;
         self.close(mobile).await;
         let (mut data, desktop_ms, mobile_ms, stylesheets_ms) = result?;
@@ -143,63 +175,49 @@ impl Browser {
         Ok(data)
     }
 
-    /// Checks `url` with the preflight and opens `N` fresh browser sessions for it, pinned to
-    /// the addresses the preflight checked when the policy needs that. When nothing needs
-    /// pinning, the browsers start while the preflight runs.
+    /// Starts the scrape's policy proxy, then checks `url` with the preflight while `N` fresh
+    /// browser sessions start, all of them going through the proxy.
     async fn open_checked<const N: usize>(
         &self,
         parsed: &url::Url,
         options: &ScrapeOptions,
         started: Instant,
     ) -> Result<OpenedSessions<N>, ScrapeError> {
-        if options.policy.allows_private() {
-            let timed = |start: Instant| elapsed_ms(start);
-            let (pre, sessions) = tokio::join!(
-                async {
-                    (
-                        preflight::preflight(parsed, &options.policy, options.load_timeout).await,
-                        timed(started),
-                    )
-                },
-                async {
-                    (
-                        self.open_sessions::<N>(Vec::new(), options).await,
-                        timed(started),
-                    )
-                }
-            );
-            let ((pre, preflight_ms), (sessions, browser_ms)) = (pre, sessions);
-            match (pre.and_then(check_preflight), sessions) {
-                (Ok(preflight), Ok(sessions)) => Ok(OpenedSessions {
-                    preflight,
-                    sessions,
-                    preflight_ms,
-                    browser_ms,
-                }),
-                (Err(e), sessions) => {
-                    if let Ok(sessions) = sessions {
-                        for session in sessions {
-                            session.close().await;
-                        }
-                    }
-                    Err(e)
-                }
-                (Ok(_), Err(e)) => Err(e),
+        let proxy =
+            ScrapeProxy::start(&options.policy, self.proxy_ip, Arc::clone(&self.network)).await?;
+        let timed = |start: Instant| elapsed_ms(start);
+        let (pre, sessions) = tokio::join!(
+            async {
+                let pre =
+                    preflight::preflight(parsed, &options.policy, options.load_timeout, &proxy)
+                        .await;
+                (pre, timed(started))
+            },
+            async {
+                let sessions = self
+                    .open_sessions::<N>(proxy.chromium_args(), options)
+                    .await;
+                (sessions, timed(started))
             }
-        } else {
-            let preflight = check_preflight(
-                preflight::preflight(parsed, &options.policy, options.load_timeout).await?,
-            )?;
-            let preflight_ms = elapsed_ms(started);
-            let browser_started = Instant::now();
-            let pinning = pinning_args(&options.policy, &preflight.resolved);
-            let sessions = self.open_sessions::<N>(pinning, options).await?;
-            Ok(OpenedSessions {
+        );
+        let ((pre, preflight_ms), (sessions, browser_ms)) = (pre, sessions);
+        match (pre.and_then(check_preflight), sessions) {
+            (Ok(preflight), Ok(sessions)) => Ok(OpenedSessions {
                 preflight,
                 sessions,
+                proxy,
                 preflight_ms,
-                browser_ms: elapsed_ms(browser_started),
-            })
+                browser_ms,
+            }),
+            (Err(e), sessions) => {
+                if let Ok(sessions) = sessions {
+                    for session in sessions {
+                        session.close().await;
+                    }
+                }
+                Err(e)
+            }
+            (Ok(_), Err(e)) => Err(e),
         }
     }
 
@@ -254,10 +272,12 @@ impl Browser {
     }
 }
 
-/// Browser sessions for a URL the preflight accepted.
+/// Browser sessions for a URL the preflight accepted, and the proxy they go through (it
+/// lives as long as this does).
 struct OpenedSessions<const N: usize> {
     preflight: preflight::Preflight,
     sessions: [BrowserSession; N],
+    proxy: ScrapeProxy,
     preflight_ms: u64,
     browser_ms: u64,
 }
@@ -309,15 +329,16 @@ async fn scrape_in_sessions(
     requested: &str,
     url: &str,
     options: &ScrapeOptions,
+    proxy: &ScrapeProxy,
 ) -> Result<(ScrapeData, u64, u64, u64), ScrapeError> {
     let pass = |session, device| async move {
         let started = Instant::now();
         capture::install_network_tracker(session).await?;
         console::install(session).await?;
         capture::emulate(session, device, DESKTOP_USER_AGENT).await?;
-        let navigation_started = capture::navigate(session, url, options).await?;
-        check_landing(session, &options.policy).await?;
+        let navigation_started = navigate(session, url, options, proxy).await?;
         let pass = capture::capture(session, device, options, started, navigation_started).await?;
+        check_still_on_page(session, &pass.page.final_url, proxy).await?;
         // Read last, so it covers the whole load, settle and capture.
         let console = console::read(session).await?;
         Ok::<_, ScrapeError>((pass, console))
@@ -327,7 +348,8 @@ async fn scrape_in_sessions(
         // Cross-origin stylesheets are fetched while the other browser finishes mobile.
         let sheets = std::mem::take(&mut desktop.page.stylesheets);
         let started = Instant::now();
-        let fetched = stylesheets::complete(sheets, &options.policy, options.load_timeout).await;
+        let fetched =
+            stylesheets::complete(sheets, &options.policy, options.load_timeout, proxy).await;
         Ok::<_, ScrapeError>((desktop, console, fetched, elapsed_ms(started)))
     };
     let (
@@ -350,6 +372,7 @@ async fn scrape_in_sessions(
     let mut warnings = desktop.warnings;
     warnings.extend(mobile.warnings);
     warnings.extend(sheet_warnings);
+    warnings.extend(proxy.warnings());
     let console = console::merge(desktop_console, mobile_console, &mut warnings);
     let mut mobile_capture = mobile.capture;
     mobile_capture.sections = sections::follow(&desktop.capture.sections, &mobile_capture)
@@ -379,65 +402,91 @@ async fn scrape_in_sessions(
     Ok((data, desktop_ms, mobile_ms, stylesheets_ms))
 }
 
-/// The browser follows redirects itself: check where it landed against the policy too.
-async fn check_landing(session: &BrowserSession, policy: &UrlPolicy) -> Result<(), ScrapeError> {
-    if policy.allows_private() {
+/// Loads `url`; a navigation the proxy did not carry out (the page's, or one the page made at
+/// once, like a meta refresh) fails with the proxy's reason.
+async fn navigate(
+    session: &BrowserSession,
+    url: &str,
+    options: &ScrapeOptions,
+    proxy: &ScrapeProxy,
+) -> Result<Instant, ScrapeError> {
+    match capture::navigate(session, url, options).await {
+        Err(error) if !matches!(error, ScrapeError::LoadTimeout { .. }) => {
+            if let Some(explained) = proxy.explain(url) {
+                return Err(explained);
+            }
+            let current = session.client.current_url().await.ok();
+            Err(current
+                .and_then(|current| proxy.explain(current.as_str()))
+                .unwrap_or(error))
+        }
+        result => result,
+    }
+}
+
+/// A page that sent itself elsewhere while it settled (a meta refresh, a script) to a place
+/// that did not load shows the browser's error page now, which is no capture of the page.
+/// (A refused plain-HTTP navigation is answered so that the page stays; a refused tunnel
+/// cannot be.)
+async fn check_still_on_page(
+    session: &BrowserSession,
+    extracted_url: &str,
+    proxy: &ScrapeProxy,
+) -> Result<(), ScrapeError> {
+    if extracted_url.starts_with("http:") || extracted_url.starts_with("https:") {
         return Ok(());
     }
-    let landed = session
+    let current = session
         .client
         .current_url()
         .await
-        .map_err(|e| session::webdriver_error("current url", &e))?;
-    policy
-        .check_url(&landed)
-        .map_err(|violation| ScrapeError::Refused {
-            url: landed.to_string(),
-            violation,
-        })?;
-    let host = landed
-        .host_str()
-        .unwrap_or_default()
-        .trim_matches(['[', ']'])
-        .to_string();
-    let port = landed.port_or_known_default().unwrap_or(80);
-    if let Ok(addrs) = tokio::net::lookup_host((host.as_str(), port)).await {
-        for addr in addrs {
-            policy
-                .check_addr(&host, addr.ip())
-                .map_err(|violation| ScrapeError::Refused {
-                    url: landed.to_string(),
-                    violation,
-                })?;
-        }
-    }
-    Ok(())
-}
-
-/// Pins the browser to the addresses the preflight checked, so a second DNS answer (rebinding)
-/// cannot send it somewhere the policy refuses.
-fn pinning_args(
-    policy: &UrlPolicy,
-    resolved: &std::collections::BTreeMap<String, Vec<std::net::IpAddr>>,
-) -> Vec<String> {
-    if policy.allows_private() || resolved.is_empty() {
-        return Vec::new();
-    }
-    let rules: Vec<String> = resolved
-        .iter()
-        .filter_map(|(host, addrs)| {
-            let addr = addrs.first()?;
-            Some(match addr {
-                std::net::IpAddr::V4(v4) => format!("MAP {host} {v4}"),
-                std::net::IpAddr::V6(v6) => format!("MAP {host} [{v6}]"),
-            })
-        })
-        .collect();
-    vec![format!("--host-resolver-rules={}", rules.join(","))]
+        .map(|url| url.to_string())
+        .unwrap_or_else(|_| extracted_url.to_string());
+    Err(proxy
+        .explain(&current)
+        .unwrap_or_else(|| ScrapeError::Connection {
+            url: current,
+            message: format!(
+                "the page went there and it did not load (the browser shows {extracted_url})"
+            ),
+        }))
 }
 
 fn elapsed_ms(since: Instant) -> u64 {
     since.elapsed().as_millis() as u64
+}
+
+/// Where each scrape's proxy listens. A browser behind a WebDriver on another host cannot
+/// reach this machine's loopback, so there an address must be named; an unspecified address
+/// (`0.0.0.0`) cannot be given to a browser to connect to.
+fn proxy_ip(config: &BrowserConfig) -> Result<IpAddr, ScrapeError> {
+    let remote_host = config
+        .webdriver_url
+        .as_deref()
+        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| replica_core::Endpoint::of(&u))
+        .filter(|endpoint| {
+            let loopback = endpoint.ip().is_some_and(|ip| ip.is_loopback());
+            !(loopback || endpoint.host == "localhost")
+        });
+    match (config.proxy_listen, remote_host) {
+        (Some(ip), _) if ip.is_unspecified() => Err(ScrapeError::BrowserStart {
+            message: format!(
+                "the policy proxy cannot listen on {ip}: the browser must be given an address \
+                 to connect to (name one of this machine's addresses in --proxy-listen)"
+            ),
+        }),
+        (Some(ip), _) => Ok(ip),
+        (None, Some(remote)) => Err(ScrapeError::BrowserStart {
+            message: format!(
+                "the WebDriver server at {} runs its browsers on another host, which cannot \
+                 reach the URL policy proxy on this machine's loopback: set --proxy-listen \
+                 (REPLICA_PROXY_LISTEN) to an address of this machine that host reaches",
+                remote.url_host()
+            ),
+        }),
+        (None, None) => Ok(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+    }
 }
 
 #[cfg(test)]
@@ -445,23 +494,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pinning_maps_each_checked_host() {
-        let mut resolved = std::collections::BTreeMap::new();
-        resolved.insert(
-            "example.com".to_string(),
-            vec!["93.184.215.14".parse().unwrap()],
-        );
-        resolved.insert(
-            "v6.example".to_string(),
-            vec!["2606:2800::1".parse().unwrap()],
+    fn the_proxy_listens_where_the_browser_can_reach_it() {
+        let config = |webdriver: Option<&str>, listen: Option<&str>| BrowserConfig {
+            webdriver_url: webdriver.map(str::to_string),
+            proxy_listen: listen.map(|ip| ip.parse().unwrap()),
+            ..BrowserConfig::default()
+        };
+        let ip = |webdriver, listen| proxy_ip(&config(webdriver, listen)).map(|ip| ip.to_string());
+        assert_eq!(ip(None, None).unwrap(), "127.0.0.1");
+        assert_eq!(
+            ip(Some("http://localhost:4444"), None).unwrap(),
+            "127.0.0.1"
         );
         assert_eq!(
-            pinning_args(&UrlPolicy::public_only(), &resolved),
-            vec![
-                "--host-resolver-rules=MAP example.com 93.184.215.14,MAP v6.example [2606:2800::1]"
-                    .to_string()
-            ]
+            ip(Some("http://127.0.0.1:9515/wd"), None).unwrap(),
+            "127.0.0.1"
         );
-        assert!(pinning_args(&UrlPolicy::allow_all(), &resolved).is_empty());
+        assert_eq!(
+            ip(Some("http://grid.example:4444"), Some("10.1.2.3")).unwrap(),
+            "10.1.2.3"
+        );
+        let error = ip(Some("http://grid.example:4444"), None).unwrap_err();
+        assert!(error.to_string().contains("set --proxy-listen"), "{error}");
+        let error = ip(None, Some("0.0.0.0")).unwrap_err();
+        assert!(
+            error.to_string().contains("cannot listen on 0.0.0.0"),
+            "{error}"
+        );
     }
 }

@@ -1,16 +1,16 @@
-//! Before the browser: parse the URL, resolve it, apply the URL policy to every address and every
-//! redirect, and turn network failures into errors that say what happened.
+//! Beside the browser: parse the URL, request it once through the scrape's policy proxy (which
+//! applies the URL policy to every address and redirect hop), and turn network failures into
+//! errors that say what happened.
 //!
 //! The browser does not tell us much about why a navigation failed, so one plain HTTP request
-//! goes first; it also learns the addresses the browser is then pinned to.
+//! goes alongside it; what the proxy journalled explains a request that got no answer.
 
-use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use replica_core::{PolicyViolation, ScrapeError, UrlPolicy};
 use url::Url;
+
+use crate::policing::ScrapeProxy;
 
 /// What the plain request learnt.
 #[derive(Debug, Clone)]
@@ -18,8 +18,6 @@ pub(crate) struct Preflight {
     pub final_url: String,
     pub status: u16,
     pub content_type: String,
-    /// Host name -> addresses it resolved to (and was checked against the policy).
-    pub resolved: BTreeMap<String, Vec<IpAddr>>,
 }
 
 /// Parses `input` as an absolute http(s) URL.
@@ -51,17 +49,6 @@ pub(crate) fn parse_url(input: &str) -> Result<Url, ScrapeError> {
     Ok(url)
 }
 
-/// Host name -> the addresses it resolved to, shared between a client and its resolver.
-type ResolvedHosts = Arc<Mutex<BTreeMap<String, Vec<IpAddr>>>>;
-
-/// A resolver that checks every address against the policy before anything connects to it, so
-/// redirects to private addresses are caught too.
-#[derive(Debug, Clone)]
-struct PolicyResolver {
-    policy: UrlPolicy,
-    resolved: ResolvedHosts,
-}
-
 #[derive(Debug)]
 struct Refused(PolicyViolation);
 
@@ -73,85 +60,42 @@ impl std::fmt::Display for Refused {
 
 impl std::error::Error for Refused {}
 
-#[derive(Debug)]
-struct DnsFailure {
-    host: String,
-    message: String,
-}
-
-impl std::fmt::Display for DnsFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "could not resolve {}: {}", self.host, self.message)
-    }
-}
-
-impl std::error::Error for DnsFailure {}
-
-impl reqwest::dns::Resolve for PolicyResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let this = self.clone();
-        let host = name.as_str().to_string();
-        Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await
-                .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> {
-                    Box::new(DnsFailure {
-                        host: host.clone(),
-                        message: e.to_string(),
-                    })
-                })?
-                .collect();
-            for addr in &addrs {
-                this.policy.check_addr(&host, addr.ip()).map_err(
-                    |v| -> Box<dyn std::error::Error + Send + Sync> { Box::new(Refused(v)) },
-                )?;
-            }
-            if let Ok(mut resolved) = this.resolved.lock() {
-                resolved.insert(host, addrs.iter().map(SocketAddr::ip).collect());
-            }
-            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
-}
-
-/// An HTTP client that enforces `policy` on every connection and redirect.
+/// An HTTP client whose every request and redirect goes through the scrape's policy proxy,
+/// which resolves names and checks every address.
 pub(crate) fn policy_client(
     policy: &UrlPolicy,
     timeout: Duration,
-) -> Result<(reqwest::Client, ResolvedHosts), ScrapeError> {
-    let resolved = Arc::new(Mutex::new(BTreeMap::new()));
-    let resolver = PolicyResolver {
-        policy: policy.clone(),
-        resolved: Arc::clone(&resolved),
-    };
+    proxy: &ScrapeProxy,
+) -> Result<reqwest::Client, ScrapeError> {
     let redirect_policy = policy.clone();
-    let client = reqwest::Client::builder()
+    let client_error = |e: reqwest::Error| ScrapeError::Connection {
+        url: String::new(),
+        message: e.to_string(),
+    };
+    reqwest::Client::builder()
         .user_agent(crate::DESKTOP_USER_AGENT)
-        .dns_resolver(Arc::new(resolver))
+        .proxy(reqwest::Proxy::all(proxy.url()).map_err(client_error)?)
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .redirect(reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= 10 {
                 return attempt.error("more than 10 redirects");
             }
-            // Hosts that are IP literals never reach the resolver: check them here.
+            // The proxy would refuse the hop too; refusing it here names the violation at once.
             match redirect_policy.check_url(attempt.url()) {
                 Ok(()) => attempt.follow(),
                 Err(violation) => attempt.error(Refused(violation)),
             }
         }))
         .build()
-        .map_err(|e| ScrapeError::Connection {
-            url: String::new(),
-            message: e.to_string(),
-        })?;
-    Ok((client, resolved))
+        .map_err(client_error)
 }
 
 pub(crate) async fn preflight(
     url: &Url,
     policy: &UrlPolicy,
     timeout: Duration,
+    proxy: &ScrapeProxy,
 ) -> Result<Preflight, ScrapeError> {
     policy
         .check_url(url)
@@ -159,12 +103,17 @@ pub(crate) async fn preflight(
             url: url.to_string(),
             violation,
         })?;
-    let (client, resolved) = policy_client(policy, timeout)?;
+    let client = policy_client(policy, timeout, proxy)?;
     let response = client
         .get(url.clone())
         .send()
         .await
-        .map_err(|e| classify(url.as_str(), &e, timeout))?;
+        .map_err(|e| classify(url.as_str(), &e, timeout, proxy))?;
+    if is_proxy_answer(response.headers())
+        && let Some(error) = proxy.explain(response.url().as_str())
+    {
+        return Err(error);
+    }
     let status = response.status().as_u16();
     let final_url = response.url().to_string();
     let content_type = response
@@ -173,18 +122,29 @@ pub(crate) async fn preflight(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    drop(response);
-    let resolved = resolved.lock().map(|r| r.clone()).unwrap_or_default();
     Ok(Preflight {
         final_url,
         status,
         content_type,
-        resolved,
     })
 }
 
-/// Turns a reqwest failure into the error a user can act on.
-pub(crate) fn classify(url: &str, error: &reqwest::Error, timeout: Duration) -> ScrapeError {
+/// Whether the proxy answered itself (it could not reach the server), not the server.
+pub(crate) fn is_proxy_answer(headers: &reqwest::header::HeaderMap) -> bool {
+    headers
+        .get(replica_proxy::PROXY_STATUS)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("replica;"))
+}
+
+/// Turns a reqwest failure into the error a user can act on: the redirect hook's refusal, or
+/// what the proxy journalled about the request it did not carry out.
+fn classify(
+    url: &str,
+    error: &reqwest::Error,
+    timeout: Duration,
+    proxy: &ScrapeProxy,
+) -> ScrapeError {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(current) = source {
         if let Some(Refused(violation)) = current.downcast_ref::<Refused>() {
@@ -193,20 +153,13 @@ pub(crate) fn classify(url: &str, error: &reqwest::Error, timeout: Duration) -> 
                 violation: violation.clone(),
             };
         }
-        if let Some(dns) = current.downcast_ref::<DnsFailure>() {
-            return ScrapeError::Dns {
-                host: dns.host.clone(),
-                message: dns.message.clone(),
-            };
-        }
-        if let Some(io) = current.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::ConnectionRefused
-        {
-            return ScrapeError::ConnectionRefused {
-                url: url.to_string(),
-            };
-        }
         source = current.source();
+    }
+    // The preflight runs before the browsers load anything, so the proxy's latest failure is
+    // its own (reqwest names the first URL, not the redirect hop that failed).
+    let failing = error.url().map_or(url, Url::as_str);
+    if let Some(explained) = proxy.explain(failing).or_else(|| proxy.explain_latest()) {
+        return explained;
     }
     if error.is_timeout() {
         return ScrapeError::LoadTimeout {

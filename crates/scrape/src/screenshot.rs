@@ -5,8 +5,9 @@ use std::time::Instant;
 
 use replica_core::{Device, ScrapeError, ScrapeOptions};
 
+use crate::policing::ScrapeProxy;
 use crate::session::BrowserSession;
-use crate::{Browser, DESKTOP_USER_AGENT, capture, check_landing, preflight};
+use crate::{Browser, DESKTOP_USER_AGENT, capture, check_still_on_page, navigate, preflight};
 
 impl Browser {
     /// PNG bytes of `url` on `device`: the whole page (up to `options.full_page_max_height`
@@ -27,7 +28,15 @@ impl Browser {
         let parsed = preflight::parse_url(url)?;
         let opened = self.open_checked::<1>(&parsed, options, started).await?;
         let [session] = opened.sessions;
-        let result = render(&session, parsed.as_str(), device, full_page, options).await;
+        let result = render(
+            &session,
+            parsed.as_str(),
+            device,
+            full_page,
+            options,
+            &opened.proxy,
+        )
+        .await;
         self.close(session).await;
         let png = result?;
         tracing::debug!(
@@ -47,15 +56,24 @@ async fn render(
     device: Device,
     full_page: bool,
     options: &ScrapeOptions,
+    proxy: &ScrapeProxy,
 ) -> Result<Vec<u8>, ScrapeError> {
     capture::install_network_tracker(session).await?;
     capture::emulate(session, device, DESKTOP_USER_AGENT).await?;
-    let navigation_started = capture::navigate(session, url, options).await?;
-    check_landing(session, &options.policy).await?;
-    for warning in capture::settle(session, device, options, navigation_started).await? {
-        // The caller gets an image, not a report; the page is shown as it was, as in a scrape.
+    let navigation_started = navigate(session, url, options, proxy).await?;
+    let settled = capture::settle(session, device, options, navigation_started).await?;
+    // The caller gets an image, not a report; the page is shown as it was, as in a scrape.
+    for warning in settled.into_iter().chain(proxy.warnings()) {
         tracing::warn!("{warning}");
     }
+    let landed: String = session
+        .client
+        .execute("return location.href", Vec::new())
+        .await
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_string))
+        .unwrap_or_default();
+    check_still_on_page(session, &landed, proxy).await?;
     let page = capture::measure(session).await?;
     let shot = if full_page {
         capture::full_page_screenshot(session, device, page, options).await?

@@ -47,7 +47,7 @@ pub(crate) struct SessionConfig<'a> {
     pub driver_url: &'a str,
     /// Browser binary for a chromedriver we started; remote drivers pick their own.
     pub chromium: Option<&'a Path>,
-    /// Extra switches (host resolver pinning).
+    /// Extra switches (the policy proxy).
     pub extra_args: Vec<String>,
     /// chromedriver also uses this for its internal waits on the renderer, so it has a floor.
     pub page_load_timeout: Duration,

@@ -8,6 +8,7 @@ use regex::Regex;
 use replica_core::{FontFace, Stylesheet, UrlPolicy};
 
 use crate::capture::ExtractedSheet;
+use crate::policing::ScrapeProxy;
 
 /// Fills in the sheets the browser would not show; returns the sheets in cascade order, the
 /// `@font-face` rules found in fetched CSS, and warnings for sheets that could not be fetched.
@@ -15,6 +16,7 @@ pub(crate) async fn complete(
     sheets: Vec<ExtractedSheet>,
     policy: &UrlPolicy,
     timeout: Duration,
+    proxy: &ScrapeProxy,
 ) -> (Vec<Stylesheet>, Vec<FontFace>, Vec<String>) {
     let mut faces = Vec::new();
     let mut warnings = Vec::new();
@@ -25,9 +27,12 @@ pub(crate) async fn complete(
             warnings,
         );
     }
-    let client = match crate::preflight::policy_client(policy, timeout.min(Duration::from_secs(15)))
-    {
-        Ok((client, _)) => Some(client),
+    let client = match crate::preflight::policy_client(
+        policy,
+        timeout.min(Duration::from_secs(15)),
+        proxy,
+    ) {
+        Ok(client) => Some(client),
         Err(e) => {
             warnings.push(format!("cross-origin stylesheets were not fetched: {e}"));
             None
@@ -44,7 +49,7 @@ pub(crate) async fn complete(
                 sheet.error = Some("not fetched".into());
                 return (sheet, None);
             };
-            match fetch(&client, &href).await {
+            match fetch(&client, &href, proxy).await {
                 Ok(css) => {
                     sheet.css = css;
                     (sheet, None)
@@ -68,12 +73,25 @@ pub(crate) async fn complete(
     (out, faces, warnings)
 }
 
-async fn fetch(client: &reqwest::Client, href: &str) -> Result<String, String> {
-    let response = client
-        .get(href)
-        .send()
-        .await
-        .map_err(|e| e.without_url().to_string())?;
+async fn fetch(
+    client: &reqwest::Client,
+    href: &str,
+    proxy: &ScrapeProxy,
+) -> Result<String, String> {
+    let response = match client.get(href).send().await {
+        Ok(response) => response,
+        Err(error) => {
+            return Err(match proxy.explain(href) {
+                Some(explained) => explained.to_string(),
+                None => error.without_url().to_string(),
+            });
+        }
+    };
+    if crate::preflight::is_proxy_answer(response.headers())
+        && let Some(explained) = proxy.explain(response.url().as_str())
+    {
+        return Err(explained.to_string());
+    }
     let status = response.status();
     if !status.is_success() {
         return Err(format!("HTTP {}", status.as_u16()));

@@ -6,17 +6,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant as StdInstant};
 
-use bytes::Bytes;
 use replica_core::{PipelineEvent, ProjectFiles, Sandbox, SandboxError};
-use replica_pipeline::{CloneId, CloneRun};
-use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot, watch};
-use tokio::time::{Instant, interval_at};
+use replica_pipeline::{CloneId, CloneRun, CloneStore};
+use tokio::sync::{oneshot, watch};
+use tracing::Instrument as _;
+
+use super::events::EventLog;
 
 /// How long a stopped clone may take to release its sandbox before we stop waiting for it.
 const STOP_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// How long the last frame of a stream (`done`, `error`) may wait for a slow client.
-const LAST_FRAME_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why a running clone is told to stop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,13 +51,17 @@ struct Running {
     stop: oneshot::Sender<StopReason>,
     /// Changes (its sender is dropped) when the clone's task has ended and released what it held.
     ended: watch::Receiver<()>,
+    log: Arc<EventLog>,
 }
 
 #[derive(Default)]
 pub struct Registry {
+    /// Queued and running clones.
     running: Mutex<HashMap<CloneId, Running>>,
     previews: Mutex<HashMap<CloneId, Preview>>,
     routes: Mutex<HashMap<CloneId, Route>>,
+    /// When each kept preview last served a request (retention spares what is looked at).
+    preview_used: Mutex<HashMap<CloneId, StdInstant>>,
 }
 
 impl std::fmt::Debug for Registry {
@@ -86,11 +88,37 @@ impl Registry {
             .contains_key(id)
     }
 
+    /// The event log of a queued or running clone.
+    pub fn log(&self, id: &CloneId) -> Option<Arc<EventLog>> {
+        lock(&self.running)
+            .get(id)
+            .map(|running| Arc::clone(&running.log))
+    }
+
+    /// A request reached the clone's preview.
+    pub fn touch_preview(&self, id: &CloneId) {
+        lock(&self.preview_used).insert(id.clone(), StdInstant::now());
+    }
+
+    /// How long ago the clone's kept preview last served a request (or was kept).
+    pub fn preview_idle(&self, id: &CloneId) -> Option<Duration> {
+        lock(&self.preview_used).get(id).map(StdInstant::elapsed)
+    }
+
+    /// The clones with a kept preview.
+    pub fn previewed(&self) -> Vec<CloneId> {
+        lock(&self.previews).keys().cloned().collect()
+    }
+
+    /// Live previews; an agent's slot that has no sandbox yet does not count (a slot being
+    /// written to does).
     pub fn preview_count(&self) -> usize {
         self.previews
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .len()
+            .values()
+            .filter(|slot| slot.try_lock().map_or(true, |sandbox| sandbox.is_some()))
+            .count()
     }
 
     pub fn preview(&self, id: &CloneId) -> Option<Preview> {
@@ -99,6 +127,12 @@ impl Registry {
             .unwrap_or_else(PoisonError::into_inner)
             .get(id)
             .cloned()
+    }
+
+    /// The clone's preview slot, created empty when it has none: the agent starts a sandbox
+    /// in it when a tool needs one, and it is then the clone's live preview.
+    pub fn slot(&self, id: &CloneId) -> Preview {
+        lock(&self.previews).entry(id.clone()).or_default().clone()
     }
 
     /// The preview's URL (routed when it is) and sandbox id, when the clone has a live preview.
@@ -183,7 +217,8 @@ impl Registry {
             .previews
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(id, Arc::new(tokio::sync::Mutex::new(Some(sandbox))));
+            .insert(id.clone(), Arc::new(tokio::sync::Mutex::new(Some(sandbox))));
+        self.touch_preview(&id);
         // Ids are unique, so there is never a previous one; should there be, dropping kills it.
         drop(previous);
     }
@@ -206,6 +241,7 @@ impl Registry {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(id);
+        lock(&self.preview_used).remove(id);
         let had_preview = match preview {
             Some(preview) => destroy_preview(id, preview).await,
             None => false,
@@ -243,7 +279,9 @@ impl Registry {
 }
 
 async fn stop_and_wait(running: Running, reason: StopReason) {
-    let Running { stop, mut ended } = running;
+    let Running {
+        stop, mut ended, ..
+    } = running;
     let _ = stop.send(reason);
     // `changed` fails once the task dropped its sender, i.e. once it has ended.
     let _ = tokio::time::timeout(STOP_TIMEOUT, async {
@@ -266,135 +304,148 @@ async fn destroy_preview(id: &CloneId, preview: Preview) -> bool {
     }
 }
 
-/// What an SSE stream of one clone needs.
-pub struct Streaming {
+/// What the task driving one clone needs.
+pub struct Driving {
     pub run: CloneRun,
-    /// The URL as the client sent it, for `clone_created`.
-    pub url: String,
-    pub frames: mpsc::Sender<Bytes>,
-    pub heartbeat: Duration,
-    /// The clone's slot among `--max-clones`; released when the clone ends.
-    pub permit: OwnedSemaphorePermit,
+    pub store: CloneStore,
+    /// With nobody following its events this long, the clone is cancelled.
+    pub orphan_timeout: Duration,
 }
 
-/// Registers the clone as running and streams its events as SSE frames on a task of its own.
+/// Registers the clone as running and drives it on a task of its own: its events go into
+/// its log (memory and store), which clients follow ([`EventLog::follow`]); it returns the
+/// log.
 ///
 /// `done` is held back until the clone's preview is registered, so a client that acts on
-/// `done` (PUT a file, DELETE) always finds it. A client that goes away, a DELETE and a
-/// shutdown all stop the clone the same way: its event channel is closed, which makes the
-/// pipeline stop its work and release the sandbox, and `finish` waits for that.
-pub fn spawn_stream(registry: Arc<Registry>, streaming: Streaming) {
+/// `done` (PUT a file, DELETE) always finds it. A DELETE, a shutdown and a clone nobody
+/// followed for `orphan_timeout` stop the clone the same way: its event channel is closed,
+/// which makes the pipeline stop its work and release the sandbox, and `finish` waits for it.
+pub fn spawn_clone(registry: Arc<Registry>, driving: Driving) -> Arc<EventLog> {
     let (stop_sender, stop) = oneshot::channel();
     let (ended_sender, ended) = watch::channel(());
-    let id = streaming.run.clone_id.clone();
-    registry
-        .running
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(
-            id.clone(),
-            Running {
-                stop: stop_sender,
-                ended,
-            },
-        );
-    tokio::spawn(async move {
-        stream_events(&registry, streaming, stop).await;
-        registry
-            .running
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&id);
-        drop(ended_sender);
-    });
+    let id = driving.run.clone_id.clone();
+    let log = EventLog::new();
+    lock(&registry.running).insert(
+        id.clone(),
+        Running {
+            stop: stop_sender,
+            ended,
+            log: Arc::clone(&log),
+        },
+    );
+    let span = tracing::info_span!("clone", clone_id = %id);
+    let driven = Arc::clone(&log);
+    tokio::spawn(
+        async move {
+            drive(&registry, driving, &driven, stop).await;
+            driven.end();
+            lock(&registry.running).remove(&id);
+            drop(ended_sender);
+        }
+        .instrument(span),
+    );
+    log
 }
 
 enum Ending {
     /// The pipeline sent its last event.
     Finished,
-    ClientGone,
+    /// Nobody followed the clone for the orphan timeout.
+    Orphaned,
     Stopped(StopReason),
 }
 
-async fn stream_events(
+async fn drive(
     registry: &Registry,
-    streaming: Streaming,
+    driving: Driving,
+    log: &EventLog,
     mut stop: oneshot::Receiver<StopReason>,
 ) {
-    let Streaming {
+    let Driving {
         mut run,
-        url,
-        frames,
-        heartbeat,
-        permit,
-    } = streaming;
+        store,
+        orphan_timeout,
+    } = driving;
     let id = run.clone_id.clone();
-    let mut ticks = interval_at(Instant::now() + heartbeat, heartbeat);
-    // The clone exists from `start_clone` on; announcing it at once gives the client its id
-    // before the first (slow) stage reports.
-    let created = PipelineEvent::CloneCreated {
-        clone_id: id.to_string(),
-        url,
+    let record = |event: &PipelineEvent| {
+        // The store first: once the log in memory says a clone ended, its file is whole.
+        if let Err(error) = store.append_event(&id, event) {
+            tracing::warn!("logging an event of clone {id}: {error}");
+        }
+        log.push(event);
     };
     let mut done = None;
-    let announced = deliver(&frames, created.to_sse_frame().into(), &mut stop).await;
+    let orphaned = super::events::orphaned(log.followers(), orphan_timeout);
+    let mut orphaned = std::pin::pin!(orphaned);
     let ending = loop {
-        if let Some(ending) = announced {
-            break ending;
-        }
-        let frame = tokio::select! {
+        tokio::select! {
             event = run.events.recv() => match event {
-                // Already announced above.
-                Some(PipelineEvent::CloneCreated { .. }) => continue,
-                Some(event @ PipelineEvent::Done { .. }) => {
-                    done = Some(event);
-                    continue;
-                }
-                Some(event) => Bytes::from(event.to_sse_frame()),
+                Some(event @ PipelineEvent::Done { .. }) => done = Some(event),
+                Some(event) => record(&event),
                 None => break Ending::Finished,
             },
-            _ = ticks.tick() => Bytes::from_static(b": heartbeat\n\n"),
-            () = frames.closed() => break Ending::ClientGone,
+            () = &mut orphaned => break Ending::Orphaned,
             reason = &mut stop => break Ending::Stopped(reason.unwrap_or(StopReason::ShuttingDown)),
-        };
-        if let Some(ending) = deliver(&frames, frame, &mut stop).await {
-            break ending;
         }
     };
     if !matches!(ending, Ending::Finished) {
-        // Closing the channel is how the pipeline learns nobody listens any more.
+        // Closing the channel is how the pipeline learns to stop.
         run.events.close();
     }
     let outcome = run.finish().await;
-    drop(permit);
+    match &outcome {
+        Ok(outcome) => match &outcome.error {
+            Some((stage, message)) => tracing::info!(stage, "clone ended: {message}"),
+            None => tracing::info!(files = outcome.files.len(), "clone done"),
+        },
+        Err(error) => tracing::warn!("the clone's task failed: {error}"),
+    }
+    let server_error = |message: &str, code: &str| {
+        record(&PipelineEvent::Error {
+            message: message.to_string(),
+            stage: "server".into(),
+            code: Some(code.to_string()),
+        });
+    };
     match ending {
         Ending::Finished => match outcome {
             Ok(outcome) => {
                 match outcome.sandbox {
-                    Some(sandbox) => registry.add_preview(id, sandbox),
+                    Some(sandbox) => registry.add_preview(id.clone(), sandbox),
                     None => registry.remove_route(&id),
                 }
                 if let Some(done) = done {
-                    send_last(&frames, done).await;
+                    record(&done);
                 }
             }
             Err(error) => {
                 registry.remove_route(&id);
-                send_error(&frames, error.to_string()).await;
+                server_error(&error.to_string(), "internal");
             }
         },
-        Ending::ClientGone => {
+        Ending::Orphaned => {
             registry.remove_route(&id);
             release(outcome).await;
+            tracing::info!("cancelled: nobody followed the clone for {orphan_timeout:?}");
+            server_error(
+                &format!(
+                    "the clone was cancelled: nobody followed it for {} s (--orphan-timeout)",
+                    orphan_timeout.as_secs()
+                ),
+                "orphaned",
+            );
         }
         Ending::Stopped(reason) => {
             registry.remove_route(&id);
             release(outcome).await;
-            let message = match reason {
-                StopReason::Deleted => "the clone was deleted while it ran",
-                StopReason::ShuttingDown => "the server is shutting down",
-            };
-            send_error(&frames, message.to_string()).await;
+            match reason {
+                StopReason::Deleted => {
+                    server_error("the clone was deleted while it ran", "deleted")
+                }
+                StopReason::ShuttingDown => {
+                    server_error("the server is shutting down", "shutting_down")
+                }
+            }
         }
     }
 }
@@ -406,33 +457,6 @@ async fn release(outcome: Result<replica_pipeline::CloneOutcome, replica_pipelin
         && let Some(sandbox) = outcome.sandbox
     {
         let _ = sandbox.destroy().await;
-    }
-}
-
-async fn send_error(frames: &mpsc::Sender<Bytes>, message: String) {
-    let event = PipelineEvent::Error {
-        message,
-        stage: "server".into(),
-    };
-    send_last(frames, event).await;
-}
-
-/// The stream's last frame; a client that stopped reading does not hold the task up for long.
-async fn send_last(frames: &mpsc::Sender<Bytes>, event: PipelineEvent) {
-    let frame = Bytes::from(event.to_sse_frame());
-    let _ = tokio::time::timeout(LAST_FRAME_TIMEOUT, frames.send(frame)).await;
-}
-
-/// Sends one frame unless the client is gone or the clone is told to stop first (a client
-/// that stopped reading must not keep a DELETE or a shutdown waiting).
-async fn deliver(
-    frames: &mpsc::Sender<Bytes>,
-    frame: Bytes,
-    stop: &mut oneshot::Receiver<StopReason>,
-) -> Option<Ending> {
-    tokio::select! {
-        sent = frames.send(frame) => sent.err().map(|_| Ending::ClientGone),
-        reason = stop => Some(Ending::Stopped(reason.unwrap_or(StopReason::ShuttingDown))),
     }
 }
 

@@ -15,6 +15,9 @@ use http::{Method, StatusCode};
 use http_body_util::BodyExt;
 use hyper::body::{Body as _, Frame};
 use tokio::sync::mpsc;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
 
 /// A response body fed by a channel: each message is one chunk, the body ends when every
 /// sender is gone. When the client goes away hyper drops the body, which closes the channel,
@@ -42,6 +45,19 @@ impl hyper::body::Body for ChannelBody {
             .poll_recv(cx)
             .map(|chunk| chunk.map(|bytes| Ok(Frame::data(bytes))))
     }
+}
+
+/// A `text/event-stream` response whose body is fed by `chunks` (unbuffered by proxies).
+pub fn sse_response(chunks: mpsc::Receiver<Bytes>) -> Response {
+    let mut response = Response::new(Body::new(ChannelBody::new(chunks)));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
 }
 
 /// A request that failed: answered as `{"error": "..."}` with its status.
@@ -301,3 +317,106 @@ pub fn content_type(path: &str) -> &'static str {
         _ => "application/octet-stream",
     }
 }
+
+/// `X-Content-Type-Options: nosniff` and `Referrer-Policy: same-origin` on every response
+/// that does not set its own (previews too: a preview's URL carries its token, which must not
+/// reach the sites its page links to).
+pub fn security_headers() -> tower::layer::util::Stack<
+    SetResponseHeaderLayer<HeaderValue>,
+    SetResponseHeaderLayer<HeaderValue>,
+> {
+    tower::layer::util::Stack::new(
+        SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ),
+    )
+}
+
+/// gzip for API answers that are worth it (not event streams, images or zips).
+pub fn compression() -> CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::Predicate as _;
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType};
+    CompressionLayer::new()
+        .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/zip")))
+}
+
+/// One span per request (method, path, clone id when the request is about one) and one
+/// line when it is answered (status, milliseconds). Headers are never logged: they hold the
+/// API token, and a preview's host its preview token (only the clone id is taken from it).
+pub fn request_log(
+    previews: Option<super::preview::PreviewHost>,
+) -> TraceLayer<HttpClassifier, RequestSpan, (), RequestLine> {
+    TraceLayer::new_for_http()
+        .make_span_with(RequestSpan { previews })
+        .on_request(())
+        .on_response(RequestLine)
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestSpan {
+    previews: Option<super::preview::PreviewHost>,
+}
+
+impl<B> tower_http::trace::MakeSpan<B> for RequestSpan {
+    fn make_span(&mut self, request: &http::Request<B>) -> tracing::Span {
+        let span = tracing::info_span!(
+            "request",
+            method = %request.method(),
+            path = %request.uri().path(),
+            clone_id = tracing::field::Empty,
+        );
+        if let Some(id) = clone_of_request(request, self.previews.as_ref()) {
+            span.record("clone_id", id);
+        }
+        span
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLine;
+
+impl<B> tower_http::trace::OnResponse<B> for RequestLine {
+    fn on_response(
+        self,
+        response: &http::Response<B>,
+        latency: std::time::Duration,
+        _span: &tracing::Span,
+    ) {
+        tracing::info!(
+            status = response.status().as_u16(),
+            ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX),
+            "answered"
+        );
+    }
+}
+
+type HttpClassifier =
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>;
+
+/// The clone a request is about: `/api/clones/{id}...`, or a preview host's clone.
+fn clone_of_request<'a, B>(
+    request: &'a http::Request<B>,
+    previews: Option<&super::preview::PreviewHost>,
+) -> Option<&'a str> {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok());
+    if let (Some(previews), Some(host)) = (previews, host)
+        && let Some(label) = previews.label(host)
+    {
+        // `{id}-{token}`: only the id part, never the token.
+        return label.get(..CLONE_ID_LENGTH);
+    }
+    let rest = request.uri().path().strip_prefix("/api/clones/")?;
+    let id = rest.split('/').next()?;
+    (id.len() == CLONE_ID_LENGTH).then_some(id)
+}
+
+/// `20241122-070412-123-8f3a2c`.
+const CLONE_ID_LENGTH: usize = 26;

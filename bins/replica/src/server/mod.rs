@@ -1,19 +1,31 @@
 //! `replica serve`: the HTTP API of DESIGN.md §5, axum's router served on hyper 1.x.
 //!
-//! `POST /clone/stream` runs a clone and streams its events as SSE; the `/api/clones` routes
-//! read, edit (PUT writes through to the live preview), download and delete clones of the
-//! store; `POST /screenshot` renders a page as DESIGN.md §8 does. At most `--max-clones` run at
-//! once (429 beyond). Requests for a preview host (`{id}-{token}.preview.localhost:PORT`) are
-//! proxied to that clone's `next dev` (preview.rs, proxy.rs). SIGINT and SIGTERM stop the
-//! server gracefully: no new connections, running clones cancelled, every sandbox destroyed,
-//! the browser stopped, exit code 0.
+//! `POST /clone/stream` runs a clone and streams its events as SSE (`GET
+//! /api/clones/{id}/events` re-attaches); the `/api/clones` routes read, edit (PUT writes
+//! through to the live preview), download and delete clones of the store; `POST /screenshot`
+//! renders a page as DESIGN.md §8 does. At most `--max-clones` run at once, more wait in a
+//! fair queue (queue.rs). Requests for a preview host (`{id}-{token}.preview.localhost:PORT`)
+//! are proxied to that clone's `next dev` (preview.rs, proxy.rs). For a team: the API token
+//! (auth.rs), per-client rate limits and disk caps (limits.rs), retention (retention.rs) and a
+//! request log. `GET /` is the web UI (ui.rs; captures.rs has the routes only its views
+//! need). SIGINT and SIGTERM stop the server gracefully: no new connections, running
+//! clones cancelled, every sandbox destroyed, the browser stopped, exit code 0.
 
+mod auth;
+mod captures;
 mod clones;
 mod download;
+mod events;
 mod http;
+mod limits;
 mod preview;
 mod proxy;
+mod queue;
+mod retention;
 mod routes;
+mod sessions;
+mod ui;
+mod ws;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,6 +41,8 @@ use replica_core::{Device, ScrapeError, ScrapeOptions, UrlPolicy};
 use replica_pipeline::PipelineDeps;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
+
+use self::retention::Retention;
 use tokio::task::JoinSet;
 
 use self::clones::Registry;
@@ -49,9 +63,40 @@ pub struct ServeArgs {
     /// Clone and screenshot private, loopback and link-local addresses too (refused by default).
     #[arg(long)]
     pub allow_private: bool,
-    /// Clones running at once; more get 429 with Retry-After.
+    #[command(flatten)]
+    pub policy: crate::policy::PolicyArgs,
+    /// Clones running at once; more wait in a queue (`queued{position}` events).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_clones: u32,
+    /// Clones that may wait for a slot; beyond, 429 with Retry-After.
+    #[arg(long, default_value_t = 50)]
+    pub max_queued: usize,
+    /// The API token: every API and WebSocket request needs `Authorization: Bearer TOKEN` or
+    /// the cookie of the login form (/login); at least 16 characters.
+    #[arg(long, env = "REPLICA_API_TOKEN", hide_env_values = true)]
+    pub token: Option<auth::Secret>,
+    /// API requests per client (IP address): `N/s`, `N/min`, `N/h` (all N at once, then one
+    /// each period/N), or `off`.
+    #[arg(long, default_value = "600/min")]
+    pub rate_api: limits::Rate,
+    /// Clone, prompt-project and agent-turn starts per client, as for --rate-api.
+    #[arg(long, default_value = "30/min")]
+    pub rate_starts: limits::Rate,
+    /// Most clones (and prompt projects) the store keeps; new ones get 507 beyond. 0: no cap.
+    #[arg(long, default_value_t = 1000)]
+    pub max_stored_clones: usize,
+    /// Most disk the clone store and the local sandboxes may use (`20G`, `500M`); new clones
+    /// get 507 beyond. 0: no cap.
+    #[arg(long, default_value = "20G")]
+    pub max_disk: limits::Size,
+    /// Clones, projects, sessions and sandboxes unused this long are deleted (hourly, and at
+    /// start): `24h`, `90m`, `7d`, `30s`; `0` keeps them forever.
+    #[arg(long, env = "REPLICA_RETENTION", default_value = "24h", value_parser = retention::parse_duration)]
+    pub retention: Duration,
+    /// A clone nobody follows (no client reading its events) for this long is cancelled and
+    /// its sandbox released: `60s`, `5m`.
+    #[arg(long, default_value = "60s", value_parser = retention::parse_duration)]
+    pub orphan_timeout: Duration,
     /// Browser origin allowed to call the API (repeatable; `*` allows any). None: no CORS headers.
     #[arg(
         long = "cors-origin",
@@ -85,6 +130,11 @@ struct Limits {
     json_bytes: usize,
     file_bytes: usize,
     heartbeat: Duration,
+    max_stored_clones: usize,
+    max_disk: u64,
+    /// `None`: kept forever.
+    retention: Option<Duration>,
+    orphan_timeout: Duration,
 }
 
 /// What every request handler shares.
@@ -93,8 +143,10 @@ struct Server {
     runtime: Arc<Runtime>,
     policy: UrlPolicy,
     limits: Limits,
-    /// One permit per clone that may run.
-    slots: Arc<Semaphore>,
+    queue: queue::CloneQueue,
+    rate_limits: Arc<limits::RateLimits>,
+    auth: Option<Arc<auth::Auth>>,
+    disk: Arc<limits::DiskUse>,
     registry: Arc<Registry>,
     /// Serializes file PUTs (each rewrites the clone's file set).
     file_writes: tokio::sync::Mutex<()>,
@@ -104,6 +156,8 @@ struct Server {
     screenshot_slots: Semaphore,
     /// The preview proxy; `None` when sandboxes have URLs of their own (Daytona).
     previews: Option<proxy::Previews>,
+    /// Agent sessions over the store's projects (`/ws/chat`, `/api/projects`, `/api/sessions`).
+    sessions: Arc<replica_pipeline::Sessions>,
 }
 
 impl Server {
@@ -134,6 +188,8 @@ impl Server {
         // The clones' browser: one chromedriver for the whole server.
         self.runtime
             .browser()
+            .await
+            .map_err(screenshot_error)?
             .screenshot(url, device, full_page, options)
             .await
             .map_err(screenshot_error)
@@ -172,17 +228,24 @@ fn shutting_down() -> ApiError {
 /// Serves until SIGINT or SIGTERM, then shuts down gracefully.
 pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
     let mut signal = std::pin::pin!(crate::shutdown_signal()?);
+    if args.token.is_none() && !args.addr.ip().is_loopback() {
+        eprintln!(
+            "WARNING: serving on {}, reachable from other machines, WITHOUT an API token: \
+             anyone who reaches it can clone, edit and delete. Set REPLICA_API_TOKEN (or --token).",
+            args.addr
+        );
+    }
     let listener = TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("listening on {}", args.addr))?;
     let addr = listener.local_addr()?;
     let preview_host =
         preview::PreviewHost::parse(&args.preview_host, addr.port()).map_err(anyhow::Error::msg)?;
-    let policy = if args.allow_private {
-        UrlPolicy::allow_all()
-    } else {
-        UrlPolicy::public_only()
-    };
+
+    let policy = args.policy.server_policy(args.allow_private)?;
+    for origin in policy.allowed_origins() {
+        eprintln!("admitting the private origin {origin}");
+    }
     eprintln!("starting the browser and the sandbox pool...");
     let runtime = tokio::select! {
         runtime = Runtime::start(config, policy.clone(), Sandboxes::Pool) => runtime?,
@@ -201,6 +264,12 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
             tokens: Arc::clone(&previews.tokens),
         }));
     }
+    let mut disk_dirs = vec![config.data_dir.clone()];
+    disk_dirs.extend(runtime.sandboxes_dir.clone());
+    let sessions = Arc::new(replica_pipeline::Sessions::new(
+        crate::deps::agent_deps(&deps, config),
+        Arc::clone(&registry) as Arc<dyn replica_pipeline::PreviewSlots>,
+    ));
     let server = Arc::new(Server {
         deps,
         runtime: Arc::clone(&runtime),
@@ -210,17 +279,34 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
             json_bytes: args.max_json_bytes,
             file_bytes: args.max_file_bytes,
             heartbeat: Duration::from_secs(args.heartbeat),
+            max_stored_clones: args.max_stored_clones,
+            max_disk: args.max_disk.0,
+            retention: (!args.retention.is_zero()).then_some(args.retention),
+            orphan_timeout: args.orphan_timeout,
         },
-        slots: Arc::new(Semaphore::new(max_clones)),
+        queue: queue::CloneQueue::new(max_clones, args.max_queued),
+        rate_limits: Arc::new(limits::RateLimits::new(args.rate_api, args.rate_starts)),
+        auth: args
+            .token
+            .as_ref()
+            .map(|token| Arc::new(auth::Auth::new(token))),
+        disk: Arc::new(limits::DiskUse::new(disk_dirs)),
         registry,
         file_writes: tokio::sync::Mutex::new(()),
         closing: AtomicBool::new(false),
         screenshot_slots: Semaphore::new(max_clones),
         previews,
+        sessions,
     });
+    // Clones a killed process left `running`, then what retention says is too old: before
+    // the first request, so nobody sees them otherwise.
+    let retention = Retention::start(Arc::clone(&server)).await;
     let router = routes::router(Arc::clone(&server), Cors::new(&args.cors_origins));
     if let Some(previews) = &server.previews {
         eprintln!("previews at {}", previews.host.pattern());
+    }
+    if server.auth.is_some() {
+        eprintln!("API token required (REPLICA_API_TOKEN); browsers sign in at /login");
     }
     eprintln!("listening on http://{addr}");
 
@@ -249,9 +335,24 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
     }
 
     eprintln!("shutting down: stopping clones and sandboxes...");
+    drop(retention);
     drop(listener);
     drop(router);
+    shut_down(server, runtime, connections, shutdown).await;
+    eprintln!("stopped");
+    Ok(())
+}
+
+/// Stops clones and agent turns, lets open connections finish (up to `DRAIN_TIMEOUT`), then
+/// the browser and the sandbox pool.
+async fn shut_down<T: 'static>(
+    server: Arc<Server>,
+    runtime: Arc<Runtime>,
+    mut connections: JoinSet<T>,
+    shutdown: watch::Sender<bool>,
+) {
     server.closing.store(true, Ordering::SeqCst);
+    server.sessions.stop_all();
     server.registry.stop_all().await;
     let _ = shutdown.send(true);
     let drained = tokio::time::timeout(DRAIN_TIMEOUT, async {
@@ -271,8 +372,6 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
         // Only finished tasks held it; dropping what is left still stops the browser and pool.
         Err(runtime) => drop(runtime),
     }
-    eprintln!("stopped");
-    Ok(())
 }
 
 /// Local sandboxes' previews are published through this server (`--preview-host`); Daytona's

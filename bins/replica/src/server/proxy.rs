@@ -90,6 +90,7 @@ async fn proxy(server: &Arc<Server>, label: &str, request: Request) -> Response 
     let Some(route) = server.registry.route(&id) else {
         return not_live(server, &id).await;
     };
+    server.registry.touch_preview(&id);
     let base = match route.upstream {
         Upstream::Live(base) => base,
         Upstream::Replacing => return restarting(),

@@ -4,33 +4,30 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, RawQuery, State};
 use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
 use base64::Engine as _;
-use http::header::{self, HeaderValue};
+use http::header::{self, HeaderMap, HeaderValue};
 use http::request::Parts;
 use http::{Method, StatusCode, Uri};
 use replica_core::{Device, ProjectFiles, ScrapeOptions, check_project_path};
-use replica_pipeline::{CloneId, CloneRequest, CloneStoreError, PipelineError, start_clone};
+use replica_pipeline::{CloneId, CloneRequest, CloneStoreError, PipelineError, start_queued_clone};
 use serde::Deserialize;
-use tokio::sync::mpsc;
 
 use super::Server;
-use super::clones::{Streaming, spawn_stream};
+use super::auth;
+use super::clones::{Driving, spawn_clone};
 use super::download::project_zip;
-use super::http::{
-    ApiError, ChannelBody, Cors, api_layer, content_type, ok_json, parse_json, read_body,
-};
+use super::events::{EventLog, last_event_id};
+use super::http::{ApiError, Cors, api_layer, content_type, ok_json, parse_json, read_body};
+use super::limits::human;
 
-/// What a client is told to wait before retrying a clone when all slots are busy: about the
+/// What a client is told to wait before retrying a clone when the queue is full: about the
 /// time a clone of a simple page takes.
 const RETRY_AFTER_SECONDS: u64 = 10;
 
-/// SSE frames waiting for a slow client before the clone waits for it.
-const FRAME_BUFFER: usize = 64;
-
-type Shared = State<Arc<Server>>;
+pub(super) type Shared = State<Arc<Server>>;
 type Answer = Result<Response, ApiError>;
 
 /// Every route. Unknown paths are 404 and other methods 405 (with `Allow`), both as JSON
@@ -46,9 +43,25 @@ pub fn router(server: Arc<Server>, cors: Cors) -> Router {
             allow(get(async |State(s): Shared| s.health()), "GET"),
         )
         .route(
+            "/login",
+            allow(
+                get(async |RawQuery(query): RawQuery| auth::login_form(query.as_deref())).post(
+                    async |State(s): Shared, headers: HeaderMap, body: Body| {
+                        auth::login(s.auth.as_deref(), &headers, body).await
+                    },
+                ),
+                "GET, POST",
+            ),
+        )
+        .route("/logout", allow(post(async || auth::logout()), "POST"))
+        .route(
             "/clone/stream",
             allow(
-                post(async |State(s): Shared, body: Body| s.clone_stream(body).await),
+                post(
+                    async |State(s): Shared, ConnectInfo(peer): Client, body: Body| {
+                        s.clone_stream(peer.ip().to_canonical(), body).await
+                    },
+                ),
                 "POST",
             ),
         )
@@ -69,6 +82,20 @@ pub fn router(server: Arc<Server>, cors: Cors) -> Router {
         .route("/api/clones/{id}/files", clone_allow(files.clone(), "GET"))
         .route("/api/clones/{id}/files/", clone_allow(files, "GET"))
         .route(
+            "/api/clones/{id}/events",
+            clone_allow(
+                get(
+                    async |State(s): Shared,
+                           clone: CloneTarget,
+                           headers: HeaderMap,
+                           RawQuery(query): RawQuery| {
+                        s.events(&clone.id, &headers, query.as_deref()).await
+                    },
+                ),
+                "GET",
+            ),
+        )
+        .route(
             "/api/clones/{id}/download",
             clone_allow(
                 get(async |State(s): Shared, clone: CloneTarget| s.download(&clone.id).await),
@@ -87,16 +114,37 @@ pub fn router(server: Arc<Server>, cors: Cors) -> Router {
                 "GET, PUT",
             ),
         )
+        .merge(super::captures::router())
+        .merge(super::ui::router())
+        .merge(super::sessions::routes())
         .fallback(no_route)
         .with_state(Arc::clone(&server))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
-        .layer(axum::middleware::from_fn_with_state(cors, api_layer))
-        // Outermost: a preview host never reaches the API (nor its CORS headers).
         .layer(axum::middleware::from_fn_with_state(
-            server,
+            server.auth.clone(),
+            auth::require_token,
+        ))
+        // Before the token check, so guessing tokens is limited too; inside CORS, so a
+        // browser's script can read a 429.
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&server.rate_limits),
+            super::limits::rate_limit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(cors, api_layer))
+        .layer(super::http::compression())
+        // A preview host never reaches the API (nor its token check or CORS headers).
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&server),
             super::proxy::route_previews,
         ))
+        .layer(super::http::security_headers())
+        // Outermost: every request, previews too, is logged with its clone id.
+        .layer(super::http::request_log(
+            server.previews.as_ref().map(|p| p.host.clone()),
+        ))
 }
+
+type Client = ConnectInfo<std::net::SocketAddr>;
 
 /// Other methods than the route's: 405 naming the allowed ones.
 fn allow(route: MethodRouter<Arc<Server>>, allowed: &'static str) -> MethodRouter<Arc<Server>> {
@@ -144,8 +192,8 @@ fn panicked(panic: Box<dyn std::any::Any + Send>) -> Response {
 
 /// The clone of an `/api/clones/{id}...` route. The id is taken from the path as sent (not
 /// percent-decoded), as the store names it.
-struct CloneTarget {
-    id: CloneId,
+pub(super) struct CloneTarget {
+    pub(super) id: CloneId,
 }
 
 impl CloneTarget {
@@ -197,15 +245,18 @@ impl Server {
         ok_json(&serde_json::json!({
             "ok": true,
             "version": env!("CARGO_PKG_VERSION"),
-            "clones_running": self.registry.running_count(),
+            "clones_running": self.queue.running(),
+            "clones_queued": self.queue.waiting(),
             "max_clones": self.limits.max_clones,
+            "auth": self.auth.is_some(),
+            "retention_s": self.limits.retention.map(|r| r.as_secs()),
             "previews": self.registry.preview_count(),
             "pool_warm": self.warm_sandboxes(),
             "allow_private": self.policy.allows_private(),
         }))
     }
 
-    async fn clone_stream(&self, body: Body) -> Answer {
+    async fn clone_stream(&self, client: std::net::IpAddr, body: Body) -> Answer {
         if self.is_closing() {
             return Err(super::shutting_down());
         }
@@ -213,52 +264,85 @@ impl Server {
         let clone_request: CloneRequest = parse_json(&body)?;
         check_refine_options(&clone_request)?;
         self.check_url(&clone_request.url)?;
-        let permit = Arc::clone(&self.slots)
-            .try_acquire_owned()
-            .map_err(|_| ApiError {
-                retry_after: Some(RETRY_AFTER_SECONDS),
-                ..ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    format!(
-                        "{} clones are running, the most this server runs at once; retry later",
-                        self.limits.max_clones
-                    ),
-                )
-            })?;
-        let url = clone_request.url.clone();
-        let run = start_clone(clone_request, self.deps.clone()).map_err(|error| match error {
-            PipelineError::InvalidUrl { .. } => ApiError::bad_request(error.to_string()),
-            PipelineError::Refused { .. } => {
-                ApiError::new(StatusCode::FORBIDDEN, error.to_string())
-            }
-            PipelineError::Store(_) | PipelineError::Task(_) => {
-                ApiError::internal(error.to_string())
-            }
+        self.check_capacity().await?;
+        let admission = self.queue.join(client).map_err(|full| ApiError {
+            retry_after: Some(RETRY_AFTER_SECONDS),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "{} clones are running and {} are waiting, the most this server queues \
+                     (--max-queued); retry later",
+                    self.limits.max_clones, full.waiting
+                ),
+            )
         })?;
+        let run = start_queued_clone(clone_request, self.deps.clone(), Some(admission)).map_err(
+            |error| match error {
+                PipelineError::InvalidUrl { .. } => ApiError::bad_request(error.to_string()),
+                PipelineError::Refused { .. } => {
+                    ApiError::new(StatusCode::FORBIDDEN, error.to_string())
+                }
+                PipelineError::Store(error) => store_error(error),
+                PipelineError::Task(_) => ApiError::internal(error.to_string()),
+            },
+        )?;
+        tracing::Span::current().record("clone_id", run.clone_id.as_str());
         let clone_id = HeaderValue::from_str(run.clone_id.as_str()).ok();
-        let (frames, chunks) = mpsc::channel(FRAME_BUFFER);
-        spawn_stream(
+        self.disk.invalidate();
+        let log = spawn_clone(
             Arc::clone(&self.registry),
-            Streaming {
+            Driving {
                 run,
-                url,
-                frames,
-                heartbeat: self.limits.heartbeat,
-                permit,
+                store: self.deps.store.clone(),
+                orphan_timeout: self.limits.orphan_timeout,
             },
         );
-        let mut response = Response::new(Body::new(ChannelBody::new(chunks)));
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/event-stream"),
-        );
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-        headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+        let mut response = log.follow(0, self.limits.heartbeat);
         if let Some(clone_id) = clone_id {
-            headers.insert("x-clone-id", clone_id);
+            response.headers_mut().insert("x-clone-id", clone_id);
         }
         Ok(response)
+    }
+
+    /// The caps on stored clones and disk use: 507 naming the cap when one is reached.
+    async fn check_capacity(&self) -> Result<(), ApiError> {
+        let full = |message: String| ApiError::new(StatusCode::INSUFFICIENT_STORAGE, message);
+        if self.limits.max_stored_clones > 0 {
+            let store = self.deps.store.clone();
+            let stored = blocking(move || store.list()).await?.len();
+            if stored >= self.limits.max_stored_clones {
+                return Err(full(format!(
+                    "the store holds {stored} clones, the most this server keeps \
+                     (--max-stored-clones); delete some or wait for retention"
+                )));
+            }
+        }
+        if self.limits.max_disk > 0 {
+            let used = self.disk.bytes().await;
+            if used >= self.limits.max_disk {
+                return Err(full(format!(
+                    "the clone store and sandboxes use {} of the {} this server may use \
+                     (--max-disk); delete clones or wait for retention",
+                    human(used),
+                    human(self.limits.max_disk)
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// `GET /api/clones/{id}/events`: the clone's events after `Last-Event-ID`, then the
+    /// live ones while it runs.
+    async fn events(&self, id: &CloneId, headers: &HeaderMap, query: Option<&str>) -> Answer {
+        let after = last_event_id(headers, query).map_err(ApiError::bad_request)?;
+        if let Some(log) = self.registry.log(id) {
+            return Ok(log.follow(after, self.limits.heartbeat));
+        }
+        let store = self.deps.store.clone();
+        let owned = id.clone();
+        let events = blocking(move || store.events(&owned)).await?;
+        // It may have ended between the two looks: the store has every event by then.
+        Ok(EventLog::finished(&events).follow(after, self.limits.heartbeat))
     }
 
     /// Refuses what the server's policy refuses before anything starts: 400 for what is not
@@ -290,7 +374,7 @@ impl Server {
         Ok(ok_json(&serde_json::json!({ "clones": clones })))
     }
 
-    async fn get_clone(&self, id: &CloneId) -> Answer {
+    pub(super) async fn get_clone(&self, id: &CloneId) -> Answer {
         let store = self.deps.store.clone();
         let owned = id.clone();
         let record = blocking(move || store.get(&owned)).await?;
@@ -304,6 +388,10 @@ impl Server {
     /// A preview URL stored by an earlier process (before a restart) is not live any more.
     async fn add_live_state(&self, id: &CloneId, value: &mut serde_json::Value) {
         let live = self.registry.preview_info(id).await;
+        // Which process works on it is the store's business.
+        if let Some(record) = value.as_object_mut() {
+            record.remove("owner");
+        }
         value["running"] = self.registry.is_running(id).into();
         value["preview_live"] = live.is_some().into();
         if let Some((url, sandbox_id)) = live {
@@ -320,6 +408,7 @@ impl Server {
         let store = self.deps.store.clone();
         let owned = id.clone();
         blocking(move || store.delete(&owned)).await?;
+        self.disk.invalidate();
         Ok(ok_json(&serde_json::json!({
             "deleted": id.as_str(),
             "stopped": stopped,
@@ -494,7 +583,7 @@ fn file_list(files: &ProjectFiles) -> serde_json::Value {
 }
 
 /// Runs store IO (plain file system calls) off the async workers.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, CloneStoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work)
@@ -511,12 +600,15 @@ fn store_error(error: CloneStoreError) -> ApiError {
         CloneStoreError::NotFound { .. } | CloneStoreError::FileNotFound { .. } => {
             ApiError::not_found(error.to_string())
         }
+        CloneStoreError::Io { .. } if error.is_disk_full() => {
+            ApiError::new(StatusCode::INSUFFICIENT_STORAGE, error.to_string())
+        }
         CloneStoreError::Corrupt { .. } | CloneStoreError::Io { .. } => {
             ApiError::internal(error.to_string())
         }
     }
 }
 
-fn internal(error: impl std::fmt::Display) -> ApiError {
+pub(super) fn internal(error: impl std::fmt::Display) -> ApiError {
     ApiError::internal(error.to_string())
 }

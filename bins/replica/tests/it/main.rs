@@ -1,8 +1,14 @@
 //! The `replica` binary as users run it: arguments, exit codes, stdout/stderr, signals.
 
+mod agent;
 mod compare;
+mod diff;
+mod faults;
+mod policy;
 mod preview;
 mod server;
+mod team;
+mod ui;
 mod validate;
 
 use std::path::PathBuf;
@@ -255,6 +261,13 @@ async fn sigterm_ends_a_kept_preview_and_its_dev_server() {
         panic!("replica ended without keeping the preview");
     });
     waiting.await.expect("the preview was not up within 180 s");
+    // The result is printed before the preview is kept.
+    let mut stdout =
+        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(child.stdout.take().unwrap()));
+    let result: serde_json::Value =
+        serde_json::from_str(&stdout.next_line().await.unwrap().unwrap()).unwrap();
+    assert_eq!(result["compiled"], true, "{result}");
+    assert_plausible_timings(&result["timings_ms"]);
     assert!(
         !replica_sandbox_pool::processes_under(&sandboxes).is_empty(),
         "no dev server serves the kept preview"
@@ -277,4 +290,28 @@ async fn sigterm_ends_a_kept_preview_and_its_dev_server() {
         Vec::<i32>::new(),
         "the preview's dev server outlived replica"
     );
+}
+
+/// `timings_ms` of a clone that compiled: where the wait went, each part within the whole.
+fn assert_plausible_timings(timings: &serde_json::Value) {
+    let ms = |name: &str| {
+        timings[name]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no {name} in {timings}"))
+    };
+    let total = ms("total");
+    for stage in ["scrape", "compile", "to_compiled", "inspect"] {
+        assert!(
+            (1..=total).contains(&ms(stage)),
+            "{stage} not in 1..=total: {timings}"
+        );
+    }
+    // Scraping and provisioning overlap: the sandbox's wait is what it added after the
+    // scrape, and both are over before the compile.
+    assert!(
+        ms("scrape") + ms("sandbox_wait") <= ms("to_compiled"),
+        "{timings}"
+    );
+    // The inspection comes after the compile.
+    assert!(ms("to_compiled") + ms("inspect") <= total, "{timings}");
 }

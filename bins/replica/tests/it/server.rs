@@ -19,7 +19,7 @@ use crate::preview::{
 use crate::{children, group_alive, replica, sites};
 
 /// A `replica serve` child process; SIGTERMed (then killed) when dropped.
-struct Served {
+pub(crate) struct Served {
     child: Child,
     base: String,
     stderr: Arc<Mutex<String>>,
@@ -27,7 +27,12 @@ struct Served {
 
 impl Served {
     /// Starts `replica serve --addr 127.0.0.1:0 ARGS` and waits for its `listening on` line.
-    fn start(data: &Path, sandboxes: &Path, args: &[&str], env: &[(&str, &str)]) -> Served {
+    pub(crate) fn start(
+        data: &Path,
+        sandboxes: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Served {
         let mut command = replica();
         command
             .args(["serve", "--addr", "127.0.0.1:0"])
@@ -38,13 +43,23 @@ impl Served {
             .env_remove("REPLICA_CORS_ORIGINS")
             .env_remove("REPLICA_SANDBOX")
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (name, value) in env {
             command.env(name, value);
         }
         let mut child = command.spawn().expect("replica starts");
         let stderr = Arc::new(Mutex::new(String::new()));
+        let stdout = child.stdout.take().unwrap();
+        let printed = Arc::clone(&stderr);
+        // Whatever the server prints on stdout joins its log (tests look at all it printed).
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                printed.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
         let (address, listening) = std::sync::mpsc::channel();
         let pipe = child.stderr.take().unwrap();
         let log = Arc::clone(&stderr);
@@ -54,6 +69,7 @@ impl Served {
             for line in std::io::BufReader::new(pipe).lines() {
                 let Ok(line) = line else { break };
                 if let Some(addr) = line.strip_prefix("listening on ") {
+                    let addr = addr.split_whitespace().next().unwrap_or(addr);
                     let _ = address.send(addr.to_string());
                 }
                 log.lock().unwrap().push_str(&(line + "\n"));
@@ -77,30 +93,40 @@ impl Served {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    fn addr(&self) -> &str {
+    pub(crate) fn addr(&self) -> &str {
         self.base.trim_start_matches("http://")
     }
 
-    fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         self.addr().rsplit_once(':').unwrap().1.parse().unwrap()
     }
 
-    fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
 
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL, as a crash or the OOM killer would: nothing of the server's own cleanup runs.
+    pub(crate) fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// SIGTERM, then the exit status (the server must stop within a minute).
-    fn terminate(&mut self) -> ExitStatus {
+    pub(crate) fn terminate(&mut self) -> ExitStatus {
         self.stop()
             .expect("replica serve stops within 60 s of SIGTERM")
     }
 
     /// SIGTERM and wait; after 60 s, SIGKILL and `None`.
-    fn stop(&mut self) -> Option<ExitStatus> {
+    pub(crate) fn stop(&mut self) -> Option<ExitStatus> {
         let pid = rustix::process::Pid::from_raw(self.child.id() as i32).unwrap();
         let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -144,7 +170,7 @@ impl reqwest::dns::Resolve for LoopbackLocalhost {
     }
 }
 
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
         .dns_resolver(Arc::new(LoopbackLocalhost))
@@ -153,15 +179,21 @@ fn client() -> reqwest::Client {
 }
 
 /// The SSE stream of one clone, frame by frame.
-struct EventStream {
+pub(crate) struct EventStream {
     response: reqwest::Response,
     /// Bytes, not text: a chunk may end in the middle of a UTF-8 character.
     buffer: Vec<u8>,
     heartbeats: usize,
+    /// The id of the last event read (`id:` lines count up by one).
+    pub(crate) last_id: Option<u64>,
 }
 
 impl EventStream {
-    async fn open(client: &reqwest::Client, server: &Served, body: Value) -> EventStream {
+    pub(crate) async fn open(
+        client: &reqwest::Client,
+        server: &Served,
+        body: Value,
+    ) -> EventStream {
         let response = client
             .post(server.url("/clone/stream"))
             .json(&body)
@@ -173,15 +205,22 @@ impl EventStream {
         assert_eq!(headers["content-type"], "text/event-stream");
         assert_eq!(headers["cache-control"], "no-cache");
         assert_eq!(headers["x-accel-buffering"], "no");
+        EventStream::of(response)
+    }
+
+    /// A stream already answered (`GET /api/clones/{id}/events`).
+    pub(crate) fn of(response: reqwest::Response) -> EventStream {
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
         EventStream {
             response,
             buffer: Vec::new(),
             heartbeats: 0,
+            last_id: None,
         }
     }
 
     /// The next event, `None` at the end of the stream.
-    async fn next(&mut self) -> Option<Value> {
+    pub(crate) async fn next(&mut self) -> Option<Value> {
         loop {
             if let Some(end) = self.buffer.windows(2).position(|pair| pair == b"\n\n") {
                 let frame: Vec<u8> = self.buffer.drain(..end + 2).collect();
@@ -192,9 +231,16 @@ impl EventStream {
                     self.heartbeats += 1;
                     continue;
                 }
-                let data = frame
-                    .strip_prefix("data: ")
-                    .unwrap_or_else(|| panic!("not an SSE data frame: {frame:?}"));
+                // `id: N` then `data: {...}`; ids count up by one per event.
+                let (id, data) = frame
+                    .strip_prefix("id: ")
+                    .and_then(|rest| rest.split_once("\ndata: "))
+                    .unwrap_or_else(|| panic!("not an SSE frame with an id: {frame:?}"));
+                let id: u64 = id.parse().unwrap();
+                if let Some(last) = self.last_id {
+                    assert_eq!(id, last + 1, "event ids count up by one");
+                }
+                self.last_id = Some(id);
                 return Some(serde_json::from_str(data).unwrap());
             }
             let chunk = tokio::time::timeout(Duration::from_secs(180), self.response.chunk())
@@ -215,16 +261,18 @@ impl EventStream {
         }
     }
 
-    async fn until(&mut self, kind: &str) -> Value {
+    pub(crate) async fn until(&mut self, kind: &str) -> Value {
+        let mut seen = Vec::new();
         while let Some(event) = self.next().await {
             if event["type"] == kind {
                 return event;
             }
+            seen.push(event);
         }
-        panic!("the stream ended before {kind}");
+        panic!("the stream ended before {kind}: {seen:?}");
     }
 
-    async fn collect(mut self) -> (Vec<Value>, usize) {
+    pub(crate) async fn collect(mut self) -> (Vec<Value>, usize) {
         let mut events = Vec::new();
         while let Some(event) = self.next().await {
             events.push(event);
@@ -332,7 +380,7 @@ pub async fn wait_for(what: &str, timeout: Duration, mut done: impl AsyncFnMut()
     }
 }
 
-async fn get_json(client: &reqwest::Client, url: &str) -> (u16, Value) {
+pub(crate) async fn get_json(client: &reqwest::Client, url: &str) -> (u16, Value) {
     let response = client.get(url).send().await.unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
@@ -340,7 +388,12 @@ async fn get_json(client: &reqwest::Client, url: &str) -> (u16, Value) {
 
 /// One request written by hand, so the target reaches the server exactly as written (HTTP
 /// clients normalize `..` away). Returns the status and the body.
-async fn raw_request(addr: &str, method: &str, target: &str, body: &[u8]) -> (u16, String) {
+pub(crate) async fn raw_request(
+    addr: &str,
+    method: &str,
+    target: &str,
+    body: &[u8],
+) -> (u16, String) {
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
         "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -388,7 +441,17 @@ async fn the_server_clones_every_fixture_site_and_manages_the_clones() {
     let mut server = Served::start(
         &data,
         &sandboxes,
-        &["--allow-private", "--max-clones", "2", "--heartbeat", "1"],
+        &[
+            "--allow-private",
+            "--max-clones",
+            "2",
+            "--max-queued",
+            "1",
+            "--orphan-timeout",
+            "2s",
+            "--heartbeat",
+            "1",
+        ],
         &[],
     );
 
@@ -911,8 +974,9 @@ async fn path_traversal_is_refused(client: &reqwest::Client, server: &Served, cl
     );
 }
 
-/// With `--max-clones 2` running, a third clone gets 429; clients that go away cancel their
-/// clones, whose sandboxes are released.
+/// With `--max-clones 2` running, a third clone waits in the queue (`--max-queued 1`) and a
+/// fourth gets 429; a client that goes away re-attaches where it left off; a clone nobody
+/// follows for `--orphan-timeout` is cancelled and its sandbox released.
 async fn full_server_and_client_disconnects(
     client: &reqwest::Client,
     server: &Served,
@@ -925,6 +989,14 @@ async fn full_server_and_client_disconnects(
     let mut second = EventStream::open(client, server, json!({ "url": slow })).await;
     let first_id = first.until("clone_created").await["clone_id"].clone();
     let second_id = second.until("clone_created").await["clone_id"].clone();
+    let mut third = EventStream::open(client, server, json!({ "url": slow })).await;
+    let third_id = third.until("clone_created").await["clone_id"].clone();
+    assert_eq!(
+        third.next().await.unwrap(),
+        json!({ "type": "queued", "position": 1 })
+    );
+    let third_url = server.url(&format!("/api/clones/{}", third_id.as_str().unwrap()));
+    assert_eq!(get_json(client, &third_url).await.1["status"], "queued");
     let response = client
         .post(server.url("/clone/stream"))
         .json(&json!({ "url": slow }))
@@ -941,7 +1013,13 @@ async fn full_server_and_client_disconnects(
             > 0
     );
     let (_, health) = get_json(client, &server.url("/health")).await;
-    assert_eq!(health["clones_running"], 2);
+    assert_eq!(
+        (
+            health["clones_running"].clone(),
+            health["clones_queued"].clone()
+        ),
+        (json!(2), json!(1))
+    );
 
     // Files of a running clone are the pipeline's until it is done.
     let second_url = server.url(&format!("/api/clones/{}", second_id.as_str().unwrap()));
@@ -961,23 +1039,74 @@ async fn full_server_and_client_disconnects(
     assert_eq!(response.status(), 200);
     let (events, _) = second.collect().await;
     let last = events.last().unwrap();
-    assert_eq!(last["type"], "error", "{events:?}");
+    assert_eq!(
+        (last["type"].as_str(), last["code"].as_str()),
+        (Some("error"), Some("deleted")),
+        "{events:?}"
+    );
     assert!(
         last["message"].as_str().unwrap().contains("deleted"),
         "{last}"
     );
     assert_eq!(get_json(client, &second_url).await.0, 404);
+    // The queued clone takes the freed slot and goes on with the usual events.
+    assert_eq!(third.next().await.unwrap()["type"], "step");
 
-    // A client that goes away once the preview is deployed: its dev server must stop.
-    let deployed = first.until("deployed").await;
+    // A client that goes away: the clone goes on, and the client re-attaches after the last
+    // event it saw (well within the orphan timeout).
+    third.until("scrape_done").await;
+    let seen = third.last_id.unwrap();
+    drop(third);
+    let third_id = third_id.as_str().unwrap();
+    let response = client
+        .get(server.url(&format!("/api/clones/{third_id}/events")))
+        .header("last-event-id", seen.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut resumed = EventStream::of(response);
+    let next = resumed.next().await.unwrap();
+    assert_eq!(resumed.last_id, Some(seen + 1));
+    assert_eq!(next["type"], "step", "{next}");
+    let (events, _) = resumed.collect().await;
+    assert_eq!(events.last().unwrap()["type"], "done", "{events:?}");
+    // Replayed from the start once it has ended: every event once, `done` last.
+    let response = client
+        .get(format!("{third_url}/events"))
+        .send()
+        .await
+        .unwrap();
+    let (replayed, _) = EventStream::of(response).collect().await;
+    assert_eq!(replayed[0]["type"], "clone_created");
+    assert_eq!(replayed.len() as u64, seen + 1 + events.len() as u64);
+    assert_eq!(
+        client.delete(&third_url).send().await.unwrap().status(),
+        200
+    );
+
+    let first_url = server.url(&format!("/api/clones/{}", first_id.as_str().unwrap()));
+    let (events, _) = first.collect().await;
+    assert_eq!(events.last().unwrap()["type"], "done", "{events:?}");
+    assert_eq!(
+        client.delete(&first_url).send().await.unwrap().status(),
+        200
+    );
+
+    // A clone nobody follows any more is cancelled after the orphan timeout (2 s here), and
+    // its deployed sandbox stops (refining keeps it busy well past `deployed`).
+    let mut orphan =
+        EventStream::open(client, server, json!({ "url": slow, "refine": true })).await;
+    let orphan_id = orphan.until("clone_created").await["clone_id"].clone();
+    let orphan_url = server.url(&format!("/api/clones/{}", orphan_id.as_str().unwrap()));
+    let deployed = orphan.until("deployed").await;
     let sandbox = sandboxes.join(deployed["sandbox_id"].as_str().unwrap());
     assert!(!processes_under(&sandbox).is_empty(), "the preview runs");
-    drop(first);
-    let first_url = server.url(&format!("/api/clones/{}", first_id.as_str().unwrap()));
+    drop(orphan);
     wait_for(
-        "a clone whose client left to be cancelled",
+        "a clone nobody follows to be cancelled",
         Duration::from_secs(60),
-        async || get_json(client, &first_url).await.1["status"] == "cancelled",
+        async || get_json(client, &orphan_url).await.1["status"] == "cancelled",
     )
     .await;
     wait_for(
@@ -986,6 +1115,13 @@ async fn full_server_and_client_disconnects(
         async || processes_under(&sandbox).is_empty(),
     )
     .await;
+    let response = client
+        .get(format!("{orphan_url}/events"))
+        .send()
+        .await
+        .unwrap();
+    let (events, _) = EventStream::of(response).collect().await;
+    assert_eq!(events.last().unwrap()["code"], "orphaned", "{events:?}");
     let (_, health) = get_json(client, &server.url("/health")).await;
     assert_eq!(health["clones_running"], 0);
 }

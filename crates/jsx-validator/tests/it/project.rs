@@ -153,3 +153,37 @@ fn diagnostics_are_sorted_and_split_by_severity() {
         ]
     );
 }
+
+#[test]
+fn an_allowlisted_package_is_importable_once_package_json_lists_it() {
+    let component = "import confetti from 'canvas-confetti';\nimport pad from 'left-pad';\n\nexport default function Party() {\n  return <button onClick={() => confetti()}>{pad('x', 2)}</button>;\n}\n";
+    let bad_imports = |package_json: &str| {
+        let mut files = ProjectFiles::default();
+        files.insert_text(
+            "components/Party.jsx",
+            format!("'use client';\n{component}"),
+        );
+        files.insert_text("package.json", package_json);
+        let report = validate(&files);
+        let mut messages: Vec<String> = report
+            .errors
+            .iter()
+            .filter(|d| d.check == Check::BadImport)
+            .map(|d| d.message.clone())
+            .collect();
+        messages.sort();
+        messages
+    };
+    let without = bad_imports(r#"{"dependencies": {"next": "14.2.21"}}"#);
+    assert_eq!(without.len(), 2, "{without:?}");
+    assert!(
+        without.iter().any(|m| m.contains("canvas-confetti")),
+        "{without:?}"
+    );
+    // Listed: accepted. left-pad is not on the allowlist, so listing it changes nothing.
+    let with = bad_imports(
+        r#"{"dependencies": {"next": "14.2.21", "canvas-confetti": "1.9.4", "left-pad": "1.3.0"}}"#,
+    );
+    assert_eq!(with.len(), 1, "{with:?}");
+    assert!(with[0].contains("left-pad"), "{with:?}");
+}

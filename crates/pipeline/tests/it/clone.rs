@@ -13,7 +13,8 @@ use replica_core::{
 };
 use replica_fixture_server::FixtureServer;
 use replica_pipeline::{
-    CloneRequest, CloneStatus, CloneStore, PipelineDeps, StyleKind, start_clone,
+    Admission, CloneRequest, CloneRun, CloneStatus, CloneStore, PipelineDeps, StyleKind,
+    start_clone, start_queued_clone,
 };
 use replica_sandbox_pool::{
     LocalConfig, LocalProvider, PoolConfig, ReleasePolicy, SandboxPool, default_cache_dir,
@@ -157,15 +158,28 @@ async fn a_failing_stage_says_where_and_keeps_the_finished_work() {
             "error"
         ]
     );
-    let Some(PipelineEvent::Error { stage, message }) = events.last() else {
+    let Some(PipelineEvent::Error { stage, message, .. }) = events.last() else {
         panic!("no error event");
     };
     assert_eq!(stage, "deploy");
     assert!(message.contains("the disk is full"), "{message}");
     assert_eq!(outcome.error.as_ref().map(|e| e.0.as_str()), Some("deploy"));
+    // A failed clone lets its sandbox go at once and promises no preview.
+    assert!(outcome.sandbox.is_none());
+    assert_eq!(outcome.preview_url, None);
 
     let record = store.get(&outcome.clone_id).unwrap();
     assert_eq!(record.summary.status, CloneStatus::Failed);
+    assert_eq!(record.summary.preview_url, None);
+    assert_eq!(record.summary.sandbox_id, None);
+    assert_eq!(record.summary.owner, None);
+    // How far it got.
+    assert_eq!(
+        record.summary.stages,
+        [
+            "scrape", "design", "plan", "generate", "assemble", "validate"
+        ]
+    );
     assert!(
         record
             .summary
@@ -178,6 +192,85 @@ async fn a_failing_stage_says_where_and_keeps_the_finished_work() {
     let dir = store.clone_dir(&outcome.clone_id).unwrap();
     assert!(dir.join("tokens.json").is_file());
     assert!(ScrapeData::load(&dir.join("scrape")).is_ok());
+}
+
+/// A clone of the recorded landing page waiting at `place` in a queue: the run, its store,
+/// the sender of its place and the slot it holds (one strong count more while held).
+fn queued(
+    data: &Path,
+    place: usize,
+) -> (
+    CloneRun,
+    CloneStore,
+    tokio::sync::watch::Sender<usize>,
+    Arc<()>,
+) {
+    let deps = deps(Arc::new(RecordedSource(recorded("landing"))), None, data);
+    let store = deps.store.clone();
+    let (sender, position) = tokio::sync::watch::channel(place);
+    let slot_held = Arc::new(());
+    let admission = Admission {
+        position,
+        slot: Box::new(Arc::clone(&slot_held)),
+    };
+    let run = start_queued_clone(
+        CloneRequest::new("http://example.test/"),
+        deps,
+        Some(admission),
+    )
+    .unwrap();
+    (run, store, sender, slot_held)
+}
+
+#[tokio::test]
+async fn a_queued_clone_says_where_it_waits_and_starts_when_admitted() {
+    let data = TempDir::new().unwrap();
+    let (mut run, store, place, slot_held) = queued(data.path(), 2);
+    let id = run.clone_id.clone();
+    assert!(matches!(
+        run.events.recv().await,
+        Some(PipelineEvent::CloneCreated { .. })
+    ));
+    assert_eq!(
+        run.events.recv().await,
+        Some(PipelineEvent::Queued { position: 2 })
+    );
+    assert_eq!(store.summary_of(&id).unwrap().status, CloneStatus::Queued);
+    place.send(1).unwrap();
+    assert_eq!(
+        run.events.recv().await,
+        Some(PipelineEvent::Queued { position: 1 })
+    );
+    place.send(0).unwrap();
+    let mut events = Vec::new();
+    while let Some(event) = run.events.recv().await {
+        events.push(event);
+    }
+    assert_eq!(shape(&events).last().map(String::as_str), Some("done"));
+    assert!(!shape(&events).contains(&"queued".to_string()));
+    run.finish().await.unwrap();
+    // The slot was held for the run and given back at its end.
+    assert_eq!(Arc::strong_count(&slot_held), 1);
+    assert_eq!(store.summary_of(&id).unwrap().status, CloneStatus::Done);
+}
+
+#[tokio::test]
+async fn a_clone_cancelled_while_queued_gives_up_its_place() {
+    let data = TempDir::new().unwrap();
+    let (mut run, store, _place, slot_held) = queued(data.path(), 1);
+    let id = run.clone_id.clone();
+    run.events.recv().await;
+    assert_eq!(
+        run.events.recv().await,
+        Some(PipelineEvent::Queued { position: 1 })
+    );
+    run.events.close();
+    let outcome = run.finish().await.unwrap();
+    assert_eq!(outcome.error.map(|e| e.0), Some("cancelled".to_string()));
+    assert_eq!(Arc::strong_count(&slot_held), 1);
+    let record = store.summary_of(&id).unwrap();
+    assert_eq!(record.status, CloneStatus::Cancelled);
+    assert!(record.stages.is_empty());
 }
 
 #[tokio::test]
@@ -382,6 +475,17 @@ async fn every_fixture_site_clones_to_a_compiled_preview_as_close_as_its_floor()
             outcome.error
         );
         assert!(outcome.compiled, "{site}: {:?}", outcome.error);
+        let t = &outcome.timings;
+        assert!(
+            (1..=t.total).contains(&t.to_compiled) && (1..=t.total).contains(&t.inspect),
+            "{site}: {t:?}"
+        );
+        // The sandbox's wait is what it added after the scrape; the inspection follows the
+        // compile.
+        assert!(
+            t.scrape + t.sandbox_wait <= t.to_compiled && t.to_compiled + t.inspect <= t.total,
+            "{site}: {t:?}"
+        );
         let sandbox = outcome.sandbox.as_ref().unwrap();
         let page = sandbox.fetch_preview("/").await.unwrap();
         assert_eq!(page.status, 200, "{site}");

@@ -1,5 +1,7 @@
 //! Integration tests of replica-pipeline, one binary.
 
+mod agent;
+mod agent_live;
 mod clone;
 mod compile_check;
 mod store;

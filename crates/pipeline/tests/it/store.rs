@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 use std::fs;
 
-use replica_core::ProjectFiles;
-use replica_pipeline::{CloneId, CloneStatus, CloneStore, CloneStoreError};
+use replica_core::{PipelineEvent, ProjectFiles};
+use replica_pipeline::{CloneId, CloneStatus, CloneStore, CloneStoreError, Retained};
 use tempfile::TempDir;
 
 fn project(entries: &[(&str, &str)]) -> ProjectFiles {
@@ -113,6 +113,37 @@ fn status_changes_persist_across_reopening() {
     )
     .unwrap();
     assert!(json.contains("\"status\": \"failed\""), "{json}");
+}
+
+#[test]
+fn a_record_written_before_the_wall_timings_existed_still_loads() {
+    let data = TempDir::new().unwrap();
+    let store = CloneStore::open(data.path()).unwrap();
+    let id = store.create("https://example.com/").unwrap();
+    store
+        .update(&id, |record| {
+            record.timings.scrape = 1200;
+            record.timings.to_compiled = 7000;
+        })
+        .unwrap();
+    let path = data
+        .path()
+        .join("clones")
+        .join(id.as_str())
+        .join("record.json");
+    let mut json: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    let timings = json["timings"].as_object_mut().unwrap();
+    for added in ["to_compiled", "sandbox_wait", "inspect"] {
+        assert!(timings.remove(added).is_some(), "{added} is not written");
+    }
+    fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+    let timings = CloneStore::open(data.path())
+        .unwrap()
+        .get(&id)
+        .unwrap()
+        .summary
+        .timings;
+    assert_eq!((timings.scrape, timings.to_compiled), (1200, 0));
 }
 
 #[test]
@@ -225,4 +256,153 @@ fn stray_directories_are_skipped_and_corrupt_metadata_is_reported() {
             .contains("record.json: invalid clone metadata"),
         "{error}"
     );
+}
+
+#[test]
+fn events_are_logged_in_order_and_a_cut_last_line_is_left_out() {
+    let data = TempDir::new().unwrap();
+    let store = CloneStore::open(data.path()).unwrap();
+    let id = store.create("https://example.com/").unwrap();
+    assert_eq!(store.events(&id).unwrap(), Vec::new());
+    let events = [
+        PipelineEvent::Queued { position: 1 },
+        PipelineEvent::Warning {
+            message: "two\nlines".into(),
+        },
+        PipelineEvent::Compiled,
+    ];
+    for event in &events {
+        store.append_event(&id, event).unwrap();
+    }
+    assert_eq!(store.events(&id).unwrap(), events);
+    // A process killed in the middle of a write.
+    let log = data
+        .path()
+        .join("clones")
+        .join(id.as_str())
+        .join("events.jsonl");
+    let mut text = fs::read_to_string(&log).unwrap();
+    text.push_str("{\"type\":\"comp");
+    fs::write(&log, text).unwrap();
+    assert_eq!(store.events(&id).unwrap(), events);
+}
+
+#[test]
+fn clones_of_a_dead_process_are_marked_interrupted_with_how_far_they_got() {
+    let data = TempDir::new().unwrap();
+    let store = CloneStore::open(data.path()).unwrap();
+    let ours = store.create("https://example.com/ours").unwrap();
+    let dead = store.create("https://example.com/dead").unwrap();
+    let queued = store.create("https://example.com/queued").unwrap();
+    let finished = store.create("https://example.com/finished").unwrap();
+    // No process has this pid (Linux caps pids at 4194304) or started at tick 1.
+    let gone = Some("4194304:1".to_string());
+    store
+        .update(&dead, |record| {
+            record.owner = gone.clone();
+            record.stages = vec!["scrape".into(), "design".into()];
+        })
+        .unwrap();
+    store
+        .update(&queued, |record| {
+            record.owner = None;
+            record.status = CloneStatus::Queued;
+        })
+        .unwrap();
+    store
+        .update(&finished, |record| {
+            record.owner = gone.clone();
+            record.status = CloneStatus::Done;
+        })
+        .unwrap();
+
+    let mut marked = store.mark_interrupted().unwrap();
+    marked.sort();
+    let mut expected = vec![dead.clone(), queued.clone()];
+    expected.sort();
+    assert_eq!(marked, expected);
+    assert_eq!(
+        store.summary_of(&ours).unwrap().status,
+        CloneStatus::Running
+    );
+    assert_eq!(
+        store.summary_of(&finished).unwrap().status,
+        CloneStatus::Done
+    );
+    let record = store.summary_of(&dead).unwrap();
+    assert_eq!(record.status, CloneStatus::Interrupted);
+    assert_eq!(record.stages, ["scrape", "design"]);
+    assert_eq!(record.owner, None);
+    assert!(
+        record.errors.last().unwrap().contains("after stage design"),
+        "{:?}",
+        record.errors
+    );
+    let Some(PipelineEvent::Error { stage, code, .. }) = store.events(&dead).unwrap().pop() else {
+        panic!("no last event");
+    };
+    assert_eq!(
+        (stage.as_str(), code.as_deref()),
+        ("server", Some("interrupted"))
+    );
+    // Marking again finds nothing new.
+    assert_eq!(store.mark_interrupted().unwrap(), Vec::new());
+}
+
+#[test]
+fn retention_sees_every_clone_with_its_last_change_and_deletes_by_item() {
+    let data = TempDir::new().unwrap();
+    let store = CloneStore::open(data.path()).unwrap();
+    let before = std::time::SystemTime::now() - std::time::Duration::from_secs(1);
+    let first = store.create("https://example.com/").unwrap();
+    let second = store.create("https://example.org/").unwrap();
+    let items = store.items().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(
+        items
+            .iter()
+            .all(|item| item.kind == "clone" && item.last_used >= before)
+    );
+    let item = items.iter().find(|item| item.id == first.as_str()).unwrap();
+    store.remove(item).unwrap();
+    let left: Vec<String> = store.items().unwrap().into_iter().map(|i| i.id).collect();
+    assert_eq!(left, [second.to_string()]);
+}
+
+#[test]
+fn an_agent_turn_on_an_old_clone_counts_as_use() {
+    let data = TempDir::new().unwrap();
+    let store = CloneStore::open(data.path()).unwrap();
+    let id = store.create("https://example.com/").unwrap();
+    let dir = data.path().join("clones").join(id.as_str());
+    let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7 * 24 * 3600);
+    let age = |path: &std::path::Path| {
+        fs::File::open(path)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap()
+    };
+    let old_items = || store.items().unwrap()[0].last_used;
+    fs::create_dir_all(dir.join("agent/checkpoints")).unwrap();
+    for entry in walk(&dir) {
+        age(&entry);
+    }
+    assert!(old_items() <= long_ago + std::time::Duration::from_secs(1));
+    // A turn takes a checkpoint: a new manifest in the checkpoints directory.
+    fs::write(dir.join("agent/checkpoints/1.json"), "{}").unwrap();
+    let recent = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    assert!(old_items() >= recent);
+}
+
+/// `dir` and everything under it.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut paths = vec![dir.to_path_buf()];
+    for entry in fs::read_dir(dir).unwrap().flatten() {
+        if entry.file_type().unwrap().is_dir() {
+            paths.extend(walk(&entry.path()));
+        } else {
+            paths.push(entry.path());
+        }
+    }
+    paths
 }

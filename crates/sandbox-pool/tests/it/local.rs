@@ -30,6 +30,14 @@ const HERO: &str = r#"export default function Hero() {
 }
 "#;
 
+const PARTY: &str = r#""use client";
+import confetti from "canvas-confetti";
+
+export default function Party() {
+  return <button onClick={() => confetti()}>Celebrate</button>;
+}
+"#;
+
 /// `<img>` not closed: SWC refuses it.
 const BROKEN_HERO: &str = r#"export default function Hero() {
   return (
@@ -99,6 +107,69 @@ async fn serves_a_written_page_shows_a_broken_component_in_the_log_and_recovers(
     let log = wait_for_log(&sandbox, offset, |log| log.contains("Compiled")).await;
     assert!(log.contains("Compiled"), "{log}");
 
+    // An allowlisted package goes into the sandbox's own node_modules, never into the shared
+    // template install, and the project can import it.
+    let root = sandbox.project_dir().parent().unwrap().to_path_buf();
+    let shared = std::fs::read_link(sandbox.project_dir().join("node_modules")).unwrap();
+    let install = sandbox
+        .run(
+            &[
+                "npm".into(),
+                "install".into(),
+                "canvas-confetti@1.9.4".into(),
+            ],
+            Duration::from_secs(180),
+        )
+        .await
+        .unwrap();
+    assert_eq!(install.exit_code, Some(0), "{install:?}");
+    assert!(
+        root.join("node_modules/canvas-confetti/package.json")
+            .is_file()
+    );
+    assert!(
+        !shared.join("canvas-confetti").exists(),
+        "the shared cache is untouched"
+    );
+    let offset = log_end(&sandbox).await;
+    sandbox
+        .write_files(&files(&[
+            ("components/Party.jsx", PARTY),
+            ("app/page.jsx", &PAGE.replace("<Hero />", "<Hero />\n      <Party />").replace(
+                "import Hero from \"../components/Hero\";",
+                "import Hero from \"../components/Hero\";\nimport Party from \"../components/Party\";",
+            )),
+        ]))
+        .await
+        .unwrap();
+    wait_for_rebuild(&sandbox, offset).await;
+    let party = sandbox.fetch_preview("/").await.unwrap();
+    assert_eq!(party.status, 200, "{}", party.body);
+    assert!(party.body.contains("Celebrate"), "{}", party.body);
+
+    // Files go away again (undo of a file a turn created); escapes are refused.
+    sandbox
+        .write_files(&files(&[("app/page.jsx", PAGE)]))
+        .await
+        .unwrap();
+    sandbox
+        .remove_files(&[
+            "components/Party.jsx".into(),
+            "components/Missing.jsx".into(),
+        ])
+        .await
+        .unwrap();
+    assert!(!sandbox.project_dir().join("components/Party.jsx").exists());
+    let escape = sandbox
+        .remove_files(&["../next-dev.log".into()])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(escape, SandboxError::PathEscape { .. }),
+        "{escape}"
+    );
+    assert!(root.join("next-dev.log").exists());
+
     // Bad input gets typed errors.
     let escape = sandbox
         .write_files(&files(&[("../outside.jsx", "x")]))
@@ -112,7 +183,6 @@ async fn serves_a_written_page_shows_a_broken_component_in_the_log_and_recovers(
     let error = sandbox.fetch_preview("no-slash").await.unwrap_err();
     assert!(error.to_string().contains("no-slash"), "{error}");
 
-    let root = sandbox.project_dir().parent().unwrap().to_path_buf();
     Box::new(sandbox).destroy().await.unwrap();
     assert!(!root.exists(), "destroy removes the sandbox directory");
     assert_eq!(leftover_processes(dir.path()).await, Vec::<i32>::new());

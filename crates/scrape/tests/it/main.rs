@@ -4,4 +4,5 @@ mod bad_input;
 mod console;
 mod fixture_sites;
 mod screenshot;
+mod ssrf;
 mod support;
