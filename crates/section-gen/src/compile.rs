@@ -261,7 +261,7 @@ struct Builder<'a> {
 struct Context<'a> {
     svg: bool,
     preserve_whitespace: bool,
-    /// The parent's `display`; `none` when it or an ancestor is not rendered.
+    /// The `display` the parent lays its children out in on desktop (see [`displays_when_shown`]).
     display: &'a str,
     /// The same on mobile (the desktop one without a mobile capture).
     mobile_display: &'a str,
@@ -387,23 +387,15 @@ impl<'a> Builder<'a> {
     ) -> (Element, Context<'a>) {
         let tag = element.tag.as_str();
         let in_svg = context.svg || tag == "svg";
-        let mobile = self
-            .mobile_dom
-            .and_then(|dom| dom.find(element.id))
-            .filter(|mobile| mobile.tag == element.tag);
+        let mobile = self.mobile_of(element);
         let mut props = self.props(element, in_svg, context, mobile);
+        let (display, mobile_display) =
+            displays_when_shown(element, mobile.unwrap_or(element), context.svg);
         let child_context = Context {
             svg: in_svg && tag != "foreignObject",
             preserve_whitespace: preserves_whitespace(element, context),
-            display: match context.display {
-                "none" => "none",
-                _ => display_of(element, context.svg),
-            },
-            mobile_display: match (context.mobile_display, mobile) {
-                ("none", _) => "none",
-                (_, Some(mobile)) => display_of(mobile, context.svg),
-                (_, None) => display_of(element, context.svg),
-            },
+            display,
+            mobile_display,
             has_before: element.before.is_some(),
             has_after: element.after.is_some(),
             parent_style: Some(&element.style),
@@ -472,10 +464,9 @@ impl<'a> Builder<'a> {
         };
         // Spaces go only where no device renders them: a parent that is a block (or a flex or
         // grid container) at one device and inline at the other keeps them.
-        let shown = shown_displays(context);
-        let parent_block = shown.iter().all(|display| is_blocklike(display));
-        let parent_flex_or_grid = !shown.iter().any(|display| *display == "none")
-            && shown.iter().all(|display| is_flex_or_grid(display));
+        let devices = [context.display, context.mobile_display];
+        let parent_block = devices.iter().all(|display| is_blocklike(display));
+        let parent_flex_or_grid = devices.iter().all(|display| is_flex_or_grid(display));
         let svg_without_text =
             context.svg && !matches!(element.tag.as_str(), "text" | "tspan" | "textPath");
         let mut nodes = Vec::new();
@@ -537,23 +528,21 @@ impl<'a> Builder<'a> {
     /// rendered and can be left out of the JSX. A `<br>` ends a line; a box hidden at a device
     /// (`display: none`, a `<br>` a media query hides on phones) ends nothing there, and the
     /// spaces around it join the text on either side ("a<br> massive" must not read
-    /// "amassive" where the break is hidden).
+    /// "amassive" where the break is hidden). Kept spaces cost nothing where the box does end
+    /// lines: HTML drops them there.
     fn ends_lines(&self, child: &DomElement, context: &Context<'_>) -> bool {
         let ends = |element: &DomElement| {
             let display = display_of(element, context.svg);
             display != "none" && (is_blocklike(display) || element.tag == "br" && !context.svg)
         };
-        let mobile = self
-            .mobile_dom
-            .and_then(|dom| dom.find(child.id))
-            .filter(|mobile| mobile.tag == child.tag);
-        match (context.display, context.mobile_display, mobile) {
-            // Where the parent is not rendered, the child ends nothing there that matters.
-            ("none", "none", _) | (_, _, None) => ends(child),
-            ("none", _, Some(mobile)) => ends(mobile),
-            (_, "none", Some(_)) => ends(child),
-            (_, _, Some(mobile)) => ends(child) && ends(mobile),
-        }
+        ends(child) && self.mobile_of(child).is_none_or(ends)
+    }
+
+    /// The same element in the mobile capture, if there is one.
+    fn mobile_of(&self, element: &DomElement) -> Option<&'a DomElement> {
+        self.mobile_dom
+            .and_then(|dom| dom.find(element.id))
+            .filter(|mobile| mobile.tag == element.tag)
     }
 
     fn props(
@@ -1188,10 +1177,14 @@ fn preserves_whitespace(element: &DomElement, parent: &Context<'_>) -> bool {
 }
 
 fn display_of(element: &DomElement, svg: bool) -> &str {
-    if let Some(display) = element.style("display") {
-        return display.trim();
+    match element.style("display") {
+        Some(display) => display.trim(),
+        None => default_display(&element.tag, svg),
     }
-    let tag = element.tag.as_str();
+}
+
+/// The display a tag has when no style sets one.
+fn default_display(tag: &str, svg: bool) -> &'static str {
     if svg || INLINE_TAGS.contains(&tag) || tag.contains('-') {
         return "inline";
     }
@@ -1204,17 +1197,22 @@ fn display_of(element: &DomElement, svg: bool) -> &str {
     }
 }
 
-/// The parent's display at each device that renders it; its desktop one (maybe `none`) when
-/// neither does, which keeps what the page's own markup would suggest.
-fn shown_displays<'a>(context: &Context<'a>) -> Vec<&'a str> {
-    let shown: Vec<&str> = [context.display, context.mobile_display]
-        .into_iter()
-        .filter(|display| *display != "none")
-        .collect();
-    if shown.is_empty() {
-        vec![context.display]
-    } else {
-        shown
+/// The displays (desktop, mobile) an element lays its children out in. One hidden at a device
+/// (`display: none`) may still be shown there by a toggle, a hover or a script, so it never
+/// counts as hidden: where it is hidden at one device, it is laid out as at the other (a
+/// collapsed menu opens like the wide one); hidden at both, as its tag is by default.
+fn displays_when_shown<'a>(
+    desktop: &'a DomElement,
+    mobile: &'a DomElement,
+    svg: bool,
+) -> (&'a str, &'a str) {
+    match (display_of(desktop, svg), display_of(mobile, svg)) {
+        ("none", "none") => {
+            let display = default_display(&desktop.tag, svg);
+            (display, display)
+        }
+        ("none", shown) | (shown, "none") => (shown, shown),
+        displays => displays,
     }
 }
 

@@ -127,6 +127,8 @@ pub fn compile_html_on_devices(html: &str, mobile_html: &str) -> String {
         &options,
     )
     .expect("compiles");
+    let errors = jsx_parse_errors(&file.source);
+    assert!(errors.is_empty(), "{errors:?} in\n{}", file.source);
     returned_jsx(&file.source)
 }
 

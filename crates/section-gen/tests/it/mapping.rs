@@ -459,6 +459,30 @@ fn spaces_next_to_hidden_boxes_are_kept() {
 }
 
 #[test]
+fn spaces_in_a_box_hidden_at_a_device_keep_what_it_renders_once_shown() {
+    // A menu collapsed on phones (a toggle opens it) whose links are blocks on desktop and
+    // inline on phones: opened there, the links need the space between them.
+    assert_eq!(
+        compile_html_on_devices(
+            r#"<nav><a data-computed="display: block">One</a> <a data-computed="display: block">Two</a></nav>"#,
+            r#"<nav data-computed="display: none"><a>One</a> <a>Two</a></nav>"#
+        ),
+        r#"<nav><a>One</a>{" "}<a>Two</a></nav>"#
+    );
+    // An inline box hidden everywhere (a script shows it) keeps the spaces at its edges,
+    // which its neighbours' words need once it shows.
+    assert_eq!(
+        compile_html(r#"<p>Total:<span data-computed="display: none"> 3 items </span>left</p>"#),
+        r#"<p>Total:<span>{" "}3 items{" "}</span>left</p>"#
+    );
+    // A hidden block still drops them, as it does once shown.
+    assert_eq!(
+        compile_html("<div data-computed=\"display: none\">\n  Saved\n</div>"),
+        "<div>Saved</div>"
+    );
+}
+
+#[test]
 fn a_parent_that_is_inline_at_one_device_keeps_its_edge_spaces() {
     // A flex row on desktop, a run of inline text on phones: the space between the two links
     // shows there.
