@@ -79,10 +79,38 @@ pub fn test_context() -> SharedContext {
 
 /// The whole component file compiled from a fragment, checked to parse.
 pub fn compile_html_file(html: &str, style: Style) -> String {
+    compile_fragment(html, style, None)
+}
+
+/// Just the JSX a fragment compiles to (faithful style): what the component returns,
+/// dedented; data arrays and the function around it are left out.
+pub fn compile_html(html: &str) -> String {
+    returned_jsx(&compile_html_file(html, Style::Faithful))
+}
+
+/// [`compile_html`] with the mobile capture of the same fragment (`mobile_html`: the same
+/// elements in the same order, with their mobile computed styles).
+pub fn compile_html_on_devices(html: &str, mobile_html: &str) -> String {
+    let mobile = replica_core::DomElement {
+        tag: "html".into(),
+        children: html::parse_fragment(mobile_html)
+            .into_iter()
+            .map(replica_core::DomNode::Element)
+            .collect(),
+        ..replica_core::DomElement::default()
+    };
+    returned_jsx(&compile_fragment(html, Style::Faithful, Some(&mobile)))
+}
+
+fn compile_fragment(
+    html: &str,
+    style: Style,
+    mobile_dom: Option<&replica_core::DomElement>,
+) -> String {
     let section = section_from_html("Fragment", html);
     let options = CompileOptions {
         style,
-        mobile_dom: None,
+        mobile_dom,
         quirks_mode: false,
     };
     let file = compile_section(
@@ -95,41 +123,6 @@ pub fn compile_html_file(html: &str, style: Style) -> String {
     let errors = jsx_parse_errors(&file.source);
     assert!(errors.is_empty(), "{errors:?} in\n{}", file.source);
     file.source
-}
-
-/// Just the JSX a fragment compiles to (faithful style): what the component returns,
-/// dedented; data arrays and the function around it are left out.
-pub fn compile_html(html: &str) -> String {
-    returned_jsx(&compile_html_file(html, Style::Faithful))
-}
-
-/// [`compile_html`] with the mobile capture of the same fragment (`mobile_html`: the same
-/// elements in the same order, with their mobile computed styles).
-pub fn compile_html_on_devices(html: &str, mobile_html: &str) -> String {
-    let section = section_from_html("Fragment", html);
-    let mobile = replica_core::DomElement {
-        tag: "html".into(),
-        children: html::parse_fragment(mobile_html)
-            .into_iter()
-            .map(replica_core::DomNode::Element)
-            .collect(),
-        ..replica_core::DomElement::default()
-    };
-    let options = CompileOptions {
-        style: Style::Faithful,
-        mobile_dom: Some(&mobile),
-        quirks_mode: false,
-    };
-    let file = compile_section(
-        &section,
-        &test_context(),
-        &DesignTokens::default(),
-        &options,
-    )
-    .expect("compiles");
-    let errors = jsx_parse_errors(&file.source);
-    assert!(errors.is_empty(), "{errors:?} in\n{}", file.source);
-    returned_jsx(&file.source)
 }
 
 fn returned_jsx(source: &str) -> String {
