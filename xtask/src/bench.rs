@@ -231,12 +231,16 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     ("assemble", "replica-assembler", "bench_assemble"),
     // Validating 200 component files. Target 100 ms.
     ("validate", "replica-jsx-validator", "bench_validate"),
-    // Pixel diff of two 1280x6000 images. Target 60 ms.
+    // Pixel diff of two 1280x6000 images, and npm pixelmatch 7 on the same pairs when node is
+    // there [RUNS] [PAIR-FILTER]. Targets 60 ms and at least 5x pixelmatch's speed.
     ("diff", "replica-visual-diff", "bench_diff"),
     // Throughput over the recorded dev-server logs. No target.
     ("parse", "replica-next-error-parser", "bench_parse"),
     // Request to `compiled` per fixture site with a warm pool [--runs N] [SITE...]. Target 8 s.
     ("e2e", "replica-pipeline", "bench_clone"),
+    // A generated page of N = 10, 40, 160 sections through every stage [N...]: time per stage
+    // and peak RSS. Targets: 16x the sections at most 20x the time, 2 GB at N = 160.
+    ("scale", "replica-pipeline", "bench_clone"),
     // Similarity of every corpus page in both styles [DIR...]. Targets in issue 9.
     ("fidelity", "replica-pipeline", "bench_clone"),
     // Time the preview proxy adds to a preview's first load [--runs N] [SITE...]. Target 10 %.
@@ -257,6 +261,11 @@ fn example_bench(root: &Path, package: &str, example: &str, args: &[String]) -> 
         // It measures a real `replica serve`, built as users run it.
         crate::setup::ensure_system_packages()?;
         cargo.env("REPLICA_BIN", crate::build_replica(root, true)?);
+    }
+    if example == "bench_diff"
+        && let Some(dir) = crate::setup::ensure_pixelmatch()?
+    {
+        cargo.env("REPLICA_PIXELMATCH_DIR", dir);
     }
     cargo
         .current_dir(root)

@@ -134,7 +134,11 @@ fn demo(root: &Path) -> anyhow::Result<()> {
             bail!("replica clone failed with {status}");
         }
         eprintln!(
-            "demo: the Next.js project is in {} (`npm install && npm run dev` there runs it)",
+            "demo: the Next.js project is in {0}\n\
+             demo: copy it anywhere and run `npm install && npm run build && npm start` there: \
+             it installs from the npm cache (no network needed) and serves on port 3000 \
+             (`npm run dev` for development); `cd {0} && npm install && npm run build && npm start` \
+             runs it in place",
             out.display()
         );
         Ok(())

@@ -42,6 +42,43 @@ pub fn ensure_next_template() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// npm pixelmatch 7 (and pngjs) for `bench diff`'s comparison, installed once into
+/// `REPLICA_CACHE_DIR/bench/pixelmatch-7`. `None`, with a message saying so, when node or npm is
+/// missing: the bench then times ours alone.
+pub fn ensure_pixelmatch() -> anyhow::Result<Option<std::path::PathBuf>> {
+    if !has("node") || !has("npm") {
+        eprintln!(
+            "bench diff: node and npm are not on the PATH; skipping the comparison with npm pixelmatch 7 (install Node.js 18+ to get it)"
+        );
+        return Ok(None);
+    }
+    let dir = replica_sandbox_pool::default_cache_dir().join("bench/pixelmatch-7");
+    let version = |package: &str| -> Option<String> {
+        let manifest = std::fs::read(dir.join("node_modules").join(package).join("package.json"));
+        let manifest: serde_json::Value = serde_json::from_slice(&manifest.ok()?).ok()?;
+        manifest["version"].as_str().map(str::to_owned)
+    };
+    let is_seven = |version: Option<String>| version.is_some_and(|v| v.starts_with("7."));
+    if !(is_seven(version("pixelmatch")) && version("pngjs").is_some()) {
+        eprintln!(
+            "setup: installing npm pixelmatch@7 and pngjs into {} (once)",
+            dir.display()
+        );
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        crate::run(
+            Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+                .arg(&dir)
+                .args(["pixelmatch@7", "pngjs@7"]),
+        )
+        .context("installing npm pixelmatch@7 and pngjs@7 for `bench diff`")?;
+        if !is_seven(version("pixelmatch")) {
+            bail!("npm installed no pixelmatch 7 into {}", dir.display());
+        }
+    }
+    Ok(Some(dir))
+}
+
 fn ensure_debian_packages() -> anyhow::Result<()> {
     let missing: Vec<&str> = PACKAGES.iter().copied().filter(|p| !installed(p)).collect();
     if missing.is_empty() {

@@ -16,6 +16,7 @@ use replica_pipeline::{
 };
 use tokio::sync::mpsc;
 
+use crate::clone::LangArg;
 use crate::config::Config;
 use crate::deps::{Runtime, Sandboxes, agent_deps};
 
@@ -48,6 +49,9 @@ pub struct NewArgs {
     /// Write the Next.js project here (it is always kept in the store too).
     #[arg(long)]
     pub out: PathBuf,
+    /// The language of the project: TypeScript (like create-next-app) or JavaScript.
+    #[arg(long, value_enum, default_value_t = LangArg::Ts)]
+    pub lang: LangArg,
     /// Print one JSON object on stdout instead of a summary.
     #[arg(long)]
     pub json: bool,
@@ -423,7 +427,9 @@ pub async fn new_project(args: NewArgs, config: &Config) -> anyhow::Result<ExitC
 }
 
 async fn build(agent: &Agent, args: &NewArgs) -> anyhow::Result<ExitCode> {
-    let mut run = agent.sessions.start_prompt_project(&args.prompt)?;
+    let mut run = agent
+        .sessions
+        .start_prompt_project(&args.prompt, args.lang.into())?;
     let mut signal = std::pin::pin!(crate::shutdown_signal()?);
     let mut progress = crate::clone::Progress::new();
     loop {

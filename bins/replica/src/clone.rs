@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use replica_core::PipelineEvent;
+use replica_core::{Lang, PipelineEvent};
 use replica_pipeline::{CloneOutcome, CloneRequest, GeneratorKind, StyleKind};
 
 use crate::config::Config;
@@ -25,6 +25,9 @@ pub struct CloneArgs {
     pub generator: GeneratorArg,
     #[arg(long, value_enum, default_value_t = StyleArg::Faithful)]
     pub style: StyleArg,
+    /// The language of the generated files: TypeScript (like create-next-app) or JavaScript.
+    #[arg(long, value_enum, default_value_t = LangArg::Ts)]
+    pub lang: LangArg,
     /// Only write the files: no sandbox, no compile check.
     #[arg(long)]
     pub no_preview: bool,
@@ -57,6 +60,21 @@ pub enum StyleArg {
     Tailwind,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LangArg {
+    Ts,
+    Js,
+}
+
+impl From<LangArg> for Lang {
+    fn from(lang: LangArg) -> Lang {
+        match lang {
+            LangArg::Ts => Lang::TypeScript,
+            LangArg::Js => Lang::JavaScript,
+        }
+    }
+}
+
 pub async fn run(args: CloneArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let sandboxes = if args.no_preview {
         Sandboxes::Off
@@ -76,6 +94,7 @@ pub async fn run(args: CloneArgs, config: &Config) -> anyhow::Result<ExitCode> {
         StyleArg::Faithful => StyleKind::Faithful,
         StyleArg::Tailwind => StyleKind::Tailwind,
     };
+    request.lang = args.lang.into();
     request.preview = !args.no_preview;
     request.refine = args.refine;
     let finished = AtomicBool::new(false);

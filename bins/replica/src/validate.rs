@@ -11,7 +11,7 @@ use replica_jsx_validator::{format_report, validate};
 const SKIPPED_DIRS: &[&str] = &["node_modules", ".next", ".git", "out", ".turbo", ".vercel"];
 
 /// Source files are read whole; other files (images, fonts) only need to exist, for imports.
-const SOURCE_EXTENSIONS: &[&str] = &["js", "jsx", "mjs", "cjs", "css", "json"];
+const SOURCE_EXTENSIONS: &[&str] = &["js", "jsx", "ts", "tsx", "mjs", "cjs", "css", "json"];
 
 /// Validates the project in `dir`; exit code 1 when it has errors.
 pub fn run(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {

@@ -21,6 +21,28 @@ pub enum Mode {
     Build,
 }
 
+/// Which language the project is written in, from its root layout (or its config when the
+/// layout is missing), so the model writes new files in the same one.
+fn language_note(files: &ProjectFiles) -> Option<&'static str> {
+    let has = |path: &str| files.files.contains_key(path);
+    let typescript = if ["app/layout.tsx", "app/layout.ts"].iter().any(|p| has(p)) {
+        true
+    } else if ["app/layout.jsx", "app/layout.js"].iter().any(|p| has(p)) {
+        false
+    } else if has("tsconfig.json") {
+        true
+    } else if has("jsconfig.json") {
+        false
+    } else {
+        return None;
+    };
+    Some(if typescript {
+        "Language: TypeScript. New components are `.tsx` files with typed props; `tsc` is strict."
+    } else {
+        "Language: JavaScript. New components are `.jsx` files."
+    })
+}
+
 /// Files listed in the prompt at most; list_files shows the rest.
 const LISTED_FILES: usize = 200;
 
@@ -58,6 +80,9 @@ pub fn system_prompt(
             );
         }
     }
+    if let Some(language) = language_note(files) {
+        let _ = writeln!(project, "{language}");
+    }
     if !notes.trim().is_empty() {
         let _ = writeln!(project, "\n{}", notes.trim());
     }
@@ -78,4 +103,29 @@ pub fn system_prompt(
             cache: false,
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(paths: &[&str]) -> ProjectFiles {
+        let mut files = ProjectFiles::default();
+        for path in paths {
+            files.insert_text(*path, "x");
+        }
+        files
+    }
+
+    #[test]
+    fn the_project_block_names_the_language_of_the_root_layout() {
+        let block = |paths: &[&str]| {
+            let blocks = system_prompt(Mode::Edit, &ProjectKind::Prompt, "", &files(paths));
+            blocks[1].text.clone()
+        };
+        assert!(block(&["app/layout.tsx", "jsconfig.json"]).contains("Language: TypeScript"));
+        assert!(block(&["app/layout.jsx", "tsconfig.json"]).contains("Language: JavaScript"));
+        assert!(block(&["tsconfig.json"]).contains("Language: TypeScript"));
+        assert!(!block(&["package.json"]).contains("Language:"));
+    }
 }

@@ -1,20 +1,26 @@
 //! Writes the project assembled from a recorded scrape to a folder, to build it with
 //! `npm install && npx next build` or look at it:
-//! `cargo run -p replica-assembler --example assemble_fixture -- fixtures/scrapes/landing faithful OUT [--localize]`
-//! (`--localize` downloads the assets, private addresses allowed, as the CLI does.)
+//! `cargo run -p replica-assembler --example assemble_fixture -- fixtures/scrapes/landing faithful OUT [--localize] [--js]`
+//! (`--localize` downloads the assets, private addresses allowed, as the CLI does; `--js`
+//! writes JavaScript instead of TypeScript.)
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use replica_assembler::{AssembleInput, LocalizeOptions, ProjectStyle, assemble, localize_assets};
-use replica_core::{ScrapeData, UrlPolicy};
+use replica_core::{Lang, ScrapeData, UrlPolicy};
 use replica_section_gen::{CompileOptions, Style, compile_plan, compile_wrappers, tailwind_theme};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let localize = args.iter().any(|arg| arg == "--localize");
-    args.retain(|arg| arg != "--localize");
+    let lang = if args.iter().any(|arg| arg == "--js") {
+        Lang::JavaScript
+    } else {
+        Lang::TypeScript
+    };
+    args.retain(|arg| arg != "--localize" && arg != "--js");
     let [scrape_dir, style, out] = args.as_slice() else {
         eprintln!("usage: assemble_fixture SCRAPE_DIR faithful|tailwind OUT_DIR");
         return ExitCode::FAILURE;
@@ -40,12 +46,13 @@ async fn main() -> ExitCode {
         style,
         mobile_dom: Some(&scrape.mobile.dom),
         quirks_mode: scrape.compat_mode == "BackCompat",
+        lang,
     };
     let components: Vec<_> = compile_plan(&plan, &tokens, &options)
         .into_iter()
         .filter_map(|result| result.map_err(|error| eprintln!("{error}")).ok())
         .collect();
-    let wrapper = compile_wrappers(&plan, &tokens, &options);
+    let wrappers = compile_wrappers(&plan, &tokens, &options);
     let project_style = match style {
         Style::Faithful => ProjectStyle::Faithful,
         Style::Tailwind => ProjectStyle::Tailwind {
@@ -57,8 +64,10 @@ async fn main() -> ExitCode {
         plan: &plan,
         tokens: &tokens,
         components: &components,
-        wrapper: wrapper.as_ref(),
+        wrappers: &wrappers,
         style: &project_style,
+        lang,
+        stylesheet_sources: &[],
     }) {
         Ok(assembly) => assembly,
         Err(error) => {

@@ -37,18 +37,21 @@ fn main() {
             style: Style::Faithful,
             mobile_dom: Some(&scrape.mobile.dom),
             quirks_mode: scrape.compat_mode == "BackCompat",
+            lang: replica_core::Lang::default(),
         };
         let components: Vec<_> = compile_plan(&plan, &tokens, &options)
             .into_iter()
             .filter_map(Result::ok)
             .collect();
-        let wrapper = compile_wrappers(&plan, &tokens, &options);
+        let wrappers = compile_wrappers(&plan, &tokens, &options);
         let input = AssembleInput {
             scrape: &scrape,
             plan: &plan,
             tokens: &tokens,
             components: &components,
-            wrapper: wrapper.as_ref(),
+            wrappers: &wrappers,
+            lang: replica_core::Lang::default(),
+            stylesheet_sources: &[],
             style: &ProjectStyle::Faithful,
         };
         let started = Instant::now();

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use replica_core::{ProjectFiles, UrlPolicy};
+use replica_core::{ProjectFiles, Stylesheet, StylesheetOrigin, UrlPolicy};
 use sha2::{Digest, Sha256};
 use url::Url;
 
@@ -370,6 +370,40 @@ impl reqwest::dns::Resolve for PolicyResolver {
             Ok(addrs)
         })
     }
+}
+
+/// The text of each stylesheet the page linked or imported, fetched again under the same
+/// limits as assets (`None` for inline sheets and failures): the scrape holds what the browser
+/// parsed, where colours read `rgb(...)` whatever the author wrote, and the author's own text
+/// is what a person maintaining the clone wants to read.
+pub async fn fetch_stylesheet_sources(
+    stylesheets: &[Stylesheet],
+    options: &LocalizeOptions,
+) -> Vec<Option<String>> {
+    let Ok(client) = client(options) else {
+        return vec![None; stylesheets.len()];
+    };
+    let mut fetches = Vec::with_capacity(stylesheets.len());
+    for sheet in stylesheets {
+        fetches.push(fetch_source(&client, sheet, options));
+    }
+    futures_util::future::join_all(fetches).await
+}
+
+async fn fetch_source(
+    client: &reqwest::Client,
+    sheet: &Stylesheet,
+    options: &LocalizeOptions,
+) -> Option<String> {
+    let href = sheet
+        .href
+        .as_deref()
+        .filter(|_| sheet.origin != StylesheetOrigin::Style && sheet.error.is_none())?;
+    let fetched = tokio::time::timeout(options.timeout, fetch(client, href, options))
+        .await
+        .ok()?
+        .ok()?;
+    Some(String::from_utf8_lossy(&fetched.bytes).into_owned())
 }
 
 /// A downloaded asset.

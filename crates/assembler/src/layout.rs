@@ -1,8 +1,8 @@
-//! app/layout.jsx: the root layout that carries the page's document-level settings.
+//! app/layout.tsx (or .jsx): the root layout that carries the page's document-level settings.
 
 use std::fmt::Write as _;
 
-use replica_core::Icon;
+use replica_core::{Icon, Lang};
 
 /// What the root layout reproduces of the original document (DESIGN.md §6).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -27,6 +27,9 @@ pub struct LayoutConfig {
     pub stylesheet_links: Vec<String>,
     /// `<meta name="theme-color">`.
     pub theme_color: Option<String>,
+    /// CSS files the layout imports, in cascade order, relative to `app/` (`./globals.css`,
+    /// `./styles/site.css`).
+    pub css_imports: Vec<String>,
 }
 
 /// The `export const viewport` object of Next.js 14 (the fields it turns back into the
@@ -123,21 +126,31 @@ impl ViewportExport {
                 fields.push(format!("{name}: {value}"));
             }
         }
-        if let Some(fit) = &self.viewport_fit {
+        // Next's types take only the values the specs define; browsers ignore others too.
+        if let Some(fit) = self
+            .viewport_fit
+            .as_deref()
+            .filter(|fit| matches!(*fit, "auto" | "cover" | "contain"))
+        {
             fields.push(format!("viewportFit: {}", js_string(fit)));
         }
         if let Some(scalable) = self.user_scalable {
             fields.push(format!("userScalable: {scalable}"));
         }
-        if let Some(widget) = &self.interactive_widget {
+        if let Some(widget) = self.interactive_widget.as_deref().filter(|widget| {
+            matches!(
+                *widget,
+                "resizes-visual" | "resizes-content" | "overlays-content"
+            )
+        }) {
             fields.push(format!("interactiveWidget: {}", js_string(widget)));
         }
         fields
     }
 }
 
-/// The source of app/layout.jsx.
-pub fn layout_jsx(config: &LayoutConfig) -> String {
+/// The source of app/layout.tsx (typed as create-next-app types it) or app/layout.jsx.
+pub fn layout_source(config: &LayoutConfig, lang: Lang) -> String {
     let mut metadata = Vec::new();
     if let Some(title) = &config.title {
         metadata.push(format!("title: {}", js_string(title)));
@@ -189,17 +202,28 @@ pub fn layout_jsx(config: &LayoutConfig) -> String {
     let body_attributes =
         attribute("className", &config.body_class) + &extra(&config.body_attributes);
 
-    let mut out = String::new();
+    let (types, metadata_type, viewport_type, parameters) = match lang {
+        Lang::TypeScript => (
+            "import type { Metadata, Viewport } from \"next\";\n",
+            ": Metadata",
+            ": Viewport",
+            "{\n  children,\n}: Readonly<{\n  children: React.ReactNode;\n}>",
+        ),
+        Lang::JavaScript => ("", "", "", "{ children }"),
+    };
+    let mut out = String::from(types);
+    for css in &config.css_imports {
+        let _ = writeln!(out, "import {};", js_string(css));
+    }
     // Writing to a String cannot fail.
     let _ = write!(
         out,
-        "import \"./globals.css\";\n\
+        "\n\
+         export const metadata{metadata_type} = {};\n\
          \n\
-         export const metadata = {};\n\
+         export const viewport{viewport_type} = {};\n\
          \n\
-         export const viewport = {};\n\
-         \n\
-         export default function RootLayout({{ children }}) {{\n  \
+         export default function RootLayout({parameters}) {{\n  \
            return (\n    \
              <html{html_attributes}>\n\
                {head}      <body{body_attributes}>{{children}}</body>\n    \
@@ -353,7 +377,7 @@ mod tests {
             body_attributes: vec![("id".to_string(), "top".to_string())],
             ..Default::default()
         };
-        let source = layout_jsx(&config);
+        let source = layout_source(&config, Lang::JavaScript);
         assert!(
             source.contains(r#"title: "Say \"hi\" </script> {x}","#),
             "{source}"

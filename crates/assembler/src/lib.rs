@@ -2,11 +2,13 @@
 //! complete Next.js 14 App Router project out, for the sandbox template
 //! (crates/sandbox-pool/template) and for `npm install && npm run dev` on its own.
 //!
-//! - [`assemble`]: package.json pinned to the template's versions, next.config.mjs,
-//!   postcss.config.mjs, tailwind.config.js, jsconfig.json, app/layout.jsx (metadata, icons,
-//!   the original's viewport, html/body attributes, font links), app/page.jsx (the sections
-//!   in order, inside the page's wrapper component when there is one) and app/globals.css (the page's own CSS in cascade order for the faithful
-//!   style; Tailwind layers over token base styles for the tailwind style).
+//! - [`assemble`]: the project in TypeScript or JavaScript: app/layout (metadata, icons, the
+//!   original's viewport, html/body attributes, font links, the CSS imports), app/page (the
+//!   sections where the outline puts them, inside their wrappers' components), app/globals.css
+//!   (the page's own CSS in cascade order for the faithful style; Tailwind layers over token
+//!   base styles for the tailwind style, with tailwind.config.js and postcss.config.mjs),
+//!   next.config.mjs, tsconfig.json or jsconfig.json, .eslintrc.json, and package.json with
+//!   its package-lock.json ([`write_manifest`]: what the files import, plus the tooling).
 //! - [`localize_assets`]: images, fonts, CSS backgrounds and icons the files reference by
 //!   absolute URL are downloaded into `public/assets/` under content-hashed names and the
 //!   references rewritten (the only IO of this crate).
@@ -14,28 +16,36 @@
 //!   files; [`review_prompt`] and [`accept_review_answer`] for the optional model review.
 
 mod assets;
+mod css;
 mod layout;
+mod manifest;
 mod page;
 mod review;
+mod selectors;
 mod styles;
 
-pub use assets::{AssetFailure, LocalizeOptions, LocalizeReport, localize_assets};
-pub use layout::{LayoutConfig, ViewportExport, layout_jsx, viewport_export};
-pub use page::page_jsx;
+pub use assets::{
+    AssetFailure, LocalizeOptions, LocalizeReport, fetch_stylesheet_sources, localize_assets,
+};
+pub use layout::{LayoutConfig, ViewportExport, layout_source, viewport_export};
+pub use manifest::{
+    ESLINTRC, Tooling, imported_packages, jsconfig, package_json, package_lock, refresh_manifest,
+    tsconfig, write_manifest,
+};
+pub use page::{PageNode, page_jsx};
 pub use review::{
     FixKind, ReviewError, ReviewFix, ReviewOutcome, ReviewRejected, accept_review_answer,
     model_review, review, review_prompt,
 };
 pub use styles::{
-    body_presentational_css, faithful_globals_css, quirks_css, rewrite_css_urls, tailwind_config,
-    tailwind_globals_css,
+    PageStylesheet, body_presentational_css, faithful_globals_css, page_stylesheets, quirks_css,
+    rewrite_css_urls, tailwind_config, tailwind_globals_css,
 };
 
 use replica_core::{
-    ComponentFile, DesignTokens, NEXT_VERSION, Plan, ProjectFiles, ProjectPathError, ScrapeData,
-    TEMPLATE_PACKAGES, check_project_path,
+    ComponentFile, DesignTokens, Lang, NEXT_VERSION, OutlineNode, Plan, ProjectFiles,
+    ProjectPathError, ScrapeData, check_project_path,
 };
-use serde::Serialize;
 
 /// How the components were written, which decides the global styles.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,11 +67,16 @@ pub struct AssembleInput<'a> {
     pub tokens: &'a DesignTokens,
     /// One component per generated section; sections without one are left out with a warning.
     pub components: &'a [ComponentFile],
-    /// The component around the sections (section-gen's `compile_wrappers`: the page-wide
-    /// elements the plan keeps, such as `<center>` or `<div id="page">`), rendering its
-    /// `children`; `None` when the sections sit straight in `<body>`.
-    pub wrapper: Option<&'a ComponentFile>,
+    /// The components of the plan's wrappers (section-gen's `compile_wrappers`: the elements
+    /// around several sections, such as a `<main>` or `<div id="page">`), rendering their
+    /// `children`; a wrapper without one renders its children in its place.
+    pub wrappers: &'a [ComponentFile],
     pub style: &'a ProjectStyle,
+    /// The language of the page, the layout and the configs (components come written).
+    pub lang: Lang,
+    /// The author's text of each of the scrape's stylesheets, where it could be fetched
+    /// ([`fetch_stylesheet_sources`]); empty when there is none.
+    pub stylesheet_sources: &'a [Option<String>],
 }
 
 /// The assembled project and what the user should know about it.
@@ -79,7 +94,9 @@ pub enum AssembleError {
         #[source]
         source: ProjectPathError,
     },
-    #[error("component {component} is at {path}; components must be .jsx files under components/")]
+    #[error(
+        "component {component} is at {path}; components must be .tsx or .jsx files under components/"
+    )]
     ComponentOutsideComponents { component: String, path: String },
     #[error("component name {name:?} is not a JavaScript identifier starting with a capital")]
     ComponentName { name: String },
@@ -100,14 +117,16 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
         plan,
         tokens,
         components,
-        wrapper,
+        wrappers,
         style,
+        lang,
+        stylesheet_sources,
     } = *input;
     let mut warnings = Vec::new();
-    for component in components.iter().chain(wrapper) {
+    for component in components.iter().chain(wrappers) {
         check_component(component)?;
     }
-    let all: Vec<&ComponentFile> = components.iter().chain(wrapper).collect();
+    let all: Vec<&ComponentFile> = components.iter().chain(wrappers).collect();
     for (index, component) in all.iter().enumerate() {
         if let Some(other) = all[..index]
             .iter()
@@ -121,33 +140,15 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
         }
     }
 
-    // Sections in plan order; components the plan does not name follow in the given order.
-    let mut ordered: Vec<&ComponentFile> = Vec::with_capacity(components.len());
-    for section in &plan.sections {
-        match components
-            .iter()
-            .find(|component| component.component_name == section.component_name)
-        {
-            Some(component) => ordered.push(component),
-            None => warnings.push(format!(
-                "section {} ({}) has no component and is left out of the page",
-                section.id, section.component_name
-            )),
-        }
-    }
-    for component in components {
-        if !ordered.iter().any(|chosen| chosen.path == component.path) {
-            ordered.push(component);
-        }
-    }
+    let (nodes, placed) = page_tree(plan, components, wrappers, &mut warnings);
     // An empty original (no sections) becomes an empty page; a plan whose every section
     // failed is an error, not a blank clone.
-    if ordered.is_empty() && !plan.sections.is_empty() {
+    if components.is_empty() && !plan.sections.is_empty() {
         return Err(AssembleError::NoComponents {
             sections: plan.sections.len(),
         });
     }
-    for component in &ordered {
+    for component in components {
         if let Some(reason) = &component.fallback {
             warnings.push(format!(
                 "{} came from the deterministic compiler: {reason}",
@@ -156,11 +157,25 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
         }
     }
 
-    let mut files = skeleton(&project_name(scrape), &layout_config(scrape, tokens, style));
-    // Without sections there is nothing for a wrapper to hold.
-    let wrapper = wrapper.filter(|_| !ordered.is_empty());
-    files.insert_text("app/page.jsx", page_jsx(&ordered, wrapper));
-    for component in ordered.iter().copied().chain(wrapper) {
+    let mut layout = layout_config(scrape, tokens, style);
+    let page_sheets = match style {
+        ProjectStyle::Faithful => page_stylesheets(scrape, stylesheet_sources),
+        ProjectStyle::Tailwind { .. } => Vec::new(),
+    };
+    for sheet in &page_sheets {
+        if let Some(name) = sheet.path.strip_prefix("app/") {
+            layout.css_imports.push(format!("./{name}"));
+        }
+    }
+    let mut files = skeleton(&layout, lang);
+    for sheet in page_sheets {
+        files.insert_text(sheet.path, sheet.css);
+    }
+    files.insert_text(
+        format!("app/page.{}", lang.jsx_extension()),
+        page_jsx(&nodes),
+    );
+    for component in placed {
         files.insert_text(component.path.clone(), component.source.clone());
     }
     let quirks_body_margins = scrape
@@ -172,15 +187,10 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
             files.insert_text(
                 "app/globals.css",
                 faithful_globals_css(
-                    &scrape.stylesheets,
                     &body_attributes(scrape),
                     &scrape.base_url,
                     quirks_body_margins,
                 ),
-            );
-            files.insert_text(
-                "tailwind.config.js",
-                tailwind_config(&serde_json::json!({})),
             );
             for sheet in &scrape.stylesheets {
                 if let Some(error) = &sheet.error {
@@ -198,9 +208,101 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
             }
             files.insert_text("app/globals.css", css);
             files.insert_text("tailwind.config.js", tailwind_config(theme_extend));
+            files.insert_text("postcss.config.mjs", POSTCSS_CONFIG);
         }
     }
+    let tooling = Tooling {
+        lang,
+        tailwind: matches!(style, ProjectStyle::Tailwind { .. }),
+    };
+    write_manifest(&mut files, &project_name(scrape), tooling);
     Ok(Assembly { files, warnings })
+}
+
+/// The page as components: the outline's, then sections the outline does not name (after
+/// it, straight in `<body>`), then components the plan does not name, in the given order;
+/// and every component used, in that order. Sections without a component are said.
+fn page_tree<'a>(
+    plan: &Plan,
+    components: &'a [ComponentFile],
+    wrappers: &'a [ComponentFile],
+    warnings: &mut Vec<String>,
+) -> (Vec<PageNode<'a>>, Vec<&'a ComponentFile>) {
+    let mut placed: Vec<&ComponentFile> = Vec::new();
+    let mut nodes = page_nodes(&plan.outline, plan, components, wrappers, &mut placed);
+    for section in &plan.sections {
+        if let Some(component) = section_component(components, &section.component_name)
+            && !placed.iter().any(|chosen| chosen.path == component.path)
+        {
+            placed.push(component);
+            nodes.push(PageNode::Component(component));
+        }
+    }
+    for section in &plan.sections {
+        if section_component(components, &section.component_name).is_none() {
+            warnings.push(format!(
+                "section {} ({}) has no component and is left out of the page",
+                section.id, section.component_name
+            ));
+        }
+    }
+    for component in components {
+        if !placed.iter().any(|chosen| chosen.path == component.path) {
+            placed.push(component);
+            nodes.push(PageNode::Component(component));
+        }
+    }
+    (nodes, placed)
+}
+
+/// The outline as components: sections by their plan name, wrappers by theirs (a wrapper
+/// without a component, or holding nothing that renders, gives its children in its place).
+/// Every component used is added to `placed`.
+fn page_nodes<'a>(
+    outline: &[OutlineNode],
+    plan: &Plan,
+    components: &'a [ComponentFile],
+    wrappers: &'a [ComponentFile],
+    placed: &mut Vec<&'a ComponentFile>,
+) -> Vec<PageNode<'a>> {
+    let mut nodes = Vec::new();
+    for node in outline {
+        match node {
+            OutlineNode::Section { id } => {
+                let component = plan
+                    .sections
+                    .iter()
+                    .find(|section| section.id == *id)
+                    .and_then(|section| section_component(components, &section.component_name));
+                if let Some(component) = component
+                    && !placed.iter().any(|chosen| chosen.path == component.path)
+                {
+                    placed.push(component);
+                    nodes.push(PageNode::Component(component));
+                }
+            }
+            OutlineNode::Wrapper(wrapper) => {
+                let children = page_nodes(&wrapper.children, plan, components, wrappers, placed);
+                let component = wrappers
+                    .iter()
+                    .find(|file| file.component_name == wrapper.component_name);
+                match component {
+                    Some(component) if !children.is_empty() => {
+                        placed.push(component);
+                        nodes.push(PageNode::Wrapper(component, children));
+                    }
+                    _ => nodes.extend(children),
+                }
+            }
+        }
+    }
+    nodes
+}
+
+fn section_component<'a>(components: &'a [ComponentFile], name: &str) -> Option<&'a ComponentFile> {
+    components
+        .iter()
+        .find(|component| component.component_name == name)
 }
 
 fn check_component(component: &ComponentFile) -> Result<(), AssembleError> {
@@ -216,7 +318,10 @@ fn check_component(component: &ComponentFile) -> Result<(), AssembleError> {
         component: name.clone(),
         source,
     })?;
-    if !component.path.starts_with("components/") || !component.path.ends_with(".jsx") {
+    let jsx = [".tsx", ".jsx"]
+        .iter()
+        .any(|extension| component.path.ends_with(extension));
+    if !component.path.starts_with("components/") || !jsx {
         return Err(AssembleError::ComponentOutsideComponents {
             component: name.clone(),
             path: component.path.clone(),
@@ -328,57 +433,28 @@ pub fn layout_config(
         icons: scrape.meta.icons.clone(),
         stylesheet_links,
         theme_color: scrape.meta.theme_color.as_deref().and_then(non_empty),
+        css_imports: vec!["./globals.css".to_string()],
     }
 }
 
-/// The skeleton of a project named `name` (sanitised into an npm package name) with the root
-/// layout from `layout`: the files every project has whatever its pages and styles.
-pub fn skeleton(name: &str, layout: &LayoutConfig) -> ProjectFiles {
+/// The skeleton of a project in `lang` with the root layout from `layout`: the files every
+/// project has whatever its pages and styles (package.json comes last, from what the files
+/// import: [`write_manifest`]).
+pub fn skeleton(layout: &LayoutConfig, lang: Lang) -> ProjectFiles {
     let mut files = ProjectFiles::default();
-    files.insert_text("package.json", package_json(name));
     files.insert_text("next.config.mjs", next_config());
-    files.insert_text("postcss.config.mjs", POSTCSS_CONFIG);
-    files.insert_text("jsconfig.json", jsconfig());
+    match lang {
+        Lang::TypeScript => files.insert_text("tsconfig.json", tsconfig()),
+        Lang::JavaScript => files.insert_text("jsconfig.json", jsconfig()),
+    }
+    files.insert_text(".eslintrc.json", ESLINTRC);
     files.insert_text(".gitignore", GITIGNORE);
-    files.insert_text("app/layout.jsx", layout_jsx(layout));
+    files.insert_text(".npmrc", NPMRC);
+    files.insert_text(
+        format!("app/layout.{}", lang.jsx_extension()),
+        layout_source(layout, lang),
+    );
     files
-}
-
-/// package.json with exactly the sandbox template's dependencies and versions
-/// ([`TEMPLATE_PACKAGES`]), so a clone installs what it was checked against.
-pub fn package_json(name: &str) -> String {
-    #[derive(Serialize)]
-    struct PackageJson<'a> {
-        name: String,
-        version: &'a str,
-        private: bool,
-        scripts: Scripts<'a>,
-        dependencies: serde_json::Map<String, serde_json::Value>,
-    }
-    #[derive(Serialize)]
-    struct Scripts<'a> {
-        dev: &'a str,
-        build: &'a str,
-        start: &'a str,
-    }
-    let package = PackageJson {
-        name: npm_package_name(name),
-        version: "0.1.0",
-        private: true,
-        scripts: Scripts {
-            dev: "next dev",
-            build: "next build",
-            start: "next start",
-        },
-        dependencies: TEMPLATE_PACKAGES
-            .iter()
-            .map(|(name, version)| (name.to_string(), serde_json::Value::from(*version)))
-            .collect(),
-    };
-    // Plain structs of strings always serialize.
-    let mut json = serde_json::to_string_pretty(&package).unwrap_or_default();
-    json.push('\n');
-    json
 }
 
 /// next.config.mjs (the template's file name, so an upload replaces it): images
@@ -395,17 +471,19 @@ pub fn next_config() -> String {
     )
 }
 
-const POSTCSS_CONFIG: &str = "/** @type {import('postcss-load-config').Config} */\n\
+/// postcss.config.mjs of a project that uses Tailwind.
+pub const POSTCSS_CONFIG: &str = "/** @type {import('postcss-load-config').Config} */\n\
 const config = {\n  plugins: {\n    tailwindcss: {},\n    autoprefixer: {},\n  },\n};\n\n\
 export default config;\n";
 
-/// jsconfig.json: `@/components/Hero` resolves from the project root.
-pub fn jsconfig() -> String {
-    "{\n  \"compilerOptions\": {\n    \"baseUrl\": \".\",\n    \"paths\": {\n      \"@/*\": [\"./*\"]\n    }\n  }\n}\n"
-        .to_string()
-}
+const GITIGNORE: &str = "/node_modules\n/.next\n/out\n*.tsbuildinfo\nnext-env.d.ts\n";
 
-const GITIGNORE: &str = "/node_modules\n/.next\n/out\nnext-env.d.ts\n";
+/// `npm install` takes what the npm cache holds before asking the registry: without it, npm
+/// revalidates every package and, with no network, retries for minutes; with it, a project
+/// installs offline from the cache the sandbox template's install filled (same lock file).
+const NPMRC: &str = "# Packages the npm cache already holds are installed from it, without asking the\n\
+# registry: this project installs offline on a machine that installed its packages before.\n\
+prefer-offline=true\n";
 
 /// An npm package name from free text (a page title, a host name): lowercase, only
 /// URL-safe characters, at most 214 bytes, `replica-clone` when nothing usable is left.
@@ -459,42 +537,40 @@ mod tests {
     }
 
     #[test]
-    fn package_json_pins_exact_versions() {
-        let json: serde_json::Value = serde_json::from_str(&package_json("Acme")).unwrap();
-        assert_eq!(json["dependencies"]["next"], NEXT_VERSION);
-        let dependencies = json["dependencies"].as_object().unwrap();
-        assert_eq!(dependencies.len(), TEMPLATE_PACKAGES.len());
-        for (name, version) in TEMPLATE_PACKAGES {
-            assert_eq!(dependencies[*name], *version, "{name}");
-            assert!(
-                version.chars().all(|c| c.is_ascii_digit() || c == '.'),
-                "{version} is not exact"
-            );
-        }
-        assert_eq!(json["scripts"]["build"], "next build");
-        assert_eq!(json["name"], "acme");
-    }
-
-    #[test]
     fn skeleton_paths_are_valid_project_paths() {
-        let files = skeleton("Acme", &LayoutConfig::default());
-        let paths: Vec<&str> = files.paths().collect();
-        assert_eq!(
-            paths,
-            [
-                ".gitignore",
-                "app/layout.jsx",
-                "jsconfig.json",
-                "next.config.mjs",
-                "package.json",
-                "postcss.config.mjs"
-            ]
-        );
-        for path in paths {
-            assert_eq!(check_project_path(path), Ok(()));
+        for (lang, expected) in [
+            (
+                Lang::TypeScript,
+                [
+                    ".eslintrc.json",
+                    ".gitignore",
+                    ".npmrc",
+                    "app/layout.tsx",
+                    "next.config.mjs",
+                    "tsconfig.json",
+                ],
+            ),
+            (
+                Lang::JavaScript,
+                [
+                    ".eslintrc.json",
+                    ".gitignore",
+                    ".npmrc",
+                    "app/layout.jsx",
+                    "jsconfig.json",
+                    "next.config.mjs",
+                ],
+            ),
+        ] {
+            let files = skeleton(&LayoutConfig::default(), lang);
+            let paths: Vec<&str> = files.paths().collect();
+            assert_eq!(paths, expected);
+            for path in paths {
+                assert_eq!(check_project_path(path), Ok(()));
+            }
         }
-        let jsconfig: serde_json::Value =
-            serde_json::from_str(files.text("jsconfig.json").unwrap()).unwrap();
-        assert_eq!(jsconfig["compilerOptions"]["paths"]["@/*"][0], "./*");
+        let tsconfig: serde_json::Value = serde_json::from_str(&tsconfig()).unwrap();
+        assert_eq!(tsconfig["compilerOptions"]["paths"]["@/*"][0], "./*");
+        assert_eq!(tsconfig["compilerOptions"]["strict"], true);
     }
 }

@@ -63,7 +63,9 @@ pub fn review(files: &ProjectFiles) -> ReviewOutcome {
 
 fn is_script(path: &str) -> bool {
     (path.starts_with("components/") || path.starts_with("app/"))
-        && (path.ends_with(".jsx") || path.ends_with(".js"))
+        && [".jsx", ".js", ".tsx", ".ts"]
+            .iter()
+            .any(|extension| path.ends_with(extension))
 }
 
 /// The stylesheets of swiper's modules, by the name imported from `swiper/modules`.
@@ -427,7 +429,7 @@ pub enum ReviewRejected {
     AddsFile { path: String },
     #[error("the answer changes {path}, which the review may not touch")]
     ForbiddenFile { path: String },
-    #[error("the answer changes which sections app/page.jsx renders ({before:?} -> {after:?})")]
+    #[error("the answer changes which sections app/page renders ({before:?} -> {after:?})")]
     ChangesSections {
         before: Vec<String>,
         after: Vec<String>,
@@ -476,7 +478,7 @@ pub fn accept_review_answer(
         if new_text == old_text {
             continue;
         }
-        if path == "app/page.jsx" {
+        if matches!(path.as_str(), "app/page.jsx" | "app/page.tsx") {
             let before = rendered_components(old_text);
             let after = rendered_components(&new_text);
             if before != after {

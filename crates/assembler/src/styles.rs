@@ -1,48 +1,197 @@
-//! app/globals.css and tailwind.config.js for both styles.
+//! app/globals.css, the page's stylesheets (faithful style) and tailwind.config.js.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 
-use replica_core::{DesignTokens, FontFace, Stylesheet};
+use replica_core::{DesignTokens, FontFace, ScrapeData};
 use url::Url;
 
-/// The faithful style's globals.css: every stylesheet of the page in cascade order, each
-/// under its media query, with relative `url()`s made absolute against the sheet (asset
-/// localisation later turns them into `/assets/...`), after the `<body>`'s presentational
-/// attributes. `quirks_body_margins` (the body's top plus bottom margin) is set when the
-/// original rendered in quirks mode: Next.js always serves `<!DOCTYPE html>`, so the body
-/// height quirk is written out (table font inheritance is written per element by the
-/// section compiler). No `@tailwind` layer: Tailwind's
-/// preflight would restyle the page, and its utilities would collide with page classes such
-/// as `container` or `hidden`.
+use crate::css;
+use crate::selectors::PageIndex;
+
+/// The faithful style's app/globals.css: only what the project adds to the page's own
+/// stylesheets (which are [`page_stylesheets`]): the `<body>`'s presentational attributes and,
+/// when the original rendered in quirks mode (`quirks_body_margins`: the body's top plus
+/// bottom margin), the body height quirk Next.js's `<!DOCTYPE html>` loses. The layout
+/// imports it before the page's sheets: browsers put presentational hints before every
+/// stylesheet, and quirks mode gives the body its height only where no rule sets one. No
+/// `@tailwind` layer: Tailwind's preflight would restyle the page, and its utilities would
+/// collide with page classes such as `container` or `hidden`.
 pub fn faithful_globals_css(
-    stylesheets: &[Stylesheet],
     body_attributes: &[(String, String)],
     base_url: &str,
     quirks_body_margins: Option<f64>,
 ) -> String {
-    let mut out = body_presentational_css(body_attributes, base_url);
-    out.push_str("/* The page's own stylesheets, in cascade order. */\n");
-    for sheet in stylesheets {
-        if sheet.disabled || sheet.css.trim().is_empty() {
-            continue;
-        }
-        let origin = sheet.href.as_deref().unwrap_or("inline <style>");
-        let _ = writeln!(out, "\n/* {} */", comment_safe(origin));
-        let css = rewrite_css_urls(&without_imports(&sheet.css), &sheet.base_url);
-        match sheet.media.as_deref().map(str::trim) {
-            Some(media) if !media.is_empty() && !media.eq_ignore_ascii_case("all") => {
-                let _ = writeln!(out, "@media {media} {{\n{}\n}}", css.trim_end());
-            }
-            _ => {
-                let _ = writeln!(out, "{}", css.trim_end());
-            }
-        }
+    let mut out = String::from(
+        "/* What the project adds to the page's own stylesheets (app/styles/, imported after\n   this file in the page's cascade order). */\n",
+    );
+    let body = body_presentational_css(body_attributes, base_url);
+    if !body.is_empty() {
+        out.push('\n');
+        out.push_str(body.trim_end());
+        out.push('\n');
     }
     if let Some(margins) = quirks_body_margins {
         out.push_str(&quirks_css(margins));
     }
     out
+}
+
+/// A stylesheet of the page as a file of the project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageStylesheet {
+    /// `app/styles/<name>.css`.
+    pub path: String,
+    pub css: String,
+}
+
+/// The page's stylesheets in cascade order, each its own file under app/styles/ (named after
+/// the sheet's file, `inline-N.css` for `<style>` elements): the author's text where
+/// `sources` has a fetched copy that holds the rules the browser parsed (so colours read as
+/// written), else the browser's; `@import`s flattened (the scrape lists imported sheets
+/// before their importer), `url()`s absolute (localised later), the rules no element of the
+/// page can take at either device dropped (`@font-face`, used `@keyframes` and state rules of
+/// existing elements kept), pretty-printed, under the sheet's media query. Sheets left empty
+/// are left out.
+pub fn page_stylesheets(scrape: &ScrapeData, sources: &[Option<String>]) -> Vec<PageStylesheet> {
+    let page = PageIndex::of_scrape(scrape);
+    let animated = animated_names(scrape);
+    let mut names: Vec<String> = Vec::new();
+    let mut inline = 0;
+    let mut out = Vec::new();
+    for (index, sheet) in scrape.stylesheets.iter().enumerate() {
+        if sheet.disabled || sheet.css.trim().is_empty() {
+            continue;
+        }
+        let text = sources
+            .get(index)
+            .and_then(Option::as_deref)
+            .filter(|source| holds_the_same_rules(&sheet.css, source))
+            .unwrap_or(&sheet.css);
+        let css = rewrite_css_urls(&without_imports(text), &sheet.base_url);
+        let items = css::prune(css::parse(&css), &page, &animated);
+        if items.is_empty() {
+            continue;
+        }
+        let mut body = css::print(&items);
+        if let Some(media) = sheet
+            .media
+            .as_deref()
+            .map(str::trim)
+            .filter(|media| !media.is_empty() && !media.eq_ignore_ascii_case("all"))
+        {
+            body = format!("@media {media} {{\n{}}}\n", indent(&body));
+        }
+        let origin = sheet
+            .href
+            .as_deref()
+            .unwrap_or("an inline <style> of the page");
+        let name = match sheet.href.as_deref().and_then(sheet_file_name) {
+            Some(name) => name,
+            None => {
+                inline += 1;
+                format!("inline-{inline}")
+            }
+        };
+        let mut unique = name.clone();
+        let mut count = 2;
+        while names.contains(&unique) {
+            unique = format!("{name}-{count}");
+            count += 1;
+        }
+        names.push(unique.clone());
+        out.push(PageStylesheet {
+            path: format!("app/styles/{unique}.css"),
+            css: format!("/* From {} */\n\n{body}", comment_safe(origin)),
+        });
+    }
+    out
+}
+
+/// `bootstrap.min` for `https://cdn.example/css/bootstrap.min.css?v=3`: letters, digits, `-`,
+/// `_` and `.` of the URL's last path segment, without `.css`.
+fn sheet_file_name(href: &str) -> Option<String> {
+    let url = Url::parse(href).ok()?;
+    let last = url.path_segments()?.rfind(|s| !s.is_empty())?;
+    let stem = last.strip_suffix(".css").unwrap_or(last);
+    let name: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let name = name.trim_matches(['-', '.']).to_string();
+    (!name.is_empty()).then_some(name)
+}
+
+fn indent(css: &str) -> String {
+    css.lines()
+        .map(|line| {
+            if line.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("  {line}\n")
+            }
+        })
+        .collect()
+}
+
+/// Whether the author's `source` holds the rules the browser parsed (`serialized`): at least
+/// nine in ten of the serialized selectors appear in it (compared without spaces, quotes and
+/// case, which serialization changes). A sheet scripts changed after loading, or a different
+/// file at the same URL, keeps the browser's version.
+fn holds_the_same_rules(serialized: &str, source: &str) -> bool {
+    fn selectors(items: &[css::Item], out: &mut HashSet<String>) {
+        for item in items {
+            match item {
+                css::Item::Style {
+                    selectors: text, ..
+                } => {
+                    out.insert(
+                        text.chars()
+                            .filter(|c| !c.is_whitespace() && !matches!(c, '"' | '\''))
+                            .flat_map(char::to_lowercase)
+                            .collect(),
+                    );
+                }
+                css::Item::AtBlock { body, .. } => selectors(body, out),
+                _ => {}
+            }
+        }
+    }
+    let (mut expected, mut found) = (HashSet::new(), HashSet::new());
+    selectors(&css::parse(serialized), &mut expected);
+    selectors(&css::parse(&without_imports(source)), &mut found);
+    if expected.is_empty() {
+        return false;
+    }
+    let present = expected.iter().filter(|s| found.contains(*s)).count();
+    present * 10 >= expected.len() * 9
+}
+
+/// Names the page animates with outside its stylesheets: computed `animation-name`s and
+/// inline `animation` declarations of both captures.
+fn animated_names(scrape: &ScrapeData) -> HashSet<String> {
+    let mut names = HashSet::new();
+    for capture in [&scrape.desktop, &scrape.mobile] {
+        capture.dom.walk(&mut |element| {
+            if let Some(value) = element.style("animation-name") {
+                css::animation_names("animation-name", value, &mut names);
+            }
+            if let Some(style) = element.attr("style") {
+                for declaration in style.split(';') {
+                    if let Some((property, value)) = declaration.split_once(':') {
+                        css::animation_names(property, value, &mut names);
+                    }
+                }
+            }
+        });
+    }
+    names
 }
 
 /// What standards mode needs to lay out like a page that rendered in quirks mode (Next.js
@@ -235,7 +384,7 @@ pub fn tailwind_config(theme_extend: &serde_json::Value) -> String {
     format!(
         "/** @type {{import('tailwindcss').Config}} */\n\
          module.exports = {{\n  \
-           content: [\"./app/**/*.{{js,jsx}}\", \"./components/**/*.{{js,jsx}}\"],\n  \
+           content: [\"./app/**/*.{{js,ts,jsx,tsx}}\", \"./components/**/*.{{js,ts,jsx,tsx}}\"],\n  \
            theme: {{\n    \
              extend: {},\n  \
            }},\n  \

@@ -61,6 +61,58 @@ impl ProjectFiles {
     }
 }
 
+/// The language of a project's source files (DESIGN.md §5 `--lang`): TypeScript by default,
+/// like create-next-app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    #[serde(rename = "ts")]
+    TypeScript,
+    #[serde(rename = "js")]
+    JavaScript,
+}
+
+impl Lang {
+    /// `ts` or `js`, as the CLI and the API spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::TypeScript => "ts",
+            Lang::JavaScript => "js",
+        }
+    }
+
+    /// The extension of files holding JSX: `tsx` or `jsx`.
+    pub fn jsx_extension(self) -> &'static str {
+        match self {
+            Lang::TypeScript => "tsx",
+            Lang::JavaScript => "jsx",
+        }
+    }
+
+    /// The language of a source file by its extension, `None` for other files.
+    pub fn of_path(path: &str) -> Option<Lang> {
+        match path.rsplit_once('.').map(|(_, extension)| extension) {
+            Some("ts" | "tsx" | "mts" | "cts") => Some(Lang::TypeScript),
+            Some("js" | "jsx" | "mjs" | "cjs") => Some(Lang::JavaScript),
+            _ => None,
+        }
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Lang, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "ts" | "typescript" => Ok(Lang::TypeScript),
+            "js" | "javascript" => Ok(Lang::JavaScript),
+            other => Err(format!(
+                "unknown language {other:?}: expected ts (TypeScript) or js (JavaScript)"
+            )),
+        }
+    }
+}
+
 /// Why a path cannot name a file inside a project.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid project path {path:?}: {reason}")]
@@ -104,6 +156,18 @@ pub fn check_project_path(path: &str) -> Result<(), ProjectPathError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn languages() {
+        assert_eq!(Lang::default(), Lang::TypeScript);
+        assert_eq!("js".parse::<Lang>(), Ok(Lang::JavaScript));
+        assert_eq!("TypeScript".parse::<Lang>(), Ok(Lang::TypeScript));
+        assert!("rust".parse::<Lang>().is_err());
+        assert_eq!(Lang::of_path("components/Hero.tsx"), Some(Lang::TypeScript));
+        assert_eq!(Lang::of_path("app/layout.jsx"), Some(Lang::JavaScript));
+        assert_eq!(Lang::of_path("app/globals.css"), None);
+        assert_eq!(serde_json::to_string(&Lang::JavaScript).unwrap(), "\"js\"");
+    }
 
     #[test]
     fn project_paths_stay_inside() {

@@ -32,13 +32,16 @@ pub use dom::{DomElement, DomNode, PseudoElement, Rect};
 pub use events::{
     PipelineEvent, PlannedSectionSummary, SimilarityScores, StepTimings, ValidationCounts,
 };
-pub use files::{ProjectFile, ProjectFiles, ProjectPathError, check_project_path};
+pub use files::{Lang, ProjectFile, ProjectFiles, ProjectPathError, check_project_path};
 pub use llm::{
     ApiKey, ContentPart, ImageBlock, LanguageModel, LlmError, LlmRequest, LlmResponse, LlmStream,
     Message, Role, StopReason, StreamEvent, SystemBlock, ToolDefinition, ToolInputError,
     ToolResult, ToolResultPart, ToolUse, Usage, response_stream,
 };
-pub use plan::{Heading, Plan, PlannedSection, SectionCrop, SectionData, SharedContext};
+pub use plan::{
+    Heading, OutlineNode, PageWrapper, Plan, PlannedSection, SectionCrop, SectionData,
+    SharedContext,
+};
 pub use sandbox::{CommandOutput, PreviewResponse, Sandbox, SandboxError, SandboxProvider};
 pub use scrape::{
     BackgroundImage, Button, ConsoleMessage, DetectedSection, Device, DeviceCapture, DocumentSize,
@@ -49,8 +52,8 @@ pub use scrape::{
 };
 pub use section_gen::{ComponentFile, GenerateError, SectionGenerator};
 pub use template::{
-    INSTALLABLE_PACKAGES, NEXT_VERSION, TEMPLATE_PACKAGES, installable_version,
-    is_template_package, package_name,
+    INSTALLABLE_PACKAGES, NEXT_VERSION, TEMPLATE_DEV_PACKAGES, TEMPLATE_LOCK, TEMPLATE_PACKAGES,
+    installable_version, is_template_package, package_name, template_version,
 };
 pub use tokens::{
     AnimationTokens, BackgroundColors, BorderTokens, ColorTokens, ComponentStyle, ComponentTokens,

@@ -9,12 +9,53 @@ pub struct Plan {
     pub shared_context: SharedContext,
     /// In document order.
     pub sections: Vec<PlannedSection>,
-    /// The elements around the sections, outermost first: from the child of `<body>` down to
-    /// the innermost element that holds every section (a page-wide `<center>`, `<div
-    /// id="page">`, `<main>`), each a copy without children. The page renders the sections
-    /// inside them. Empty when the sections are children of `<body>`.
+    /// What `<body>` holds, in document order: the sections and the elements around several
+    /// of them (a `<main>` holding all but the header and footer, a page-wide `<div
+    /// id="page">`, a block split into sections), each such element once. Sections the
+    /// outline does not name render after it, straight in `<body>` (an empty outline puts
+    /// every section there).
     #[serde(default)]
-    pub wrappers: Vec<DomElement>,
+    pub outline: Vec<OutlineNode>,
+}
+
+/// One place in the page's structure above the sections.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OutlineNode {
+    /// The section with this id (`section-3`).
+    Section {
+        id: String,
+    },
+    Wrapper(PageWrapper),
+}
+
+/// Elements of the page around several sections, rendered once with the sections inside.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageWrapper {
+    /// Unique PascalCase component name (`Main`, `Page`, `Story`), distinct from every
+    /// section's.
+    pub component_name: String,
+    /// Outermost first, each the only thing the one before holds; copies without children.
+    pub elements: Vec<DomElement>,
+    /// What the innermost element holds, in document order.
+    pub children: Vec<OutlineNode>,
+}
+
+impl Plan {
+    /// Every wrapper of the outline, outer ones before the ones they hold.
+    pub fn wrappers(&self) -> Vec<&PageWrapper> {
+        fn visit<'a>(nodes: &'a [OutlineNode], out: &mut Vec<&'a PageWrapper>) {
+            for node in nodes {
+                if let OutlineNode::Wrapper(wrapper) = node {
+                    out.push(wrapper);
+                    visit(&wrapper.children, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        visit(&self.outline, &mut out);
+        out
+    }
 }
 
 /// What every section generator needs to know about the page as a whole.
@@ -62,6 +103,10 @@ pub struct SectionData {
     pub logo_svg: Option<String>,
     /// The section's own background (colour, gradient or image) when it sets one.
     pub background: Option<String>,
+    /// The element the section's pieces sit in (a copy without children: the innermost
+    /// element of its [`PageWrapper`]); `None` when they sit straight in `<body>`.
+    #[serde(default)]
+    pub container: Option<DomElement>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,15 +1,20 @@
 //! The Next.js template every generated project runs on: which packages exist there, so the
 //! validator can refuse imports of anything else and the assembler can pin `package.json`.
 //!
-//! The sandbox crate installs exactly these (its `package.json` is tested against this list).
+//! The sandbox crate installs exactly these (its `package.json` is tested against both lists).
+
+/// How npm resolved the template's packages (its `package-lock.json`, written into every
+/// sandbox template install): what `npm ci` installs, what fills the npm cache, and what a
+/// generated project's own lock file is cut from. Kept here, beside the package lists it
+/// resolves; regenerate it with `npm install --package-lock-only` next to
+/// crates/sandbox-pool/template/package.json.
+pub const TEMPLATE_LOCK: &str = include_str!("../template/package-lock.json");
 
 /// Next.js version of the template.
 pub const NEXT_VERSION: &str = "14.2.21";
 
 /// npm packages generated code may import, with the exact versions the template pins (and
 /// its `package-lock.json` resolves: sandbox-pool tests both against this list).
-/// `tailwindcss`, `postcss` and `autoprefixer` are build tools, listed so configs can
-/// `require` them.
 pub const TEMPLATE_PACKAGES: &[(&str, &str)] = &[
     ("react", "18.3.1"),
     ("react-dom", "18.3.1"),
@@ -35,9 +40,21 @@ pub const TEMPLATE_PACKAGES: &[(&str, &str)] = &[
     ("clsx", "2.1.1"),
     ("tailwind-merge", "2.6.0"),
     ("class-variance-authority", "0.7.1"),
+];
+
+/// The tooling a project needs besides what it imports: the template's `devDependencies`,
+/// installed beside [`TEMPLATE_PACKAGES`] so a project's `npm install` finds them in the npm
+/// cache the template install filled. Configs may `require` these.
+pub const TEMPLATE_DEV_PACKAGES: &[(&str, &str)] = &[
     ("tailwindcss", "3.4.17"),
     ("postcss", "8.4.49"),
     ("autoprefixer", "10.4.20"),
+    ("typescript", "5.7.3"),
+    ("@types/node", "20.17.10"),
+    ("@types/react", "18.3.18"),
+    ("@types/react-dom", "18.3.5"),
+    ("eslint", "8.57.1"),
+    ("eslint-config-next", NEXT_VERSION),
 ];
 
 /// Packages the agent may add to a project beyond the template (DESIGN.md §9 `install_package`),
@@ -80,10 +97,16 @@ pub fn installable_version(name: &str) -> Option<&'static str> {
 /// Whether `specifier` (as written in an `import`) names a template package or one of its
 /// subpaths (`swiper/css`, `react-icons/fa`, `next/link`). Relative imports are not packages.
 pub fn is_template_package(specifier: &str) -> bool {
-    let name = package_name(specifier);
+    template_version(package_name(specifier)).is_some()
+}
+
+/// The version the template pins for the package `name`, runtime or tooling.
+pub fn template_version(name: &str) -> Option<&'static str> {
     TEMPLATE_PACKAGES
         .iter()
-        .any(|(package, _)| *package == name)
+        .chain(TEMPLATE_DEV_PACKAGES)
+        .find(|(package, _)| *package == name)
+        .map(|(_, version)| *version)
 }
 
 /// The package part of a bare import specifier: `@scope/name` or `name`.
@@ -108,6 +131,8 @@ mod tests {
         assert!(is_template_package("swiper/css/navigation"));
         assert!(is_template_package("@radix-ui/react-tabs"));
         assert!(is_template_package("@heroicons/react/24/solid"));
+        assert!(is_template_package("tailwindcss/plugin"));
+        assert_eq!(template_version("typescript"), Some("5.7.3"));
         assert!(!is_template_package("@radix-ui/react-slider"));
         assert!(!is_template_package("axios"));
         assert!(!is_template_package("./Hero"));

@@ -1,7 +1,7 @@
 //! Stage H (DESIGN.md §1): diagnostics over a generated project's JavaScript before it is
 //! uploaded, so broken files are fixed before the dev server ever sees them.
 //!
-//! [`validate`] parses every `.js`/`.jsx` file with oxc and runs the checks of [`Check`] on the
+//! [`validate`] parses every `.js`/`.jsx`/`.ts`/`.tsx` file with oxc and runs the checks of [`Check`] on the
 //! AST (and a few on the text: repeated blocks, truncation marks in files that do not parse).
 //! Syntax errors with a mechanical cause (HTML comments, `<img>` left open) are repaired in
 //! memory first, so one report lists them all and the rest of the file is still checked.
@@ -72,9 +72,9 @@ impl fmt::Display for Diagnostic {
 pub struct Stats {
     /// All files of the project.
     pub files: usize,
-    /// `.js`/`.jsx` files, the ones checked.
+    /// `.js`/`.jsx`/`.ts`/`.tsx` files, the ones checked.
     pub javascript_files: usize,
-    /// `.js`/`.jsx` files under components/.
+    /// Checked files under components/.
     pub components: usize,
     /// Lines of the checked files.
     pub lines: usize,
@@ -149,7 +149,7 @@ pub fn format_report(report: &Report) -> String {
     out
 }
 
-/// Checks every `.js`/`.jsx` file of a project and the project's shape (layout, globals,
+/// Checks every `.js`/`.jsx`/`.ts`/`.tsx` file of a project and the project's shape (layout, globals,
 /// imports between files). Other files are only looked at as import targets.
 pub fn validate(files: &ProjectFiles) -> Report {
     with_deep_stack(|| analyze_project(files).report())
@@ -186,9 +186,25 @@ pub(crate) fn with_deep_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     }
 }
 
-/// Whether the project validator checks `path` as JavaScript.
+/// Whether the project validator checks `path` as JavaScript or TypeScript.
 pub fn is_checked_path(path: &str) -> bool {
-    path.ends_with(".jsx") || path.ends_with(".js") || path.ends_with(".mjs")
+    [".jsx", ".js", ".mjs", ".tsx", ".ts"]
+        .iter()
+        .any(|extension| path.ends_with(extension))
+}
+
+/// How oxc reads a checked file: TypeScript (`.ts`, `.tsx`, declarations) by its extension;
+/// `.js` with JSX, as Next.js compiles it, as an ES module.
+pub(crate) fn source_type(path: &str) -> SourceType {
+    if path.ends_with(".d.ts") {
+        SourceType::d_ts()
+    } else if path.ends_with(".tsx") {
+        SourceType::tsx()
+    } else if path.ends_with(".ts") {
+        SourceType::ts()
+    } else {
+        SourceType::jsx()
+    }
 }
 
 /// One checked file: its repaired text, what the walk found (offsets in the repaired text)
@@ -377,8 +393,8 @@ pub(crate) fn analyze_file(path: &str, source: &str) -> FileAnalysis {
         };
     }
     let allocator = Allocator::default();
-    // Next.js compiles `.js` files with JSX enabled too, as ES modules.
-    let parsed = Parser::new(&allocator, source, SourceType::jsx()).parse();
+    let source_type = source_type(path);
+    let parsed = Parser::new(&allocator, source, source_type).parse();
     // Most files parse: then there is nothing to repair and one parse is all it takes.
     if parsed.diagnostics.is_empty() {
         let mut facts = rules::analyze(path, source, &parsed.program);
@@ -395,9 +411,9 @@ pub(crate) fn analyze_file(path: &str, source: &str) -> FileAnalysis {
         };
     }
     drop(parsed);
-    let recovered = recover::recover(source);
+    let recovered = recover::recover(source, source_type);
     let allocator = Allocator::default();
-    let parsed = Parser::new(&allocator, &recovered.text, SourceType::jsx()).parse();
+    let parsed = Parser::new(&allocator, &recovered.text, source_type).parse();
     let mut findings = Vec::new();
     let parses = parsed.diagnostics.is_empty();
     let mut facts = FileFacts::default();

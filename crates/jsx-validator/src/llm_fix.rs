@@ -138,11 +138,11 @@ fn check_writable(path: &str) -> Result<(), JsxValidatorError> {
             reason: error.reason.to_string(),
         });
     }
-    let allowed = [".js", ".jsx", ".mjs", ".css"];
+    let allowed = [".js", ".jsx", ".mjs", ".ts", ".tsx", ".css"];
     if !allowed.iter().any(|extension| path.ends_with(extension)) {
         return Err(JsxValidatorError::ForbiddenPath {
             path: path.to_string(),
-            reason: "only .js, .jsx, .mjs and .css files may be written".to_string(),
+            reason: "only .js, .jsx, .mjs, .ts, .tsx and .css files may be written".to_string(),
         });
     }
     if path.starts_with("node_modules/") || path.starts_with(".next/") {

@@ -29,16 +29,30 @@ const NODE_BUILTINS: &[&str] = &[
     "zlib",
 ];
 
-/// Extensions an import without one may resolve to, in Next.js's order for a JS project.
+/// Extensions an import without one may resolve to, in Next.js's order.
 const RESOLVED_EXTENSIONS: &[&str] = &[
     "",
-    ".js",
+    ".tsx",
+    ".ts",
     ".jsx",
+    ".js",
     ".mjs",
     ".json",
-    "/index.js",
+    "/index.tsx",
+    "/index.ts",
     "/index.jsx",
+    "/index.js",
 ];
+
+/// Extensions of the files that hold modules, most specific first.
+const MODULE_EXTENSIONS: &[&str] = &[".tsx", ".ts", ".jsx", ".js", ".mjs"];
+
+/// A module file's path without its extension (`components/Hero` for `components/Hero.tsx`).
+pub(crate) fn module_stem(path: &str) -> Option<&str> {
+    MODULE_EXTENSIONS
+        .iter()
+        .find_map(|extension| path.strip_suffix(extension))
+}
 
 /// What an import specifier names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,10 +158,7 @@ fn join(dir: &str, relative: &str) -> Option<String> {
 pub(crate) fn relative_specifier(importer: &str, target: &str) -> String {
     let from: Vec<&str> = importer.split('/').collect();
     let from_dirs = &from[..from.len() - 1];
-    let target = target
-        .strip_suffix(".jsx")
-        .or_else(|| target.strip_suffix(".js"))
-        .unwrap_or(target);
+    let target = module_stem(target).unwrap_or(target);
     let to: Vec<&str> = target.split('/').collect();
     let common = from_dirs
         .iter()
@@ -224,7 +235,10 @@ pub(crate) fn check_imports(
                     message: if has_extension(&target) {
                         format!("`{specifier}` is imported, but {target} is not in the project")
                     } else {
-                        format!("`{specifier}` is imported, but {target}.jsx is not in the project")
+                        format!(
+                            "`{specifier}` is imported, but {target}.tsx (or .jsx) is not in the \
+                             project"
+                        )
                     },
                     hint: None,
                     fix: None,
@@ -236,8 +250,8 @@ pub(crate) fn check_imports(
                         format!("`{specifier}` is imported, but {target} is not in the project")
                     } else {
                         format!(
-                            "`{specifier}` is imported, but no file {target}.js, .jsx or .json \
-                             is in the project"
+                            "`{specifier}` is imported, but no file {target}.tsx, .ts, .jsx, \
+                             .js or .json is in the project"
                         )
                     },
                     hint: None,
@@ -277,7 +291,8 @@ pub(crate) fn check_imports(
                     offset: *offset,
                     message,
                     hint: Some(format!(
-                        "create components/{name}.jsx and import it, or define {name} in this file"
+                        "create components/{name}.tsx (or .jsx) and import it, or define {name} \
+                         in this file"
                     )),
                     fix: None,
                 },
@@ -290,23 +305,18 @@ pub(crate) fn check_imports(
 
 /// The project file that defines component `name`: components/Name.jsx first.
 fn component_file(files: &ProjectFiles, name: &str) -> Option<String> {
-    for candidate in [
-        format!("components/{name}.jsx"),
-        format!("components/{name}.js"),
-    ] {
+    for extension in [".tsx", ".jsx", ".ts", ".js"] {
+        let candidate = format!("components/{name}{extension}");
         if files.files.contains_key(&candidate) {
             return Some(candidate);
         }
     }
     files
         .paths()
-        .filter(|path| path.ends_with(".jsx") && !path.starts_with("app/"))
-        .find(|path| {
-            path.rsplit('/')
-                .next()
-                .and_then(|file| file.strip_suffix(".jsx"))
-                == Some(name)
+        .filter(|path| {
+            (path.ends_with(".jsx") || path.ends_with(".tsx")) && !path.starts_with("app/")
         })
+        .find(|path| path.rsplit('/').next().and_then(module_stem) == Some(name))
         .map(str::to_string)
 }
 
@@ -355,11 +365,11 @@ pub(crate) fn check_structure(files: &ProjectFiles, analyses: &[FileAnalysis]) -
     }
 
     let has_page = files.paths().any(|path| {
-        path.starts_with("app/") && (path.ends_with("/page.jsx") || path.ends_with("/page.js"))
+        path.starts_with("app/") && module_stem(path).is_some_and(|stem| stem.ends_with("/page"))
     });
-    let has_layout = ["app/layout.jsx", "app/layout.js"]
-        .iter()
-        .any(|path| files.files.contains_key(*path));
+    let has_layout = files
+        .paths()
+        .any(|path| module_stem(path) == Some("app/layout"));
     if has_page && !has_layout {
         diagnostics.push(whole_file(
             Check::MissingLayout,

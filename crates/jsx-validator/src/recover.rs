@@ -89,11 +89,11 @@ impl Recovered {
 
 /// Repairs HTML comments and unclosed void elements until the first syntax error is something
 /// else (or there is none).
-pub(crate) fn recover(source: &str) -> Recovered {
+pub(crate) fn recover(source: &str, source_type: SourceType) -> Recovered {
     let mut text = source.to_string();
     let mut repairs = Vec::new();
     let mut map = OffsetMap::default();
-    let Some(mut first_error) = first_syntax_error(&text) else {
+    let Some(mut first_error) = first_syntax_error(&text, source_type) else {
         return Recovered { text, repairs, map };
     };
     for _ in 0..MAX_ROUNDS {
@@ -105,7 +105,7 @@ pub(crate) fn recover(source: &str) -> Recovered {
                 candidate.start as usize..(candidate.start + candidate.old_len) as usize,
                 &candidate.replacement,
             );
-            let next_error = first_syntax_error(&next);
+            let next_error = first_syntax_error(&next, source_type);
             let new_len = len_u32(&candidate.replacement);
             // Progress: no error left, or the first one now lies beyond the repair.
             let beyond = candidate.start + new_len;
@@ -151,9 +151,9 @@ pub(crate) struct FirstError {
     pub secondary: Vec<(u32, u32)>,
 }
 
-fn first_syntax_error(text: &str) -> Option<FirstError> {
+fn first_syntax_error(text: &str, source_type: SourceType) -> Option<FirstError> {
     let allocator = Allocator::default();
-    let parsed = Parser::new(&allocator, text, SourceType::jsx()).parse();
+    let parsed = Parser::new(&allocator, text, source_type).parse();
     let diagnostic = parsed.diagnostics.errors().next()?;
     let labels = &diagnostic.labels;
     let offset = labels
@@ -310,11 +310,11 @@ mod tests {
     #[test]
     fn html_comments_become_jsx_comments() {
         let source = "export default function F() {\n  return (\n    <footer>\n      <!-- a -->\n      <p>x</p>\n      <!-- b -->\n    </footer>\n  );\n}\n";
-        let recovered = recover(source);
+        let recovered = recover(source, SourceType::jsx());
         assert!(recovered.text.contains("{/* a */}"), "{}", recovered.text);
         assert!(recovered.text.contains("{/* b */}"), "{}", recovered.text);
         assert_eq!(recovered.repairs.len(), 2);
-        assert!(first_syntax_error(&recovered.text).is_none());
+        assert!(first_syntax_error(&recovered.text, SourceType::jsx()).is_none());
         let first = recovered.repairs[0].original_offset as usize;
         assert!(source[first..].starts_with("<!-- a"));
         let second = recovered.repairs[1].original_offset as usize;
@@ -324,21 +324,21 @@ mod tests {
     #[test]
     fn html_comment_before_the_root_element_becomes_a_js_comment() {
         let source = "const A = () => (\n  <!-- root -->\n  <div />\n);\nexport default A;\n";
-        let recovered = recover(source);
+        let recovered = recover(source, SourceType::jsx());
         assert!(
             recovered.text.contains("/* root */\n  <div />"),
             "{}",
             recovered.text
         );
-        assert!(first_syntax_error(&recovered.text).is_none());
+        assert!(first_syntax_error(&recovered.text, SourceType::jsx()).is_none());
     }
 
     #[test]
     fn void_elements_are_self_closed() {
         let source = "export default () => (\n  <div>\n    <img src=\"/a.png\" alt={a > b ? 'x' : 'y'}>\n    <br>\n    <input type=\"text\" >\n  </div>\n);\n";
-        let recovered = recover(source);
+        let recovered = recover(source, SourceType::jsx());
         assert!(
-            first_syntax_error(&recovered.text).is_none(),
+            first_syntax_error(&recovered.text, SourceType::jsx()).is_none(),
             "{}",
             recovered.text
         );
@@ -354,7 +354,7 @@ mod tests {
     #[test]
     fn other_syntax_errors_are_left_alone() {
         let source = "export default function A() { return <p>}</p>; }";
-        let recovered = recover(source);
+        let recovered = recover(source, SourceType::jsx());
         assert_eq!(recovered.text, source);
         assert!(recovered.repairs.is_empty());
     }

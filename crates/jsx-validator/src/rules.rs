@@ -700,13 +700,10 @@ pub(crate) fn needs_default_export(path: &str) -> bool {
     ];
     if let Some(rest) = path.strip_prefix("app/") {
         let name = rest.rsplit('/').next().unwrap_or(rest);
-        return name
-            .strip_suffix(".jsx")
-            .or_else(|| name.strip_suffix(".js"))
-            .is_some_and(|stem| SPECIAL.contains(&stem));
+        return crate::project::module_stem(name).is_some_and(|stem| SPECIAL.contains(&stem));
     }
     match path.strip_prefix("components/") {
-        Some(name) => name.ends_with(".jsx") && !name.contains('/'),
+        Some(name) => (name.ends_with(".jsx") || name.ends_with(".tsx")) && !name.contains('/'),
         None => false,
     }
 }

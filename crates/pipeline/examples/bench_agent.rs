@@ -17,7 +17,7 @@ use replica_agent::{
     AgentConfig, Checks, CompileStatus, Conversation, FileChanges, Mode, Project, ProjectError,
     ProjectKind, StopSignal, Turn, Validation, run_turn,
 };
-use replica_core::{BoxFuture, Device, ImageBlock, ProjectFiles, ScrapeOptions};
+use replica_core::{BoxFuture, Device, ImageBlock, Lang, ProjectFiles, ScrapeOptions};
 use replica_llm::{Script, ScriptedReplay};
 use replica_pipeline::{
     AgentDeps, CheckpointReason, Checkpoints, CloneStore, CompileCheckConfig, LocalPreviews,
@@ -215,7 +215,7 @@ async fn undo_into_sandbox() -> Result<(), Error> {
     let data = tempfile::TempDir::new()?;
     let store = CloneStore::open(data.path())?;
     let id = store.create("http://127.0.0.1:41730/bakery/")?;
-    let mut files = template_project();
+    let mut files = template_project(Lang::JavaScript);
     for path in [
         "app/layout.jsx",
         "app/page.jsx",

@@ -13,18 +13,28 @@
 //! like the original. `--dev` measures the pipeline's own `next dev` preview instead (faster,
 //! the same markup and CSS); `--out DIR` keeps every page's captures, diff images, side by side
 //! views and built project. Where a page could not be measured the scores read `n/a`, the
-//! run's warnings say why, and the means leave it out.
+//! run's warnings say why, and the means leave it out. Each style's cells end with the `next
+//! lint` errors and warnings of the project in TypeScript (the clone measured) and in
+//! JavaScript (the same page written again without a preview), and the size of its CSS in KB.
+//!
+//! `bench_clone scale [N...]`: a generated page of N sections (default 10, 40, 160; text,
+//! images, card grids and tables in turn, so its height grows with N) served locally and cloned
+//! through every stage into a warm local sandbox; each stage's time and the peak RSS of this
+//! process (the pipeline) and of its children (browser, chromedriver, `next dev`) per N. Targets:
+//! 16x the sections at most 20x the time in every stage, peak RSS at N = 160 at most 2 GB.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use replica_core::{Device, PipelineEvent, ScrapeOptions, StepTimings, UrlPolicy};
+use replica_core::{
+    Device, Lang, PipelineEvent, ProjectFiles, ScrapeOptions, StepTimings, UrlPolicy,
+};
 use replica_fixture_server::FixtureServer;
 use replica_pipeline::{CloneOutcome, CloneRequest, CloneStore, PipelineDeps, StyleKind};
 use replica_sandbox_pool::{
     InstalledTemplate, LocalConfig, LocalProvider, PoolConfig, ProductionConfig, ProductionServer,
-    ReleasePolicy, SandboxPool, default_cache_dir, install_template,
+    ReleasePolicy, SandboxPool, default_cache_dir, install_template, write_project_files,
 };
 use replica_scrape::{Browser, BrowserConfig};
 use replica_visual_diff::CompareOptions;
@@ -37,7 +47,10 @@ async fn main() -> Result<(), Error> {
     match args.first().map(String::as_str) {
         Some("e2e") => e2e(&args[1..]).await,
         Some("fidelity") => fidelity(&args[1..]).await,
-        _ => Err("usage: bench_clone e2e [--runs N] [SITE...] | fidelity [DIR...]".into()),
+        Some("scale") => scale(&args[1..]).await,
+        _ => Err(
+            "usage: bench_clone e2e [--runs N] [SITE...] | fidelity [DIR...] | scale [N...]".into(),
+        ),
     }
 }
 
@@ -109,6 +122,42 @@ impl Bench {
         let mut request = CloneRequest::new(url);
         request.style = style;
         request.preview = self.pool.is_some();
+        self.run(request).await
+    }
+
+    /// The files of a clone in `lang`, without a preview.
+    async fn files_only(&self, url: String, style: StyleKind, lang: Lang) -> Result<Cloned, Error> {
+        let mut request = CloneRequest::new(url);
+        request.style = style;
+        request.lang = lang;
+        request.preview = false;
+        self.run(request).await
+    }
+
+    /// `next lint` over `files` on the template's install: (errors, warnings), `None` when it
+    /// could not run.
+    fn lint(&self, files: &ProjectFiles) -> Option<(usize, usize)> {
+        let dir = tempfile::TempDir::new().ok()?;
+        write_project_files(dir.path(), files).ok()?;
+        std::os::unix::fs::symlink(
+            self.template.node_modules(),
+            dir.path().join("node_modules"),
+        )
+        .ok()?;
+        let output = std::process::Command::new("node")
+            .arg(self.template.node_modules().join("next/dist/bin/next"))
+            .arg("lint")
+            .current_dir(dir.path())
+            .env("NEXT_TELEMETRY_DISABLED", "1")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        let count = |word: &str| text.lines().filter(|line| line.contains(word)).count();
+        Some((count("  Error: "), count("  Warning: ")))
+    }
+
+    async fn run(&self, request: CloneRequest) -> Result<Cloned, Error> {
         let started = Instant::now();
         let mut run = replica_pipeline::start_clone(request, self.deps())?;
         let mut compiled = None;
@@ -217,9 +266,16 @@ fn side_by_side(pngs: &[&[u8]]) -> Result<image::RgbaImage, Error> {
     Ok(canvas)
 }
 
-/// One page in one style: (desktop, mobile) when the preview was measured, and whether it
-/// compiled.
-type PageScore = (Option<(f64, f64)>, bool);
+/// One page in one style.
+#[derive(Clone, Copy)]
+struct PageScore {
+    /// (desktop, mobile) when the clone was measured.
+    measured: Option<(f64, f64)>,
+    compiled: bool,
+    /// `next lint` (errors, warnings) of the TypeScript and the JavaScript project.
+    lint: [Option<(usize, usize)>; 2],
+    css_kb: f64,
+}
 
 struct Cloned {
     outcome: CloneOutcome,
@@ -384,12 +440,17 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
     let mut header = format!("{:<34}", "page");
     for style in &args.styles {
         header += &format!(
-            " {:>9} {:>6} {:>8} {:>8} {:>6}",
+            " {:>9} {:>6} {:>8} {:>8} {:>6} {:>5} {:>5} {:>5} {:>5} {:>6}",
             format!("{style:?}").to_lowercase(),
             "errors",
             "desktop",
             "mobile",
-            "s"
+            "s",
+            "tsE",
+            "tsW",
+            "jsE",
+            "jsW",
+            "cssKB"
         );
     }
     println!("{header}");
@@ -403,7 +464,8 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
             let mut line = format!("{name:<34}");
             for &style in &args.styles {
                 let started = Instant::now();
-                let cloned = bench.clone(server.url(&format!("/{page}/")), style).await?;
+                let url = server.url(&format!("/{page}/"));
+                let cloned = bench.clone(url.clone(), style).await?;
                 let measured = if args.dev {
                     Ok(cloned.outcome.similarity.map(|s| (s.desktop, s.mobile)))
                 } else {
@@ -422,13 +484,19 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
                 } else {
                     failure.is_none() && measured.is_some()
                 };
-                row.push((measured, compiled));
-                line += &score_cells(
-                    compiled,
-                    cloned.outcome.validation_errors,
+                let took = started.elapsed();
+                let javascript = bench.files_only(url, style, Lang::JavaScript).await?;
+                let score = PageScore {
                     measured,
-                    started.elapsed(),
-                );
+                    compiled,
+                    lint: [
+                        bench.lint(&cloned.outcome.files),
+                        bench.lint(&javascript.outcome.files),
+                    ],
+                    css_kb: css_bytes(&cloned.outcome.files) as f64 / 1024.0,
+                };
+                line += &score_cells(&score, cloned.outcome.validation_errors, took);
+                row.push(score);
                 if let Some((stage, message)) = &cloned.outcome.error {
                     eprintln!("{name}: {stage}: {message}");
                 }
@@ -456,23 +524,38 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
 }
 
 /// One style's cells of a page's line.
-fn score_cells(
-    compiled: bool,
-    errors: usize,
-    measured: Option<(f64, f64)>,
-    took: Duration,
-) -> String {
+fn score_cells(page: &PageScore, errors: usize, took: Duration) -> String {
     let score = |value: Option<f64>| match value {
         Some(value) => format!("{value:>8.4}"),
         None => format!("{:>8}", "n/a"),
     };
+    let count = |value: Option<usize>| match value {
+        Some(value) => format!("{value:>5}"),
+        None => format!("{:>5}", "n/a"),
+    };
+    let [ts, js] = page.lint;
     format!(
-        " {:>9} {errors:>6} {} {} {:>6.1}",
-        if compiled { "compiled" } else { "FAILED" },
-        score(measured.map(|m| m.0)),
-        score(measured.map(|m| m.1)),
-        took.as_secs_f64()
+        " {:>9} {errors:>6} {} {} {:>6.1} {} {} {} {} {:>6.1}",
+        if page.compiled { "compiled" } else { "FAILED" },
+        score(page.measured.map(|m| m.0)),
+        score(page.measured.map(|m| m.1)),
+        took.as_secs_f64(),
+        count(ts.map(|l| l.0)),
+        count(ts.map(|l| l.1)),
+        count(js.map(|l| l.0)),
+        count(js.map(|l| l.1)),
+        page.css_kb
     )
+}
+
+/// Bytes of the project's CSS files.
+fn css_bytes(files: &ProjectFiles) -> usize {
+    files
+        .files
+        .iter()
+        .filter(|(path, _)| path.ends_with(".css"))
+        .map(|(_, file)| file.contents.len())
+        .sum()
 }
 
 /// The means, the pages under 0.99 and 0.95, and the table again worst first.
@@ -483,26 +566,34 @@ fn print_summary(
     how: &str,
 ) {
     let name = format!("{style:?}").to_lowercase();
-    let measured: Vec<(f64, f64)> = rows.iter().filter_map(|row| row.2[slot].0).collect();
+    let measured: Vec<(f64, f64)> = rows.iter().filter_map(|row| row.2[slot].measured).collect();
     let n = measured.len().max(1) as f64;
     let desktop = measured.iter().map(|m| m.0).sum::<f64>() / n;
     let mobile = measured.iter().map(|m| m.1).sum::<f64>() / n;
     let worst_of = |m: &(f64, f64)| m.0.min(m.1);
     let worst = measured.iter().map(worst_of).fold(f64::INFINITY, f64::min);
     let below = |limit: f64| measured.iter().filter(|m| worst_of(m) < limit).count();
-    let compiled = rows.iter().filter(|row| row.2[slot].1).count();
+    let compiled = rows.iter().filter(|row| row.2[slot].compiled).count();
+    let lint_total = |language: usize, pick: fn((usize, usize)) -> usize| -> usize {
+        rows.iter()
+            .filter_map(|row| row.2[slot].lint[language].map(pick))
+            .sum()
+    };
+    let css_mean =
+        rows.iter().map(|row| row.2[slot].css_kb).sum::<f64>() / rows.len().max(1) as f64;
     let mut ranked: Vec<&(String, String, Vec<PageScore>)> = rows.iter().collect();
     // Unmeasured pages first, then the lowest of the two devices.
     ranked.sort_by(|a, b| {
-        let key =
-            |row: &&(String, String, Vec<PageScore>)| row.2[slot].0.map_or(-1.0, |m| worst_of(&m));
+        let key = |row: &&(String, String, Vec<PageScore>)| {
+            row.2[slot].measured.map_or(-1.0, |m| worst_of(&m))
+        };
         key(a).total_cmp(&key(b))
     });
     println!("\n{name}, worst first ({how}):");
     for (page, _, row) in ranked {
         let cell =
             |value: Option<f64>| value.map_or_else(|| "n/a".to_string(), |v| format!("{v:.4}"));
-        let (measured, _) = row[slot];
+        let measured = row[slot].measured;
         println!(
             "{page:<34} {:>8} {:>8}",
             cell(measured.map(|m| m.0)),
@@ -512,11 +603,249 @@ fn print_summary(
     println!(
         "{name}: mean desktop {desktop:.4}, mean mobile {mobile:.4}, worst page {worst:.4}, \
          {} below 0.99, {} below 0.95 (over {} measured; {} not measured), compiled {compiled}/{} \
-         ({how})",
+         ({how}); lint errors ts {} js {}, warnings ts {} js {}; mean CSS {css_mean:.1} KB",
         below(0.99),
         below(0.95),
         measured.len(),
         rows.len() - measured.len(),
-        rows.len()
+        rows.len(),
+        lint_total(0, |l| l.0),
+        lint_total(1, |l| l.0),
+        lint_total(0, |l| l.1),
+        lint_total(1, |l| l.1),
     );
+}
+
+/// `scale`: one clone per N of a generated page, stage times and peak memory, then each stage's
+/// growth from the smallest N to the largest.
+async fn scale(args: &[String]) -> Result<(), Error> {
+    let mut sizes: Vec<usize> = args.iter().map(|n| n.parse()).collect::<Result<_, _>>()?;
+    if sizes.is_empty() {
+        sizes = vec![10, 40, 160];
+    }
+    let pages = tempfile::TempDir::new()?;
+    for &n in &sizes {
+        write_scale_page(&pages.path().join(format!("scale-{n}")), n)?;
+    }
+    let server = FixtureServer::start(pages.path()).await?;
+    let bench = Bench::start(true).await?;
+    // One untimed clone first, so the smallest N does not pay the browser's and the disk
+    // cache's first use.
+    bench
+        .clone(
+            server.url(&format!("/scale-{}/", sizes[0])),
+            StyleKind::Faithful,
+        )
+        .await?;
+    const STAGES: [&str; 10] = [
+        "scrape", "design", "plan", "generate", "assemble", "validate", "deploy", "compile",
+        "inspect", "total",
+    ];
+    let stage_values = |t: &StepTimings| {
+        [
+            t.scrape, t.design, t.plan, t.generate, t.assemble, t.validate, t.deploy, t.compile,
+            t.inspect, t.total,
+        ]
+    };
+    let mut header = format!("{:>5} {:>9} {:>9}", "N", "html KB", "compiled");
+    for stage in STAGES {
+        header += &format!(" {stage:>8}");
+    }
+    println!(
+        "{header} {:>12} {:>14}  (stage times in ms)",
+        "replica MB", "children MB"
+    );
+    let mut rows = Vec::new();
+    for &n in &sizes {
+        let html = std::fs::metadata(pages.path().join(format!("scale-{n}/index.html")))?.len();
+        let sampler = RssSampler::start();
+        let cloned = bench
+            .clone(server.url(&format!("/scale-{n}/")), StyleKind::Faithful)
+            .await?;
+        let (own_mb, (children_rss, children_pss)) = sampler.stop();
+        if let Some((stage, message)) = &cloned.outcome.error {
+            eprintln!("N = {n}: {stage}: {message}");
+        }
+        let values = stage_values(&cloned.outcome.timings);
+        let mut line = format!(
+            "{n:>5} {:>9} {:>9}",
+            html / 1024,
+            cloned
+                .compiled
+                .map_or("no".to_owned(), |t| format!("{:.2} s", t.as_secs_f64()))
+        );
+        for value in values {
+            line += &format!(" {value:>8}");
+        }
+        println!("{line} {own_mb:>10.0} {children_rss:>8.0} / {children_pss:<6.0}");
+        rows.push((n, values));
+    }
+    print_growth(&rows, &STAGES);
+    Ok(())
+}
+
+/// Each stage's growth from one N to the next against the sections' (allowed: 20/16 of it). A
+/// step whose smaller time is under 20 ms is too short to read a ratio from.
+fn print_growth(rows: &[(usize, [u64; 10])], stages: &[&str; 10]) {
+    println!("\ngrowth per step (time ratio / sections ratio; over 1.25 is superlinear):");
+    for (slot, stage) in stages.iter().enumerate() {
+        let mut line = format!("  {stage:<9}");
+        for pair in rows.windows(2) {
+            let ((n_a, a), (n_b, b)) = (&pair[0], &pair[1]);
+            let (a, b) = (a[slot], b[slot]);
+            let sections = *n_b as f64 / *n_a as f64;
+            let growth = b as f64 / a.max(1) as f64 / sections;
+            let verdict = if a < 20 {
+                "too short"
+            } else if growth <= 1.25 {
+                "ok"
+            } else {
+                "SUPERLINEAR"
+            };
+            line += &format!("  {n_a}->{n_b}: {a}->{b} ms {growth:.2} {verdict:<11}");
+        }
+        println!("{line}");
+    }
+}
+
+/// Peak resident memory while a clone runs: this process's (the kernel's high-water mark,
+/// reset at the start) and the sums over its descendants, sampled every 100 ms: of RSS, which
+/// counts pages the browser's processes share once per process (an upper bound), and of PSS,
+/// which splits shared pages between their processes.
+struct RssSampler {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<(u64, u64)>,
+}
+
+impl RssSampler {
+    fn start() -> RssSampler {
+        // "5" resets VmHWM to the current RSS (proc(5), clear_refs).
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let mut peak = (0, 0);
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                let (rss, pss) = descendants_kb(std::process::id());
+                peak = (peak.0.max(rss), peak.1.max(pss));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            peak
+        });
+        RssSampler { stop, thread }
+    }
+
+    /// (this process's peak, its descendants' peak RSS and PSS), in MB.
+    fn stop(self) -> (f64, (f64, f64)) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let (rss, pss) = self.thread.join().unwrap_or((0, 0));
+        let own = status_kb(
+            &std::fs::read_to_string("/proc/self/status").unwrap_or_default(),
+            "VmHWM:",
+        );
+        (
+            own as f64 / 1024.0,
+            (rss as f64 / 1024.0, pss as f64 / 1024.0),
+        )
+    }
+}
+
+fn status_kb(status: &str, field: &str) -> u64 {
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kb| kb.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The summed RSS and PSS of every process below `root`, in KB.
+fn descendants_kb(root: u32) -> (u64, u64) {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return (0, 0);
+    };
+    // (pid, parent pid) of every process, from /proc/PID/stat (the parent is the 2nd field
+    // after the parenthesised name).
+    let parents: Vec<(u32, u32)> = entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let ppid = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            Some((pid, ppid))
+        })
+        .collect();
+    let mut below = vec![root];
+    let (mut rss, mut pss) = (0, 0);
+    while let Some(parent) = below.pop() {
+        for &(pid, _) in parents.iter().filter(|(_, ppid)| *ppid == parent) {
+            below.push(pid);
+            let rollup =
+                std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+            rss += status_kb(&rollup, "Rss:");
+            pss += status_kb(&rollup, "Pss:");
+        }
+    }
+    (rss, pss)
+}
+
+/// `dir/index.html` with `n` sections, text, images, a card grid and a table in turn, and the
+/// images it shows.
+fn write_scale_page(dir: &Path, n: usize) -> Result<(), Error> {
+    std::fs::create_dir_all(dir)?;
+    for i in 0..6u8 {
+        let image = image::RgbaImage::from_fn(400, 240, |x, y| {
+            image::Rgba([(x / 2) as u8 ^ (i * 40), (y / 2) as u8, 90 + i * 25, 255])
+        });
+        image.save(dir.join(format!("photo-{i}.png")))?;
+    }
+    let words = "Measured pages grow; the clone must grow with them and no faster than they do";
+    let mut body = String::new();
+    for i in 0..n {
+        body += &match i % 4 {
+            0 => format!(
+                "<section class=\"text\"><h2>Section {i}: notes</h2><p>{words}. {words}.</p><p>{words}, section {i}.</p></section>\n"
+            ),
+            1 => {
+                let images: String = (0..3)
+                    .map(|k| format!("<figure><img src=\"photo-{}.png\" width=\"400\" height=\"240\" alt=\"Photo {i}.{k}\"><figcaption>Photo {i}.{k}</figcaption></figure>", (i + k) % 6))
+                    .collect();
+                format!(
+                    "<section class=\"images\"><h2>Section {i}: photos</h2><div class=\"row\">{images}</div></section>\n"
+                )
+            }
+            2 => {
+                let cards: String = (0..6)
+                    .map(|k| format!("<div class=\"card\"><h3>Card {i}.{k}</h3><p>{words}.</p><a href=\"#s{i}\">More</a></div>"))
+                    .collect();
+                format!(
+                    "<section class=\"grid\" id=\"s{i}\"><h2>Section {i}: cards</h2><div class=\"cards\">{cards}</div></section>\n"
+                )
+            }
+            _ => {
+                let rows: String = (0..8)
+                    .map(|r| format!("<tr><td>Item {i}.{r}</td><td>{}</td><td>{}.{:02}</td><td>In stock</td></tr>", r * 7 + i, r + 3, (r * 13 + i) % 100))
+                    .collect();
+                format!(
+                    "<section class=\"table\"><h2>Section {i}: prices</h2><table><thead><tr><th>Item</th><th>Count</th><th>Price</th><th>State</th></tr></thead><tbody>{rows}</tbody></table></section>\n"
+                )
+            }
+        };
+    }
+    let css = "body{margin:0;font-family:'DejaVu Sans',sans-serif;color:#222;background:#fafafa}\
+        header{background:#234;color:#fff;padding:24px 48px}section{padding:32px 48px;border-bottom:1px solid #ddd}\
+        h2{margin:0 0 16px;font-size:28px}.row{display:flex;gap:16px}figure{margin:0}img{display:block;border-radius:8px}\
+        .cards{display:grid;grid-template-columns:repeat(3,1fr);gap:16px}.card{background:#fff;padding:16px;border-radius:8px;box-shadow:0 1px 3px rgba(0,0,0,.2)}\
+        table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:8px;text-align:left}th{background:#eef}";
+    let html = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Scale {n}</title><style>{css}</style></head>\n<body><header><h1>A page of {n} sections</h1></header>\n{body}<footer><p>End of the page.</p></footer></body></html>\n"
+    );
+    std::fs::write(dir.join("index.html"), html)?;
+    Ok(())
 }

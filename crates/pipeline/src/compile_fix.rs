@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use replica_core::{DesignTokens, Plan, ProjectFiles};
+use replica_core::{DesignTokens, Lang, Plan, ProjectFiles};
 use replica_next_error_parser::NextError;
 use replica_section_gen::{CompileOptions, compile_section, component_path};
 
@@ -59,17 +59,26 @@ pub(crate) fn fix_compile_errors(
         .filter_map(|error| error.file.as_deref().and_then(project_path))
         .collect();
     for path in blamed {
+        // A model's section is `.jsx` in a TypeScript project too: recompile in the file's
+        // own language.
+        let Some(lang) = Lang::of_path(&path) else {
+            continue;
+        };
         let Some(section) = fix
             .plan
             .sections
             .iter()
-            .find(|section| component_path(&section.component_name) == path)
+            .find(|section| component_path(&section.component_name, lang) == path)
         else {
             continue;
         };
         let name = section.component_name.clone();
+        let options = CompileOptions {
+            lang,
+            ..fix.options
+        };
         let replacement = if fix.recompiled.insert(name.clone()) {
-            compile_section(section, &fix.plan.shared_context, fix.tokens, &fix.options)
+            compile_section(section, &fix.plan.shared_context, fix.tokens, &options)
                 .ok()
                 .map(|file| file.source)
                 .filter(|source| fixed.files.text(&path) != Some(source.as_str()))
@@ -101,7 +110,7 @@ pub(crate) fn fix_compile_errors(
     fixed
 }
 
-/// `components/Hero.jsx` from what the dev server printed (`./components/Hero.jsx`, an
+/// `components/Hero.tsx` (or `.jsx`) from what the dev server printed (`./components/Hero.jsx`, an
 /// absolute path inside the sandbox, ...); `None` for files outside `components/`.
 fn project_path(file: &str) -> Option<String> {
     let file = file.replace('\\', "/");
@@ -109,7 +118,10 @@ fn project_path(file: &str) -> Option<String> {
     let path = &file[start..];
     // The error may carry `:line:column`.
     let path = path.split(':').next().unwrap_or(path);
-    path.ends_with(".jsx").then(|| path.to_string())
+    [".jsx", ".tsx"]
+        .iter()
+        .any(|extension| path.ends_with(extension))
+        .then(|| path.to_string())
 }
 
 fn empty_component(name: &str) -> String {
@@ -131,6 +143,10 @@ mod tests {
         assert_eq!(
             project_path("/tmp/sandboxes/local-3/project/components/Nav.jsx:12:4").as_deref(),
             Some("components/Nav.jsx")
+        );
+        assert_eq!(
+            project_path("./components/Hero.tsx:3:1").as_deref(),
+            Some("components/Hero.tsx")
         );
         assert_eq!(project_path("./app/page.jsx"), None);
         assert_eq!(project_path("components/styles.css"), None);

@@ -23,7 +23,9 @@ mod sessions;
 mod store;
 
 pub use checkpoints::{CheckpointInfo, CheckpointReason, Checkpoints};
-pub use project::{LiveProject, PreviewSlot, ProjectDeps, ProjectRef, read_project_dir};
+pub use project::{
+    DirectoryProjects, LiveProject, PreviewSlot, ProjectDeps, ProjectRef, read_project_dir,
+};
 pub use prompt_project::{PromptOutcome, PromptRun, template_project};
 pub use sessions::{
     AgentDeps, LocalPreviews, PreviewSlots, Restored, SessionError, SessionHistory, SessionInfo,

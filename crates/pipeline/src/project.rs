@@ -18,7 +18,7 @@ use replica_core::{
 use serde::{Deserialize, Serialize};
 
 use crate::run::preview_scrape_options;
-use crate::store::CloneKind;
+use crate::store::{CloneKind, CloneStoreError, Retained, StoredItem};
 use crate::{CloneId, CloneStore, CompileCheckConfig, PreviewRoutes, check_compilation, measure};
 
 /// A project's running sandbox, shared with whoever else shows or edits it (the server's
@@ -64,6 +64,68 @@ impl ProjectRef {
                 Ok(home.join("agent"))
             }
         }
+    }
+}
+
+/// What the store keeps of directory projects (`<data dir>/dirs/<key>/`: sessions, checkpoints,
+/// which path): retention may delete it like a clone; the directory a user works in is never
+/// touched, only the store's own record of it.
+#[derive(Debug, Clone)]
+pub struct DirectoryProjects {
+    dirs: PathBuf,
+}
+
+impl DirectoryProjects {
+    pub fn new(store: &CloneStore) -> DirectoryProjects {
+        DirectoryProjects {
+            dirs: store.data_dir().join("dirs"),
+        }
+    }
+}
+
+impl Retained for DirectoryProjects {
+    fn items(&self) -> Result<Vec<StoredItem>, CloneStoreError> {
+        let entries = match std::fs::read_dir(&self.dirs) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(CloneStoreError::Io {
+                    path: self.dirs.clone(),
+                    source,
+                });
+            }
+        };
+        let mut items = Vec::new();
+        for entry in entries.flatten() {
+            let (Ok(key), dir) = (entry.file_name().into_string(), entry.path()) else {
+                continue;
+            };
+            if !dir.is_dir() {
+                continue;
+            }
+            items.push(StoredItem {
+                kind: "directory project",
+                id: format!("dir-{key}"),
+                last_used: crate::store::last_used(&dir, &[]),
+            });
+        }
+        Ok(items)
+    }
+
+    fn remove(&self, item: &StoredItem) -> Result<(), CloneStoreError> {
+        let key = item
+            .id
+            .strip_prefix("dir-")
+            .filter(|key| !key.is_empty() && key.bytes().all(|b| b.is_ascii_hexdigit()))
+            .ok_or_else(|| CloneStoreError::Io {
+                path: self.dirs.join(&item.id),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "not a directory project's id (dir-<hex key>)",
+                ),
+            })?;
+        let dir = self.dirs.join(key);
+        std::fs::remove_dir_all(&dir).map_err(|source| CloneStoreError::Io { path: dir, source })
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use replica_agent::{Mode, Project};
-use replica_core::{PipelineEvent, ProjectFiles, ValidationCounts};
+use replica_core::{Lang, PipelineEvent, ProjectFiles, ValidationCounts};
 use replica_sandbox_pool::TEMPLATE_FILES;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -39,13 +39,28 @@ pub struct PromptOutcome {
     pub time_ms: u64,
 }
 
-/// The template's files as a project's starting point (its lock file left out, as a clone's:
-/// `npm install` resolves the pinned versions).
-pub fn template_project() -> ProjectFiles {
+/// The template's files as a project's starting point in `lang` (its lock file left out, as a
+/// clone's: `npm install` resolves the pinned versions). The template is JavaScript; in
+/// TypeScript its root layout and page become `.tsx` (the layout's props typed) and
+/// jsconfig.json becomes create-next-app's tsconfig.json.
+pub fn template_project(lang: Lang) -> ProjectFiles {
     let mut files = ProjectFiles::default();
     for (path, text) in TEMPLATE_FILES {
         if *path != "package-lock.json" {
             files.insert_text(*path, *text);
+        }
+    }
+    if lang == Lang::TypeScript {
+        files.files.remove("jsconfig.json");
+        files.insert_text("tsconfig.json", replica_assembler::tsconfig());
+        for module in ["app/layout", "app/page"] {
+            if let Some(file) = files.files.remove(&format!("{module}.jsx")) {
+                let text = String::from_utf8_lossy(&file.contents).replace(
+                    "RootLayout({ children })",
+                    "RootLayout({ children }: { children: React.ReactNode })",
+                );
+                files.insert_text(format!("{module}.tsx"), text);
+            }
         }
     }
     files
@@ -54,12 +69,16 @@ pub fn template_project() -> ProjectFiles {
 impl Sessions {
     /// Creates a project from `prompt` and builds it in the background. Fails at once, before
     /// anything is stored, without a model or with a bad prompt.
-    pub fn start_prompt_project(self: &Arc<Self>, prompt: &str) -> Result<PromptRun, SessionError> {
+    pub fn start_prompt_project(
+        self: &Arc<Self>,
+        prompt: &str,
+        lang: Lang,
+    ) -> Result<PromptRun, SessionError> {
         self.check_message(prompt)?;
         let model = self.model()?;
         let store = &self.deps.project.store;
         let clone_id = store.create_prompt(prompt)?;
-        store.save_files(&clone_id, &template_project())?;
+        store.save_files(&clone_id, &template_project(lang))?;
         let target = ProjectRef::Clone(clone_id.clone());
         let info = self.create(&target, Mode::Build)?;
         let project = self.open_project(&target)?;

@@ -399,25 +399,12 @@ fn style_repair(comparisons: &[DeviceComparison], files: &ProjectFiles) -> Chang
     }
     result.files.insert_text(REPAIR_CSS, css);
     result.changed.push(REPAIR_CSS.to_string());
-    if let Some(layout) = files.text("app/layout.jsx")
+    if let Some((path, layout)) = root_layout(files)
         && !layout.contains("./replica-refine.css")
     {
-        // After globals.css, so the repair wins the cascade.
-        let import = "import \"./replica-refine.css\";\n";
-        let updated = match layout.find("import \"./globals.css\";") {
-            Some(at) => {
-                let end = at + "import \"./globals.css\";".len();
-                format!(
-                    "{}\n{}{}",
-                    &layout[..end],
-                    import.trim_end(),
-                    &layout[end..]
-                )
-            }
-            None => format!("{import}{layout}"),
-        };
-        result.files.insert_text("app/layout.jsx", updated);
-        result.changed.push("app/layout.jsx".into());
+        let updated = import_after_stylesheets(layout, "import \"./replica-refine.css\";\n");
+        result.files.insert_text(path, updated);
+        result.changed.push(path.into());
     }
     result.notes.push(format!(
         "{count} style differences written back as CSS rules in {REPAIR_CSS}"
@@ -491,9 +478,35 @@ pub(crate) fn differences_text(comparisons: &[DeviceComparison], limit: usize) -
     text
 }
 
+/// The root layout in the project's language (TypeScript by default, JavaScript with `--lang
+/// js`), with its path.
+fn root_layout(files: &ProjectFiles) -> Option<(&'static str, &str)> {
+    ["app/layout.tsx", "app/layout.jsx", "app/layout.js"]
+        .into_iter()
+        .find_map(|path| Some((path, files.text(path)?)))
+}
+
+/// `import` inserted after the layout's last stylesheet import (globals.css, then the page's
+/// own sheets under app/styles/), so the repair comes last in the cascade.
+fn import_after_stylesheets(layout: &str, import: &str) -> String {
+    let mut offset = 0;
+    let mut after_last = None;
+    for line in layout.split_inclusive('\n') {
+        offset += line.len();
+        let line = line.trim();
+        if line.starts_with("import \"./") && line.ends_with(".css\";") {
+            after_last = Some(offset);
+        }
+    }
+    match after_last {
+        Some(at) => format!("{}{import}{}", &layout[..at], &layout[at..]),
+        None => format!("{import}{layout}"),
+    }
+}
+
 fn editable(path: &str) -> bool {
-    (path.starts_with("components/") && path.ends_with(".jsx"))
-        || path == "app/page.jsx"
+    let jsx = path.ends_with(".tsx") || path.ends_with(".jsx");
+    ((path.starts_with("components/") || path.starts_with("app/page.")) && jsx)
         || path == "app/globals.css"
 }
 
@@ -673,5 +686,27 @@ mod tests {
             "html>body:nth-of-type(1)>div:nth-of-type(2)>p:nth-of-type(1)"
         );
         assert_eq!(selector("html"), "html");
+    }
+
+    #[test]
+    fn the_repair_is_imported_last_in_either_language() {
+        let layout = "import type { Metadata } from \"next\";\nimport \"./globals.css\";\n\
+                      import \"./styles/style.css\";\n\nexport default function RootLayout() {}\n";
+        let mut files = ProjectFiles::default();
+        files.insert_text("app/layout.tsx", layout);
+        let (path, found) = root_layout(&files).unwrap();
+        assert_eq!(path, "app/layout.tsx");
+        assert_eq!(
+            import_after_stylesheets(found, "import \"./replica-refine.css\";\n"),
+            "import type { Metadata } from \"next\";\nimport \"./globals.css\";\n\
+             import \"./styles/style.css\";\nimport \"./replica-refine.css\";\n\n\
+             export default function RootLayout() {}\n"
+        );
+        assert_eq!(
+            import_after_stylesheets("export default 1;\n", "import \"./a.css\";\n"),
+            "import \"./a.css\";\nexport default 1;\n"
+        );
+        assert!(editable("components/Hero.tsx") && editable("app/page.jsx"));
+        assert!(!editable("app/layout.tsx") && !editable("components/Hero.css"));
     }
 }

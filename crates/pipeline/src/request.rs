@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use replica_core::{
-    LanguageModel, PageSource, ProjectFiles, Sandbox, SandboxProvider, ScrapeData, ScrapeOptions,
-    SimilarityScores, StepTimings,
+    Lang, LanguageModel, PageSource, ProjectFiles, Sandbox, SandboxProvider, ScrapeData,
+    ScrapeOptions, SimilarityScores, StepTimings,
 };
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +41,9 @@ pub struct CloneRequest {
     pub generator: GeneratorKind,
     #[serde(default)]
     pub style: StyleKind,
+    /// TypeScript (default, like create-next-app) or JavaScript files.
+    #[serde(default)]
+    pub lang: Lang,
     /// Deploy into a sandbox and check that it compiles. Off: the files only.
     #[serde(default = "yes")]
     pub preview: bool,
@@ -68,12 +71,14 @@ fn default_iterations() -> u32 {
 }
 
 impl CloneRequest {
-    /// A request with the defaults: compiler, faithful style, preview on, no refine.
+    /// A request with the defaults: compiler, faithful style, TypeScript, preview on, no
+    /// refine.
     pub fn new(url: impl Into<String>) -> CloneRequest {
         CloneRequest {
             url: url.into(),
             generator: GeneratorKind::default(),
             style: StyleKind::default(),
+            lang: Lang::default(),
             preview: true,
             refine: false,
             refine_threshold: default_threshold(),

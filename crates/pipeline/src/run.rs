@@ -614,6 +614,7 @@ async fn generate(
     let total = plan.sections.len();
     let owned = (Arc::clone(scrape), plan.clone(), tokens.clone());
     let runtime = tokio::runtime::Handle::current();
+    let lang = p.request.lang;
     let span = tracing::Span::current();
     let generation = tokio::task::spawn_blocking(move || {
         let _span = span.enter();
@@ -623,6 +624,7 @@ async fn generate(
             tokens: &tokens,
             mobile_dom: Some(&scrape.mobile.dom),
             quirks_mode: scrape.compat_mode == "BackCompat",
+            lang,
         };
         runtime.block_on(replica_section_gen::generate_sections(
             &generator,
@@ -654,7 +656,7 @@ async fn generate(
                 p.emit(PipelineEvent::File {
                     path: result.filepath.clone(),
                     content: result.content.clone(),
-                    language: "javascript".into(),
+                    language: language_of(&result.filepath).into(),
                 })
                 .await;
             }
@@ -703,24 +705,38 @@ async fn assemble(
     p.step("assemble", "writing the Next.js project").await;
     let started = Instant::now();
     let style = project_style(p.request.style, tokens);
-    // The elements around every section (a page-wide `<center>`, `<div id="page">`), compiled
-    // like a section in the requested style whatever wrote the sections: they are a shell.
-    let wrapper = replica_section_gen::compile_wrappers(
+    // The elements around several sections (a `<main>`, a page-wide `<div id="page">`),
+    // compiled like a section in the requested style whatever wrote the sections: a shell.
+    let wrappers = replica_section_gen::compile_wrappers(
         plan,
         tokens,
         &CompileOptions {
             style: section_style(p.request.style),
             mobile_dom: Some(&scrape.mobile.dom),
             quirks_mode: scrape.compat_mode == "BackCompat",
+            lang: p.request.lang,
         },
     );
+    // The author's text of the linked stylesheets, for readable CSS (only when assets may be
+    // fetched: the same network, the same policy).
+    let localize_options = LocalizeOptions {
+        policy: p.deps.scrape_options.policy.clone(),
+        ..LocalizeOptions::default()
+    };
+    let sources = if p.deps.localize_assets && matches!(style, ProjectStyle::Faithful) {
+        replica_assembler::fetch_stylesheet_sources(&scrape.stylesheets, &localize_options).await
+    } else {
+        Vec::new()
+    };
     let assembly = replica_assembler::assemble(&AssembleInput {
         scrape,
         plan,
         tokens,
         components,
-        wrapper: wrapper.as_ref(),
+        wrappers: &wrappers,
         style: &style,
+        lang: p.request.lang,
+        stylesheet_sources: &sources,
     })
     .map_err(|error| Failure::new("assemble", error))?;
     p.files = assembly.files;
@@ -730,11 +746,7 @@ async fn assemble(
     if p.deps.localize_assets {
         p.step("assets", "downloading images, fonts and icons into public/")
             .await;
-        let options = LocalizeOptions {
-            policy: p.deps.scrape_options.policy.clone(),
-            ..LocalizeOptions::default()
-        };
-        let report = replica_assembler::localize_assets(&mut p.files, &options).await;
+        let report = replica_assembler::localize_assets(&mut p.files, &localize_options).await;
         for warning in report.warnings() {
             p.warn(warning).await;
         }
@@ -768,6 +780,7 @@ async fn assemble(
             }
         }
     }
+    changed.extend(replica_assembler::refresh_manifest(&mut p.files));
     changed.sort();
     changed.dedup();
     if changed.is_empty() {
@@ -820,9 +833,12 @@ async fn validate(p: &mut Progress) {
 }
 
 /// Replaces the project with `files` and says which files changed.
+/// package.json and its lock follow the imports, which a fix may have changed.
 pub(crate) async fn update_files(p: &mut Progress, files: ProjectFiles, changed: &[String]) {
     p.files = files;
-    for path in changed {
+    let mut changed = changed.to_vec();
+    changed.extend(replica_assembler::refresh_manifest(&mut p.files));
+    for path in &changed {
         if let Some(content) = p.files.text(path) {
             p.emit(PipelineEvent::FileUpdated {
                 path: path.clone(),
@@ -910,6 +926,7 @@ async fn deploy_and_compile_in(
         style: Style::Faithful,
         mobile_dom: Some(&scrape.mobile.dom),
         quirks_mode: scrape.compat_mode == "BackCompat",
+        lang: p.request.lang,
     };
     let mut fixes = CompileFix::new(plan, tokens, options);
     for attempt in 1..=COMPILE_FIX_ATTEMPTS + 1 {

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 mod upkeep;
 
+pub(crate) use upkeep::last_used;
 use upkeep::this_process;
 pub use upkeep::{Retained, StoredItem};
 

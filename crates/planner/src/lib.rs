@@ -23,40 +23,36 @@
 //!    previous section's content ends (0 when it comes first) and the next section starts
 //!    below it. Tops never decrease.
 //! 4. **Belonging.** An element, text node, image, link or button belongs to exactly one
-//!    section: by DOM membership when it is inside a section's DOM; a stray block by its
-//!    vertical position (the band its top is in); a stray that is fixed, not rendered, or text
-//!    by document order (the section before it, else the one after). Whitespace-only text
-//!    between sections belongs nowhere: it renders nothing.
+//!    section: by DOM membership when it is inside a section's DOM; a stray goes to the
+//!    section beside it in the tree (the one holding its ancestors, else the one before it in
+//!    the same parent, else the one after); strays with no section beside them (between two
+//!    wrappers) become a section of their own, unless they render nothing (scripts).
+//!    Whitespace-only text between sections belongs nowhere: it renders nothing.
 //! 5. **Mobile.** The same sections are boxed on the mobile capture through the same element
 //!    ids; a section with nothing rendered on mobile has no mobile box or crop.
 //! 6. **Crops.** Each band is cut out of the full-page screenshot of each device (see
 //!    `crop::crop`), on two threads.
-//! 7. **Ancestors.** The elements between `<body>` and the pieces are kept. Those around
-//!    every piece (a page-wide `<center>`, `<div id="page">`) are `Plan::wrappers`, rendered
-//!    once around the page; a piece whose place in the tree changes nothing (hidden, empty,
-//!    fixed or absolute on both devices) does not count, unless a wrapper would become its
-//!    containing block. Ancestors below that chain (a `<main>` holding all but the header and
-//!    footer) are copied into each section around its pieces, consecutive pieces sharing one
-//!    copy. Loose text straight inside the innermost wrapper becomes a plain `<span>` (the
-//!    anonymous box the browser made), not a second copy of the wrapper.
+//! 7. **Outline.** Every element that holds pieces of two sections or more (a `<main>`
+//!    around all but the header and footer, a page-wide `<div id="page">`, a split block) is
+//!    a wrapper in `Plan::outline`, rendered once with its sections inside; each section sits
+//!    in one wrapper (`SectionData::container`) and keeps copies of its own ancestors below
+//!    it. So every element of the original is rendered once, where it was (see `outline`).
+//!    Loose text straight inside a wrapper becomes a plain `<span>` (the anonymous box the
+//!    browser made).
 //!
-//! `SectionData::dom` holds copies from the desktop capture: whole elements, *parts* of a
-//! split block (a copy of the block with a run of its children, keeping the block's id), a
-//! copy of a stray text's parent holding just that text, and copies of ancestors holding
-//! pieces. Every element copied more than once is a chain of continuations: each copy drops
-//! its top or bottom margin, padding, border and `min-height` where it continues another, in
-//! the computed style and in its `style` attribute (`units::continuation`).
+//! `SectionData::dom` holds copies from the desktop capture: whole elements, the children of
+//! a split block, and copies of a section's own ancestors holding its pieces.
 
 mod crop;
 mod data;
-mod nest;
+mod outline;
 mod units;
 
 use std::collections::HashSet;
 
 use replica_core::{
-    DesignTokens, DeviceCapture, DomElement, DomNode, Plan, PlannedSection, Rect, ScrapeData,
-    SectionData, SectionKind, SharedContext,
+    DesignTokens, DeviceCapture, DomElement, DomNode, OutlineNode, PageWrapper, Plan,
+    PlannedSection, Rect, ScrapeData, SectionData, SectionKind, SharedContext,
 };
 
 use crate::crop::Band;
@@ -69,22 +65,123 @@ use crate::units::{Anchor, Unit};
 /// The tokens are only read for that context: the cut itself depends on the scrape alone.
 pub fn plan(scrape: &ScrapeData, tokens: &DesignTokens) -> Plan {
     let shared_context = shared_context(scrape, tokens);
-    let Cut { units, wrappers } = cut(scrape);
-    let sections = sections(scrape, units);
-    let wrappers = body(&scrape.desktop)
-        .map(|body| {
-            wrappers
-                .iter()
-                .filter_map(|id| body.find(*id))
-                .map(|wrapper| units::copy_with(wrapper, Vec::new()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let Cut {
+        units,
+        containers,
+        outline,
+    } = cut(scrape);
+    let mut sections = sections(scrape, units);
+    let Some(body) = body(&scrape.desktop) else {
+        return Plan {
+            shared_context,
+            sections,
+            outline: Vec::new(),
+        };
+    };
+    for (section, container) in sections.iter_mut().zip(containers) {
+        section.data.container = container
+            .and_then(|id| body.find(id))
+            .map(|element| units::copy_with(element, Vec::new()));
+    }
+    let mut names: Vec<String> = sections.iter().map(|s| s.component_name.clone()).collect();
+    let outline = outline_nodes(body, &outline, &sections, &mut names);
     Plan {
         shared_context,
         sections,
-        wrappers,
+        outline,
     }
+}
+
+/// The outline with sections by id and wrappers as copies with names; a wrapper holding only
+/// another wrapper joins it into one chain.
+fn outline_nodes(
+    body: &DomElement,
+    nodes: &[outline::Node],
+    sections: &[PlannedSection],
+    names: &mut Vec<String>,
+) -> Vec<OutlineNode> {
+    let mut out = Vec::new();
+    for node in nodes {
+        match node {
+            outline::Node::Unit(index) => out.push(OutlineNode::Section {
+                id: sections[*index].id.clone(),
+            }),
+            outline::Node::Wrapper { id, children } => {
+                let Some(element) = body.find(*id) else {
+                    out.extend(outline_nodes(body, children, sections, names));
+                    continue;
+                };
+                let name = wrapper_name(element, names);
+                let mut elements = vec![units::copy_with(element, Vec::new())];
+                let mut children = outline_nodes(body, children, sections, names);
+                if let [OutlineNode::Wrapper(inner)] = children.as_mut_slice() {
+                    // Its name was taken for nothing: the chain is named after its outermost.
+                    names.retain(|name| *name != inner.component_name);
+                    elements.append(&mut inner.elements);
+                    children = std::mem::take(&mut inner.children);
+                }
+                out.push(OutlineNode::Wrapper(PageWrapper {
+                    component_name: name,
+                    elements,
+                    children,
+                }));
+            }
+        }
+    }
+    out
+}
+
+/// A component name for a wrapper, unique among `taken` (which it joins): a landmark's tag
+/// (`Main`, `Header`), else its id or first class in PascalCase (`Page`, `Story`), else
+/// `Wrapper`; `...Wrapper` and then a number when that is taken or names something generated
+/// code imports (`Image` from next/image).
+fn wrapper_name(element: &DomElement, taken: &mut Vec<String>) -> String {
+    const LANDMARKS: &[&str] = &[
+        "main", "header", "footer", "nav", "aside", "article", "section", "form", "center",
+    ];
+    let words = if LANDMARKS.contains(&element.tag.as_str()) {
+        Some(element.tag.clone())
+    } else {
+        element
+            .attr("id")
+            .or_else(|| {
+                element
+                    .attr("class")
+                    .and_then(|c| c.split_whitespace().next())
+            })
+            .map(str::to_string)
+    };
+    let base = words
+        .map(|words| pascal_case(&words))
+        .filter(|name| name.starts_with(|c: char| c.is_ascii_uppercase()))
+        .unwrap_or_else(|| "Wrapper".to_string());
+    const IMPORTED: &[&str] = &["Image", "Link", "Script", "React", "Fragment"];
+    let mut name = base.clone();
+    if (taken.contains(&name) || IMPORTED.contains(&name.as_str())) && !base.ends_with("Wrapper") {
+        name = format!("{base}Wrapper");
+    }
+    let mut count = 2;
+    let stem = name.clone();
+    while taken.contains(&name) {
+        name = format!("{stem}{count}");
+        count += 1;
+    }
+    taken.push(name.clone());
+    name
+}
+
+/// `page-content` -> `PageContent`; only ASCII letters and digits are kept.
+fn pascal_case(words: &str) -> String {
+    words
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
 }
 
 fn shared_context(scrape: &ScrapeData, tokens: &DesignTokens) -> SharedContext {
@@ -178,16 +275,11 @@ fn items<'a>(
                 }
             }
             DomNode::Element(c) => {
-                after = last_id(c);
+                after = outline::last_id(c);
                 items_element(c, sections, holders, scrape, out);
             }
         }
     }
-}
-
-/// The largest id in a subtree (its last element in document order).
-fn last_id(el: &DomElement) -> u32 {
-    el.child_elements().last().map_or(el.id, last_id).max(el.id)
 }
 
 fn items_element<'a>(
@@ -221,114 +313,88 @@ fn path(root: &DomElement, id: u32) -> Option<Vec<u32>> {
     Some(path)
 }
 
-/// The ids of the elements every section sits in, outermost first, below `<body>`: the
-/// longest chain shared by the parents of all pieces (a loose text's parent counts itself,
-/// since the text must stay inside it). Pieces whose place in the tree changes nothing (not
-/// rendered, empty, or positioned against the viewport or the page on both devices) are left
-/// out, unless an element of the chain would become their containing block: the chain then
-/// stops above it. What the chain misses (sections at different depths: a header outside
-/// `<div id="page">` holding the rest) is kept per section by [`nest::in_ancestors`].
-fn wrapper_chain(
-    body: &DomElement,
-    mobile_body: Option<&DomElement>,
-    list: &[Item<'_>],
-) -> Vec<u32> {
-    let outer = |id: u32| -> Vec<u32> { nest::outer_path(body, id) };
-    let mut chain: Option<Vec<u32>> = None;
-    let mut free: Vec<(&DomElement, Option<&DomElement>)> = Vec::new();
-    for item in list {
-        let constraint = match item {
-            Item::Section(el, ..) => outer(el.id),
-            Item::Stray(Stray::Element(el)) => {
-                let mobile = mobile_body
-                    .and_then(|b| b.find(el.id))
-                    .filter(|m| m.tag == el.tag);
-                if nest::moves_freely(el) && mobile.is_none_or(nest::moves_freely) {
-                    free.push((el, mobile));
-                    continue;
-                }
-                outer(el.id)
-            }
-            Item::Stray(Stray::Text { parent, .. }) => {
-                let mut path = outer(parent.id);
-                if parent.id != body.id {
-                    path.push(parent.id);
-                }
-                path
-            }
-        };
-        chain = Some(match chain {
-            None => constraint,
-            Some(mut chain) => {
-                let shared = chain
-                    .iter()
-                    .zip(&constraint)
-                    .take_while(|(a, b)| a == b)
-                    .count();
-                chain.truncate(shared);
-                chain
-            }
-        });
-    }
-    let mut chain = chain.unwrap_or_default();
-    let captures = |id: u32| {
-        let desktop = body.find(id);
-        let mobile = mobile_body.and_then(|b| b.find(id));
-        free.iter().any(|(el, el_mobile)| {
-            desktop.is_some_and(|w| nest::contains_positioned(w, el))
-                || mobile
-                    .zip(*el_mobile)
-                    .is_some_and(|(w, el)| nest::contains_positioned(w, el))
-        })
-    };
-    if let Some(first) = chain.iter().position(|id| captures(*id)) {
-        chain.truncate(first);
-    }
-    chain
-}
-
-/// Where strays go once the bands are known.
-#[derive(Debug)]
-enum Placement {
-    ByPosition(f64),
-    ByOrder,
-}
-
-/// The page cut: units in document order, and the wrapper chain they all sit in.
+/// The page cut: units in document order, each at its place in the outline.
 #[derive(Debug, Default)]
 struct Cut {
     units: Vec<PlacedUnit>,
-    /// Ids of the elements around every unit, outermost first (see [`wrapper_chain`]).
-    wrappers: Vec<u32>,
+    /// The element each unit sits in (`None`: `<body>`), by unit index.
+    containers: Vec<Option<u32>>,
+    outline: Vec<outline::Node>,
 }
 
 /// The units of the page, in document order, with strays attached, each root nested in
-/// copies of its ancestors below the wrapper chain.
+/// copies of its own ancestors below the wrapper it sits in.
 fn cut(scrape: &ScrapeData) -> Cut {
-    let (Some(desktop_body), mobile_body) = (body(&scrape.desktop), body(&scrape.mobile)) else {
+    let Some(body) = body(&scrape.desktop) else {
         return Cut::default();
     };
-    let body = desktop_body;
-    let mut units = place(scrape, body, mobile_body);
-    let wrappers = std::mem::take(&mut units.wrappers);
-    for placed in &mut units.units {
-        let roots = std::mem::take(&mut placed.unit.roots);
-        placed.unit.roots = nest::in_ancestors(body, &wrappers, roots);
+    let (units, pending) = place(scrape, body);
+    let arranged = if units.is_empty() {
+        // Only strays that stand nowhere (hidden or fixed elements): keep them in one section.
+        let roots: Vec<DomElement> = pending
+            .into_iter()
+            .filter_map(|stray| match stray.piece {
+                outline::PendingPiece::Element(element) => Some(*element),
+                outline::PendingPiece::Text { parent, text } => body
+                    .find(parent)
+                    .map(|parent| units::copy_with(parent, vec![DomNode::Text(text)])),
+            })
+            .collect();
+        let Some(primary) = roots.first().map(|root| root.id) else {
+            return Cut::default();
+        };
+        let anchors = roots
+            .iter()
+            .map(|r| Anchor {
+                id: r.id,
+                rect: r.rect,
+            })
+            .collect();
+        let unit = Unit {
+            kind: SectionKind::Content,
+            roots,
+            anchors,
+            pinned: false,
+            primary,
+        };
+        outline::arrange(body, vec![unit], Vec::new())
+    } else {
+        outline::arrange(body, units, pending)
+    };
+    let outline::Arranged {
+        units,
+        containers,
+        outline,
+    } = arranged;
+
+    let mut tops = tops(units.iter(), |a| Some(a.rect), |u| u.pinned);
+    let bottom = document_bottom(&scrape.desktop, body)
+        .max(tops.iter().flatten().copied().fold(0.0, f64::max));
+    // A unit with nothing in flow (a fixed bar, a hidden menu) has an empty band where the
+    // next one starts, so the bands still cover the page in order.
+    let mut next = bottom;
+    for top in tops.iter_mut().rev() {
+        next = *top.get_or_insert(next);
     }
-    nest::continue_copies(body, &mut units.units, &wrappers);
+    let desktop_bands = bands(&tops, bottom);
+    let units = units
+        .into_iter()
+        .zip(&desktop_bands)
+        .map(|(unit, band)| PlacedUnit {
+            unit,
+            desktop: band.map_or((0.0, 0.0), |b| (b.top, b.bottom)),
+        })
+        .collect();
     Cut {
-        units: units.units,
-        wrappers,
+        units,
+        containers,
+        outline,
     }
 }
 
-/// The units of the page, in document order, with strays attached (roots as the DOM has
-/// them, not yet nested in their ancestors).
-fn place<'a>(
-    scrape: &'a ScrapeData,
-    body: &'a DomElement,
-    mobile_body: Option<&'a DomElement>,
-) -> Cut {
+/// The units of the page in document order (sections, strays that stand on their own, giant
+/// blocks split into parts; roots as the DOM has them) and the strays that wait for a unit.
+fn place(scrape: &ScrapeData, body: &DomElement) -> (Vec<Unit>, Vec<outline::Pending>) {
     let viewport = scrape.desktop.viewport;
     let viewport_height = f64::from(viewport.height).max(1.0);
     let viewport_width = f64::from(viewport.width).max(1.0);
@@ -366,12 +432,11 @@ fn place<'a>(
             .iter()
             .all(|c| matches!(c, DomNode::Text(t) if t.trim().is_empty()))
         {
-            return Cut::default();
+            return (Vec::new(), Vec::new());
         }
     } else {
         items(body, &sections, &holders, scrape, &mut list);
     }
-    let wrappers = wrapper_chain(body, mobile_body, &list);
     let section_rects: Vec<Rect> = list
         .iter()
         .filter_map(|i| match i {
@@ -380,10 +445,8 @@ fn place<'a>(
         })
         .collect();
 
-    // Units from sections and stand-alone strays; other strays wait for the bands.
     let mut units: Vec<Unit> = Vec::new();
-    // (units before it, placement, piece, document position)
-    let mut pending: Vec<(usize, Placement, DomElement, (u32, u32))> = Vec::new();
+    let mut pending: Vec<outline::Pending> = Vec::new();
     if sections.is_empty() {
         let whole = units::copy_with(body, body.children.clone());
         units.push(Unit {
@@ -410,8 +473,7 @@ fn place<'a>(
                 primary: el.id,
             }),
             Item::Stray(Stray::Element(el)) => {
-                let rendered = units::is_rendered(el);
-                let stands_alone = rendered
+                let stands_alone = units::is_rendered(el)
                     && !units::is_out_of_flow(el)
                     && el.rect.height >= units::MIN_BLOCK_HEIGHT
                     && el.rect.width >= 0.5 * viewport_width
@@ -432,46 +494,35 @@ fn place<'a>(
                         pinned: false,
                         primary: el.id,
                     });
-                } else if rendered && el.style("position") != Some("fixed") {
-                    pending.push((
-                        units.len(),
-                        Placement::ByPosition(el.rect.y),
-                        (*el).clone(),
-                        (el.id, 0),
-                    ));
                 } else {
-                    pending.push((units.len(), Placement::ByOrder, (*el).clone(), (el.id, 0)));
+                    pending.push(outline::Pending {
+                        key: (el.id, 0),
+                        piece: outline::PendingPiece::Element(Box::new((*el).clone())),
+                    });
                 }
             }
             Item::Stray(Stray::Text {
                 parent,
                 text,
                 after,
-            }) => {
-                let text = vec![DomNode::Text((*text).to_string())];
-                let piece = if wrappers.last() == Some(&parent.id) {
-                    // The wrapper is around every section already: the text sits in it as
-                    // the browser's anonymous box, not in a second copy of the wrapper.
-                    DomElement {
-                        id: parent.id,
-                        tag: "span".to_string(),
-                        rect: parent.rect,
-                        children: text,
-                        ..DomElement::default()
-                    }
-                } else {
-                    units::copy_with(parent, text)
-                };
-                pending.push((units.len(), Placement::ByOrder, piece, (*after, 1)));
-            }
+            }) => pending.push(outline::Pending {
+                key: (*after, 1),
+                piece: outline::PendingPiece::Text {
+                    parent: parent.id,
+                    text: (*text).to_string(),
+                },
+            }),
         }
     }
 
-    // Giant blocks into parts.
+    (split_giant(units, viewport_height), pending)
+}
+
+/// Units taller than two viewports split into parts (see `units::split`), the first keeping
+/// the unit's kind.
+fn split_giant(units: Vec<Unit>, viewport_height: f64) -> Vec<Unit> {
     let mut split_units: Vec<Unit> = Vec::with_capacity(units.len());
-    let mut index_after_split: Vec<usize> = Vec::with_capacity(units.len() + 1); // old index -> new index
     for unit in units {
-        index_after_split.push(split_units.len());
         let parts = match unit.roots.as_slice() {
             [root] if !unit.pinned => units::split(root, viewport_height),
             _ => None,
@@ -496,86 +547,7 @@ fn place<'a>(
             None => split_units.push(unit),
         }
     }
-    index_after_split.push(split_units.len());
-    let units = split_units;
-    if units.is_empty() {
-        // Only strays that stand nowhere (hidden or fixed elements): keep them in one section.
-        let roots: Vec<DomElement> = pending.into_iter().map(|(_, _, piece, _)| piece).collect();
-        if roots.is_empty() {
-            return Cut::default();
-        }
-        let anchors = roots
-            .iter()
-            .map(|r| Anchor {
-                id: r.id,
-                rect: r.rect,
-            })
-            .collect();
-        let primary = roots[0].id;
-        let unit = Unit {
-            kind: SectionKind::Content,
-            roots,
-            anchors,
-            pinned: false,
-            primary,
-        };
-        let band = (0.0, document_bottom(&scrape.desktop, body));
-        return Cut {
-            units: vec![PlacedUnit {
-                unit,
-                desktop: band,
-            }],
-            wrappers,
-        };
-    }
-
-    let tops = tops(units.iter(), |a| Some(a.rect), |u| u.pinned);
-    let bottom =
-        document_bottom(&scrape.desktop, body).max(tops.last().copied().flatten().unwrap_or(0.0));
-    let desktop_bands = bands(&tops, bottom);
-    let mut placed: Vec<PlacedUnit> = units
-        .into_iter()
-        .zip(&desktop_bands)
-        .map(|(unit, band)| PlacedUnit {
-            unit,
-            desktop: band.map_or((0.0, 0.0), |b| (b.top, b.bottom)),
-        })
-        .collect();
-    let mut attached: Vec<Vec<((u32, u32), DomElement)>> =
-        placed.iter().map(|_| Vec::new()).collect();
-    for (before, placement, piece, key) in pending {
-        let target = match placement {
-            Placement::ByPosition(y) => {
-                let y = y.clamp(0.0, bottom);
-                placed
-                    .iter()
-                    .position(|p| y >= p.desktop.0 && y < p.desktop.1)
-                    .unwrap_or(if y <= 0.0 { 0 } else { placed.len() - 1 })
-            }
-            // The unit before it in document order, else the one after.
-            Placement::ByOrder => index_after_split[before]
-                .saturating_sub(1)
-                .min(placed.len() - 1),
-        };
-        attached[target].push((key, piece));
-    }
-    for (p, extra) in placed.iter_mut().zip(attached) {
-        if extra.is_empty() {
-            continue;
-        }
-        // Document order: an element sorts by its id, loose text right after the element
-        // before it.
-        let own = std::mem::take(&mut p.unit.roots)
-            .into_iter()
-            .map(|r| ((r.id, 0), r));
-        let mut all: Vec<((u32, u32), DomElement)> = own.chain(extra).collect();
-        all.sort_by_key(|(key, _)| *key);
-        p.unit.roots = all.into_iter().map(|(_, r)| r).collect();
-    }
-    Cut {
-        units: placed,
-        wrappers,
-    }
+    split_units
 }
 
 #[derive(Debug)]
@@ -782,10 +754,12 @@ fn sections(scrape: &ScrapeData, placed: Vec<PlacedUnit>) -> Vec<PlannedSection>
                 .iter()
                 .filter(|s| owner(s.node, &s.rect) == order)
                 .collect();
-            // Roots may be copies of ancestors holding the unit's own element.
+            // Roots may be copies of ancestors holding the unit's own element, or the children
+            // of a split block that renders once around them.
             let primary = roots
                 .iter()
                 .find_map(|r| r.find(primaries[order]))
+                .or_else(|| body(desktop).and_then(|body| body.find(primaries[order])))
                 .or(roots.first());
             let data = SectionData {
                 rect: Rect {
@@ -822,6 +796,7 @@ fn sections(scrape: &ScrapeData, placed: Vec<PlacedUnit>) -> Vec<PlannedSection>
                 background: primary.and_then(data::background),
                 links,
                 dom: roots,
+                container: None,
             };
             PlannedSection {
                 id: format!("section-{order}"),

@@ -80,7 +80,7 @@ pub(crate) fn simple_kind(el: &DomElement, first: bool) -> SectionKind {
 /// Splits a block taller than two viewports into parts about one viewport tall, cutting only
 /// between rows of its children (never beside a child, never after running text that may share
 /// a line with the next element). Each part is a copy of the block holding a run of its
-/// children (made [`continuation`]s once the whole page is cut, like every other copy). A part
+/// children; once the page is cut the block renders once around them (see `outline`). A part
 /// that is a single child still taller than two viewports is split the same way inside.
 /// Returns `None` when no cut is possible.
 pub(crate) fn split(
@@ -192,38 +192,6 @@ fn first_rendered(nodes: &[DomNode]) -> Option<&DomElement> {
     })
 }
 
-/// Whether the browser's own style sheet gives `tag` a non-zero `property` (the capture leaves
-/// such defaults out of the computed style).
-fn has_ua_length(tag: &str, property: &str) -> bool {
-    match property {
-        "margin-top" | "margin-bottom" => matches!(
-            tag,
-            "p" | "h1"
-                | "h2"
-                | "h3"
-                | "h4"
-                | "h5"
-                | "h6"
-                | "ul"
-                | "ol"
-                | "dl"
-                | "menu"
-                | "dir"
-                | "blockquote"
-                | "figure"
-                | "pre"
-                | "listing"
-                | "xmp"
-                | "plaintext"
-                | "hr"
-                | "form"
-        ),
-        "padding-top" | "padding-bottom" => matches!(tag, "td" | "th" | "fieldset"),
-        "border-top-width" | "border-bottom-width" => matches!(tag, "fieldset" | "hr"),
-        _ => false,
-    }
-}
-
 /// A shallow copy of `block` with other children.
 pub(crate) fn copy_with(block: &DomElement, children: Vec<DomNode>) -> DomElement {
     DomElement {
@@ -236,104 +204,5 @@ pub(crate) fn copy_with(block: &DomElement, children: Vec<DomNode>) -> DomElemen
         after: block.after.clone(),
         state: block.state.clone(),
         children,
-    }
-}
-
-/// Makes a copy of an element one of several *continuations*: all but the first drop the
-/// element's top margin, padding, border and rounded corners, all but the last its bottom ones,
-/// and none keeps a `min-height` or the pseudo-element of an edge it does not have, so the
-/// copies stacked render like the element. Written both into the computed style (what the
-/// tailwind style reads) and at the end of the `style` attribute (what the faithful style
-/// keeps, next to the page's CSS, which would otherwise give every copy the element's
-/// padding and margins again). `::before`/`::after` drawn by the page's CSS cannot be removed
-/// this way and repeat on every copy.
-///
-/// Copies that are flex items (`in_flex`) take their content's height: none shrinks (the
-/// element shrank as one box whose content overflowed; shrunk copies would overlap, as a
-/// page whose `<body>` is a column of one viewport height showed), none keeps a height the
-/// page's CSS gives the element (`#__next { height: 100% }` made every copy a screen high)
-/// and only the last grows (the element's extra room is at its end, not between copies).
-/// The scrape has no declared heights, so `height: auto` goes in the `style` attribute only.
-pub(crate) fn continuation(
-    part: &mut DomElement,
-    continues_above: bool,
-    continues_below: bool,
-    in_flex: bool,
-) {
-    const TOP: &[&str] = &[
-        "margin-top",
-        "padding-top",
-        "border-top-width",
-        "border-top-left-radius",
-        "border-top-right-radius",
-    ];
-    const BOTTOM: &[&str] = &[
-        "margin-bottom",
-        "padding-bottom",
-        "border-bottom-width",
-        "border-bottom-left-radius",
-        "border-bottom-right-radius",
-    ];
-    let mut zeroed: Vec<&str> = Vec::new();
-    if continues_above {
-        zeroed.extend_from_slice(TOP);
-    }
-    if continues_below {
-        zeroed.extend_from_slice(BOTTOM);
-    }
-    if continues_above || continues_below {
-        zeroed.push("min-height");
-    }
-    // Only what is set: a plain `<main>` copied into three sections stays a plain `<main>`.
-    zeroed.retain(|property| {
-        part.style
-            .get(*property)
-            .is_some_and(|value| value.trim() != "0px")
-            || has_ua_length(&part.tag, property)
-    });
-    let flex_copy = in_flex && (continues_above || continues_below);
-    let mut set: Vec<(&str, &str)> = zeroed.iter().map(|property| (*property, "0px")).collect();
-    if flex_copy {
-        let mut flex = vec!["flex-shrink"];
-        if continues_below {
-            flex.push("flex-grow");
-        }
-        // Only what is not 0 already; `flex-shrink` is 1 unless set.
-        flex.retain(|property| {
-            part.style
-                .get(*property)
-                .map_or(*property == "flex-shrink", |value| value.trim() != "0")
-        });
-        set.extend(flex.into_iter().map(|property| (property, "0")));
-    }
-    if set.is_empty() {
-        return;
-    }
-    for (property, value) in &set {
-        part.style
-            .insert((*property).to_string(), (*value).to_string());
-    }
-    if flex_copy {
-        set.push(("height", "auto"));
-    }
-    let declarations: Vec<String> = set.iter().map(|(p, v)| format!("{p}: {v}")).collect();
-    let declarations = declarations.join("; ");
-    match part.attrs.iter_mut().find(|(name, _)| name == "style") {
-        Some((_, style)) => {
-            let own = style.trim().trim_end_matches(';').trim_end();
-            *style = if own.is_empty() {
-                declarations
-            } else {
-                format!("{own}; {declarations}")
-            };
-        }
-        None => part.attrs.push(("style".to_string(), declarations)),
-    }
-    // The first copy's `::before` and the last copy's `::after` are the element's.
-    if continues_above {
-        part.before = None;
-    }
-    if continues_below {
-        part.after = None;
     }
 }

@@ -405,6 +405,25 @@ impl DaytonaSandbox {
         Ok(())
     }
 
+    /// Removes the template's files that `files` replace in another language (see
+    /// [`crate::replaced_template_files`]).
+    async fn remove_replaced(&self, files: &ProjectFiles) -> Result<(), DaytonaError> {
+        let replaced = crate::replaced_template_files(files);
+        if replaced.is_empty() {
+            return Ok(());
+        }
+        let paths: Vec<String> = replaced.iter().map(|path| shell_quote(path)).collect();
+        let line = format!(
+            "cd {} && rm -f -- {}",
+            shell_quote(&self.client.config.project_dir),
+            paths.join(" ")
+        );
+        self.client
+            .execute(&self.toolbox_url, &line, self.client.config.request_timeout)
+            .await?
+            .success("remove the template files the project replaces")
+    }
+
     /// Whether the sandbox is `started` and the dev-server command has not exited.
     pub async fn dev_server_running(&self) -> Result<bool, DaytonaError> {
         let info = self.client.get_sandbox(&self.id).await?;
@@ -528,7 +547,10 @@ impl Sandbox for DaytonaSandbox {
         &'a self,
         files: &'a ProjectFiles,
     ) -> BoxFuture<'a, Result<(), SandboxError>> {
-        Box::pin(async move { Ok(self.upload(files).await?) })
+        Box::pin(async move {
+            self.remove_replaced(files).await?;
+            Ok(self.upload(files).await?)
+        })
     }
 
     fn logs(&self, offset: usize) -> BoxFuture<'_, Result<String, SandboxError>> {

@@ -29,8 +29,8 @@ pub use pool::{PoolConfig, ReleasePolicy, SandboxPool};
 pub use process::{process_is_live, processes_in_group, processes_under};
 pub use production::{ProductionConfig, ProductionServer};
 pub use template::{
-    InstalledTemplate, TEMPLATE_FILES, default_cache_dir, install_template, template_file,
-    template_key,
+    InstalledTemplate, TEMPLATE_FILES, default_cache_dir, install_template,
+    replaced_template_files, template_file, template_key,
 };
 pub use write::{remove_project_files, write_project_files};
 

@@ -12,6 +12,7 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use replica_core::ProjectFiles;
 use sha2::{Digest, Sha256};
 
 use crate::SandboxPoolError;
@@ -19,10 +20,7 @@ use crate::SandboxPoolError;
 /// The template's files, path relative to the project root and contents.
 pub const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("package.json", include_str!("../template/package.json")),
-    (
-        "package-lock.json",
-        include_str!("../template/package-lock.json"),
-    ),
+    ("package-lock.json", replica_core::TEMPLATE_LOCK),
     (
         "next.config.mjs",
         include_str!("../template/next.config.mjs"),
@@ -43,6 +41,32 @@ pub const TEMPLATE_FILES: &[(&str, &str)] = &[
         include_str!("../template/app/globals.css"),
     ),
 ];
+
+/// The template's files that `files` replace in another language: a project has one module
+/// per path (`app/layout.tsx` and the template's `app/layout.jsx` would both claim the root
+/// layout) and one of `tsconfig.json` / `jsconfig.json`, so writing the one removes the other.
+pub fn replaced_template_files(files: &ProjectFiles) -> Vec<&'static str> {
+    const MODULES: &[&str] = &["js", "jsx", "ts", "tsx", "mjs", "cjs"];
+    let stem = |path: &str| -> Option<String> {
+        let (stem, extension) = path.rsplit_once('.')?;
+        if MODULES.contains(&extension) {
+            return Some(stem.to_string());
+        }
+        matches!(path, "jsconfig.json" | "tsconfig.json").then(|| "{ts,js}config".to_string())
+    };
+    TEMPLATE_FILES
+        .iter()
+        .map(|(path, _)| *path)
+        .filter(|path| !files.files.contains_key(*path))
+        .filter(|path| {
+            stem(path).is_some_and(|template_stem| {
+                files
+                    .paths()
+                    .any(|written| stem(written).as_ref() == Some(&template_stem))
+            })
+        })
+        .collect()
+}
 
 /// Marks a finished install; a directory without it is never used.
 const COMPLETE_MARKER: &str = ".replica-install-complete";

@@ -56,6 +56,7 @@ fn main() {
             style,
             mobile_dom: Some(&scrape.mobile.dom),
             quirks_mode: scrape.compat_mode == "BackCompat",
+            lang: replica_core::Lang::default(),
         };
         let mut times = Vec::with_capacity(RUNS);
         let mut bytes = 0;

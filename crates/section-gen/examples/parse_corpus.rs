@@ -50,6 +50,7 @@ fn main() -> ExitCode {
                 style,
                 mobile_dom: Some(&scrape.mobile.dom),
                 quirks_mode: scrape.compat_mode == "BackCompat",
+                lang: replica_core::Lang::default(),
             };
             let started = Instant::now();
             let results = compile_plan(&plan, &tokens, &options);

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use replica_core::{
-    ComponentFile, DesignTokens, DomElement, GenerateError, Plan, PlannedSection, SharedContext,
-    Usage,
+    ComponentFile, DesignTokens, DomElement, GenerateError, Lang, Plan, PlannedSection,
+    SharedContext, Usage,
 };
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +67,8 @@ pub struct BatchInput<'a> {
     pub mobile_dom: Option<&'a DomElement>,
     /// The page rendered in quirks mode (see [`CompileOptions::quirks_mode`]).
     pub quirks_mode: bool,
+    /// The language of the components.
+    pub lang: Lang,
 }
 
 /// The outcome of one section.
@@ -145,6 +147,7 @@ async fn generate_one(
         style: generator.fallback_style(),
         mobile_dom: input.mobile_dom,
         quirks_mode: input.quirks_mode,
+        lang: input.lang,
     };
     let attempt = async {
         match generator {
@@ -169,7 +172,7 @@ async fn generate_one(
     let mut result = SectionResult {
         section_id: section.id.clone(),
         component_name: section.component_name.clone(),
-        filepath: component_path(&section.component_name),
+        filepath: component_path(&section.component_name, input.lang),
         content: String::new(),
         success: false,
         error: None,

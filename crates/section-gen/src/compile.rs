@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use replica_core::{
-    BoxFuture, ComponentFile, DesignTokens, DomElement, DomNode, GenerateError, Plan,
-    PlannedSection, Rect, SectionGenerator, SharedContext,
+    BoxFuture, ComponentFile, DesignTokens, DomElement, DomNode, GenerateError, Lang, OutlineNode,
+    Plan, PlannedSection, Rect, SectionGenerator, SharedContext,
 };
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -16,6 +16,7 @@ use url::Url;
 use crate::jsx::{self, Component, DataArray, Element, Node, Prop, PropValue};
 use crate::style::{resolve_css_urls, style_declarations};
 use crate::tailwind::{self, Theme};
+use crate::typing::{self, Declarations};
 use crate::{AttributeMapping, map_attribute};
 
 /// How the deterministic compiler writes styles.
@@ -50,12 +51,15 @@ pub struct CompileOptions<'a> {
     /// and can be: tables that do not inherit font size, weight, style, line height,
     /// white-space and alignment.
     pub quirks_mode: bool,
+    /// TypeScript (`.tsx`, typed props and data) or JavaScript (`.jsx`).
+    pub lang: Lang,
 }
 
 /// The deterministic generator behind [`SectionGenerator`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Compiler {
     pub style: Style,
+    pub lang: Lang,
 }
 
 impl SectionGenerator for Compiler {
@@ -76,14 +80,15 @@ impl SectionGenerator for Compiler {
             style: self.style,
             mobile_dom: None,
             quirks_mode: false,
+            lang: self.lang,
         };
         Box::pin(async move { compile_section(section, context, tokens, &options) })
     }
 }
 
-/// `components/<Name>.jsx`.
-pub fn component_path(component_name: &str) -> String {
-    format!("components/{component_name}.jsx")
+/// `components/<Name>.tsx` (or `.jsx`).
+pub fn component_path(component_name: &str, lang: Lang) -> String {
+    format!("components/{component_name}.{}", lang.jsx_extension())
 }
 
 /// Compiles one section. The only error is a component name that is not a PascalCase
@@ -97,21 +102,19 @@ pub fn compile_section(
     check_component_name(section)?;
     let source = compile_source(section, context, tokens, options);
     Ok(ComponentFile {
-        path: component_path(&section.component_name),
+        path: component_path(&section.component_name, options.lang),
         component_name: section.component_name.clone(),
         source,
         fallback: None,
     })
 }
 
-/// The name of the component that renders the plan's wrappers around the sections.
-pub const WRAPPER_COMPONENT: &str = "PageWrapper";
-
-/// `components/PageWrapper.jsx`: the plan's wrappers (the elements around every section,
-/// outermost first) nested into one component that renders its `children` inside the
-/// innermost, each compiled like any element of a section (same attribute and style mapping,
-/// same tailwind classes). `None` when the plan has no wrappers, or none that renders (a
-/// `<noscript>` or `<template>` keeps nothing).
+/// One component per wrapper of the plan's outline (`components/Main.jsx`: the elements
+/// around several sections, outermost first, nested into one component that renders its
+/// `children` inside the innermost), each element compiled like any element of a section
+/// (same attribute and style mapping, same tailwind classes) in the context of the wrapper
+/// around it. A wrapper whose elements render nothing (a `<noscript>` or `<template>` keeps
+/// nothing) has no component: the page renders its children in its place.
 ///
 /// A wrapper `<p>` becomes a `<div>` with the paragraph's look: the sections it holds are
 /// blocks, which the HTML parser would not leave inside a `<p>`.
@@ -119,58 +122,88 @@ pub fn compile_wrappers(
     plan: &Plan,
     tokens: &DesignTokens,
     options: &CompileOptions<'_>,
-) -> Option<ComponentFile> {
+) -> Vec<ComponentFile> {
     let theme = match options.style {
         Style::Tailwind => Some(Theme::from_tokens(tokens)),
         Style::Faithful => None,
     };
-    let mut builder = Builder {
-        style: options.style,
+    let input = WrapperInput {
         base_url: Url::parse(&plan.shared_context.url).ok(),
-        class_prefix: kebab_case(WRAPPER_COMPONENT),
-        important_rules: Vec::new(),
         theme: theme.as_ref(),
-        mobile_dom: options.mobile_dom,
-        quirks_mode: options.quirks_mode,
+        options,
     };
-    let mut context = ROOT_CONTEXT;
-    let mut shells: Vec<Element> = Vec::new();
-    for wrapper in &plan.wrappers {
-        if is_dropped(&wrapper.tag, &context) {
+    let mut out = Vec::new();
+    compile_outline(&plan.outline, &ROOT_CONTEXT, &input, &mut out);
+    out
+}
+
+/// What every wrapper of one plan is compiled with.
+struct WrapperInput<'a> {
+    base_url: Option<Url>,
+    theme: Option<&'a Theme>,
+    options: &'a CompileOptions<'a>,
+}
+
+fn compile_outline<'a>(
+    nodes: &'a [OutlineNode],
+    context: &Context<'a>,
+    input: &WrapperInput<'a>,
+    out: &mut Vec<ComponentFile>,
+) {
+    for node in nodes {
+        let OutlineNode::Wrapper(wrapper) = node else {
+            continue;
+        };
+        let mut builder = Builder::new(
+            input.options,
+            input.base_url.clone(),
+            &wrapper.component_name,
+            input.theme,
+        );
+        let mut inner_context = *context;
+        let mut shells: Vec<Element> = Vec::new();
+        for element in &wrapper.elements {
+            if is_dropped(&element.tag, &inner_context) {
+                continue;
+            }
+            let (shell, inner) = builder.open(element, &inner_context, true);
+            shells.push(shell);
+            inner_context = inner;
+        }
+        compile_outline(&wrapper.children, &inner_context, input, out);
+        if shells.is_empty() {
             continue;
         }
-        let (shell, inner) = builder.open(wrapper, &context, true);
-        shells.push(shell);
-        context = inner;
+        let mut inner = Node::Children;
+        for mut shell in shells.into_iter().rev() {
+            shell.children = vec![inner];
+            inner = Node::Element(shell);
+        }
+        let mut roots = vec![inner];
+        if !builder.important_rules.is_empty() {
+            roots.push(Node::Element(Element {
+                tag: "style".to_string(),
+                props: Vec::new(),
+                children: vec![Node::Literal(builder.important_rules.join("\n"))],
+            }));
+        }
+        let (imports, declarations) = builder.module_parts();
+        let source = jsx::print_component(&Component {
+            name: &wrapper.component_name,
+            takes_children: true,
+            arrays: &[],
+            roots: &roots,
+            lang: input.options.lang,
+            imports: &imports,
+            declarations: &declarations,
+        });
+        out.push(ComponentFile {
+            path: component_path(&wrapper.component_name, input.options.lang),
+            component_name: wrapper.component_name.clone(),
+            source,
+            fallback: None,
+        });
     }
-    let mut inner = Node::Children;
-    if shells.is_empty() {
-        return None;
-    }
-    for mut shell in shells.into_iter().rev() {
-        shell.children = vec![inner];
-        inner = Node::Element(shell);
-    }
-    let mut roots = vec![inner];
-    if !builder.important_rules.is_empty() {
-        roots.push(Node::Element(Element {
-            tag: "style".to_string(),
-            props: Vec::new(),
-            children: vec![Node::Literal(builder.important_rules.join("\n"))],
-        }));
-    }
-    let source = jsx::print_component(&Component {
-        name: WRAPPER_COMPONENT,
-        takes_children: true,
-        arrays: &[],
-        roots: &roots,
-    });
-    Some(ComponentFile {
-        path: component_path(WRAPPER_COMPONENT),
-        component_name: WRAPPER_COMPONENT.to_string(),
-        source,
-        fallback: None,
-    })
 }
 
 /// Where a section's roots (and the outermost wrapper) stand: in `<body>`, whose style the
@@ -212,16 +245,18 @@ fn compile_source(
         Style::Tailwind => Some(Theme::from_tokens(tokens)),
         Style::Faithful => None,
     };
-    let mut builder = Builder {
-        style: options.style,
-        base_url: Url::parse(&context.url).ok(),
-        class_prefix: kebab_case(&section.component_name),
-        important_rules: Vec::new(),
-        theme: theme.as_ref(),
-        mobile_dom: options.mobile_dom,
-        quirks_mode: options.quirks_mode,
+    let mut builder = Builder::new(
+        options,
+        Url::parse(&context.url).ok(),
+        &section.component_name,
+        theme.as_ref(),
+    );
+    // The section's pieces sit in its wrapper's innermost element (whitespace, display and
+    // inherited styles come from there), else in `<body>`.
+    let root_context = match &section.data.container {
+        Some(container) => builder.child_context(container, &ROOT_CONTEXT),
+        None => ROOT_CONTEXT,
     };
-    let root_context = ROOT_CONTEXT;
     let mut roots: Vec<Node> = section
         .data
         .dom
@@ -237,11 +272,15 @@ fn compile_source(
     }
     let mut arrays: Vec<DataArray> = Vec::new();
     jsx::group_repeated(&mut roots, &mut arrays, options.style == Style::Faithful);
+    let (imports, declarations) = builder.module_parts();
     jsx::print_component(&Component {
         name: &section.component_name,
         takes_children: false,
         arrays: &arrays,
         roots: &roots,
+        lang: options.lang,
+        imports: &imports,
+        declarations: &declarations,
     })
 }
 
@@ -254,6 +293,43 @@ struct Builder<'a> {
     theme: Option<&'a Theme>,
     mobile_dom: Option<&'a DomElement>,
     quirks_mode: bool,
+    lang: Lang,
+    /// What the file must declare for TypeScript (legacy elements and attributes).
+    declarations: Declarations,
+    /// Some `<img>` became `next/image`'s `<Image>`.
+    uses_image: bool,
+}
+
+impl<'a> Builder<'a> {
+    fn new(
+        options: &CompileOptions<'a>,
+        base_url: Option<Url>,
+        component_name: &str,
+        theme: Option<&'a Theme>,
+    ) -> Builder<'a> {
+        Builder {
+            style: options.style,
+            base_url,
+            class_prefix: kebab_case(component_name),
+            important_rules: Vec::new(),
+            theme,
+            mobile_dom: options.mobile_dom,
+            quirks_mode: options.quirks_mode,
+            lang: options.lang,
+            declarations: Declarations::default(),
+            uses_image: false,
+        }
+    }
+
+    /// What the file imports and declares besides its components.
+    fn module_parts(&self) -> (Vec<&'static str>, String) {
+        let imports = if self.uses_image {
+            vec!["import Image from \"next/image\";"]
+        } else {
+            Vec::new()
+        };
+        (imports, self.declarations.source())
+    }
 }
 
 /// What a child needs to know about where it is.
@@ -356,6 +432,9 @@ impl<'a> Builder<'a> {
         let in_svg = context.svg || tag == "svg";
         let (mut shell, child_context) =
             self.open(element, context, holds_paragraph_closer(element));
+        if tag == "img" && !in_svg {
+            self.image(element, &mut shell, context);
+        }
         shell.children = if VOID.contains(&tag) && !in_svg {
             Vec::new()
         } else if tag == "textarea" {
@@ -389,26 +468,7 @@ impl<'a> Builder<'a> {
         let in_svg = context.svg || tag == "svg";
         let mobile = self.mobile_of(element);
         let mut props = self.props(element, in_svg, context, mobile);
-        let (display, mobile_display) =
-            displays_when_shown(element, mobile.unwrap_or(element), context.svg);
-        let child_context = Context {
-            svg: in_svg && tag != "foreignObject",
-            preserve_whitespace: preserves_whitespace(element, context),
-            display,
-            mobile_display,
-            has_before: element.before.is_some(),
-            has_after: element.after.is_some(),
-            parent_style: Some(&element.style),
-            parent_mobile_style: mobile.map(|mobile| &mobile.style),
-            parent_tag: &element.tag,
-            strut_dropped: self.quirks_mode
-                && self.style == Style::Faithful
-                && !in_svg
-                && (drops_strut(element, mobile, context.svg)
-                    || context.strut_dropped
-                        && !has_own_text(element)
-                        && !sets_line_height(element, mobile)),
-        };
+        let child_context = self.child_context(element, context);
         let tag = if !in_svg && tag == "p" && holds_block {
             // Only scripts (or a quirks-mode parse) put a block like <div> or <table> in a
             // <p>; served as HTML, the parser would close the <p> before it and React's
@@ -430,12 +490,49 @@ impl<'a> Builder<'a> {
         } else {
             "span"
         };
+        if self.lang == Lang::TypeScript {
+            typing::type_props(tag, in_svg, &mut props, &mut self.declarations);
+        }
         let shell = Element {
             tag: tag.to_string(),
             props,
             children: Vec::new(),
         };
         (shell, child_context)
+    }
+
+    /// The same element in the mobile capture, when it is there.
+    fn mobile_of(&self, element: &DomElement) -> Option<&'a DomElement> {
+        self.mobile_dom
+            .and_then(|dom| dom.find(element.id))
+            .filter(|mobile| mobile.tag == element.tag)
+    }
+
+    /// The context the element's children see.
+    fn child_context(&self, element: &'a DomElement, context: &Context<'a>) -> Context<'a> {
+        let tag = element.tag.as_str();
+        let in_svg = context.svg || tag == "svg";
+        let mobile = self.mobile_of(element);
+        let (display, mobile_display) =
+            displays_when_shown(element, mobile.unwrap_or(element), context.svg);
+        Context {
+            svg: in_svg && tag != "foreignObject",
+            preserve_whitespace: preserves_whitespace(element, context),
+            display,
+            mobile_display,
+            has_before: element.before.is_some(),
+            has_after: element.after.is_some(),
+            parent_style: Some(&element.style),
+            parent_mobile_style: mobile.map(|mobile| &mobile.style),
+            parent_tag: &element.tag,
+            strut_dropped: self.quirks_mode
+                && self.style == Style::Faithful
+                && !in_svg
+                && (drops_strut(element, mobile, context.svg)
+                    || context.strut_dropped
+                        && !has_own_text(element)
+                        && !sets_line_height(element, mobile)),
+        }
     }
 
     fn children(&mut self, element: &'a DomElement, context: &Context<'a>) -> Vec<Node> {
@@ -536,13 +633,6 @@ impl<'a> Builder<'a> {
             display != "none" && (is_blocklike(display) || element.tag == "br" && !context.svg)
         };
         ends(child) && self.mobile_of(child).is_none_or(ends)
-    }
-
-    /// The same element in the mobile capture, if there is one.
-    fn mobile_of(&self, element: &DomElement) -> Option<&'a DomElement> {
-        self.mobile_dom
-            .and_then(|dom| dom.find(element.id))
-            .filter(|mobile| mobile.tag == element.tag)
     }
 
     fn props(
@@ -726,6 +816,59 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// An `<img>` keeps its alt text (`alt=""` where it had none), and becomes `next/image`'s
+    /// `<Image>` where that renders the same element: the page gave its pixel size in
+    /// `width` and `height` and one source (no `srcset`, `sizes` or `<picture>`, whose choice
+    /// of file `<Image>` would replace), so `<Image unoptimized>` writes the same attributes
+    /// (plus `decoding` and `data-nimg`). Its default lazy loading is kept off unless the page
+    /// had it. Elsewhere the printer scopes an eslint-disable to the `<img>`.
+    fn image(&mut self, element: &DomElement, shell: &mut Element, context: &Context<'_>) {
+        if !shell.props.iter().any(|prop| prop.name == "alt") {
+            shell.props.push(Prop {
+                name: "alt".to_string(),
+                value: PropValue::Str(String::new()),
+            });
+        }
+        let pixels = |name: &str| {
+            element
+                .attr(name)
+                .and_then(|value| value.trim().parse::<u32>().ok())
+        };
+        let (Some(width), Some(height)) = (pixels("width"), pixels("height")) else {
+            return;
+        };
+        let plain = context.parent_tag != "picture"
+            && ["srcset", "sizes", "usemap", "ismap"]
+                .iter()
+                .all(|name| element.attr(name).is_none())
+            && element
+                .attr("src")
+                .is_some_and(|src| !src.trim().is_empty())
+            && matches!(element.attr("loading"), None | Some("lazy" | "eager"));
+        if !plain {
+            return;
+        }
+        shell.tag = "Image".to_string();
+        for (name, value) in [("width", width), ("height", height)] {
+            shell.props.retain(|prop| prop.name != name);
+            shell.props.push(Prop {
+                name: name.to_string(),
+                value: PropValue::Expr(value.to_string()),
+            });
+        }
+        if !shell.props.iter().any(|prop| prop.name == "loading") {
+            shell.props.push(Prop {
+                name: "loading".to_string(),
+                value: PropValue::Literal("eager".to_string()),
+            });
+        }
+        shell.props.push(Prop {
+            name: "unoptimized".to_string(),
+            value: PropValue::True,
+        });
+        self.uses_image = true;
+    }
+
     /// A `<canvas>` as the image it showed once the page settled.
     fn canvas_image(&mut self, element: &'a DomElement, drawing: &str) -> Element {
         let mut canvas = element.clone();
@@ -735,10 +878,7 @@ impl<'a> Builder<'a> {
             .attrs
             .retain(|(name, _)| !matches!(name.as_str(), "src" | "alt"));
         let mut props = self.props(element, false, &ROOT_CONTEXT, None);
-        let mobile = self
-            .mobile_dom
-            .and_then(|dom| dom.find(element.id))
-            .filter(|mobile| mobile.tag == element.tag);
+        let mobile = self.mobile_of(element);
         if mobile.is_some_and(|mobile| scales_with_width(&element.rect, &mobile.rect)) {
             // A responsive chart (Chart.js) redraws at the width it gets, keeping its aspect,
             // and writes its desktop size inline: the picture of that drawing must shrink with
@@ -754,6 +894,9 @@ impl<'a> Builder<'a> {
             name: "alt".to_string(),
             value: PropValue::Str(String::new()),
         });
+        if self.lang == Lang::TypeScript {
+            typing::type_props("img", false, &mut props, &mut self.declarations);
+        }
         Element {
             tag: "img".to_string(),
             props,

@@ -8,6 +8,8 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
+use replica_core::Lang;
+
 use crate::{escape_jsx_text, jsx_attribute_value, jsx_string_literal};
 
 /// Longest line the printer tries to keep to (indentation included).
@@ -58,6 +60,12 @@ pub(crate) enum PropValue {
     Expr(String),
     /// `{item.field}` inside a `.map` template.
     Field(String),
+    /// A string printed like [`PropValue::Str`] that a `.map` keeps in its template instead
+    /// of moving it to the data: TypeScript wants one of a few values there, not any string.
+    Literal(String),
+    /// Attributes outside the types (TypeScript), spread from an untyped object; the prop's
+    /// name is unused.
+    Spread(Vec<(String, String)>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -92,19 +100,40 @@ pub(crate) struct Component<'a> {
     pub takes_children: bool,
     pub arrays: &'a [DataArray],
     pub roots: &'a [Node],
+    /// TypeScript adds the types of the props and of the data arrays.
+    pub lang: Lang,
+    /// Import lines before everything else (`import Image from "next/image";`).
+    pub imports: &'a [&'a str],
+    /// Declarations after the component (TypeScript's `declare module "react"`).
+    pub declarations: &'a str,
 }
 
 /// The component file: data arrays, then the default-exported function.
 pub(crate) fn print_component(component: &Component<'_>) -> String {
     let mut out = String::new();
-    for array in component.arrays {
-        print_array(array, &mut out);
+    for import in component.imports {
+        out.push_str(import);
         out.push('\n');
     }
-    let parameters = if component.takes_children {
-        "{ children }"
-    } else {
-        ""
+    if !component.imports.is_empty() {
+        out.push('\n');
+    }
+    let mut type_names: Vec<String> = vec![component.name.to_string()];
+    for array in component.arrays {
+        match component.lang {
+            Lang::TypeScript => {
+                let type_name = item_type_name(&array.name, &mut type_names);
+                print_item_type(array, &type_name, &mut out);
+                print_array(array, Some(&type_name), &mut out);
+            }
+            Lang::JavaScript => print_array(array, None, &mut out),
+        }
+        out.push('\n');
+    }
+    let parameters = match (component.takes_children, component.lang) {
+        (false, _) => "",
+        (true, Lang::TypeScript) => "{ children }: { children: React.ReactNode }",
+        (true, Lang::JavaScript) => "{ children }",
     };
     let _ = writeln!(
         out,
@@ -115,7 +144,7 @@ pub(crate) fn print_component(component: &Component<'_>) -> String {
         [] => out.push_str("  return null;\n"),
         [Node::Element(root)] => {
             out.push_str("  return (\n");
-            print_element(root, 2, &mut out);
+            print_element(root, 2, Position::Expression, &mut out);
             out.push_str("  );\n");
         }
         roots => {
@@ -127,15 +156,104 @@ pub(crate) fn print_component(component: &Component<'_>) -> String {
         }
     }
     out.push_str("}\n");
+    out.push_str(component.declarations);
     out
+}
+
+/// Where an element is printed: among JSX children, or as an expression (what a component
+/// returns, what a `.map` callback returns). A comment is written differently in each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Position {
+    Child,
+    Expression,
+}
+
+/// The rule the `<img>` elements left (not `next/image`) are exempt from, line by line.
+const IMG_RULE: &str = "@next/next/no-img-element";
+
+fn contains_img(element: &Element) -> bool {
+    element.tag == "img"
+        || element.children.iter().any(|child| match child {
+            Node::Element(child) => contains_img(child),
+            _ => false,
+        })
+}
+
+/// `eslint-disable-next-line` for the `<img>` on the next line.
+fn disable_img_rule(level: usize, position: Position, out: &mut String) {
+    indent(level, out);
+    match position {
+        Position::Child => {
+            let _ = writeln!(out, "{{/* eslint-disable-next-line {IMG_RULE} */}}");
+        }
+        Position::Expression => {
+            let _ = writeln!(out, "// eslint-disable-next-line {IMG_RULE}");
+        }
+    }
+}
+
+/// `FeatureCardItem` for the array `featureCardItems`, `NavItem` for `navItemItems`, unique
+/// among `taken` (which it joins).
+fn item_type_name(array: &str, taken: &mut Vec<String>) -> String {
+    let stem = array.trim_end_matches(|c: char| c.is_ascii_digit());
+    let stem = stem.strip_suffix("Items").unwrap_or(stem);
+    let mut chars = stem.chars();
+    let mut base: String = chars
+        .next()
+        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default();
+    if !base.ends_with("Item") {
+        base.push_str("Item");
+    }
+    let mut name = base.clone();
+    let mut suffix = 2;
+    while taken.contains(&name) {
+        name = format!("{base}{suffix}");
+        suffix += 1;
+    }
+    taken.push(name.clone());
+    name
+}
+
+/// `type FeatureCardItem = { title: string; href: string };`: every field is text.
+fn print_item_type(array: &DataArray, type_name: &str, out: &mut String) {
+    let fields: Vec<&str> = array
+        .items
+        .first()
+        .map(|item| item.iter().map(|(field, _)| field.as_str()).collect())
+        .unwrap_or_default();
+    let one_line = format!(
+        "type {type_name} = {{ {} }};",
+        fields
+            .iter()
+            .map(|field| format!("{field}: string"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    if one_line.len() <= LINE_WIDTH {
+        let _ = writeln!(out, "{one_line}");
+        return;
+    }
+    let _ = writeln!(out, "type {type_name} = {{");
+    for field in fields {
+        let _ = writeln!(out, "  {field}: string;");
+    }
+    out.push_str("};\n");
 }
 
 /// Items of one field this short share lines (filled up to [`LINE_WIDTH`]), as a list of
 /// labels reads.
 const SHORT_ITEM: usize = 32;
 
-fn print_array(array: &DataArray, out: &mut String) {
-    let _ = writeln!(out, "const {} = [", array.name);
+fn print_array(array: &DataArray, item_type: Option<&str>, out: &mut String) {
+    match item_type {
+        Some(item_type) => {
+            let _ = writeln!(out, "const {}: {item_type}[] = [", array.name);
+        }
+        None => {
+            let _ = writeln!(out, "const {} = [", array.name);
+        }
+    }
     let short: Option<Vec<String>> = array
         .items
         .iter()
@@ -192,7 +310,7 @@ fn indent(level: usize, out: &mut String) {
 
 fn print_node(node: &Node, level: usize, out: &mut String) {
     match node {
-        Node::Element(element) => print_element(element, level, out),
+        Node::Element(element) => print_element(element, level, Position::Child, out),
         Node::Map(map) => {
             indent(level, out);
             match &map.source {
@@ -208,7 +326,7 @@ fn print_node(node: &Node, level: usize, out: &mut String) {
                     let _ = writeln!(out, "{{Array.from({{ length: {length} }}, (_, index) => (");
                 }
             }
-            print_element(&map.template, level + 1, out);
+            print_element(&map.template, level + 1, Position::Expression, out);
             indent(level, out);
             out.push_str("))}\n");
         }
@@ -252,6 +370,8 @@ fn prop_source(prop: &Prop) -> String {
         PropValue::Style(entries) => format!("{}={{{}}}", prop.name, style_source(entries)),
         PropValue::Expr(expression) => format!("{}={{{expression}}}", prop.name),
         PropValue::Field(field) => format!("{}={{item.{field}}}", prop.name),
+        PropValue::Literal(value) => format!("{}={}", prop.name, jsx_attribute_value(value)),
+        PropValue::Spread(entries) => format!("{{...({} as object)}}", style_source(entries)),
     }
 }
 
@@ -282,7 +402,7 @@ pub(crate) fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
 }
 
-fn print_element(element: &Element, level: usize, out: &mut String) {
+fn print_element(element: &Element, level: usize, position: Position, out: &mut String) {
     let props: Vec<String> = element.props.iter().map(prop_source).collect();
     let open_one_line = if props.is_empty() {
         format!("<{}", element.tag)
@@ -309,6 +429,9 @@ fn print_element(element: &Element, level: usize, out: &mut String) {
         }
     };
     if element.children.is_empty() {
+        if element.tag == "img" {
+            disable_img_rule(level, position, out);
+        }
         write_open(out, " />");
         out.push('\n');
         return;
@@ -321,6 +444,9 @@ fn print_element(element: &Element, level: usize, out: &mut String) {
         && let Some(line) = one_line(element)
         && level * 2 + line.len() <= LINE_WIDTH
     {
+        if contains_img(element) {
+            disable_img_rule(level, position, out);
+        }
         indent(level, out);
         out.push_str(&line);
         out.push('\n');
@@ -509,7 +635,7 @@ fn make_map(
         // (the validator's duplicate_block): they become one template repeated. Short ones
         // (`<li>same</li>`) read better as they are.
         let mut printed = String::new();
-        print_element(run[0], 0, &mut printed);
+        print_element(run[0], 0, Position::Child, &mut printed);
         if printed.lines().count() < REPEATED_BLOCK_LINES {
             return None;
         }
@@ -725,6 +851,9 @@ mod tests {
             takes_children: false,
             arrays: &arrays,
             roots: &roots,
+            lang: Lang::JavaScript,
+            imports: &[],
+            declarations: "",
         });
         assert_eq!(
             source,
@@ -773,6 +902,9 @@ export default function Nav() {
             takes_children: false,
             arrays: &arrays,
             roots: &roots,
+            lang: Lang::JavaScript,
+            imports: &[],
+            declarations: "",
         });
         assert_eq!(
             source,

@@ -11,8 +11,8 @@
 //!   images keep their real URLs, made absolute against the page URL; `!important` inline
 //!   declarations move to a generated class (React's style objects drop them); quirks-mode
 //!   table fonts are written out. Same input, same bytes; no `"use client"` (nothing runs).
-//! - [`compile_wrappers`]: the elements the plan keeps around every section (a page-wide
-//!   `<center>` or `<div id="page">`) as one `PageWrapper` component that renders its
+//! - [`compile_wrappers`]: the wrappers of the plan's outline (the elements around several
+//!   sections: a `<main>`, a page-wide `<div id="page">`) as components that render their
 //!   children inside them, for the assembler to put around the sections.
 //! - [`LlmGenerator`]: one request per section through [`replica_core::LanguageModel`], with
 //!   a shared cached system prompt; output that does not parse, lacks a default export or
@@ -31,17 +31,17 @@ mod parse;
 mod style;
 mod tailwind;
 mod text;
+mod typing;
 
 pub use attributes::{AttributeMapping, map_attribute};
 pub use batch::{
     BatchConfig, BatchInput, Generator, SectionResult, compile_plan, generate_sections,
 };
 pub use compile::{
-    CompileOptions, Compiler, Style, WRAPPER_COMPONENT, compile_section, compile_wrappers,
-    component_path,
+    CompileOptions, Compiler, Style, compile_section, compile_wrappers, component_path,
 };
 pub use llm::{LlmConfig, LlmGenerator, LlmOutput};
-pub use parse::jsx_parse_errors;
+pub use parse::{jsx_parse_errors, parse_errors};
 pub use style::{StyleDeclaration, style_declarations, style_object};
 pub use tailwind::{Theme, ThemeExtend, tailwind_theme};
 pub use text::{escape_jsx_text, jsx_attribute_value, jsx_string_literal};

@@ -15,9 +15,9 @@ use std::sync::Arc;
 
 use base64::Engine;
 use replica_core::{
-    BoxFuture, ComponentFile, ContentPart, DesignTokens, GenerateError, ImageBlock, LanguageModel,
-    LlmRequest, Message, PlannedSection, Role, SectionGenerator, SectionKind, SharedContext,
-    TEMPLATE_PACKAGES, Usage, is_template_package,
+    BoxFuture, ComponentFile, ContentPart, DesignTokens, GenerateError, ImageBlock, Lang,
+    LanguageModel, LlmRequest, Message, PlannedSection, Role, SectionGenerator, SectionKind,
+    SharedContext, TEMPLATE_PACKAGES, Usage, is_template_package,
 };
 use serde::Serialize;
 
@@ -229,6 +229,8 @@ impl LlmGenerator {
             style: self.config.reference_style,
             mobile_dom: None,
             quirks_mode: false,
+            // The model writes JSX (see `generate_section`); its reference is JSX too.
+            lang: Lang::JavaScript,
         };
         if let Ok(reference) = compile_section(section, context, tokens, &options) {
             if reference.source.len() <= self.config.max_reference_bytes {
@@ -270,8 +272,10 @@ impl LlmGenerator {
             clean_component(&response.text, &section.component_name)
         };
         let file = match problem {
+            // The model writes plain JSX, so its file is `.jsx` in a TypeScript project too
+            // (which allows JavaScript); untyped props in a `.tsx` would fail `tsc --strict`.
             Ok(source) => ComponentFile {
-                path: component_path(&section.component_name),
+                path: component_path(&section.component_name, Lang::JavaScript),
                 component_name: section.component_name.clone(),
                 source,
                 fallback: None,
@@ -302,6 +306,7 @@ impl SectionGenerator for LlmGenerator {
                 style: self.config.fallback_style,
                 mobile_dom: None,
                 quirks_mode: false,
+                lang: Lang::JavaScript,
             };
             self.generate_section(section, context, tokens, &options)
                 .await

@@ -3,12 +3,22 @@
 use oxc_allocator::Allocator;
 use oxc_parser::Parser;
 use oxc_span::SourceType;
+use replica_core::Lang;
 
 /// Parse errors of `source` read as a JSX module, one message each (with the byte offset and
 /// the text there); empty when it parses.
 pub fn jsx_parse_errors(source: &str) -> Vec<String> {
+    parse_errors(source, Lang::JavaScript)
+}
+
+/// Parse errors of `source` read as a `.tsx` or `.jsx` module (see [`jsx_parse_errors`]).
+pub fn parse_errors(source: &str, lang: Lang) -> Vec<String> {
     let allocator = Allocator::default();
-    let parsed = Parser::new(&allocator, source, SourceType::jsx()).parse();
+    let source_type = match lang {
+        Lang::TypeScript => SourceType::tsx(),
+        Lang::JavaScript => SourceType::jsx(),
+    };
+    let parsed = Parser::new(&allocator, source, source_type).parse();
     parsed
         .diagnostics
         .iter()

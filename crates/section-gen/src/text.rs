@@ -6,14 +6,24 @@
 
 /// Text as a JSX text child: the characters JSX would read as syntax (`{`, `}`, `<`, `>`) and
 /// `&` (which would start an entity) become HTML entities, which JSX decodes back; so do
-/// non-ASCII spaces (`&nbsp;`), which must not be trimmed at line ends.
+/// non-ASCII spaces (`&nbsp;`), which must not be trimmed at line ends, the quotes
+/// eslint-config-next's `react/no-unescaped-entities` refuses (`&apos;`, `&quot;`), and the
+/// slash of text that starts like a comment (`react/jsx-no-comment-textnodes`).
 pub fn escape_jsx_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    let comment_like = text.trim_start().starts_with("//") || text.trim_start().starts_with("/*");
+    let mut slash_escaped = false;
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
+            '\'' => out.push_str("&apos;"),
+            '"' => out.push_str("&quot;"),
+            '/' if comment_like && !slash_escaped => {
+                out.push_str("&#47;");
+                slash_escaped = true;
+            }
             '{' => out.push_str("&#123;"),
             '}' => out.push_str("&#125;"),
             '\u{a0}' => out.push_str("&nbsp;"),
@@ -91,7 +101,13 @@ mod tests {
                 "&copy; is written &amp;copy;",
                 "&amp;copy; is written &amp;amp;copy;",
             ),
-            ("© 2024 — “quoted” 'single'", "© 2024 — “quoted” 'single'"),
+            (
+                "© 2024 — “quoted” 'single' \"double\"",
+                "© 2024 — “quoted” &apos;single&apos; &quot;double&quot;",
+            ),
+            ("// a comment? // no", "&#47;/ a comment? // no"),
+            ("  /* block */", "  &#47;* block */"),
+            ("a // b", "a // b"),
             ("\u{a0}non-breaking\u{a0}", "&nbsp;non-breaking&nbsp;"),
             ("thin\u{2009}space", "thin&#x2009;space"),
             ("", ""),

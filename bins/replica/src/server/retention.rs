@@ -1,5 +1,7 @@
 //! Retention (`REPLICA_RETENTION`): what nobody has used for that long goes — clones and
-//! prompt projects of the store (with their kept previews), kept previews alone, and local
+//! prompt projects of the store (with their kept previews and agent sessions), the store's
+//! records of directory projects (sessions, checkpoints; never the directory), kept previews
+//! alone, and local
 //! sandbox directories whose process died. At start and then every hour (or every
 //! retention period, when that is shorter). Never a clone that is queued or running or has an
 //! agent turn running, and never anything outside the data and sandboxes directories.
@@ -7,7 +9,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use replica_pipeline::{CloneId, Retained};
+use replica_pipeline::{CloneId, DirectoryProjects, Retained};
 use tokio::task::JoinHandle;
 
 use super::Server;
@@ -62,8 +64,12 @@ pub async fn sweep(server: &Arc<Server>) {
         return;
     };
     // Each store that keeps things with an age. Agent sessions and checkpoints of a clone or
-    // prompt project live in its directory and go with it.
-    let sources: Vec<Arc<dyn Retained>> = vec![Arc::new(server.deps.store.clone())];
+    // prompt project live in its directory and go with it; a directory project's are kept
+    // apart (never in the user's directory).
+    let sources: Vec<Arc<dyn Retained>> = vec![
+        Arc::new(server.deps.store.clone()),
+        Arc::new(DirectoryProjects::new(&server.deps.store)),
+    ];
     for source in sources {
         let listed = Arc::clone(&source);
         let items = match tokio::task::spawn_blocking(move || listed.items()).await {

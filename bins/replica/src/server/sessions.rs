@@ -13,7 +13,7 @@ use bytes::Bytes;
 use http::StatusCode;
 use http::header::HeaderValue;
 use replica_agent::Mode;
-use replica_core::PipelineEvent;
+use replica_core::{Lang, PipelineEvent};
 use replica_pipeline::{CloneId, PreviewSlot, PreviewSlots, ProjectRef, SessionError};
 use serde::Deserialize;
 use tokio::sync::mpsc;
@@ -158,6 +158,8 @@ impl Server {
         #[serde(deny_unknown_fields)]
         struct NewProject {
             prompt: String,
+            #[serde(default)]
+            lang: Lang,
         }
         if self.is_closing() {
             return Err(super::shutting_down());
@@ -166,7 +168,7 @@ impl Server {
         let asked: NewProject = parse_json(&body)?;
         let run = self
             .sessions
-            .start_prompt_project(&asked.prompt)
+            .start_prompt_project(&asked.prompt, asked.lang)
             .map_err(session_error)?;
         let clone_id = run.clone_id.to_string();
         // The run's task outlives the request: a client that leaves stops the turn, the project

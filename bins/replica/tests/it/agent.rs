@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use futures_util::{SinkExt as _, StreamExt as _};
-use replica_core::ProjectFiles;
+use replica_core::{Lang, ProjectFiles};
 use replica_pipeline::{CloneId, CloneStore, read_project_dir, template_project};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -27,7 +27,7 @@ fn script(name: &str) -> String {
 
 /// The bakery fixture project (the template's configs and fixtures/projects/bakery).
 fn bakery() -> ProjectFiles {
-    let mut files = template_project();
+    let mut files = template_project(Lang::JavaScript);
     let bakery = read_project_dir(&root().join("fixtures/projects/bakery")).unwrap();
     files.files.extend(bakery.files);
     files
@@ -540,6 +540,19 @@ fn chat_edits_a_directory_in_place_and_undo_puts_it_back() {
 
 #[test]
 fn new_builds_a_project_from_a_prompt_until_it_compiles() {
+    // TypeScript by default, like create-next-app; the same page in JavaScript with --lang js.
+    new_builds(&[], "agent-build-bakery-ts.json", "tsx", "tsconfig.json");
+    new_builds(
+        &["--lang", "js"],
+        "agent-build-bakery.json",
+        "jsx",
+        "jsconfig.json",
+    );
+}
+
+/// `replica new` with `args` and the replay `script`: the project compiles, its components
+/// and root layout have `extension` and its config is `config` (the other language's is gone).
+fn new_builds(args: &[&str], script_name: &str, extension: &str, config: &str) {
     let data = tempfile::TempDir::new().unwrap();
     let sandboxes = tempfile::TempDir::new().unwrap();
     let out = tempfile::TempDir::new().unwrap();
@@ -551,10 +564,11 @@ fn new_builds_a_project_from_a_prompt_until_it_compiles() {
             "--out",
         ])
         .arg(out.path())
+        .args(args)
         .env("REPLICA_DATA_DIR", data.path())
         .env("REPLICA_SANDBOXES_DIR", sandboxes.path())
         .env("REPLICA_LLM", "replay")
-        .env("REPLICA_LLM_SCRIPT", script("agent-build-bakery.json"))
+        .env("REPLICA_LLM_SCRIPT", script(script_name))
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
@@ -564,8 +578,12 @@ fn new_builds_a_project_from_a_prompt_until_it_compiles() {
     assert_eq!(result["compiled"], true, "{result:#}\n{stderr}");
     assert_eq!(result["validation"]["errors"], 0);
     assert_eq!(result["error"], Value::Null);
-    let hero = std::fs::read_to_string(out.path().join("components/Hero.jsx")).unwrap();
-    assert!(hero.contains("Padaria Alfama"));
+    let hero = std::fs::read_to_string(out.path().join(format!("components/Hero.{extension}")));
+    assert!(hero.unwrap().contains("Padaria Alfama"));
+    assert!(out.path().join(format!("app/layout.{extension}")).is_file());
+    assert!(out.path().join(config).is_file());
+    let other = if extension == "tsx" { "jsx" } else { "tsx" };
+    assert!(!out.path().join(format!("app/page.{other}")).exists());
     assert!(out.path().join("package.json").is_file());
     // The project is in the store as a clone without an original.
     let store = CloneStore::open(data.path()).unwrap();

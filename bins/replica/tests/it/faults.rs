@@ -257,11 +257,11 @@ async fn a_full_disk_ends_the_clone_with_a_typed_error_and_keeps_finished_clones
     let (_, record) = get_json(&client, &server.url(&format!("/api/clones/{failed}"))).await;
     assert_eq!(record["status"], "failed", "{record}");
     assert_eq!(record["preview_live"], false);
-    // The clone finished before is whole.
+    // The clone finished before is whole (TypeScript, the default).
     let (status, record) = get_json(&client, &server.url(&format!("/api/clones/{kept}"))).await;
     assert_eq!((status, record["status"].as_str()), (200, Some("done")));
     let page = client
-        .get(server.url(&format!("/api/clones/{kept}/files/app/page.jsx")))
+        .get(server.url(&format!("/api/clones/{kept}/files/app/page.tsx")))
         .send()
         .await
         .unwrap();

@@ -547,7 +547,7 @@ async fn the_server_clones_every_fixture_site_and_manages_the_clones() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|f| f["path"] == "app/page.jsx")
+            .any(|f| f["path"] == "app/page.tsx")
     );
 
     // The zip holds the project as stored, and `next build` accepts it.
@@ -638,7 +638,7 @@ async fn the_server_clones_every_fixture_site_and_manages_the_clones() {
             .any(|entry| entry["id"] == deleted.id.as_str())
     );
     let response = client
-        .get(server.url(&format!("/api/clones/{}/files/app/layout.jsx", landing.id)))
+        .get(server.url(&format!("/api/clones/{}/files/app/layout.tsx", landing.id)))
         .send()
         .await
         .unwrap();
@@ -929,7 +929,7 @@ async fn edit_through_the_api(client: &reqwest::Client, server: &Served, clone: 
 async fn path_traversal_is_refused(client: &reqwest::Client, server: &Served, clone: &Cloned) {
     let files = format!("/api/clones/{}/files", clone.id);
     let (status, _) =
-        raw_request(server.addr(), "GET", &format!("{files}/app/page.jsx"), b"").await;
+        raw_request(server.addr(), "GET", &format!("{files}/app/page.tsx"), b"").await;
     assert_eq!(status, 200, "a plain path is served");
     for target in [
         "/../record.json",

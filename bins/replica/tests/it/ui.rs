@@ -346,7 +346,7 @@ async fn chat_and_undo(chromium: &Chromium, server: &Served) {
     wait_for("the undo", Duration::from_secs(30), async || {
         text_of(chromium, ".chat-note")
             .await
-            .is_some_and(|note| note.starts_with("Undone: components/Hero.jsx is back"))
+            .is_some_and(|note| note.starts_with("Undone: components/Hero.tsx is back"))
     })
     .await;
     wait_for(
@@ -401,7 +401,7 @@ async fn shown_turn(chromium: &Chromium) -> Value {
         ]),
         "{turn}"
     );
-    assert_eq!(turn["files"], serde_json::json!(["components/Hero.jsx"]));
+    assert_eq!(turn["files"], serde_json::json!(["components/Hero.tsx"]));
     turn
 }
 
@@ -411,17 +411,17 @@ async fn edit_in_the_code_view(chromium: &Chromium) {
     click(chromium, "#right-tab-code").await;
     wait_for_selector(
         chromium,
-        "[data-path='components/Hero.jsx']",
+        "[data-path='components/Hero.tsx']",
         Duration::from_secs(20),
     )
     .await;
-    click(chromium, "[data-path='components/Hero.jsx']").await;
+    click(chromium, "[data-path='components/Hero.tsx']").await;
     let mut line = 0;
-    wait_for("Hero.jsx in the editor", Duration::from_secs(20), async || {
+    wait_for("Hero.tsx in the editor", Duration::from_secs(20), async || {
         let found = chromium
             .eval(
                 "const area = document.querySelector('textarea.code-input');
-                 if (!area || !area.getAttribute('aria-label').includes('Hero.jsx')) return 0;
+                 if (!area || !area.getAttribute('aria-label').includes('Hero.tsx')) return 0;
                  return area.value.split('\\n').findIndex(l => l.includes('<h1>Project planning')) + 1;",
             )
             .await;

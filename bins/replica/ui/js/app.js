@@ -178,6 +178,7 @@ function Project({ id, tab }) {
   const [focus, setFocus] = useState(tab ? 'right' : 'left');
   const [device, setDevice] = useState('desktop');
   const [filesVersion, setFilesVersion] = useState(0);
+  const [previewVersion, setPreviewVersion] = useState(0);
   const lastType = run && run.events.length ? run.events[run.events.length - 1].type : null;
   useEffect(() => {
     // A new page for screen readers and keyboards: start from its content.
@@ -211,7 +212,9 @@ function Project({ id, tab }) {
     }
   };
   const mobileSelected = focus === 'left' ? left : right;
-  const shared = { id, record, run, device, setDevice, reload, filesVersion, setFilesVersion };
+  const shared = {
+    id, record, run, device, setDevice, reload, filesVersion, setFilesVersion, previewVersion, setPreviewVersion,
+  };
   return html`<${Header} record=${record}/>
     <${Tabs} className="mobile-tabs" label="Project views" idPrefix="m"
       tabs=${[...LEFT_TABS, ...RIGHT_TABS]} selected=${mobileSelected} onSelect=${selectMobile}/>

@@ -211,7 +211,7 @@ function useSession(id, onEvent) {
   return [state, send];
 }
 
-export function Chat({ id, setFilesVersion }) {
+export function Chat({ id, setFilesVersion, setPreviewVersion }) {
   const [turns, setTurns] = useState([]);
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
@@ -228,6 +228,9 @@ export function Chat({ id, setFilesVersion }) {
     if (event.type === 'complete' || event.type === 'error') {
       setBusy(false);
       setVersion((v) => v + 1);
+      // A turn may add files or packages or move the project to a new sandbox, which hot
+      // reload does not always carry: the preview loads again once the turn is over.
+      if ((event.files_changed || []).length) setPreviewVersion((v) => v + 1);
     }
   });
   useEffect(() => {
@@ -249,6 +252,7 @@ export function Chat({ id, setFilesVersion }) {
       setTurns((current) => current.map((t, i) => (i === current.length - 1 ? { ...t, undone: true } : t)));
       setNote(`Undone: ${files.length ? files.join(', ') : 'the files'} ${files.length === 1 ? 'is' : 'are'} back as before the last turn.`);
       setFilesVersion((v) => v + 1);
+      setPreviewVersion((v) => v + 1);
       setVersion((v) => v + 1);
     } catch (e) {
       setNote(`Undo failed: ${e.message}`);
@@ -266,6 +270,7 @@ export function Chat({ id, setFilesVersion }) {
     <${Checkpoints} id=${id} version=${version} onRestored=${(message) => {
       setNote(message);
       setFilesVersion((v) => v + 1);
+      setPreviewVersion((v) => v + 1);
       setVersion((v) => v + 1);
     }}/>
     <form class="chat-form" onSubmit=${submit}>

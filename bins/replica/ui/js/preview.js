@@ -59,7 +59,7 @@ function Empty({ record, run }) {
   return html`<div class="empty-preview"><p>${message}</p></div>`;
 }
 
-export function Preview({ id, record, run, device, setDevice }) {
+export function Preview({ id, record, run, device, setDevice, previewVersion = 0 }) {
   const [generation, setGeneration] = useState(0);
   const url = livePreviewUrl(record, run);
   return html`<div class="preview">
@@ -67,7 +67,7 @@ export function Preview({ id, record, run, device, setDevice }) {
       onReload=${() => setGeneration((n) => n + 1)}/>
     <div class=${`stage-frame device-${device}`}>
       ${url
-        ? html`<iframe key=${`${url}#${generation}`} class="preview-frame" src=${url}
+        ? html`<iframe key=${`${url}#${generation}.${previewVersion}`} class="preview-frame" src=${url}
             title="Preview of the clone" data-device=${device}
             sandbox="allow-scripts allow-same-origin allow-forms allow-popups allow-modals"></iframe>`
         : html`<${Empty} record=${record} run=${run}/>`}

@@ -216,7 +216,12 @@ async fn every_fixture_project_localizes_the_site_files_it_references() {
     let mut localized_total = 0;
     for dir in crate::scrape_dirs() {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let mut files = crate::assemble_fixture(&dir, replica_section_gen::Style::Faithful).files;
+        let mut files = crate::assemble_fixture(
+            &dir,
+            replica_section_gen::Style::Faithful,
+            replica_core::Lang::TypeScript,
+        )
+        .files;
         for path in files.paths().map(str::to_string).collect::<Vec<_>>() {
             let text = files.text(&path).unwrap().replace(RECORDED_ORIGIN, &base);
             files.insert_text(path, text);

@@ -1,8 +1,11 @@
-//! Every recorded fixture assembled in both deterministic styles: one snapshot per fixture
-//! and style, and every project passes the JSX validator without errors.
+//! Every recorded fixture assembled in both deterministic styles and both languages: one
+//! snapshot per fixture and style (TypeScript), every project passes the JSX validator
+//! without errors, and its package.json lists what it imports plus the base set.
 
-use replica_assembler::{AssembleError, AssembleInput, ProjectStyle, assemble};
-use replica_core::{ComponentFile, TEMPLATE_PACKAGES};
+use std::collections::BTreeSet;
+
+use replica_assembler::{AssembleError, AssembleInput, ProjectStyle, assemble, imported_packages};
+use replica_core::{ComponentFile, Lang, template_version};
 use replica_section_gen::Style;
 
 use crate::{assemble_fixture, generate, render, scrape_dirs};
@@ -17,7 +20,14 @@ fn every_fixture_in_both_styles() {
     for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         for style in [Style::Faithful, Style::Tailwind] {
-            let assembly = assemble_fixture(&dir, style);
+            let javascript = assemble_fixture(&dir, style, Lang::JavaScript);
+            let report = replica_jsx_validator::validate(&javascript.files);
+            assert!(
+                report.errors.is_empty(),
+                "{name} ({}, js): {report}",
+                style.as_str()
+            );
+            let assembly = assemble_fixture(&dir, style, Lang::TypeScript);
             let report = replica_jsx_validator::validate(&assembly.files);
             assert!(
                 report.errors.is_empty(),
@@ -42,9 +52,9 @@ fn every_fixture_in_both_styles() {
 #[test]
 fn the_page_renders_every_section_in_plan_order() {
     let dir = crate::workspace_fixtures().join("scrapes/landing");
-    let (_, _, plan, _) = generate(&dir, Style::Faithful);
-    let assembly = assemble_fixture(&dir, Style::Faithful);
-    let page = assembly.files.text("app/page.jsx").unwrap();
+    let (_, _, plan, _) = generate(&dir, Style::Faithful, Lang::TypeScript);
+    let assembly = assemble_fixture(&dir, Style::Faithful, Lang::TypeScript);
+    let page = assembly.files.text("app/page.tsx").unwrap();
     assert!(plan.sections.len() > 2, "landing has several sections");
     let mut last = 0;
     for section in &plan.sections {
@@ -54,41 +64,91 @@ fn the_page_renders_every_section_in_plan_order() {
             .unwrap_or_else(|| panic!("{tag} missing:\n{page}"));
         assert!(at >= last, "{tag} out of order:\n{page}");
         last = at;
-        let file = format!("components/{}.jsx", section.component_name);
+        let file = format!("components/{}.tsx", section.component_name);
         assert!(assembly.files.text(&file).is_some(), "{file} missing");
     }
 }
 
+/// package.json = what the files import + next, react, react-dom; devDependencies = the
+/// tooling of the language and style; every version the template's; the lock holds them.
 #[test]
-fn package_json_pins_the_sandbox_template() {
-    let template: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            crate::workspace_fixtures().join("../crates/sandbox-pool/template/package.json"),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let assembly = assemble_fixture(
-        &crate::workspace_fixtures().join("scrapes/one-block"),
-        Style::Faithful,
-    );
-    let package: serde_json::Value =
-        serde_json::from_str(assembly.files.text("package.json").unwrap()).unwrap();
-    assert_eq!(package["dependencies"], template["dependencies"]);
-    assert_eq!(
-        package["dependencies"].as_object().unwrap().len(),
-        TEMPLATE_PACKAGES.len()
-    );
-    assert_eq!(package["scripts"], template["scripts"]);
+fn package_json_is_what_the_files_import_plus_the_base_set() {
+    for dir in scrape_dirs() {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        for (style, lang) in [
+            (Style::Faithful, Lang::TypeScript),
+            (Style::Faithful, Lang::JavaScript),
+            (Style::Tailwind, Lang::TypeScript),
+        ] {
+            let files = assemble_fixture(&dir, style, lang).files;
+            let package: serde_json::Value =
+                serde_json::from_str(files.text("package.json").unwrap()).unwrap();
+            let keys = |field: &str| -> BTreeSet<String> {
+                package[field]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .cloned()
+                    .collect()
+            };
+            let mut expected: BTreeSet<String> = ["next", "react", "react-dom"]
+                .into_iter()
+                .map(String::from)
+                .collect();
+            expected.extend(imported_packages(&files));
+            let mut dev: BTreeSet<String> = ["eslint", "eslint-config-next"]
+                .into_iter()
+                .map(String::from)
+                .collect();
+            if lang == Lang::TypeScript {
+                dev.extend(
+                    [
+                        "typescript",
+                        "@types/node",
+                        "@types/react",
+                        "@types/react-dom",
+                    ]
+                    .map(String::from),
+                );
+            }
+            if style == Style::Tailwind {
+                dev.extend(["tailwindcss", "postcss", "autoprefixer"].map(String::from));
+                expected.retain(|package| !dev.contains(package));
+            }
+            let context = format!("{name} ({}, {})", style.as_str(), lang.as_str());
+            assert_eq!(keys("dependencies"), expected, "{context}");
+            assert_eq!(keys("devDependencies"), dev, "{context}");
+            for field in ["dependencies", "devDependencies"] {
+                for (package_name, version) in package[field].as_object().unwrap() {
+                    assert_eq!(
+                        version.as_str(),
+                        template_version(package_name),
+                        "{context}: {package_name}"
+                    );
+                }
+            }
+            assert_eq!(package["scripts"]["build"], "next build");
+            let lock: serde_json::Value =
+                serde_json::from_str(files.text("package-lock.json").unwrap()).unwrap();
+            for package_name in expected.iter().chain(&dev) {
+                let entry = &lock["packages"][format!("node_modules/{package_name}")];
+                assert_eq!(
+                    entry["version"].as_str(),
+                    template_version(package_name),
+                    "{context}: {package_name} in the lock"
+                );
+            }
+        }
+    }
 }
 
 #[test]
 fn faithful_css_has_no_tailwind_layers_and_tailwind_css_has_them() {
     let dir = crate::workspace_fixtures().join("scrapes/landing");
-    let faithful = assemble_fixture(&dir, Style::Faithful);
+    let faithful = assemble_fixture(&dir, Style::Faithful, Lang::TypeScript);
     let css = faithful.files.text("app/globals.css").unwrap();
     assert!(!css.contains("@tailwind"), "{css}");
-    let tailwind = assemble_fixture(&dir, Style::Tailwind);
+    let tailwind = assemble_fixture(&dir, Style::Tailwind, Lang::TypeScript);
     let css = tailwind.files.text("app/globals.css").unwrap();
     for layer in [
         "@tailwind base;",
@@ -104,8 +164,8 @@ fn faithful_css_has_no_tailwind_layers_and_tailwind_css_has_them() {
 #[test]
 fn a_page_without_viewport_meta_keeps_its_980px_layout_and_quirks_fixes() {
     let dir = crate::workspace_fixtures().join("scrapes/legacy-quirks");
-    let assembly = assemble_fixture(&dir, Style::Faithful);
-    let layout = assembly.files.text("app/layout.jsx").unwrap();
+    let assembly = assemble_fixture(&dir, Style::Faithful, Lang::TypeScript);
+    let layout = assembly.files.text("app/layout.tsx").unwrap();
     assert!(layout.contains("width: 980"), "{layout}");
     let css = assembly.files.text("app/globals.css").unwrap();
     // Its body has 10px margins above and below.
@@ -124,15 +184,17 @@ fn component(name: &str, path: &str) -> ComponentFile {
 #[test]
 fn bad_components_get_typed_errors() {
     let dir = crate::workspace_fixtures().join("scrapes/one-block");
-    let (scrape, tokens, plan, _) = generate(&dir, Style::Faithful);
+    let (scrape, tokens, plan, _) = generate(&dir, Style::Faithful, Lang::TypeScript);
     let run = |components: &[ComponentFile]| {
         assemble(&AssembleInput {
             scrape: &scrape,
             plan: &plan,
             tokens: &tokens,
             components,
-            wrapper: None,
+            wrappers: &[],
             style: &ProjectStyle::Faithful,
+            lang: Lang::TypeScript,
+            stylesheet_sources: &[],
         })
     };
     assert!(matches!(
@@ -161,8 +223,10 @@ fn bad_components_get_typed_errors() {
         plan: &plan,
         tokens: &tokens,
         components: &[component("PageWrapper", "components/PageWrapper.jsx")],
-        wrapper: Some(&wrapper),
+        wrappers: std::slice::from_ref(&wrapper),
         style: &ProjectStyle::Faithful,
+        lang: Lang::TypeScript,
+        stylesheet_sources: &[],
     });
     assert!(matches!(
         with_wrapper,
@@ -179,18 +243,20 @@ fn bad_components_get_typed_errors() {
 #[test]
 fn a_section_without_a_component_is_left_out_with_a_warning() {
     let dir = crate::workspace_fixtures().join("scrapes/landing");
-    let (scrape, tokens, plan, mut components) = generate(&dir, Style::Faithful);
+    let (scrape, tokens, plan, mut components) = generate(&dir, Style::Faithful, Lang::TypeScript);
     let dropped = components.remove(1);
     let assembly = assemble(&AssembleInput {
         scrape: &scrape,
         plan: &plan,
         tokens: &tokens,
         components: &components,
-        wrapper: None,
+        wrappers: &[],
         style: &ProjectStyle::Faithful,
+        lang: Lang::TypeScript,
+        stylesheet_sources: &[],
     })
     .unwrap();
-    let page = assembly.files.text("app/page.jsx").unwrap();
+    let page = assembly.files.text("app/page.tsx").unwrap();
     assert!(!page.contains(&dropped.component_name), "{page}");
     assert!(
         assembly

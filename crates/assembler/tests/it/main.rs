@@ -11,7 +11,7 @@ mod skeleton;
 use std::path::{Path, PathBuf};
 
 use replica_assembler::{AssembleInput, Assembly, ProjectStyle, assemble};
-use replica_core::{ComponentFile, DesignTokens, Plan, ProjectFiles, ScrapeData};
+use replica_core::{ComponentFile, DesignTokens, Lang, Plan, ProjectFiles, ScrapeData};
 use replica_section_gen::{CompileOptions, Style, compile_plan, compile_wrappers, tailwind_theme};
 
 /// The workspace's `fixtures/`.
@@ -29,8 +29,12 @@ pub fn scrape_dirs() -> Vec<PathBuf> {
     dirs
 }
 
-/// A recorded scrape through the real stages C, D and E in `style`.
-pub fn generate(dir: &Path, style: Style) -> (ScrapeData, DesignTokens, Plan, Vec<ComponentFile>) {
+/// A recorded scrape through the real stages C, D and E in `style` and `lang`.
+pub fn generate(
+    dir: &Path,
+    style: Style,
+    lang: Lang,
+) -> (ScrapeData, DesignTokens, Plan, Vec<ComponentFile>) {
     let scrape = ScrapeData::load(dir).unwrap_or_else(|error| panic!("{}: {error}", dir.display()));
     let tokens = replica_design_tokens::extract(&scrape);
     let plan = replica_planner::plan(&scrape, &tokens);
@@ -38,6 +42,7 @@ pub fn generate(dir: &Path, style: Style) -> (ScrapeData, DesignTokens, Plan, Ve
         style,
         mobile_dom: Some(&scrape.mobile.dom),
         quirks_mode: scrape.compat_mode == "BackCompat",
+        lang,
     };
     let components = compile_plan(&plan, &tokens, &options)
         .into_iter()
@@ -56,31 +61,41 @@ pub fn project_style(style: Style, tokens: &DesignTokens) -> ProjectStyle {
     }
 }
 
-pub fn assemble_fixture(dir: &Path, style: Style) -> Assembly {
-    let (scrape, tokens, plan, components) = generate(dir, style);
+pub fn assemble_fixture(dir: &Path, style: Style, lang: Lang) -> Assembly {
+    let (scrape, tokens, plan, components) = generate(dir, style, lang);
     let project_style = project_style(style, &tokens);
     let options = CompileOptions {
         style,
         mobile_dom: Some(&scrape.mobile.dom),
         quirks_mode: scrape.compat_mode == "BackCompat",
+        lang,
     };
-    let wrapper = compile_wrappers(&plan, &tokens, &options);
+    let wrappers = compile_wrappers(&plan, &tokens, &options);
     assemble(&AssembleInput {
         scrape: &scrape,
         plan: &plan,
         tokens: &tokens,
         components: &components,
-        wrapper: wrapper.as_ref(),
+        wrappers: &wrappers,
         style: &project_style,
+        lang,
+        stylesheet_sources: &[],
     })
     .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
 }
 
 /// All files as one text: `--- path` then the contents; component sources (section-gen's
-/// snapshots) and binary files by size only.
+/// snapshots) and binary files by size only, the lock file by what it locks.
 pub fn render(files: &ProjectFiles) -> String {
     let mut out = String::new();
     for (path, file) in &files.files {
+        if path == "package-lock.json" {
+            let lock: serde_json::Value =
+                serde_json::from_str(files.text(path).unwrap_or_default()).unwrap();
+            let packages = lock["packages"].as_object().map_or(0, |p| p.len() - 1);
+            out.push_str(&format!("--- {path} ({packages} packages)\n"));
+            continue;
+        }
         match files.text(path) {
             Some(text) if !path.starts_with("components/") && !path.starts_with("public/") => {
                 out.push_str(&format!("--- {path}\n{text}"));

@@ -11,7 +11,7 @@ use crate::{assemble_fixture, scrape_dirs};
 fn assembled_fixture_projects_review_clean() {
     for dir in scrape_dirs() {
         for style in [Style::Faithful, Style::Tailwind] {
-            let assembly = assemble_fixture(&dir, style);
+            let assembly = assemble_fixture(&dir, style, replica_core::Lang::TypeScript);
             let outcome = review(&assembly.files);
             assert!(
                 outcome.is_clean(),
@@ -29,6 +29,7 @@ fn landing_with(path: &str, text: &str) -> ProjectFiles {
     let mut files = assemble_fixture(
         &crate::workspace_fixtures().join("scrapes/landing"),
         Style::Faithful,
+        replica_core::Lang::JavaScript,
     )
     .files;
     files.insert_text(path, text);

@@ -1,7 +1,7 @@
 //! The generated skeleton, file by file.
 
 use replica_assembler::{LayoutConfig, skeleton};
-use replica_core::{Icon, ProjectFiles};
+use replica_core::{Icon, Lang, ProjectFiles};
 
 /// All files as one text: `--- path` then the contents.
 fn render(files: &ProjectFiles) -> String {
@@ -48,13 +48,14 @@ fn skeleton_of_a_typical_page() {
             "https://fonts.googleapis.com/css2?family=Inter&display=swap".to_string(),
         ],
         theme_color: Some("#0a0a0a".to_string()),
+        css_imports: vec!["./globals.css".to_string(), "./styles/site.css".to_string()],
     };
-    insta::assert_snapshot!(render(&skeleton("Acme — Build faster", &layout)));
+    insta::assert_snapshot!(render(&skeleton(&layout, Lang::TypeScript)));
 }
 
 #[test]
 fn layout_of_a_legacy_page_without_viewport_or_metadata() {
     // No viewport meta: the clone must lay out 980 px wide on phones like the original.
-    let files = skeleton("", &LayoutConfig::default());
+    let files = skeleton(&LayoutConfig::default(), Lang::JavaScript);
     insta::assert_snapshot!(files.text("app/layout.jsx").expect("layout is text"));
 }

@@ -113,6 +113,95 @@ fn a_complete_project_is_clean() {
     assert_eq!(report.stats.components, 3);
 }
 
+/// A TypeScript project: typed layout, page, a component with typed data and a module
+/// augmentation, a JavaScript component beside them (a model's section). Clean; a component
+/// missing from it is found under either extension.
+pub const TYPESCRIPT_PROJECT: &str = r#"//- app/layout.tsx
+import type { Metadata } from "next";
+import "./globals.css";
+
+export const metadata: Metadata = { title: "Acme" };
+
+export default function RootLayout({
+  children,
+}: Readonly<{
+  children: React.ReactNode;
+}>) {
+  return (
+    <html lang="en">
+      <body>{children}</body>
+    </html>
+  );
+}
+//- app/page.tsx
+import Main from "@/components/Main";
+import Hero from "@/components/Hero";
+import Legacy from "@/components/Legacy";
+
+export default function Page() {
+  return (
+    <Main>
+      <Hero />
+      <Legacy />
+    </Main>
+  );
+}
+//- app/globals.css
+body { margin: 0; }
+//- components/Main.tsx
+export default function Main({ children }: { children: React.ReactNode }) {
+  return <main id="top">{children}</main>;
+}
+//- components/Hero.tsx
+import Image from "next/image";
+
+type CardItem = { title: string };
+const cardItems: CardItem[] = [{ title: "One" }, { title: "Two" }, { title: "Three" }];
+
+export default function Hero() {
+  return (
+    <section>
+      <Image src="/a.png" alt="" width={10} height={10} unoptimized />
+      <td colSpan={2} style={{ "--gap": "1px" } as React.CSSProperties} {...({ frame: "box" } as object)} />
+      {cardItems.map((item, index) => (
+        <font key={index} face="Arial">{item.title}</font>
+      ))}
+    </section>
+  );
+}
+
+declare module "react" {
+  interface HTMLAttributes<T> {
+    face?: unknown;
+  }
+  namespace JSX {
+    interface IntrinsicElements {
+      font: DetailedHTMLProps<HTMLAttributes<HTMLElement>, HTMLElement>;
+    }
+  }
+}
+//- components/Legacy.jsx
+export default function Legacy() {
+  return <p>Written by a model</p>;
+}
+//- tsconfig.json
+{ "compilerOptions": { "paths": { "@/*": ["./*"] } } }
+"#;
+
+#[test]
+fn a_typescript_project_is_clean() {
+    let mut files = parse_fixture(TYPESCRIPT_PROJECT).unwrap();
+    let report = validate(&files);
+    assert!(
+        report.errors.is_empty() && report.warnings.is_empty(),
+        "{report}"
+    );
+    assert_eq!(report.stats.javascript_files, 5);
+    files.files.remove("components/Hero.tsx");
+    let report = validate(&files);
+    assert!(report.has(Check::MissingComponentFile), "{report}");
+}
+
 #[test]
 fn diagnostics_are_sorted_and_split_by_severity() {
     let mut files = ProjectFiles::default();

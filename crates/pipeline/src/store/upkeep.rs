@@ -38,19 +38,7 @@ impl Retained for CloneStore {
         let mut items = Vec::new();
         for summary in self.list()? {
             let dir = self.clones.join(summary.id.as_str());
-            // An agent turn changes files, not the clone's metadata: its checkpoint (one new
-            // manifest per turn) and session directories count as use too.
-            let last_used = [
-                dir.clone(),
-                dir.join(super::METADATA),
-                dir.join(EVENTS),
-                dir.join("agent/checkpoints"),
-                dir.join("agent/sessions"),
-            ]
-            .iter()
-            .filter_map(|path| fs::metadata(path).and_then(|m| m.modified()).ok())
-            .max()
-            .unwrap_or(SystemTime::UNIX_EPOCH);
+            let last_used = last_used(&dir, &[super::METADATA, EVENTS]);
             items.push(StoredItem {
                 kind: "clone",
                 id: summary.id.to_string(),
@@ -63,6 +51,19 @@ impl Retained for CloneStore {
     fn remove(&self, item: &StoredItem) -> Result<(), CloneStoreError> {
         self.delete(&CloneId::parse(&item.id)?)
     }
+}
+
+/// When a project directory of the store (a clone's, or a directory project's record) was
+/// last used: the newest change of the directory, of its `own` files, and of its agent state.
+/// An agent turn changes files, not the metadata: its checkpoint (one new manifest per turn)
+/// and session directories count as use too.
+pub(crate) fn last_used(dir: &Path, own: &[&str]) -> SystemTime {
+    let agent = ["agent/checkpoints", "agent/sessions"];
+    std::iter::once(dir.to_path_buf())
+        .chain(own.iter().chain(&agent).map(|name| dir.join(name)))
+        .filter_map(|path| fs::metadata(path).and_then(|m| m.modified()).ok())
+        .max()
+        .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
 impl CloneStore {

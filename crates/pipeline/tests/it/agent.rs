@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use replica_agent::{AgentConfig, Mode};
 use replica_core::{
-    LanguageModel, LlmRequest, LlmStream, PipelineEvent, ProjectFiles, ScrapeOptions, StreamEvent,
+    Lang, LanguageModel, LlmRequest, LlmStream, PipelineEvent, ProjectFiles, ScrapeOptions,
+    StreamEvent,
 };
 use replica_llm::ScriptedReplay;
 use replica_pipeline::{
@@ -28,7 +29,7 @@ pub fn script(name: &str) -> ScriptedReplay {
 
 /// The bakery fixture: the template's configs and the files of fixtures/projects/bakery.
 pub fn bakery() -> ProjectFiles {
-    let mut files = template_project();
+    let mut files = template_project(Lang::JavaScript);
     let bakery = read_project_dir(&root().join("fixtures/projects/bakery")).unwrap();
     files.files.extend(bakery.files);
     files
@@ -315,7 +316,7 @@ async fn bad_input_gets_typed_errors() {
         assert!(error.to_string().contains(variable), "{error}");
     }
     assert!(matches!(
-        no_model.start_prompt_project("a bakery"),
+        no_model.start_prompt_project("a bakery", Lang::TypeScript),
         Err(SessionError::NoModel)
     ));
     assert_eq!(

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use replica_agent::{AgentConfig, Mode};
 use replica_core::{
-    BoxFuture, PipelineEvent, Sandbox, SandboxError, SandboxProvider, ScrapeOptions,
+    BoxFuture, Lang, PipelineEvent, Sandbox, SandboxError, SandboxProvider, ScrapeOptions,
 };
 use replica_pipeline::{
     AgentDeps, CloneStore, CompileCheckConfig, LocalPreviews, PreviewSlots, ProjectDeps,
@@ -146,11 +146,11 @@ async fn edit_undo_and_prompt_to_app_on_a_real_dev_server() {
     sandbox.reset().await.unwrap();
     *recycling.kept.lock().unwrap() = Some(sandbox);
     let sessions = Arc::new(Sessions::new(
-        deps("agent-build-bakery.json"),
+        deps("agent-build-bakery-ts.json"),
         previews.clone(),
     ));
     let mut run = sessions
-        .start_prompt_project("a landing page for a bakery in Lisbon")
+        .start_prompt_project("a landing page for a bakery in Lisbon", Lang::TypeScript)
         .unwrap();
     let mut events = Vec::new();
     while let Some(event) = run.events.recv().await {

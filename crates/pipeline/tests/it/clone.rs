@@ -187,7 +187,7 @@ async fn a_failing_stage_says_where_and_keeps_the_finished_work() {
             .iter()
             .any(|e| e.contains("disk is full"))
     );
-    assert!(record.files.text("app/page.jsx").is_some());
+    assert!(record.files.text("app/page.tsx").is_some());
     assert_eq!(record.files, outcome.files);
     let dir = store.clone_dir(&outcome.clone_id).unwrap();
     assert!(dir.join("tokens.json").is_file());
@@ -338,10 +338,17 @@ fn the_assembled_config_files_are_the_templates() {
         template("next.config.mjs"),
         Some(replica_assembler::next_config().as_str())
     );
-    let skeleton = replica_assembler::skeleton("any", &replica_assembler::LayoutConfig::default());
-    for path in ["next.config.mjs", "postcss.config.mjs", "jsconfig.json"] {
+    let skeleton = replica_assembler::skeleton(
+        &replica_assembler::LayoutConfig::default(),
+        replica_core::Lang::JavaScript,
+    );
+    for path in ["next.config.mjs", "jsconfig.json"] {
         assert_eq!(skeleton.text(path), template(path), "{path}");
     }
+    assert_eq!(
+        Some(replica_assembler::POSTCSS_CONFIG),
+        template("postcss.config.mjs")
+    );
 }
 
 /// The real parts, shared by the tests below: the fixture sites, a browser, local sandboxes.
@@ -548,7 +555,7 @@ async fn a_client_that_goes_away_cancels_the_clone_and_releases_its_sandbox() {
     }
     assert_eq!(status, CloneStatus::Cancelled);
     // The files finished before the client left are kept.
-    assert!(store.get(&id).unwrap().files.text("app/page.jsx").is_some());
+    assert!(store.get(&id).unwrap().files.text("app/page.tsx").is_some());
     assert_eq!(
         processes_left_after_10s(live.sandboxes.path()).await,
         Vec::<i32>::new()

@@ -4,7 +4,9 @@ use std::collections::HashSet;
 use std::fs;
 
 use replica_core::{PipelineEvent, ProjectFiles};
-use replica_pipeline::{CloneId, CloneStatus, CloneStore, CloneStoreError, Retained};
+use replica_pipeline::{
+    CloneId, CloneStatus, CloneStore, CloneStoreError, DirectoryProjects, ProjectRef, Retained,
+};
 use tempfile::TempDir;
 
 fn project(entries: &[(&str, &str)]) -> ProjectFiles {
@@ -405,4 +407,38 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     paths
+}
+
+#[test]
+fn retention_deletes_the_stores_record_of_a_directory_project_never_the_directory() {
+    let data = TempDir::new().unwrap();
+    let work = TempDir::new().unwrap();
+    fs::write(
+        work.path().join("page.jsx"),
+        "export default function P() {}",
+    )
+    .unwrap();
+    let store = CloneStore::open(data.path()).unwrap();
+    let projects = DirectoryProjects::new(&store);
+    assert_eq!(projects.items().unwrap(), Vec::new());
+    let project = ProjectRef::Directory(work.path().to_path_buf());
+    // What sessions keep of a directory: `dirs/<key>/agent/...` (as `agent_dir` lays it out).
+    let key = project.id().strip_prefix("dir-").unwrap().to_owned();
+    let record = data.path().join("dirs").join(&key);
+    fs::create_dir_all(record.join("agent/checkpoints")).unwrap();
+    let items = projects.items().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        (items[0].kind, items[0].id.as_str()),
+        ("directory project", project.id().as_str())
+    );
+    projects.remove(&items[0]).unwrap();
+    assert!(!record.exists());
+    assert!(
+        work.path().join("page.jsx").is_file(),
+        "the user's directory stays"
+    );
+    let mut forged = items[0].clone();
+    forged.id = "dir-../../etc".into();
+    assert!(projects.remove(&forged).is_err());
 }

@@ -1,6 +1,6 @@
 //! Edge cases on hand-made pages: one behaviour each, and the invariants on every one.
 
-use replica_core::{DesignTokens, DomNode, Plan, ScrapeData, SectionKind};
+use replica_core::{DesignTokens, DomNode, OutlineNode, Plan, ScrapeData, SectionKind};
 
 use crate::builder::{bodiless, by_class, el, page, text};
 use crate::invariants::violations;
@@ -109,32 +109,23 @@ fn one_giant_block_is_split_at_its_children() {
         ]
     );
     assert_eq!(names(&plan), ["Hero", "Section2", "Section3", "Section4"]);
-    // Every part is a copy of the block; continuations drop the padding where they join.
+    // The block renders once, around the sections; each holds a run of its paragraphs.
     let story = by_class(&scrape.desktop.dom, "story").unwrap();
-    for (k, s) in plan.sections.iter().enumerate() {
-        let [part] = s.data.dom.as_slice() else {
-            panic!("one piece per part")
-        };
-        assert_eq!((part.id, part.attr("class")), (story.id, Some("story")));
-        assert_eq!(part.style("background-color"), Some("rgb(250, 250, 250)"));
-        assert_eq!(
-            part.style("padding-top"),
-            Some(if k == 0 { "40px" } else { "0px" })
-        );
-        assert_eq!(
-            part.style("padding-bottom"),
-            Some(if k == 3 { "40px" } else { "0px" })
-        );
+    let [OutlineNode::Wrapper(wrapper)] = plan.outline.as_slice() else {
+        panic!("the block is the one wrapper: {:?}", plan.outline)
+    };
+    assert_eq!(wrapper.component_name, "Story");
+    assert_eq!(
+        wrapper.elements.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [story.id]
+    );
+    assert_eq!(wrapper.elements[0].style("padding-top"), Some("40px"));
+    assert_eq!(wrapper.children.len(), 4);
+    for s in &plan.sections {
+        assert!(s.data.dom.iter().all(|piece| piece.tag == "p"), "{}", s.id);
+        assert_eq!(s.data.container.as_ref().map(|c| c.id), Some(story.id));
         assert_eq!(s.data.background.as_deref(), Some("rgb(250, 250, 250)"));
-        // The faithful style reads the `style` attribute, not the computed style.
-        let expected = match k {
-            0 => Some("padding-bottom: 0px"),
-            3 => Some("padding-top: 0px"),
-            _ => Some("padding-top: 0px; padding-bottom: 0px"),
-        };
-        assert_eq!(part.attr("style"), expected, "part {k}");
     }
-    assert!(plan.wrappers.is_empty());
     assert_eq!(
         plan.sections[1].data.paragraphs.first().map(String::as_str),
         Some("Paragraph 8.")
@@ -368,14 +359,14 @@ fn a_fixed_header_over_the_hero_keeps_its_own_band() {
 }
 
 #[test]
-fn content_outside_sections_belongs_by_position_or_by_order() {
+fn content_outside_sections_belongs_to_the_section_beside_it() {
     let body = el(
         "body",
         "",
         (0.0, 0.0, 1280.0, 2000.0),
         &[],
         vec![
-            // Fixed sidebar before everything: document order puts it with the next section.
+            // Fixed sidebar before everything: with the section after it.
             el(
                 "aside",
                 "sidebar",
@@ -396,7 +387,7 @@ fn content_outside_sections_belongs_by_position_or_by_order() {
                 &[],
                 vec![text("One")],
             ),
-            // Text straight in <body>: with the section before it.
+            // Text straight in <body>: with the section before it, as an anonymous box.
             text("Loose words"),
             // A full-width block between sections: a section of its own.
             el(
@@ -413,7 +404,8 @@ fn content_outside_sections_belongs_by_position_or_by_order() {
                 &[],
                 vec![text("Two")],
             ),
-            // An absolutely positioned badge drawn inside section one's band: by position.
+            // An absolutely positioned badge drawn inside section one's band: it stays where
+            // it is in the tree, after section two.
             el(
                 "span",
                 "badge",
@@ -421,7 +413,7 @@ fn content_outside_sections_belongs_by_position_or_by_order() {
                 &[("position", "absolute")],
                 vec![el("img", "", (600.0, 300.0, 20.0, 20.0), &[], vec![])],
             ),
-            // Hidden: document order, the section before it.
+            // Hidden: the section before it.
             el(
                 "div",
                 "menu",
@@ -459,12 +451,12 @@ fn content_outside_sections_belongs_by_position_or_by_order() {
     };
     assert_eq!(
         roots(0),
-        ["sidebar", "one", "body", "badge"],
-        "sidebar, section, the text after it, badge"
+        ["sidebar", "one", "span"],
+        "sidebar, section, the text after it"
     );
     assert_eq!(roots(1), ["banner"]);
-    assert_eq!(roots(2), ["two", "menu"]);
-    assert_eq!(plan.sections[0].data.images.len(), 1);
+    assert_eq!(roots(2), ["two", "badge", "menu"]);
+    assert_eq!(plan.sections[2].data.images.len(), 1);
     assert_eq!(plan.sections[0].data.links.len(), 1);
     assert!(plan.sections[0].data.text_content.contains("Loose words"));
     assert_eq!(plan.sections[2].data.links[0].text, "Hidden link");
@@ -626,8 +618,9 @@ fn theme_and_fonts_come_from_the_tokens() {
     );
 }
 
-/// `<body><center>` + sections in it: the center is the plan's wrapper, loose text in it an
-/// anonymous box, and a fixed bar or a script at body level does not break the chain.
+/// `<body><center>` + sections in it: the center is the plan's wrapper and loose text in it
+/// an anonymous box; a fixed bar and a script after it, with no section beside them at body
+/// level, are a section of their own there.
 #[test]
 fn a_page_wide_wrapper_is_kept_once_around_the_sections() {
     let section = |class: &str, y: f64| {
@@ -679,14 +672,23 @@ fn a_page_wide_wrapper_is_kept_once_around_the_sections() {
     );
     let plan = plan(&scrape);
     let center = by_class(&scrape.desktop.dom, "page").unwrap();
-    let [wrapper] = plan.wrappers.as_slice() else {
-        panic!("one wrapper: {:?}", plan.wrappers)
+    let [
+        OutlineNode::Wrapper(wrapper),
+        OutlineNode::Section { id: bar },
+    ] = plan.outline.as_slice()
+    else {
+        panic!("one wrapper and a section after it: {:?}", plan.outline)
+    };
+    let [element] = wrapper.elements.as_slice() else {
+        panic!("one element: {:?}", wrapper.elements)
     };
     assert_eq!(
-        (wrapper.id, wrapper.tag.as_str(), wrapper.attr("class")),
+        (element.id, element.tag.as_str(), element.attr("class")),
         (center.id, "center", Some("page"))
     );
-    assert!(wrapper.children.is_empty());
+    assert_eq!(wrapper.component_name, "Center");
+    assert!(element.children.is_empty());
+    assert_eq!(bar, "section-3");
     let roots: Vec<Vec<(&str, u32)>> = plan
         .sections
         .iter()
@@ -699,24 +701,22 @@ fn a_page_wide_wrapper_is_kept_once_around_the_sections() {
             vec![("table", id("one"))],
             // The text is a span in the wrapper, not a second <center>.
             vec![("table", id("two")), ("span", center.id)],
+            vec![("table", id("three"))],
             // Scripts stay in the plan (the generator drops them).
-            vec![
-                ("table", id("three")),
-                ("div", id("cookie-bar")),
-                ("script", id("cookie-bar") + 1)
-            ],
+            vec![("div", id("cookie-bar")), ("script", id("cookie-bar") + 1)],
         ]
     );
+    assert_eq!(names(&plan), ["Hero", "Section2", "Footer", "Section4"]);
+    assert_eq!(plan.sections[3].data.container, None);
     let span = &plan.sections[1].data.dom[1];
     assert!(span.attrs.is_empty() && span.style.is_empty());
     assert_eq!(span.text_content(), "Copyright 2003");
 }
 
-/// A header straight in `<body>` and the other sections in `<div id="page">`: no common
-/// wrapper, so each section that sits in the div holds a copy of it, and the copies are
-/// continuations (only the first has the top padding, only the last the bottom one).
+/// A header straight in `<body>` and the other sections in `<div id="page">`: the div is a
+/// wrapper after the header, rendered once with its own padding and style.
 #[test]
-fn sections_at_different_depths_keep_their_ancestors_as_continuations() {
+fn sections_at_different_depths_sit_in_their_wrapper() {
     let section = |class: &str, y: f64| {
         el(
             "section",
@@ -769,57 +769,38 @@ fn sections_at_different_depths_keep_their_ancestors_as_continuations() {
         ],
     );
     let plan = plan(&scrape);
-    assert!(plan.wrappers.is_empty());
     let page_id = by_class(&scrape.desktop.dom, "page").unwrap().id;
     assert_eq!(plan.sections[0].data.dom[0].tag, "header");
-    let copies: Vec<_> = plan.sections[1..]
-        .iter()
-        .map(|s| {
-            let [copy] = s.data.dom.as_slice() else {
-                panic!("one copy of the div per section")
-            };
-            assert_eq!(copy.id, page_id);
-            assert_eq!(copy.child_elements().count(), 1);
-            (
-                copy.tag.as_str(),
-                copy.style("padding-top"),
-                copy.style("padding-bottom"),
-                copy.attr("style"),
-            )
-        })
-        .collect();
+    assert_eq!(plan.sections[0].data.container, None);
+    let [
+        OutlineNode::Section { id: header },
+        OutlineNode::Wrapper(wrapper),
+    ] = plan.outline.as_slice()
+    else {
+        panic!("the header, then the div: {:?}", plan.outline)
+    };
+    assert_eq!(header, "section-0");
+    assert_eq!(wrapper.component_name, "Page");
+    let div = &wrapper.elements[0];
     assert_eq!(
-        copies,
-        [
-            (
-                "div",
-                Some("40px"),
-                Some("0px"),
-                Some("color: red; padding-bottom: 0px")
-            ),
-            (
-                "div",
-                Some("0px"),
-                Some("0px"),
-                Some("color: red; padding-top: 0px; padding-bottom: 0px")
-            ),
-            (
-                "div",
-                Some("0px"),
-                Some("40px"),
-                Some("color: red; padding-top: 0px")
-            ),
-        ]
+        (div.id, div.style("padding-top"), div.attr("style")),
+        (page_id, Some("40px"), Some("color: red;"))
     );
+    let held: Vec<&OutlineNode> = wrapper.children.iter().collect();
+    assert_eq!(held.len(), 3);
+    for s in &plan.sections[1..] {
+        assert_eq!(s.data.dom.len(), 1);
+        assert_eq!(s.data.dom[0].tag, "section");
+        assert_eq!(s.data.container.as_ref().map(|c| c.id), Some(page_id));
+    }
     // The section's own element still gives its background and data.
     assert_eq!(plan.sections[2].data.text_content, "two");
 }
 
 /// `<body>` a flex column one screen high, the header in it and the rest in a `<div>` that
-/// grows and shrinks with it: the div's copies must neither shrink (they would overlap the
-/// header, as on a real page whose content was taller than the screen) nor share its growth.
+/// grows and shrinks with it: the div renders once, as the page's flex item, untouched.
 #[test]
-fn copies_of_a_flex_item_keep_their_content_height() {
+fn a_flex_item_holding_sections_renders_once() {
     let section = |class: &str, y: f64| {
         el(
             "section",
@@ -866,38 +847,29 @@ fn copies_of_a_flex_item_keep_their_content_height() {
         ],
     );
     let plan = plan(&scrape);
-    let copies: Vec<_> = plan.sections[1..]
-        .iter()
-        .map(|s| {
-            let copy = &s.data.dom[0];
-            (
-                copy.style("flex-shrink"),
-                copy.style("flex-grow"),
-                copy.attr("style"),
-            )
-        })
-        .collect();
+    let wrappers = plan.wrappers();
+    let [wrapper] = wrappers.as_slice() else {
+        panic!("one wrapper: {:?}", plan.outline)
+    };
+    let div = &wrapper.elements[0];
     assert_eq!(
-        copies,
-        [
-            (
-                Some("0"),
-                Some("0"),
-                Some("min-height: 0px; flex-shrink: 0; flex-grow: 0; height: auto")
-            ),
-            (
-                Some("0"),
-                Some("1"),
-                Some("min-height: 0px; flex-shrink: 0; height: auto")
-            ),
-        ]
+        (
+            div.style("flex-grow"),
+            div.style("min-height"),
+            div.attr("style")
+        ),
+        (Some("1"), Some("620px"), None)
     );
+    for s in &plan.sections[1..] {
+        assert_eq!(s.data.dom[0].tag, "section");
+    }
 }
 
-/// An absolutely positioned element at body level would move if it went inside a positioned
-/// wrapper, so the chain stops above that wrapper.
+/// An absolutely positioned element at body level stays there (inside the positioned
+/// wrapper it would move): with no section beside it, it is a section of its own, after the
+/// chain of two wrappers (one component).
 #[test]
-fn a_wrapper_that_would_capture_a_positioned_element_is_not_kept() {
+fn a_positioned_element_beside_wrappers_keeps_its_place() {
     let body = el(
         "body",
         "",
@@ -948,11 +920,20 @@ fn a_wrapper_that_would_capture_a_positioned_element_is_not_kept() {
         &[("one", SectionKind::Hero), ("two", SectionKind::Content)],
     );
     let plan = plan(&scrape);
-    let ids: Vec<u32> = plan.wrappers.iter().map(|w| w.id).collect();
-    assert_eq!(ids, [by_class(&scrape.desktop.dom, "outer").unwrap().id]);
-    // The positioned div is below the chain: each section has a copy of it.
-    let inner = by_class(&scrape.desktop.dom, "inner").unwrap().id;
-    for section in &plan.sections {
-        assert_eq!(section.data.dom[0].id, inner);
-    }
+    let id = |class: &str| by_class(&scrape.desktop.dom, class).unwrap().id;
+    let [
+        OutlineNode::Wrapper(wrapper),
+        OutlineNode::Section { id: skip },
+    ] = plan.outline.as_slice()
+    else {
+        panic!("the chain, then the link: {:?}", plan.outline)
+    };
+    assert_eq!(
+        wrapper.elements.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [id("outer"), id("inner")]
+    );
+    assert_eq!(wrapper.component_name, "Outer");
+    assert_eq!(wrapper.children.len(), 2);
+    assert_eq!(skip, "section-2");
+    assert_eq!(plan.sections[2].data.dom[0].id, id("skip"));
 }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use replica_core::{Plan, ScrapeData};
+use replica_core::{OutlineNode, Plan, ScrapeData};
 use serde_json::{Value, json};
 
 /// The recorded fixtures (what the snapshots are of).
@@ -66,13 +66,7 @@ fn shorten(text: &str, max: usize) -> String {
 /// The plan as JSON with the bulky parts summarized.
 pub fn summary(plan: &Plan) -> Value {
     let mut value = serde_json::to_value(plan).unwrap();
-    value["wrappers"] = plan
-        .wrappers
-        .iter()
-        .map(
-            |w| json!({ "tag": w.tag, "id": w.id, "attrs": w.attrs, "children": w.children.len() }),
-        )
-        .collect();
+    value["outline"] = outline_summary(&plan.outline);
     for (section, original) in value["sections"]
         .as_array_mut()
         .unwrap()
@@ -86,6 +80,11 @@ pub fn summary(plan: &Plan) -> Value {
             .iter()
             .map(|root| json!({ "tag": root.tag, "id": root.id, "elements": root.element_count() }))
             .collect();
+        data["container"] = original
+            .data
+            .container
+            .as_ref()
+            .map_or(Value::Null, |c| json!({ "tag": c.tag, "id": c.id }));
         data["text_content"] = json!(shorten(&original.data.text_content, 160));
         data["paragraphs"] = original
             .data
@@ -110,6 +109,25 @@ pub fn summary(plan: &Plan) -> Value {
         }
     }
     value
+}
+
+/// Sections by id, wrappers by name and their elements' tag, id and attributes.
+fn outline_summary(nodes: &[OutlineNode]) -> Value {
+    nodes
+        .iter()
+        .map(|node| match node {
+            OutlineNode::Section { id } => json!(id),
+            OutlineNode::Wrapper(wrapper) => json!({
+                "wrapper": wrapper.component_name,
+                "elements": wrapper
+                    .elements
+                    .iter()
+                    .map(|e| json!({ "tag": e.tag, "id": e.id, "attrs": e.attrs }))
+                    .collect::<Vec<_>>(),
+                "children": outline_summary(&wrapper.children),
+            }),
+        })
+        .collect()
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The plan's invariants, checked on every recorded fixture (and reused by the edge cases):
 //! sections in document order, bands that do not overlap and together cover the body, every
-//! text node, image, link and button in exactly one section, and a section that carries only
-//! its own data.
+//! element of the body once (in a section or as a wrapper of the outline, which names every
+//! section once), every text node, image, link and button in exactly one section, and a
+//! section that carries only its own data.
 
 use std::collections::HashMap;
 
@@ -193,6 +194,82 @@ pub fn violations(scrape: &ScrapeData, plan: &Plan) -> Vec<String> {
         problem(format!(
             "leaf elements not in exactly one section: {wrong:?}"
         ));
+    }
+
+    // Exactly once: every element, in a section or as a wrapper; only what renders nothing
+    // anywhere (scripts and the like, and what they hold) may be left out.
+    fn count(element: &DomElement, body: &DomElement, out: &mut HashMap<u32, usize>) {
+        // An anonymous box of loose text carries its container's id, not an element's.
+        let anonymous = element.tag == "span"
+            && element.attrs.is_empty()
+            && body.find(element.id).is_none_or(|real| real.tag != "span");
+        if !anonymous {
+            *out.entry(element.id).or_default() += 1;
+        }
+        for child in element.child_elements() {
+            count(child, body, out);
+        }
+    }
+    if let Some(body) = body {
+        let mut seen: HashMap<u32, usize> = HashMap::new();
+        for s in sections {
+            for root in &s.data.dom {
+                count(root, body, &mut seen);
+            }
+        }
+        for wrapper in plan.wrappers() {
+            for element in &wrapper.elements {
+                *seen.entry(element.id).or_default() += 1;
+            }
+        }
+        let mut wrong = Vec::new();
+        fn expect(
+            element: &DomElement,
+            inside_unrendered: bool,
+            seen: &HashMap<u32, usize>,
+            wrong: &mut Vec<String>,
+        ) {
+            let unrendered = inside_unrendered
+                || matches!(
+                    element.tag.as_str(),
+                    "script"
+                        | "style"
+                        | "link"
+                        | "meta"
+                        | "noscript"
+                        | "template"
+                        | "base"
+                        | "title"
+                );
+            let times = seen.get(&element.id).copied().unwrap_or(0);
+            if times > 1 || times == 0 && !unrendered {
+                wrong.push(format!("<{}> {} x{times}", element.tag, element.id));
+            }
+            for child in element.child_elements() {
+                expect(child, unrendered, seen, wrong);
+            }
+        }
+        for child in body.child_elements() {
+            expect(child, false, &seen, &mut wrong);
+        }
+        if !wrong.is_empty() {
+            wrong.truncate(5);
+            problem(format!("elements not rendered exactly once: {wrong:?}"));
+        }
+        let mut named = Vec::new();
+        fn sections_of(nodes: &[replica_core::OutlineNode], out: &mut Vec<String>) {
+            for node in nodes {
+                match node {
+                    replica_core::OutlineNode::Section { id } => out.push(id.clone()),
+                    replica_core::OutlineNode::Wrapper(w) => sections_of(&w.children, out),
+                }
+            }
+        }
+        sections_of(&plan.outline, &mut named);
+        let ids: Vec<String> = sections.iter().map(|s| s.id.clone()).collect();
+        if named != ids {
+            problem(format!("the outline names {named:?}, the plan has {ids:?}"));
+        }
     }
 
     // Exactly once, and only in the section whose DOM holds them: images, links, buttons.

@@ -242,6 +242,45 @@ async fn write_files_bulk_uploads_every_file_under_the_project_dir() {
     sandbox.destroy().await.unwrap();
 }
 
+/// A TypeScript project's layout and page replace the JavaScript template's: removed with
+/// one command before the upload.
+#[tokio::test]
+async fn files_in_another_language_remove_the_template_s_twins_first() {
+    let server = MockServer::start().await;
+    mount_delete(&server, 1).await;
+    let sandbox = provisioned(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/toolbox/sb-1/process/execute"))
+        .and(body_json(json!({
+            "command": "cd '/home/daytona/app' && rm -f -- 'jsconfig.json' 'app/layout.jsx' 'app/page.jsx'",
+            "timeout": 5,
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"exitCode": 0, "result": ""})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/toolbox/sb-1/files/bulk-upload"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut files = ProjectFiles::default();
+    for path in ["app/layout.tsx", "app/page.tsx", "tsconfig.json"] {
+        files.insert_text(path, "");
+    }
+    sandbox.write_files(&files).await.unwrap();
+    let lines = request_lines(&server).await;
+    let remove = lines
+        .iter()
+        .position(|line| line.ends_with("/process/execute"));
+    let upload = lines
+        .iter()
+        .position(|line| line.ends_with("/files/bulk-upload"));
+    assert!(remove < upload, "{lines:?}");
+    sandbox.destroy().await.unwrap();
+}
+
 #[tokio::test]
 async fn a_path_outside_the_project_is_refused_before_any_upload() {
     let server = MockServer::start().await;

@@ -3,8 +3,10 @@
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 
-use replica_core::{NEXT_VERSION, TEMPLATE_PACKAGES};
-use replica_sandbox_pool::{TEMPLATE_FILES, install_template, template_file, template_key};
+use replica_core::{NEXT_VERSION, TEMPLATE_DEV_PACKAGES, TEMPLATE_PACKAGES};
+use replica_sandbox_pool::{
+    TEMPLATE_FILES, install_template, replaced_template_files, template_file, template_key,
+};
 
 use crate::support::template;
 
@@ -20,34 +22,58 @@ fn dependencies(json: &serde_json::Value) -> BTreeMap<String, String> {
 fn package_json_pins_exactly_the_template_packages() {
     let package: serde_json::Value = serde_json::from_str(template_file("package.json")).unwrap();
     let pinned = dependencies(&package["dependencies"]);
-    let expected: BTreeMap<String, String> = TEMPLATE_PACKAGES
+    assert_eq!(pinned, listed(TEMPLATE_PACKAGES));
+    assert_eq!(pinned["next"], NEXT_VERSION);
+    assert_eq!(
+        dependencies(&package["devDependencies"]),
+        listed(TEMPLATE_DEV_PACKAGES),
+        "the template's tooling is TEMPLATE_DEV_PACKAGES"
+    );
+}
+
+fn listed(packages: &[(&str, &str)]) -> BTreeMap<String, String> {
+    packages
         .iter()
         .map(|(name, version)| (name.to_string(), version.to_string()))
-        .collect();
-    assert_eq!(pinned, expected);
-    assert_eq!(pinned["next"], NEXT_VERSION);
-    assert!(
-        package.get("devDependencies").is_none(),
-        "everything the template installs is in TEMPLATE_PACKAGES"
-    );
+        .collect()
 }
 
 #[test]
 fn the_lock_file_resolves_every_package_to_the_pinned_version() {
     let lock: serde_json::Value = serde_json::from_str(template_file("package-lock.json")).unwrap();
     let root = dependencies(&lock["packages"][""]["dependencies"]);
-    let expected: BTreeMap<String, String> = TEMPLATE_PACKAGES
-        .iter()
-        .map(|(name, version)| (name.to_string(), version.to_string()))
-        .collect();
+    let dev = dependencies(&lock["packages"][""]["devDependencies"]);
     assert_eq!(
-        root, expected,
-        "package-lock.json is stale: run npm install in template/"
+        (root, dev),
+        (listed(TEMPLATE_PACKAGES), listed(TEMPLATE_DEV_PACKAGES)),
+        "crates/core/template/package-lock.json is stale: run `npm install --package-lock-only` \
+         beside template/package.json and copy the lock there"
     );
-    for (name, version) in TEMPLATE_PACKAGES {
+    for (name, version) in TEMPLATE_PACKAGES.iter().chain(TEMPLATE_DEV_PACKAGES) {
         let resolved = &lock["packages"][format!("node_modules/{name}")]["version"];
         assert_eq!(resolved.as_str(), Some(*version), "{name}");
     }
+}
+
+#[test]
+fn a_project_in_another_language_replaces_the_template_s_modules() {
+    let typescript = crate::support::files(&[
+        ("app/layout.tsx", ""),
+        ("app/page.tsx", ""),
+        ("tsconfig.json", "{}"),
+        ("next.config.mjs", ""),
+        ("components/Hero.tsx", ""),
+    ]);
+    assert_eq!(
+        replaced_template_files(&typescript),
+        ["jsconfig.json", "app/layout.jsx", "app/page.jsx"]
+    );
+    let javascript = crate::support::files(&[
+        ("app/layout.jsx", ""),
+        ("app/page.jsx", ""),
+        ("jsconfig.json", "{}"),
+    ]);
+    assert!(replaced_template_files(&javascript).is_empty());
 }
 
 #[test]

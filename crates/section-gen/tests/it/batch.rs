@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use replica_core::{
-    LanguageModel, LlmRequest, LlmResponse, LlmStream, StopReason, Usage, response_stream,
+    Lang, LanguageModel, LlmRequest, LlmResponse, LlmStream, StopReason, Usage, response_stream,
 };
 use replica_llm::Replay;
 use replica_section_gen::{
@@ -34,6 +34,7 @@ async fn one_failing_section_does_not_sink_the_others() {
             tokens: &tokens,
             mobile_dom: None,
             quirks_mode: false,
+            lang: Lang::JavaScript,
         },
         &BatchConfig::default(),
         |result| delivered.push(result.section_id.clone()),
@@ -166,6 +167,7 @@ async fn concurrency_is_bounded_results_arrive_as_they_finish_and_slow_sections_
             tokens: &tokens,
             mobile_dom: None,
             quirks_mode: false,
+            lang: Lang::JavaScript,
         },
         &BatchConfig {
             concurrency: 2,
@@ -210,6 +212,7 @@ async fn the_compiler_generates_every_fixture_section() {
                 tokens: &tokens,
                 mobile_dom: Some(&scrape.mobile.dom),
                 quirks_mode: scrape.compat_mode == "BackCompat",
+                lang: Lang::JavaScript,
             },
             &BatchConfig::default(),
             |_| {},
@@ -235,6 +238,7 @@ async fn a_zero_concurrency_still_makes_progress() {
             tokens: &tokens,
             mobile_dom: None,
             quirks_mode: false,
+            lang: Lang::JavaScript,
         },
         &BatchConfig {
             concurrency: 0,
@@ -254,6 +258,7 @@ async fn both_generators_work_behind_the_section_generator_trait() {
     let (section, _) = cases().remove(0);
     let compiler: &dyn SectionGenerator = &Compiler {
         style: Style::Faithful,
+        lang: Lang::JavaScript,
     };
     let file = compiler
         .generate(&section, &test_context(), &tokens())

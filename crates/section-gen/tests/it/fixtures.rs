@@ -1,11 +1,11 @@
 //! Every section of every recorded fixture scrape, compiled in both deterministic styles:
-//! one snapshot per fixture and style, and every file must parse with oxc.
+//! one snapshot per fixture and style (TypeScript), and every file must parse with oxc, in
+//! both languages.
 
 use std::fmt::Write;
 
-use replica_section_gen::{
-    CompileOptions, Style, compile_plan, compile_wrappers, jsx_parse_errors,
-};
+use replica_core::Lang;
+use replica_section_gen::{CompileOptions, Style, compile_plan, compile_wrappers, parse_errors};
 
 use crate::{plan_of, workspace_fixtures};
 
@@ -35,6 +35,7 @@ fn every_fixture_section_in_both_styles() {
                 style,
                 mobile_dom: Some(&scrape.mobile.dom),
                 quirks_mode: scrape.compat_mode == "BackCompat",
+                lang: Lang::TypeScript,
             };
             let mut snapshot = String::new();
             for (section, file) in plan
@@ -43,7 +44,7 @@ fn every_fixture_section_in_both_styles() {
                 .zip(compile_plan(&plan, &tokens, &options))
             {
                 let file = file.unwrap_or_else(|error| panic!("{name}: {error}"));
-                let errors = jsx_parse_errors(&file.source);
+                let errors = parse_errors(&file.source, Lang::TypeScript);
                 assert!(
                     errors.is_empty(),
                     "{name} {} ({}): {errors:?}\n{}",
@@ -61,8 +62,8 @@ fn every_fixture_section_in_both_styles() {
                     file.source
                 );
             }
-            if let Some(wrapper) = compile_wrappers(&plan, &tokens, &options) {
-                let errors = jsx_parse_errors(&wrapper.source);
+            for wrapper in compile_wrappers(&plan, &tokens, &options) {
+                let errors = parse_errors(&wrapper.source, Lang::TypeScript);
                 assert!(errors.is_empty(), "{name} wrapper: {errors:?}");
                 let _ = writeln!(
                     snapshot,
@@ -71,6 +72,20 @@ fn every_fixture_section_in_both_styles() {
                 );
             }
             insta::assert_snapshot!(format!("{name}_{}", style.as_str()), snapshot);
+            let javascript = CompileOptions {
+                lang: Lang::JavaScript,
+                ..options
+            };
+            let wrappers = compile_wrappers(&plan, &tokens, &javascript);
+            for file in compile_plan(&plan, &tokens, &javascript)
+                .into_iter()
+                .flatten()
+                .chain(wrappers)
+            {
+                assert!(file.path.ends_with(".jsx"), "{}", file.path);
+                let errors = parse_errors(&file.source, Lang::JavaScript);
+                assert!(errors.is_empty(), "{name} {}: {errors:?}", file.path);
+            }
         }
     }
     assert!(files > 20, "only {files} files compiled");
@@ -85,6 +100,7 @@ fn same_input_same_bytes() {
             style,
             mobile_dom: Some(&scrape.mobile.dom),
             quirks_mode: scrape.compat_mode == "BackCompat",
+            lang: Lang::TypeScript,
         };
         let sources = |_: ()| -> Vec<String> {
             compile_plan(&plan, &tokens, &options)

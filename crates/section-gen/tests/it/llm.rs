@@ -107,7 +107,7 @@ pub fn cases_plan() -> Plan {
     Plan {
         shared_context: test_context(),
         sections: cases().into_iter().map(|(section, _)| section).collect(),
-        wrappers: Vec::new(),
+        outline: Vec::new(),
     }
 }
 

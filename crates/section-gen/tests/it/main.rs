@@ -13,7 +13,8 @@ mod wrappers;
 use std::path::{Path, PathBuf};
 
 use replica_core::{
-    DesignTokens, Plan, PlannedSection, Rect, ScrapeData, SectionData, SectionKind, SharedContext,
+    DesignTokens, Lang, Plan, PlannedSection, Rect, ScrapeData, SectionData, SectionKind,
+    SharedContext,
 };
 use replica_section_gen::{CompileOptions, Style, compile_section, jsx_parse_errors};
 
@@ -63,6 +64,7 @@ pub fn section_from_html(name: &str, html: &str) -> PlannedSection {
             nav_links: Vec::new(),
             logo_svg: None,
             background: None,
+            container: None,
         },
     }
 }
@@ -112,6 +114,7 @@ fn compile_fragment(
         style,
         mobile_dom,
         quirks_mode: false,
+        lang: Lang::JavaScript,
     };
     let file = compile_section(
         &section,

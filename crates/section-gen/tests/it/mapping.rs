@@ -1,6 +1,6 @@
 //! One test per mapping rule of the faithful compiler: an HTML fragment in, the exact JSX out.
 
-use replica_core::{DesignTokens, DomElement, DomNode, GenerateError, PlannedSection};
+use replica_core::{DesignTokens, DomElement, DomNode, GenerateError, Lang, PlannedSection};
 use replica_section_gen::{CompileOptions, Style, compile_section};
 
 use crate::{
@@ -174,8 +174,45 @@ fn preformatted_text_keeps_its_whitespace() {
 fn void_elements_are_self_closed() {
     assert_eq!(
         compile_html(r#"<div>a<br>b<wbr>c<img src="x.png" alt=""><hr></div>"#),
-        r#"<div>a<br />b<wbr />c<img src="https://example.com/shop/x.png" alt="" /><hr /></div>"#
+        "// eslint-disable-next-line @next/next/no-img-element\n\
+         <div>a<br />b<wbr />c<img src=\"https://example.com/shop/x.png\" alt=\"\" /><hr /></div>"
     );
+}
+
+/// An image with its pixel size and one source renders the same through `next/image`; the
+/// others stay `<img>`, exempt from the rule line by line; every image has an alt text.
+#[test]
+fn sized_images_use_next_image_and_keep_their_alt_text() {
+    let file = compile_section(
+        &section_from_html(
+            "Gallery",
+            r#"<div><img class="a" src="a.png" width="640" height="420" alt="A"><img src="b.png" width="50%" height="10"><picture><source srcset="c.webp"><img src="c.png" width="10" height="10" alt="C"></picture><img src="d.png" width="1" height="1" loading="lazy"></div>"#,
+        ),
+        &test_context(),
+        &DesignTokens::default(),
+        &CompileOptions::default(),
+    )
+    .unwrap();
+    assert!(
+        file.source
+            .starts_with("import Image from \"next/image\";\n\n"),
+        "{}",
+        file.source
+    );
+    for expected in [
+        "<Image\n        className=\"a\"\n        src=\"https://example.com/shop/a.png\"\n        alt=\"A\"\n        width={640}\n        height={420}\n        loading=\"eager\"\n        unoptimized />",
+        "{/* eslint-disable-next-line @next/next/no-img-element */}\n      <img src=\"https://example.com/shop/b.png\" width=\"50%\" height=\"10\" alt=\"\" />",
+        "{/* eslint-disable-next-line @next/next/no-img-element */}\n        <img src=\"https://example.com/shop/c.png\" width=\"10\" height=\"10\" alt=\"C\" />",
+        "src=\"https://example.com/shop/d.png\"\n        loading=\"lazy\"\n        alt=\"\"\n        width={1}\n        height={1}\n        unoptimized />",
+    ] {
+        assert!(
+            file.source.contains(expected),
+            "{expected}\nin\n{}",
+            file.source
+        );
+    }
+    let errors = replica_section_gen::parse_errors(&file.source, Lang::TypeScript);
+    assert!(errors.is_empty(), "{errors:?}");
 }
 
 #[test]
@@ -227,6 +264,7 @@ fn iframes_links_and_images_keep_real_absolute_urls() {
   <a className="b" href="#top">Top</a>
   <a className="c" href="#">JS</a>
   <a className="d" href="mailto:a@b.c">Mail</a>
+  {/* eslint-disable-next-line @next/next/no-img-element */}
   <img
     src="https://example.com/shop/img/a.png"
     srcSet="https://example.com/shop/img/a.png 1x, https://example.com/img/a@2x.png 2x"
@@ -255,6 +293,7 @@ fn canvas_drawings_become_images() {
         file.source,
         r#"export default function Chart() {
   return (
+    // eslint-disable-next-line @next/next/no-img-element
     <img
       className="chart"
       width="300"
@@ -527,6 +566,7 @@ fn compile_faithful(section: &PlannedSection, quirks_mode: bool) -> String {
             style: Style::Faithful,
             mobile_dom: None,
             quirks_mode,
+            lang: Lang::JavaScript,
         },
     )
     .unwrap()

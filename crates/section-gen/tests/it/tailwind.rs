@@ -1,7 +1,7 @@
 //! The tailwind style on small fragments: theme names, Tailwind's scale, arbitrary values,
 //! inheritance, UA defaults and responsive variants from the mobile capture.
 
-use replica_core::{DesignTokens, DomElement, DomNode};
+use replica_core::{DesignTokens, DomElement, DomNode, Lang};
 use replica_section_gen::{
     CompileOptions, Style, compile_section, jsx_parse_errors, tailwind_theme,
 };
@@ -34,6 +34,7 @@ fn compile(desktop: &str, mobile: Option<&str>) -> String {
         style: Style::Tailwind,
         mobile_dom: mobile_root.as_ref(),
         quirks_mode: false,
+        lang: Lang::JavaScript,
     };
     let file = compile_section(&section, &test_context(), &tokens(), &options).unwrap();
     assert!(jsx_parse_errors(&file.source).is_empty(), "{}", file.source);
