@@ -409,6 +409,12 @@ const URL_ATTRIBUTES: &[&str] = &[
     "xlink:href",
 ];
 
+/// HTML parents whose content model has no text: a text node in them, even a space kept for a
+/// cell hidden at one device, fails React's hydration (the parser never puts it there).
+const NO_TEXT_PARENTS: &[&str] = &[
+    "table", "thead", "tbody", "tfoot", "tr", "colgroup", "select", "optgroup", "datalist",
+];
+
 /// Tags that are inline when no style says otherwise (custom elements are inline too).
 const INLINE_TAGS: &[&str] = &[
     "a", "abbr", "audio", "b", "bdi", "bdo", "br", "button", "canvas", "cite", "code", "data",
@@ -566,6 +572,7 @@ impl<'a> Builder<'a> {
         let parent_flex_or_grid = devices.iter().all(|display| is_flex_or_grid(display));
         let svg_without_text =
             context.svg && !matches!(element.tag.as_str(), "text" | "tspan" | "textPath");
+        let holds_no_text = !context.svg && NO_TEXT_PARENTS.contains(&element.tag.as_str());
         let mut nodes = Vec::new();
         for (index, item) in items.iter().enumerate() {
             let text = match item {
@@ -575,6 +582,9 @@ impl<'a> Builder<'a> {
                 }
                 Item::Text(text) => *text,
             };
+            if holds_no_text && is_html_whitespace(text) {
+                continue;
+            }
             if context.preserve_whitespace && !context.svg {
                 if !text.is_empty() {
                     nodes.push(preserved_text(text));
@@ -1283,12 +1293,21 @@ fn preserved_text(text: &str) -> Node {
     }
 }
 
+/// HTML's whitespace: what the parser and layout collapse (not every Unicode space).
+fn is_html_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{c}')
+}
+
+fn is_html_whitespace(text: &str) -> bool {
+    text.chars().all(is_html_space)
+}
+
 /// HTML's whitespace collapsing: runs of ASCII whitespace become one space.
 fn collapse_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_space = false;
     for c in text.chars() {
-        if matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{c}') {
+        if is_html_space(c) {
             if !in_space {
                 out.push(' ');
             }

@@ -574,6 +574,28 @@ fn compile_faithful(section: &PlannedSection, quirks_mode: bool) -> String {
 }
 
 #[test]
+fn parents_that_hold_no_text_get_no_spaces_even_around_boxes_hidden_at_a_device() {
+    // Two cells (or options) hidden on phones end no line there, but a text node inside a
+    // <tr>, a <tbody> or a <select> is a hydration error in React: whitespace never goes there.
+    let desktop = r#"<table> <tbody> <tr><td>a</td> <td class="x">b</td> <td class="x">c</td></tr> </tbody> </table>"#;
+    let mobile = r#"<table> <tbody> <tr><td>a</td> <td class="x" data-computed="display: none">b</td> <td class="x" data-computed="display: none">c</td></tr> </tbody> </table>"#;
+    let jsx = compile_html_on_devices(desktop, mobile);
+    assert!(!jsx.contains(r#"{" "}"#), "{jsx}");
+    let select = compile_html_on_devices(
+        r#"<select><option>a</option> <option>b</option> <optgroup label="g"> <option>c</option> </optgroup></select>"#,
+        r#"<select><option data-computed="display: none">a</option> <option data-computed="display: none">b</option> <optgroup label="g"> <option>c</option> </optgroup></select>"#,
+    );
+    assert!(!select.contains(r#"{" "}"#), "{select}");
+    // Preserved whitespace (a table inside <pre>) does not put text there either.
+    let pre = compile_html("<pre><table>\n<tr><td> a </td>\n</tr>\n</table></pre>");
+    assert!(
+        pre.contains(r#"<tr>"#) && !pre.contains(r#"<tr>{"#) && !pre.contains(r#"<table>{"#),
+        "{pre}"
+    );
+    assert!(pre.contains(r#"<td>{" a "}</td>"#), "{pre}");
+}
+
+#[test]
 fn quirks_mode_image_lines_have_no_strut() {
     // A spacer GIF alone in a cell was as tall as the GIF in quirks mode.
     let section = section_from_html(
