@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use replica_core::{
-    BoxFuture, ComponentFile, DesignTokens, DomElement, DomNode, GenerateError, Lang, OutlineNode,
-    Plan, PlannedSection, Rect, SectionGenerator, SharedContext,
+    BoxFuture, ComponentFile, DesignTokens, DomElement, DomNode, GenerateError, Lang,
+    MOBILE_MAX_WIDTH, OutlineNode, Plan, PlannedSection, Rect, SectionGenerator, SharedContext,
 };
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -474,6 +474,9 @@ impl<'a> Builder<'a> {
         let in_svg = context.svg || tag == "svg";
         let mobile = self.mobile_of(element);
         let mut props = self.props(element, in_svg, context, mobile);
+        if self.style == Style::Faithful {
+            self.push_mobile_state(element, mobile, &mut props);
+        }
         let child_context = self.child_context(element, context);
         let tag = if !in_svg && tag == "p" && holds_block {
             // Only scripts (or a quirks-mode parse) put a block like <div> or <table> in a
@@ -505,6 +508,29 @@ impl<'a> Builder<'a> {
             children: Vec::new(),
         };
         (shell, child_context)
+    }
+
+    /// Classes and inline styles the page's scripts set only at one width (a sidebar
+    /// collapsed on phones): written as `data-mobile-*` attributes that the project's
+    /// `DeviceState` component applies below the mobile breakpoint. The tailwind style
+    /// needs none: its classes come from both devices' computed styles.
+    fn push_mobile_state(
+        &self,
+        element: &DomElement,
+        mobile: Option<&DomElement>,
+        props: &mut Vec<Prop>,
+    ) {
+        let Some(mut state) = mobile.and_then(|mobile| element.mobile_state(mobile)) else {
+            return;
+        };
+        if let Some(style) = &mut state.style
+            && style.to_ascii_lowercase().contains("url(")
+        {
+            *style = resolve_css_urls(style, |url| self.absolute_url(url));
+        }
+        for (name, value) in state.attributes() {
+            push_prop(props, &name, PropValue::Str(value));
+        }
     }
 
     /// The same element in the mobile capture, when it is there.
@@ -889,7 +915,13 @@ impl<'a> Builder<'a> {
             .retain(|(name, _)| !matches!(name.as_str(), "src" | "alt"));
         let mut props = self.props(element, false, &ROOT_CONTEXT, None);
         let mobile = self.mobile_of(element);
-        if mobile.is_some_and(|mobile| scales_with_width(&element.rect, &mobile.rect)) {
+        let scaled = mobile.is_some_and(|mobile| scales_with_width(&element.rect, &mobile.rect));
+        if self.style == Style::Faithful && !scaled {
+            // The script sized its drawing per device (Chart.js writes each size inline); one
+            // that only scaled shrinks with the page below, at any phone's width.
+            self.push_mobile_state(element, mobile, &mut props);
+        }
+        if scaled {
             // A responsive chart (Chart.js) redraws at the width it gets, keeping its aspect,
             // and writes its desktop size inline: the picture of that drawing must shrink with
             // the page the same way instead of overflowing a phone.
@@ -907,10 +939,57 @@ impl<'a> Builder<'a> {
         if self.lang == Lang::TypeScript {
             typing::type_props("img", false, &mut props, &mut self.declarations);
         }
-        Element {
+        let image = Element {
             tag: "img".to_string(),
             props,
             children: Vec::new(),
+        };
+        match mobile
+            .and_then(|mobile| mobile.state.get("canvas"))
+            .filter(|mobile_drawing| *mobile_drawing != drawing)
+        {
+            Some(mobile_drawing) => self.per_device_picture(image, mobile_drawing),
+            None => image,
+        }
+    }
+
+    /// A script drawing to the window's width drew another picture on phones (a chart with
+    /// fewer labels, or none cut off): phones get that drawing from a `<source>`, in a
+    /// `<picture>` that lays out as if only the image were there.
+    fn per_device_picture(&mut self, image: Element, mobile_drawing: &str) -> Element {
+        let mut source = vec![
+            Prop {
+                name: "media".to_string(),
+                value: PropValue::Str(format!("(max-width: {MOBILE_MAX_WIDTH}px)")),
+            },
+            Prop {
+                name: "srcSet".to_string(),
+                value: PropValue::Str(mobile_drawing.to_string()),
+            },
+        ];
+        let mut picture = vec![match self.style {
+            Style::Tailwind => Prop {
+                name: "className".to_string(),
+                value: PropValue::Str("contents".to_string()),
+            },
+            Style::Faithful => Prop {
+                name: "style".to_string(),
+                value: PropValue::Style(vec![("display".to_string(), "contents".to_string())]),
+            },
+        }];
+        if self.lang == Lang::TypeScript {
+            typing::type_props("source", false, &mut source, &mut self.declarations);
+            typing::type_props("picture", false, &mut picture, &mut self.declarations);
+        }
+        let source = Element {
+            tag: "source".to_string(),
+            props: source,
+            children: Vec::new(),
+        };
+        Element {
+            tag: "picture".to_string(),
+            props: picture,
+            children: vec![Node::Element(source), Node::Element(image)],
         }
     }
 

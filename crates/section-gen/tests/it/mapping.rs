@@ -356,6 +356,61 @@ fn a_chart_that_scaled_on_mobile_shrinks_with_the_page() {
 }
 
 #[test]
+fn a_canvas_drawn_again_on_phones_shows_each_device_its_own_drawing() {
+    // A script drew the chart to the window's width: seven labels on desktop, three on the
+    // phone. The phone's picture comes from the phone's own drawing.
+    let canvas = |drawing: &str| {
+        format!(
+            r#"<div><canvas id="c" width="600" height="200" data-state-canvas="{drawing}"></canvas></div>"#
+        )
+    };
+    let jsx = compile_html_on_devices(
+        &canvas("data:image/png;base64,DESKTOP="),
+        &canvas("data:image/png;base64,PHONE="),
+    );
+    assert_eq!(
+        jsx,
+        r#"<div>
+  <picture style={{ display: "contents" }}>
+    <source media="(max-width: 767px)" srcSet="data:image/png;base64,PHONE=" />
+    {/* eslint-disable-next-line @next/next/no-img-element */}
+    <img id="c" width="600" height="200" src="data:image/png;base64,DESKTOP=" alt="" />
+  </picture>
+</div>"#
+    );
+    // The same drawing on both devices: one image.
+    let same = compile_html_on_devices(
+        &canvas("data:image/png;base64,SAME="),
+        &canvas("data:image/png;base64,SAME="),
+    );
+    assert!(!same.contains("<picture"), "{same}");
+}
+
+#[test]
+fn classes_and_styles_a_script_set_on_phones_only_go_with_the_markup() {
+    // A script collapsed the sidebar on the phone (a class) and moved the column (an inline
+    // style): the markup says so for the project's DeviceState component to apply there.
+    let jsx = compile_html_on_devices(
+        r##"<aside id="s" class="sidebar open"><a href="#o">O</a></aside>"##,
+        r##"<aside id="s" class="sidebar collapsed" style="padding-top: 12px; background: url(/i.png)"><a href="#o">O</a></aside>"##,
+    );
+    assert_eq!(
+        jsx,
+        r##"<aside
+  id="s"
+  className="sidebar open"
+  data-mobile-add-class="collapsed"
+  data-mobile-remove-class="open"
+  data-mobile-style="padding-top: 12px; background: url(&quot;https://example.com/i.png&quot;)">
+  <a href="#o">O</a>
+</aside>"##
+    );
+    // The same on both devices: nothing added.
+    let same = r##"<aside id="s" class="sidebar"><a href="#o">O</a></aside>"##;
+    assert!(!compile_html_on_devices(same, same).contains("data-mobile"));
+}
+
+#[test]
 fn custom_elements_keep_their_attribute_names() {
     assert_eq!(
         compile_html(r#"<my-widget class="w" for="x" onclick="y()">hi</my-widget>"#),
