@@ -617,9 +617,18 @@ impl SandboxState {
             return Err(SandboxPoolError::BadPreviewPath { path: path.into() });
         }
         let url = format!("{}{path}", self.preview_url);
-        let http_error = |e: reqwest::Error| SandboxPoolError::Http {
-            url: url.clone(),
-            message: e.to_string(),
+        // reqwest's own message hides the cause (refused, reset, timed out) in its sources.
+        let http_error = |e: reqwest::Error| {
+            let mut message = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                message = format!("{message}: {cause}");
+                source = cause.source();
+            }
+            SandboxPoolError::Http {
+                url: url.clone(),
+                message,
+            }
         };
         let response = self
             .http
