@@ -46,6 +46,7 @@
 mod crop;
 mod data;
 mod outline;
+mod site;
 mod units;
 
 use std::collections::HashSet;
@@ -53,6 +54,11 @@ use std::collections::HashSet;
 use replica_core::{
     DesignTokens, DeviceCapture, DomElement, DomNode, OutlineNode, PageWrapper, Plan,
     PlannedSection, Rect, ScrapeData, SectionData, SectionKind, SharedContext,
+};
+
+pub use crate::site::{
+    Crawl, CrawlLimits, MAX_SITE_PAGES, Robots, SitePage, SkipReason, SkippedLink, route_folder,
+    route_of, sitemap_locations,
 };
 
 use crate::crop::Band;
