@@ -165,7 +165,7 @@ impl Bench {
         while let Some(event) = run.events.recv().await {
             match event {
                 PipelineEvent::Compiled => compiled = Some(started.elapsed()),
-                PipelineEvent::Warning { message } => warnings.push(message),
+                PipelineEvent::Warning { message, .. } => warnings.push(message),
                 _ => {}
             }
         }

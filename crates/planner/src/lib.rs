@@ -58,7 +58,7 @@ use replica_core::{
 
 pub use crate::site::{
     Crawl, CrawlLimits, MAX_SITE_PAGES, Robots, SitePage, SkipReason, SkippedLink, route_folder,
-    route_of, sitemap_locations,
+    route_of, site_page_key, sitemap_locations,
 };
 
 use crate::crop::Band;

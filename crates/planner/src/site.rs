@@ -234,6 +234,12 @@ impl Crawl {
     }
 }
 
+/// The same key for every spelling of one page's URL (see [`Crawl`]); `None` for what is
+/// not an absolute URL.
+pub fn site_page_key(url: &str) -> Option<String> {
+    Url::parse(url).ok().map(|url| page_key(&url))
+}
+
 /// One key per page whatever the spelling: no fragment, no trailing slash, no `index.html`.
 fn page_key(url: &Url) -> String {
     let path = url.path();
