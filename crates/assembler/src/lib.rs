@@ -39,7 +39,9 @@ pub use review::{
     FixKind, ReviewError, ReviewFix, ReviewOutcome, ReviewRejected, accept_review_answer,
     model_review, review, review_prompt,
 };
-pub use site::{SiteAssembleError, SiteInput, SitePageProject, assemble_site, link_pages};
+pub use site::{
+    PageMark, SiteAssembleError, SiteInput, SitePageProject, assemble_site, link_pages,
+};
 pub use styles::{
     PageStylesheet, body_presentational_css, faithful_globals_css, page_stylesheets, quirks_css,
     rewrite_css_urls, tailwind_config, tailwind_globals_css,

@@ -30,13 +30,8 @@ struct Node {
 }
 
 impl PageIndex {
-    /// Both captures of the page (`<html>` with the scrape's own attributes when the DOM has
-    /// none).
-    pub fn of_scrape(scrape: &ScrapeData) -> PageIndex {
-        PageIndex::of_scrapes(&[scrape])
-    }
-
-    /// Every page of a site at once: a rule any of them can use is kept.
+    /// Both captures of every page of a site (`<html>` with the scrape's own attributes when
+    /// the DOM has none): a rule any of them can use is kept.
     pub fn of_scrapes(scrapes: &[&ScrapeData]) -> PageIndex {
         let mut index = PageIndex::default();
         for scrape in scrapes {

@@ -24,6 +24,19 @@ pub struct SitePageProject {
     pub title: String,
     pub description: Option<String>,
     pub files: ProjectFiles,
+    /// How this page marks itself in the header and footer all pages share (the planner's
+    /// `strip_chrome_marks` took the marks out of its DOM): put back at run time.
+    pub marks: Vec<PageMark>,
+}
+
+/// One mark of a page on the first or last element of `<body>`: extra classes and
+/// attributes on the element at `path` (element-child indices below that edge).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageMark {
+    pub last: bool,
+    pub path: Vec<usize>,
+    pub classes: Vec<String>,
+    pub attributes: Vec<(String, String)>,
 }
 
 /// Everything [`assemble_site`] reads.
@@ -104,6 +117,7 @@ pub fn assemble_site(input: &SiteInput<'_>) -> Result<ProjectFiles, SiteAssemble
         sheets_of_pages.push(sheets);
         pages.push((page_file(page, extension), text));
     }
+    let hoisted = hoist_edges(&mut pages);
     let shared: Vec<String> = sheets_of_pages[0]
         .iter()
         .filter(|sheet| sheets_of_pages.iter().all(|sheets| sheets.contains(sheet)))
@@ -113,7 +127,16 @@ pub fn assemble_site(input: &SiteInput<'_>) -> Result<ProjectFiles, SiteAssemble
         .files
         .text(&layout_path)
         .ok_or(SiteAssembleError::NoLayout)?;
-    files.insert_text(layout_path, layout_with_sheets(layout, &shared));
+    let mut layout = layout_with_sheets(layout, &shared);
+    let marked = input.pages.iter().any(|page| !page.marks.is_empty());
+    if marked {
+        files.insert_text(
+            format!("components/ActiveLinks.{extension}"),
+            active_links(input.pages, input.lang),
+        );
+    }
+    layout = layout_with_body(&layout, &hoisted, marked);
+    files.insert_text(layout_path, layout);
     for ((path, text), (page, sheets)) in pages
         .into_iter()
         .zip(input.pages.iter().zip(&sheets_of_pages))
@@ -139,6 +162,173 @@ pub fn assemble_site(input: &SiteInput<'_>) -> Result<ProjectFiles, SiteAssemble
         }
     }
     Ok(files)
+}
+
+/// A component rendered first (or last) straight in `<body>` by every page, from the same
+/// file: taken out of the pages for the root layout to render. The names and import lines
+/// of the first and the last, when they are hoisted.
+#[derive(Debug, Default)]
+struct Hoisted {
+    first: Option<(String, String)>,
+    last: Option<(String, String)>,
+}
+
+fn hoist_edges(pages: &mut [(String, String)]) -> Hoisted {
+    let mut hoisted = Hoisted::default();
+    for last in [false, true] {
+        let found: Option<Vec<(String, String)>> = pages
+            .iter()
+            .map(|(_, text)| edge_component(text, last))
+            .collect();
+        let Some(found) = found else {
+            continue;
+        };
+        let same = found.iter().all(|edge| edge.1 == found[0].1);
+        let distinct = hoisted
+            .first
+            .as_ref()
+            .is_none_or(|first| first.1 != found[0].1);
+        if !same || !distinct || pages.len() < 2 {
+            continue;
+        }
+        for ((_, text), (name, import)) in pages.iter_mut().zip(&found) {
+            let line = format!("      <{name} />\n");
+            let at = if last {
+                text.rfind(&line)
+            } else {
+                text.find(&line)
+            };
+            if let Some(at) = at {
+                text.replace_range(at..at + line.len(), "");
+            }
+            *text = text.replacen(&format!("{import}\n"), "", 1);
+        }
+        let edge = Some(found[0].clone());
+        if last {
+            hoisted.last = edge;
+        } else {
+            hoisted.first = edge;
+        }
+    }
+    hoisted
+}
+
+/// The component a page file renders first (or last) straight in its fragment, as a
+/// self-closing element, and its import line.
+fn edge_component(text: &str, last: bool) -> Option<(String, String)> {
+    let mut top = text
+        .lines()
+        .skip_while(|line| *line != "    <>")
+        .skip(1)
+        .take_while(|line| *line != "    </>")
+        .filter(|line| line.starts_with("      <") && !line.starts_with("       "));
+    let line = if last { top.last() } else { top.next() }?;
+    let name = line.trim().strip_prefix('<')?.strip_suffix(" />")?;
+    let prefix = format!("import {name} from ");
+    let import = text.lines().find(|line| line.starts_with(&prefix))?;
+    Some((name.to_string(), import.to_string()))
+}
+
+/// The layout rendering the hoisted header and footer around the page, and the page's marks.
+fn layout_with_body(layout: &str, hoisted: &Hoisted, marked: bool) -> String {
+    if hoisted.first.is_none() && hoisted.last.is_none() && !marked {
+        return layout.to_string();
+    }
+    let mut imports = String::new();
+    let mut body = String::from("\n");
+    if let Some((name, import)) = &hoisted.first {
+        imports.push_str(&format!("{import}\n"));
+        body.push_str(&format!("        <{name} />\n"));
+    }
+    body.push_str("        {children}\n");
+    if let Some((name, import)) = &hoisted.last {
+        imports.push_str(&format!("{import}\n"));
+        body.push_str(&format!("        <{name} />\n"));
+    }
+    if marked {
+        imports.push_str("import ActiveLinks from \"@/components/ActiveLinks\";\n");
+        body.push_str("        <ActiveLinks />\n");
+    }
+    body.push_str("      ");
+    let layout = layout.replacen(">{children}</body>", &format!(">{body}</body>"), 1);
+    let at = layout
+        .split_inclusive('\n')
+        .take_while(|line| line.starts_with("import "))
+        .map(str::len)
+        .sum::<usize>();
+    format!("{}{imports}{}", &layout[..at], &layout[at..])
+}
+
+/// components/ActiveLinks: puts each page's marks back on the shared header and footer
+/// when its route is shown (the layout renders them once for all pages).
+fn active_links(pages: &[SitePageProject], lang: Lang) -> String {
+    let quote = |text: &str| serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into());
+    let mut table = String::new();
+    for page in pages.iter().filter(|page| !page.marks.is_empty()) {
+        table.push_str(&format!("  {}: [\n", quote(&page.route)));
+        for mark in &page.marks {
+            let path: Vec<String> = mark.path.iter().map(usize::to_string).collect();
+            let classes: Vec<String> = mark.classes.iter().map(|c| quote(c)).collect();
+            let attributes: Vec<String> = mark
+                .attributes
+                .iter()
+                .map(|(name, value)| format!("[{}, {}]", quote(name), quote(value)))
+                .collect();
+            table.push_str(&format!(
+                "    [{}, [{}], [{}], [{}]],\n",
+                quote(if mark.last { "last" } else { "first" }),
+                path.join(", "),
+                classes.join(", "),
+                attributes.join(", ")
+            ));
+        }
+        table.push_str("  ],\n");
+    }
+    let typed = lang == Lang::TypeScript;
+    let t = |typed_text: &'static str| if typed { typed_text } else { "" };
+    format!(
+        "\"use client\";\n\n\
+         import {{ usePathname }} from \"next/navigation\";\n\
+         import {{ useEffect }} from \"react\";\n\n\
+         // The original marked the current page in the header and footer every page shares\n\
+         // (the active link's class, aria-current). The layout renders them once for all\n\
+         // pages, so each route's marks are put back here: [edge of <body>, element path\n\
+         // below it, classes, attributes].\n\
+         {}\
+         const MARKS{} = {{\n{table}}};\n\n\
+         const NOT_CONTENT = [\"SCRIPT\", \"STYLE\", \"LINK\", \"TEMPLATE\", \"NOSCRIPT\", \"META\", \"NEXT-ROUTE-ANNOUNCER\"];\n\n\
+         function edge(which{}){} {{\n  \
+           const content = Array.from(document.body.children).filter((e) => !NOT_CONTENT.includes(e.tagName));\n  \
+           return which === \"first\" ? content[0] : content[content.length - 1];\n\
+         }}\n\n\
+         export default function ActiveLinks() {{\n  \
+           const pathname = usePathname();\n  \
+           useEffect(() => {{\n    \
+             const undo{} = [];\n    \
+             for (const [which, path, classes, attributes] of MARKS[pathname] ?? []) {{\n      \
+               let element = edge(which);\n      \
+               for (const index of path) element = element?.children[index];\n      \
+               if (!element) continue;\n      \
+               const target = element;\n      \
+               const added = classes.filter((name) => !target.classList.contains(name));\n      \
+               const set = attributes.filter(([name]) => !target.hasAttribute(name));\n      \
+               target.classList.add(...added);\n      \
+               for (const [name, value] of set) target.setAttribute(name, value);\n      \
+               undo.push(() => {{\n        \
+                 target.classList.remove(...added);\n        \
+                 for (const [name] of set) target.removeAttribute(name);\n      \
+               }});\n    \
+             }}\n    \
+             return () => undo.forEach((step) => step());\n  \
+           }}, [pathname]);\n  \
+           return null;\n\
+         }}\n",
+        t("type Mark = [\"first\" | \"last\", number[], string[], [string, string][]];\n"),
+        t(": Record<string, Mark[]>"),
+        t(": \"first\" | \"last\""),
+        t(": Element | undefined"),
+        t(": Array<() => void>"),
+    )
 }
 
 /// Files each page has its own version of: placed page by page, not copied from the start.

@@ -59,7 +59,9 @@ pub fn page_stylesheets(
     site: &[&ScrapeData],
     sources: &[Option<String>],
 ) -> Vec<PageStylesheet> {
-    let pages: Vec<&ScrapeData> = std::iter::once(scrape).chain(site.iter().copied()).collect();
+    let pages: Vec<&ScrapeData> = std::iter::once(scrape)
+        .chain(site.iter().copied())
+        .collect();
     let page = PageIndex::of_scrapes(&pages);
     let mut animated = animated_names(scrape);
     for other in site {

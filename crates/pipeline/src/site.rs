@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures_util::StreamExt as _;
-use replica_assembler::{SiteInput, SitePageProject};
+use replica_assembler::{PageMark, SiteInput, SitePageProject};
 use replica_core::{
     DesignTokens, DiscoveredPage, PageResult, PipelineEvent, Plan, ScrapeData, SimilarityScores,
 };
-use replica_planner::{Crawl, CrawlLimits, SitePage};
+use replica_planner::{ChromeEdge, Crawl, CrawlLimits, SitePage};
 use url::Url;
 
 use crate::run::{
@@ -44,10 +44,11 @@ pub(crate) async fn run_site(p: &mut Progress) -> Result<(), Failure> {
     let start = scrape_and_acquire(p).await?;
     p.stage_done("scrape")?;
     let started = Instant::now();
-    let pages = crawl(p, start).await?;
+    let mut pages = crawl(p, start).await?;
     p.timings.scrape += elapsed_ms(started);
     p.stage_done("crawl")?;
-    let (projects, start_plan) = generate_pages(p, &pages).await?;
+    let marks = strip_marks(&mut pages);
+    let (projects, start_plan) = generate_pages(p, &pages, marks).await?;
     p.stage_done("generate")?;
     merge(p, &pages, &projects).await?;
     p.stage_done("assemble")?;
@@ -247,12 +248,36 @@ async fn say_what_was_left_out(p: &Progress, crawl: &Crawl, cloned: usize) {
     }
 }
 
+/// The current-page marks taken out of the header and footer the pages share, per page, so
+/// those compile to one component (the clone puts the marks back at run time).
+fn strip_marks(pages: &mut [ScrapedPage]) -> Vec<Vec<PageMark>> {
+    let mut scrapes: Vec<&mut ScrapeData> = pages
+        .iter_mut()
+        .map(|page| Arc::make_mut(&mut page.scrape))
+        .collect();
+    replica_planner::strip_chrome_marks(&mut scrapes)
+        .into_iter()
+        .map(|marks| {
+            marks
+                .into_iter()
+                .map(|mark| PageMark {
+                    last: mark.edge == ChromeEdge::Last,
+                    path: mark.path,
+                    classes: mark.classes,
+                    attributes: mark.attributes,
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// C to F for each page in turn (a page's sections are generated in parallel already): its
 /// own project, to be merged. A page that fails is left out; the start page failing fails
 /// the clone.
 async fn generate_pages(
     p: &mut Progress,
     pages: &[ScrapedPage],
+    mut marks: Vec<Vec<PageMark>>,
 ) -> Result<(Vec<SitePageProject>, StartPlan), Failure> {
     let mut projects = Vec::with_capacity(pages.len());
     let mut start_plan = None;
@@ -290,6 +315,7 @@ async fn generate_pages(
             title: scrape.title.clone(),
             description: scrape.meta.description.clone(),
             files,
+            marks: marks.get_mut(index).map(std::mem::take).unwrap_or_default(),
         });
         if index == 0 {
             start_plan = Some(StartPlan { plan, tokens });

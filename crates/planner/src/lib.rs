@@ -43,6 +43,7 @@
 //! `SectionData::dom` holds copies from the desktop capture: whole elements, the children of
 //! a split block, and copies of a section's own ancestors holding its pieces.
 
+mod chrome;
 mod crop;
 mod data;
 mod outline;
@@ -56,6 +57,7 @@ use replica_core::{
     PlannedSection, Rect, ScrapeData, SectionData, SectionKind, SharedContext,
 };
 
+pub use crate::chrome::{ChromeEdge, ChromeMark, strip_chrome_marks};
 pub use crate::site::{
     Crawl, CrawlLimits, MAX_SITE_PAGES, Robots, SitePage, SkipReason, SkippedLink, route_folder,
     route_of, site_page_key, sitemap_locations,
