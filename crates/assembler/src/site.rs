@@ -240,14 +240,15 @@ fn layout_with_body(layout: &str, hoisted: &Hoisted, marked: bool) -> String {
         imports.push_str(&format!("{import}\n"));
         body.push_str(&format!("        <{name} />\n"));
     }
-    body.push_str("        {children}\n");
+    if marked {
+        imports.push_str("import ActiveLinks from \"@/components/ActiveLinks\";\n");
+        body.push_str("        <ActiveLinks>{children}</ActiveLinks>\n");
+    } else {
+        body.push_str("        {children}\n");
+    }
     if let Some((name, import)) = &hoisted.last {
         imports.push_str(&format!("{import}\n"));
         body.push_str(&format!("        <{name} />\n"));
-    }
-    if marked {
-        imports.push_str("import ActiveLinks from \"@/components/ActiveLinks\";\n");
-        body.push_str("        <ActiveLinks />\n");
     }
     body.push_str("      ");
     let layout = layout.replacen(">{children}</body>", &format!(">{body}</body>"), 1);
@@ -259,8 +260,8 @@ fn layout_with_body(layout: &str, hoisted: &Hoisted, marked: bool) -> String {
     format!("{}{imports}{}", &layout[..at], &layout[at..])
 }
 
-/// components/ActiveLinks: puts each page's marks back on the shared header and footer
-/// when its route is shown (the layout renders them once for all pages).
+/// components/ActiveLinks: renders the page and puts its marks back on the shared header
+/// and footer while its route is shown (the layout renders those once for all pages).
 fn active_links(pages: &[SitePageProject], lang: Lang) -> String {
     let quote = |text: &str| serde_json::to_string(text).unwrap_or_else(|_| "\"\"".into());
     let mut table = String::new();
@@ -301,7 +302,7 @@ fn active_links(pages: &[SitePageProject], lang: Lang) -> String {
            const content = Array.from(document.body.children).filter((e) => !NOT_CONTENT.includes(e.tagName));\n  \
            return which === \"first\" ? content[0] : content[content.length - 1];\n\
          }}\n\n\
-         export default function ActiveLinks() {{\n  \
+         export default function ActiveLinks({{ children }}{}) {{\n  \
            const pathname = usePathname();\n  \
            useEffect(() => {{\n    \
              const undo{} = [];\n    \
@@ -321,12 +322,13 @@ fn active_links(pages: &[SitePageProject], lang: Lang) -> String {
              }}\n    \
              return () => undo.forEach((step) => step());\n  \
            }}, [pathname]);\n  \
-           return null;\n\
+           return <>{{children}}</>;\n\
          }}\n",
         t("type Mark = [\"first\" | \"last\", number[], string[], [string, string][]];\n"),
         t(": Record<string, Mark[]>"),
         t(": \"first\" | \"last\""),
         t(": Element | undefined"),
+        t(": { children: React.ReactNode }"),
         t(": Array<() => void>"),
     )
 }
