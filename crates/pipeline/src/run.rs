@@ -527,6 +527,12 @@ pub(crate) async fn scrape_and_acquire(p: &mut Progress) -> Result<Arc<ScrapeDat
         let full = error.contains("No space left on device");
         p.store_failed("the scrape", error, full).await;
     }
+    scrape_done(p, &scrape).await;
+    Ok(scrape)
+}
+
+/// The scrape's warnings and `scrape_done`.
+pub(crate) async fn scrape_done(p: &Progress, scrape: &ScrapeData) {
     for warning in &scrape.warnings {
         p.warn(format!("scrape: {warning}")).await;
     }
@@ -538,7 +544,6 @@ pub(crate) async fn scrape_and_acquire(p: &mut Progress) -> Result<Arc<ScrapeDat
         page: p.page.clone(),
     })
     .await;
-    Ok(scrape)
 }
 
 /// C: the tokens from the computed styles, enriched by the model when there is one.

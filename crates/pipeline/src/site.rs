@@ -17,7 +17,8 @@ use url::Url;
 
 use crate::run::{
     Failure, INSPECTION_DIR, Progress, assemble_files, deploy_and_compile, design, elapsed_ms,
-    finish_assembly, generate, inspect_route, localize_options, plan, scrape_and_acquire, validate,
+    finish_assembly, generate, inspect_route, localize_options, plan, scrape_and_acquire,
+    scrape_done, validate,
 };
 
 /// Pages scraped at the same time. Each scrape already drives two browser sessions (one per
@@ -222,14 +223,7 @@ async fn accepted(
         .await;
         return None;
     }
-    p.emit(PipelineEvent::ScrapeDone {
-        title: scrape.title.clone(),
-        sections: scrape.desktop.sections.len(),
-        images: scrape.desktop.images.len(),
-        page_height: scrape.desktop.document.height,
-        page: p.page.clone(),
-    })
-    .await;
+    scrape_done(p, &scrape).await;
     Some(Arc::new(scrape))
 }
 

@@ -4,11 +4,10 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
-use replica_core::{PipelineEvent, ScrapeOptions, UrlPolicy};
+use replica_core::PipelineEvent;
 use replica_fixture_server::FixtureServer;
-use replica_pipeline::{CloneRequest, CloneStore, MAX_SITE_PAGES, PipelineDeps, start_clone};
+use replica_pipeline::{CloneRequest, MAX_SITE_PAGES, start_clone};
 use replica_scrape::{Browser, BrowserConfig};
 use tempfile::TempDir;
 
@@ -31,19 +30,7 @@ async fn a_site_becomes_routes_around_one_shared_header_and_footer() {
         .unwrap();
     let browser = Arc::new(Browser::launch(&BrowserConfig::from_env()).await.unwrap());
     let data = TempDir::new().unwrap();
-    let deps = PipelineDeps {
-        source: Arc::clone(&browser) as _,
-        sandboxes: None,
-        model: None,
-        store: CloneStore::open(data.path()).unwrap(),
-        scrape_options: ScrapeOptions {
-            policy: UrlPolicy::allow_all(),
-            ..ScrapeOptions::default()
-        },
-        localize_assets: false,
-        compile_timeout: Duration::from_secs(30),
-        preview_routes: None,
-    };
+    let deps = crate::clone::deps(Arc::clone(&browser) as _, None, data.path());
     let mut request = CloneRequest::new(sites.url("/acme/"));
     request.pages = MAX_SITE_PAGES;
     request.preview = false;
