@@ -448,3 +448,18 @@ impl Progress {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_is_a_count_or_all() {
+        assert_eq!(parse_pages("1"), Ok(1));
+        assert_eq!(parse_pages("7"), Ok(7));
+        assert_eq!(parse_pages("ALL"), Ok(replica_pipeline::MAX_SITE_PAGES));
+        assert!(parse_pages("0").unwrap_err().contains("at least 1"));
+        assert!(parse_pages("51").unwrap_err().contains("at most 50"));
+        assert!(parse_pages("five").unwrap_err().contains("not a number"));
+    }
+}
