@@ -101,20 +101,49 @@ pub fn package_json(name: &str, files: &ProjectFiles, tooling: Tooling) -> Strin
     };
     let mut dev_sorted = dev.clone();
     dev_sorted.sort_unstable();
-    let package = json!({
-        "name": crate::npm_package_name(name),
-        "version": "0.1.0",
-        "private": true,
-        "scripts": {
-            "dev": "next dev",
-            "build": "next build",
-            "start": "next start",
-            "lint": "next lint",
-        },
-        "dependencies": pinned(dependencies.keys().map(String::as_str).collect()),
-        "devDependencies": pinned(dev_sorted),
-    });
-    pretty(&package)
+    let string = |text: &str| Value::from(text).to_string();
+    let scripts = ordered_object(
+        &[
+            ("dev", string("next dev")),
+            ("build", string("next build")),
+            ("start", string("next start")),
+            ("lint", string("next lint")),
+        ],
+        1,
+    );
+    let nested = |map: Map<String, Value>| {
+        serde_json::to_string_pretty(&Value::Object(map))
+            .unwrap_or_default()
+            .replace('\n', "\n  ")
+    };
+    let mut text = ordered_object(
+        &[
+            ("name", string(&crate::npm_package_name(name))),
+            ("version", string("0.1.0")),
+            ("private", "true".to_string()),
+            ("scripts", scripts),
+            (
+                "dependencies",
+                nested(pinned(dependencies.keys().map(String::as_str).collect())),
+            ),
+            ("devDependencies", nested(pinned(dev_sorted))),
+        ],
+        0,
+    );
+    text.push('\n');
+    text
+}
+
+/// A JSON object with its keys in the order given, as npm writes package.json (`name`,
+/// `version`, `private`, `scripts` first; serde_json's map would sort them); `entries` hold
+/// values already written, `depth` is the object's nesting level (two spaces each).
+fn ordered_object(entries: &[(&str, String)], depth: usize) -> String {
+    let indent = "  ".repeat(depth + 1);
+    let members: Vec<String> = entries
+        .iter()
+        .map(|(key, value)| format!("{indent}{}: {value}", Value::from(*key)))
+        .collect();
+    format!("{{\n{}\n{}}}", members.join(",\n"), "  ".repeat(depth))
 }
 
 /// The tooling a package.json asks for (its devDependencies), to rebuild it after the files
@@ -312,28 +341,36 @@ fn pretty(value: &Value) -> String {
     text
 }
 
-/// tsconfig.json as create-next-app 14 writes it (Next leaves it as it is).
+/// tsconfig.json as create-next-app 14 writes it, byte for byte (Next leaves it as it is).
 pub fn tsconfig() -> String {
-    pretty(&json!({
-        "compilerOptions": {
-            "lib": ["dom", "dom.iterable", "esnext"],
-            "allowJs": true,
-            "skipLibCheck": true,
-            "strict": true,
-            "noEmit": true,
-            "esModuleInterop": true,
-            "module": "esnext",
-            "moduleResolution": "bundler",
-            "resolveJsonModule": true,
-            "isolatedModules": true,
-            "jsx": "preserve",
-            "incremental": true,
-            "plugins": [{ "name": "next" }],
-            "paths": { "@/*": ["./*"] },
-        },
-        "include": ["next-env.d.ts", "**/*.ts", "**/*.tsx", ".next/types/**/*.ts"],
-        "exclude": ["node_modules"],
-    }))
+    r#"{
+  "compilerOptions": {
+    "lib": ["dom", "dom.iterable", "esnext"],
+    "allowJs": true,
+    "skipLibCheck": true,
+    "strict": true,
+    "noEmit": true,
+    "esModuleInterop": true,
+    "module": "esnext",
+    "moduleResolution": "bundler",
+    "resolveJsonModule": true,
+    "isolatedModules": true,
+    "jsx": "preserve",
+    "incremental": true,
+    "plugins": [
+      {
+        "name": "next"
+      }
+    ],
+    "paths": {
+      "@/*": ["./*"]
+    }
+  },
+  "include": ["next-env.d.ts", "**/*.ts", "**/*.tsx", ".next/types/**/*.ts"],
+  "exclude": ["node_modules"]
+}
+"#
+    .to_string()
 }
 
 /// jsconfig.json: `@/components/Hero` resolves from the project root.

@@ -58,6 +58,15 @@ pub struct CompileCheck {
 pub enum CompileCheckError {
     #[error("the compile check could not reach the sandbox: {0}")]
     Sandbox(#[from] SandboxError),
+    /// The preview refused or dropped the request past `restart_timeout`; the dev server's
+    /// last output usually says why (a crash, a restart, a compile still running).
+    #[error(
+        "the compile check could not reach the sandbox: {source}; the dev server's last output:\n{log_tail}"
+    )]
+    Unreachable {
+        source: SandboxError,
+        log_tail: String,
+    },
 }
 
 /// Requests `config.path` from the sandbox's preview and parses the dev-server output written
@@ -71,7 +80,17 @@ pub async fn check_compilation(
     config: &CompileCheckConfig,
 ) -> Result<CompileCheck, CompileCheckError> {
     wait_for_log(sandbox, since, config, config.pickup_timeout, shows_rebuild).await?;
-    let response = fetch_while_restarting(sandbox, config).await?;
+    let response = match fetch_while_restarting(sandbox, config).await {
+        Ok(response) => response,
+        Err(source @ SandboxError::Provider { .. }) => {
+            let log = sandbox.logs(since).await.unwrap_or_default();
+            return Err(CompileCheckError::Unreachable {
+                source,
+                log_tail: last_lines(&strip_ansi(&log), 15),
+            });
+        }
+        Err(other) => return Err(other.into()),
+    };
     let success = (200..300).contains(&response.status);
     let request_line = format!("GET {} {}", config.path, response.status);
     // A failed request is logged with its error; wait for both, since the error may be
@@ -109,6 +128,12 @@ async fn fetch_while_restarting(
             result => return result,
         }
     }
+}
+
+/// The last `count` lines of `text`.
+fn last_lines(text: &str, count: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(count)..].join("\n")
 }
 
 /// The file watcher's rebuild finished, well (`✓ Compiled in 240ms`, no route: a route

@@ -270,6 +270,53 @@ impl LiveProject {
             .map(|sandbox| sandbox.preview_url().to_owned())
     }
 
+    /// `changes` plus package.json and its lock brought up to date, when a written file imports
+    /// a package the manifest does not list or a module is removed (package.json lists what the
+    /// files import, DESIGN.md §5); `None` when the manifest stays as it is.
+    async fn with_manifest(
+        &self,
+        changes: &FileChanges,
+    ) -> Result<Option<FileChanges>, ProjectError> {
+        let touches = |path: &str| path == "package.json" || path == "package-lock.json";
+        if changes.write.paths().any(touches) || changes.remove.iter().any(|p| touches(p)) {
+            return Ok(None);
+        }
+        let imported = replica_assembler::imported_packages(&changes.write);
+        let removes_module = changes
+            .remove
+            .iter()
+            .any(|path| replica_core::Lang::of_path(path).is_some());
+        if imported.is_empty() && !removes_module {
+            return Ok(None);
+        }
+        let mut files = self.files().await?;
+        let listed = files.text("package.json").unwrap_or_default().to_owned();
+        if !removes_module
+            && imported
+                .iter()
+                .all(|name| listed.contains(&format!("\"{name}\"")))
+        {
+            return Ok(None);
+        }
+        for (path, file) in &changes.write.files {
+            files.files.insert(path.clone(), file.clone());
+        }
+        for path in &changes.remove {
+            files.files.remove(path);
+        }
+        let changed = replica_assembler::refresh_manifest(&mut files);
+        if changed.is_empty() {
+            return Ok(None);
+        }
+        let mut changes = changes.clone();
+        for path in changed {
+            if let Some(file) = files.files.get(&path) {
+                changes.write.files.insert(path, file.clone());
+            }
+        }
+        Ok(Some(changes))
+    }
+
     /// Writes `changes` to the project's home only (not the sandbox).
     async fn write_home(&self, changes: &FileChanges) -> Result<(), ProjectError> {
         let target = self.target.clone();
@@ -380,6 +427,8 @@ impl Project for LiveProject {
 
     fn apply<'a>(&'a self, changes: &'a FileChanges) -> BoxFuture<'a, Result<(), ProjectError>> {
         Box::pin(async move {
+            let with_manifest = self.with_manifest(changes).await?;
+            let changes = with_manifest.as_ref().unwrap_or(changes);
             self.write_home(changes).await?;
             let guard = self.preview.lock().await;
             let Some(sandbox) = guard.as_ref() else {

@@ -58,9 +58,10 @@ function CloneForm() {
 
 function PromptForm() {
   const [prompt, setPrompt] = useState('');
+  const [lang, setLang] = useState('ts');
   const [busy, error, submit] = useSubmit(
     async () => {
-      location.hash = `#/p/${await startStream('/api/projects', { prompt: prompt.trim() })}`;
+      location.hash = `#/p/${await startStream('/api/projects', { prompt: prompt.trim(), lang })}`;
     },
     (e) => (e.status === 404 ? 'This server cannot build projects from a prompt yet.' : e.message),
   );
@@ -74,6 +75,12 @@ function PromptForm() {
       }}></textarea>
     <div class="form-actions">
       <span class="hint">A language model builds it from the Next.js template (Ctrl+Enter).</span>
+      <label>Language
+        <select name="prompt-lang" value=${lang} onChange=${(e) => setLang(e.target.value)}>
+          <option value="ts">TypeScript</option>
+          <option value="js">JavaScript</option>
+        </select>
+      </label>
       <button class="primary" type="submit" disabled=${busy}>${busy ? 'Starting…' : 'Build'}</button>
     </div>
     <p id="prompt-error" class="form-error" role="alert">${error}</p>

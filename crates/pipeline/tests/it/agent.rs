@@ -415,6 +415,54 @@ async fn a_symlink_out_of_a_directory_project_is_refused() {
     assert!(!outside.path().join("pwned.jsx").exists());
 }
 
+#[tokio::test]
+async fn an_agent_import_of_a_new_package_lands_in_package_json_and_undo_takes_it_back() {
+    let data = TempDir::new().unwrap();
+    let script: replica_llm::Script = serde_json::from_value(serde_json::json!({"turns": [
+        {"tool_uses": [
+            {"id": "a", "name": "write_file", "input": {
+                "path": "components/Fade.jsx",
+                "content": "import { motion } from \"framer-motion\";\n\nexport default function Fade() {\n  return <motion.div animate={{ opacity: 1 }} />;\n}\n"
+            }}
+        ]},
+        {"text": "Added a fade."}
+    ]}))
+    .unwrap();
+    let sessions = sessions(
+        data.path(),
+        Some(Arc::new(ScriptedReplay::new("inline", script))),
+    );
+    let store = sessions.deps().project.store.clone();
+    let id = store.create("http://127.0.0.1:41730/bakery/").unwrap();
+    // A clone's manifest lists what its files import, not the template's packages.
+    let mut files = bakery();
+    let tooling = replica_assembler::Tooling {
+        lang: Lang::JavaScript,
+        tailwind: false,
+    };
+    replica_assembler::write_manifest(&mut files, "bakery", tooling);
+    store.save_files(&id, &files).unwrap();
+    let before = files.text("package.json").unwrap().to_owned();
+    assert!(!before.contains("framer-motion"), "{before}");
+    let target = ProjectRef::Clone(id.clone());
+    let session = sessions.create(&target, Mode::Edit).unwrap();
+    let events = all_events(sessions.send(&session.session_id, "add a fade").unwrap()).await;
+    assert_eq!(types(&events).last().unwrap(), "complete", "{events:?}");
+
+    let after = store.get(&id).unwrap().files;
+    let package: serde_json::Value =
+        serde_json::from_str(after.text("package.json").unwrap()).unwrap();
+    assert!(
+        package["dependencies"]["framer-motion"].is_string(),
+        "{package}"
+    );
+    let lock = after.text("package-lock.json").unwrap();
+    assert!(lock.contains("\"node_modules/framer-motion\""));
+    sessions.undo(&target).await.unwrap();
+    let undone = store.get(&id).unwrap().files;
+    assert_eq!(undone.text("package.json").unwrap(), before);
+}
+
 fn restore_reason() -> CheckpointReason {
     CheckpointReason::Restore { to: 0 }
 }

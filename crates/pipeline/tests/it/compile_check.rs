@@ -17,6 +17,8 @@ struct ScriptedSandbox {
     current: Mutex<(u16, String)>,
     requests: Mutex<Vec<String>>,
     fetch_fails: bool,
+    /// Nobody listens on the preview's port (a dev server that crashed or is restarting).
+    refuses: bool,
 }
 
 struct Rebuild {
@@ -34,6 +36,7 @@ impl ScriptedSandbox {
             current: Mutex::new((status, format!(" GET / {status} in 9ms\n"))),
             requests: Mutex::new(Vec::new()),
             fetch_fails: false,
+            refuses: false,
         }
     }
 
@@ -85,6 +88,12 @@ impl Sandbox for ScriptedSandbox {
                 return Err(SandboxError::Stopped {
                     id: "scripted".into(),
                     message: "killed".into(),
+                });
+            }
+            if self.refuses {
+                return Err(SandboxError::Provider {
+                    provider: "scripted".into(),
+                    message: "connection refused".into(),
                 });
             }
             self.land_due_rebuild();
@@ -220,6 +229,36 @@ async fn a_sandbox_that_cannot_answer_is_a_typed_error() {
         CompileCheckError::Sandbox(SandboxError::Stopped { .. })
     ));
     assert!(error.to_string().contains("killed"), "{error}");
+}
+
+#[tokio::test]
+async fn a_preview_that_keeps_refusing_is_reported_with_the_dev_servers_last_output() {
+    let mut sandbox = ScriptedSandbox::new(READY, 200);
+    sandbox.refuses = true;
+    sandbox
+        .log
+        .lock()
+        .unwrap()
+        .push_str(" ⚠ Server is approaching the used memory threshold, restarting...\n");
+    let config = CompileCheckConfig {
+        pickup_timeout: Duration::from_millis(50),
+        restart_timeout: Duration::from_millis(600),
+        ..fast()
+    };
+    let error = check_compilation(&sandbox, READY.len(), &config)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, CompileCheckError::Unreachable { .. }),
+        "{error}"
+    );
+    let message = error.to_string();
+    assert!(message.contains("connection refused"), "{message}");
+    assert!(message.contains("memory threshold"), "{message}");
+    assert!(
+        !message.contains("Ready in"),
+        "only what was logged since the write: {message}"
+    );
 }
 
 mod with_the_template {

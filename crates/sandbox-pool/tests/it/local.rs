@@ -49,6 +49,89 @@ const BROKEN_HERO: &str = r#"export default function Hero() {
 }
 "#;
 
+const TSCONFIG: &str = r#"{
+  "compilerOptions": {
+    "lib": ["dom", "dom.iterable", "esnext"],
+    "allowJs": true,
+    "skipLibCheck": true,
+    "strict": true,
+    "noEmit": true,
+    "esModuleInterop": true,
+    "module": "esnext",
+    "moduleResolution": "bundler",
+    "resolveJsonModule": true,
+    "isolatedModules": true,
+    "jsx": "preserve",
+    "incremental": true,
+    "plugins": [{ "name": "next" }],
+    "paths": { "@/*": ["./*"] }
+  },
+  "include": ["next-env.d.ts", "**/*.ts", "**/*.tsx", ".next/types/**/*.ts"],
+  "exclude": ["node_modules"]
+}
+"#;
+
+const TS_LAYOUT: &str = r#"export default function RootLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en">
+      <body>{children}</body>
+    </html>
+  );
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_typescript_project_gets_a_dev_server_started_on_its_configuration() {
+    let dir = TempDir::new().unwrap();
+    let provider = LocalProvider::new(local_config(dir.path()));
+    let sandbox = provider.provision_local().await.unwrap();
+    let javascript = sandbox.process_group().unwrap();
+    let offset = log_end(&sandbox).await;
+    sandbox
+        .write_files(&files(&[
+            ("tsconfig.json", TSCONFIG),
+            ("app/layout.tsx", TS_LAYOUT),
+            (
+                "app/page.tsx",
+                &PAGE.replace("../components/Hero", "@/components/Hero"),
+            ),
+            ("components/Hero.tsx", HERO),
+        ]))
+        .await
+        .unwrap();
+    let typescript = sandbox.process_group().unwrap();
+    assert_ne!(
+        typescript, javascript,
+        "a new dev server for the new language"
+    );
+    let project = sandbox.project_dir();
+    assert!(!project.join("jsconfig.json").exists());
+    assert!(!project.join("app/page.jsx").exists());
+    let page = sandbox.fetch_preview("/").await.unwrap();
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Replica hero heading"), "{}", page.body);
+    let log = sandbox.logs(offset).await.unwrap();
+    assert!(log.contains("Ready in"), "{log}");
+
+    // Edits in the same language keep the running server and its warm compile.
+    let offset = log_end(&sandbox).await;
+    sandbox
+        .write_files(&files(&[(
+            "components/Hero.tsx",
+            &HERO.replace("Replica hero heading", "Typed hero"),
+        )]))
+        .await
+        .unwrap();
+    assert_eq!(sandbox.process_group(), Some(typescript));
+    wait_for_rebuild(&sandbox, offset).await;
+    let page = sandbox.fetch_preview("/").await.unwrap();
+    assert!(page.body.contains("Typed hero"), "{}", page.body);
+    Box::new(sandbox).destroy().await.unwrap();
+    assert!(leftover_group_members(javascript).await.is_empty());
+    assert!(leftover_group_members(typescript).await.is_empty());
+    assert!(leftover_processes(dir.path()).await.is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn serves_a_written_page_shows_a_broken_component_in_the_log_and_recovers() {
     let dir = TempDir::new().unwrap();
