@@ -30,6 +30,9 @@ pub struct LayoutConfig {
     /// CSS files the layout imports, in cascade order, relative to `app/` (`./globals.css`,
     /// `./styles/site.css`).
     pub css_imports: Vec<String>,
+    /// Whether the layout renders `components/DeviceState` (see [`device_state_source`]):
+    /// scripts left classes or inline styles that differ per device.
+    pub device_state: bool,
 }
 
 /// The `export const viewport` object of Next.js 14 (the fields it turns back into the
@@ -212,9 +215,17 @@ pub fn layout_source(config: &LayoutConfig, lang: Lang) -> String {
         Lang::JavaScript => ("", "", "", "{ children }"),
     };
     let mut out = String::from(types);
+    if config.device_state {
+        out.push_str("import DeviceState from \"@/components/DeviceState\";\n");
+    }
     for css in &config.css_imports {
         let _ = writeln!(out, "import {};", js_string(css));
     }
+    let page = if config.device_state {
+        "<DeviceState>{children}</DeviceState>"
+    } else {
+        "{children}"
+    };
     // Writing to a String cannot fail.
     let _ = write!(
         out,
@@ -226,7 +237,7 @@ pub fn layout_source(config: &LayoutConfig, lang: Lang) -> String {
          export default function RootLayout({parameters}) {{\n  \
            return (\n    \
              <html{html_attributes}>\n\
-               {head}      <body{body_attributes}>{{children}}</body>\n    \
+               {head}      <body{body_attributes}>{page}</body>\n    \
              </html>\n  \
            );\n\
          }}\n",
@@ -234,6 +245,55 @@ pub fn layout_source(config: &LayoutConfig, lang: Lang) -> String {
         object_literal(&viewport),
     );
     out
+}
+
+/// components/DeviceState (.tsx and .jsx alike): applies, below the mobile breakpoint, the
+/// classes and inline styles the original's scripts set only on phones, carried by the
+/// `data-mobile-*` attributes of the markup ([`replica_core::MobileState`]). A client
+/// component after hydration: React never sees the classes change, so nothing mismatches.
+/// It wraps the page (a component that rendered nothing would read as a broken one).
+pub fn device_state_source(lang: Lang) -> String {
+    let parameters = match lang {
+        Lang::TypeScript => "{ children }: { children: React.ReactNode }",
+        Lang::JavaScript => "{ children }",
+    };
+    format!(
+        r#""use client";
+
+import {{ useEffect }} from "react";
+
+const SELECTOR = "[data-mobile-add-class], [data-mobile-remove-class], [data-mobile-style]";
+
+export default function DeviceState({parameters}) {{
+  useEffect(() => {{
+    const narrow = window.matchMedia("(max-width: {max}px)");
+    const elements = Array.from(document.querySelectorAll(SELECTOR));
+    const desktopStyles = elements.map((element) => element.getAttribute("style"));
+    const apply = () => {{
+      elements.forEach((element, index) => {{
+        const phone = narrow.matches;
+        for (const name of (element.getAttribute("data-mobile-add-class") || "").split(" ")) {{
+          if (name) element.classList.toggle(name, phone);
+        }}
+        for (const name of (element.getAttribute("data-mobile-remove-class") || "").split(" ")) {{
+          if (name) element.classList.toggle(name, !phone);
+        }}
+        const mobileStyle = element.getAttribute("data-mobile-style");
+        if (mobileStyle === null) return;
+        const style = phone ? mobileStyle : desktopStyles[index];
+        if (style) element.setAttribute("style", style);
+        else element.removeAttribute("style");
+      }});
+    }};
+    apply();
+    narrow.addEventListener("change", apply);
+    return () => narrow.removeEventListener("change", apply);
+  }}, []);
+  return <>{{children}}</>;
+}}
+"#,
+        max = replica_core::MOBILE_MAX_WIDTH
+    )
 }
 
 /// Attributes the layout copies besides `lang` and `class`: the ones stylesheets select on

@@ -48,7 +48,7 @@ pub use styles::{
 };
 
 use replica_core::{
-    ComponentFile, DesignTokens, Lang, NEXT_VERSION, OutlineNode, Plan, ProjectFiles,
+    ComponentFile, DesignTokens, DomElement, Lang, NEXT_VERSION, OutlineNode, Plan, ProjectFiles,
     ProjectPathError, ScrapeData, check_project_path,
 };
 
@@ -178,6 +178,12 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
         }
     }
     let mut files = skeleton(&layout, lang);
+    if layout.device_state {
+        files.insert_text(
+            format!("components/DeviceState.{}", lang.jsx_extension()),
+            layout::device_state_source(lang),
+        );
+    }
     for sheet in page_sheets {
         files.insert_text(sheet.path, sheet.css);
     }
@@ -391,6 +397,31 @@ fn body_attributes(scrape: &ScrapeData) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// The `data-mobile-*` attributes of what scripts set differently on phones.
+fn mobile_state_attributes(
+    desktop: &DomElement,
+    mobile: Option<&DomElement>,
+) -> Vec<(String, String)> {
+    mobile
+        .and_then(|mobile| desktop.mobile_state(mobile))
+        .map(|state| state.attributes())
+        .unwrap_or_default()
+}
+
+/// Whether any element of the page has classes or an inline style that differ per device.
+fn has_mobile_state(scrape: &ScrapeData) -> bool {
+    let mut found = false;
+    scrape.desktop.dom.walk(&mut |element| {
+        found = found
+            || scrape
+                .mobile
+                .dom
+                .find(element.id)
+                .is_some_and(|mobile| element.mobile_state(mobile).is_some());
+    });
+    found
+}
+
 /// What the layout reproduces of the original document.
 pub fn layout_config(
     scrape: &ScrapeData,
@@ -427,7 +458,25 @@ pub fn layout_config(
             .collect(),
         _ => Vec::new(),
     };
+    let faithful = matches!(style, ProjectStyle::Faithful);
+    let mut html_attributes = scrape.html_attrs.clone();
+    let mut body_attributes = body_attributes(scrape);
+    if faithful {
+        html_attributes.extend(mobile_state_attributes(
+            &scrape.desktop.dom,
+            Some(&scrape.mobile.dom),
+        ));
+        let mobile_body = scrape
+            .mobile
+            .dom
+            .child_elements()
+            .find(|element| element.tag == "body");
+        if let Some(body) = body {
+            body_attributes.extend(mobile_state_attributes(body, mobile_body));
+        }
+    }
     LayoutConfig {
+        device_state: faithful && has_mobile_state(scrape),
         lang: scrape
             .lang
             .as_deref()
@@ -438,8 +487,8 @@ pub fn layout_config(
         viewport: scrape.meta.viewport.clone(),
         html_class: html_attr("class"),
         body_class: body.and_then(|body| body.attr("class")).and_then(non_empty),
-        html_attributes: scrape.html_attrs.clone(),
-        body_attributes: body_attributes(scrape),
+        html_attributes,
+        body_attributes,
         icons: scrape.meta.icons.clone(),
         stylesheet_links,
         theme_color: scrape.meta.theme_color.as_deref().and_then(non_empty),

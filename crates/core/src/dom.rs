@@ -166,6 +166,87 @@ impl DomElement {
     }
 }
 
+/// What a page's scripts left different on one element at phone width (a class added to
+/// collapse a sidebar, an inline size): the clone applies it below [`MOBILE_MAX_WIDTH`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MobileState {
+    /// Classes the element has only on mobile, and only on desktop.
+    pub add_classes: Vec<String>,
+    pub remove_classes: Vec<String>,
+    /// The mobile `style` attribute (empty when it has none) where it differs from desktop's.
+    pub style: Option<String>,
+}
+
+/// The widest viewport the mobile capture stands for (tailwind's `md:` starts at 768 px).
+pub const MOBILE_MAX_WIDTH: u32 = 767;
+
+impl MobileState {
+    /// The attributes that carry it into the clone's markup, read by its `DeviceState`
+    /// component (`data-mobile-add-class`, `data-mobile-remove-class`, `data-mobile-style`).
+    pub fn attributes(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if !self.add_classes.is_empty() {
+            out.push((
+                "data-mobile-add-class".to_string(),
+                self.add_classes.join(" "),
+            ));
+        }
+        if !self.remove_classes.is_empty() {
+            out.push((
+                "data-mobile-remove-class".to_string(),
+                self.remove_classes.join(" "),
+            ));
+        }
+        if let Some(style) = &self.style {
+            out.push(("data-mobile-style".to_string(), style.clone()));
+        }
+        out
+    }
+}
+
+impl DomElement {
+    /// How this element's classes and inline style differ in `mobile`, the same element in
+    /// the mobile capture; `None` when they agree, or when `mobile` may be another element
+    /// (ids shift where scripts built different DOMs: tag, `id` and child count must agree;
+    /// an element without children, such as a wrapper's shell in a plan, is not counted).
+    pub fn mobile_state(&self, mobile: &DomElement) -> Option<MobileState> {
+        let same = self.tag == mobile.tag
+            && self.attr("id") == mobile.attr("id")
+            && (self.children.is_empty()
+                || self.child_elements().count() == mobile.child_elements().count());
+        if !same {
+            return None;
+        }
+        let classes = |element: &DomElement| -> Vec<String> {
+            let mut classes: Vec<String> = Vec::new();
+            for class in element.attr("class").unwrap_or("").split_ascii_whitespace() {
+                if !classes.iter().any(|seen| seen == class) {
+                    classes.push(class.to_string());
+                }
+            }
+            classes
+        };
+        let (desktop_classes, mobile_classes) = (classes(self), classes(mobile));
+        let missing_from = |from: &[String], of: &[String]| -> Vec<String> {
+            of.iter()
+                .filter(|class| !from.contains(class))
+                .cloned()
+                .collect()
+        };
+        let normalized = |element: &DomElement| {
+            let style = element.attr("style").unwrap_or("").trim();
+            style.trim_end_matches(';').trim().to_string()
+        };
+        let mobile_style = normalized(mobile);
+        let state = MobileState {
+            add_classes: missing_from(&desktop_classes, &mobile_classes),
+            remove_classes: missing_from(&mobile_classes, &desktop_classes),
+            style: (normalized(self) != mobile_style).then_some(mobile_style),
+        };
+        (state != MobileState::default()).then_some(state)
+    }
+}
+
 /// Collapses whitespace runs to one space and trims the ends.
 pub(crate) fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -182,6 +263,45 @@ mod tests {
             children,
             ..DomElement::default()
         }
+    }
+
+    #[test]
+    fn mobile_state_is_the_class_and_style_difference_of_the_same_element() {
+        let with = |attrs: &[(&str, &str)]| DomElement {
+            tag: "aside".into(),
+            attrs: attrs
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect(),
+            ..DomElement::default()
+        };
+        let desktop = with(&[("id", "s"), ("class", "sidebar open"), ("style", "top: 0;")]);
+        let mobile = with(&[
+            ("id", "s"),
+            ("class", "sidebar collapsed"),
+            ("style", "top: 0"),
+        ]);
+        let state = desktop.mobile_state(&mobile).unwrap();
+        assert_eq!(
+            state.attributes(),
+            vec![
+                ("data-mobile-add-class".to_string(), "collapsed".to_string()),
+                ("data-mobile-remove-class".to_string(), "open".to_string()),
+            ]
+        );
+        let styled = with(&[
+            ("id", "s"),
+            ("class", "sidebar open"),
+            ("style", "top: 4px"),
+        ]);
+        assert_eq!(
+            desktop.mobile_state(&styled).unwrap().style.as_deref(),
+            Some("top: 4px")
+        );
+        assert_eq!(desktop.mobile_state(&desktop.clone()), None);
+        // Another element under the same id (the DOMs differ): nothing is carried over.
+        let other = with(&[("id", "t"), ("class", "x")]);
+        assert_eq!(desktop.mobile_state(&other), None);
     }
 
     #[test]

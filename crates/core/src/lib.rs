@@ -28,7 +28,7 @@ mod url_policy;
 use std::future::Future;
 use std::pin::Pin;
 
-pub use dom::{DomElement, DomNode, PseudoElement, Rect};
+pub use dom::{DomElement, DomNode, MOBILE_MAX_WIDTH, MobileState, PseudoElement, Rect};
 pub use events::{
     DiscoveredPage, PageResult, PipelineEvent, PlannedSectionSummary, SimilarityScores,
     StepTimings, ValidationCounts,

@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use replica_core::{
-    BoxFuture, ComponentFile, DesignTokens, DomElement, DomNode, GenerateError, Lang, OutlineNode,
-    Plan, PlannedSection, Rect, SectionGenerator, SharedContext,
+    BoxFuture, ComponentFile, DesignTokens, DomElement, DomNode, GenerateError, Lang,
+    MOBILE_MAX_WIDTH, OutlineNode, Plan, PlannedSection, Rect, SectionGenerator, SharedContext,
 };
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -212,6 +212,7 @@ const ROOT_CONTEXT: Context<'static> = Context {
     svg: false,
     preserve_whitespace: false,
     display: "block",
+    mobile_display: "block",
     has_before: false,
     has_after: false,
     parent_style: None,
@@ -336,8 +337,10 @@ impl<'a> Builder<'a> {
 struct Context<'a> {
     svg: bool,
     preserve_whitespace: bool,
-    /// The parent's `display`.
+    /// The `display` the parent lays its children out in on desktop (see [`displays_when_shown`]).
     display: &'a str,
+    /// The same on mobile (the desktop one without a mobile capture).
+    mobile_display: &'a str,
     has_before: bool,
     has_after: bool,
     parent_style: Option<&'a BTreeMap<String, String>>,
@@ -406,6 +409,12 @@ const URL_ATTRIBUTES: &[&str] = &[
     "xlink:href",
 ];
 
+/// HTML parents whose content model has no text: a text node in them, even a space kept for a
+/// cell hidden at one device, fails React's hydration (the parser never puts it there).
+const NO_TEXT_PARENTS: &[&str] = &[
+    "table", "thead", "tbody", "tfoot", "tr", "colgroup", "select", "optgroup", "datalist",
+];
+
 /// Tags that are inline when no style says otherwise (custom elements are inline too).
 const INLINE_TAGS: &[&str] = &[
     "a", "abbr", "audio", "b", "bdi", "bdo", "br", "button", "canvas", "cite", "code", "data",
@@ -465,6 +474,9 @@ impl<'a> Builder<'a> {
         let in_svg = context.svg || tag == "svg";
         let mobile = self.mobile_of(element);
         let mut props = self.props(element, in_svg, context, mobile);
+        if self.style == Style::Faithful {
+            self.push_mobile_state(element, mobile, &mut props);
+        }
         let child_context = self.child_context(element, context);
         let tag = if !in_svg && tag == "p" && holds_block {
             // Only scripts (or a quirks-mode parse) put a block like <div> or <table> in a
@@ -498,6 +510,29 @@ impl<'a> Builder<'a> {
         (shell, child_context)
     }
 
+    /// Classes and inline styles the page's scripts set only at one width (a sidebar
+    /// collapsed on phones): written as `data-mobile-*` attributes that the project's
+    /// `DeviceState` component applies below the mobile breakpoint. The tailwind style
+    /// needs none: its classes come from both devices' computed styles.
+    fn push_mobile_state(
+        &self,
+        element: &DomElement,
+        mobile: Option<&DomElement>,
+        props: &mut Vec<Prop>,
+    ) {
+        let Some(mut state) = mobile.and_then(|mobile| element.mobile_state(mobile)) else {
+            return;
+        };
+        if let Some(style) = &mut state.style
+            && style.to_ascii_lowercase().contains("url(")
+        {
+            *style = resolve_css_urls(style, |url| self.absolute_url(url));
+        }
+        for (name, value) in state.attributes() {
+            push_prop(props, &name, PropValue::Str(value));
+        }
+    }
+
     /// The same element in the mobile capture, when it is there.
     fn mobile_of(&self, element: &DomElement) -> Option<&'a DomElement> {
         self.mobile_dom
@@ -510,10 +545,13 @@ impl<'a> Builder<'a> {
         let tag = element.tag.as_str();
         let in_svg = context.svg || tag == "svg";
         let mobile = self.mobile_of(element);
+        let (display, mobile_display) =
+            displays_when_shown(element, mobile.unwrap_or(element), context.svg);
         Context {
             svg: in_svg && tag != "foreignObject",
             preserve_whitespace: preserves_whitespace(element, context),
-            display: display_of(element, context.svg),
+            display,
+            mobile_display,
             has_before: element.before.is_some(),
             has_after: element.after.is_some(),
             parent_style: Some(&element.style),
@@ -539,9 +577,7 @@ impl<'a> Builder<'a> {
             match child {
                 DomNode::Text(text) => items.push(Item::Text(text)),
                 DomNode::Element(child) => {
-                    // A line break ends a line: spaces next to it are dropped like a block's.
-                    let block = is_blocklike(display_of(child, context.svg))
-                        || child.tag == "br" && !context.svg;
+                    let block = self.ends_lines(child, context);
                     if let Some(node) = self.element(child, context) {
                         items.push(Item::Element(node, block));
                     }
@@ -555,10 +591,14 @@ impl<'a> Builder<'a> {
                 Item::Text(_) => false,
             })
         };
-        let parent_block = is_blocklike(context.display);
-        let parent_flex_or_grid = is_flex_or_grid(context.display);
+        // Spaces go only where no device renders them: a parent that is a block (or a flex or
+        // grid container) at one device and inline at the other keeps them.
+        let devices = [context.display, context.mobile_display];
+        let parent_block = devices.iter().all(|display| is_blocklike(display));
+        let parent_flex_or_grid = devices.iter().all(|display| is_flex_or_grid(display));
         let svg_without_text =
             context.svg && !matches!(element.tag.as_str(), "text" | "tspan" | "textPath");
+        let holds_no_text = !context.svg && NO_TEXT_PARENTS.contains(&element.tag.as_str());
         let mut nodes = Vec::new();
         for (index, item) in items.iter().enumerate() {
             let text = match item {
@@ -568,6 +608,9 @@ impl<'a> Builder<'a> {
                 }
                 Item::Text(text) => *text,
             };
+            if holds_no_text && is_html_whitespace(text) {
+                continue;
+            }
             if context.preserve_whitespace && !context.svg {
                 if !text.is_empty() {
                     nodes.push(preserved_text(text));
@@ -612,6 +655,20 @@ impl<'a> Builder<'a> {
         // Two spaces in a row render as one; keep the output minimal.
         nodes.dedup_by(|a, b| *a == Node::Space && *b == Node::Space);
         nodes
+    }
+
+    /// Whether `child` starts and ends lines at every device, so a space next to it is never
+    /// rendered and can be left out of the JSX. A `<br>` ends a line; a box hidden at a device
+    /// (`display: none`, a `<br>` a media query hides on phones) ends nothing there, and the
+    /// spaces around it join the text on either side ("a<br> massive" must not read
+    /// "amassive" where the break is hidden). Kept spaces cost nothing where the box does end
+    /// lines: HTML drops them there.
+    fn ends_lines(&self, child: &DomElement, context: &Context<'_>) -> bool {
+        let ends = |element: &DomElement| {
+            let display = display_of(element, context.svg);
+            display != "none" && (is_blocklike(display) || element.tag == "br" && !context.svg)
+        };
+        ends(child) && self.mobile_of(child).is_none_or(ends)
     }
 
     fn props(
@@ -858,7 +915,13 @@ impl<'a> Builder<'a> {
             .retain(|(name, _)| !matches!(name.as_str(), "src" | "alt"));
         let mut props = self.props(element, false, &ROOT_CONTEXT, None);
         let mobile = self.mobile_of(element);
-        if mobile.is_some_and(|mobile| scales_with_width(&element.rect, &mobile.rect)) {
+        let scaled = mobile.is_some_and(|mobile| scales_with_width(&element.rect, &mobile.rect));
+        if self.style == Style::Faithful && !scaled {
+            // The script sized its drawing per device (Chart.js writes each size inline); one
+            // that only scaled shrinks with the page below, at any phone's width.
+            self.push_mobile_state(element, mobile, &mut props);
+        }
+        if scaled {
             // A responsive chart (Chart.js) redraws at the width it gets, keeping its aspect,
             // and writes its desktop size inline: the picture of that drawing must shrink with
             // the page the same way instead of overflowing a phone.
@@ -876,10 +939,57 @@ impl<'a> Builder<'a> {
         if self.lang == Lang::TypeScript {
             typing::type_props("img", false, &mut props, &mut self.declarations);
         }
-        Element {
+        let image = Element {
             tag: "img".to_string(),
             props,
             children: Vec::new(),
+        };
+        match mobile
+            .and_then(|mobile| mobile.state.get("canvas"))
+            .filter(|mobile_drawing| *mobile_drawing != drawing)
+        {
+            Some(mobile_drawing) => self.per_device_picture(image, mobile_drawing),
+            None => image,
+        }
+    }
+
+    /// A script drawing to the window's width drew another picture on phones (a chart with
+    /// fewer labels, or none cut off): phones get that drawing from a `<source>`, in a
+    /// `<picture>` that lays out as if only the image were there.
+    fn per_device_picture(&mut self, image: Element, mobile_drawing: &str) -> Element {
+        let mut source = vec![
+            Prop {
+                name: "media".to_string(),
+                value: PropValue::Str(format!("(max-width: {MOBILE_MAX_WIDTH}px)")),
+            },
+            Prop {
+                name: "srcSet".to_string(),
+                value: PropValue::Str(mobile_drawing.to_string()),
+            },
+        ];
+        let mut picture = vec![match self.style {
+            Style::Tailwind => Prop {
+                name: "className".to_string(),
+                value: PropValue::Str("contents".to_string()),
+            },
+            Style::Faithful => Prop {
+                name: "style".to_string(),
+                value: PropValue::Style(vec![("display".to_string(), "contents".to_string())]),
+            },
+        }];
+        if self.lang == Lang::TypeScript {
+            typing::type_props("source", false, &mut source, &mut self.declarations);
+            typing::type_props("picture", false, &mut picture, &mut self.declarations);
+        }
+        let source = Element {
+            tag: "source".to_string(),
+            props: source,
+            children: Vec::new(),
+        };
+        Element {
+            tag: "picture".to_string(),
+            props: picture,
+            children: vec![Node::Element(source), Node::Element(image)],
         }
     }
 
@@ -1262,12 +1372,21 @@ fn preserved_text(text: &str) -> Node {
     }
 }
 
+/// HTML's whitespace: what the parser and layout collapse (not every Unicode space).
+fn is_html_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{c}')
+}
+
+fn is_html_whitespace(text: &str) -> bool {
+    text.chars().all(is_html_space)
+}
+
 /// HTML's whitespace collapsing: runs of ASCII whitespace become one space.
 fn collapse_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut in_space = false;
     for c in text.chars() {
-        if matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{c}') {
+        if is_html_space(c) {
             if !in_space {
                 out.push(' ');
             }
@@ -1299,10 +1418,14 @@ fn preserves_whitespace(element: &DomElement, parent: &Context<'_>) -> bool {
 }
 
 fn display_of(element: &DomElement, svg: bool) -> &str {
-    if let Some(display) = element.style("display") {
-        return display.trim();
+    match element.style("display") {
+        Some(display) => display.trim(),
+        None => default_display(&element.tag, svg),
     }
-    let tag = element.tag.as_str();
+}
+
+/// The display a tag has when no style sets one.
+fn default_display(tag: &str, svg: bool) -> &'static str {
     if svg || INLINE_TAGS.contains(&tag) || tag.contains('-') {
         return "inline";
     }
@@ -1312,6 +1435,25 @@ fn display_of(element: &DomElement, svg: bool) -> &str {
         "tr" => "table-row",
         "td" | "th" => "table-cell",
         _ => "block",
+    }
+}
+
+/// The displays (desktop, mobile) an element lays its children out in. One hidden at a device
+/// (`display: none`) may still be shown there by a toggle, a hover or a script, so it never
+/// counts as hidden: where it is hidden at one device, it is laid out as at the other (a
+/// collapsed menu opens like the wide one); hidden at both, as its tag is by default.
+fn displays_when_shown<'a>(
+    desktop: &'a DomElement,
+    mobile: &'a DomElement,
+    svg: bool,
+) -> (&'a str, &'a str) {
+    match (display_of(desktop, svg), display_of(mobile, svg)) {
+        ("none", "none") => {
+            let display = default_display(&desktop.tag, svg);
+            (display, display)
+        }
+        ("none", shown) | (shown, "none") => (shown, shown),
+        displays => displays,
     }
 }
 

@@ -50,6 +50,38 @@ fn every_fixture_in_both_styles() {
 }
 
 #[test]
+fn state_a_script_set_on_phones_only_is_applied_there() {
+    // script-state's script collapses the sidebar (a class on <body> and on the sidebar)
+    // only when the window is narrow: the layout carries the body's and wraps the page in
+    // DeviceState, which applies them below the mobile breakpoint.
+    let dir = crate::workspace_fixtures().join("scrapes/script-state");
+    let assembly = assemble_fixture(&dir, Style::Faithful, Lang::TypeScript);
+    let layout = assembly.files.text("app/layout.tsx").unwrap();
+    assert!(
+        layout.contains(
+            r#"<body data-mobile-add-class="sidebar-collapsed"><DeviceState>{children}</DeviceState></body>"#
+        ),
+        "{layout}"
+    );
+    let device_state = assembly.files.text("components/DeviceState.tsx").unwrap();
+    assert!(
+        device_state.starts_with("\"use client\";"),
+        "{device_state}"
+    );
+    assert!(
+        device_state.contains("(max-width: 767px)"),
+        "{device_state}"
+    );
+    // The tailwind style has the phone's look in its classes already.
+    let tailwind = assemble_fixture(&dir, Style::Tailwind, Lang::TypeScript);
+    assert!(tailwind.files.text("components/DeviceState.tsx").is_none());
+    // A page whose scripts did the same at both widths gets nothing.
+    let landing = crate::workspace_fixtures().join("scrapes/landing");
+    let plain = assemble_fixture(&landing, Style::Faithful, Lang::TypeScript);
+    assert!(plain.files.text("components/DeviceState.tsx").is_none());
+}
+
+#[test]
 fn the_page_renders_every_section_in_plan_order() {
     let dir = crate::workspace_fixtures().join("scrapes/landing");
     let (_, _, plan, _) = generate(&dir, Style::Faithful, Lang::TypeScript);

@@ -49,6 +49,7 @@ fn skeleton_of_a_typical_page() {
         ],
         theme_color: Some("#0a0a0a".to_string()),
         css_imports: vec!["./globals.css".to_string(), "./styles/site.css".to_string()],
+        device_state: true,
     };
     insta::assert_snapshot!(render(&skeleton(&layout, Lang::TypeScript)));
 }

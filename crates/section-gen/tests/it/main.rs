@@ -81,10 +81,38 @@ pub fn test_context() -> SharedContext {
 
 /// The whole component file compiled from a fragment, checked to parse.
 pub fn compile_html_file(html: &str, style: Style) -> String {
+    compile_fragment(html, style, None)
+}
+
+/// Just the JSX a fragment compiles to (faithful style): what the component returns,
+/// dedented; data arrays and the function around it are left out.
+pub fn compile_html(html: &str) -> String {
+    returned_jsx(&compile_html_file(html, Style::Faithful))
+}
+
+/// [`compile_html`] with the mobile capture of the same fragment (`mobile_html`: the same
+/// elements in the same order, with their mobile computed styles).
+pub fn compile_html_on_devices(html: &str, mobile_html: &str) -> String {
+    let mobile = replica_core::DomElement {
+        tag: "html".into(),
+        children: html::parse_fragment(mobile_html)
+            .into_iter()
+            .map(replica_core::DomNode::Element)
+            .collect(),
+        ..replica_core::DomElement::default()
+    };
+    returned_jsx(&compile_fragment(html, Style::Faithful, Some(&mobile)))
+}
+
+fn compile_fragment(
+    html: &str,
+    style: Style,
+    mobile_dom: Option<&replica_core::DomElement>,
+) -> String {
     let section = section_from_html("Fragment", html);
     let options = CompileOptions {
         style,
-        mobile_dom: None,
+        mobile_dom,
         quirks_mode: false,
         lang: Lang::JavaScript,
     };
@@ -100,10 +128,7 @@ pub fn compile_html_file(html: &str, style: Style) -> String {
     file.source
 }
 
-/// Just the JSX a fragment compiles to (faithful style): what the component returns,
-/// dedented; data arrays and the function around it are left out.
-pub fn compile_html(html: &str) -> String {
-    let source = compile_html_file(html, Style::Faithful);
+fn returned_jsx(source: &str) -> String {
     let start = source.find("  return (\n").expect("returns JSX") + "  return (\n".len();
     let end = source.rfind("  );\n").expect("closes the return");
     source[start..end]

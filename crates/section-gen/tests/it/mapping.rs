@@ -3,7 +3,9 @@
 use replica_core::{DesignTokens, DomElement, DomNode, GenerateError, Lang, PlannedSection};
 use replica_section_gen::{CompileOptions, Style, compile_section};
 
-use crate::{compile_html, compile_html_file, html, section_from_html, test_context};
+use crate::{
+    compile_html, compile_html_file, compile_html_on_devices, html, section_from_html, test_context,
+};
 
 #[test]
 fn attributes_take_react_names() {
@@ -354,6 +356,61 @@ fn a_chart_that_scaled_on_mobile_shrinks_with_the_page() {
 }
 
 #[test]
+fn a_canvas_drawn_again_on_phones_shows_each_device_its_own_drawing() {
+    // A script drew the chart to the window's width: seven labels on desktop, three on the
+    // phone. The phone's picture comes from the phone's own drawing.
+    let canvas = |drawing: &str| {
+        format!(
+            r#"<div><canvas id="c" width="600" height="200" data-state-canvas="{drawing}"></canvas></div>"#
+        )
+    };
+    let jsx = compile_html_on_devices(
+        &canvas("data:image/png;base64,DESKTOP="),
+        &canvas("data:image/png;base64,PHONE="),
+    );
+    assert_eq!(
+        jsx,
+        r#"<div>
+  <picture style={{ display: "contents" }}>
+    <source media="(max-width: 767px)" srcSet="data:image/png;base64,PHONE=" />
+    {/* eslint-disable-next-line @next/next/no-img-element */}
+    <img id="c" width="600" height="200" src="data:image/png;base64,DESKTOP=" alt="" />
+  </picture>
+</div>"#
+    );
+    // The same drawing on both devices: one image.
+    let same = compile_html_on_devices(
+        &canvas("data:image/png;base64,SAME="),
+        &canvas("data:image/png;base64,SAME="),
+    );
+    assert!(!same.contains("<picture"), "{same}");
+}
+
+#[test]
+fn classes_and_styles_a_script_set_on_phones_only_go_with_the_markup() {
+    // A script collapsed the sidebar on the phone (a class) and moved the column (an inline
+    // style): the markup says so for the project's DeviceState component to apply there.
+    let jsx = compile_html_on_devices(
+        r##"<aside id="s" class="sidebar open"><a href="#o">O</a></aside>"##,
+        r##"<aside id="s" class="sidebar collapsed" style="padding-top: 12px; background: url(/i.png)"><a href="#o">O</a></aside>"##,
+    );
+    assert_eq!(
+        jsx,
+        r##"<aside
+  id="s"
+  className="sidebar open"
+  data-mobile-add-class="collapsed"
+  data-mobile-remove-class="open"
+  data-mobile-style="padding-top: 12px; background: url(&quot;https://example.com/i.png&quot;)">
+  <a href="#o">O</a>
+</aside>"##
+    );
+    // The same on both devices: nothing added.
+    let same = r##"<aside id="s" class="sidebar"><a href="#o">O</a></aside>"##;
+    assert!(!compile_html_on_devices(same, same).contains("data-mobile"));
+}
+
+#[test]
 fn custom_elements_keep_their_attribute_names() {
     assert_eq!(
         compile_html(r#"<my-widget class="w" for="x" onclick="y()">hi</my-widget>"#),
@@ -447,6 +504,92 @@ fn spaces_next_to_line_breaks_are_dropped() {
 }
 
 #[test]
+fn spaces_next_to_a_line_break_hidden_at_a_device_are_kept() {
+    // The headline breaks on desktop; a media query hides the <br> on phones, where the words
+    // must not run together ("amassive").
+    let html = "<h1>And this is a<br class=\"d\">\n massive headline</h1>";
+    assert_eq!(
+        compile_html_on_devices(
+            html,
+            "<h1>And this is a<br class=\"d\" data-computed=\"display: none\">\n massive headline</h1>"
+        ),
+        r#"<h1>And this is a<br className="d" />{" "}massive headline</h1>"#
+    );
+    // Hidden on desktop and shown on phones: the same.
+    assert_eq!(
+        compile_html_on_devices(
+            "<p>HTML5 <br data-computed=\"display: none\">Up</p>",
+            "<p>HTML5 <br>Up</p>"
+        ),
+        r#"<p>HTML5{" "}<br />Up</p>"#
+    );
+    // Shown at both: a line edge at both, the spaces go.
+    assert_eq!(
+        compile_html_on_devices(html, html),
+        r#"<h1>And this is a<br className="d" />massive headline</h1>"#
+    );
+}
+
+#[test]
+fn spaces_next_to_hidden_boxes_are_kept() {
+    // A hidden box ends no line: the spaces on both sides of it collapse into one.
+    assert_eq!(
+        compile_html(r#"<p>dolor <span data-computed="display: none">x</span> amet</p>"#),
+        r#"<p>dolor{" "}<span>x</span>{" "}amet</p>"#
+    );
+    // A block on desktop that is gone on phones.
+    assert_eq!(
+        compile_html_on_devices(
+            r#"<p>dolor <span data-computed="display: block">x</span> amet</p>"#,
+            r#"<p>dolor <span data-computed="display: none">x</span> amet</p>"#
+        ),
+        r#"<p>dolor{" "}<span>x</span>{" "}amet</p>"#
+    );
+    // Between blocks it stays out.
+    assert_eq!(
+        compile_html("<div>\n<div data-computed=\"display: none\">a</div>\n<div>b</div>\n</div>"),
+        "<div>\n  <div>a</div>\n  <div>b</div>\n</div>"
+    );
+}
+
+#[test]
+fn spaces_in_a_box_hidden_at_a_device_keep_what_it_renders_once_shown() {
+    // A menu collapsed on phones (a toggle opens it) whose links are blocks on desktop and
+    // inline on phones: opened there, the links need the space between them.
+    assert_eq!(
+        compile_html_on_devices(
+            r#"<nav><a data-computed="display: block">One</a> <a data-computed="display: block">Two</a></nav>"#,
+            r#"<nav data-computed="display: none"><a>One</a> <a>Two</a></nav>"#
+        ),
+        r#"<nav><a>One</a>{" "}<a>Two</a></nav>"#
+    );
+    // An inline box hidden everywhere (a script shows it) keeps the spaces at its edges,
+    // which its neighbours' words need once it shows.
+    assert_eq!(
+        compile_html(r#"<p>Total:<span data-computed="display: none"> 3 items </span>left</p>"#),
+        r#"<p>Total:<span>{" "}3 items{" "}</span>left</p>"#
+    );
+    // A hidden block still drops them, as it does once shown.
+    assert_eq!(
+        compile_html("<div data-computed=\"display: none\">\n  Saved\n</div>"),
+        "<div>Saved</div>"
+    );
+}
+
+#[test]
+fn a_parent_that_is_inline_at_one_device_keeps_its_edge_spaces() {
+    // A flex row on desktop, a run of inline text on phones: the space between the two links
+    // shows there.
+    assert_eq!(
+        compile_html_on_devices(
+            r##"<div data-computed="display: flex"><a href="#a">A</a> <a href="#b">B</a></div>"##,
+            r##"<div data-computed="display: inline"><a href="#a">A</a> <a href="#b">B</a></div>"##
+        ),
+        r##"<div><a href="#a">A</a>{" "}<a href="#b">B</a></div>"##
+    );
+}
+
+#[test]
 fn a_paragraph_holding_a_block_becomes_a_div_with_its_look() {
     // Scripts (or quirks-mode parsing) can put a <table> in a <p>; served as HTML the parser
     // would close the <p> first, and hydration would fail.
@@ -483,6 +626,28 @@ fn compile_faithful(section: &PlannedSection, quirks_mode: bool) -> String {
     )
     .unwrap()
     .source
+}
+
+#[test]
+fn parents_that_hold_no_text_get_no_spaces_even_around_boxes_hidden_at_a_device() {
+    // Two cells (or options) hidden on phones end no line there, but a text node inside a
+    // <tr>, a <tbody> or a <select> is a hydration error in React: whitespace never goes there.
+    let desktop = r#"<table> <tbody> <tr><td>a</td> <td class="x">b</td> <td class="x">c</td></tr> </tbody> </table>"#;
+    let mobile = r#"<table> <tbody> <tr><td>a</td> <td class="x" data-computed="display: none">b</td> <td class="x" data-computed="display: none">c</td></tr> </tbody> </table>"#;
+    let jsx = compile_html_on_devices(desktop, mobile);
+    assert!(!jsx.contains(r#"{" "}"#), "{jsx}");
+    let select = compile_html_on_devices(
+        r#"<select><option>a</option> <option>b</option> <optgroup label="g"> <option>c</option> </optgroup></select>"#,
+        r#"<select><option data-computed="display: none">a</option> <option data-computed="display: none">b</option> <optgroup label="g"> <option>c</option> </optgroup></select>"#,
+    );
+    assert!(!select.contains(r#"{" "}"#), "{select}");
+    // Preserved whitespace (a table inside <pre>) does not put text there either.
+    let pre = compile_html("<pre><table>\n<tr><td> a </td>\n</tr>\n</table></pre>");
+    assert!(
+        pre.contains(r#"<tr>"#) && !pre.contains(r#"<tr>{"#) && !pre.contains(r#"<table>{"#),
+        "{pre}"
+    );
+    assert!(pre.contains(r#"<td>{" a "}</td>"#), "{pre}");
 }
 
 #[test]
