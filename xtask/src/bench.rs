@@ -241,6 +241,9 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     // A generated page of N = 10, 40, 160 sections through every stage [N...]: time per stage
     // and peak RSS. Targets: 16x the sections at most 20x the time, 2 GB at N = 160.
     ("scale", "replica-pipeline", "bench_clone"),
+    // A whole-site clone of N pages against its pages cloned one by one [--pages N] [DIR]:
+    // wall time and peak RSS. Target: at most 0.5x the singles' sum.
+    ("site", "replica-pipeline", "bench_clone"),
     // Similarity of every corpus page in both styles [DIR...]. Targets in issue 9.
     ("fidelity", "replica-pipeline", "bench_clone"),
     // Time the preview proxy adds to a preview's first load [--runs N] [SITE...]. Target 10 %.

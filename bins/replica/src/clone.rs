@@ -34,6 +34,13 @@ pub struct CloneArgs {
     /// Compare the clone with the original and improve it until it is close enough.
     #[arg(long)]
     pub refine: bool,
+    /// Clone the site: this many pages (the start page and the pages it links, breadth
+    /// first), or `all` (at most 50). Default: the page alone.
+    #[arg(long, value_name = "N|all", default_value = "1", value_parser = parse_pages)]
+    pub pages: usize,
+    /// A whole-site clone ignores robots.txt (for sites you own).
+    #[arg(long)]
+    pub ignore_robots: bool,
     /// Print one JSON object on stdout instead of a summary.
     #[arg(long)]
     pub json: bool,
@@ -46,6 +53,20 @@ pub struct CloneArgs {
     pub deny_private: bool,
     #[command(flatten)]
     pub policy: crate::policy::PolicyArgs,
+}
+
+/// `--pages`: a count from 1, or `all` (the hard cap).
+fn parse_pages(value: &str) -> Result<usize, String> {
+    let max = replica_pipeline::MAX_SITE_PAGES;
+    if value.eq_ignore_ascii_case("all") {
+        return Ok(max);
+    }
+    match value.parse::<usize>() {
+        Ok(0) => Err("a clone takes at least 1 page".to_string()),
+        Ok(pages) if pages > max => Err(format!("at most {max} pages (`all`)")),
+        Ok(pages) => Ok(pages),
+        Err(_) => Err(format!("{value:?} is not a number of pages or `all`")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -97,6 +118,8 @@ pub async fn run(args: CloneArgs, config: &Config) -> anyhow::Result<ExitCode> {
     request.lang = args.lang.into();
     request.preview = !args.no_preview;
     request.refine = args.refine;
+    request.pages = args.pages;
+    request.ignore_robots = args.ignore_robots;
     let finished = AtomicBool::new(false);
     let signal = crate::shutdown_signal()?;
     let result = tokio::select! {
@@ -193,6 +216,7 @@ pub fn result_json(outcome: &CloneOutcome, out_dir: &Path) -> serde_json::Value 
         "compiled": outcome.compiled,
         "preview_url": outcome.preview_url,
         "similarity": outcome.similarity,
+        "pages": outcome.pages,
         "timings_ms": outcome.timings,
         "error": outcome.error.as_ref().map(|(stage, message)| {
             serde_json::json!({"stage": stage, "message": message})
@@ -222,6 +246,15 @@ fn summary(outcome: &CloneOutcome, out_dir: &Path) -> String {
             "similarity: desktop {:.4}, mobile {:.4}\n",
             similarity.desktop, similarity.mobile
         );
+    }
+    for page in &outcome.pages {
+        text += &match page.similarity {
+            Some(s) => format!(
+                "  {} -> {}: desktop {:.4}, mobile {:.4}\n",
+                page.path, page.route, s.desktop, s.mobile
+            ),
+            None => format!("  {} -> {}: not measured\n", page.path, page.route),
+        };
     }
     let t = &outcome.timings;
     text += &format!(
@@ -268,16 +301,20 @@ impl Progress {
     }
 
     pub(crate) fn show(&mut self, event: &PipelineEvent) {
+        if self.show_page(event) {
+            return;
+        }
         match event {
             PipelineEvent::CloneCreated { clone_id, url } => {
                 self.line(format!("clone {clone_id} of {url}"));
             }
-            PipelineEvent::Step { step, message } => self.line(format!("[{step}] {message}")),
+            PipelineEvent::Step { step, message, .. } => self.line(format!("[{step}] {message}")),
             PipelineEvent::ScrapeDone {
                 title,
                 sections,
                 images,
                 page_height,
+                ..
             } => self.line(format!(
                 "  scraped {title:?}: {sections} sections, {images} images, {page_height:.0}px tall"
             )),
@@ -304,13 +341,14 @@ impl Progress {
                     bar.inc(1);
                 }
             }
-            PipelineEvent::SectionFailed { section, error } => {
+            PipelineEvent::SectionFailed { section, error, .. } => {
                 self.line(format!("  {section} failed: {error}"));
             }
             PipelineEvent::GenerationComplete {
                 time,
                 successful,
                 failed,
+                ..
             } => {
                 if let Some(bar) = self.sections.take() {
                     bar.finish_and_clear();
@@ -342,7 +380,19 @@ impl Progress {
                 "  iteration {n}: desktop {:.4}, mobile {:.4}",
                 similarity.desktop, similarity.mobile
             )),
-            PipelineEvent::Warning { message } => self.line(format!("  warning: {message}")),
+            PipelineEvent::Warning { message, .. } => self.line(format!("  warning: {message}")),
+            PipelineEvent::PagesDiscovered { pages, skipped } => {
+                let paths: Vec<&str> = pages.iter().map(|page| page.path.as_str()).collect();
+                let more = match skipped {
+                    0 => String::new(),
+                    n => format!(" ({n} more left out by --pages)"),
+                };
+                self.line(format!(
+                    "  {} pages: {}{more}",
+                    pages.len(),
+                    paths.join(", ")
+                ));
+            }
             PipelineEvent::Error { message, stage, .. } => {
                 self.line(format!("error in {stage}: {message}"));
             }
@@ -361,9 +411,55 @@ impl Progress {
         }
     }
 
+    /// A whole-site clone's page events: one line per page when its sections are written,
+    /// its warnings; the rest of them stays quiet. Says whether the event was a page's.
+    fn show_page(&mut self, event: &PipelineEvent) -> bool {
+        match event {
+            PipelineEvent::GenerationComplete {
+                successful,
+                failed,
+                time,
+                page: Some(page),
+            } => {
+                self.line(format!(
+                    "  page {page}: {successful} sections written, {failed} failed, in {time:.2}s"
+                ));
+                true
+            }
+            PipelineEvent::Warning {
+                message,
+                page: Some(page),
+            } => {
+                self.line(format!("  warning ({page}): {message}"));
+                true
+            }
+            PipelineEvent::Step { page: Some(_), .. }
+            | PipelineEvent::ScrapeDone { page: Some(_), .. }
+            | PipelineEvent::DesignExtracted { page: Some(_), .. }
+            | PipelineEvent::Planned { page: Some(_), .. }
+            | PipelineEvent::SectionDone { page: Some(_), .. } => true,
+            _ => false,
+        }
+    }
+
     pub(crate) fn finish(&mut self) {
         if let Some(bar) = self.sections.take() {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_is_a_count_or_all() {
+        assert_eq!(parse_pages("1"), Ok(1));
+        assert_eq!(parse_pages("7"), Ok(7));
+        assert_eq!(parse_pages("ALL"), Ok(replica_pipeline::MAX_SITE_PAGES));
+        assert!(parse_pages("0").unwrap_err().contains("at least 1"));
+        assert!(parse_pages("51").unwrap_err().contains("at most 50"));
+        assert!(parse_pages("five").unwrap_err().contains("not a number"));
     }
 }

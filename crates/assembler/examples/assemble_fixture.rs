@@ -68,6 +68,7 @@ async fn main() -> ExitCode {
         style: &project_style,
         lang,
         stylesheet_sources: &[],
+        site: &[],
     }) {
         Ok(assembly) => assembly,
         Err(error) => {

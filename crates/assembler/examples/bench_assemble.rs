@@ -52,6 +52,7 @@ fn main() {
             wrappers: &wrappers,
             lang: replica_core::Lang::default(),
             stylesheet_sources: &[],
+            site: &[],
             style: &ProjectStyle::Faithful,
         };
         let started = Instant::now();

@@ -390,6 +390,17 @@ pub async fn fetch_stylesheet_sources(
     futures_util::future::join_all(fetches).await
 }
 
+/// The text of a file of the original site a whole-site clone reads (robots.txt,
+/// sitemap.xml), under the same policy, caps and timeout as assets: an error page, an HTML
+/// answer or a timeout is an error.
+pub async fn fetch_site_text(url: &str, options: &LocalizeOptions) -> Result<String, String> {
+    let client = client(options).map_err(|error| describe(&error))?;
+    let fetched = tokio::time::timeout(options.timeout, fetch(&client, url, options))
+        .await
+        .map_err(|_| format!("no answer in {} s", options.timeout.as_secs()))??;
+    Ok(String::from_utf8_lossy(&fetched.bytes).into_owned())
+}
+
 async fn fetch_source(
     client: &reqwest::Client,
     sheet: &Stylesheet,

@@ -22,10 +22,12 @@ mod manifest;
 mod page;
 mod review;
 mod selectors;
+mod site;
 mod styles;
 
 pub use assets::{
-    AssetFailure, LocalizeOptions, LocalizeReport, fetch_stylesheet_sources, localize_assets,
+    AssetFailure, LocalizeOptions, LocalizeReport, fetch_site_text, fetch_stylesheet_sources,
+    localize_assets,
 };
 pub use layout::{LayoutConfig, ViewportExport, layout_source, viewport_export};
 pub use manifest::{
@@ -36,6 +38,9 @@ pub use page::{PageNode, page_jsx};
 pub use review::{
     FixKind, ReviewError, ReviewFix, ReviewOutcome, ReviewRejected, accept_review_answer,
     model_review, review, review_prompt,
+};
+pub use site::{
+    PageMark, SiteAssembleError, SiteInput, SitePageProject, assemble_site, link_pages,
 };
 pub use styles::{
     PageStylesheet, body_presentational_css, faithful_globals_css, page_stylesheets, quirks_css,
@@ -77,6 +82,10 @@ pub struct AssembleInput<'a> {
     /// The author's text of each of the scrape's stylesheets, where it could be fetched
     /// ([`fetch_stylesheet_sources`]); empty when there is none.
     pub stylesheet_sources: &'a [Option<String>],
+    /// The other pages of a whole-site clone: the CSS keeps the rules they use too, so a
+    /// stylesheet the pages share comes out the same for each ([`assemble_site`] writes it
+    /// once). Empty for one page.
+    pub site: &'a [&'a ScrapeData],
 }
 
 /// The assembled project and what the user should know about it.
@@ -121,6 +130,7 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
         style,
         lang,
         stylesheet_sources,
+        site,
     } = *input;
     let mut warnings = Vec::new();
     for component in components.iter().chain(wrappers) {
@@ -159,7 +169,7 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
 
     let mut layout = layout_config(scrape, tokens, style);
     let page_sheets = match style {
-        ProjectStyle::Faithful => page_stylesheets(scrape, stylesheet_sources),
+        ProjectStyle::Faithful => page_stylesheets(scrape, site, stylesheet_sources),
         ProjectStyle::Tailwind { .. } => Vec::new(),
     };
     for sheet in &page_sheets {

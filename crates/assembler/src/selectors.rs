@@ -30,16 +30,18 @@ struct Node {
 }
 
 impl PageIndex {
-    /// Both captures of the page (`<html>` with the scrape's own attributes when the DOM has
-    /// none).
-    pub fn of_scrape(scrape: &ScrapeData) -> PageIndex {
+    /// Both captures of every page of a site (`<html>` with the scrape's own attributes when
+    /// the DOM has none): a rule any of them can use is kept.
+    pub fn of_scrapes(scrapes: &[&ScrapeData]) -> PageIndex {
         let mut index = PageIndex::default();
-        for capture in [&scrape.desktop, &scrape.mobile] {
-            let mut root = capture.dom.clone();
-            if root.attrs.is_empty() {
-                root.attrs = scrape.html_attrs.clone();
+        for scrape in scrapes {
+            for capture in [&scrape.desktop, &scrape.mobile] {
+                let mut root = capture.dom.clone();
+                if root.attrs.is_empty() {
+                    root.attrs = scrape.html_attrs.clone();
+                }
+                index.add(&root, None, None);
             }
-            index.add(&root, None, None);
         }
         index
     }

@@ -52,10 +52,21 @@ pub struct PageStylesheet {
 /// before their importer), `url()`s absolute (localised later), the rules no element of the
 /// page can take at either device dropped (`@font-face`, used `@keyframes` and state rules of
 /// existing elements kept), pretty-printed, under the sheet's media query. Sheets left empty
-/// are left out.
-pub fn page_stylesheets(scrape: &ScrapeData, sources: &[Option<String>]) -> Vec<PageStylesheet> {
-    let page = PageIndex::of_scrape(scrape);
-    let animated = animated_names(scrape);
+/// are left out. The rules kept are those this page or one of `site` (the other pages of a
+/// whole-site clone, which load the same sheets) can use.
+pub fn page_stylesheets(
+    scrape: &ScrapeData,
+    site: &[&ScrapeData],
+    sources: &[Option<String>],
+) -> Vec<PageStylesheet> {
+    let pages: Vec<&ScrapeData> = std::iter::once(scrape)
+        .chain(site.iter().copied())
+        .collect();
+    let page = PageIndex::of_scrapes(&pages);
+    let mut animated = animated_names(scrape);
+    for other in site {
+        animated.extend(animated_names(other));
+    }
     let mut names: Vec<String> = Vec::new();
     let mut inline = 0;
     let mut out = Vec::new();

@@ -34,6 +34,22 @@ pub struct StepTimings {
     pub total: u64,
 }
 
+/// A page a whole-site clone takes: its path on the original and its URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscoveredPage {
+    pub path: String,
+    pub url: String,
+}
+
+/// A page of a finished whole-site clone: its path on the original, its route in the clone
+/// and how close that route is to the page (`None` when it could not be measured).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageResult {
+    pub path: String,
+    pub route: String,
+    pub similarity: Option<SimilarityScores>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PipelineEvent {
@@ -44,30 +60,48 @@ pub enum PipelineEvent {
     Step {
         step: String,
         message: String,
+        /// The page of a whole-site clone this event is about (its path on the original).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<String>,
     },
     ScrapeDone {
         title: String,
         sections: usize,
         images: usize,
         page_height: f64,
+        /// The page of a whole-site clone this event is about (its path on the original).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<String>,
     },
     DesignExtracted {
         fallback: bool,
         primary_color: Option<String>,
         body_font: Option<String>,
+        /// The page of a whole-site clone this event is about (its path on the original).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<String>,
     },
     Planned {
         section_count: usize,
         sections: Vec<PlannedSectionSummary>,
+        /// The page of a whole-site clone this event is about (its path on the original).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<String>,
     },
     SectionDone {
         section: String,
         success: bool,
         remaining: usize,
+        /// The page of a whole-site clone this event is about (its path on the original).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<String>,
     },
     SectionFailed {
         section: String,
         error: String,
+        /// The page of a whole-site clone this event is about (its path on the original).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<String>,
     },
     File {
         path: String,
@@ -78,6 +112,9 @@ pub enum PipelineEvent {
         time: f64,
         successful: usize,
         failed: usize,
+        /// The page of a whole-site clone this event is about (its path on the original).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<String>,
     },
     ReviewFixed {
         files_changed: Vec<String>,
@@ -112,6 +149,9 @@ pub enum PipelineEvent {
     },
     Warning {
         message: String,
+        /// The page of a whole-site clone this event is about (its path on the original).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<String>,
     },
     Error {
         message: String,
@@ -128,6 +168,16 @@ pub enum PipelineEvent {
         files: usize,
         time: f64,
         similarity: Option<SimilarityScores>,
+        /// A whole-site clone's pages (`similarity` is their mean).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pages: Vec<PageResult>,
+    },
+    /// The pages a whole-site clone takes, start page first.
+    PagesDiscovered {
+        pages: Vec<DiscoveredPage>,
+        /// Links left out because of the page cap.
+        #[serde(default)]
+        skipped: usize,
     },
     /// An agent session is open (DESIGN.md §9): new, or resumed.
     Session {
@@ -216,6 +266,7 @@ mod tests {
         let event = PipelineEvent::Step {
             step: "scrape".into(),
             message: "loading".into(),
+            page: None,
         };
         assert_eq!(
             event.to_sse_frame(),

@@ -30,7 +30,8 @@ use std::pin::Pin;
 
 pub use dom::{DomElement, DomNode, MOBILE_MAX_WIDTH, MobileState, PseudoElement, Rect};
 pub use events::{
-    PipelineEvent, PlannedSectionSummary, SimilarityScores, StepTimings, ValidationCounts,
+    DiscoveredPage, PageResult, PipelineEvent, PlannedSectionSummary, SimilarityScores,
+    StepTimings, ValidationCounts,
 };
 pub use files::{Lang, ProjectFile, ProjectFiles, ProjectPathError, check_project_path};
 pub use llm::{

@@ -17,6 +17,9 @@
 //! lint` errors and warnings of the project in TypeScript (the clone measured) and in
 //! JavaScript (the same page written again without a preview), and the size of its CSS in KB.
 //!
+//! `bench_clone site [--pages N] [DIR]`: a whole-site clone against its pages cloned one by
+//! one (see `site`).
+//!
 //! `bench_clone scale [N...]`: a generated page of N sections (default 10, 40, 160; text,
 //! images, card grids and tables in turn, so its height grows with N) served locally and cloned
 //! through every stage into a warm local sandbox; each stage's time and the peak RSS of this
@@ -48,8 +51,10 @@ async fn main() -> Result<(), Error> {
         Some("e2e") => e2e(&args[1..]).await,
         Some("fidelity") => fidelity(&args[1..]).await,
         Some("scale") => scale(&args[1..]).await,
+        Some("site") => site(&args[1..]).await,
         _ => Err(
-            "usage: bench_clone e2e [--runs N] [SITE...] | fidelity [DIR...] | scale [N...]".into(),
+            "usage: bench_clone e2e [--runs N] [SITE...] | fidelity [DIR...] | scale [N...] | site [--pages N] [DIR]"
+                .into(),
         ),
     }
 }
@@ -165,7 +170,7 @@ impl Bench {
         while let Some(event) = run.events.recv().await {
             match event {
                 PipelineEvent::Compiled => compiled = Some(started.elapsed()),
-                PipelineEvent::Warning { message } => warnings.push(message),
+                PipelineEvent::Warning { message, .. } => warnings.push(message),
                 _ => {}
             }
         }
@@ -681,6 +686,91 @@ async fn scale(args: &[String]) -> Result<(), Error> {
         rows.push((n, values));
     }
     print_growth(&rows, &STAGES);
+    Ok(())
+}
+
+/// `site [--pages N] [DIR]`: a whole-site clone of N pages (default 5) of DIR (default
+/// fixtures/multi-sites/acme; its `index.html` is the start page), then each of its pages
+/// cloned alone, one after another; wall time from request to `done` (measurements
+/// included) and peak RSS of each. Target: the site at most half the singles' sum.
+async fn site(args: &[String]) -> Result<(), Error> {
+    let mut pages = 5usize;
+    let mut dir = root().join("fixtures/multi-sites/acme");
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--pages" => pages = args.next().ok_or("--pages needs a number")?.parse()?,
+            path => dir = PathBuf::from(path),
+        }
+    }
+    let name = dir
+        .file_name()
+        .and_then(|name| name.to_str())
+        .ok_or("DIR has no name")?
+        .to_string();
+    let server = FixtureServer::start(dir.parent().ok_or("DIR has no parent")?).await?;
+    let bench = Bench::start(true).await?;
+    let start = server.url(&format!("/{name}/"));
+    // One untimed clone first: the browser's and the disk cache's first use.
+    bench.clone(start.clone(), StyleKind::Faithful).await?;
+    let timed = async |request: CloneRequest| -> Result<(Cloned, Duration, (f64, f64)), Error> {
+        if let Some(pool) = &bench.pool {
+            pool.wait_warm(1, Duration::from_secs(180)).await?;
+        }
+        let sampler = RssSampler::start();
+        let started = Instant::now();
+        let cloned = bench.run(request).await?;
+        let took = started.elapsed();
+        let (own, (children, _)) = sampler.stop();
+        Ok((cloned, took, (own, children)))
+    };
+    let mut request = CloneRequest::new(start);
+    request.pages = pages;
+    let (site, site_time, site_mb) = timed(request).await?;
+    if let Some((stage, message)) = &site.outcome.error {
+        eprintln!("site: {stage}: {message}");
+    }
+    println!(
+        "{:<28} {:>9} {:>9} {:>9} {:>12} {:>12}",
+        "page", "desktop", "mobile", "seconds", "replica MB", "children MB"
+    );
+    let score = |s: Option<replica_core::SimilarityScores>| {
+        s.map_or(("n/a".to_string(), "n/a".to_string()), |s| {
+            (format!("{:.4}", s.desktop), format!("{:.4}", s.mobile))
+        })
+    };
+    let mut singles = Duration::ZERO;
+    for page in &site.outcome.pages {
+        let mut request = CloneRequest::new(server.url(&page.path));
+        request.pages = 1;
+        let (single, took, (own, children)) = timed(request).await?;
+        singles += took;
+        let (desktop, mobile) = score(single.outcome.similarity);
+        let (in_site_desktop, in_site_mobile) = score(page.similarity);
+        println!(
+            "{:<28} {:>9} {:>9} {:>9.1} {own:>12.0} {children:>12.0}   in the site: {in_site_desktop} {in_site_mobile}",
+            page.path,
+            desktop,
+            mobile,
+            took.as_secs_f64()
+        );
+    }
+    let (desktop, mobile) = score(site.outcome.similarity);
+    println!(
+        "{:<28} {:>9} {:>9} {:>9.1} {:>12.0} {:>12.0}",
+        format!("site ({} pages)", site.outcome.pages.len()),
+        desktop,
+        mobile,
+        site_time.as_secs_f64(),
+        site_mb.0,
+        site_mb.1
+    );
+    println!(
+        "\nsite {:.1} s, singles in a row {:.1} s: {:.2}x (target: at most 0.5x)",
+        site_time.as_secs_f64(),
+        singles.as_secs_f64(),
+        site_time.as_secs_f64() / singles.as_secs_f64()
+    );
     Ok(())
 }
 

@@ -20,6 +20,7 @@ mod request;
 mod run;
 mod session_turn;
 mod sessions;
+mod site;
 mod store;
 
 pub use checkpoints::{CheckpointInfo, CheckpointReason, Checkpoints};
@@ -33,6 +34,8 @@ pub use sessions::{
 };
 
 pub use compile_check::{CompileCheck, CompileCheckConfig, CompileCheckError, check_compilation};
+/// `--pages all`: the most pages a whole-site clone takes.
+pub use replica_planner::MAX_SITE_PAGES;
 pub use request::{
     Admission, CloneOutcome, CloneRequest, GeneratorKind, PipelineDeps, PreviewRoutes, StyleKind,
 };

@@ -135,6 +135,7 @@ impl Sessions {
         let step = PipelineEvent::Step {
             step: "sandbox".into(),
             message: "starting a Next.js sandbox for the project".into(),
+            page: None,
         };
         let _ = client.send(step).await;
         match project.start_preview().await {
@@ -149,7 +150,12 @@ impl Sessions {
             }
             Err(error) => {
                 let message = format!("no preview: {error}");
-                let _ = client.send(PipelineEvent::Warning { message }).await;
+                let _ = client
+                    .send(PipelineEvent::Warning {
+                        message,
+                        page: None,
+                    })
+                    .await;
                 None
             }
         }
@@ -217,6 +223,7 @@ impl Sessions {
                 files: files.len(),
                 time: time_ms as f64 / 1000.0,
                 similarity: None,
+                pages: Vec::new(),
             };
             let _ = client.send(done).await;
         } else if outcome.is_none() {

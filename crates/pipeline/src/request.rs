@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use replica_core::{
-    Lang, LanguageModel, PageSource, ProjectFiles, Sandbox, SandboxProvider, ScrapeData,
-    ScrapeOptions, SimilarityScores, StepTimings,
+    Lang, LanguageModel, PageResult, PageSource, ProjectFiles, Sandbox, SandboxProvider,
+    ScrapeData, ScrapeOptions, SimilarityScores, StepTimings,
 };
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +56,17 @@ pub struct CloneRequest {
     /// Stage R stops after this many iterations.
     #[serde(default = "default_iterations")]
     pub refine_max_iterations: u32,
+    /// Pages of the site to clone, the start page included: 1 is the page alone; more crawls
+    /// the site (capped at `replica_planner::MAX_SITE_PAGES`).
+    #[serde(default = "one")]
+    pub pages: usize,
+    /// A whole-site clone ignores robots.txt (for sites the user owns).
+    #[serde(default)]
+    pub ignore_robots: bool,
+}
+
+fn one() -> usize {
+    1
 }
 
 fn yes() -> bool {
@@ -83,6 +94,8 @@ impl CloneRequest {
             refine: false,
             refine_threshold: default_threshold(),
             refine_max_iterations: default_iterations(),
+            pages: 1,
+            ignore_robots: false,
         }
     }
 }
@@ -169,6 +182,8 @@ pub struct CloneOutcome {
     pub sandbox: Option<Box<dyn Sandbox>>,
     pub preview_url: Option<String>,
     pub similarity: Option<SimilarityScores>,
+    /// A whole-site clone's pages (empty for one page); `similarity` is their mean.
+    pub pages: Vec<PageResult>,
     pub timings: StepTimings,
     /// The stage that failed and why, when one did (finished work is kept in the store).
     pub error: Option<(String, String)>,

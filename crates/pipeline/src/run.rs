@@ -6,8 +6,9 @@ use std::time::Instant;
 
 use replica_assembler::{AssembleInput, LocalizeOptions, ProjectStyle};
 use replica_core::{
-    AllowedOrigin, ComponentFile, DesignTokens, Device, PipelineEvent, Plan, PlannedSectionSummary,
-    ProjectFiles, Sandbox, ScrapeData, ScrapeOptions, SimilarityScores, StepTimings,
+    AllowedOrigin, ComponentFile, DesignTokens, Device, PageResult, PipelineEvent, Plan,
+    PlannedSectionSummary, ProjectFiles, Sandbox, ScrapeData, ScrapeOptions, SimilarityScores,
+    StepTimings,
 };
 use replica_jsx_validator::Report;
 use replica_section_gen::{
@@ -188,8 +189,14 @@ pub(crate) struct Failure {
     code: Option<&'static str>,
 }
 
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.stage, self.message)
+    }
+}
+
 impl Failure {
-    fn new(stage: &'static str, error: impl std::fmt::Display) -> Failure {
+    pub(crate) fn new(stage: &'static str, error: impl std::fmt::Display) -> Failure {
         Failure {
             stage,
             message: error.to_string(),
@@ -216,17 +223,21 @@ pub(crate) struct Progress {
     pub(crate) timings: StepTimings,
     pub(crate) scrape: Option<Arc<ScrapeData>>,
     pub(crate) files: ProjectFiles,
-    sections: usize,
+    pub(crate) sections: usize,
     report: Option<Report>,
     pub(crate) sandbox: Option<Box<dyn Sandbox>>,
     /// The preview's URL as users get it, once deployed (see [`crate::PreviewRoutes`]).
     preview_url: Option<String>,
-    compiled: bool,
+    pub(crate) compiled: bool,
     pub(crate) similarity: Option<SimilarityScores>,
     errors: Vec<String>,
     stages: Vec<String>,
     /// A store write failed for want of space: the clone stops at the end of the stage.
     disk_full: Option<String>,
+    /// The page of a whole-site clone whose stages run now: its events name it.
+    pub(crate) page: Option<String>,
+    /// A whole-site clone's pages, measured.
+    pub(crate) pages: Vec<PageResult>,
 }
 
 impl Progress {
@@ -254,6 +265,8 @@ impl Progress {
             errors: Vec::new(),
             stages: Vec::new(),
             disk_full: None,
+            page: None,
+            pages: Vec::new(),
         }
     }
 
@@ -296,6 +309,7 @@ impl Progress {
         self.emit(PipelineEvent::Step {
             step: step.into(),
             message: message.into(),
+            page: self.page.clone(),
         })
         .await;
     }
@@ -303,6 +317,7 @@ impl Progress {
     pub(crate) async fn warn(&self, message: impl Into<String>) {
         self.emit(PipelineEvent::Warning {
             message: message.into(),
+            page: self.page.clone(),
         })
         .await;
     }
@@ -395,6 +410,7 @@ impl Progress {
                 files: self.files.len(),
                 time: self.timings.total as f64 / 1000.0,
                 similarity: self.similarity,
+                pages: self.pages.clone(),
             })
             .await;
         }
@@ -413,6 +429,7 @@ impl Progress {
             sandbox: self.sandbox,
             preview_url,
             similarity: self.similarity,
+            pages: self.pages,
             timings: self.timings,
             error,
         }
@@ -421,6 +438,9 @@ impl Progress {
 
 /// Stages A to R; K (the `done` event and the record) is [`Progress::finish`].
 async fn run(p: &mut Progress) -> Result<(), Failure> {
+    if p.request.pages > 1 {
+        return crate::site::run_site(p).await;
+    }
     let scrape = scrape_and_acquire(p).await?;
     p.stage_done("scrape")?;
     let tokens = design(p, &scrape).await;
@@ -455,7 +475,7 @@ async fn run(p: &mut Progress) -> Result<(), Failure> {
 }
 
 /// A and B at the same time: the page is scraped while a sandbox is handed out.
-async fn scrape_and_acquire(p: &mut Progress) -> Result<Arc<ScrapeData>, Failure> {
+pub(crate) async fn scrape_and_acquire(p: &mut Progress) -> Result<Arc<ScrapeData>, Failure> {
     let deps = p.deps.clone();
     let url = p.request.url.as_str();
     p.step(
@@ -507,6 +527,12 @@ async fn scrape_and_acquire(p: &mut Progress) -> Result<Arc<ScrapeData>, Failure
         let full = error.contains("No space left on device");
         p.store_failed("the scrape", error, full).await;
     }
+    scrape_done(p, &scrape).await;
+    Ok(scrape)
+}
+
+/// The scrape's warnings and `scrape_done`.
+pub(crate) async fn scrape_done(p: &Progress, scrape: &ScrapeData) {
     for warning in &scrape.warnings {
         p.warn(format!("scrape: {warning}")).await;
     }
@@ -515,13 +541,13 @@ async fn scrape_and_acquire(p: &mut Progress) -> Result<Arc<ScrapeData>, Failure
         sections: scrape.desktop.sections.len(),
         images: scrape.desktop.images.len(),
         page_height: scrape.desktop.document.height,
+        page: p.page.clone(),
     })
     .await;
-    Ok(scrape)
 }
 
 /// C: the tokens from the computed styles, enriched by the model when there is one.
-async fn design(p: &mut Progress, scrape: &ScrapeData) -> DesignTokens {
+pub(crate) async fn design(p: &mut Progress, scrape: &ScrapeData) -> DesignTokens {
     p.step("design", "extracting colours, fonts and spacing")
         .await;
     let started = Instant::now();
@@ -538,13 +564,14 @@ async fn design(p: &mut Progress, scrape: &ScrapeData) -> DesignTokens {
         fallback: !tokens.fallback.is_empty(),
         primary_color: tokens.colors.primary.clone(),
         body_font: tokens.typography.families.body.clone(),
+        page: p.page.clone(),
     })
     .await;
     tokens
 }
 
 /// D: the sections.
-async fn plan(p: &mut Progress, scrape: &ScrapeData, tokens: &DesignTokens) -> Plan {
+pub(crate) async fn plan(p: &mut Progress, scrape: &ScrapeData, tokens: &DesignTokens) -> Plan {
     p.step("plan", "splitting the page into sections").await;
     let started = Instant::now();
     let plan = replica_planner::plan(scrape, tokens);
@@ -560,6 +587,7 @@ async fn plan(p: &mut Progress, scrape: &ScrapeData, tokens: &DesignTokens) -> P
                 kind: section.kind.as_str().to_string(),
             })
             .collect(),
+        page: p.page.clone(),
     })
     .await;
     plan
@@ -573,7 +601,7 @@ pub(crate) fn section_style(style: StyleKind) -> Style {
 }
 
 /// E: every section at once; an event as each one finishes.
-async fn generate(
+pub(crate) async fn generate(
     p: &mut Progress,
     scrape: &Arc<ScrapeData>,
     plan: &Plan,
@@ -643,6 +671,7 @@ async fn generate(
                 p.emit(PipelineEvent::SectionFailed {
                     section: result.component_name.clone(),
                     error: result.error.clone().unwrap_or_default(),
+                    page: p.page.clone(),
                 })
                 .await;
             }
@@ -650,6 +679,7 @@ async fn generate(
                 section: result.component_name.clone(),
                 success: result.success,
                 remaining: total - done,
+                page: p.page.clone(),
             })
             .await;
             if !result.content.is_empty() {
@@ -670,6 +700,7 @@ async fn generate(
         time: started.elapsed().as_secs_f64(),
         successful,
         failed: results.len() - successful,
+        page: p.page.clone(),
     })
     .await;
     for result in &results {
@@ -704,6 +735,22 @@ async fn assemble(
 ) -> Result<(), Failure> {
     p.step("assemble", "writing the Next.js project").await;
     let started = Instant::now();
+    p.files = assemble_files(p, scrape, &[], plan, tokens, components).await?;
+    finish_assembly(p).await;
+    p.timings.assemble = elapsed_ms(started);
+    Ok(())
+}
+
+/// F for one page: its project as [`replica_assembler::assemble`] writes it (`site`: the
+/// other pages of a whole-site clone).
+pub(crate) async fn assemble_files(
+    p: &mut Progress,
+    scrape: &ScrapeData,
+    site: &[&ScrapeData],
+    plan: &Plan,
+    tokens: &DesignTokens,
+    components: &[ComponentFile],
+) -> Result<ProjectFiles, Failure> {
     let style = project_style(p.request.style, tokens);
     // The elements around several sections (a `<main>`, a page-wide `<div id="page">`),
     // compiled like a section in the requested style whatever wrote the sections: a shell.
@@ -719,12 +766,8 @@ async fn assemble(
     );
     // The author's text of the linked stylesheets, for readable CSS (only when assets may be
     // fetched: the same network, the same policy).
-    let localize_options = LocalizeOptions {
-        policy: p.deps.scrape_options.policy.clone(),
-        ..LocalizeOptions::default()
-    };
     let sources = if p.deps.localize_assets && matches!(style, ProjectStyle::Faithful) {
-        replica_assembler::fetch_stylesheet_sources(&scrape.stylesheets, &localize_options).await
+        replica_assembler::fetch_stylesheet_sources(&scrape.stylesheets, &localize_options(p)).await
     } else {
         Vec::new()
     };
@@ -737,16 +780,30 @@ async fn assemble(
         style: &style,
         lang: p.request.lang,
         stylesheet_sources: &sources,
+        site,
     })
     .map_err(|error| Failure::new("assemble", error))?;
-    p.files = assembly.files;
     for warning in assembly.warnings {
         p.warn(warning).await;
     }
+    Ok(assembly.files)
+}
+
+/// Fetches of the original's files beyond the page: the same network, the same policy.
+pub(crate) fn localize_options(p: &Progress) -> LocalizeOptions {
+    LocalizeOptions {
+        policy: p.deps.scrape_options.policy.clone(),
+        ..LocalizeOptions::default()
+    }
+}
+
+/// F's end and G over `p.files`: assets, a `file` event each, the cross-component review.
+pub(crate) async fn finish_assembly(p: &mut Progress) {
     if p.deps.localize_assets {
         p.step("assets", "downloading images, fonts and icons into public/")
             .await;
-        let report = replica_assembler::localize_assets(&mut p.files, &localize_options).await;
+        let options = localize_options(p);
+        let report = replica_assembler::localize_assets(&mut p.files, &options).await;
         for warning in report.warnings() {
             p.warn(warning).await;
         }
@@ -791,12 +848,10 @@ async fn assemble(
         })
         .await;
     }
-    p.timings.assemble = elapsed_ms(started);
-    Ok(())
 }
 
 /// H: validation, the mechanical autofix, then the model for what is left.
-async fn validate(p: &mut Progress) {
+pub(crate) async fn validate(p: &mut Progress) {
     p.step("validate", "checking the JSX").await;
     let started = Instant::now();
     let mut report = replica_jsx_validator::validate(&p.files);
@@ -850,7 +905,7 @@ pub(crate) async fn update_files(p: &mut Progress, files: ProjectFiles, changed:
 }
 
 /// I and J: upload, then compile checks with up to three fixes in between.
-async fn deploy_and_compile(
+pub(crate) async fn deploy_and_compile(
     p: &mut Progress,
     scrape: &ScrapeData,
     plan: &Plan,
@@ -1004,12 +1059,29 @@ async fn log_length(sandbox: &dyn Sandbox) -> usize {
 
 /// The compiled preview loaded once in the browser: runtime and hydration errors from its
 /// console, and how close it is to the original (DESIGN.md §8).
-async fn inspect_preview(p: &mut Progress, original: &Arc<ScrapeData>) {
-    let Some(url) = p.sandbox.as_ref().map(|s| s.preview_url().to_string()) else {
-        return;
-    };
+pub(crate) async fn inspect_preview(p: &mut Progress, original: &Arc<ScrapeData>) {
     p.step("inspect", "loading the preview in the browser")
         .await;
+    if let Some(scores) = inspect_route(p, original, "/", INSPECTION_DIR).await {
+        p.similarity = Some(scores);
+    }
+}
+
+/// One route of the preview loaded and compared with its original page; the captures kept
+/// in `dir` of the clone's directory.
+pub(crate) async fn inspect_route(
+    p: &mut Progress,
+    original: &Arc<ScrapeData>,
+    route: &str,
+    dir: &str,
+) -> Option<SimilarityScores> {
+    let root = p
+        .sandbox
+        .as_ref()?
+        .preview_url()
+        .trim_end_matches('/')
+        .to_string();
+    let url = format!("{root}{route}");
     let options = preview_scrape_options(&p.deps.scrape_options, &url);
     let clone = match p.deps.source.scrape(&url, &options).await {
         Ok(clone) => clone,
@@ -1019,7 +1091,7 @@ async fn inspect_preview(p: &mut Progress, original: &Arc<ScrapeData>) {
                 format!("the preview could not be loaded: {error}"),
             )
             .await;
-            return;
+            return None;
         }
     };
     let console: String = clone
@@ -1037,18 +1109,18 @@ async fn inspect_preview(p: &mut Progress, original: &Arc<ScrapeData>) {
         .store
         .clone_dir(&p.id)
         .ok()
-        .map(|dir| dir.join(INSPECTION_DIR));
+        .map(|clone_dir| clone_dir.join(dir));
     let measured = {
         let original = Arc::clone(original);
         tokio::task::spawn_blocking(move || measure_and_keep(&original, &clone, dir)).await
     };
     match measured {
         Ok(Ok((scores, kept))) => {
-            p.similarity = Some(scores);
             if let Err(error) = kept {
                 p.warn(format!("the comparison images could not be kept: {error}"))
                     .await;
             }
+            Some(scores)
         }
         Ok(Err(error)) => {
             p.problem(
@@ -1056,10 +1128,12 @@ async fn inspect_preview(p: &mut Progress, original: &Arc<ScrapeData>) {
                 format!("the similarity could not be measured: {error}"),
             )
             .await;
+            None
         }
         Err(error) => {
             p.problem("measure", format!("the measurement failed: {error}"))
                 .await;
+            None
         }
     }
 }

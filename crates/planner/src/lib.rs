@@ -43,9 +43,11 @@
 //! `SectionData::dom` holds copies from the desktop capture: whole elements, the children of
 //! a split block, and copies of a section's own ancestors holding its pieces.
 
+mod chrome;
 mod crop;
 mod data;
 mod outline;
+mod site;
 mod units;
 
 use std::collections::HashSet;
@@ -53,6 +55,12 @@ use std::collections::HashSet;
 use replica_core::{
     DesignTokens, DeviceCapture, DomElement, DomNode, OutlineNode, PageWrapper, Plan,
     PlannedSection, Rect, ScrapeData, SectionData, SectionKind, SharedContext,
+};
+
+pub use crate::chrome::{ChromeEdge, ChromeMark, strip_chrome_marks};
+pub use crate::site::{
+    Crawl, CrawlLimits, MAX_SITE_PAGES, Robots, SitePage, SkipReason, SkippedLink, route_folder,
+    route_of, site_page_key, sitemap_locations,
 };
 
 use crate::crop::Band;

@@ -263,6 +263,7 @@ impl Server {
         let body = read_body(body, self.limits.json_bytes).await?;
         let clone_request: CloneRequest = parse_json(&body)?;
         check_refine_options(&clone_request)?;
+        check_site_options(&clone_request)?;
         self.check_url(&clone_request.url)?;
         self.check_capacity().await?;
         let admission = self.queue.join(client).map_err(|full| ApiError {
@@ -559,6 +560,24 @@ fn check_refine_options(request: &CloneRequest) -> Result<(), ApiError> {
             "refine_threshold is {}; it is a similarity between 0 and 1",
             request.refine_threshold
         )));
+    }
+    Ok(())
+}
+
+/// A whole-site clone takes 1 to `MAX_SITE_PAGES` pages; robots.txt is obeyed on a server
+/// (ignoring it is for the CLI, on sites the user owns).
+fn check_site_options(request: &CloneRequest) -> Result<(), ApiError> {
+    let max = replica_pipeline::MAX_SITE_PAGES;
+    if !(1..=max).contains(&request.pages) {
+        return Err(ApiError::bad_request(format!(
+            "pages is {}; a clone takes 1 to {max} pages",
+            request.pages
+        )));
+    }
+    if request.ignore_robots {
+        return Err(ApiError::bad_request(
+            "ignore_robots is for the CLI (replica clone --ignore-robots); the server obeys robots.txt",
+        ));
     }
     Ok(())
 }

@@ -7,6 +7,7 @@ mod faults;
 mod policy;
 mod preview;
 mod server;
+mod site;
 mod team;
 mod ui;
 mod validate;

@@ -227,6 +227,7 @@ fn bad_components_get_typed_errors() {
             style: &ProjectStyle::Faithful,
             lang: Lang::TypeScript,
             stylesheet_sources: &[],
+            site: &[],
         })
     };
     assert!(matches!(
@@ -259,6 +260,7 @@ fn bad_components_get_typed_errors() {
         style: &ProjectStyle::Faithful,
         lang: Lang::TypeScript,
         stylesheet_sources: &[],
+        site: &[],
     });
     assert!(matches!(
         with_wrapper,
@@ -286,6 +288,7 @@ fn a_section_without_a_component_is_left_out_with_a_warning() {
         style: &ProjectStyle::Faithful,
         lang: Lang::TypeScript,
         stylesheet_sources: &[],
+        site: &[],
     })
     .unwrap();
     let page = assembly.files.text("app/page.tsx").unwrap();

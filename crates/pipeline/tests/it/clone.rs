@@ -85,7 +85,7 @@ impl Sandbox for BrokenSandbox {
     }
 }
 
-fn deps(
+pub(crate) fn deps(
     source: Arc<dyn PageSource>,
     sandboxes: Option<Arc<dyn SandboxProvider>>,
     data: &Path,

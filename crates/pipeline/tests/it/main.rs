@@ -4,4 +4,5 @@ mod agent;
 mod agent_live;
 mod clone;
 mod compile_check;
+mod site;
 mod store;

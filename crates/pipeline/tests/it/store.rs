@@ -270,6 +270,7 @@ fn events_are_logged_in_order_and_a_cut_last_line_is_left_out() {
         PipelineEvent::Queued { position: 1 },
         PipelineEvent::Warning {
             message: "two\nlines".into(),
+            page: None,
         },
         PipelineEvent::Compiled,
     ];

@@ -4,3 +4,4 @@ mod builder;
 mod edges;
 mod fixtures;
 mod invariants;
+mod site;
