@@ -6,9 +6,9 @@ use std::collections::HashSet;
 use oxc_ast::AstKind;
 use oxc_ast::ast::{
     Argument, ArrowFunctionExpression, CallExpression, Comment, ExportDefaultDeclarationKind,
-    Expression, Function, ImportDeclaration, ImportExpression, JSXAttributeItem, JSXAttributeName,
-    JSXAttributeValue, JSXChild, JSXElementName, JSXExpression, JSXMemberExpressionObject,
-    JSXOpeningElement, ModuleExportName, Program, Statement,
+    Expression, Function, ImportDeclaration, ImportExpression, JSXAttribute, JSXAttributeItem,
+    JSXAttributeName, JSXAttributeValue, JSXChild, JSXElementName, JSXExpression, JSXIdentifier,
+    JSXMemberExpressionObject, JSXOpeningElement, ModuleExportName, Program, Statement,
 };
 use oxc_ast_visit::{Visit, walk};
 use oxc_span::GetSpan;
@@ -263,17 +263,6 @@ impl Walker<'_> {
     fn check_attributes(&mut self, element: &JSXOpeningElement<'_>) {
         let intrinsic = matches!(element.name, JSXElementName::Identifier(_));
         let tag = element.name.to_string();
-        let attribute_named = |wanted: &str| {
-            element.attributes.iter().find_map(|item| match item {
-                JSXAttributeItem::Attribute(attribute) => match &attribute.name {
-                    JSXAttributeName::Identifier(name) if name.name.as_str() == wanted => {
-                        Some(attribute)
-                    }
-                    _ => None,
-                },
-                JSXAttributeItem::SpreadAttribute(_) => None,
-            })
-        };
         for item in &element.attributes {
             let JSXAttributeItem::Attribute(attribute) = item else {
                 continue;
@@ -290,97 +279,93 @@ impl Walker<'_> {
             }
             match name_str {
                 "class" | "for" if intrinsic => {
-                    let (check, react_name) = if name_str == "class" {
-                        (Check::ClassNotClassname, "className")
-                    } else {
-                        (Check::ForNotHtmlfor, "htmlFor")
-                    };
-                    let finding = Finding::new(
-                        check,
-                        attribute.span.start,
-                        format!("`{name_str}` on <{tag}> is HTML; React calls it `{react_name}`"),
-                    );
-                    let fix = match attribute_named(react_name) {
-                        None => Some(vec![Edit {
-                            start: name.span.start,
-                            end: name.span.end,
-                            text: react_name.to_string(),
-                        }]),
-                        // Both present: merge two plain strings, otherwise leave it to a person.
-                        Some(existing) => match (&attribute.value, &existing.value) {
-                            (
-                                Some(JSXAttributeValue::StringLiteral(ours)),
-                                Some(JSXAttributeValue::StringLiteral(theirs)),
-                            ) if name_str == "class" => Some(vec![
-                                Edit {
-                                    start: existing.span.start,
-                                    end: existing.span.end,
-                                    text: format!(
-                                        "className={}",
-                                        jsx_string(&format!(
-                                            "{} {}",
-                                            theirs.value.as_str(),
-                                            ours.value.as_str()
-                                        ))
-                                    ),
-                                },
-                                remove_attribute(self.text, attribute.span),
-                            ]),
-                            _ => None,
-                        },
-                    };
-                    self.findings.push(match fix {
-                        Some(fix) => finding.with_fix(fix),
-                        None => finding.with_hint(format!(
-                            "<{tag}> has both `{name_str}` and `{react_name}`: merge them into `{react_name}`"
-                        )),
-                    });
+                    self.check_html_attribute_name(element, &tag, attribute, name);
                 }
-                "style" => {
-                    let css = match &attribute.value {
-                        Some(JSXAttributeValue::StringLiteral(literal)) => {
-                            Some(literal.value.as_str().to_string())
-                        }
-                        Some(JSXAttributeValue::ExpressionContainer(container)) => {
-                            match &container.expression {
-                                JSXExpression::StringLiteral(literal) => {
-                                    Some(literal.value.as_str().to_string())
-                                }
-                                JSXExpression::TemplateLiteral(template)
-                                    if template.expressions.is_empty() =>
-                                {
-                                    template
-                                        .quasis
-                                        .first()
-                                        .and_then(|quasi| quasi.value.cooked)
-                                        .map(|cooked| cooked.as_str().to_string())
-                                }
-                                _ => None,
-                            }
-                        }
-                        _ => None,
-                    };
-                    if let (Some(css), Some(value)) = (css, &attribute.value) {
-                        self.findings.push(
-                            Finding::new(
-                                Check::StyleString,
-                                attribute.span.start,
-                                format!(
-                                    "style on <{tag}> is a string; React needs an object of \
-                                     camelCased properties"
-                                ),
-                            )
-                            .with_fix(vec![Edit {
-                                start: value.span().start,
-                                end: value.span().end,
-                                text: format!("{{{}}}", css_to_style_object(&css)),
-                            }]),
-                        );
-                    }
-                }
+                "style" => self.check_style_string(&tag, attribute),
                 _ => {}
             }
         }
+    }
+
+    /// class_not_classname and for_not_htmlfor: renamed, or merged into the React attribute
+    /// the element already has when both are plain strings.
+    fn check_html_attribute_name(
+        &mut self,
+        element: &JSXOpeningElement<'_>,
+        tag: &str,
+        attribute: &JSXAttribute<'_>,
+        name: &JSXIdentifier<'_>,
+    ) {
+        let name_str = name.name.as_str();
+        let (check, react_name) = if name_str == "class" {
+            (Check::ClassNotClassname, "className")
+        } else {
+            (Check::ForNotHtmlfor, "htmlFor")
+        };
+        let finding = Finding::new(
+            check,
+            attribute.span.start,
+            format!("`{name_str}` on <{tag}> is HTML; React calls it `{react_name}`"),
+        );
+        let fix = match attribute_named(element, react_name) {
+            None => Some(vec![Edit {
+                start: name.span.start,
+                end: name.span.end,
+                text: react_name.to_string(),
+            }]),
+            // Both present: merge two plain strings, otherwise leave it to a person.
+            Some(existing) => match (&attribute.value, &existing.value) {
+                (
+                    Some(JSXAttributeValue::StringLiteral(ours)),
+                    Some(JSXAttributeValue::StringLiteral(theirs)),
+                ) if name_str == "class" => Some(vec![
+                    Edit {
+                        start: existing.span.start,
+                        end: existing.span.end,
+                        text: format!(
+                            "className={}",
+                            jsx_string(&format!(
+                                "{} {}",
+                                theirs.value.as_str(),
+                                ours.value.as_str()
+                            ))
+                        ),
+                    },
+                    remove_attribute(self.text, attribute.span),
+                ]),
+                _ => None,
+            },
+        };
+        self.findings.push(match fix {
+            Some(fix) => finding.with_fix(fix),
+            None => finding.with_hint(format!(
+                "<{tag}> has both `{name_str}` and `{react_name}`: merge them into `{react_name}`"
+            )),
+        });
+    }
+
+    /// style_string: a CSS string in `style`, fixed into a style object.
+    fn check_style_string(&mut self, tag: &str, attribute: &JSXAttribute<'_>) {
+        let Some(value) = &attribute.value else {
+            return;
+        };
+        let Some(css) = style_string(value) else {
+            return;
+        };
+        self.findings.push(
+            Finding::new(
+                Check::StyleString,
+                attribute.span.start,
+                format!(
+                    "style on <{tag}> is a string; React needs an object of camelCased properties"
+                ),
+            )
+            .with_fix(vec![Edit {
+                start: value.span().start,
+                end: value.span().end,
+                text: format!("{{{}}}", css_to_style_object(&css)),
+            }]),
+        );
     }
 
     /// `items.map(item => <li>...</li>)`: each returned element needs a key.
@@ -800,6 +785,30 @@ fn check_default_export(
         return;
     }
     let components = top_level_components(program);
+    let Some(default_export) = default_export(program, &components) else {
+        findings.push(missing_default_export(path, text, &components));
+        return;
+    };
+    if default_export.is_some_and(renders_nothing_at_all) {
+        let offset = program
+            .body
+            .iter()
+            .find(|s| matches!(s, Statement::ExportDefaultDeclaration(_)))
+            .map_or(0, |s| s.span().start);
+        findings.push(Finding::new(
+            Check::EmptyComponent,
+            offset,
+            format!("the component exported by {path} renders nothing"),
+        ));
+    }
+}
+
+/// `None` when the module has no default export; otherwise the component it exports, where
+/// this file defines it.
+fn default_export<'b, 'a>(
+    program: &'b Program<'a>,
+    components: &[TopLevelComponent<'b, 'a>],
+) -> Option<Option<ComponentBody<'b, 'a>>> {
     let mut default_export = None;
     let mut has_default = false;
     for statement in &program.body {
@@ -847,64 +856,95 @@ fn check_default_export(
             _ => {}
         }
     }
-    if !has_default {
-        let stem = path
-            .rsplit('/')
-            .next()
-            .and_then(|name| name.split('.').next())
-            .unwrap_or("");
-        let candidate = components
-            .iter()
-            .find(|c| c.name == stem)
-            .or_else(|| (components.len() == 1).then(|| &components[0]));
-        let finding = Finding::new(
-            Check::MissingDefaultExport,
-            0,
-            format!(
-                "{path} has no default export; Next.js renders pages and layouts from it and \
-                 importers of components expect it"
-            ),
-        );
-        findings.push(match candidate {
-            Some(component) => {
-                let end = u32::try_from(text.len()).unwrap_or(u32::MAX);
-                let newline = if text.ends_with('\n') { "" } else { "\n" };
-                finding.with_fix(vec![Edit {
-                    start: end,
-                    end,
-                    text: format!("{newline}\nexport default {};\n", component.name),
-                }])
-            }
-            None => {
-                finding.with_hint("add `export default` to the component this file is named after")
-            }
-        });
-        return;
+    has_default.then_some(default_export)
+}
+
+/// missing_default_export, fixed by exporting the component the file is named after (or its
+/// only component).
+fn missing_default_export(
+    path: &str,
+    text: &str,
+    components: &[TopLevelComponent<'_, '_>],
+) -> Finding {
+    let stem = path
+        .rsplit('/')
+        .next()
+        .and_then(|name| name.split('.').next())
+        .unwrap_or("");
+    let candidate = components
+        .iter()
+        .find(|c| c.name == stem)
+        .or_else(|| (components.len() == 1).then(|| &components[0]));
+    let finding = Finding::new(
+        Check::MissingDefaultExport,
+        0,
+        format!(
+            "{path} has no default export; Next.js renders pages and layouts from it and \
+             importers of components expect it"
+        ),
+    );
+    match candidate {
+        Some(component) => {
+            let end = u32::try_from(text.len()).unwrap_or(u32::MAX);
+            let newline = if text.ends_with('\n') { "" } else { "\n" };
+            finding.with_fix(vec![Edit {
+                start: end,
+                end,
+                text: format!("{newline}\nexport default {};\n", component.name),
+            }])
+        }
+        None => finding.with_hint("add `export default` to the component this file is named after"),
     }
-    let empty = match default_export {
-        Some(ComponentBody::Function(function)) => match &function.body {
+}
+
+/// Whether a component body returns only empty values (see `renders_nothing`).
+fn renders_nothing_at_all(body: ComponentBody<'_, '_>) -> bool {
+    match body {
+        ComponentBody::Function(function) => match &function.body {
             Some(body) => renders_nothing(&body.statements),
             None => false,
         },
-        Some(ComponentBody::Arrow(arrow)) => match arrow.get_expression() {
+        ComponentBody::Arrow(arrow) => match arrow.get_expression() {
             Some(expression) => is_empty_value(expression),
             None => arrow
                 .get_function_body()
                 .is_some_and(|body| renders_nothing(&body.statements)),
         },
-        _ => false,
-    };
-    if empty {
-        let offset = program
-            .body
-            .iter()
-            .find(|s| matches!(s, Statement::ExportDefaultDeclaration(_)))
-            .map_or(0, |s| s.span().start);
-        findings.push(Finding::new(
-            Check::EmptyComponent,
-            offset,
-            format!("the component exported by {path} renders nothing"),
-        ));
+        ComponentBody::Other => false,
+    }
+}
+
+/// The element's attribute called `wanted`, if it has one.
+fn attribute_named<'e, 'a>(
+    element: &'e JSXOpeningElement<'a>,
+    wanted: &str,
+) -> Option<&'e JSXAttribute<'a>> {
+    element.attributes.iter().find_map(|item| match item {
+        JSXAttributeItem::Attribute(attribute) => match &attribute.name {
+            JSXAttributeName::Identifier(name) if name.name.as_str() == wanted => {
+                Some(&**attribute)
+            }
+            _ => None,
+        },
+        JSXAttributeItem::SpreadAttribute(_) => None,
+    })
+}
+
+/// The CSS text of a `style` value written as a string (`"..."`, `{"..."}` or a template
+/// without expressions).
+fn style_string(value: &JSXAttributeValue<'_>) -> Option<String> {
+    match value {
+        JSXAttributeValue::StringLiteral(literal) => Some(literal.value.as_str().to_string()),
+        JSXAttributeValue::ExpressionContainer(container) => match &container.expression {
+            JSXExpression::StringLiteral(literal) => Some(literal.value.as_str().to_string()),
+            JSXExpression::TemplateLiteral(template) if template.expressions.is_empty() => template
+                .quasis
+                .first()
+                .and_then(|quasi| quasi.value.cooked)
+                .map(|cooked| cooked.as_str().to_string()),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -407,7 +407,41 @@ fn place(scrape: &ScrapeData, body: &DomElement) -> (Vec<Unit>, Vec<outline::Pen
     let viewport_height = f64::from(viewport.height).max(1.0);
     let viewport_width = f64::from(viewport.width).max(1.0);
 
-    // Sections the DOM holds, outermost only.
+    let (sections, holders) = outermost_sections(scrape, body);
+    let mut list = Vec::new();
+    if sections.is_empty() {
+        // No sections: the body's content is one block (split below when it is giant).
+        if body
+            .children
+            .iter()
+            .all(|c| matches!(c, DomNode::Text(t) if t.trim().is_empty()))
+        {
+            return (Vec::new(), Vec::new());
+        }
+    } else {
+        items(body, &sections, &holders, scrape, &mut list);
+    }
+
+    let mut units: Vec<Unit> = Vec::new();
+    if sections.is_empty() {
+        let whole = units::copy_with(body, body.children.clone());
+        units.push(Unit {
+            kind: SectionKind::Content,
+            anchors: vec![Anchor {
+                id: body.id,
+                rect: body.rect,
+            }],
+            roots: vec![whole],
+            pinned: false,
+            primary: body.id,
+        });
+    }
+    let pending = units_of_items(&list, viewport_width, &mut units);
+    (split_giant(units, viewport_height), pending)
+}
+
+/// The sections the DOM holds, outermost only, and the elements on the way down to them.
+fn outermost_sections(scrape: &ScrapeData, body: &DomElement) -> (HashSet<u32>, HashSet<u32>) {
     let mut sections: HashSet<u32> = HashSet::new();
     let mut holders: HashSet<u32> = HashSet::new();
     let mut detected: Vec<(u32, Vec<u32>)> = scrape
@@ -432,19 +466,16 @@ fn place(scrape: &ScrapeData, body: &DomElement) -> (Vec<Unit>, Vec<outline::Pen
         sections.insert(*node);
         holders.extend(path[..path.len() - 1].iter().copied());
     }
-    let mut list = Vec::new();
-    if sections.is_empty() {
-        // No sections: the body's content is one block (split below when it is giant).
-        if body
-            .children
-            .iter()
-            .all(|c| matches!(c, DomNode::Text(t) if t.trim().is_empty()))
-        {
-            return (Vec::new(), Vec::new());
-        }
-    } else {
-        items(body, &sections, &holders, scrape, &mut list);
-    }
+    (sections, holders)
+}
+
+/// Appends a unit per section and per stray that stands on its own to `units`; returns the
+/// strays that wait for a unit.
+fn units_of_items(
+    list: &[Item<'_>],
+    viewport_width: f64,
+    units: &mut Vec<Unit>,
+) -> Vec<outline::Pending> {
     let section_rects: Vec<Rect> = list
         .iter()
         .filter_map(|i| match i {
@@ -452,23 +483,8 @@ fn place(scrape: &ScrapeData, body: &DomElement) -> (Vec<Unit>, Vec<outline::Pen
             _ => None,
         })
         .collect();
-
-    let mut units: Vec<Unit> = Vec::new();
     let mut pending: Vec<outline::Pending> = Vec::new();
-    if sections.is_empty() {
-        let whole = units::copy_with(body, body.children.clone());
-        units.push(Unit {
-            kind: SectionKind::Content,
-            anchors: vec![Anchor {
-                id: body.id,
-                rect: body.rect,
-            }],
-            roots: vec![whole],
-            pinned: false,
-            primary: body.id,
-        });
-    }
-    for item in &list {
+    for item in list {
         match item {
             Item::Section(el, kind, pinned) => units.push(Unit {
                 kind: *kind,
@@ -481,16 +497,7 @@ fn place(scrape: &ScrapeData, body: &DomElement) -> (Vec<Unit>, Vec<outline::Pen
                 primary: el.id,
             }),
             Item::Stray(Stray::Element(el)) => {
-                let stands_alone = units::is_rendered(el)
-                    && !units::is_out_of_flow(el)
-                    && el.rect.height >= units::MIN_BLOCK_HEIGHT
-                    && el.rect.width >= 0.5 * viewport_width
-                    && has_content(el)
-                    && section_rects.iter().all(|r| {
-                        let overlap = r.bottom().min(el.rect.bottom()) - r.y.max(el.rect.y);
-                        overlap < 0.5 * el.rect.height
-                    });
-                if stands_alone {
+                if stands_alone(el, &section_rects, viewport_width) {
                     let first = units.iter().all(|u| u.kind == SectionKind::Navbar);
                     units.push(Unit {
                         kind: units::simple_kind(el, first),
@@ -522,8 +529,21 @@ fn place(scrape: &ScrapeData, body: &DomElement) -> (Vec<Unit>, Vec<outline::Pen
             }),
         }
     }
+    pending
+}
 
-    (split_giant(units, viewport_height), pending)
+/// Whether a stray element is a unit of its own: a rendered, in-flow block with content, at
+/// least half the viewport wide, that no section covers for half its height or more.
+fn stands_alone(el: &DomElement, section_rects: &[Rect], viewport_width: f64) -> bool {
+    units::is_rendered(el)
+        && !units::is_out_of_flow(el)
+        && el.rect.height >= units::MIN_BLOCK_HEIGHT
+        && el.rect.width >= 0.5 * viewport_width
+        && has_content(el)
+        && section_rects.iter().all(|r| {
+            let overlap = r.bottom().min(el.rect.bottom()) - r.y.max(el.rect.y);
+            overlap < 0.5 * el.rect.height
+        })
 }
 
 /// Units taller than two viewports split into parts (see `units::split`), the first keeping

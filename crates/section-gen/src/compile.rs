@@ -671,6 +671,9 @@ impl<'a> Builder<'a> {
         ends(child) && self.mobile_of(child).is_none_or(ends)
     }
 
+    /// The element's props, one concern at a time: its attributes (inline style kept where
+    /// the style is faithful), live form state, the quirks-mode table and line height fixes,
+    /// the rule holding `!important` inline declarations and the Tailwind classes.
     fn props(
         &mut self,
         element: &'a DomElement,
@@ -678,10 +681,39 @@ impl<'a> Builder<'a> {
         context: &Context<'a>,
         mobile: Option<&'a DomElement>,
     ) -> Vec<Prop> {
-        let tag = element.tag.as_str();
-        let custom_element = tag.contains('-') && !in_svg;
+        let custom_element = element.tag.contains('-') && !in_svg;
         let mut props: Vec<Prop> = Vec::new();
         let mut important: Vec<String> = Vec::new();
+        self.attribute_props(element, in_svg, custom_element, &mut props, &mut important);
+        if !in_svg {
+            self.form_state(element, &mut props);
+        }
+        if self.quirks_mode && self.style == Style::Faithful && !in_svg {
+            quirks_mode_style(element, context, mobile, &mut props);
+        }
+        if !important.is_empty() {
+            self.important_class(&important, &mut props, custom_element);
+        }
+        if let Some(theme) = self.theme {
+            let classes = tailwind_classes(element, in_svg, context, mobile, theme);
+            if !classes.is_empty() {
+                add_class(&mut props, &classes.join(" "), custom_element);
+            }
+        }
+        props
+    }
+
+    /// The element's attributes as React props; `!important` inline declarations go to
+    /// `important` (a class rule carries them, see `important_class`).
+    fn attribute_props(
+        &self,
+        element: &DomElement,
+        in_svg: bool,
+        custom_element: bool,
+        props: &mut Vec<Prop>,
+        important: &mut Vec<String>,
+    ) {
+        let tag = element.tag.as_str();
         for (name, value) in &element.attrs {
             let lower = name.to_ascii_lowercase();
             let mapping = if custom_element {
@@ -693,28 +725,7 @@ impl<'a> Builder<'a> {
                 AttributeMapping::Drop(_) => continue,
                 AttributeMapping::Style => {
                     if self.style == Style::Faithful {
-                        let mut entries = Vec::new();
-                        let absolute = |value: &str| {
-                            if value.to_ascii_lowercase().contains("url(") {
-                                resolve_css_urls(value, |url| self.absolute_url(url))
-                            } else {
-                                value.to_string()
-                            }
-                        };
-                        for declaration in style_declarations(value) {
-                            if declaration.is_important() {
-                                important.push(format!(
-                                    "{}: {} !important",
-                                    declaration.property,
-                                    absolute(declaration.value_without_priority())
-                                ));
-                            } else {
-                                entries.push((declaration.key, absolute(&declaration.value)));
-                            }
-                        }
-                        if !entries.is_empty() {
-                            push_prop(&mut props, "style", PropValue::Style(entries));
-                        }
+                        self.inline_style(value, props, important);
                     }
                     continue;
                 }
@@ -744,77 +755,48 @@ impl<'a> Builder<'a> {
             } else {
                 PropValue::Str(value.clone())
             };
-            push_prop(&mut props, &react, value);
+            push_prop(props, &react, value);
         }
-        if !in_svg {
-            self.form_state(element, &mut props);
-        }
-        if self.quirks_mode && self.style == Style::Faithful && !in_svg {
-            if tag == "table" {
-                quirks_table_style(element, &mut props);
-            } else if holds_only_images(element) || drops_strut(element, mobile, context.svg) {
-                // Quirks mode's line height quirk: a line without text of its own has no
-                // strut, so a cell holding a 4 px spacer GIF is 4 px tall and one holding only
-                // `<font size=1>` text is as tall as that text. Standards mode gives every
-                // line the block's font height; with a line height of 0 that strut has none
-                // (children get their `normal` back, see `Context::strut_dropped`).
-                merge_style(
-                    &mut props,
-                    vec![("lineHeight".to_string(), "0".to_string())],
-                );
+    }
+
+    /// A faithful `style` attribute: a `style` prop with absolute URLs, and its `!important`
+    /// declarations in `important` (React's style objects cannot carry the priority).
+    fn inline_style(&self, value: &str, props: &mut Vec<Prop>, important: &mut Vec<String>) {
+        let mut entries = Vec::new();
+        let absolute = |value: &str| {
+            if value.to_ascii_lowercase().contains("url(") {
+                resolve_css_urls(value, |url| self.absolute_url(url))
+            } else {
+                value.to_string()
             }
-            if context.strut_dropped && has_own_text(element) && !sets_line_height(element, mobile)
-            {
-                merge_style(
-                    &mut props,
-                    vec![("lineHeight".to_string(), "normal".to_string())],
-                );
-            }
-        }
-        if !important.is_empty() {
-            let class = format!(
-                "{}-important-{}",
-                self.class_prefix,
-                self.important_rules.len() + 1
-            );
-            // Doubled class: the declarations were inline, so they should beat page rules.
-            self.important_rules
-                .push(format!(".{class}.{class} {{ {}; }}", important.join("; ")));
-            add_class(&mut props, &class, custom_element);
-        }
-        if let Some(theme) = self.theme {
-            let input = tailwind::StyleInput {
-                tag,
-                svg: in_svg,
-                desktop: &element.style,
-                mobile: mobile.map(|mobile| &mobile.style),
-                parent_tag: context.parent_tag,
-                parent_desktop: context.parent_style,
-                parent_mobile: context.parent_mobile_style,
-                theme,
-            };
-            let mut classes = tailwind::classes(&input);
-            if !in_svg {
-                for (variant, desktop, on_mobile) in [
-                    ("before", &element.before, mobile.map(|m| m.before.as_ref())),
-                    ("after", &element.after, mobile.map(|m| m.after.as_ref())),
-                ] {
-                    if desktop.is_none() && on_mobile.flatten().is_none() {
-                        continue;
-                    }
-                    classes.extend(tailwind::pseudo_classes(&tailwind::PseudoInput {
-                        variant,
-                        desktop: desktop.as_ref(),
-                        mobile: on_mobile,
-                        owner: input,
-                    }));
-                }
-            }
-            if !classes.is_empty() {
-                add_class(&mut props, &classes.join(" "), custom_element);
+        };
+        for declaration in style_declarations(value) {
+            if declaration.is_important() {
+                important.push(format!(
+                    "{}: {} !important",
+                    declaration.property,
+                    absolute(declaration.value_without_priority())
+                ));
+            } else {
+                entries.push((declaration.key, absolute(&declaration.value)));
             }
         }
-        props
+        if !entries.is_empty() {
+            push_prop(props, "style", PropValue::Style(entries));
+        }
+    }
+
+    /// A class whose stylesheet rule holds the element's `!important` inline declarations.
+    fn important_class(&mut self, important: &[String], props: &mut Vec<Prop>, custom: bool) {
+        let class = format!(
+            "{}-important-{}",
+            self.class_prefix,
+            self.important_rules.len() + 1
+        );
+        // Doubled class: the declarations were inline, so they should beat page rules.
+        self.important_rules
+            .push(format!(".{class}.{class} {{ {}; }}", important.join("; ")));
+        add_class(props, &class, custom);
     }
 
     /// Live form state as `defaultValue` / `defaultChecked`, so the fields stay editable.
@@ -1151,6 +1133,70 @@ fn set_style(props: &mut Vec<Prop>, key: &str, value: &str) {
             value: PropValue::Style(vec![entry]),
         }),
     }
+}
+
+/// Quirks mode's table and line height quirks, written out for a standards-mode page.
+fn quirks_mode_style(
+    element: &DomElement,
+    context: &Context<'_>,
+    mobile: Option<&DomElement>,
+    props: &mut Vec<Prop>,
+) {
+    if element.tag == "table" {
+        quirks_table_style(element, props);
+    } else if holds_only_images(element) || drops_strut(element, mobile, context.svg) {
+        // Quirks mode's line height quirk: a line without text of its own has no
+        // strut, so a cell holding a 4 px spacer GIF is 4 px tall and one holding only
+        // `<font size=1>` text is as tall as that text. Standards mode gives every
+        // line the block's font height; with a line height of 0 that strut has none
+        // (children get their `normal` back, see `Context::strut_dropped`).
+        merge_style(props, vec![("lineHeight".to_string(), "0".to_string())]);
+    }
+    if context.strut_dropped && has_own_text(element) && !sets_line_height(element, mobile) {
+        merge_style(
+            props,
+            vec![("lineHeight".to_string(), "normal".to_string())],
+        );
+    }
+}
+
+/// The Tailwind classes for the element's computed style, its `::before` and `::after`
+/// included.
+fn tailwind_classes(
+    element: &DomElement,
+    in_svg: bool,
+    context: &Context<'_>,
+    mobile: Option<&DomElement>,
+    theme: &Theme,
+) -> Vec<String> {
+    let input = tailwind::StyleInput {
+        tag: element.tag.as_str(),
+        svg: in_svg,
+        desktop: &element.style,
+        mobile: mobile.map(|mobile| &mobile.style),
+        parent_tag: context.parent_tag,
+        parent_desktop: context.parent_style,
+        parent_mobile: context.parent_mobile_style,
+        theme,
+    };
+    let mut classes = tailwind::classes(&input);
+    if !in_svg {
+        for (variant, desktop, on_mobile) in [
+            ("before", &element.before, mobile.map(|m| m.before.as_ref())),
+            ("after", &element.after, mobile.map(|m| m.after.as_ref())),
+        ] {
+            if desktop.is_none() && on_mobile.flatten().is_none() {
+                continue;
+            }
+            classes.extend(tailwind::pseudo_classes(&tailwind::PseudoInput {
+                variant,
+                desktop: desktop.as_ref(),
+                mobile: on_mobile,
+                owner: input,
+            }));
+        }
+    }
+    classes
 }
 
 /// Puts `entries` first in the element's style object; its own declarations still win.
