@@ -341,36 +341,9 @@ fn pretty(value: &Value) -> String {
     text
 }
 
-/// tsconfig.json as create-next-app 14 writes it, byte for byte (Next leaves it as it is).
+/// tsconfig.json as create-next-app 14 writes it.
 pub fn tsconfig() -> String {
-    r#"{
-  "compilerOptions": {
-    "lib": ["dom", "dom.iterable", "esnext"],
-    "allowJs": true,
-    "skipLibCheck": true,
-    "strict": true,
-    "noEmit": true,
-    "esModuleInterop": true,
-    "module": "esnext",
-    "moduleResolution": "bundler",
-    "resolveJsonModule": true,
-    "isolatedModules": true,
-    "jsx": "preserve",
-    "incremental": true,
-    "plugins": [
-      {
-        "name": "next"
-      }
-    ],
-    "paths": {
-      "@/*": ["./*"]
-    }
-  },
-  "include": ["next-env.d.ts", "**/*.ts", "**/*.tsx", ".next/types/**/*.ts"],
-  "exclude": ["node_modules"]
-}
-"#
-    .to_string()
+    replica_core::TSCONFIG.to_string()
 }
 
 /// jsconfig.json: `@/components/Hero` resolves from the project root.

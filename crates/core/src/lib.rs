@@ -54,7 +54,7 @@ pub use scrape::{
 pub use section_gen::{ComponentFile, GenerateError, SectionGenerator};
 pub use template::{
     INSTALLABLE_PACKAGES, NEXT_VERSION, TEMPLATE_DEV_PACKAGES, TEMPLATE_LOCK, TEMPLATE_PACKAGES,
-    installable_version, is_template_package, package_name, template_version,
+    TSCONFIG, installable_version, is_template_package, package_name, template_version,
 };
 pub use tokens::{
     AnimationTokens, BackgroundColors, BorderTokens, ColorTokens, ComponentStyle, ComponentTokens,

@@ -10,6 +10,36 @@
 /// crates/sandbox-pool/template/package.json.
 pub const TEMPLATE_LOCK: &str = include_str!("../template/package-lock.json");
 
+/// tsconfig.json as create-next-app 14 writes it, byte for byte (Next leaves it as it is): what
+/// TypeScript projects get, and what tests write to switch a sandbox to TypeScript.
+pub const TSCONFIG: &str = r#"{
+  "compilerOptions": {
+    "lib": ["dom", "dom.iterable", "esnext"],
+    "allowJs": true,
+    "skipLibCheck": true,
+    "strict": true,
+    "noEmit": true,
+    "esModuleInterop": true,
+    "module": "esnext",
+    "moduleResolution": "bundler",
+    "resolveJsonModule": true,
+    "isolatedModules": true,
+    "jsx": "preserve",
+    "incremental": true,
+    "plugins": [
+      {
+        "name": "next"
+      }
+    ],
+    "paths": {
+      "@/*": ["./*"]
+    }
+  },
+  "include": ["next-env.d.ts", "**/*.ts", "**/*.tsx", ".next/types/**/*.ts"],
+  "exclude": ["node_modules"]
+}
+"#;
+
 /// Next.js version of the template.
 pub const NEXT_VERSION: &str = "14.2.21";
 

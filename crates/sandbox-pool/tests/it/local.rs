@@ -49,28 +49,6 @@ const BROKEN_HERO: &str = r#"export default function Hero() {
 }
 "#;
 
-const TSCONFIG: &str = r#"{
-  "compilerOptions": {
-    "lib": ["dom", "dom.iterable", "esnext"],
-    "allowJs": true,
-    "skipLibCheck": true,
-    "strict": true,
-    "noEmit": true,
-    "esModuleInterop": true,
-    "module": "esnext",
-    "moduleResolution": "bundler",
-    "resolveJsonModule": true,
-    "isolatedModules": true,
-    "jsx": "preserve",
-    "incremental": true,
-    "plugins": [{ "name": "next" }],
-    "paths": { "@/*": ["./*"] }
-  },
-  "include": ["next-env.d.ts", "**/*.ts", "**/*.tsx", ".next/types/**/*.ts"],
-  "exclude": ["node_modules"]
-}
-"#;
-
 const TS_LAYOUT: &str = r#"export default function RootLayout({ children }: { children: React.ReactNode }) {
   return (
     <html lang="en">
@@ -89,7 +67,7 @@ async fn a_typescript_project_gets_a_dev_server_started_on_its_configuration() {
     let offset = log_end(&sandbox).await;
     sandbox
         .write_files(&files(&[
-            ("tsconfig.json", TSCONFIG),
+            ("tsconfig.json", replica_core::TSCONFIG),
             ("app/layout.tsx", TS_LAYOUT),
             (
                 "app/page.tsx",
