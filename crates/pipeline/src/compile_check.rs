@@ -79,8 +79,10 @@ pub async fn check_compilation(
     since: usize,
     config: &CompileCheckConfig,
 ) -> Result<CompileCheck, CompileCheckError> {
-    wait_for_log(sandbox, since, config, config.pickup_timeout, shows_rebuild).await?;
-    let response = match fetch_while_restarting(sandbox, config).await {
+    let picked_up = shows_rebuild(
+        &wait_for_log(sandbox, since, config, config.pickup_timeout, shows_rebuild).await?,
+    );
+    let mut response = match fetch_while_restarting(sandbox, config).await {
         Ok(response) => response,
         Err(source @ SandboxError::Provider { .. }) => {
             let log = sandbox.logs(since).await.unwrap_or_default();
@@ -91,6 +93,23 @@ pub async fn check_compilation(
         }
         Err(other) => return Err(other.into()),
     };
+    if !picked_up {
+        // A watcher slower than `pickup_timeout` (a loaded machine) means the answer came from
+        // the old build: wait once more for the rebuild, then ask the new one.
+        let log = wait_for_log(
+            sandbox,
+            since,
+            config,
+            config.pickup_timeout,
+            shows_watcher_build,
+        )
+        .await?;
+        if shows_watcher_build(&log) {
+            response = fetch_while_restarting(sandbox, config)
+                .await
+                .map_err(CompileCheckError::Sandbox)?;
+        }
+    }
     let success = (200..300).contains(&response.status);
     let request_line = format!("GET {} {}", config.path, response.status);
     // A failed request is logged with its error; wait for both, since the error may be
@@ -144,6 +163,15 @@ fn shows_rebuild(log: &str) -> bool {
         line.starts_with("✓ Compiled in ")
             || line.starts_with('⨯')
             || line.contains("Failed to compile")
+    })
+}
+
+/// The file watcher's own rebuild, well or not, and not a request's error (which `shows_rebuild`
+/// also counts): `✓ Compiled in …` or `Failed to compile`.
+fn shows_watcher_build(log: &str) -> bool {
+    strip_ansi(log).lines().any(|line| {
+        let line = line.trim_start();
+        line.starts_with("✓ Compiled in ") || line.contains("Failed to compile")
     })
 }
 

@@ -163,6 +163,30 @@ async fn the_check_waits_for_the_rebuild_instead_of_reading_the_old_build() {
 }
 
 #[tokio::test]
+async fn a_rebuild_slower_than_the_pickup_wait_is_still_what_the_check_reads() {
+    // The old build fails; the watcher's rebuild with the fix lands after `pickup_timeout`.
+    let before = format!("{READY}{MISSING_MODULE} GET / 500 in 20ms\n");
+    let sandbox = ScriptedSandbox::new(&before, 500);
+    *sandbox.current.lock().unwrap() = (500, format!("{MISSING_MODULE} GET / 500 in 20ms\n"));
+    sandbox.rebuild_after(
+        Duration::from_millis(400),
+        " ✓ Compiled in 100ms (460 modules)\n",
+        200,
+        " GET / 200 in 50ms\n",
+    );
+    let config = CompileCheckConfig {
+        pickup_timeout: Duration::from_millis(250),
+        ..fast()
+    };
+    let check = check_compilation(&sandbox, before.len(), &config)
+        .await
+        .unwrap();
+    assert!(check.compiled, "{check:?}");
+    assert_eq!(check.status, 200);
+    assert_eq!(*sandbox.requests.lock().unwrap(), ["/", "/"]);
+}
+
+#[tokio::test]
 async fn only_output_after_since_counts() {
     // An error from before the caller's change is history.
     let before = format!("{READY}{MISSING_MODULE} GET / 500 in 20ms\n");
