@@ -8,7 +8,7 @@ use replica_core::{ApiKey, ProjectFiles, Sandbox, SandboxError, SandboxProvider}
 use replica_sandbox_pool::{DaytonaConfig, DaytonaProvider};
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, Request, ResponseTemplate};
 
 const KEY: &str = "dtn_test_secret_key";
 const DEV_COMMAND: &str = "next dev -H 0.0.0.0 -p 3000";
@@ -72,12 +72,7 @@ async fn mount_happy_daytona(server: &MockServer) {
         .respond_with(ResponseTemplate::new(200).set_body_json(sandbox_json(server, "started")))
         .mount(server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/toolbox/sb-1/process/execute"))
-        .and(body_json(json!({
-            "command": ARCHIVE_COMMAND,
-            "timeout": 5,
-        })))
+    execute(ARCHIVE_COMMAND, 5)
         .respond_with(
             ResponseTemplate::new(200).set_body_json(json!({"exitCode": 0, "result": ""})),
         )
@@ -112,6 +107,13 @@ async fn mount_happy_daytona(server: &MockServer) {
         })))
         .mount(server)
         .await;
+}
+
+/// The toolbox's process/execute call of exactly `command` with `timeout` seconds.
+fn execute(command: &str, timeout: u64) -> MockBuilder {
+    Mock::given(method("POST"))
+        .and(path("/toolbox/sb-1/process/execute"))
+        .and(body_json(json!({ "command": command, "timeout": timeout })))
 }
 
 async fn mount_delete(server: &MockServer, times: u64) {
@@ -249,16 +251,14 @@ async fn files_in_another_language_remove_the_template_s_twins_first() {
     let server = MockServer::start().await;
     mount_delete(&server, 1).await;
     let sandbox = provisioned(&server).await;
-    Mock::given(method("POST"))
-        .and(path("/toolbox/sb-1/process/execute"))
-        .and(body_json(json!({
-            "command": "cd '/home/daytona/app' && rm -f -- 'jsconfig.json' 'app/layout.jsx' 'app/page.jsx'",
-            "timeout": 5,
-        })))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"exitCode": 0, "result": ""})))
-        .expect(1)
-        .mount(&server)
-        .await;
+    execute(
+        "cd '/home/daytona/app' && rm -f -- 'jsconfig.json' 'app/layout.jsx' 'app/page.jsx'",
+        5,
+    )
+    .respond_with(ResponseTemplate::new(200).set_body_json(json!({"exitCode": 0, "result": ""})))
+    .expect(1)
+    .mount(&server)
+    .await;
     Mock::given(method("POST"))
         .and(path("/toolbox/sb-1/files/bulk-upload"))
         .respond_with(ResponseTemplate::new(200))
@@ -652,12 +652,7 @@ async fn run_executes_only_allowlisted_commands_in_the_project() {
     let server = MockServer::start().await;
     mount_delete(&server, 1).await;
     let sandbox = provisioned(&server).await;
-    Mock::given(method("POST"))
-        .and(path("/toolbox/sb-1/process/execute"))
-        .and(body_json(json!({
-            "command": "cd '/home/daytona/app' && 'node' '--version'",
-            "timeout": 20,
-        })))
+    execute("cd '/home/daytona/app' && 'node' '--version'", 20)
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_json(json!({"exitCode": 0, "result": "v20.18.1\n"})),
@@ -694,12 +689,7 @@ async fn a_command_that_outlives_its_timeout_is_reported() {
     let server = MockServer::start().await;
     mount_delete(&server, 1).await;
     let sandbox = provisioned(&server).await;
-    Mock::given(method("POST"))
-        .and(path("/toolbox/sb-1/process/execute"))
-        .and(body_json(json!({
-            "command": "cd '/home/daytona/app' && 'npx' 'next' 'build'",
-            "timeout": 1,
-        })))
+    execute("cd '/home/daytona/app' && 'npx' 'next' 'build'", 1)
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_json(json!({"exitCode": 0, "result": ""}))
@@ -732,12 +722,7 @@ async fn reset_restores_the_template_kept_at_provisioning() {
     let server = MockServer::start().await;
     mount_delete(&server, 1).await;
     let sandbox = provisioned(&server).await;
-    Mock::given(method("POST"))
-        .and(path("/toolbox/sb-1/process/execute"))
-        .and(body_json(json!({
-            "command": "find '/home/daytona/app' -mindepth 1 -maxdepth 1 ! -name node_modules ! -name .next -exec rm -rf {} + && tar -C '/home/daytona/app' -xf /tmp/replica-template.tar",
-            "timeout": 5,
-        })))
+    execute("find '/home/daytona/app' -mindepth 1 -maxdepth 1 ! -name node_modules ! -name .next -exec rm -rf {} + && tar -C '/home/daytona/app' -xf /tmp/replica-template.tar", 5)
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"exitCode": 0, "result": ""})))
         .up_to_n_times(1)
         .with_priority(1)
