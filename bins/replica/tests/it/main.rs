@@ -34,6 +34,22 @@ fn replica() -> Command {
     command
 }
 
+/// `replica clone ARGS` with its data and sandboxes under `dir` and its output piped; killed
+/// when dropped.
+fn spawn_clone(args: &[&str], dir: &std::path::Path) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_replica"))
+        .arg("clone")
+        .args(args)
+        .env("REPLICA_DATA_DIR", dir.join("data"))
+        .env("REPLICA_SANDBOXES_DIR", dir.join("sandboxes"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
 fn sites() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/sites")
 }
@@ -241,16 +257,10 @@ async fn sigterm_ends_a_kept_preview_and_its_dev_server() {
     let server = FixtureServer::start(sites()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let sandboxes = dir.path().join("sandboxes");
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_replica"))
-        .args(["clone", &server.url("/empty/"), "--keep-preview", "--json"])
-        .env("REPLICA_DATA_DIR", dir.path().join("data"))
-        .env("REPLICA_SANDBOXES_DIR", &sandboxes)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let mut child = spawn_clone(
+        &[&server.url("/empty/"), "--keep-preview", "--json"],
+        dir.path(),
+    );
     let stderr = child.stderr.take().unwrap();
     let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stderr));
     let waiting = tokio::time::timeout(Duration::from_secs(180), async {

@@ -43,17 +43,16 @@ async fn clone_json(args: &[&str], data: &Path) -> Value {
 async fn a_whole_site_clone_navigates_and_keeps_each_pages_fidelity() {
     let server = FixtureServer::start(multi_sites()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_replica"))
-        .args(["clone", &server.url("/acme/"), "--pages", "all"])
-        .args(["--keep-preview", "--json"])
-        .env("REPLICA_DATA_DIR", dir.path().join("data"))
-        .env("REPLICA_SANDBOXES_DIR", dir.path().join("sandboxes"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let mut child = crate::spawn_clone(
+        &[
+            &server.url("/acme/"),
+            "--pages",
+            "all",
+            "--keep-preview",
+            "--json",
+        ],
+        dir.path(),
+    );
     let stderr = child.stderr.take().unwrap();
     let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stderr));
     let mut progress = Vec::new();
