@@ -16,8 +16,10 @@ use crate::{escape_jsx_text, jsx_attribute_value, jsx_string_literal};
 const LINE_WIDTH: usize = 100;
 /// Fewest siblings worth a data array.
 const MIN_RUN: usize = 3;
-/// Identical siblings this many printed lines long (the validator's shortest duplicate
-/// block) are mapped from two copies on.
+/// The validator's shortest duplicate block: identical siblings are mapped once half of
+/// their copies print at least this many lines (two copies of a 4-line card, four of a
+/// 3-line table cell, eight of a one-line item), since written out they would read as a model
+/// looping.
 const REPEATED_BLOCK_LINES: usize = 4;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -631,12 +633,13 @@ fn make_map(
         .filter(|&position| shapes.iter().any(|s| s[position] != shapes[0][position]))
         .collect();
     if varying.is_empty() {
-        // Identical copies of a block of several lines, written out, read as a model looping
-        // (the validator's duplicate_block): they become one template repeated. Short ones
-        // (`<li>same</li>`) read better as they are.
+        // Identical copies written out read as a model looping (the validator's
+        // duplicate_block) once half of them make a block of its length: they become one
+        // template repeated. Fewer, shorter ones (`<li>same</li>` three times) read better as
+        // they are.
         let mut printed = String::new();
         print_element(run[0], 0, Position::Child, &mut printed);
-        if printed.lines().count() < REPEATED_BLOCK_LINES {
+        if printed.lines().count() * (run.len() / 2) < REPEATED_BLOCK_LINES {
             return None;
         }
         let mut template = run[0].clone();
@@ -942,6 +945,37 @@ export default function Nav() {
         let arrays = row(&["Single", "Basic", "Expert", "Basic", "Expert"]);
         assert_eq!(arrays.len(), 1);
         assert_eq!(arrays[0].items.len(), 5);
+    }
+
+    #[test]
+    fn short_identical_copies_are_mapped_once_half_of_them_make_a_duplicate_block() {
+        // `<td>\n<div className="dot" />\n</td>`: three lines; four copies written out hold
+        // a 6-line block twice (the validator's duplicate_block), three copies do not.
+        let cell = || {
+            let dot = element("div", vec![str_prop("className", "dot")], vec![]);
+            Node::Element(element("td", vec![], vec![Node::Element(dot)]))
+        };
+        let mapped = |copies: usize| {
+            let mut roots = vec![Node::Element(element(
+                "tr",
+                vec![],
+                (0..copies).map(|_| cell()).collect(),
+            ))];
+            group_repeated(&mut roots, &mut Vec::new(), true);
+            let Node::Element(row) = &roots[0] else {
+                unreachable!()
+            };
+            matches!(row.children.as_slice(), [Node::Map(_)])
+        };
+        assert!(!mapped(3));
+        assert!(mapped(4));
+        let item = || Node::Element(element("li", vec![], vec![Node::Text("same".into())]));
+        let mut roots = vec![Node::Element(element("ul", vec![], vec![item(); 8]))];
+        group_repeated(&mut roots, &mut Vec::new(), true);
+        let Node::Element(list) = &roots[0] else {
+            unreachable!()
+        };
+        assert!(matches!(list.children.as_slice(), [Node::Map(_)]));
     }
 
     #[test]
