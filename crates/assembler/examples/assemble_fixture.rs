@@ -68,7 +68,7 @@ async fn main() -> ExitCode {
         style: &project_style,
         lang,
         stylesheet_sources: &[],
-        site: &[],
+        site: None,
     }) {
         Ok(assembly) => assembly,
         Err(error) => {

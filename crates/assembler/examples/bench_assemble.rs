@@ -52,7 +52,7 @@ fn main() {
             wrappers: &wrappers,
             lang: replica_core::Lang::default(),
             stylesheet_sources: &[],
-            site: &[],
+            site: None,
             style: &ProjectStyle::Faithful,
         };
         let started = Instant::now();

@@ -43,8 +43,8 @@ pub use site::{
     PageMark, SiteAssembleError, SiteInput, SitePageProject, assemble_site, link_pages,
 };
 pub use styles::{
-    PageStylesheet, body_presentational_css, faithful_globals_css, page_stylesheets, quirks_css,
-    rewrite_css_urls, tailwind_config, tailwind_globals_css,
+    PageStylesheet, SiteStyles, body_presentational_css, faithful_globals_css, page_stylesheets,
+    quirks_css, rewrite_css_urls, tailwind_config, tailwind_globals_css,
 };
 
 use replica_core::{
@@ -82,10 +82,10 @@ pub struct AssembleInput<'a> {
     /// The author's text of each of the scrape's stylesheets, where it could be fetched
     /// ([`fetch_stylesheet_sources`]); empty when there is none.
     pub stylesheet_sources: &'a [Option<String>],
-    /// The other pages of a whole-site clone: the CSS keeps the rules they use too, so a
-    /// stylesheet the pages share comes out the same for each ([`assemble_site`] writes it
-    /// once). Empty for one page.
-    pub site: &'a [&'a ScrapeData],
+    /// Every page of a whole-site clone ([`SiteStyles::new`], built once for all pages): the
+    /// CSS keeps the rules any of them uses, so a stylesheet the pages share comes out the
+    /// same for each ([`assemble_site`] writes it once). `None` for one page.
+    pub site: Option<&'a SiteStyles>,
 }
 
 /// The assembled project and what the user should know about it.

@@ -1,7 +1,8 @@
 //! app/globals.css, the page's stylesheets (faithful style) and tailwind.config.js.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
+use std::sync::{Mutex, PoisonError};
 
 use replica_core::{DesignTokens, FontFace, ScrapeData};
 use url::Url;
@@ -37,6 +38,43 @@ pub fn faithful_globals_css(
     out
 }
 
+/// What the faithful style prunes a page's stylesheets against: the elements of every page of
+/// the clone (one, or all pages of a whole-site clone) and the animations they run. Built once
+/// per clone; a sheet several pages load is pruned once (pruning against every page of a
+/// 50-page site for each page was quadratic).
+#[derive(Debug)]
+pub struct SiteStyles {
+    index: PageIndex,
+    animated: HashSet<String>,
+    /// A sheet's text (urls absolute) → its pruned, printed rules (`None`: nothing left).
+    pruned: Mutex<HashMap<String, Option<String>>>,
+}
+
+impl SiteStyles {
+    pub fn new(pages: &[&ScrapeData]) -> SiteStyles {
+        let mut animated = HashSet::new();
+        for page in pages {
+            animated.extend(animated_names(page));
+        }
+        SiteStyles {
+            index: PageIndex::of_scrapes(pages),
+            animated,
+            pruned: Mutex::default(),
+        }
+    }
+
+    fn pruned(&self, css: String) -> Option<String> {
+        let mut pruned = self.pruned.lock().unwrap_or_else(PoisonError::into_inner);
+        pruned
+            .entry(css)
+            .or_insert_with_key(|css| {
+                let items = css::prune(css::parse(css), &self.index, &self.animated);
+                (!items.is_empty()).then(|| css::print(&items))
+            })
+            .clone()
+    }
+}
+
 /// A stylesheet of the page as a file of the project.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageStylesheet {
@@ -52,21 +90,21 @@ pub struct PageStylesheet {
 /// before their importer), `url()`s absolute (localised later), the rules no element of the
 /// page can take at either device dropped (`@font-face`, used `@keyframes` and state rules of
 /// existing elements kept), pretty-printed, under the sheet's media query. Sheets left empty
-/// are left out. The rules kept are those this page or one of `site` (the other pages of a
-/// whole-site clone, which load the same sheets) can use.
+/// are left out. The rules kept are those this page can use or, in a whole-site clone, those
+/// any page of `site` can use (the pages load the same sheets).
 pub fn page_stylesheets(
     scrape: &ScrapeData,
-    site: &[&ScrapeData],
+    site: Option<&SiteStyles>,
     sources: &[Option<String>],
 ) -> Vec<PageStylesheet> {
-    let pages: Vec<&ScrapeData> = std::iter::once(scrape)
-        .chain(site.iter().copied())
-        .collect();
-    let page = PageIndex::of_scrapes(&pages);
-    let mut animated = animated_names(scrape);
-    for other in site {
-        animated.extend(animated_names(other));
-    }
+    let single;
+    let site = match site {
+        Some(site) => site,
+        None => {
+            single = SiteStyles::new(&[scrape]);
+            &single
+        }
+    };
     let mut names: Vec<String> = Vec::new();
     let mut inline = 0;
     let mut out = Vec::new();
@@ -80,11 +118,9 @@ pub fn page_stylesheets(
             .filter(|source| holds_the_same_rules(&sheet.css, source))
             .unwrap_or(&sheet.css);
         let css = rewrite_css_urls(&without_imports(text), &sheet.base_url);
-        let items = css::prune(css::parse(&css), &page, &animated);
-        if items.is_empty() {
+        let Some(mut body) = site.pruned(css) else {
             continue;
-        }
-        let mut body = css::print(&items);
+        };
         if let Some(media) = sheet
             .media
             .as_deref()

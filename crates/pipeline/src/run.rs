@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use replica_assembler::{AssembleInput, LocalizeOptions, ProjectStyle};
+use replica_assembler::{AssembleInput, LocalizeOptions, ProjectStyle, SiteStyles};
 use replica_core::{
     AllowedOrigin, ComponentFile, DesignTokens, Device, PageResult, PipelineEvent, Plan,
     PlannedSectionSummary, ProjectFiles, Sandbox, ScrapeData, ScrapeOptions, SimilarityScores,
@@ -735,18 +735,18 @@ async fn assemble(
 ) -> Result<(), Failure> {
     p.step("assemble", "writing the Next.js project").await;
     let started = Instant::now();
-    p.files = assemble_files(p, scrape, &[], plan, tokens, components).await?;
+    p.files = assemble_files(p, scrape, None, plan, tokens, components).await?;
     finish_assembly(p).await;
     p.timings.assemble = elapsed_ms(started);
     Ok(())
 }
 
-/// F for one page: its project as [`replica_assembler::assemble`] writes it (`site`: the
-/// other pages of a whole-site clone).
+/// F for one page: its project as [`replica_assembler::assemble`] writes it (`site`: every
+/// page of a whole-site clone).
 pub(crate) async fn assemble_files(
     p: &mut Progress,
     scrape: &ScrapeData,
-    site: &[&ScrapeData],
+    site: Option<&SiteStyles>,
     plan: &Plan,
     tokens: &DesignTokens,
     components: &[ComponentFile],
@@ -1083,7 +1083,19 @@ pub(crate) async fn inspect_route(
         .to_string();
     let url = format!("{root}{route}");
     let options = preview_scrape_options(&p.deps.scrape_options, &url);
-    let clone = match p.deps.source.scrape(&url, &options).await {
+    let clone = p.deps.source.scrape(&url, &options).await;
+    judge_route(p, original, clone, dir).await
+}
+
+/// A route of the preview, loaded in the browser (`clone`), compared with its original page:
+/// errors of its console reported, the captures kept in `dir` of the clone's directory.
+pub(crate) async fn judge_route(
+    p: &mut Progress,
+    original: &Arc<ScrapeData>,
+    clone: Result<ScrapeData, replica_core::ScrapeError>,
+    dir: &str,
+) -> Option<SimilarityScores> {
+    let clone = match clone {
         Ok(clone) => clone,
         Err(error) => {
             p.problem(

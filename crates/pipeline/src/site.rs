@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures_util::StreamExt as _;
-use replica_assembler::{PageMark, SiteInput, SitePageProject};
+use replica_assembler::{PageMark, SiteInput, SitePageProject, SiteStyles};
 use replica_core::{
     DesignTokens, DiscoveredPage, PageResult, PipelineEvent, Plan, ScrapeData, SimilarityScores,
 };
@@ -17,13 +17,16 @@ use url::Url;
 
 use crate::run::{
     Failure, INSPECTION_DIR, Progress, assemble_files, deploy_and_compile, design, elapsed_ms,
-    finish_assembly, generate, inspect_route, localize_options, plan, scrape_and_acquire,
-    scrape_done, validate,
+    finish_assembly, generate, judge_route, localize_options, plan, preview_scrape_options,
+    scrape_and_acquire, scrape_done, validate,
 };
 
 /// Pages scraped at the same time. Each scrape already drives two browser sessions (one per
 /// device); docs/BENCHMARKS.md has the measurement behind this number.
 const SCRAPE_CONCURRENCY: usize = 2;
+
+/// Routes of the preview loaded at the same time to be measured (docs/BENCHMARKS.md).
+const INSPECT_CONCURRENCY: usize = 2;
 
 /// A page that was scraped, with where it goes.
 struct ScrapedPage {
@@ -125,9 +128,12 @@ async fn crawl(p: &mut Progress, start: Arc<ScrapeData>) -> Result<Vec<ScrapedPa
             break;
         }
         for (page, scraped) in scrape_level(p, &level).await {
-            if let Some(scrape) = accepted(p, &page, &start_url, scraped).await {
-                add_links(&mut crawl, &scrape, page.depth);
-                pages.push(ScrapedPage { page, scrape });
+            match accepted(p, &page, &start_url, scraped).await {
+                Some(scrape) => {
+                    add_links(&mut crawl, &scrape, page.depth);
+                    pages.push(ScrapedPage { page, scrape });
+                }
+                None => crawl.failed(&page.route),
             }
         }
     }
@@ -276,6 +282,8 @@ async fn generate_pages(
     let mut projects = Vec::with_capacity(pages.len());
     let mut start_plan = None;
     let mut sections = 0;
+    let scrapes: Vec<&ScrapeData> = pages.iter().map(|page| page.scrape.as_ref()).collect();
+    let styles = SiteStyles::new(&scrapes);
     for (index, ScrapedPage { page, scrape }) in pages.iter().enumerate() {
         p.page = Some(page.path.clone());
         let before = p.timings.clone();
@@ -283,12 +291,7 @@ async fn generate_pages(
         let plan = plan(p, scrape, &tokens).await;
         let components = generate(p, scrape, &plan, &tokens).await;
         let started = Instant::now();
-        let others: Vec<&ScrapeData> = pages
-            .iter()
-            .filter(|other| other.page.route != page.route)
-            .map(|other| other.scrape.as_ref())
-            .collect();
-        let files = assemble_files(p, scrape, &others, &plan, &tokens, &components).await;
+        let files = assemble_files(p, scrape, Some(&styles), &plan, &tokens, &components).await;
         p.timings.design += before.design;
         p.timings.plan += before.plan;
         p.timings.generate += before.generate;
@@ -389,11 +392,36 @@ fn route_for(routes: &BTreeMap<String, String>, url: &str) -> Option<String> {
 /// Every route loaded in the browser and compared with its page; the clone's similarity is
 /// the mean of the pages measured.
 async fn inspect_pages(p: &mut Progress, pages: &[ScrapedPage], projects: &[SitePageProject]) {
+    let Some(root) = p
+        .sandbox
+        .as_ref()
+        .map(|sandbox| sandbox.preview_url().trim_end_matches('/').to_string())
+    else {
+        return;
+    };
+    let source = Arc::clone(&p.deps.source);
+    let options = preview_scrape_options(&p.deps.scrape_options, &root);
+    let routes: Vec<(usize, String)> = pages
+        .iter()
+        .enumerate()
+        .filter(|(_, page)| {
+            projects
+                .iter()
+                .any(|project| project.route == page.page.route)
+        })
+        .map(|(index, page)| (index, format!("{root}{}", page.page.route)))
+        .collect();
+    // The routes load INSPECT_CONCURRENCY at a time (`next dev` compiles each on its first
+    // request) while the loaded ones are compared, in the pages' order.
+    let mut captures = futures_util::stream::iter(routes)
+        .map(move |(index, url)| {
+            let (source, options) = (Arc::clone(&source), options.clone());
+            async move { (index, source.scrape(&url, &options).await) }
+        })
+        .buffered(INSPECT_CONCURRENCY);
     let mut measured: Vec<SimilarityScores> = Vec::new();
-    for (index, ScrapedPage { page, scrape }) in pages.iter().enumerate() {
-        if !projects.iter().any(|project| project.route == page.route) {
-            continue;
-        }
+    while let Some((index, clone)) = captures.next().await {
+        let ScrapedPage { page, scrape } = &pages[index];
         p.page = Some(page.path.clone());
         p.step("inspect", format!("loading {} of the preview", page.route))
             .await;
@@ -401,7 +429,7 @@ async fn inspect_pages(p: &mut Progress, pages: &[ScrapedPage], projects: &[Site
             0 => INSPECTION_DIR.to_string(),
             n => format!("{INSPECTION_DIR}/pages/{n}"),
         };
-        let scores = inspect_route(p, scrape, &page.route, &dir).await;
+        let scores = judge_route(p, scrape, clone, &dir).await;
         if let Some(result) = p.pages.iter_mut().find(|result| result.route == page.route) {
             result.similarity = scores;
         }

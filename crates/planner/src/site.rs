@@ -91,6 +91,9 @@ pub struct Crawl {
     /// Skipped links, each URL once.
     skipped: Vec<SkippedLink>,
     skipped_urls: BTreeSet<String>,
+    /// Links the cap left out, in crawl order, with their depth: the next in line when a
+    /// taken page fails.
+    capped: VecDeque<(Url, usize)>,
 }
 
 impl Crawl {
@@ -122,6 +125,7 @@ impl Crawl {
             queue: VecDeque::new(),
             skipped: Vec::new(),
             skipped_urls: BTreeSet::new(),
+            capped: VecDeque::new(),
         }
     }
 
@@ -166,6 +170,9 @@ impl Crawl {
                         url: url.to_string(),
                         reason,
                     });
+                    if reason == SkipReason::Cap {
+                        self.capped.push_back((url, depth + 1));
+                    }
                 }
             }
         }
@@ -189,6 +196,34 @@ impl Crawl {
         }
         self.pages.extend(level.iter().cloned());
         level
+    }
+
+    /// A taken page that could not be cloned (it did not load, or it left the origin): it
+    /// is no longer one of [`Crawl::pages`], and its place under the cap goes to the next
+    /// link the cap left out, so `--pages N` still clones N pages when the site has them.
+    pub fn failed(&mut self, route: &str) {
+        let Some(at) = self.pages.iter().position(|page| page.route == route) else {
+            return;
+        };
+        self.pages.remove(at);
+        while let Some((url, depth)) = self.capped.pop_front() {
+            let queued = self.queue.len();
+            let key = url.to_string();
+            self.skipped.retain(|skipped| skipped.url != key);
+            self.skipped_urls.remove(&key);
+            match self.admit(url.clone(), depth) {
+                Ok(()) if self.queue.len() > queued => break,
+                Ok(()) => {}
+                Err(reason) => {
+                    self.skipped_urls.insert(key.clone());
+                    self.skipped.push(SkippedLink { url: key, reason });
+                    if reason == SkipReason::Cap {
+                        self.capped.push_front((url, depth));
+                        break;
+                    }
+                }
+            }
+        }
     }
 
     fn admit(&mut self, mut url: Url, depth: usize) -> Result<(), SkipReason> {

@@ -519,6 +519,7 @@ async fn the_server_clones_every_fixture_site_and_manages_the_clones() {
         });
     }
     assert!(heartbeats > 0, "no `: heartbeat` comment in any stream");
+    crate::site::a_site_through_the_server(&client, &server).await;
 
     let (status, listing) = get_json(&client, &server.url("/api/clones")).await;
     assert_eq!(status, 200);

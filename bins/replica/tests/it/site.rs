@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use fantoccini::Locator;
 use replica_fixture_server::FixtureServer;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::preview::Chromium;
-use crate::server::wait_for;
+use crate::server::{EventStream, Served, wait_for};
 
 fn multi_sites() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/multi-sites")
@@ -165,5 +165,52 @@ async fn a_whole_site_clone_navigates_and_keeps_each_pages_fidelity() {
                 "{path} {device}: {in_site:.4} in the site, {alone:.4} alone"
             );
         }
+    }
+}
+
+/// `{"url", "pages": 2}` on `POST /clone/stream` (run inside the server test, on its server):
+/// the crawl announced, each page's events naming their page, `done.pages` with a route and
+/// a similarity per page, and the top-level similarity their mean.
+pub(crate) async fn a_site_through_the_server(client: &reqwest::Client, server: &Served) {
+    let fixtures = FixtureServer::start(multi_sites()).await.unwrap();
+    let body = json!({ "url": fixtures.url("/acme/"), "pages": 2 });
+    let (events, _) = EventStream::open(client, server, body)
+        .await
+        .collect()
+        .await;
+    let errors: Vec<&Value> = events.iter().filter(|e| e["type"] == "error").collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let discovered: Vec<&str> = events
+        .iter()
+        .filter(|event| event["type"] == "pages_discovered")
+        .flat_map(|event| event["pages"].as_array().unwrap())
+        .map(|page| page["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(discovered, ["/acme/", "/acme/pricing.html"]);
+    for page in ["/acme/", "/acme/pricing.html"] {
+        assert!(
+            events
+                .iter()
+                .any(|event| event["type"] == "scrape_done" && event["page"] == page),
+            "no scrape_done for {page}: {events:?}"
+        );
+    }
+    let done = events.last().unwrap();
+    assert_eq!(done["type"], "done", "{done}");
+    let pages = done["pages"].as_array().unwrap();
+    let routes: Vec<&str> = pages.iter().map(|p| p["route"].as_str().unwrap()).collect();
+    assert_eq!(routes, ["/", "/pricing.html"], "{done}");
+    for device in ["desktop", "mobile"] {
+        let scores: Vec<f64> = pages
+            .iter()
+            .map(|page| page["similarity"][device].as_f64().unwrap())
+            .collect();
+        assert!(
+            scores.iter().all(|score| *score >= 0.99),
+            "{device}: {done}"
+        );
+        let mean = scores.iter().sum::<f64>() / scores.len() as f64;
+        let top = done["similarity"][device].as_f64().unwrap();
+        assert!((top - mean).abs() < 1e-9, "{device}: {done}");
     }
 }

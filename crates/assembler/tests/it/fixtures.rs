@@ -227,7 +227,7 @@ fn bad_components_get_typed_errors() {
             style: &ProjectStyle::Faithful,
             lang: Lang::TypeScript,
             stylesheet_sources: &[],
-            site: &[],
+            site: None,
         })
     };
     assert!(matches!(
@@ -260,7 +260,7 @@ fn bad_components_get_typed_errors() {
         style: &ProjectStyle::Faithful,
         lang: Lang::TypeScript,
         stylesheet_sources: &[],
-        site: &[],
+        site: None,
     });
     assert!(matches!(
         with_wrapper,
@@ -288,7 +288,7 @@ fn a_section_without_a_component_is_left_out_with_a_warning() {
         style: &ProjectStyle::Faithful,
         lang: Lang::TypeScript,
         stylesheet_sources: &[],
-        site: &[],
+        site: None,
     })
     .unwrap();
     let page = assembly.files.text("app/page.tsx").unwrap();

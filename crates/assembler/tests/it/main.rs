@@ -80,7 +80,7 @@ pub fn assemble_fixture(dir: &Path, style: Style, lang: Lang) -> Assembly {
         style: &project_style,
         lang,
         stylesheet_sources: &[],
-        site: &[],
+        site: None,
     })
     .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
 }

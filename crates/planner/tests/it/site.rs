@@ -99,6 +99,46 @@ fn the_cap_counts_what_it_leaves_out() {
 }
 
 #[test]
+fn a_page_that_fails_gives_its_place_to_the_next_link_the_cap_left_out() {
+    let start = Url::parse("http://shop.test/").unwrap();
+    let mut crawl = crawl(start.as_str(), None, 3, true);
+    crawl.add_links(
+        &start,
+        0,
+        ["/missing.html", "/a.html", "/b.html", "/c.html"],
+    );
+    let first = crawl.next_level();
+    assert_eq!(routes(&first), ["/missing.html", "/a.html"]);
+    assert_eq!(crawl.over_cap(), 2);
+
+    crawl.failed("/missing.html");
+    assert_eq!(routes(crawl.pages()), ["/", "/a.html"]);
+    assert_eq!(crawl.over_cap(), 1, "/b.html is no longer left out");
+    let a = Url::parse("http://shop.test/a.html").unwrap();
+    crawl.add_links(&a, 1, ["/d.html"]);
+    assert_eq!(
+        routes(&crawl.next_level()),
+        ["/b.html"],
+        "its depth: the start page's links"
+    );
+    assert!(crawl.next_level().is_empty(), "the cap is full again");
+    assert_eq!(routes(crawl.pages()), ["/", "/a.html", "/b.html"]);
+    assert_eq!(crawl.over_cap(), 2, "/c.html and /d.html");
+
+    crawl.failed("/b.html");
+    crawl.failed("/a.html");
+    assert_eq!(routes(&crawl.next_level()), ["/c.html"]);
+    assert_eq!(routes(&crawl.next_level()), ["/d.html"]);
+    assert_eq!(crawl.over_cap(), 0);
+    crawl.failed("/not-taken.html");
+    assert_eq!(routes(crawl.pages()), ["/", "/c.html", "/d.html"]);
+}
+
+fn routes(pages: &[replica_planner::SitePage]) -> Vec<&str> {
+    pages.iter().map(|page| page.route.as_str()).collect()
+}
+
+#[test]
 fn robots_can_be_ignored_for_a_site_one_owns() {
     let start = Url::parse("http://shop.test/").unwrap();
     let robots = "User-agent: *\nDisallow: /\n";
