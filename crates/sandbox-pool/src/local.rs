@@ -455,10 +455,18 @@ impl Sandbox for LocalSandbox {
     fn reset(&self) -> BoxFuture<'_, Result<(), SandboxError>> {
         Box::pin(async move {
             self.state.ensure_running()?;
-            let project = self.state.project.clone();
+            // The template is TypeScript: putting it back over a JavaScript project switches
+            // the language, and the dev server restarts as it does for such a write.
+            let project = &self.state.project;
+            let was_javascript =
+                project.join("jsconfig.json").is_file() && !project.join("tsconfig.json").is_file();
+            let project = project.clone();
             tokio::task::spawn_blocking(move || reset_project(&project))
                 .await
                 .map_err(std::io::Error::other)??;
+            if was_javascript {
+                self.restart().await?;
+            }
             Ok(())
         })
     }
