@@ -22,7 +22,9 @@ use tokio::task::JoinHandle;
 
 use crate::command::AllowedCommand;
 use crate::process::{group_has_live_process, kill_group, limit_data};
-use crate::template::{InstalledTemplate, replaced_template_files, tail, write_template_files};
+use crate::template::{
+    InstalledTemplate, remove_replaced_template_files, tail, write_template_files,
+};
 use crate::{SandboxPoolError, remove_project_files, write_project_files};
 
 /// How local sandboxes are made and limited.
@@ -353,14 +355,7 @@ impl Sandbox for LocalSandbox {
             let switches_language = self.switches_language(files);
             // Writes are small and many; the blocking pool is not worth a copy of every file.
             write_project_files(&self.state.project, files)?;
-            for path in replaced_template_files(files) {
-                match fs::remove_file(self.state.project.join(path)) {
-                    Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                        return Err(error.into());
-                    }
-                    _ => {}
-                }
-            }
+            remove_replaced_template_files(&self.state.project, files)?;
             if switches_language {
                 self.restart().await?;
             }

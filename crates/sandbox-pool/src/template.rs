@@ -79,6 +79,24 @@ pub fn replaced_template_files(files: &ProjectFiles) -> Vec<&'static str> {
         .collect()
 }
 
+/// Removes from the project directory `project` the template files that `files` replace (see
+/// [`replaced_template_files`]); one not there is skipped.
+pub(crate) fn remove_replaced_template_files(
+    project: &Path,
+    files: &ProjectFiles,
+) -> Result<(), SandboxPoolError> {
+    for path in replaced_template_files(files) {
+        let twin = project.join(path);
+        match fs::remove_file(&twin) {
+            Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+                return Err(SandboxPoolError::Io { path: twin, source });
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Marks a finished install; a directory without it is never used.
 const COMPLETE_MARKER: &str = ".replica-install-complete";
 
