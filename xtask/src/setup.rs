@@ -23,7 +23,7 @@ pub fn ensure_system_packages() -> anyhow::Result<()> {
     ensure_next_template()
 }
 
-/// `npm ci` of the sandbox template into `REPLICA_CACHE_DIR/templates/<lock hash>`, once.
+/// `npm ci` of the sandbox template into `REPLICA_CACHE_DIR/templates/<files hash>`, once.
 pub fn ensure_next_template() -> anyhow::Result<()> {
     let cache = replica_sandbox_pool::default_cache_dir();
     let key = replica_sandbox_pool::template_key();

@@ -39,27 +39,30 @@ pub struct PromptOutcome {
     pub time_ms: u64,
 }
 
-/// The template's files as a project's starting point in `lang` (its lock file left out, as a
-/// clone's: `npm install` resolves the pinned versions). The template is JavaScript; in
-/// TypeScript its root layout and page become `.tsx` (the layout's props typed) and
-/// jsconfig.json becomes create-next-app's tsconfig.json.
+/// The template's files as a project's starting point in `lang` (its lock file and the
+/// `next-env.d.ts` Next.js writes left out, as a clone's: `npm install` resolves the pinned
+/// versions). The template is TypeScript; in JavaScript its root layout and page become `.jsx`
+/// (the types dropped) and tsconfig.json becomes jsconfig.json.
 pub fn template_project(lang: Lang) -> ProjectFiles {
     let mut files = ProjectFiles::default();
     for (path, text) in TEMPLATE_FILES {
-        if *path != "package-lock.json" {
+        if !matches!(*path, "package-lock.json" | "next-env.d.ts") {
             files.insert_text(*path, *text);
         }
     }
-    if lang == Lang::TypeScript {
-        files.files.remove("jsconfig.json");
-        files.insert_text("tsconfig.json", replica_assembler::tsconfig());
+    if lang == Lang::JavaScript {
+        files.files.remove("tsconfig.json");
+        files.insert_text("jsconfig.json", replica_assembler::jsconfig());
         for module in ["app/layout", "app/page"] {
-            if let Some(file) = files.files.remove(&format!("{module}.jsx")) {
-                let text = String::from_utf8_lossy(&file.contents).replace(
-                    "RootLayout({ children })",
-                    "RootLayout({ children }: { children: React.ReactNode })",
-                );
-                files.insert_text(format!("{module}.tsx"), text);
+            if let Some(file) = files.files.remove(&format!("{module}.tsx")) {
+                let text = String::from_utf8_lossy(&file.contents)
+                    .replace("import type { Metadata } from \"next\";\n", "")
+                    .replace("export const metadata: Metadata", "export const metadata")
+                    .replace(
+                        "RootLayout({\n  children,\n}: Readonly<{\n  children: React.ReactNode;\n}>)",
+                        "RootLayout({ children })",
+                    );
+                files.insert_text(format!("{module}.jsx"), text);
             }
         }
     }
@@ -238,6 +241,44 @@ impl Sessions {
             preview_url,
             error,
             time_ms,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_project_is_valid_in_either_language() {
+        for (lang, config, extension) in [
+            (Lang::TypeScript, "tsconfig.json", "tsx"),
+            (Lang::JavaScript, "jsconfig.json", "jsx"),
+        ] {
+            let files = template_project(lang);
+            let report = replica_jsx_validator::validate(&files);
+            assert!(report.valid, "{lang:?}: {:?}", report.errors);
+            let modules: Vec<&str> = files
+                .paths()
+                .filter(|path| path.starts_with("app/") && !path.ends_with(".css"))
+                .collect();
+            assert_eq!(
+                modules,
+                [
+                    format!("app/layout.{extension}"),
+                    format!("app/page.{extension}")
+                ],
+                "{lang:?}"
+            );
+            assert!(files.files.contains_key(config), "{lang:?}");
+            for left_out in ["package-lock.json", "next-env.d.ts"] {
+                assert!(!files.files.contains_key(left_out), "{lang:?}: {left_out}");
+            }
+        }
+        let layout = template_project(Lang::JavaScript);
+        let layout = layout.text("app/layout.jsx").unwrap();
+        for typed in ["Metadata", "React.ReactNode", "Readonly"] {
+            assert!(!layout.contains(typed), "{layout}");
         }
     }
 }

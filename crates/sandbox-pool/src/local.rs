@@ -22,7 +22,9 @@ use tokio::task::JoinHandle;
 
 use crate::command::AllowedCommand;
 use crate::process::{group_has_live_process, kill_group, limit_data};
-use crate::template::{InstalledTemplate, replaced_template_files, tail, write_template_files};
+use crate::template::{
+    InstalledTemplate, remove_replaced_template_files, tail, write_template_files,
+};
 use crate::{SandboxPoolError, remove_project_files, write_project_files};
 
 /// How local sandboxes are made and limited.
@@ -353,14 +355,7 @@ impl Sandbox for LocalSandbox {
             let switches_language = self.switches_language(files);
             // Writes are small and many; the blocking pool is not worth a copy of every file.
             write_project_files(&self.state.project, files)?;
-            for path in replaced_template_files(files) {
-                match fs::remove_file(self.state.project.join(path)) {
-                    Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                        return Err(error.into());
-                    }
-                    _ => {}
-                }
-            }
+            remove_replaced_template_files(&self.state.project, files)?;
             if switches_language {
                 self.restart().await?;
             }
@@ -455,10 +450,18 @@ impl Sandbox for LocalSandbox {
     fn reset(&self) -> BoxFuture<'_, Result<(), SandboxError>> {
         Box::pin(async move {
             self.state.ensure_running()?;
-            let project = self.state.project.clone();
+            // The template is TypeScript: putting it back over a JavaScript project switches
+            // the language, and the dev server restarts as it does for such a write.
+            let project = &self.state.project;
+            let was_javascript =
+                project.join("jsconfig.json").is_file() && !project.join("tsconfig.json").is_file();
+            let project = project.clone();
             tokio::task::spawn_blocking(move || reset_project(&project))
                 .await
                 .map_err(std::io::Error::other)??;
+            if was_javascript {
+                self.restart().await?;
+            }
             Ok(())
         })
     }

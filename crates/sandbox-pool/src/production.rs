@@ -18,7 +18,7 @@ use crate::local::{
     DevServer, free_port, prepare_directory, run_to_end, sandbox_environment, spawn_in_own_group,
 };
 use crate::process::limit_data;
-use crate::template::tail;
+use crate::template::{remove_replaced_template_files, tail};
 use crate::{InstalledTemplate, SandboxPoolError, write_project_files};
 
 /// Limits of a production build and server.
@@ -74,7 +74,9 @@ impl ProductionServer {
             (root.to_path_buf(), template.node_modules(), files.clone());
         tokio::task::spawn_blocking(move || {
             prepare_directory(&setup_root, &node_modules)?;
-            write_project_files(&setup_root.join("project"), &owned)
+            let project = setup_root.join("project");
+            write_project_files(&project, &owned)?;
+            remove_replaced_template_files(&project, &owned)
         })
         .await
         .map_err(|e| SandboxPoolError::Io {

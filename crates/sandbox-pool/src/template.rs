@@ -2,8 +2,8 @@
 //!
 //! The files live in `template/` beside this crate and are compiled in, so the binary needs
 //! no source tree. `node_modules` is installed once with `npm ci` under
-//! `REPLICA_CACHE_DIR/templates/<hash of package-lock.json>/`; a changed lock file gets a
-//! new directory, and provisioning a sandbox only links to it.
+//! `REPLICA_CACHE_DIR/templates/<hash of the template's files>/`; a changed file gets a new
+//! directory, and provisioning a sandbox only links to it.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -17,7 +17,9 @@ use sha2::{Digest, Sha256};
 
 use crate::SandboxPoolError;
 
-/// The template's files, path relative to the project root and contents.
+/// The template's files, path relative to the project root and contents. TypeScript, as a
+/// clone is by default: a TypeScript project keeps the warm dev server, and only a JavaScript
+/// one switches the language (see [`replaced_template_files`]).
 pub const TEMPLATE_FILES: &[(&str, &str)] = &[
     ("package.json", include_str!("../template/package.json")),
     ("package-lock.json", replica_core::TEMPLATE_LOCK),
@@ -25,7 +27,8 @@ pub const TEMPLATE_FILES: &[(&str, &str)] = &[
         "next.config.mjs",
         include_str!("../template/next.config.mjs"),
     ),
-    ("jsconfig.json", include_str!("../template/jsconfig.json")),
+    ("tsconfig.json", replica_core::TSCONFIG),
+    ("next-env.d.ts", include_str!("../template/next-env.d.ts")),
     (
         "tailwind.config.js",
         include_str!("../template/tailwind.config.js"),
@@ -34,47 +37,86 @@ pub const TEMPLATE_FILES: &[(&str, &str)] = &[
         "postcss.config.mjs",
         include_str!("../template/postcss.config.mjs"),
     ),
-    ("app/layout.jsx", include_str!("../template/app/layout.jsx")),
-    ("app/page.jsx", include_str!("../template/app/page.jsx")),
+    ("app/layout.tsx", include_str!("../template/app/layout.tsx")),
+    ("app/page.tsx", include_str!("../template/app/page.tsx")),
     (
         "app/globals.css",
         include_str!("../template/app/globals.css"),
     ),
 ];
 
+/// The files of the JavaScript template this one replaced: a sandbox made from it (a Daytona
+/// snapshot installed before) still has them, and a TypeScript project replaces them too.
+const JAVASCRIPT_TEMPLATE_FILES: &[&str] = &["jsconfig.json", "app/layout.jsx", "app/page.jsx"];
+
 /// The template's files that `files` replace in another language: a project has one module
-/// per path (`app/layout.tsx` and the template's `app/layout.jsx` would both claim the root
-/// layout) and one of `tsconfig.json` / `jsconfig.json`, so writing the one removes the other.
+/// per path (`app/layout.jsx` and the template's `app/layout.tsx` would both claim the root
+/// layout) and one of `tsconfig.json` / `jsconfig.json`, so writing the one removes the other
+/// (and a JavaScript project drops `next-env.d.ts`, which only TypeScript reads). Paths a
+/// sandbox may not have are included; removing them is a no-op.
 pub fn replaced_template_files(files: &ProjectFiles) -> Vec<&'static str> {
     const MODULES: &[&str] = &["js", "jsx", "ts", "tsx", "mjs", "cjs"];
-    let stem = |path: &str| -> Option<String> {
+    let module_stem = |path: &str| -> Option<String> {
         let (stem, extension) = path.rsplit_once('.')?;
-        if MODULES.contains(&extension) {
-            return Some(stem.to_string());
-        }
-        matches!(path, "jsconfig.json" | "tsconfig.json").then(|| "{ts,js}config".to_string())
+        MODULES.contains(&extension).then(|| stem.to_string())
     };
-    TEMPLATE_FILES
+    let writes = |path: &str| files.files.contains_key(path);
+    let replaced = |path: &str| match path {
+        "jsconfig.json" => writes("tsconfig.json"),
+        "tsconfig.json" => writes("jsconfig.json"),
+        "next-env.d.ts" => writes("jsconfig.json") && !writes("tsconfig.json"),
+        _ => module_stem(path).is_some_and(|template_stem| {
+            files
+                .paths()
+                .any(|written| module_stem(written).as_ref() == Some(&template_stem))
+        }),
+    };
+    JAVASCRIPT_TEMPLATE_FILES
         .iter()
-        .map(|(path, _)| *path)
-        .filter(|path| !files.files.contains_key(*path))
-        .filter(|path| {
-            stem(path).is_some_and(|template_stem| {
-                files
-                    .paths()
-                    .any(|written| stem(written).as_ref() == Some(&template_stem))
-            })
-        })
+        .copied()
+        .chain(TEMPLATE_FILES.iter().map(|(path, _)| *path))
+        .filter(|path| !writes(path) && replaced(path))
         .collect()
+}
+
+/// Removes from the project directory `project` the template files that `files` replace (see
+/// [`replaced_template_files`]); one not there is skipped.
+pub(crate) fn remove_replaced_template_files(
+    project: &Path,
+    files: &ProjectFiles,
+) -> Result<(), SandboxPoolError> {
+    for path in replaced_template_files(files) {
+        let twin = project.join(path);
+        match fs::remove_file(&twin) {
+            Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+                return Err(SandboxPoolError::Io { path: twin, source });
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Marks a finished install; a directory without it is never used.
 const COMPLETE_MARKER: &str = ".replica-install-complete";
 
-/// The cache key of the template: the first 16 hex digits of the SHA-256 of its lock file.
+/// The cache key of the template: the first 16 hex digits of the SHA-256 of its files (paths
+/// and contents, the lock file among them), so any change to the template, not only to its
+/// packages, installs it again under a new key.
 pub fn template_key() -> String {
-    let lock = template_file("package-lock.json");
-    let digest = Sha256::digest(lock.as_bytes());
+    files_key(TEMPLATE_FILES)
+}
+
+fn files_key(files: &[(&str, &str)]) -> String {
+    let mut hasher = Sha256::new();
+    for (path, contents) in files {
+        // Lengths first: no two different file lists hash the same bytes.
+        hasher.update((path.len() as u64).to_le_bytes());
+        hasher.update(path.as_bytes());
+        hasher.update((contents.len() as u64).to_le_bytes());
+        hasher.update(contents.as_bytes());
+    }
+    let digest = hasher.finalize();
     digest[..8].iter().fold(String::new(), |mut key, byte| {
         let _ = write!(key, "{byte:02x}");
         key
@@ -228,4 +270,22 @@ pub(crate) fn tail(text: &str, max: usize) -> &str {
         start += 1;
     }
     text[start..].trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_changed_file_changes_the_key() {
+        let base = [("app/page.tsx", "a"), ("package-lock.json", "{}")];
+        let key = files_key(&base);
+        assert_ne!(key, files_key(&[("app/page.tsx", "b"), base[1]]));
+        assert_ne!(key, files_key(&[("app/page.jsx", "a"), base[1]]));
+        assert_ne!(
+            key,
+            files_key(&[("app/page.tsx", "a{}"), ("package-lock.json", "")])
+        );
+        assert_eq!(key, files_key(&base));
+    }
 }

@@ -338,11 +338,12 @@ fn the_assembled_config_files_are_the_templates() {
         template("next.config.mjs"),
         Some(replica_assembler::next_config().as_str())
     );
+    // The template is TypeScript, a clone's default language.
     let skeleton = replica_assembler::skeleton(
         &replica_assembler::LayoutConfig::default(),
-        replica_core::Lang::JavaScript,
+        replica_core::Lang::TypeScript,
     );
-    for path in ["next.config.mjs", "jsconfig.json"] {
+    for path in ["next.config.mjs", "tsconfig.json"] {
         assert_eq!(skeleton.text(path), template(path), "{path}");
     }
     assert_eq!(

@@ -204,7 +204,7 @@ async fn write_files_bulk_uploads_every_file_under_the_project_dir() {
         .await;
 
     let mut files = ProjectFiles::default();
-    files.insert_text("app/page.jsx", "export default function Page() {}\n");
+    files.insert_text("components/Hero.tsx", "export default function Hero() {}\n");
     files.insert_bytes("public/logo.png", vec![0x89, b'P', b'N', b'G', 0, 255]);
     sandbox.write_files(&files).await.unwrap();
 
@@ -222,11 +222,11 @@ async fn write_files_bulk_uploads_every_file_under_the_project_dir() {
     expected.extend_from_slice(
         b"--replica-daytona-upload\r\n\
           Content-Disposition: form-data; name=\"files[0].path\"\r\n\r\n\
-          /home/daytona/app/app/page.jsx\r\n\
+          /home/daytona/app/components/Hero.tsx\r\n\
           --replica-daytona-upload\r\n\
-          Content-Disposition: form-data; name=\"files[0].file\"; filename=\"/home/daytona/app/app/page.jsx\"\r\n\
+          Content-Disposition: form-data; name=\"files[0].file\"; filename=\"/home/daytona/app/components/Hero.tsx\"\r\n\
           Content-Type: application/octet-stream\r\n\r\n\
-          export default function Page() {}\n\r\n\
+          export default function Hero() {}\n\r\n\
           --replica-daytona-upload\r\n\
           Content-Disposition: form-data; name=\"files[1].path\"\r\n\r\n\
           /home/daytona/app/public/logo.png\r\n\
@@ -244,21 +244,34 @@ async fn write_files_bulk_uploads_every_file_under_the_project_dir() {
     sandbox.destroy().await.unwrap();
 }
 
-/// A TypeScript project's layout and page replace the JavaScript template's: removed with
-/// one command before the upload.
+/// A project's layout, page and config replace the template's twins in the other language,
+/// removed with one command before the upload. A snapshot holds whichever template was
+/// installed into it, so a TypeScript project removes the JavaScript template's files too.
 #[tokio::test]
 async fn files_in_another_language_remove_the_template_s_twins_first() {
+    removes_twins_before_the_upload(
+        &["app/layout.tsx", "app/page.tsx", "tsconfig.json"],
+        "cd '/home/daytona/app' && rm -f -- 'jsconfig.json' 'app/layout.jsx' 'app/page.jsx'",
+    )
+    .await;
+    removes_twins_before_the_upload(
+        &["app/layout.jsx", "app/page.jsx", "jsconfig.json"],
+        "cd '/home/daytona/app' && rm -f -- 'tsconfig.json' 'next-env.d.ts' 'app/layout.tsx' 'app/page.tsx'",
+    )
+    .await;
+}
+
+async fn removes_twins_before_the_upload(paths: &[&str], command: &str) {
     let server = MockServer::start().await;
     mount_delete(&server, 1).await;
     let sandbox = provisioned(&server).await;
-    execute(
-        "cd '/home/daytona/app' && rm -f -- 'jsconfig.json' 'app/layout.jsx' 'app/page.jsx'",
-        5,
-    )
-    .respond_with(ResponseTemplate::new(200).set_body_json(json!({"exitCode": 0, "result": ""})))
-    .expect(1)
-    .mount(&server)
-    .await;
+    execute(command, 5)
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"exitCode": 0, "result": ""})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
     Mock::given(method("POST"))
         .and(path("/toolbox/sb-1/files/bulk-upload"))
         .respond_with(ResponseTemplate::new(200))
@@ -266,8 +279,8 @@ async fn files_in_another_language_remove_the_template_s_twins_first() {
         .mount(&server)
         .await;
     let mut files = ProjectFiles::default();
-    for path in ["app/layout.tsx", "app/page.tsx", "tsconfig.json"] {
-        files.insert_text(path, "");
+    for path in paths {
+        files.insert_text(*path, "");
     }
     sandbox.write_files(&files).await.unwrap();
     let lines = request_lines(&server).await;
@@ -294,7 +307,7 @@ async fn a_path_outside_the_project_is_refused_before_any_upload() {
         .await;
 
     let mut files = ProjectFiles::default();
-    files.insert_text("app/page.jsx", "ok");
+    files.insert_text("components/Hero.tsx", "ok");
     files.insert_text("../../etc/passwd", "nope");
     let error = sandbox.write_files(&files).await.unwrap_err();
     assert!(

@@ -58,12 +58,42 @@ const TS_LAYOUT: &str = r#"export default function RootLayout({ children }: { ch
 }
 "#;
 
+const JS_LAYOUT: &str = r#"export default function RootLayout({ children }) {
+  return (
+    <html lang="en">
+      <body>{children}</body>
+    </html>
+  );
+}
+"#;
+
+const JSCONFIG: &str = r#"{
+  "compilerOptions": {
+    "baseUrl": ".",
+    "paths": {
+      "@/*": ["./*"]
+    }
+  }
+}
+"#;
+
+/// The template is TypeScript, as clones are by default: a TypeScript project is served by
+/// the warm dev server (no restart, its template compile kept), and the files Next.js would
+/// write on a TypeScript start-up are the template's already.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_typescript_project_gets_a_dev_server_started_on_its_configuration() {
+async fn a_typescript_project_keeps_the_warm_dev_server() {
     let dir = TempDir::new().unwrap();
     let provider = LocalProvider::new(local_config(dir.path()));
     let sandbox = provider.provision_local().await.unwrap();
-    let javascript = sandbox.process_group().unwrap();
+    let project = sandbox.project_dir();
+    for path in ["tsconfig.json", "next-env.d.ts"] {
+        assert_eq!(
+            std::fs::read_to_string(project.join(path)).unwrap(),
+            replica_sandbox_pool::template_file(path),
+            "{path}: next dev left the template's file as it is"
+        );
+    }
+    let warm = sandbox.process_group().unwrap();
     let offset = log_end(&sandbox).await;
     sandbox
         .write_files(&files(&[
@@ -77,14 +107,53 @@ async fn a_typescript_project_gets_a_dev_server_started_on_its_configuration() {
         ]))
         .await
         .unwrap();
+    assert_eq!(sandbox.process_group(), Some(warm), "the warm dev server");
+    wait_for_rebuild(&sandbox, offset).await;
+    let page = sandbox.fetch_preview("/").await.unwrap();
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Replica hero heading"), "{}", page.body);
+    let log = sandbox.logs(offset).await.unwrap();
+    assert!(!log.contains("Ready in"), "no second start-up: {log}");
+    Box::new(sandbox).destroy().await.unwrap();
+    assert!(leftover_group_members(warm).await.is_empty());
+    assert!(leftover_processes(dir.path()).await.is_empty());
+}
+
+/// A JavaScript project switches the TypeScript template's language: a dev server started on
+/// its configuration serves it, and a reset back to the template restarts it again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_javascript_project_gets_a_dev_server_started_on_its_configuration() {
+    let dir = TempDir::new().unwrap();
+    let provider = LocalProvider::new(local_config(dir.path()));
+    let sandbox = provider.provision_local().await.unwrap();
     let typescript = sandbox.process_group().unwrap();
+    let offset = log_end(&sandbox).await;
+    sandbox
+        .write_files(&files(&[
+            ("jsconfig.json", JSCONFIG),
+            ("app/layout.jsx", JS_LAYOUT),
+            (
+                "app/page.jsx",
+                &PAGE.replace("../components/Hero", "@/components/Hero"),
+            ),
+            ("components/Hero.jsx", HERO),
+        ]))
+        .await
+        .unwrap();
+    let javascript = sandbox.process_group().unwrap();
     assert_ne!(
-        typescript, javascript,
+        javascript, typescript,
         "a new dev server for the new language"
     );
     let project = sandbox.project_dir();
-    assert!(!project.join("jsconfig.json").exists());
-    assert!(!project.join("app/page.jsx").exists());
+    for replaced in [
+        "tsconfig.json",
+        "next-env.d.ts",
+        "app/layout.tsx",
+        "app/page.tsx",
+    ] {
+        assert!(!project.join(replaced).exists(), "{replaced}");
+    }
     let page = sandbox.fetch_preview("/").await.unwrap();
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("Replica hero heading"), "{}", page.body);
@@ -95,18 +164,33 @@ async fn a_typescript_project_gets_a_dev_server_started_on_its_configuration() {
     let offset = log_end(&sandbox).await;
     sandbox
         .write_files(&files(&[(
-            "components/Hero.tsx",
-            &HERO.replace("Replica hero heading", "Typed hero"),
+            "components/Hero.jsx",
+            &HERO.replace("Replica hero heading", "Untyped hero"),
         )]))
         .await
         .unwrap();
-    assert_eq!(sandbox.process_group(), Some(typescript));
+    assert_eq!(sandbox.process_group(), Some(javascript));
     wait_for_rebuild(&sandbox, offset).await;
     let page = sandbox.fetch_preview("/").await.unwrap();
-    assert!(page.body.contains("Typed hero"), "{}", page.body);
+    assert!(page.body.contains("Untyped hero"), "{}", page.body);
+
+    // Back to the TypeScript template: started again on its configuration.
+    sandbox.reset().await.unwrap();
+    let reset = sandbox.process_group().unwrap();
+    assert_ne!(reset, javascript);
+    assert!(project.join("tsconfig.json").is_file());
+    assert!(!project.join("jsconfig.json").exists());
+    let page = sandbox.fetch_preview("/").await.unwrap();
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("Replica sandbox ready."),
+        "{}",
+        page.body
+    );
     Box::new(sandbox).destroy().await.unwrap();
-    assert!(leftover_group_members(javascript).await.is_empty());
-    assert!(leftover_group_members(typescript).await.is_empty());
+    for group in [typescript, javascript, reset] {
+        assert!(leftover_group_members(group).await.is_empty());
+    }
     assert!(leftover_processes(dir.path()).await.is_empty());
 }
 
@@ -419,8 +503,8 @@ async fn reset_puts_the_template_back_and_keeps_the_server_and_its_cache() {
     expected.dedup();
     assert_eq!(entries, expected);
     assert_eq!(
-        std::fs::read_to_string(project.join("app/page.jsx")).unwrap(),
-        replica_sandbox_pool::template_file("app/page.jsx")
+        std::fs::read_to_string(project.join("app/page.tsx")).unwrap(),
+        replica_sandbox_pool::template_file("app/page.tsx")
     );
     assert!(project.join("node_modules").is_symlink());
     assert_eq!(

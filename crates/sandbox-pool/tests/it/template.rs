@@ -57,23 +57,50 @@ fn the_lock_file_resolves_every_package_to_the_pinned_version() {
 
 #[test]
 fn a_project_in_another_language_replaces_the_template_s_modules() {
-    let typescript = crate::support::files(&[
-        ("app/layout.tsx", ""),
-        ("app/page.tsx", ""),
-        ("tsconfig.json", "{}"),
-        ("next.config.mjs", ""),
-        ("components/Hero.tsx", ""),
-    ]);
-    assert_eq!(
-        replaced_template_files(&typescript),
-        ["jsconfig.json", "app/layout.jsx", "app/page.jsx"]
-    );
     let javascript = crate::support::files(&[
         ("app/layout.jsx", ""),
         ("app/page.jsx", ""),
         ("jsconfig.json", "{}"),
+        ("next.config.mjs", ""),
+        ("components/Hero.jsx", ""),
     ]);
-    assert!(replaced_template_files(&javascript).is_empty());
+    assert_eq!(
+        replaced_template_files(&javascript),
+        [
+            "tsconfig.json",
+            "next-env.d.ts",
+            "app/layout.tsx",
+            "app/page.tsx"
+        ]
+    );
+    let typescript = crate::support::files(&[
+        ("app/layout.tsx", ""),
+        ("app/page.tsx", ""),
+        ("tsconfig.json", "{}"),
+        ("components/Hero.tsx", ""),
+    ]);
+    // What a sandbox made from the JavaScript template before it (a Daytona snapshot) has.
+    assert_eq!(
+        replaced_template_files(&typescript),
+        ["jsconfig.json", "app/layout.jsx", "app/page.jsx"]
+    );
+    let edit = crate::support::files(&[("components/Hero.tsx", "")]);
+    assert!(replaced_template_files(&edit).is_empty());
+}
+
+#[test]
+fn the_template_is_typescript_as_create_next_app_writes_it() {
+    assert_eq!(template_file("tsconfig.json"), replica_core::TSCONFIG);
+    assert!(template_file("next-env.d.ts").starts_with("/// <reference types=\"next\" />\n"));
+    for path in ["app/layout.tsx", "app/page.tsx"] {
+        assert!(!template_file(path).is_empty(), "{path}");
+    }
+    for (path, _) in TEMPLATE_FILES {
+        assert!(
+            !path.ends_with(".jsx") && *path != "jsconfig.json",
+            "{path}: one language"
+        );
+    }
 }
 
 #[test]
@@ -85,11 +112,23 @@ fn no_template_file_uses_google_fonts() {
 }
 
 #[test]
-fn the_key_is_the_lock_files_hash() {
+fn the_key_is_a_hash_of_the_template_s_files() {
     let key = template_key();
     assert_eq!(key.len(), 16);
     assert!(key.bytes().all(|b| b.is_ascii_hexdigit()), "{key}");
     assert_eq!(key, template_key());
+    // The JavaScript template's installs were keyed by its lock file alone (this lock file):
+    // a cache holding one must not pass for this template.
+    let lock_only = sha2_prefix(template_file("package-lock.json"));
+    assert_ne!(key, lock_only);
+}
+
+fn sha2_prefix(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())[..8]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 #[test]
