@@ -236,7 +236,8 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     ("diff", "replica-visual-diff", "bench_diff"),
     // Throughput over the recorded dev-server logs. No target.
     ("parse", "replica-next-error-parser", "bench_parse"),
-    // Request to `compiled` per fixture site with a warm pool [--runs N] [SITE...]. Target 8 s.
+    // Request to `compiled` per fixture site with a warm pool [--runs N] [SITE...], and peak RSS
+    // of the pipeline and of its children. Target 8 s.
     ("e2e", "replica-pipeline", "bench_clone"),
     // A generated page of N = 10, 40, 160 sections through every stage [N...]: time per stage
     // and peak RSS. Targets: 16x the sections at most 20x the time, 2 GB at N = 160.

@@ -16,7 +16,7 @@
 //!   (by area, weighted down, wide bands further down). Greys never qualify; a page with no saturated colour anywhere near an action
 //!   gets its most prominent filled button instead (a monochrome brand's primary is black).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use replica_core::{BorderTokens, ColorTokens};
 
@@ -412,7 +412,8 @@ pub(crate) fn extract(page: &Page<'_>, cards: &Cards) -> ColorRoles {
 fn accents(page: &Page<'_>, painted: &Painted) -> (Option<Rgba>, Option<Rgba>) {
     let mut score = Tally::default();
     let mut filled_buttons = Tally::default();
-    let mut button_nodes = Vec::new();
+    // Checked for every painted box and node below: a set, not a list.
+    let mut button_nodes = HashSet::new();
     for button in &page.capture.buttons {
         let Some(index) = page.find(button.node) else {
             continue;
@@ -422,7 +423,7 @@ fn accents(page: &Page<'_>, painted: &Painted) -> (Option<Rgba>, Option<Rgba>) {
         if !node.visible || area <= 0.0 {
             continue;
         }
-        button_nodes.push(index);
+        button_nodes.insert(index);
         match page::background_color(node.el) {
             Some((bg, _)) if bg.a >= 0.5 => {
                 if bg.is_saturated() {

@@ -12,10 +12,17 @@ use crate::page::{self, Page};
 /// Repeated, decorated boxes: cards.
 #[derive(Debug, Default)]
 pub(crate) struct Cards {
-    /// Every card, in document order.
+    /// Every card, in document order (sorted: see [`Cards::contains`]).
     pub nodes: Vec<usize>,
     /// Cards grouped by their parent, in document order.
     pub groups: Vec<(usize, Vec<usize>)>,
+}
+
+impl Cards {
+    /// Whether node `index` is a card: a binary search, as every node of the page may ask.
+    pub fn contains(&self, index: usize) -> bool {
+        self.nodes.binary_search(&index).is_ok()
+    }
 }
 
 /// A card is a visible box 120 px to 60% of the page wide and at least 80 px tall, that holds
@@ -511,7 +518,7 @@ pub(crate) fn extract(
             page.nodes[i].visible
                 && rect.area() >= 300.0
                 && rect.height <= 90.0
-                && !cards.nodes.contains(&i)
+                && !cards.contains(i)
         })
         .map(|i| (i, page.nodes[i].el.rect.area()))
         .collect();
@@ -572,8 +579,7 @@ fn badge(page: &Page<'_>, cards: &Cards) -> Option<usize> {
     for (i, node) in page.nodes.iter().enumerate() {
         let el = node.el;
         let rect = el.rect;
-        if !node.visible || node.button.is_some() || node.link.is_some() || cards.nodes.contains(&i)
-        {
+        if !node.visible || node.button.is_some() || node.link.is_some() || cards.contains(i) {
             continue;
         }
         if !(12.0..=36.0).contains(&rect.height) || rect.width > 240.0 || radius(el).is_none() {

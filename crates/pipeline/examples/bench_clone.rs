@@ -2,7 +2,9 @@
 //!
 //! `bench_clone e2e [--runs N] [SITE...]`: the time from the request to `compiled` for each
 //! fixture site with a warm pool (one sandbox warm before every clone), median over N runs
-//! (default 3), with each stage's median. Target: at most 8 s.
+//! (default 3), with each stage's median and the peak RSS of this process (the pipeline) and of
+//! its children (browser, chromedriver, `next dev`) over the runs, measured as `scale` does.
+//! Target: at most 8 s.
 //!
 //! `bench_clone fidelity [--style faithful|tailwind] [DIR...]`: clones every page
 //! (`DIR/<page>/index.html`) of each corpus directory (default fixtures/sites, then
@@ -322,7 +324,7 @@ async fn e2e(args: &[String]) -> Result<(), Error> {
     let server = FixtureServer::start(&dir).await?;
     let bench = Bench::start(true).await?;
     println!(
-        "{:<14} {:>10} {:>8} {:>7} {:>6} {:>9} {:>9} {:>9} {:>7} {:>8}",
+        "{:<14} {:>10} {:>8} {:>7} {:>6} {:>9} {:>9} {:>9} {:>7} {:>8} {:>10} {:>14}",
         "site",
         "compiled s",
         "scrape",
@@ -332,17 +334,24 @@ async fn e2e(args: &[String]) -> Result<(), Error> {
         "assemble",
         "validate",
         "deploy",
-        "compile"
+        "compile",
+        "replica MB",
+        "children MB"
     );
     let mut all_compiled = Vec::new();
     let mut stages: Vec<StepTimings> = Vec::new();
+    let mut all_peak = Peak::default();
     for site in &sites {
         let mut compiled = Vec::new();
         let mut timings = Vec::new();
+        // The highest of the site's runs, as in `scale`.
+        let mut peak = Peak::default();
         for _ in 0..runs {
+            let sampler = RssSampler::start();
             let cloned = bench
                 .clone(server.url(&format!("/{site}/")), StyleKind::Faithful)
                 .await?;
+            peak = peak.max(sampler.stop());
             match cloned.compiled {
                 Some(time) => compiled.push(time.as_secs_f64()),
                 None => eprintln!("{site}: did not compile: {:?}", cloned.outcome.error),
@@ -370,7 +379,7 @@ async fn e2e(args: &[String]) -> Result<(), Error> {
         let site_median = median(&mut compiled).unwrap_or(f64::NAN);
         all_compiled.push(site_median);
         println!(
-            "{site:<14} {site_median:>10.2} {:>8} {:>7} {:>6} {:>9} {:>9} {:>9} {:>7} {:>8}",
+            "{site:<14} {site_median:>10.2} {:>8} {:>7} {:>6} {:>9} {:>9} {:>9} {:>7} {:>8} {:>10.0} {:>6.0} / {:<6.0}",
             row.scrape,
             row.design,
             row.plan,
@@ -378,14 +387,22 @@ async fn e2e(args: &[String]) -> Result<(), Error> {
             row.assemble,
             row.validate,
             row.deploy,
-            row.compile
+            row.compile,
+            peak.own_mb,
+            peak.children_rss_mb,
+            peak.children_pss_mb
         );
         stages.extend(timings);
+        all_peak = all_peak.max(peak);
     }
     let overall = median(&mut all_compiled).unwrap_or(f64::NAN);
     println!(
         "\nmedian time to compiled over {} sites, {runs} runs each: {overall:.2} s (target: at most 8 s); stage times in ms",
         sites.len()
+    );
+    println!(
+        "peak memory over all runs: replica {:.0} MB, children {:.0} MB RSS / {:.0} MB PSS (peaks per run, see RssSampler)",
+        all_peak.own_mb, all_peak.children_rss_mb, all_peak.children_pss_mb
     );
     Ok(())
 }
@@ -667,9 +684,14 @@ async fn scale(args: &[String]) -> Result<(), Error> {
         let cloned = bench
             .clone(server.url(&format!("/scale-{n}/")), StyleKind::Faithful)
             .await?;
-        let (own_mb, (children_rss, children_pss)) = sampler.stop();
+        let peak = sampler.stop();
         if let Some((stage, message)) = &cloned.outcome.error {
             eprintln!("N = {n}: {stage}: {message}");
+        }
+        // Kept for `cargo xtask bench plan target/bench/scale/scrape-N`: stages C and D
+        // alone on the same page, without a browser.
+        if let Some(scrape) = &cloned.outcome.scrape {
+            scrape.save(&root().join(format!("target/bench/scale/scrape-{n}")))?;
         }
         let values = stage_values(&cloned.outcome.timings);
         let mut line = format!(
@@ -682,7 +704,10 @@ async fn scale(args: &[String]) -> Result<(), Error> {
         for value in values {
             line += &format!(" {value:>8}");
         }
-        println!("{line} {own_mb:>10.0} {children_rss:>8.0} / {children_pss:<6.0}");
+        println!(
+            "{line} {:>10.0} {:>8.0} / {:<6.0}",
+            peak.own_mb, peak.children_rss_mb, peak.children_pss_mb
+        );
         rows.push((n, values));
     }
     print_growth(&rows, &STAGES);
@@ -721,8 +746,8 @@ async fn site(args: &[String]) -> Result<(), Error> {
         let started = Instant::now();
         let cloned = bench.run(request).await?;
         let took = started.elapsed();
-        let (own, (children, _)) = sampler.stop();
-        Ok((cloned, took, (own, children)))
+        let peak = sampler.stop();
+        Ok((cloned, took, (peak.own_mb, peak.children_rss_mb)))
     };
     let mut request = CloneRequest::new(start);
     request.pages = pages;
@@ -825,18 +850,38 @@ impl RssSampler {
         RssSampler { stop, thread }
     }
 
-    /// (this process's peak, its descendants' peak RSS and PSS), in MB.
-    fn stop(self) -> (f64, (f64, f64)) {
+    fn stop(self) -> Peak {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         let (rss, pss) = self.thread.join().unwrap_or((0, 0));
         let own = status_kb(
             &std::fs::read_to_string("/proc/self/status").unwrap_or_default(),
             "VmHWM:",
         );
-        (
-            own as f64 / 1024.0,
-            (rss as f64 / 1024.0, pss as f64 / 1024.0),
-        )
+        Peak {
+            own_mb: own as f64 / 1024.0,
+            children_rss_mb: rss as f64 / 1024.0,
+            children_pss_mb: pss as f64 / 1024.0,
+        }
+    }
+}
+
+/// What an [`RssSampler`] saw, in MB: this process's peak, its descendants' peak summed RSS and
+/// summed PSS.
+#[derive(Debug, Default, Clone, Copy)]
+struct Peak {
+    own_mb: f64,
+    children_rss_mb: f64,
+    children_pss_mb: f64,
+}
+
+impl Peak {
+    /// Each figure's higher value.
+    fn max(self, other: Peak) -> Peak {
+        Peak {
+            own_mb: self.own_mb.max(other.own_mb),
+            children_rss_mb: self.children_rss_mb.max(other.children_rss_mb),
+            children_pss_mb: self.children_pss_mb.max(other.children_pss_mb),
+        }
     }
 }
 
