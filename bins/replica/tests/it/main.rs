@@ -11,6 +11,7 @@ mod site;
 mod team;
 mod ui;
 mod validate;
+mod warm;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
