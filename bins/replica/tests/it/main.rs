@@ -51,6 +51,17 @@ fn spawn_clone(args: &[&str], dir: &std::path::Path) -> tokio::process::Child {
         .unwrap()
 }
 
+/// The JSON result `replica ... --json` printed on stdout (its stderr in the panic if none).
+fn json_result(output: &std::process::Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|error| {
+        panic!(
+            "{error}: {stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
 fn sites() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/sites")
 }

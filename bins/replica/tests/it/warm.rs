@@ -29,16 +29,6 @@ async fn clone_on(data: &Path, sandboxes: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn json_of(output: &Output) -> Value {
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|error| {
-        panic!(
-            "{error}: {stdout}\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_hands_its_clone_to_a_running_server_and_falls_back_without_one() {
     let fixtures = FixtureServer::start(sites()).await.unwrap();
@@ -53,7 +43,7 @@ async fn the_cli_hands_its_clone_to_a_running_server_and_falls_back_without_one(
     drop(std::os::unix::net::UnixListener::bind(&socket).unwrap());
     let output = clone_on(&data, &sandboxes, &[&url, "--no-preview", "--json"]).await;
     assert_eq!(output.status.code(), Some(0), "{output:?}");
-    let local = json_of(&output);
+    let local = crate::json_result(&output);
     assert!(local["files"].as_u64().unwrap() > 3, "{local}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cloning here"), "{stderr}");
@@ -73,7 +63,7 @@ async fn the_cli_hands_its_clone_to_a_running_server_and_falls_back_without_one(
     )
     .await;
     assert_eq!(output.status.code(), Some(0), "{output:?}");
-    let result = json_of(&output);
+    let result = crate::json_result(&output);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("[scrape]") && stderr.contains("compiled"),
@@ -89,6 +79,15 @@ async fn the_cli_hands_its_clone_to_a_running_server_and_falls_back_without_one(
     assert!(out.join("app/page.tsx").is_file());
     assert!(out.join("package.json").is_file());
     let id = result["clone_id"].as_str().unwrap();
+    // Its preview was published on the server's own preview host (an in-process clone
+    // reports its dev server's address).
+    let published = format!("http://{id}-");
+    let preview = result["preview_url"].as_str().unwrap_or_default();
+    assert!(
+        preview.starts_with(&published)
+            && preview.ends_with(&format!(".preview.localhost:{}/", server.port())),
+        "the server did not run {id}: {result}\n{stderr}"
+    );
     // The server ran it: its record, its clone list; nobody kept the preview (not a terminal).
     let client = client();
     let authorized = |path: &str| client.get(server.url(path)).bearer_auth(TOKEN).send();
@@ -101,7 +100,6 @@ async fn the_cli_hands_its_clone_to_a_running_server_and_falls_back_without_one(
     assert_eq!(record["status"], "done", "{record}");
     assert_eq!(record["compiled"], true, "{record}");
     assert_eq!(record["preview_live"], false, "{record}");
-    assert!(server.stderr().contains(id), "{}", server.stderr());
     let (status, _) = get_json(&client, &server.url("/api/clones")).await;
     assert_eq!(status, 401, "the TCP API still needs the token");
 
