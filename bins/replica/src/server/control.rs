@@ -102,6 +102,26 @@ impl Drop for ControlSocket {
     }
 }
 
+/// [`bind`], saying on stderr why there is no socket when there is none.
+pub fn open(data_dir: &Path) -> Option<ControlSocket> {
+    match bind(data_dir) {
+        Ok(Some(control)) => Some(control),
+        Ok(None) => {
+            eprintln!(
+                "another replica serve answers on {}; this one has no control socket",
+                data_dir.join(SOCKET_NAME).display()
+            );
+            None
+        }
+        Err(error) => {
+            eprintln!(
+                "warning: no control socket (replica clone will not use this server): {error:#}"
+            );
+            None
+        }
+    }
+}
+
 /// Binds `data_dir/control.sock` with mode 0600. A file left by a dead server is replaced;
 /// `Ok(None)` when another live server answers on it (it keeps it).
 pub fn bind(data_dir: &Path) -> anyhow::Result<Option<ControlSocket>> {

@@ -310,22 +310,7 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
         eprintln!("API token required (REPLICA_API_TOKEN); browsers sign in at /login");
     }
     // Last: a CLI that finds the socket gets a server that is ready.
-    let control = match control::bind(&config.data_dir) {
-        Ok(Some(control)) => Some(control),
-        Ok(None) => {
-            eprintln!(
-                "another replica serve answers on {}; this one has no control socket",
-                config.data_dir.join(control::SOCKET_NAME).display()
-            );
-            None
-        }
-        Err(error) => {
-            eprintln!(
-                "warning: no control socket (replica clone will not use this server): {error:#}"
-            );
-            None
-        }
-    };
+    let control = control::open(&config.data_dir);
     eprintln!("listening on http://{addr}");
 
     let (shutdown, shutdown_seen) = watch::channel(false);
