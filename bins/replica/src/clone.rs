@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use replica_core::{Lang, PipelineEvent};
-use replica_pipeline::{CloneOutcome, CloneRequest, GeneratorKind, StyleKind};
+use replica_pipeline::{CloneOutcome, CloneRequest, CloneStore, GeneratorKind, StyleKind};
 
 use crate::config::Config;
 use crate::deps::{Runtime, Sandboxes};
@@ -44,9 +44,15 @@ pub struct CloneArgs {
     /// Print one JSON object on stdout instead of a summary.
     #[arg(long)]
     pub json: bool,
-    /// Keep the preview running until Ctrl-C (default: when stdin is a terminal).
+    /// Keep the preview running until Ctrl-C (default: when stdin is a terminal); a clone
+    /// handed to `replica serve` keeps it in the server instead.
     #[arg(long)]
     pub keep_preview: bool,
+    /// Clone in this process even when a `replica serve` with the same REPLICA_DATA_DIR runs
+    /// (by default the clone is handed to it, over its control.sock, and runs on its warm
+    /// browser and sandbox pool).
+    #[arg(long)]
+    pub no_server: bool,
     /// Refuse private, loopback, link-local and metadata addresses, for the page and
     /// everything it loads (the server's policy), except the --allow-origin origins.
     #[arg(long)]
@@ -105,21 +111,13 @@ pub async fn run(args: CloneArgs, config: &Config) -> anyhow::Result<ExitCode> {
     // The CLI runs on the user's own machine: private and loopback pages are theirs to clone,
     // unless a script cloning untrusted URLs says --deny-private.
     let policy = args.policy.cli_policy(args.deny_private)?;
+    let request = request_of(&args);
+    if !args.no_server
+        && let Some(code) = crate::handoff::run(&args, &request, config).await?
+    {
+        return Ok(code);
+    }
     let runtime = Runtime::start(config, policy, sandboxes).await?;
-    let mut request = CloneRequest::new(args.url.clone());
-    request.generator = match args.generator {
-        GeneratorArg::Compile => GeneratorKind::Compile,
-        GeneratorArg::Llm => GeneratorKind::Llm,
-    };
-    request.style = match args.style {
-        StyleArg::Faithful => StyleKind::Faithful,
-        StyleArg::Tailwind => StyleKind::Tailwind,
-    };
-    request.lang = args.lang.into();
-    request.preview = !args.no_preview;
-    request.refine = args.refine;
-    request.pages = args.pages;
-    request.ignore_robots = args.ignore_robots;
     let finished = AtomicBool::new(false);
     let signal = crate::shutdown_signal()?;
     let result = tokio::select! {
@@ -136,6 +134,25 @@ pub async fn run(args: CloneArgs, config: &Config) -> anyhow::Result<ExitCode> {
     result
 }
 
+/// The clone the flags ask for.
+fn request_of(args: &CloneArgs) -> CloneRequest {
+    let mut request = CloneRequest::new(args.url.clone());
+    request.generator = match args.generator {
+        GeneratorArg::Compile => GeneratorKind::Compile,
+        GeneratorArg::Llm => GeneratorKind::Llm,
+    };
+    request.style = match args.style {
+        StyleArg::Faithful => StyleKind::Faithful,
+        StyleArg::Tailwind => StyleKind::Tailwind,
+    };
+    request.lang = args.lang.into();
+    request.preview = !args.no_preview;
+    request.refine = args.refine;
+    request.pages = args.pages;
+    request.ignore_robots = args.ignore_robots;
+    request
+}
+
 async fn clone(
     request: CloneRequest,
     runtime: &Runtime,
@@ -149,33 +166,8 @@ async fn clone(
     }
     progress.finish();
     let outcome = run.finish().await?;
-    let store_dir = runtime
-        .deps
-        .store
-        .clone_dir(&outcome.clone_id)?
-        .join("files");
-    let out_dir = match &args.out {
-        Some(dir) => {
-            write_project(&outcome, dir)?;
-            dir.clone()
-        }
-        None => store_dir,
-    };
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string(&result_json(&outcome, &out_dir))?
-        );
-    } else {
-        print!("{}", summary(&outcome, &out_dir));
-    }
-    let code = if outcome.error.is_some() {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    };
-    let keep = args.keep_preview || (!args.json && std::io::stdin().is_terminal());
-    if let (Some(url), true) = (&outcome.preview_url, keep) {
+    let code = report(&outcome, &runtime.deps.store, args)?;
+    if let (Some(url), true) = (&outcome.preview_url, keeps_preview(args)) {
         eprintln!("preview running at {url}; press Ctrl-C to stop it");
         if code == ExitCode::SUCCESS {
             finished.store(true, Ordering::SeqCst);
@@ -186,6 +178,40 @@ async fn clone(
         let _ = sandbox.destroy().await;
     }
     Ok(code)
+}
+
+/// Whether the preview stays up once the clone is done.
+pub(crate) fn keeps_preview(args: &CloneArgs) -> bool {
+    args.keep_preview || (!args.json && std::io::stdin().is_terminal())
+}
+
+/// Writes `--out` (else the result points at the store's copy) and prints the result; the
+/// exit code says whether the clone succeeded.
+pub(crate) fn report(
+    outcome: &CloneOutcome,
+    store: &CloneStore,
+    args: &CloneArgs,
+) -> anyhow::Result<ExitCode> {
+    let out_dir = match &args.out {
+        Some(dir) => {
+            write_project(outcome, dir)?;
+            dir.clone()
+        }
+        None => store.clone_dir(&outcome.clone_id)?.join("files"),
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&result_json(outcome, &out_dir))?
+        );
+    } else {
+        print!("{}", summary(outcome, &out_dir));
+    }
+    Ok(if outcome.error.is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Writes the project into `dir` (created when missing; files already there are replaced).

@@ -6,6 +6,7 @@ mod compare;
 mod config;
 mod deps;
 mod diff;
+mod handoff;
 mod policy;
 mod server;
 mod summary;

@@ -44,7 +44,7 @@ impl PolicyArgs {
     }
 
     /// The flags' origins, else those of REPLICA_ALLOW_ORIGINS (an empty variable is unset).
-    fn origins(&self) -> anyhow::Result<Vec<AllowedOrigin>> {
+    pub fn origins(&self) -> anyhow::Result<Vec<AllowedOrigin>> {
         if !self.allow_origins.is_empty() {
             return Ok(self.allow_origins.clone());
         }

@@ -310,6 +310,9 @@ pub struct Driving {
     pub store: CloneStore,
     /// With nobody following its events this long, the clone is cancelled.
     pub orphan_timeout: Duration,
+    /// Keep the preview once the clone is done (until DELETE, retention or shutdown); else
+    /// it is destroyed then (a CLI's clone nobody will look at).
+    pub keep_preview: bool,
 }
 
 /// Registers the clone as running and drives it on a task of its own: its events go into
@@ -365,6 +368,7 @@ async fn drive(
         mut run,
         store,
         orphan_timeout,
+        keep_preview,
     } = driving;
     let id = run.clone_id.clone();
     let record = |event: &PipelineEvent| {
@@ -410,12 +414,22 @@ async fn drive(
     match ending {
         Ending::Finished => match outcome {
             Ok(outcome) => {
-                match outcome.sandbox {
-                    Some(sandbox) => registry.add_preview(id.clone(), sandbox),
-                    None => registry.remove_route(&id),
-                }
+                let unwanted = match outcome.sandbox {
+                    Some(sandbox) if keep_preview => {
+                        registry.add_preview(id.clone(), sandbox);
+                        None
+                    }
+                    sandbox => {
+                        registry.remove_route(&id);
+                        sandbox
+                    }
+                };
                 if let Some(done) = done {
                     record(&done);
+                }
+                // After `done`: the client need not wait for the dev server to stop.
+                if let Some(sandbox) = unwanted {
+                    let _ = sandbox.destroy().await;
                 }
             }
             Err(error) => {

@@ -133,7 +133,8 @@ pub async fn rate_limit(
     next: Next,
 ) -> Response {
     let path = request.uri().path();
-    if path == "/health" {
+    // The server's own user (the control socket) is bounded by the queue alone.
+    if path == "/health" || super::control::is_local(&request) {
         return next.run(request).await;
     }
     let client = peer.ip().to_canonical();

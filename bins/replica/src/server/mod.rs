@@ -14,6 +14,7 @@
 mod auth;
 mod captures;
 mod clones;
+pub(crate) mod control;
 mod download;
 mod events;
 mod http;
@@ -39,7 +40,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use replica_core::{Device, ScrapeError, ScrapeOptions, UrlPolicy};
 use replica_pipeline::PipelineDeps;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
 use self::retention::Retention;
@@ -308,6 +309,8 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
     if server.auth.is_some() {
         eprintln!("API token required (REPLICA_API_TOKEN); browsers sign in at /login");
     }
+    // Last: a CLI that finds the socket gets a server that is ready.
+    let control = control::open(&config.data_dir);
     eprintln!("listening on http://{addr}");
 
     let (shutdown, shutdown_seen) = watch::channel(false);
@@ -318,7 +321,7 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
                 Ok((stream, peer)) => {
                     connections.spawn(serve_connection(
                         stream,
-                        peer,
+                        Client::Remote(peer),
                         router.clone(),
                         shutdown_seen.clone(),
                     ));
@@ -326,6 +329,20 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
                 Err(error) => {
                     // Out of file descriptors and the like: wait instead of spinning.
                     tracing::warn!("accepting a connection: {error}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            accepted = accept_local(control.as_ref()) => match accepted {
+                Ok(stream) => {
+                    connections.spawn(serve_connection(
+                        stream,
+                        Client::Local,
+                        router.clone(),
+                        shutdown_seen.clone(),
+                    ));
+                }
+                Err(error) => {
+                    tracing::warn!("accepting a control connection: {error}");
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
             },
@@ -337,6 +354,8 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
     eprintln!("shutting down: stopping clones and sandboxes...");
     drop(retention);
     drop(listener);
+    // The socket file goes with it: a CLI started from now on clones on its own.
+    drop(control);
     drop(router);
     shut_down(server, runtime, connections, shutdown).await;
     eprintln!("stopped");
@@ -391,19 +410,48 @@ fn routed_previews(
     Ok(Some(proxy::Previews::new(host, Arc::new(tokens))))
 }
 
-async fn serve_connection(
-    stream: TcpStream,
-    peer: SocketAddr,
+/// Who is at the other end of a connection.
+#[derive(Debug, Clone, Copy)]
+enum Client {
+    /// A TCP client at this address.
+    Remote(SocketAddr),
+    /// The control socket: the server's own user.
+    Local,
+}
+
+/// The next connection on the control socket; never, without one.
+async fn accept_local(
+    control: Option<&control::ControlSocket>,
+) -> std::io::Result<tokio::net::UnixStream> {
+    match control {
+        Some(control) => control.listener.accept().await.map(|(stream, _)| stream),
+        None => std::future::pending().await,
+    }
+}
+
+async fn serve_connection<S>(
+    stream: S,
+    client: Client,
     router: Router,
     mut shutdown: watch::Receiver<bool>,
-) {
-    // The client's address, for `X-Forwarded-For` on proxied previews.
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    // The client's address, for `X-Forwarded-For` on proxied previews; a local client counts
+    // as loopback (for the queue's fairness).
+    let peer = match client {
+        Client::Remote(peer) => peer,
+        Client::Local => SocketAddr::from(([127, 0, 0, 1], 0)),
+    };
     let router = tower::ServiceExt::map_request(
         router,
         move |mut request: ::http::Request<hyper::body::Incoming>| {
             request
                 .extensions_mut()
                 .insert(axum::extract::ConnectInfo(peer));
+            if matches!(client, Client::Local) {
+                request.extensions_mut().insert(control::LocalControl);
+            }
             request
         },
     );

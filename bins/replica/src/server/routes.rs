@@ -18,6 +18,7 @@ use serde::Deserialize;
 use super::Server;
 use super::auth;
 use super::clones::{Driving, spawn_clone};
+use super::control::{Local, LocalOptions};
 use super::download::project_zip;
 use super::events::{EventLog, last_event_id};
 use super::http::{ApiError, Cors, api_layer, content_type, ok_json, parse_json, read_body};
@@ -58,8 +59,11 @@ pub fn router(server: Arc<Server>, cors: Cors) -> Router {
             "/clone/stream",
             allow(
                 post(
-                    async |State(s): Shared, ConnectInfo(peer): Client, body: Body| {
-                        s.clone_stream(peer.ip().to_canonical(), body).await
+                    async |State(s): Shared,
+                           ConnectInfo(peer): Client,
+                           Local(local): Local,
+                           body: Body| {
+                        s.clone_stream(peer.ip().to_canonical(), local, body).await
                     },
                 ),
                 "POST",
@@ -256,15 +260,26 @@ impl Server {
         }))
     }
 
-    async fn clone_stream(&self, client: std::net::IpAddr, body: Body) -> Answer {
+    /// `POST /clone/stream`. `local`: the request came over the control socket, from the
+    /// server's own user, with the command line's URL policy (robots.txt may be ignored).
+    async fn clone_stream(
+        &self,
+        client: std::net::IpAddr,
+        local: Option<LocalOptions>,
+        body: Body,
+    ) -> Answer {
         if self.is_closing() {
             return Err(super::shutting_down());
         }
         let body = read_body(body, self.limits.json_bytes).await?;
         let clone_request: CloneRequest = parse_json(&body)?;
         check_refine_options(&clone_request)?;
-        check_site_options(&clone_request)?;
-        self.check_url(&clone_request.url)?;
+        check_site_options(&clone_request, local.is_some())?;
+        let mut deps = self.deps.clone();
+        if let Some(local) = &local {
+            deps.scrape_options.policy = local.policy.clone();
+        }
+        check_url(&deps.scrape_options.policy, &clone_request.url)?;
         self.check_capacity().await?;
         let admission = self.queue.join(client).map_err(|full| ApiError {
             retry_after: Some(RETRY_AFTER_SECONDS),
@@ -277,16 +292,17 @@ impl Server {
                 ),
             )
         })?;
-        let run = start_queued_clone(clone_request, self.deps.clone(), Some(admission)).map_err(
-            |error| match error {
-                PipelineError::InvalidUrl { .. } => ApiError::bad_request(error.to_string()),
-                PipelineError::Refused { .. } => {
-                    ApiError::new(StatusCode::FORBIDDEN, error.to_string())
-                }
-                PipelineError::Store(error) => store_error(error),
-                PipelineError::Task(_) => ApiError::internal(error.to_string()),
-            },
-        )?;
+        let run =
+            start_queued_clone(clone_request, deps, Some(admission)).map_err(
+                |error| match error {
+                    PipelineError::InvalidUrl { .. } => ApiError::bad_request(error.to_string()),
+                    PipelineError::Refused { .. } => {
+                        ApiError::new(StatusCode::FORBIDDEN, error.to_string())
+                    }
+                    PipelineError::Store(error) => store_error(error),
+                    PipelineError::Task(_) => ApiError::internal(error.to_string()),
+                },
+            )?;
         tracing::Span::current().record("clone_id", run.clone_id.as_str());
         let clone_id = HeaderValue::from_str(run.clone_id.as_str()).ok();
         self.disk.invalidate();
@@ -296,6 +312,7 @@ impl Server {
                 run,
                 store: self.deps.store.clone(),
                 orphan_timeout: self.limits.orphan_timeout,
+                keep_preview: local.is_none_or(|local| local.keep_preview),
             },
         );
         let mut response = log.follow(0, self.limits.heartbeat);
@@ -344,23 +361,6 @@ impl Server {
         let events = blocking(move || store.events(&owned)).await?;
         // It may have ended between the two looks: the store has every event by then.
         Ok(EventLog::finished(&events).follow(after, self.limits.heartbeat))
-    }
-
-    /// Refuses what the server's policy refuses before anything starts: 400 for what is not
-    /// an http(s) URL, 403 for a private target without `--allow-private`.
-    fn check_url(&self, url: &str) -> Result<url::Url, ApiError> {
-        let parsed = url::Url::parse(url.trim())
-            .map_err(|error| ApiError::bad_request(format!("invalid URL {url:?}: {error}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(ApiError::bad_request(format!(
-                "invalid URL {url:?}: only http and https pages can be loaded, not {}:",
-                parsed.scheme()
-            )));
-        }
-        self.policy.check_url(&parsed).map_err(|violation| {
-            ApiError::new(StatusCode::FORBIDDEN, format!("refused {url}: {violation}"))
-        })?;
-        Ok(parsed)
     }
 
     async fn list_clones(&self) -> Answer {
@@ -530,7 +530,7 @@ impl Server {
         }
         let body = read_body(body, self.limits.json_bytes).await?;
         let asked: ScreenshotRequest = parse_json(&body)?;
-        let url = self.check_url(&asked.url)?;
+        let url = check_url(&self.policy, &asked.url)?;
         let options = ScrapeOptions {
             policy: self.policy.clone(),
             ..self.deps.scrape_options.clone()
@@ -543,6 +543,24 @@ impl Server {
             "image": format!("data:image/png;base64,{encoded}"),
         })))
     }
+}
+
+/// Refuses what `policy` refuses before anything starts: 400 for what is not an http(s) URL,
+/// 403 for a private target the policy does not admit (the server's: without
+/// `--allow-private`).
+fn check_url(policy: &replica_core::UrlPolicy, url: &str) -> Result<url::Url, ApiError> {
+    let parsed = url::Url::parse(url.trim())
+        .map_err(|error| ApiError::bad_request(format!("invalid URL {url:?}: {error}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(ApiError::bad_request(format!(
+            "invalid URL {url:?}: only http and https pages can be loaded, not {}:",
+            parsed.scheme()
+        )));
+    }
+    policy.check_url(&parsed).map_err(|violation| {
+        ApiError::new(StatusCode::FORBIDDEN, format!("refused {url}: {violation}"))
+    })?;
+    Ok(parsed)
 }
 
 /// Most refine iterations a client may ask for: each one renders and diffs both pages.
@@ -565,8 +583,8 @@ fn check_refine_options(request: &CloneRequest) -> Result<(), ApiError> {
 }
 
 /// A whole-site clone takes 1 to `MAX_SITE_PAGES` pages; robots.txt is obeyed on a server
-/// (ignoring it is for the CLI, on sites the user owns).
-fn check_site_options(request: &CloneRequest) -> Result<(), ApiError> {
+/// (ignoring it is for the CLI, on sites the user owns, `local` on the control socket).
+fn check_site_options(request: &CloneRequest, local: bool) -> Result<(), ApiError> {
     let max = replica_pipeline::MAX_SITE_PAGES;
     if !(1..=max).contains(&request.pages) {
         return Err(ApiError::bad_request(format!(
@@ -574,7 +592,7 @@ fn check_site_options(request: &CloneRequest) -> Result<(), ApiError> {
             request.pages
         )));
     }
-    if request.ignore_robots {
+    if request.ignore_robots && !local {
         return Err(ApiError::bad_request(
             "ignore_robots is for the CLI (replica clone --ignore-robots); the server obeys robots.txt",
         ));

@@ -11,6 +11,7 @@ mod site;
 mod team;
 mod ui;
 mod validate;
+mod warm;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -48,6 +49,17 @@ fn spawn_clone(args: &[&str], dir: &std::path::Path) -> tokio::process::Child {
         .kill_on_drop(true)
         .spawn()
         .unwrap()
+}
+
+/// The JSON result `replica ... --json` printed on stdout (its stderr in the panic if none).
+fn json_result(output: &std::process::Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|error| {
+        panic!(
+            "{error}: {stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
 }
 
 fn sites() -> PathBuf {

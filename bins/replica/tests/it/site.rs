@@ -30,13 +30,7 @@ async fn clone_json(args: &[&str], data: &Path) -> Value {
         .output()
         .await
         .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|error| {
-        panic!(
-            "{error}: {stdout}\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    })
+    crate::json_result(&output)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
