@@ -339,6 +339,7 @@ async fn e2e(args: &[String]) -> Result<(), Error> {
         "children MB"
     );
     let mut all_compiled = Vec::new();
+    let mut not_compiled: Vec<&str> = Vec::new();
     let mut stages: Vec<StepTimings> = Vec::new();
     let mut all_peak = Peak::default();
     for site in &sites {
@@ -377,7 +378,11 @@ async fn e2e(args: &[String]) -> Result<(), Error> {
             total: stage(|t| t.total),
         };
         let site_median = median(&mut compiled).unwrap_or(f64::NAN);
-        all_compiled.push(site_median);
+        // A site that never compiled has no time: it is counted, not sorted in as NaN.
+        match site_median.is_nan() {
+            true => not_compiled.push(site.as_str()),
+            false => all_compiled.push(site_median),
+        }
         println!(
             "{site:<14} {site_median:>10.2} {:>8} {:>7} {:>6} {:>9} {:>9} {:>9} {:>7} {:>8} {:>10.0} {:>6.0} / {:<6.0}",
             row.scrape,
@@ -398,8 +403,14 @@ async fn e2e(args: &[String]) -> Result<(), Error> {
     let overall = median(&mut all_compiled).unwrap_or(f64::NAN);
     println!(
         "\nmedian time to compiled over {} sites, {runs} runs each: {overall:.2} s (target: at most 5 s, no site above 6 s); stage times in ms",
-        sites.len()
+        all_compiled.len()
     );
+    if !not_compiled.is_empty() {
+        println!(
+            "did not compile in any run (left out of the median): {}",
+            not_compiled.join(", ")
+        );
+    }
     println!(
         "peak memory over all runs: replica {:.0} MB, children {:.0} MB RSS / {:.0} MB PSS (peaks per run, see RssSampler)",
         all_peak.own_mb, all_peak.children_rss_mb, all_peak.children_pss_mb
