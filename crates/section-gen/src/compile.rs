@@ -272,7 +272,10 @@ fn compile_source(
     }
     let mut arrays: Vec<DataArray> = Vec::new();
     jsx::group_repeated(&mut roots, &mut arrays, options.style == Style::Faithful);
-    let (imports, declarations) = builder.module_parts();
+    let (mut imports, declarations) = builder.module_parts();
+    if jsx::uses_fragment(&roots) {
+        imports.insert(0, "import { Fragment } from \"react\";");
+    }
     jsx::print_component(&Component {
         name: &section.component_name,
         takes_children: false,

@@ -565,12 +565,85 @@ fn group_in(element: &mut Element, arrays: &mut Vec<DataArray>, names: &mut Arra
         grouped.push(children[index].clone());
         index += 1;
     }
+    let mut grouped = fold_repeated_sequences(grouped);
     for child in &mut grouped {
         if let Node::Element(child) = child {
             group_in(child, arrays, names);
         }
     }
     element.children = grouped;
+}
+
+/// The longest run of sibling nodes looked for as a repeated sequence.
+const MAX_SEQUENCE: usize = 8;
+
+/// A sequence of several siblings repeated verbatim right after itself (cards alternating
+/// two styles, a code sample's repeated line of text and tags) becomes one keyed `Fragment`
+/// template repeated, when its copies written out would make the validator's duplicate block,
+/// as identical elements are mapped ([`make_map`]).
+fn fold_repeated_sequences(nodes: Vec<Node>) -> Vec<Node> {
+    let mut out = Vec::with_capacity(nodes.len());
+    let mut index = 0;
+    'scan: while index < nodes.len() {
+        for period in 2..=MAX_SEQUENCE.min((nodes.len() - index) / 2) {
+            let block = &nodes[index..index + period];
+            let foldable = block.iter().any(|node| matches!(node, Node::Element(_)))
+                && !block
+                    .iter()
+                    .any(|node| matches!(node, Node::Map(_) | Node::Children | Node::Field(_)));
+            if !foldable {
+                continue;
+            }
+            let mut copies = 1;
+            while nodes
+                .get(index + copies * period..index + (copies + 1) * period)
+                .is_some_and(|next| next == block)
+            {
+                copies += 1;
+            }
+            if copies < 2 {
+                continue;
+            }
+            let template = Element {
+                tag: FRAGMENT.to_string(),
+                props: vec![Prop {
+                    name: "key".to_string(),
+                    value: PropValue::Expr("index".to_string()),
+                }],
+                children: block.to_vec(),
+            };
+            let mut printed = String::new();
+            print_element(&template, 0, Position::Child, &mut printed);
+            // The Fragment's own tags are not part of the repeated text.
+            let lines = printed.lines().count().saturating_sub(2);
+            if lines * (copies / 2) < REPEATED_BLOCK_LINES {
+                continue;
+            }
+            out.push(Node::Map(Box::new(MapBlock {
+                source: MapSource::Count(copies),
+                key_is_index: true,
+                template,
+            })));
+            index += copies * period;
+            continue 'scan;
+        }
+        out.push(nodes[index].clone());
+        index += 1;
+    }
+    out
+}
+
+/// React's `Fragment`, which a template of several nodes needs for its key.
+const FRAGMENT: &str = "Fragment";
+
+/// Whether a template of [`fold_repeated_sequences`] is in `nodes`: the file imports
+/// `Fragment` from react.
+pub(crate) fn uses_fragment(nodes: &[Node]) -> bool {
+    nodes.iter().any(|node| match node {
+        Node::Element(element) => uses_fragment(&element.children),
+        Node::Map(map) => map.template.tag == FRAGMENT || uses_fragment(&map.template.children),
+        _ => false,
+    })
 }
 
 /// What may vary between items of one shape.
@@ -976,6 +1049,57 @@ export default function Nav() {
             unreachable!()
         };
         assert!(matches!(list.children.as_slice(), [Node::Map(_)]));
+    }
+
+    #[test]
+    fn a_sequence_repeated_verbatim_becomes_one_fragment_template() {
+        let column = |class: &str| {
+            let block = element("div", vec![str_prop("className", class)], vec![]);
+            Node::Element(element(
+                "div",
+                vec![str_prop("className", "column")],
+                vec![Node::Element(block)],
+            ))
+        };
+        let pair = [column("bg-primary"), column("bg-secondary")];
+        let mut children: Vec<Node> = pair.iter().cycle().take(6).cloned().collect();
+        children.push(column("bg-dark"));
+        let mut roots = vec![Node::Element(element("div", vec![], children))];
+        group_repeated(&mut roots, &mut Vec::new(), true);
+        assert!(uses_fragment(&roots));
+        let source = print_component(&Component {
+            name: "Grid",
+            takes_children: false,
+            arrays: &[],
+            roots: &roots,
+            lang: Lang::JavaScript,
+            imports: &[],
+            declarations: "",
+        });
+        assert!(
+            source.contains(
+                "      {Array.from({ length: 3 }, (_, index) => (\n        <Fragment key={index}>\n          <div className=\"column\">\n            <div className=\"bg-primary\" />"
+            ),
+            "{source}"
+        );
+        assert!(
+            source.contains("bg-dark"),
+            "the odd one out stays: {source}"
+        );
+
+        // Two copies of a short pair stay written out.
+        let mut roots = vec![Node::Element(element(
+            "p",
+            vec![],
+            vec![
+                Node::Element(element("b", vec![], vec![Node::Text("a".into())])),
+                Node::Text("x".into()),
+                Node::Element(element("b", vec![], vec![Node::Text("a".into())])),
+                Node::Text("x".into()),
+            ],
+        ))];
+        group_repeated(&mut roots, &mut Vec::new(), true);
+        assert!(!uses_fragment(&roots));
     }
 
     #[test]
