@@ -200,6 +200,46 @@ pub(crate) struct ColorRoles {
 
 pub(crate) fn extract(page: &Page<'_>, cards: &Cards) -> ColorRoles {
     let painted = painted(page);
+    let surfaces = surfaces(page, &painted, cards);
+    let text = text_colors(page, surfaces.page);
+    let (primary, secondary) = accents(page, &painted);
+    let (border, divider, default_border) = borders(page);
+    let radii = crate::components::radii(page);
+
+    ColorRoles {
+        tokens: ColorTokens {
+            primary: primary.map(Rgba::hex),
+            secondary: secondary.map(Rgba::hex),
+            backgrounds: replica_core::BackgroundColors {
+                page: Some(surfaces.page.hex()),
+                alt: surfaces.alt.map(Rgba::hex),
+                dark: surfaces.dark.map(Rgba::hex),
+                card: surfaces.card.map(Rgba::hex),
+            },
+            text,
+            border: border.map(Rgba::hex),
+            divider: divider.map(Rgba::hex),
+        },
+        borders: BorderTokens {
+            radius_sm: radii.sm,
+            radius_md: radii.md,
+            radius_lg: radii.lg,
+            radius_xl: radii.xl,
+            radius_full: radii.full,
+            default_color: default_border.map(Rgba::hex),
+        },
+    }
+}
+
+/// The background roles: the page, an alternate band, a dark band, the cards'.
+struct Surfaces {
+    page: Rgba,
+    alt: Option<Rgba>,
+    dark: Option<Rgba>,
+    card: Option<Rgba>,
+}
+
+fn surfaces(page: &Page<'_>, painted: &Painted, cards: &Cards) -> Surfaces {
     let mut all = Tally::default();
     let mut wide = Tally::default();
     let mut full_bleed = Tally::default();
@@ -250,23 +290,31 @@ pub(crate) fn extract(page: &Page<'_>, cards: &Cards) -> ColorRoles {
             );
         }
     }
-    let dark = darks.best(|_| true);
-
     let mut card_bg = Tally::default();
     for &card in &cards.nodes {
         let node = &page.nodes[card];
         card_bg.add(surface(page, card), node.el.rect.area());
     }
-    let card = card_bg.best(|_| true);
+    Surfaces {
+        page: page_bg,
+        alt,
+        dark: darks.best(|_| true),
+        card: card_bg.best(|_| true),
+    }
+}
 
-    // Text colours by characters, on the reading surface: where the running text is. That is
-    // the page background, unless (nearly) all of it sits on another surface, such as a light
-    // panel on a dark page.
-    let visible_text = |node: &page::Node<'_>| {
-        let color = color::parse(page::color(node.el)).filter(|c| !c.is_transparent())?;
-        let shown = color.over(node.behind);
-        Some((color, shown, shown.contrast(node.behind) < 1.25))
-    };
+/// A text node's colour, that colour over what is behind it, and whether it would not show
+/// there (it sits on an image, or a colour the scrape cannot see).
+fn visible_text(node: &page::Node<'_>) -> Option<(Rgba, Rgba, bool)> {
+    let color = color::parse(page::color(node.el)).filter(|c| !c.is_transparent())?;
+    let shown = color.over(node.behind);
+    Some((color, shown, shown.contrast(node.behind) < 1.25))
+}
+
+/// Text colours by characters, on the reading surface: where the running text is. That is
+/// the page background, unless (nearly) all of it sits on another surface, such as a light
+/// panel on a dark page.
+fn reading_surface(page: &Page<'_>, page_bg: Rgba) -> Rgba {
     let mut surfaces = Tally::default();
     for (_, node) in page.text_nodes() {
         if text_role(page, node) == TextRole::Body
@@ -281,19 +329,29 @@ pub(crate) fn extract(page: &Page<'_>, cards: &Cards) -> ColorRoles {
         .filter(|(c, _)| c.contrast(page_bg) < 1.6)
         .map(|(_, w)| w)
         .sum();
-    let reading = match surfaces.ranked().first() {
+    match surfaces.ranked().first() {
         Some(&(top, weight)) if on_page < 0.25 * weight => top,
         _ => page_bg,
-    };
-    let mut heading = Tally::default();
-    let mut heading_on_page = Tally::default();
-    let mut body = Tally::default();
-    let mut on_dark = Tally::default();
-    let mut link_inline = Tally::default();
-    let mut link_other = Tally::default();
-    let mut body_entries: Vec<(Rgba, f64)> = Vec::new();
-    // Links, nav and labels on the page surface: the body colour of a page that is all links.
-    let mut other_text = Tally::default();
+    }
+}
+
+/// The text roles, each by characters of text in that role.
+#[derive(Default)]
+struct TextTallies {
+    heading: Tally,
+    heading_on_page: Tally,
+    body: Tally,
+    on_dark: Tally,
+    link_inline: Tally,
+    link_other: Tally,
+    body_entries: Vec<(Rgba, f64)>,
+    /// Links, nav and labels on the page surface: the body colour of a page that is all links.
+    other_text: Tally,
+}
+
+fn text_colors(page: &Page<'_>, page_bg: Rgba) -> replica_core::TextColors {
+    let reading = reading_surface(page, page_bg);
+    let mut t = TextTallies::default();
     for (_, node) in page.text_nodes() {
         // Text that would not show on the colour computed behind it sits on an image (or a
         // colour the scrape cannot see); light text there is text on a dark photo.
@@ -305,107 +363,84 @@ pub(crate) fn extract(page: &Page<'_>, cards: &Cards) -> ColorRoles {
         let on_dark_surface =
             (node.behind.luminance() < 0.25 || invisible) && shown.luminance() > 0.4;
         if on_dark_surface && role != TextRole::Button && role != TextRole::Code {
-            on_dark.add(color, chars);
+            t.on_dark.add(color, chars);
         }
         if invisible {
             continue;
         }
         if role == TextRole::Heading && node.behind.contrast(page_bg) < 1.6 {
-            heading_on_page.add(color, chars);
+            t.heading_on_page.add(color, chars);
         }
         if node.behind.contrast(reading) >= 1.6 {
             continue;
         }
         if !matches!(role, TextRole::Heading | TextRole::Button | TextRole::Code) {
-            other_text.add(color, chars);
+            t.other_text.add(color, chars);
         }
         match role {
-            TextRole::Heading => heading.add(color, chars),
+            TextRole::Heading => t.heading.add(color, chars),
             TextRole::Body => {
-                body.add(color, chars);
-                body_entries.push((color, chars));
+                t.body.add(color, chars);
+                t.body_entries.push((color, chars));
             }
-            TextRole::Link => {
-                let inline = node
-                    .link
-                    .and_then(|l| page.nodes[l].parent)
-                    .is_some_and(|p| {
-                        matches!(
-                            page.nodes[p].el.tag.as_str(),
-                            "p" | "span"
-                                | "small"
-                                | "td"
-                                | "dd"
-                                | "blockquote"
-                                | "figcaption"
-                                | "em"
-                                | "strong"
-                                | "b"
-                                | "i"
-                        )
-                    });
-                if inline {
-                    link_inline.add(color, chars);
-                } else {
-                    link_other.add(color, chars);
-                }
-            }
+            TextRole::Link if is_inline_link(page, node) => t.link_inline.add(color, chars),
+            TextRole::Link => t.link_other.add(color, chars),
             _ => {}
         }
     }
-    let body_color = body.best(|_| true).or_else(|| other_text.best(|_| true));
+    let body_color = t
+        .body
+        .best(|_| true)
+        .or_else(|| t.other_text.best(|_| true));
     let muted = body_color.and_then(|b| {
         let reference = b.over(reading).contrast(reading);
-        let total: f64 = body_entries.iter().map(|e| e.1).sum();
-        body.best(|c| {
+        let total: f64 = t.body_entries.iter().map(|e| e.1).sum();
+        t.body.best(|c| {
             let contrast = c.over(reading).contrast(reading);
             c != b
                 && !c.is_saturated()
                 && contrast < reference * 0.85
                 && contrast >= 1.5
-                && body.weight(c) >= 0.02 * total
+                && t.body.weight(c) >= 0.02 * total
         })
     });
-    let link = link_inline
+    let link = t
+        .link_inline
         .best(|_| true)
-        .or_else(|| link_other.best(|_| true));
-
-    let (primary, secondary) = accents(page, &painted);
-    let (border, divider, default_border) = borders(page);
-    let radii = crate::components::radii(page);
-
-    ColorRoles {
-        tokens: ColorTokens {
-            primary: primary.map(Rgba::hex),
-            secondary: secondary.map(Rgba::hex),
-            backgrounds: replica_core::BackgroundColors {
-                page: Some(page_bg.hex()),
-                alt: alt.map(Rgba::hex),
-                dark: dark.map(Rgba::hex),
-                card: card.map(Rgba::hex),
-            },
-            text: replica_core::TextColors {
-                heading: heading_on_page
-                    .best(|_| true)
-                    .or_else(|| heading.best(|_| true))
-                    .map(Rgba::hex),
-                body: body_color.map(Rgba::hex),
-                muted: muted.map(Rgba::hex),
-                on_dark: on_dark.best(|_| true).map(Rgba::hex),
-                link: link.map(Rgba::hex),
-            },
-            border: border.map(Rgba::hex),
-            divider: divider.map(Rgba::hex),
-        },
-        borders: BorderTokens {
-            radius_sm: radii.sm,
-            radius_md: radii.md,
-            radius_lg: radii.lg,
-            radius_xl: radii.xl,
-            radius_full: radii.full,
-            default_color: default_border.map(Rgba::hex),
-        },
+        .or_else(|| t.link_other.best(|_| true));
+    replica_core::TextColors {
+        heading: t
+            .heading_on_page
+            .best(|_| true)
+            .or_else(|| t.heading.best(|_| true))
+            .map(Rgba::hex),
+        body: body_color.map(Rgba::hex),
+        muted: muted.map(Rgba::hex),
+        on_dark: t.on_dark.best(|_| true).map(Rgba::hex),
+        link: link.map(Rgba::hex),
     }
+}
+
+/// A link inside running text (its parent is a paragraph, a cell, an emphasis...), as
+/// opposed to a nav or a button-like link.
+fn is_inline_link(page: &Page<'_>, node: &page::Node<'_>) -> bool {
+    node.link
+        .and_then(|l| page.nodes[l].parent)
+        .is_some_and(|p| {
+            matches!(
+                page.nodes[p].el.tag.as_str(),
+                "p" | "span"
+                    | "small"
+                    | "td"
+                    | "dd"
+                    | "blockquote"
+                    | "figcaption"
+                    | "em"
+                    | "strong"
+                    | "b"
+                    | "i"
+            )
+        })
 }
 
 /// Primary and secondary: saturated colours of actions, by prominence.
