@@ -275,16 +275,7 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
         deps,
         runtime: Arc::clone(&runtime),
         policy,
-        limits: Limits {
-            max_clones,
-            json_bytes: args.max_json_bytes,
-            file_bytes: args.max_file_bytes,
-            heartbeat: Duration::from_secs(args.heartbeat),
-            max_stored_clones: args.max_stored_clones,
-            max_disk: args.max_disk.0,
-            retention: (!args.retention.is_zero()).then_some(args.retention),
-            orphan_timeout: args.orphan_timeout,
-        },
+        limits: limits_of(&args),
         queue: queue::CloneQueue::new(max_clones, args.max_queued),
         rate_limits: Arc::new(limits::RateLimits::new(args.rate_api, args.rate_starts)),
         auth: args
@@ -314,42 +305,14 @@ pub async fn run(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
     eprintln!("listening on http://{addr}");
 
     let (shutdown, shutdown_seen) = watch::channel(false);
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    connections.spawn(serve_connection(
-                        stream,
-                        Client::Remote(peer),
-                        router.clone(),
-                        shutdown_seen.clone(),
-                    ));
-                }
-                Err(error) => {
-                    // Out of file descriptors and the like: wait instead of spinning.
-                    tracing::warn!("accepting a connection: {error}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            },
-            accepted = accept_local(control.as_ref()) => match accepted {
-                Ok(stream) => {
-                    connections.spawn(serve_connection(
-                        stream,
-                        Client::Local,
-                        router.clone(),
-                        shutdown_seen.clone(),
-                    ));
-                }
-                Err(error) => {
-                    tracing::warn!("accepting a control connection: {error}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            },
-            () = &mut signal => break,
-        }
-        while connections.try_join_next().is_some() {}
-    }
+    let connections = accept_until(
+        &listener,
+        control.as_ref(),
+        &router,
+        &shutdown_seen,
+        signal.as_mut(),
+    )
+    .await;
 
     eprintln!("shutting down: stopping clones and sandboxes...");
     drop(retention);
@@ -420,6 +383,67 @@ enum Client {
 }
 
 /// The next connection on the control socket; never, without one.
+fn limits_of(args: &ServeArgs) -> Limits {
+    Limits {
+        max_clones: args.max_clones as usize,
+        json_bytes: args.max_json_bytes,
+        file_bytes: args.max_file_bytes,
+        heartbeat: Duration::from_secs(args.heartbeat),
+        max_stored_clones: args.max_stored_clones,
+        max_disk: args.max_disk.0,
+        retention: (!args.retention.is_zero()).then_some(args.retention),
+        orphan_timeout: args.orphan_timeout,
+    }
+}
+
+/// Connections from the TCP listener and the control socket, each served on its own task,
+/// until `signal`; the tasks still running.
+async fn accept_until(
+    listener: &TcpListener,
+    control: Option<&control::ControlSocket>,
+    router: &Router,
+    shutdown_seen: &watch::Receiver<bool>,
+    mut signal: std::pin::Pin<&mut impl Future<Output = ()>>,
+) -> JoinSet<()> {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    connections.spawn(serve_connection(
+                        stream,
+                        Client::Remote(peer),
+                        router.clone(),
+                        shutdown_seen.clone(),
+                    ));
+                }
+                Err(error) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!("accepting a connection: {error}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            accepted = accept_local(control) => match accepted {
+                Ok(stream) => {
+                    connections.spawn(serve_connection(
+                        stream,
+                        Client::Local,
+                        router.clone(),
+                        shutdown_seen.clone(),
+                    ));
+                }
+                Err(error) => {
+                    tracing::warn!("accepting a control connection: {error}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            () = &mut signal => break,
+        }
+        while connections.try_join_next().is_some() {}
+    }
+    connections
+}
+
 async fn accept_local(
     control: Option<&control::ControlSocket>,
 ) -> std::io::Result<tokio::net::UnixStream> {
