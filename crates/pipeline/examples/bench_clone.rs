@@ -776,11 +776,19 @@ async fn site(args: &[String]) -> Result<(), Error> {
         })
     };
     let mut singles = Duration::ZERO;
+    let mut single_sums = [0u64; 3];
     for page in &site.outcome.pages {
         let mut request = CloneRequest::new(server.url(&page.path));
         request.pages = 1;
         let (single, took, (own, children)) = timed(request).await?;
         singles += took;
+        let t = &single.outcome.timings;
+        for (sum, stage) in single_sums
+            .iter_mut()
+            .zip([t.scrape, t.to_compiled, t.inspect])
+        {
+            *sum += stage;
+        }
         let (desktop, mobile) = score(single.outcome.similarity);
         let (in_site_desktop, in_site_mobile) = score(page.similarity);
         println!(
@@ -800,6 +808,15 @@ async fn site(args: &[String]) -> Result<(), Error> {
         site_time.as_secs_f64(),
         site_mb.0,
         site_mb.1
+    );
+    let t = &site.outcome.timings;
+    println!(
+        "site's stages (ms): scrape and crawl {}, plan {}, generate {}, assemble {}, deploy {}, compile {}, to compiled {}, inspect {}",
+        t.scrape, t.plan, t.generate, t.assemble, t.deploy, t.compile, t.to_compiled, t.inspect
+    );
+    println!(
+        "singles' sums (ms): scrape {}, to compiled {}, inspect {}",
+        single_sums[0], single_sums[1], single_sums[2]
     );
     println!(
         "\nsite {:.1} s, singles in a row {:.1} s: {:.2}x (target: at most 0.5x)",

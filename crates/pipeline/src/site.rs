@@ -411,14 +411,38 @@ async fn inspect_pages(p: &mut Progress, pages: &[ScrapedPage], projects: &[Site
         })
         .map(|(index, page)| (index, format!("{root}{}", page.page.route)))
         .collect();
-    // The routes load INSPECT_CONCURRENCY at a time (`next dev` compiles each on its first
-    // request) while the loaded ones are compared, in the pages' order.
-    let mut captures = futures_util::stream::iter(routes)
-        .map(move |(index, url)| {
-            let (source, options) = (Arc::clone(&source), options.clone());
-            async move { (index, source.scrape(&url, &options).await) }
-        })
-        .buffered(INSPECT_CONCURRENCY);
+    let capture = move |(index, url): (usize, String)| {
+        let (source, options) = (Arc::clone(&source), options.clone());
+        async move { (index, source.scrape(&url, &options).await) }
+    };
+    let mut routes = routes.into_iter();
+    let Some(first) = routes.next() else {
+        return;
+    };
+    // The compile check compiled the first route only; `next dev` compiles the others on their
+    // first request. Asked for all of them at once, it compiles them in one pass, while the
+    // browser captures the first route.
+    let first = match p.sandbox.as_deref() {
+        Some(sandbox) => {
+            let compile_the_rest = futures_util::future::join_all(
+                routes
+                    .as_slice()
+                    .iter()
+                    .map(|(index, _)| sandbox.fetch_preview(&pages[*index].page.route)),
+            );
+            tokio::join!(compile_the_rest, capture(first)).1
+        }
+        None => capture(first).await,
+    };
+    // The rest load INSPECT_CONCURRENCY at a time while the loaded ones are compared, in the
+    // pages' order.
+    let mut captures = std::pin::pin!(
+        futures_util::stream::iter([first]).chain(
+            futures_util::stream::iter(routes)
+                .map(capture)
+                .buffered(INSPECT_CONCURRENCY)
+        )
+    );
     let mut measured: Vec<SimilarityScores> = Vec::new();
     while let Some((index, clone)) = captures.next().await {
         let ScrapedPage { page, scrape } = &pages[index];
