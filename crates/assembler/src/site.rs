@@ -171,6 +171,9 @@ pub fn assemble_site(input: &SiteInput<'_>) -> Result<ProjectFiles, SiteAssemble
 struct Hoisted {
     first: Option<(String, String)>,
     last: Option<(String, String)>,
+    /// A wrapper every page renders around all its content, `first` being its first child
+    /// (a navbar inside `<main>`): the layout renders the wrapper, `first` in it, then the page.
+    wrapper: Option<(String, String)>,
 }
 
 fn hoist_edges(pages: &mut [(String, String)]) -> Hoisted {
@@ -210,7 +213,104 @@ fn hoist_edges(pages: &mut [(String, String)]) -> Hoisted {
             hoisted.first = edge;
         }
     }
+    if hoisted.first.is_none() {
+        hoist_wrapper(pages, &mut hoisted);
+    }
     hoisted
+}
+
+/// When every page's content (once the edges are hoisted) is one wrapper component from the
+/// same file whose first child is the same component on every page, both go to the layout:
+/// the pages keep the wrapper's other children, one level less indented.
+fn hoist_wrapper(pages: &mut [(String, String)], hoisted: &mut Hoisted) {
+    let found: Option<Vec<WrappedEdge>> =
+        pages.iter().map(|(_, text)| wrapped_edge(text)).collect();
+    let Some(found) = found else {
+        return;
+    };
+    let same = found
+        .iter()
+        .all(|edge| edge.wrapper.1 == found[0].wrapper.1 && edge.first.1 == found[0].first.1);
+    let distinct = hoisted
+        .last
+        .as_ref()
+        .is_none_or(|last| last.1 != found[0].first.1 && last.1 != found[0].wrapper.1);
+    if !same || !distinct || pages.len() < 2 || found[0].wrapper.1 == found[0].first.1 {
+        return;
+    }
+    for ((_, text), edge) in pages.iter_mut().zip(&found) {
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let mut out = String::with_capacity(text.len());
+        for (index, line) in lines.iter().enumerate() {
+            if index == edge.open || index == edge.open + 1 || index == edge.close {
+                continue;
+            }
+            if index > edge.open && index < edge.close {
+                out.push_str(line.strip_prefix("  ").unwrap_or(line));
+            } else {
+                out.push_str(line);
+            }
+        }
+        for (name, import) in [&edge.wrapper, &edge.first] {
+            if !out.contains(&format!("<{name}")) {
+                out = out.replacen(&format!("{import}\n"), "", 1);
+            }
+        }
+        *text = out;
+    }
+    hoisted.wrapper = Some(found[0].wrapper.clone());
+    hoisted.first = Some(found[0].first.clone());
+}
+
+/// A page's one top-level wrapper and its first child: names, import lines, and the line
+/// indices of the wrapper's opening (its first child is the next line) and closing tags.
+struct WrappedEdge {
+    wrapper: (String, String),
+    first: (String, String),
+    open: usize,
+    close: usize,
+}
+
+fn wrapped_edge(text: &str) -> Option<WrappedEdge> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.iter().position(|line| *line == "    <>")? + 1;
+    let end = start + lines[start..].iter().position(|line| *line == "    </>")?;
+    let top: Vec<usize> = (start..end)
+        .filter(|&index| {
+            lines[index].starts_with("      <") && !lines[index].starts_with("       ")
+        })
+        .collect();
+    let [open, close] = top[..] else {
+        return None;
+    };
+    let name = lines[open].strip_prefix("      <")?.strip_suffix('>')?;
+    let valid = |name: &str| {
+        name.starts_with(|c: char| c.is_ascii_uppercase())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if !valid(name) || lines[close] != format!("      </{name}>") || close != end - 1 {
+        return None;
+    }
+    let child = lines
+        .get(open + 1)?
+        .strip_prefix("        <")?
+        .strip_suffix(" />")?;
+    if !valid(child) {
+        return None;
+    }
+    let import = |name: &str| {
+        let prefix = format!("import {name} from ");
+        lines
+            .iter()
+            .find(|line| line.starts_with(&prefix))
+            .map(|line| (name.to_string(), line.to_string()))
+    };
+    Some(WrappedEdge {
+        wrapper: import(name)?,
+        first: import(child)?,
+        open,
+        close,
+    })
 }
 
 /// The component a page file renders first (or last) straight in its fragment, as a
@@ -236,15 +336,26 @@ fn layout_with_body(layout: &str, hoisted: &Hoisted, marked: bool) -> String {
     }
     let mut imports = String::new();
     let mut body = String::from("\n");
+    let mut indent = "        ";
+    if let Some((name, import)) = &hoisted.wrapper {
+        imports.push_str(&format!("{import}\n"));
+        body.push_str(&format!("{indent}<{name}>\n"));
+        indent = "          ";
+    }
     if let Some((name, import)) = &hoisted.first {
         imports.push_str(&format!("{import}\n"));
-        body.push_str(&format!("        <{name} />\n"));
+        body.push_str(&format!("{indent}<{name} />\n"));
     }
     if marked {
         imports.push_str("import ActiveLinks from \"@/components/ActiveLinks\";\n");
-        body.push_str("        <ActiveLinks>{children}</ActiveLinks>\n");
+        body.push_str(&format!(
+            "{indent}<ActiveLinks>{{children}}</ActiveLinks>\n"
+        ));
     } else {
-        body.push_str("        {children}\n");
+        body.push_str(&format!("{indent}{{children}}\n"));
+    }
+    if let Some((name, _)) = &hoisted.wrapper {
+        body.push_str(&format!("        </{name}>\n"));
     }
     if let Some((name, import)) = &hoisted.last {
         imports.push_str(&format!("{import}\n"));
@@ -598,6 +709,82 @@ mod tests {
         assert_eq!(link_pages(&linked, &routes), linked, "idempotent");
         let untouched = "export default function A() {\n  return <a href=\"#top\">Top</a>;\n}\n";
         assert_eq!(link_pages(untouched, &routes), untouched);
+    }
+
+    fn page_text(imports: &[&str], body: &str) -> String {
+        let imports: String = imports
+            .iter()
+            .map(|name| format!("import {name} from \"@/components/{name}\";\n"))
+            .collect();
+        format!(
+            "{imports}\nexport default function Page() {{\n  return (\n    <>\n{body}    </>\n  );\n}}\n"
+        )
+    }
+
+    #[test]
+    fn a_navbar_inside_a_wrapper_every_page_shares_goes_to_the_layout_with_it() {
+        let mut pages = vec![
+            (
+                "app/page.tsx".to_string(),
+                page_text(
+                    &["Main", "Navbar", "Hero", "Footer"],
+                    "      <Main>\n        <Navbar />\n        <Hero />\n      </Main>\n      <Footer />\n",
+                ),
+            ),
+            (
+                "app/about/page.tsx".to_string(),
+                page_text(
+                    &["Main", "Navbar", "Team", "Footer"],
+                    "      <Main>\n        <Navbar />\n        <Team />\n        <section>\n          <Main>x</Main>\n        </section>\n      </Main>\n      <Footer />\n",
+                ),
+            ),
+        ];
+        let hoisted = hoist_edges(&mut pages);
+        assert_eq!(
+            pages[0].1,
+            page_text(&["Hero"], "      <Hero />\n"),
+            "the wrapper's other children stay, one level less indented"
+        );
+        assert_eq!(
+            pages[1].1,
+            page_text(
+                &["Main", "Team"],
+                "      <Team />\n      <section>\n        <Main>x</Main>\n      </section>\n"
+            ),
+            "an import the page still uses stays"
+        );
+        let layout = "import \"./globals.css\";\n\nexport default function RootLayout() {\n  return (\n    <html>\n      <body>{children}</body>\n    </html>\n  );\n}\n";
+        let layout = layout_with_body(layout, &hoisted, false);
+        assert!(
+            layout.starts_with("import \"./globals.css\";\nimport Main from \"@/components/Main\";\nimport Navbar from \"@/components/Navbar\";\nimport Footer from \"@/components/Footer\";\n"),
+            "{layout}"
+        );
+        assert!(
+            layout.contains("      <body>\n        <Main>\n          <Navbar />\n          {children}\n        </Main>\n        <Footer />\n      </body>\n"),
+            "{layout}"
+        );
+
+        // A wrapper whose first child differs between pages stays in the pages.
+        let mut pages = vec![
+            (
+                "app/page.tsx".to_string(),
+                page_text(
+                    &["Main", "Navbar"],
+                    "      <Main>\n        <Navbar />\n      </Main>\n",
+                ),
+            ),
+            (
+                "app/about/page.tsx".to_string(),
+                page_text(
+                    &["Main", "Hero"],
+                    "      <Main>\n        <Hero />\n      </Main>\n",
+                ),
+            ),
+        ];
+        let before = pages.clone();
+        let hoisted = hoist_edges(&mut pages);
+        assert!(hoisted.wrapper.is_none() && hoisted.first.is_none());
+        assert_eq!(pages, before);
     }
 
     #[test]
