@@ -147,7 +147,7 @@ fn covers(node: &page::Node<'_>) -> bool {
 /// A `url()` background image, or a gradient without transparency.
 fn paints_image(el: &replica_core::DomElement) -> bool {
     match el.style("background-image") {
-        Some(image) if image.contains("url(") => true,
+        Some(image) if replica_css::has_url(image) => true,
         Some(image) if image.contains("gradient(") => {
             let stops = color::colors_in(image);
             !stops.is_empty() && stops.iter().all(|c| c.is_opaque())
