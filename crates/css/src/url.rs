@@ -12,6 +12,8 @@ use std::ops::Range;
 pub struct CssUrl<'a> {
     /// The reference as written, inside its quotes (escapes kept).
     pub reference: &'a str,
+    /// Where [`reference`](Self::reference) lies in the text, as a byte range.
+    pub reference_range: Range<usize>,
     /// The quote around the reference, if any.
     pub quote: Option<char>,
     /// The whole `url(...)`, from `u` to `)`, as a byte range of the text.
@@ -138,21 +140,23 @@ fn parse_url(text: &str, start: usize) -> Option<CssUrl<'_>> {
     let lead = after.len() - after.trim_start().len();
     let body_start = open + lead;
     let mut chars = text[body_start..].char_indices();
-    let (quote, reference, close) = match text[body_start..].chars().next() {
+    let (quote, reference_range, close) = match text[body_start..].chars().next() {
         Some(q @ ('"' | '\'')) => {
             chars.next();
             let end = body_start + scan(&mut chars, |c| c == q)?;
             let after_quote = end + 1;
             let close = after_quote + text[after_quote..].find(')')?;
-            (Some(q), &text[body_start + 1..end], close)
+            (Some(q), body_start + 1..end, close)
         }
         _ => {
             let end = body_start + scan(&mut chars, |c| c == ')')?;
-            (None, text[body_start..end].trim_end(), end)
+            let reference = text[body_start..end].trim_end();
+            (None, body_start..body_start + reference.len(), end)
         }
     };
     Some(CssUrl {
-        reference,
+        reference: &text[reference_range.clone()],
+        reference_range,
         quote,
         range: start..close + 1,
         argument: open..close,
@@ -241,6 +245,7 @@ mod tests {
             [(r#"a\"b.png"#, Some('"'))]
         );
         assert_eq!(urls(r"url(e\).png)")[0].unescaped(), "e).png");
+        assert_eq!(urls(r#"x url( "a" )"#)[0].reference_range, 8..9);
         assert_eq!(unescape(r"\27 x\41"), "'xA");
     }
 
