@@ -195,6 +195,16 @@ fn rewritable_paths(files: &ProjectFiles) -> Vec<String> {
 /// value of `src`/`srcSet`/`poster`, or with an asset file extension (srcset candidates,
 /// icons).
 fn asset_spans(text: &str) -> Vec<(usize, usize)> {
+    // Where each `url(...)` reference starts (past its quote, or the `\"` of a JS string):
+    // a URL there is in CSS; one further inside (an SVG data URL's xmlns) is not.
+    let css_urls: Vec<usize> = replica_css::urls(text)
+        .into_iter()
+        .map(|url| {
+            let escaped_quote =
+                url.reference.len() - url.reference.trim_start_matches(['"', '\'', '\\']).len();
+            url.reference_range.start + escaped_quote
+        })
+        .collect();
     let mut spans = Vec::new();
     let mut from = 0;
     while let Some(found) = next_url_start(&text[from..]) {
@@ -215,7 +225,7 @@ fn asset_spans(text: &str) -> Vec<(usize, usize)> {
         }
         let before = text[..start].trim_end_matches(['"', '\'', '\\', ' ']);
         let lower_before = before.to_ascii_lowercase();
-        let in_css_url = lower_before.ends_with("url(");
+        let in_css_url = css_urls.contains(&start);
         let in_source_attribute = ["src=", "srcset=", "poster="]
             .iter()
             .any(|attribute| lower_before.ends_with(attribute));
@@ -506,6 +516,12 @@ mod tests {
         );
         let css = "a{background:url(https://e.com/x.jpg)} @font-face{src:url('https://e.com/f.woff2') format('woff2')}";
         assert_eq!(found(css), ["https://e.com/x.jpg", "https://e.com/f.woff2"]);
+    }
+
+    #[test]
+    fn a_namespace_inside_an_svg_data_url_is_not_an_asset() {
+        let css = r#"a{background:url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'%3E") url( 'https://e.com/bg' )}"#;
+        assert_eq!(found(css), ["https://e.com/bg"]);
     }
 
     #[test]

@@ -490,74 +490,11 @@ pub fn rewrite_css_urls(css: &str, base: &str) -> String {
 /// Every `url(...)` whose reference `resolve` maps (never `data:`, fragment-only or empty
 /// ones) replaced by the result, quoted.
 fn rewrite_css_urls_with(css: &str, resolve: impl Fn(&str) -> Option<String>) -> String {
-    let mut out = String::with_capacity(css.len());
-    let mut rest = css;
-    while let Some(start) = find_ascii_case_insensitive(rest, "url(") {
-        let open = start + 4;
-        out.push_str(&rest[..open]);
-        let after = &rest[open..];
-        let Some(close) = url_end(after) else {
-            out.push_str(after);
-            return out;
-        };
-        let raw = &after[..close];
-        let (quote, reference) = unquote(raw.trim());
-        let resolvable =
-            !reference.is_empty() && !reference.starts_with("data:") && !reference.starts_with('#');
-        let absolute = resolvable.then(|| resolve(reference)).flatten();
-        match absolute {
-            Some(url) => {
-                let quote = quote.unwrap_or('"');
-                let _ = write!(out, "{quote}{url}{quote}");
-            }
-            None => out.push_str(raw),
-        }
-        rest = &after[close..];
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The offset of the `)` that closes a `url(`, skipping a quoted reference.
-fn url_end(after: &str) -> Option<usize> {
-    let trimmed_start = after.len() - after.trim_start().len();
-    let mut chars = after[trimmed_start..].char_indices();
-    match chars.next() {
-        Some((_, quote @ ('"' | '\''))) => {
-            let mut escaped = false;
-            for (index, c) in chars {
-                if escaped {
-                    escaped = false;
-                } else if c == '\\' {
-                    escaped = true;
-                } else if c == quote {
-                    let after_quote = trimmed_start + index + 1;
-                    return after[after_quote..].find(')').map(|end| after_quote + end);
-                }
-            }
-            None
-        }
-        _ => after.find(')'),
-    }
-}
-
-fn unquote(raw: &str) -> (Option<char>, &str) {
-    for quote in ['"', '\''] {
-        if let Some(inner) = raw
-            .strip_prefix(quote)
-            .and_then(|rest| rest.strip_suffix(quote))
-        {
-            return (Some(quote), inner);
-        }
-    }
-    (None, raw)
-}
-
-fn find_ascii_case_insensitive(haystack: &str, needle: &str) -> Option<usize> {
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .position(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+    replica_css::rewrite_urls(css, |url| {
+        let absolute = resolve(url.reference)?;
+        let quote = url.quote.unwrap_or('"');
+        Some(format!("{quote}{absolute}{quote}"))
+    })
 }
 
 fn comment_safe(text: &str) -> String {

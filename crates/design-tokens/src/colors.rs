@@ -20,9 +20,9 @@ use std::collections::{HashMap, HashSet};
 
 use replica_core::{BorderTokens, ColorTokens};
 
-use crate::color::{self, Rgba};
 use crate::components::Cards;
 use crate::page::{self, Page};
+use replica_css::{self as color, Rgba};
 
 /// Sums weights per colour, remembering the first raw value seen for it.
 #[derive(Debug, Default)]
@@ -36,7 +36,7 @@ impl Tally {
         if weight <= 0.0 || !weight.is_finite() {
             return;
         }
-        let key = color.hex();
+        let key = color.to_hex();
         match self.index.get(&key) {
             Some(&i) => self.entries[i].1 += weight,
             None => {
@@ -62,7 +62,7 @@ impl Tally {
 
     pub fn weight(&self, color: Rgba) -> f64 {
         self.index
-            .get(&color.hex())
+            .get(&color.to_hex())
             .map_or(0.0, |&i| self.entries[i].1)
     }
 }
@@ -147,7 +147,7 @@ fn covers(node: &page::Node<'_>) -> bool {
 /// A `url()` background image, or a gradient without transparency.
 fn paints_image(el: &replica_core::DomElement) -> bool {
     match el.style("background-image") {
-        Some(image) if image.contains("url(") => true,
+        Some(image) if replica_css::has_url(image) => true,
         Some(image) if image.contains("gradient(") => {
             let stops = color::colors_in(image);
             !stops.is_empty() && stops.iter().all(|c| c.is_opaque())
@@ -208,17 +208,17 @@ pub(crate) fn extract(page: &Page<'_>, cards: &Cards) -> ColorRoles {
 
     ColorRoles {
         tokens: ColorTokens {
-            primary: primary.map(Rgba::hex),
-            secondary: secondary.map(Rgba::hex),
+            primary: primary.map(Rgba::to_hex),
+            secondary: secondary.map(Rgba::to_hex),
             backgrounds: replica_core::BackgroundColors {
-                page: Some(surfaces.page.hex()),
-                alt: surfaces.alt.map(Rgba::hex),
-                dark: surfaces.dark.map(Rgba::hex),
-                card: surfaces.card.map(Rgba::hex),
+                page: Some(surfaces.page.to_hex()),
+                alt: surfaces.alt.map(Rgba::to_hex),
+                dark: surfaces.dark.map(Rgba::to_hex),
+                card: surfaces.card.map(Rgba::to_hex),
             },
             text,
-            border: border.map(Rgba::hex),
-            divider: divider.map(Rgba::hex),
+            border: border.map(Rgba::to_hex),
+            divider: divider.map(Rgba::to_hex),
         },
         borders: BorderTokens {
             radius_sm: radii.sm,
@@ -226,7 +226,7 @@ pub(crate) fn extract(page: &Page<'_>, cards: &Cards) -> ColorRoles {
             radius_lg: radii.lg,
             radius_xl: radii.xl,
             radius_full: radii.full,
-            default_color: default_border.map(Rgba::hex),
+            default_color: default_border.map(Rgba::to_hex),
         },
     }
 }
@@ -306,7 +306,7 @@ fn surfaces(page: &Page<'_>, painted: &Painted, cards: &Cards) -> Surfaces {
 /// A text node's colour, that colour over what is behind it, and whether it would not show
 /// there (it sits on an image, or a colour the scrape cannot see).
 fn visible_text(node: &page::Node<'_>) -> Option<(Rgba, Rgba, bool)> {
-    let color = color::parse(page::color(node.el)).filter(|c| !c.is_transparent())?;
+    let color = color::parse_color(page::color(node.el)).filter(|c| !c.is_transparent())?;
     let shown = color.over(node.behind);
     Some((color, shown, shown.contrast(node.behind) < 1.25))
 }
@@ -413,11 +413,11 @@ fn text_colors(page: &Page<'_>, page_bg: Rgba) -> replica_core::TextColors {
             .heading_on_page
             .best(|_| true)
             .or_else(|| t.heading.best(|_| true))
-            .map(Rgba::hex),
-        body: body_color.map(Rgba::hex),
-        muted: muted.map(Rgba::hex),
-        on_dark: t.on_dark.best(|_| true).map(Rgba::hex),
-        link: link.map(Rgba::hex),
+            .map(Rgba::to_hex),
+        body: body_color.map(Rgba::to_hex),
+        muted: muted.map(Rgba::to_hex),
+        on_dark: t.on_dark.best(|_| true).map(Rgba::to_hex),
+        link: link.map(Rgba::to_hex),
     }
 }
 
@@ -464,7 +464,7 @@ fn accents(page: &Page<'_>, painted: &Painted) -> (Option<Rgba>, Option<Rgba>) {
                 if bg.is_saturated() {
                     score.add(bg, area * 3.0);
                 } else if let Some(text) =
-                    color::parse(page::color(node.el)).filter(|c| c.is_saturated())
+                    color::parse_color(page::color(node.el)).filter(|c| c.is_saturated())
                 {
                     // A light button with coloured text: the text carries the accent.
                     score.add(text, area * 0.5);
@@ -484,7 +484,8 @@ fn accents(page: &Page<'_>, painted: &Painted) -> (Option<Rgba>, Option<Rgba>) {
                 if let Some(border) = border_color(node.el, "top").filter(|c| c.is_saturated()) {
                     score.add(border, area);
                 }
-                if let Some(text) = color::parse(page::color(node.el)).filter(|c| c.is_saturated())
+                if let Some(text) =
+                    color::parse_color(page::color(node.el)).filter(|c| c.is_saturated())
                 {
                     score.add(text, area * 0.5);
                 }
@@ -502,7 +503,8 @@ fn accents(page: &Page<'_>, painted: &Painted) -> (Option<Rgba>, Option<Rgba>) {
         if !accent_role {
             continue;
         }
-        let Some(color) = color::parse(page::color(node.el)).filter(|c| c.is_saturated()) else {
+        let Some(color) = color::parse_color(page::color(node.el)).filter(|c| c.is_saturated())
+        else {
             continue;
         };
         let size = page::px(page::font_size(node.el)).unwrap_or(16.0);
@@ -593,8 +595,9 @@ pub(crate) fn border_color(el: &replica_core::DomElement, side: &str) -> Option<
     if width <= 0.0 || matches!(style, "none" | "hidden") {
         return None;
     }
-    let color =
-        color::parse(page::value(el, &format!("border-{side}-color")).unwrap_or(page::ua::COLOR))?;
+    let color = color::parse_color(
+        page::value(el, &format!("border-{side}-color")).unwrap_or(page::ua::COLOR),
+    )?;
     (!color.is_transparent()).then_some(color)
 }
 

@@ -4,10 +4,10 @@ use std::collections::HashMap;
 
 use replica_core::{ComponentStyle, ComponentTokens, HoverStyle, SectionKind};
 
-use crate::color::{self, Rgba};
 use crate::colors::{self, Tally};
 use crate::css::{self, Compound, Sheet};
 use crate::page::{self, Page};
+use replica_css::{self as color, Rgba};
 
 /// Repeated, decorated boxes: cards.
 #[derive(Debug, Default)]
@@ -75,7 +75,7 @@ pub(crate) fn cards(page: &Page<'_>) -> Cards {
             let behind = node
                 .parent
                 .map_or(page.canvas, |p| colors::surface(page, p));
-            c.hex() != behind.hex()
+            c.to_hex() != behind.to_hex()
         });
         shadow || bordered || own_bg
     };
@@ -305,7 +305,7 @@ impl Vars {
         let mut vars = HashMap::new();
         for sheet in sheets {
             for rule in sheet.rules.iter().filter(|r| r.media.is_empty()) {
-                let global = css::split_top_level(&rule.selectors, ',')
+                let global = replica_css::split_top_level(&rule.selectors, ',')
                     .iter()
                     .any(|s| matches!(s.trim(), ":root" | "html" | ":host" | "*"));
                 if !global {
@@ -364,8 +364,8 @@ fn hover_for(page: &Page<'_>, index: usize, rules: &[HoverRule]) -> Option<Hover
     let mut any = false;
     for rule in rules.iter().filter(|r| r.matches(page, index)) {
         for (name, value) in &rule.declarations {
-            let as_color = || color::parse(value).map(Rgba::hex);
-            let first_color = || color::colors_in(value).first().map(|c| c.hex());
+            let as_color = || color::parse_color(value).map(Rgba::to_hex);
+            let first_color = || color::colors_in(value).first().map(|c| c.to_hex());
             match name.as_str() {
                 "background-color" => hover.bg = as_color().or(Some(value.clone())),
                 "background" => {
@@ -433,14 +433,14 @@ fn border(el: &replica_core::DomElement) -> Option<String> {
             let color = colors::border_color(el, side)?;
             let width = page::value(el, &format!("border-{side}-width"))?;
             let style = page::value(el, &format!("border-{side}-style"))?;
-            Some(format!("{width} {style} {}", color.hex()))
+            Some(format!("{width} {style} {}", color.to_hex()))
         })
 }
 
 /// The computed `transition-*` longhands as one `transition` value, zero-time items dropped.
 pub(crate) fn transition(el: &replica_core::DomElement) -> Option<String> {
     let list = |property: &str, default: &'static str| -> Vec<String> {
-        css::split_top_level(el.style(property).unwrap_or(default), ',')
+        replica_css::split_top_level(el.style(property).unwrap_or(default), ',')
             .into_iter()
             .map(|s| s.trim().to_string())
             .collect()
@@ -479,7 +479,7 @@ fn is_zero_time(value: &str) -> bool {
 pub(crate) fn style_of(page: &Page<'_>, index: usize, hovers: &[HoverRule]) -> ComponentStyle {
     let el = page.nodes[index].el;
     let bg = page::background_color(el)
-        .map(|(c, _)| c.hex())
+        .map(|(c, _)| c.to_hex())
         .or_else(|| {
             el.style("background-image")
                 .filter(|i| i.contains("gradient("))
@@ -487,7 +487,7 @@ pub(crate) fn style_of(page: &Page<'_>, index: usize, hovers: &[HoverRule]) -> C
         });
     ComponentStyle {
         bg,
-        text: color::parse(page::color(el)).map(Rgba::hex),
+        text: color::parse_color(page::color(el)).map(Rgba::to_hex),
         padding: sides(el, "padding"),
         border_radius: radius(el),
         border: border(el),
@@ -527,7 +527,7 @@ pub(crate) fn extract(
     let filled = |i: usize| {
         page::background_color(page.nodes[i].el)
             .filter(|(c, _)| c.a >= 0.5)
-            .map(|(c, _)| c.hex())
+            .map(|(c, _)| c.to_hex())
     };
     let primary_button = buttons
         .iter()
@@ -538,7 +538,7 @@ pub(crate) fn extract(
         let el = page.nodes[i].el;
         (
             filled(i),
-            colors::border_color(el, "top").map(Rgba::hex),
+            colors::border_color(el, "top").map(Rgba::to_hex),
             page::color(el).to_string(),
         )
     };
@@ -601,7 +601,7 @@ fn badge(page: &Page<'_>, cards: &Cards) -> Option<usize> {
         }
         let key = format!(
             "{:?}|{}|{:?}",
-            page::background_color(el).map(|(c, _)| c.hex()),
+            page::background_color(el).map(|(c, _)| c.to_hex()),
             page::color(el),
             radius(el)
         );
@@ -649,13 +649,13 @@ fn nav(page: &Page<'_>, hovers: &[HoverRule]) -> Option<ComponentStyle> {
         if node.section == Some(section)
             && node.link.is_some()
             && node.button.is_none()
-            && let Some(c) = color::parse(page::color(node.el))
+            && let Some(c) = color::parse_color(page::color(node.el))
         {
             links.add(c, node.chars as f64);
         }
     }
     if let Some(link) = links.best(|_| true) {
-        style.text = Some(link.hex());
+        style.text = Some(link.to_hex());
     }
     Some(style)
 }

@@ -320,7 +320,7 @@ fn length(text: &str) -> Option<(f64, String)> {
 /// compounds of its ancestors, nearest first (`.nav a:hover` -> `a` with ancestors `.nav`). Selectors with
 /// sibling combinators, pseudo-elements or pseudo-classes this reader does not know are left out.
 pub(crate) fn hover_targets(selectors: &str) -> Vec<(Compound, Vec<Compound>)> {
-    split_top_level(selectors, ',')
+    replica_css::split_top_level(selectors, ',')
         .into_iter()
         .filter_map(|selector| {
             let parts = compounds(selector.trim())?;
@@ -484,43 +484,6 @@ impl Compound {
             // about one component, but it is what the page does to it.
             && (self.tag.is_some() || !self.classes.is_empty() || !self.ids.is_empty())
     }
-}
-
-/// Splits at `sep` outside parentheses, brackets and quotes.
-pub(crate) fn split_top_level(text: &str, sep: char) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut depth = 0usize;
-    let mut quote: Option<char> = None;
-    let mut start = 0;
-    let mut escaped = false;
-    for (i, c) in text.char_indices() {
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        if c == '\\' {
-            escaped = true;
-            continue;
-        }
-        if let Some(q) = quote {
-            if c == q {
-                quote = None;
-            }
-            continue;
-        }
-        match c {
-            '"' | '\'' => quote = Some(c),
-            '(' | '[' => depth += 1,
-            ')' | ']' => depth = depth.saturating_sub(1),
-            _ if c == sep && depth == 0 => {
-                parts.push(&text[start..i]);
-                start = i + c.len_utf8();
-            }
-            _ => {}
-        }
-    }
-    parts.push(&text[start..]);
-    parts
 }
 
 #[cfg(test)]

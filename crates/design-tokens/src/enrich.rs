@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use replica_core::{DesignTokens, LanguageModel, LlmRequest, Message, ScrapeData, SystemBlock};
 
-use crate::color::{self, Rgba};
 use crate::css;
+use replica_css::{self as color, Rgba};
 
 /// What a model may change, and how its answer is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,8 +139,8 @@ impl Observed {
             self.families.insert(value.to_string());
         }
         self.add_colors(property, value);
-        for part in css::split_top_level(value, ',') {
-            for word in css::split_top_level(part.trim(), ' ') {
+        for part in replica_css::split_top_level(value, ',') {
+            for word in replica_css::split_top_level(part.trim(), ' ') {
                 if !word.is_empty() {
                     self.values.insert(word.to_string());
                 }
@@ -151,7 +151,7 @@ impl Observed {
 
     fn add_colors(&mut self, property: &str, value: &str) {
         for c in color::colors_in(value) {
-            let entry = self.colors.entry(c.hex()).or_default();
+            let entry = self.colors.entry(c.to_hex()).or_default();
             if property.starts_with("background") {
                 entry.background += 1;
             } else if property == "color" || property == "-webkit-text-fill-color" {
@@ -166,8 +166,8 @@ impl Observed {
 
     fn accepts(&self, kind: Kind, value: &str) -> Option<String> {
         match kind {
-            Kind::Color => color::parse(value)
-                .map(Rgba::hex)
+            Kind::Color => color::parse_color(value)
+                .map(Rgba::to_hex)
                 .filter(|hex| self.colors.contains_key(hex)),
             Kind::Family => Some(value.trim().to_string()).filter(|f| self.families.contains(f)),
             Kind::Length => Some(value.trim().to_string()).filter(|v| self.values.contains(v)),

@@ -219,7 +219,7 @@ pub(crate) fn animation(
 }
 
 fn first(list: &str) -> &str {
-    css::split_top_level(list, ',')
+    replica_css::split_top_level(list, ',')
         .into_iter()
         .next()
         .map_or(list, str::trim)

@@ -21,7 +21,6 @@
 //! [`enrich`] optionally asks a language model, once, to reassign roles; anything it proposes
 //! that does not occur in the scrape is rejected and listed in `_fallback`.
 
-mod color;
 mod colors;
 mod components;
 mod css;
@@ -33,7 +32,8 @@ mod typography;
 
 use replica_core::{DesignTokens, LanguageModel, ScrapeData, TypeScales, TypographyTokens};
 
-pub use color::css_color_to_hex;
+/// Kept under its old name for callers of this crate; the parser lives in `replica-css`.
+pub use replica_css::color_to_hex as css_color_to_hex;
 
 /// Extracts the page's design tokens. Pure: same scrape, same tokens.
 pub fn extract(scrape: &ScrapeData) -> DesignTokens {

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use replica_core::{DeviceCapture, DomElement, DomNode, Rect, SectionKind};
 
-use crate::color::{self, Rgba};
+use replica_css::{self as color, Rgba};
 
 /// Computed values the scrape leaves out because they equal the user-agent default for the tag
 /// (`DomElement::style` is "computed style minus what the same tag computes to in an unstyled
@@ -323,7 +323,7 @@ struct Context {
 /// The element's own `background-color` when it paints one.
 pub(crate) fn background_color(el: &DomElement) -> Option<(Rgba, &str)> {
     let value = value(el, "background-color")?;
-    let color = color::parse(value)?;
+    let color = color::parse_color(value)?;
     (!color.is_transparent()).then_some((color, value))
 }
 
@@ -362,7 +362,7 @@ fn paint_over(el: &DomElement, below: Rgba) -> Rgba {
                 .iter()
                 .all(|side| style(side) == Some("0px"));
         let color = style("background-color")
-            .and_then(color::parse)
+            .and_then(color::parse_color)
             .filter(|c| !c.is_transparent());
         if let (true, Some(mut color)) = (stretched, color) {
             color.a *= style("opacity")
@@ -385,7 +385,7 @@ pub(crate) fn value<'a>(el: &'a DomElement, property: &str) -> Option<&'a str> {
 /// Effective computed values: the style map, else the user-agent default for the tag.
 pub(crate) fn color(el: &DomElement) -> &str {
     el.style("-webkit-text-fill-color")
-        .filter(|fill| color::parse(fill).is_some_and(|c| !c.is_transparent()))
+        .filter(|fill| color::parse_color(fill).is_some_and(|c| !c.is_transparent()))
         .or_else(|| el.style("color"))
         .unwrap_or(ua::COLOR)
 }

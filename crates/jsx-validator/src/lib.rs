@@ -14,7 +14,6 @@ mod llm_fix;
 mod project;
 mod recover;
 mod rules;
-mod style;
 mod text;
 
 use std::collections::BTreeSet;
@@ -29,7 +28,8 @@ use serde::Serialize;
 pub use autofix::{AutofixOutcome, autofix};
 pub use check::{Check, Severity};
 pub use llm_fix::{FixOutcome, JsxValidatorError, fix_prompt, fix_targeted};
-pub use style::css_to_style_object;
+/// The one inline-style rule of `replica-css` (`!important` dropped, custom properties kept).
+pub use replica_css::style_object as css_to_style_object;
 
 use recover::Recovered;
 use rules::{FileFacts, Finding, ImportRef};

@@ -14,7 +14,7 @@ use oxc_ast_visit::{Visit, walk};
 use oxc_span::GetSpan;
 
 use crate::check::Check;
-use crate::style::css_to_style_object;
+use replica_css::style_object as css_to_style_object;
 
 /// A text replacement in the analysed text: `start..end` becomes `text`.
 #[derive(Debug, Clone, PartialEq, Eq)]

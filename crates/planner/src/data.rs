@@ -198,8 +198,7 @@ pub(crate) fn background(root: &DomElement) -> Option<String> {
 }
 
 fn is_transparent(color: &str) -> bool {
-    let c = color.replace(' ', "");
-    c == "transparent" || c == "rgba(0,0,0,0)" || c.ends_with(",0)") && c.starts_with("rgba(")
+    replica_css::parse_color(color).is_some_and(replica_css::Rgba::is_transparent)
 }
 
 /// Links, images and buttons of the capture are assigned by element owner; anything whose

@@ -198,8 +198,8 @@ fn shared_context(scrape: &ScrapeData, tokens: &DesignTokens) -> SharedContext {
         .backgrounds
         .page
         .as_deref()
-        .and_then(hex_luminance)
-        .is_some_and(|l| l < 0.18);
+        .and_then(replica_css::parse_color)
+        .is_some_and(replica_css::Rgba::is_dark);
     let mut font_urls: Vec<String> = Vec::new();
     for source in &tokens.typography.sources {
         if !font_urls.contains(&source.url) {
@@ -223,20 +223,6 @@ fn shared_context(scrape: &ScrapeData, tokens: &DesignTokens) -> SharedContext {
         font_urls,
         font_families,
     }
-}
-
-/// WCAG relative luminance of `#rrggbb[aa]`.
-fn hex_luminance(hex: &str) -> Option<f64> {
-    let hex = hex.strip_prefix('#')?;
-    let channel = |i: usize| -> Option<f64> {
-        let c = f64::from(u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()?) / 255.0;
-        Some(if c <= 0.04045 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        })
-    };
-    Some(0.2126 * channel(0)? + 0.7152 * channel(2)? + 0.0722 * channel(4)?)
 }
 
 fn body(capture: &DeviceCapture) -> Option<&DomElement> {

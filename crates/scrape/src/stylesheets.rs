@@ -107,9 +107,6 @@ static FONT_FACE: LazyLock<Regex> =
 static DESCRIPTOR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?is)([a-z-]+)\s*:\s*((?:[^;(]|\([^)]*\))*)").expect("valid regex")
 });
-static URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"url\(\s*(?:"([^"]*)"|'([^']*)'|([^)]*?))\s*\)"#).expect("valid regex")
-});
 
 /// `@font-face` rules of a CSS text, URLs resolved against `base`.
 pub(crate) fn font_faces_in(css: &str, base: &str) -> Vec<FontFace> {
@@ -140,15 +137,10 @@ pub(crate) fn font_faces_in(css: &str, base: &str) -> Vec<FontFace> {
                     _ => {}
                 }
             }
-            face.urls = URL
-                .captures_iter(&face.src)
-                .filter_map(|c| {
-                    c.get(1)
-                        .or(c.get(2))
-                        .or(c.get(3))
-                        .map(|m| m.as_str().trim().to_string())
-                })
-                .filter(|u| !u.is_empty() && !u.starts_with("data:"))
+            face.urls = replica_css::urls(&face.src)
+                .iter()
+                .filter(|url| url.is_resolvable())
+                .map(|url| url.unescaped().trim().to_string())
                 .map(|u| match &base {
                     Some(base) => base.join(&u).map(|j| j.to_string()).unwrap_or(u),
                     None => u,

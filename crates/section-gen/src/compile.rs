@@ -527,7 +527,7 @@ impl<'a> Builder<'a> {
             return;
         };
         if let Some(style) = &mut state.style
-            && style.to_ascii_lowercase().contains("url(")
+            && replica_css::has_url(style)
         {
             *style = resolve_css_urls(style, |url| self.absolute_url(url));
         }
@@ -767,7 +767,7 @@ impl<'a> Builder<'a> {
     fn inline_style(&self, value: &str, props: &mut Vec<Prop>, important: &mut Vec<String>) {
         let mut entries = Vec::new();
         let absolute = |value: &str| {
-            if value.to_ascii_lowercase().contains("url(") {
+            if replica_css::has_url(value) {
                 resolve_css_urls(value, |url| self.absolute_url(url))
             } else {
                 value.to_string()

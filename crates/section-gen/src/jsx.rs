@@ -377,32 +377,10 @@ fn prop_source(prop: &Prop) -> String {
     }
 }
 
-/// `{ color: "red", "--gap": "8px" }`, keys quoted when they are not identifiers.
-pub(crate) fn style_source(entries: &[(String, String)]) -> String {
-    if entries.is_empty() {
-        return "{}".to_string();
-    }
-    let fields: Vec<String> = entries
-        .iter()
-        .map(|(key, value)| {
-            let key = if is_identifier(key) {
-                key.clone()
-            } else {
-                jsx_string_literal(key)
-            };
-            format!("{key}: {}", jsx_string_literal(value))
-        })
-        .collect();
-    format!("{{ {} }}", fields.join(", "))
-}
-
-pub(crate) fn is_identifier(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
-}
+// Style objects and JS identifiers are written by `replica-css`, the one rule for both styles.
+pub(crate) use replica_css::{
+    is_js_identifier as is_identifier, style_object_literal as style_source,
+};
 
 fn print_element(element: &Element, level: usize, position: Position, out: &mut String) {
     let props: Vec<String> = element.props.iter().map(prop_source).collect();

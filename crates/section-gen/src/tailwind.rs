@@ -46,7 +46,7 @@ impl Theme {
             ("divider", &colors.divider),
         ];
         for (name, value) in named_colors {
-            if let Some(hex) = value.as_deref().and_then(normalize_hex) {
+            if let Some(hex) = value.as_deref().and_then(replica_css::color_to_hex) {
                 theme.colors.push((name.to_string(), hex));
             }
         }
@@ -1126,80 +1126,24 @@ fn radius_class(style: &BTreeMap<String, String>, theme: &Theme) -> Option<Strin
     Some(format!("[border-radius:{}]", arbitrary(&values.join(" "))))
 }
 
-/// `bg-primary` for a theme colour, `bg-[#4f46e5]` for another.
+/// `bg-primary` for a theme colour, `bg-[#4f46e5]` for another, in whatever notation the value
+/// came (`rgb()`, `oklch()`, `color(display-p3 ...)`): the theme holds the same colour in hex.
 fn color_class(prefix: &str, value: &str, theme: &Theme) -> String {
-    match css_color_hex(value) {
+    let keyword = value.to_ascii_lowercase();
+    if matches!(keyword.as_str(), "transparent" | "currentcolor" | "inherit") {
+        return format!("{prefix}-{}", keyword.replace("currentcolor", "current"));
+    }
+    match replica_css::color_to_hex(value) {
         Some(hex) => match theme.color_name(&hex) {
             Some(name) => format!("{prefix}-{name}"),
             None => format!("{prefix}-[{hex}]"),
         },
-        None => match value {
-            "transparent" | "currentcolor" | "currentColor" | "inherit" => {
-                format!("{prefix}-{}", value.to_ascii_lowercase())
-                    .replace("currentcolor", "current")
-            }
-            other => format!("{prefix}-[{}]", arbitrary(other)),
-        },
+        None => format!("{prefix}-[{}]", arbitrary(value)),
     }
 }
 
 fn is_transparent(value: &str) -> bool {
-    value == "transparent"
-        || css_color_hex(value).is_some_and(|hex| hex.len() == 9 && hex.ends_with("00"))
-}
-
-/// `rgb(79, 70, 229)` -> `#4f46e5`, `rgba(0, 0, 0, 0.5)` -> `#00000080`; hex kept.
-pub(crate) fn css_color_hex(value: &str) -> Option<String> {
-    let value = value.trim();
-    if value.starts_with('#') {
-        return normalize_hex(value);
-    }
-    let inner = value
-        .strip_prefix("rgba(")
-        .or_else(|| value.strip_prefix("rgb("))?
-        .strip_suffix(')')?;
-    let parts: Vec<&str> = inner
-        .split([',', ' ', '/'])
-        .filter(|part| !part.is_empty())
-        .collect();
-    if parts.len() != 3 && parts.len() != 4 {
-        return None;
-    }
-    let mut hex = String::from("#");
-    for part in &parts[..3] {
-        let channel: f64 = part.parse().ok()?;
-        hex.push_str(&format!("{:02x}", channel.round().clamp(0.0, 255.0) as u8));
-    }
-    if let Some(alpha) = parts.get(3) {
-        let alpha: f64 = match alpha.strip_suffix('%') {
-            Some(percent) => percent.parse::<f64>().ok()? / 100.0,
-            None => alpha.parse().ok()?,
-        };
-        if alpha < 1.0 {
-            hex.push_str(&format!(
-                "{:02x}",
-                (alpha * 255.0).round().clamp(0.0, 255.0) as u8
-            ));
-        }
-    }
-    Some(hex)
-}
-
-fn normalize_hex(value: &str) -> Option<String> {
-    let hex = value.trim().strip_prefix('#')?.to_ascii_lowercase();
-    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let expanded: String = match hex.len() {
-        3 | 4 => hex.chars().flat_map(|c| [c, c]).collect(),
-        6 | 8 => hex,
-        _ => return None,
-    };
-    let expanded = expanded
-        .strip_suffix("ff")
-        .filter(|_| expanded.len() == 8)
-        .map_or(expanded.clone(), str::to_string);
-    Some(format!("#{expanded}"))
+    replica_css::parse_color(value).is_some_and(|color| color.to_bytes()[3] == 0)
 }
 
 /// A value inside `[...]`: spaces become `_` (Tailwind turns them back), existing underscores
@@ -1231,33 +1175,13 @@ fn arbitrary(value: &str) -> String {
 /// URL holds single quotes (`xmlns='http://...'`) that would end the string once the double
 /// quotes become single ones (Tailwind's output then fails to parse: "Unclosed bracket").
 fn single_quoted_urls(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let mut rest = value;
-    while let Some(start) = rest.find("url(\"") {
-        out.push_str(&rest[..start]);
-        let mut chars = rest[start + 5..].char_indices();
-        let mut url = String::new();
-        let mut end = None;
-        while let Some((index, c)) = chars.next() {
-            match c {
-                '"' => {
-                    end = Some(start + 5 + index + 1);
-                    break;
-                }
-                '\\' => match chars.next() {
-                    Some((_, escaped)) => url.push(escaped),
-                    None => break,
-                },
-                c => url.push(c),
-            }
+    replica_css::rewrite_every_url(value, |url| {
+        if url.quote != Some('"') {
+            return None;
         }
-        let Some(end) = end else {
-            // Unterminated: leave the rest as it is.
-            out.push_str(&rest[start..]);
-            return out;
-        };
-        out.push_str("url('");
-        for c in url.chars() {
+        let mut out = String::with_capacity(url.reference.len() + 2);
+        out.push('\'');
+        for c in url.unescaped().chars() {
             match c {
                 '\'' => out.push_str("%27"),
                 '"' => out.push_str("%22"),
@@ -1266,10 +1190,8 @@ fn single_quoted_urls(value: &str) -> String {
             }
         }
         out.push('\'');
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    out
+        Some(out)
+    })
 }
 
 #[cfg(test)]
@@ -1277,21 +1199,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn colors_to_hex() {
-        assert_eq!(
-            css_color_hex("rgb(79, 70, 229)").as_deref(),
-            Some("#4f46e5")
-        );
-        assert_eq!(
-            css_color_hex("rgba(0, 0, 0, 0.5)").as_deref(),
-            Some("#00000080")
-        );
-        assert_eq!(
-            css_color_hex("rgba(1, 2, 3, 1)").as_deref(),
-            Some("#010203")
-        );
-        assert_eq!(css_color_hex("#FFF").as_deref(), Some("#ffffff"));
-        assert_eq!(css_color_hex("oklch(0.5 0.1 200)"), None);
+    fn colors_become_hex_or_keyword_classes() {
+        let theme = Theme::default();
+        let class = |value| color_class("bg", value, &theme);
+        assert_eq!(class("rgb(79, 70, 229)"), "bg-[#4f46e5]");
+        assert_eq!(class("rgba(0, 0, 0, 0.5)"), "bg-[#00000080]");
+        assert_eq!(class("rgba(1, 2, 3, 1)"), "bg-[#010203]");
+        assert_eq!(class("#FFF"), "bg-[#ffffff]");
+        assert_eq!(class("oklch(0.546 0.245 262.881)"), "bg-[#155dfc]");
+        assert_eq!(class("transparent"), "bg-transparent");
+        assert_eq!(class("currentColor"), "bg-current");
+        assert_eq!(class("var(--x)"), "bg-[var(--x)]");
+        assert!(is_transparent("rgba(0, 0, 0, 0)"));
+        assert!(!is_transparent("rgba(0, 0, 0, 0.5)"));
     }
 
     #[test]

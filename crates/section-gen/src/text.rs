@@ -42,24 +42,7 @@ pub fn escape_jsx_text(text: &str) -> String {
 /// A double-quoted JavaScript string literal with the same value, for `{"..."}` children,
 /// `prop={"..."}` values and style object entries.
 pub fn jsx_string_literal(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            // Other controls, and the line separators some older parsers reject in strings.
-            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
-                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    replica_css::js_string_literal(value)
 }
 
 /// An attribute value as JSX: `"..."` when that reads back the same, else `{"..."}`.

@@ -139,3 +139,41 @@ fn painted_area_beats_declaration_count() {
     let tokens = replica_design_tokens::extract(&page(body, 800.0, ""));
     assert_eq!(tokens.colors.backgrounds.page.as_deref(), Some("#f5f0e6"));
 }
+
+#[test]
+fn an_oklch_brand_colour_becomes_a_hex_token() {
+    // Tailwind v4 pages report their colours as Chromium keeps them: in oklch.
+    let blue_600 = "oklch(0.546 0.245 262.881)";
+    let body = el(
+        "body",
+        (0.0, 0.0, 1280.0, 900.0),
+        &[
+            ("background-color", "rgb(255, 255, 255)"),
+            ("color", "oklch(0.21 0.034 264.665)"),
+        ],
+        vec![
+            el(
+                "h1",
+                (100.0, 100.0, 800.0, 60.0),
+                &[
+                    ("color", "oklch(0.21 0.034 264.665)"),
+                    ("font-size", "48px"),
+                ],
+                vec![text("Hello")],
+            ),
+            el(
+                "button",
+                (100.0, 260.0, 160.0, 44.0),
+                &[
+                    ("background-color", blue_600),
+                    ("color", "rgb(255, 255, 255)"),
+                    ("padding-top", "10px"),
+                ],
+                vec![text("Start")],
+            ),
+        ],
+    );
+    let tokens = replica_design_tokens::extract(&page(body, 900.0, ""));
+    assert_eq!(tokens.colors.primary.as_deref(), Some("#155dfc"));
+    assert_eq!(tokens.colors.text.heading.as_deref(), Some("#101828"));
+}

@@ -97,3 +97,33 @@ fn pseudo_elements_become_before_and_after_variants() {
     let class = r"before:content-['\00f007'] before:[font-family:'Font_Awesome_5_Free'] before:font-black md:before:mr-2 after:content-none md:after:content-['\000020\00201d'] md:after:text-primary";
     assert!(source.contains(class), "{source}");
 }
+
+#[test]
+fn an_oklch_brand_colour_becomes_its_theme_class() {
+    // The token design-tokens makes of Tailwind v4's blue-600, reported by Chromium in oklch.
+    let blue_600 = "oklch(0.546 0.245 262.881)";
+    let mut tokens = tokens();
+    tokens.colors.primary = replica_design_tokens::css_color_to_hex(blue_600);
+    assert_eq!(tokens.colors.primary.as_deref(), Some("#155dfc"));
+    let section = section_from_html(
+        "Block",
+        &format!(
+            r#"<section data-computed="background-color: {blue_600}"><a href="/x" data-computed="color: {blue_600}">x</a></section>"#
+        ),
+    );
+    let options = CompileOptions {
+        style: Style::Tailwind,
+        mobile_dom: None,
+        quirks_mode: false,
+        lang: Lang::JavaScript,
+    };
+    let source = compile_section(&section, &test_context(), &tokens, &options)
+        .unwrap()
+        .source;
+    assert!(
+        source.contains(r#"<section className="bg-primary">"#),
+        "{source}"
+    );
+    assert!(source.contains("text-primary"), "{source}");
+    assert!(!source.contains("oklch"), "{source}");
+}

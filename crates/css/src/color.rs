@@ -1,4 +1,4 @@
-//! CSS colour values to `#rrggbb` / `#rrggbbaa`, and the few colour measures the role choices need.
+//! CSS colour values to sRGB (`#rrggbb` / `#rrggbbaa`), and the colour measures the stages need.
 //!
 //! Chromium serializes computed colours as `rgb()` / `rgba()` for sRGB colours, but keeps the
 //! notation of wide-gamut and perceptual spaces (`oklch(...)`, `lab(...)`, `color(display-p3 ...)`),
@@ -7,14 +7,19 @@
 
 /// A colour in sRGB, channels 0..=255 (rounded) and alpha 0..=1.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Rgba {
+pub struct Rgba {
+    /// Red, 0..=255.
     pub r: u8,
+    /// Green, 0..=255.
     pub g: u8,
+    /// Blue, 0..=255.
     pub b: u8,
+    /// Alpha, 0 (transparent) to 1 (opaque).
     pub a: f64,
 }
 
 impl Rgba {
+    /// Opaque white.
     pub const WHITE: Rgba = Rgba {
         r: 255,
         g: 255,
@@ -23,7 +28,7 @@ impl Rgba {
     };
 
     /// Lower-case hex; alpha is written only when the colour is not opaque.
-    pub fn hex(self) -> String {
+    pub fn to_hex(self) -> String {
         let alpha = (self.a.clamp(0.0, 1.0) * 255.0).round() as u8;
         if alpha == 255 {
             format!("#{:02x}{:02x}{:02x}", self.r, self.g, self.b)
@@ -32,10 +37,12 @@ impl Rgba {
         }
     }
 
+    /// Alpha below 1 %: nothing is painted.
     pub fn is_transparent(self) -> bool {
         self.a < 0.01
     }
 
+    /// Alpha of 99 % or more.
     pub fn is_opaque(self) -> bool {
         self.a >= 0.99
     }
@@ -53,6 +60,7 @@ impl Rgba {
         0.2126 * channel(self.r) + 0.7152 * channel(self.g) + 0.0722 * channel(self.b)
     }
 
+    /// Luminance below 0.18: light text reads better on it than dark text.
     pub fn is_dark(self) -> bool {
         self.luminance() < 0.18
     }
@@ -106,6 +114,11 @@ impl Rgba {
         Some(hue)
     }
 
+    /// The four channels as bytes, alpha scaled to 0..=255.
+    pub fn to_bytes(self) -> [u8; 4] {
+        [self.r, self.g, self.b, to_byte(self.a)]
+    }
+
     /// `self` painted over an opaque `below`.
     pub fn over(self, below: Rgba) -> Rgba {
         let a = self.a.clamp(0.0, 1.0);
@@ -123,11 +136,15 @@ impl Rgba {
 
 /// Normalizes a CSS colour (`rgb(17, 24, 39)`, `#111827`, `white`, `oklch(...)`) to lower-case
 /// hex; `None` when the value is not a single colour.
-pub fn css_color_to_hex(value: &str) -> Option<String> {
-    parse(value).map(Rgba::hex)
+pub fn color_to_hex(value: &str) -> Option<String> {
+    parse_color(value).map(Rgba::to_hex)
 }
 
-pub(crate) fn parse(value: &str) -> Option<Rgba> {
+/// A CSS colour in any CSS Color 4 notation (hex, `rgb`/`rgba`, `hsl`/`hsla`, `hwb`, names,
+/// `transparent`, `lab`, `lch`, `oklab`, `oklch`, `color(srgb | srgb-linear | display-p3 ...)`)
+/// converted to sRGB, out-of-gamut channels clipped; `None` for anything else (`currentcolor`,
+/// gradients, `var(...)`).
+pub fn parse_color(value: &str) -> Option<Rgba> {
     let value = value.trim();
     let lower = value.to_ascii_lowercase();
     if let Some(hex) = lower.strip_prefix('#') {
@@ -261,37 +278,50 @@ fn parse_function(name: &str, args: &str) -> Option<Rgba> {
                 a: alpha_of(alpha)?,
             })
         }
+        "hwb" => {
+            let (c, alpha) = components(args)?;
+            let h = angle(c[0])?;
+            let white = number(c[1].trim_end_matches('%'), 1.0)? / 100.0;
+            let black = number(c[2].trim_end_matches('%'), 1.0)? / 100.0;
+            let (r, g, b) = hwb_to_rgb(h, white, black);
+            Some(Rgba {
+                r: to_byte(r),
+                g: to_byte(g),
+                b: to_byte(b),
+                a: alpha_of(alpha)?,
+            })
+        }
         "oklab" => {
             let (c, alpha) = components(args)?;
             let l = number(c[0], 1.0)?;
             let (a, b) = (number(c[1], 0.4)?, number(c[2], 0.4)?);
-            Some(from_linear(oklab_to_linear(l, a, b), alpha_of(alpha)?))
+            let linear = extreme_lightness(l, 1.0).unwrap_or_else(|| oklab_to_linear(l, a, b));
+            Some(from_linear(linear, alpha_of(alpha)?))
         }
         "oklch" => {
             let (c, alpha) = components(args)?;
             let l = number(c[0], 1.0)?;
             let chroma = number(c[1], 0.4)?;
             let h = angle(c[2])?.to_radians();
-            Some(from_linear(
-                oklab_to_linear(l, chroma * h.cos(), chroma * h.sin()),
-                alpha_of(alpha)?,
-            ))
+            let linear = extreme_lightness(l, 1.0)
+                .unwrap_or_else(|| oklab_to_linear(l, chroma * h.cos(), chroma * h.sin()));
+            Some(from_linear(linear, alpha_of(alpha)?))
         }
         "lab" => {
             let (c, alpha) = components(args)?;
             let l = number(c[0], 100.0)?;
             let (a, b) = (number(c[1], 125.0)?, number(c[2], 125.0)?);
-            Some(from_linear(lab_to_linear(l, a, b), alpha_of(alpha)?))
+            let linear = extreme_lightness(l, 100.0).unwrap_or_else(|| lab_to_linear(l, a, b));
+            Some(from_linear(linear, alpha_of(alpha)?))
         }
         "lch" => {
             let (c, alpha) = components(args)?;
             let l = number(c[0], 100.0)?;
             let chroma = number(c[1], 150.0)?;
             let h = angle(c[2])?.to_radians();
-            Some(from_linear(
-                lab_to_linear(l, chroma * h.cos(), chroma * h.sin()),
-                alpha_of(alpha)?,
-            ))
+            let linear = extreme_lightness(l, 100.0)
+                .unwrap_or_else(|| lab_to_linear(l, chroma * h.cos(), chroma * h.sin()));
+            Some(from_linear(linear, alpha_of(alpha)?))
         }
         "color" => {
             let mut words = args.split_whitespace();
@@ -316,6 +346,18 @@ fn parse_function(name: &str, args: &str) -> Option<Rgba> {
             }
         }
         _ => None,
+    }
+}
+
+/// Black at zero lightness and white at full lightness, whatever the chroma: CSS gamut mapping
+/// starts with this rule, where clipping the channels alone would give a dark red.
+fn extreme_lightness(l: f64, full: f64) -> Option<[f64; 3]> {
+    if l <= 0.0 {
+        Some([0.0; 3])
+    } else if l >= full {
+        Some([1.0; 3])
+    } else {
+        None
     }
 }
 
@@ -350,6 +392,19 @@ fn hsl_to_rgb(h: f64, s: f64, l: f64) -> (f64, f64, f64) {
         }
     };
     (hue(h + 1.0 / 3.0), hue(h), hue(h - 1.0 / 3.0))
+}
+
+/// HWB as CSS Color 4 defines it: a pure hue mixed with white and black, normalized when the
+/// two add up to more than 100 %.
+fn hwb_to_rgb(h: f64, white: f64, black: f64) -> (f64, f64, f64) {
+    let (white, black) = (white.max(0.0), black.max(0.0));
+    if white + black >= 1.0 {
+        let grey = white / (white + black);
+        return (grey, grey, grey);
+    }
+    let (r, g, b) = hsl_to_rgb(h, 1.0, 0.5);
+    let mix = |c: f64| c * (1.0 - white - black) + white;
+    (mix(r), mix(g), mix(b))
 }
 
 fn to_linear(c: f64) -> f64 {
@@ -425,7 +480,7 @@ fn p3_to_srgb_linear([r, g, b]: [f64; 3]) -> [f64; 3] {
 }
 
 /// Every colour found in a CSS value (`0 1px 2px rgba(0, 0, 0, 0.05)`, gradients, shorthands).
-pub(crate) fn colors_in(value: &str) -> Vec<Rgba> {
+pub fn colors_in(value: &str) -> Vec<Rgba> {
     let mut found = Vec::new();
     let bytes = value.as_bytes();
     let mut i = 0;
@@ -435,7 +490,7 @@ pub(crate) fn colors_in(value: &str) -> Vec<Rgba> {
             let end = value[i + 1..]
                 .find(|ch: char| !ch.is_ascii_hexdigit())
                 .map_or(value.len(), |e| i + 1 + e);
-            if let Some(color) = parse(&value[i..end]) {
+            if let Some(color) = parse_color(&value[i..end]) {
                 found.push(color);
             }
             i = end.max(i + 1);
@@ -446,7 +501,7 @@ pub(crate) fn colors_in(value: &str) -> Vec<Rgba> {
             let word = &value[i..end];
             if value[end..].starts_with('(') {
                 let close = matching_paren(value, end).unwrap_or(value.len() - 1);
-                if let Some(color) = parse(&value[i..=close]) {
+                if let Some(color) = parse_color(&value[i..=close]) {
                     found.push(color);
                     i = close + 1;
                 } else {
@@ -660,44 +715,98 @@ mod tests {
 
     #[test]
     fn computed_and_authored_colours_become_hex() {
+        assert_eq!(color_to_hex("rgb(17, 24, 39)").as_deref(), Some("#111827"));
         assert_eq!(
-            css_color_to_hex("rgb(17, 24, 39)").as_deref(),
-            Some("#111827")
-        );
-        assert_eq!(
-            css_color_to_hex("rgba(9, 9, 11, 0.72)").as_deref(),
+            color_to_hex("rgba(9, 9, 11, 0.72)").as_deref(),
             Some("#09090bb8")
         );
         assert_eq!(
-            css_color_to_hex("rgba(0, 0, 0, 0)").as_deref(),
+            color_to_hex("rgba(0, 0, 0, 0)").as_deref(),
             Some("#00000000")
         );
-        assert_eq!(css_color_to_hex("#FFF").as_deref(), Some("#ffffff"));
-        assert_eq!(css_color_to_hex("white").as_deref(), Some("#ffffff"));
+        assert_eq!(color_to_hex("#FFF").as_deref(), Some("#ffffff"));
+        assert_eq!(color_to_hex("white").as_deref(), Some("#ffffff"));
         assert_eq!(
-            css_color_to_hex("rgb(255 90 54 / 50%)").as_deref(),
+            color_to_hex("rgb(255 90 54 / 50%)").as_deref(),
             Some("#ff5a3680")
         );
         assert_eq!(
-            css_color_to_hex("hsl(0, 100%, 50%)").as_deref(),
+            color_to_hex("hsl(0, 100%, 50%)").as_deref(),
             Some("#ff0000")
         );
         // Tailwind v4's blue-600 and gray-900, as Chromium reports them.
         assert_eq!(
-            css_color_to_hex("oklch(0.546 0.245 262.881)").as_deref(),
+            color_to_hex("oklch(0.546 0.245 262.881)").as_deref(),
             Some("#155dfc")
         );
         assert_eq!(
-            css_color_to_hex("oklch(0.21 0.034 264.665)").as_deref(),
+            color_to_hex("oklch(0.21 0.034 264.665)").as_deref(),
             Some("#101828")
         );
         assert_eq!(
-            css_color_to_hex("color(srgb 1 0 0.5)").as_deref(),
+            color_to_hex("color(srgb 1 0 0.5)").as_deref(),
             Some("#ff0080")
         );
-        assert_eq!(css_color_to_hex("lab(50 0 0)").as_deref(), Some("#777777"));
-        assert_eq!(css_color_to_hex("linear-gradient(red, blue)"), None);
-        assert_eq!(css_color_to_hex("none"), None);
+        assert_eq!(color_to_hex("lab(50 0 0)").as_deref(), Some("#777777"));
+        assert_eq!(color_to_hex("linear-gradient(red, blue)"), None);
+        assert_eq!(color_to_hex("none"), None);
+    }
+
+    /// Examples of CSS Color 4 and the Web Platform Tests' css-color references (a channel may
+    /// differ by one from the rounded reference: the spec's matrices carry more digits).
+    #[test]
+    fn css_color_4_examples_convert_to_their_srgb_references() {
+        let cases: &[(&str, [u8; 4])] = &[
+            ("#0f08", [0, 255, 0, 136]),
+            ("#00ff0080", [0, 255, 0, 128]),
+            ("rgb(29 164 192 / 95%)", [29, 164, 192, 242]),
+            ("rgb(100% 0% 0% / 50%)", [255, 0, 0, 128]),
+            ("rgba(0, 0, 255, .5)", [0, 0, 255, 128]),
+            ("hsl(120deg 100% 25%)", [0, 128, 0, 255]),
+            ("hsla(240 100% 50% / .5)", [0, 0, 255, 128]),
+            ("hsl(0.5turn 100% 50%)", [0, 255, 255, 255]),
+            ("hwb(0 0% 0%)", [255, 0, 0, 255]),
+            ("hwb(120 0% 50%)", [0, 128, 0, 255]),
+            ("hwb(240 20% 30%)", [51, 51, 179, 255]),
+            ("hwb(0 60% 60%)", [128, 128, 128, 255]),
+            ("hwb(90deg 0% 0% / 0.5)", [128, 255, 0, 128]),
+            ("rebeccapurple", [102, 51, 153, 255]),
+            ("transparent", [0, 0, 0, 0]),
+            // green (sRGB #008000) converted to Lab, LCH and OKLCH (lab-001, lch-001, oklch-011).
+            ("lab(46.2775% -47.5621 48.5837)", [0, 128, 0, 255]),
+            ("lch(46.2775% 67.9892 134.3912)", [0, 128, 0, 255]),
+            ("oklch(51.975% 44.215% 142.495)", [0, 128, 0, 255]),
+            ("oklab(51.975% -0.1403 0.10768)", [0, 128, 0, 255]),
+            // lab-004, lab-006, lch-004, lch-007, lch-010.
+            ("lab(50 50 0)", [193, 78, 121, 255]),
+            ("lab(70 0 70)", [195, 169, 14, 255]),
+            ("lch(50% 50 0)", [193, 78, 121, 255]),
+            ("lch(55% 60 270)", [33, 135, 237, 255]),
+            ("lch(0% 110 60)", [0, 0, 0, 255]),
+            // display-p3-006: lch(54% 35 118) in display-p3 and in sRGB.
+            (
+                "color(display-p3 0.465377 0.532768 0.317713)",
+                [114, 137, 73, 255],
+            ),
+            ("color(srgb 0.448436 0.53537 0.288113)", [114, 137, 73, 255]),
+            ("color(srgb-linear 1 0 0 / 25%)", [255, 0, 0, 64]),
+        ];
+        for &(css, expected) in cases {
+            let got = parse_color(css)
+                .unwrap_or_else(|| panic!("{css} did not parse"))
+                .to_bytes();
+            let close = got.iter().zip(expected).all(|(&g, e)| g.abs_diff(e) <= 1);
+            assert!(close, "{css}: got {got:?}, expected {expected:?}");
+        }
+        for bad in [
+            "currentcolor",
+            "rgb(1, 2)",
+            "#12345",
+            "hwb(x 0% 0%)",
+            "color(rec2020 1 0 0)",
+        ] {
+            assert_eq!(parse_color(bad), None, "{bad}");
+        }
     }
 
     #[test]
@@ -710,14 +819,14 @@ mod tests {
         let found: Vec<String> =
             colors_in("0 1px 2px rgba(0, 0, 0, 0.05), linear-gradient(90deg, #fff 0%, rgb(1, 2, 3) 100%) white")
                 .into_iter()
-                .map(Rgba::hex)
+                .map(Rgba::to_hex)
                 .collect();
         assert_eq!(found, ["#0000000d", "#ffffff", "#010203", "#ffffff"]);
     }
 
     #[test]
     fn saturation_separates_brand_colours_from_greys() {
-        let p = |v| parse(v).unwrap();
+        let p = |v| parse_color(v).unwrap();
         assert!(p("rgb(79, 70, 229)").is_saturated());
         assert!(p("rgb(255, 90, 54)").is_saturated());
         assert!(!p("rgb(107, 114, 128)").is_saturated());
