@@ -21,6 +21,12 @@ pub struct LayoutConfig {
     /// `data-*`, `aria-*`), in document order; see [`is_carried_attribute`].
     pub html_attributes: Vec<(String, String)>,
     pub body_attributes: Vec<(String, String)>,
+    /// The inline `style` of `<html>` and `<body>` as the page left it (a sticky footer's
+    /// script writes the footer's height into the body's bottom margin), written as React
+    /// style objects. Faithful style only: the Tailwind style writes the body's computed
+    /// style into globals.css.
+    pub html_style: Option<String>,
+    pub body_style: Option<String>,
     /// `<link rel=icon>`, `apple-touch-icon` and the like, with absolute URLs.
     pub icons: Vec<Icon>,
     /// Stylesheets linked from `<head>` (font services such as Google Fonts).
@@ -199,11 +205,20 @@ pub fn layout_source(config: &LayoutConfig, lang: Lang) -> String {
             .map(|(name, value)| attribute(name, &Some(value.clone())))
             .collect::<String>()
     };
+    let style = |css: &Option<String>| {
+        css.as_deref()
+            .map(replica_css::style_object)
+            .filter(|object| object != "{}")
+            .map(|object| format!(" style={{{object}}}"))
+            .unwrap_or_default()
+    };
     let html_attributes = attribute("lang", &config.lang)
         + &attribute("className", &config.html_class)
-        + &extra(&config.html_attributes);
-    let body_attributes =
-        attribute("className", &config.body_class) + &extra(&config.body_attributes);
+        + &extra(&config.html_attributes)
+        + &style(&config.html_style);
+    let body_attributes = attribute("className", &config.body_class)
+        + &extra(&config.body_attributes)
+        + &style(&config.body_style);
 
     let (types, metadata_type, viewport_type, parameters) = match lang {
         Lang::TypeScript => (
@@ -450,5 +465,31 @@ mod tests {
             source.contains(r#"<html lang="en-GB" className={"x&amp;y"} data-theme="dark">"#),
             "{source}"
         );
+    }
+
+    #[test]
+    fn the_inline_styles_of_html_and_body_become_style_objects() {
+        let config = LayoutConfig {
+            html_style: Some("scroll-padding-top: 24px".to_string()),
+            body_style: Some("margin-bottom: 346px; --gap: 4px; ;".to_string()),
+            body_class: Some("home".to_string()),
+            ..Default::default()
+        };
+        let source = layout_source(&config, Lang::TypeScript);
+        assert!(
+            source.contains(r#"<html style={{ scrollPaddingTop: "24px" }}>"#),
+            "{source}"
+        );
+        assert!(
+            source.contains(
+                r#"<body className="home" style={{ marginBottom: "346px", "--gap": "4px" }}>"#
+            ),
+            "{source}"
+        );
+        let empty = LayoutConfig {
+            body_style: Some(" ; ".to_string()),
+            ..Default::default()
+        };
+        assert!(layout_source(&empty, Lang::TypeScript).contains("<body>"));
     }
 }

@@ -487,6 +487,14 @@ pub fn layout_config(
         viewport: scrape.meta.viewport.clone(),
         html_class: html_attr("class"),
         body_class: body.and_then(|body| body.attr("class")).and_then(non_empty),
+        html_style: faithful
+            .then(|| html_attr("style"))
+            .flatten()
+            .map(|css| rewrite_css_urls(&css, &scrape.base_url)),
+        body_style: faithful
+            .then(|| body.and_then(|body| body.attr("style")).and_then(non_empty))
+            .flatten()
+            .map(|css| rewrite_css_urls(&css, &scrape.base_url)),
         html_attributes,
         body_attributes,
         icons: scrape.meta.icons.clone(),

@@ -24,6 +24,8 @@ fn skeleton_of_a_typical_page() {
         body_class: Some("home page-template".to_string()),
         html_attributes: vec![("data-theme".to_string(), "dark".to_string())],
         body_attributes: vec![("id".to_string(), "top".to_string())],
+        html_style: None,
+        body_style: None,
         icons: vec![
             Icon {
                 rel: "icon".to_string(),
