@@ -288,7 +288,10 @@ fn wrapped_edge(text: &str) -> Option<WrappedEdge> {
         name.starts_with(|c: char| c.is_ascii_uppercase())
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
     };
-    if !valid(name) || lines[close] != format!("      </{name}>") || close != end - 1 {
+    // Everything else in the fragment is inside the wrapper (nothing before it, not even text).
+    let inside = (start..end)
+        .all(|index| index == open || index == close || lines[index].starts_with("        "));
+    if !valid(name) || lines[close] != format!("      </{name}>") || close != end - 1 || !inside {
         return None;
     }
     let child = lines
@@ -779,6 +782,23 @@ mod tests {
                     &["Main", "Hero"],
                     "      <Main>\n        <Hero />\n      </Main>\n",
                 ),
+            ),
+        ];
+        let before = pages.clone();
+        let hoisted = hoist_edges(&mut pages);
+        assert!(hoisted.wrapper.is_none() && hoisted.first.is_none());
+        assert_eq!(pages, before);
+
+        // So does one with anything beside it in the page (it would move into the wrapper).
+        let wrapped = "      <Main>\n        <Navbar />\n      </Main>\n";
+        let mut pages = vec![
+            (
+                "app/page.tsx".to_string(),
+                page_text(&["Main", "Navbar"], wrapped),
+            ),
+            (
+                "app/about/page.tsx".to_string(),
+                page_text(&["Main", "Navbar"], &format!("      {{\" \"}}\n{wrapped}")),
             ),
         ];
         let before = pages.clone();
