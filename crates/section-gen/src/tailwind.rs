@@ -624,6 +624,7 @@ fn groups(
     out
 }
 
+/// The class for one computed property (`None`: nothing to write), by group of properties.
 fn property_class(
     property: &str,
     value: &str,
@@ -631,13 +632,22 @@ fn property_class(
     theme: &Theme,
     svg: bool,
 ) -> Option<String> {
-    let keyword = |map: &[(&str, &str)]| {
-        map.iter()
-            .find(|(css, _)| *css == value)
-            .map(|(_, class)| class.to_string())
-    };
+    box_class(property, value)
+        .or_else(|| text_class(property, value, theme))
+        .unwrap_or_else(|| paint_and_other_class(property, value, style, theme, svg))
+}
 
-    match property {
+/// The Tailwind class of `value` in a keyword table.
+fn keyword_class(value: &str, map: &[(&str, &str)]) -> Option<String> {
+    map.iter()
+        .find(|(css, _)| *css == value)
+        .map(|(_, class)| class.to_string())
+}
+
+/// Display, position, sizes and flex or grid layout; `None` for other properties.
+fn box_class(property: &str, value: &str) -> Option<Option<String>> {
+    let keyword = |map: &[(&str, &str)]| keyword_class(value, map);
+    let class = match property {
         "display" => keyword(&[
             ("block", "block"),
             ("inline-block", "inline-block"),
@@ -743,6 +753,15 @@ fn property_class(
                 other => Some(format!("{prefix}-[{}]", arbitrary(other))),
             }
         }
+        _ => return None,
+    };
+    Some(class)
+}
+
+/// Fonts and text layout; `None` for other properties.
+fn text_class(property: &str, value: &str, theme: &Theme) -> Option<Option<String>> {
+    let keyword = |map: &[(&str, &str)]| keyword_class(value, map);
+    let class = match property {
         "font-size" => Some(format!("text-[{}]", arbitrary(value))),
         "font-weight" => keyword(&[
             ("100", "font-thin"),
@@ -799,6 +818,22 @@ fn property_class(
             ("pre-wrap", "whitespace-pre-wrap"),
             ("break-spaces", "whitespace-break-spaces"),
         ]),
+        _ => return None,
+    };
+    Some(class)
+}
+
+/// Colours, SVG paint, effects and the rest; what has no class of its own becomes an
+/// arbitrary property.
+fn paint_and_other_class(
+    property: &str,
+    value: &str,
+    style: &BTreeMap<String, String>,
+    theme: &Theme,
+    svg: bool,
+) -> Option<String> {
+    let keyword = |map: &[(&str, &str)]| keyword_class(value, map);
+    match property {
         "color" => Some(color_class("text", value, theme)),
         "background-color" => {
             if is_transparent(value) {
