@@ -245,7 +245,8 @@ const EXAMPLES: &[(&str, &str, &str)] = &[
     // A whole-site clone of N pages against its pages cloned one by one [--pages N] [DIR]:
     // wall time and peak RSS. Target: at most 0.5x the singles' sum.
     ("site", "replica-pipeline", "bench_clone"),
-    // Similarity of every corpus page in both styles [DIR...]. Targets in issue 9.
+    // Similarity of every corpus page in both styles [--style S] [--dev] [--no-lint] [--out DIR]
+    // [DIR...]. Targets in issue 9.
     ("fidelity", "replica-pipeline", "bench_clone"),
     // Time the preview proxy adds to a preview's first load [--runs N] [SITE...]. Target 10 %.
     ("preview", "replica", "bench_preview"),

@@ -45,7 +45,7 @@ async fn main() -> ExitCode {
     let options = CompileOptions {
         style,
         mobile_dom: Some(&scrape.mobile.dom),
-        quirks_mode: scrape.compat_mode == "BackCompat",
+        rendering_mode: scrape.rendering_mode(),
         lang,
     };
     let components: Vec<_> = compile_plan(&plan, &tokens, &options)

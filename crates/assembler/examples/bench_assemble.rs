@@ -36,7 +36,7 @@ fn main() {
         let options = CompileOptions {
             style: Style::Faithful,
             mobile_dom: Some(&scrape.mobile.dom),
-            quirks_mode: scrape.compat_mode == "BackCompat",
+            rendering_mode: scrape.rendering_mode(),
             lang: replica_core::Lang::default(),
         };
         let components: Vec<_> = compile_plan(&plan, &tokens, &options)

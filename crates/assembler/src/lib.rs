@@ -43,13 +43,13 @@ pub use site::{
     PageMark, SiteAssembleError, SiteInput, SitePageProject, assemble_site, link_pages,
 };
 pub use styles::{
-    PageStylesheet, SiteStyles, body_presentational_css, faithful_globals_css, page_stylesheets,
-    quirks_css, rewrite_css_urls, tailwind_config, tailwind_globals_css,
+    PageStylesheet, QuirksBody, SiteStyles, body_presentational_css, faithful_globals_css,
+    page_stylesheets, quirks_css, rewrite_css_urls, tailwind_config, tailwind_globals_css,
 };
 
 use replica_core::{
-    ComponentFile, DesignTokens, DomElement, Lang, NEXT_VERSION, OutlineNode, Plan, ProjectFiles,
-    ProjectPathError, ScrapeData, check_project_path,
+    ComponentFile, DesignTokens, Device, DomElement, Lang, NEXT_VERSION, OutlineNode, Plan,
+    ProjectFiles, ProjectPathError, ScrapeData, check_project_path,
 };
 
 /// How the components were written, which decides the global styles.
@@ -194,19 +194,21 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
     for component in placed {
         files.insert_text(component.path.clone(), component.source.clone());
     }
-    let quirks_body_margins = scrape
+    let quirks_body = scrape
         .compat_mode
         .eq_ignore_ascii_case("BackCompat")
-        .then(|| body_vertical_margins(scrape));
+        .then(|| QuirksBody {
+            margins: body_vertical_margins(scrape),
+            taller_than_viewport: Device::ALL.iter().any(|&device| {
+                let capture = scrape.device(device);
+                capture.document.height > f64::from(capture.viewport.height) + 1.0
+            }),
+        });
     match style {
         ProjectStyle::Faithful => {
             files.insert_text(
                 "app/globals.css",
-                faithful_globals_css(
-                    &body_attributes(scrape),
-                    &scrape.base_url,
-                    quirks_body_margins,
-                ),
+                faithful_globals_css(&body_attributes(scrape), &scrape.base_url, quirks_body),
             );
             for sheet in &scrape.stylesheets {
                 if let Some(error) = &sheet.error {
@@ -219,8 +221,8 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
         }
         ProjectStyle::Tailwind { theme_extend } => {
             let mut css = tailwind_globals_css(tokens, &scrape.font_faces, &body_style(scrape));
-            if let Some(margins) = quirks_body_margins {
-                css.push_str(&quirks_css(margins));
+            if let Some(body) = quirks_body {
+                css.push_str(&quirks_css(body));
             }
             files.insert_text("app/globals.css", css);
             files.insert_text("tailwind.config.js", tailwind_config(theme_extend));

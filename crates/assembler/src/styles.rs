@@ -21,7 +21,7 @@ use crate::selectors::PageIndex;
 pub fn faithful_globals_css(
     body_attributes: &[(String, String)],
     base_url: &str,
-    quirks_body_margins: Option<f64>,
+    quirks_body: Option<QuirksBody>,
 ) -> String {
     let mut out = String::from(
         "/* What the project adds to the page's own stylesheets (app/styles/, imported after\n   this file in the page's cascade order). */\n",
@@ -32,8 +32,8 @@ pub fn faithful_globals_css(
         out.push_str(body.trim_end());
         out.push('\n');
     }
-    if let Some(margins) = quirks_body_margins {
-        out.push_str(&quirks_css(margins));
+    if let Some(body) = quirks_body {
+        out.push_str(&quirks_css(body));
     }
     out
 }
@@ -241,10 +241,29 @@ fn animated_names(scrape: &ScrapeData) -> HashSet<String> {
     names
 }
 
+/// How `<body>` was sized in quirks mode: at least as tall as the viewport less its vertical
+/// `margins`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QuirksBody {
+    pub margins: f64,
+    /// The page was taller than the viewport at some device.
+    pub taller_than_viewport: bool,
+}
+
 /// What standards mode needs to lay out like a page that rendered in quirks mode (Next.js
-/// always serves `<!DOCTYPE html>`): there `<body>` fills the viewport less its vertical
-/// `margins`, so percentage heights inside it resolve.
-pub fn quirks_css(margins: f64) -> String {
+/// always serves `<!DOCTYPE html>`). A page that fits the viewport gets a body of the
+/// viewport's height, so percentage heights inside it resolve; a longer one a minimum height
+/// only, so the margin at the end of its content still adds to the page as it did (a fixed
+/// height would let the content overflow the body and the margin go).
+pub fn quirks_css(body: QuirksBody) -> String {
+    let margins = body.margins;
+    if body.taller_than_viewport {
+        return format!(
+            "\n/* The original rendered in quirks mode, where <body> is at least as tall as the \
+             viewport. */\n\
+             body {{\n  min-height: calc(100vh - {margins}px);\n}}\n"
+        );
+    }
     format!(
         "\n/* The original rendered in quirks mode, where <body> fills the viewport and \
          percentage heights inside it resolve. */\n\

@@ -47,9 +47,9 @@ pub use sandbox::{CommandOutput, PreviewResponse, Sandbox, SandboxError, Sandbox
 pub use scrape::{
     BackgroundImage, Button, ConsoleMessage, DetectedSection, Device, DeviceCapture, DocumentSize,
     FontFace, FontInUse, FormControl, Icon, ImageInfo, InlineSvg, Link, MAX_DOM_DEPTH,
-    NetworkResource, PageMeta, PageSource, ResourceKind, ScrapeData, ScrapeError, ScrapeOptions,
-    ScrapeTimings, Screenshot, Screenshots, SectionKind, Stylesheet, StylesheetOrigin, Viewport,
-    parse_scrape_json,
+    NetworkResource, PageMeta, PageSource, RenderingMode, ResourceKind, ScrapeData, ScrapeError,
+    ScrapeOptions, ScrapeTimings, Screenshot, Screenshots, SectionKind, Stylesheet,
+    StylesheetOrigin, Viewport, parse_scrape_json,
 };
 pub use section_gen::{ComponentFile, GenerateError, SectionGenerator};
 pub use template::{

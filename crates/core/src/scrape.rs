@@ -555,9 +555,54 @@ pub trait PageSource: Send + Sync {
     ) -> BoxFuture<'a, Result<ScrapeData, ScrapeError>>;
 }
 
+/// The mode the browser rendered the page in (HTML's "quirks mode" algorithm, from its doctype).
+/// Next.js always serves `<!DOCTYPE html>`, standards mode, so what the other two did
+/// differently is written out where it can be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RenderingMode {
+    #[default]
+    Standards,
+    /// "Almost standards": standards mode but for the line height quirk (XHTML 1.0
+    /// Transitional and Frameset doctypes, HTML 4.01 Transitional and Frameset with a system
+    /// identifier). `document.compatMode` says `CSS1Compat` for it.
+    LimitedQuirks,
+    Quirks,
+}
+
+impl RenderingMode {
+    /// Whether lines without text of their block's own had no strut (quirks and limited
+    /// quirks mode).
+    pub fn has_line_height_quirk(self) -> bool {
+        self != RenderingMode::Standards
+    }
+}
+
 impl ScrapeData {
     /// Name of the JSON file inside a scrape directory.
     pub const FILE_NAME: &'static str = "scrape.json";
+
+    /// The page's rendering mode: `compatMode` tells quirks mode apart; limited quirks mode,
+    /// which it reports as standards, is read from the doctype's public identifier (an HTML
+    /// 4.01 Transitional or Frameset one in standards mode must have had a system identifier,
+    /// or the page would have been in quirks mode).
+    pub fn rendering_mode(&self) -> RenderingMode {
+        if self.compat_mode.eq_ignore_ascii_case("BackCompat") {
+            return RenderingMode::Quirks;
+        }
+        let doctype = self.doctype.as_deref().unwrap_or("").to_ascii_lowercase();
+        const LIMITED: &[&str] = &[
+            "\"-//w3c//dtd xhtml 1.0 transitional//",
+            "\"-//w3c//dtd xhtml 1.0 frameset//",
+            "\"-//w3c//dtd html 4.01 transitional//",
+            "\"-//w3c//dtd html 4.01 frameset//",
+        ];
+        if LIMITED.iter().any(|public| doctype.contains(public)) {
+            RenderingMode::LimitedQuirks
+        } else {
+            RenderingMode::Standards
+        }
+    }
 
     pub fn device(&self, device: Device) -> &DeviceCapture {
         match device {
@@ -659,6 +704,34 @@ mod tests {
         assert!(default.to_string().contains("recursion limit"), "{default}");
         let element: DomElement = parse_scrape_json(json.as_bytes()).unwrap();
         assert_eq!(element.tag, "div");
+    }
+
+    #[test]
+    fn the_rendering_mode_comes_from_compat_mode_and_the_doctype() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/scrapes/one-block");
+        let mut scrape = ScrapeData::load(&dir).unwrap();
+        let mut mode = |compat: &str, doctype: Option<&str>| {
+            scrape.compat_mode = compat.to_string();
+            scrape.doctype = doctype.map(String::from);
+            scrape.rendering_mode()
+        };
+        assert_eq!(
+            mode("CSS1Compat", Some("<!DOCTYPE html>")),
+            RenderingMode::Standards
+        );
+        assert_eq!(mode("BackCompat", None), RenderingMode::Quirks);
+        let xhtml = r#"<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "">"#;
+        assert_eq!(
+            mode("CSS1Compat", Some(xhtml)),
+            RenderingMode::LimitedQuirks
+        );
+        let html4 = r#"<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">"#;
+        assert_eq!(
+            mode("CSS1Compat", Some(html4)),
+            RenderingMode::LimitedQuirks
+        );
+        let strict = r#"<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "">"#;
+        assert_eq!(mode("CSS1Compat", Some(strict)), RenderingMode::Standards);
     }
 
     #[test]

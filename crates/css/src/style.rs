@@ -2,7 +2,8 @@
 //!
 //! One rule for every caller: property names are camelCased as React expects (`-ms-` becomes
 //! `ms`, other vendor prefixes are capitalised: `WebkitLineClamp`), custom properties keep
-//! their case-sensitive name as a quoted key, values stay strings as written, and `!important`
+//! their case-sensitive name as a quoted key, values stay strings as written (but a lone
+//! keyword of a keyword-only property, lower-cased: `text-align: Center`), and `!important`
 //! never reaches the object. React assigns a value with `!important` through `style.color = ...`,
 //! which the browser rejects as invalid, so the declaration would vanish on the client; the
 //! priority is dropped instead, and a caller that must keep it (the faithful compiler) reads
@@ -66,13 +67,85 @@ pub fn style_declarations(css: &str) -> Vec<StyleDeclaration> {
         } else {
             property.to_ascii_lowercase()
         };
+        let value = lowercase_keyword(&property, value);
         declarations.push(StyleDeclaration {
             property,
             key,
-            value: value.to_string(),
+            value,
         });
     }
     declarations
+}
+
+/// Properties whose values are keywords only, so one written `Center` means `center`.
+/// React's TypeScript types accept the lower-case spelling only (`textAlign: "Center"` fails
+/// `next build`), and CSS keywords are case-insensitive.
+const KEYWORD_PROPERTIES: &[&str] = &[
+    "align-content",
+    "align-items",
+    "align-self",
+    "background-attachment",
+    "background-repeat",
+    "border-bottom-style",
+    "border-collapse",
+    "border-left-style",
+    "border-right-style",
+    "border-style",
+    "border-top-style",
+    "box-sizing",
+    "caption-side",
+    "clear",
+    "cursor",
+    "direction",
+    "display",
+    "empty-cells",
+    "flex-direction",
+    "flex-wrap",
+    "float",
+    "font-style",
+    "font-variant",
+    "font-weight",
+    "justify-content",
+    "list-style-position",
+    "object-fit",
+    "overflow",
+    "overflow-wrap",
+    "overflow-x",
+    "overflow-y",
+    "pointer-events",
+    "position",
+    "resize",
+    "table-layout",
+    "text-align",
+    "text-align-last",
+    "text-decoration-line",
+    "text-decoration-style",
+    "text-overflow",
+    "text-transform",
+    "unicode-bidi",
+    "user-select",
+    "vertical-align",
+    "visibility",
+    "white-space",
+    "word-break",
+    "word-wrap",
+];
+
+/// The value with a lone keyword of a [`KEYWORD_PROPERTIES`] property lower-cased (its
+/// `!important` kept as written); any other value as written.
+fn lowercase_keyword(property: &str, value: &str) -> String {
+    let keyword = important_split(value).unwrap_or(value);
+    let is_keyword = !keyword.is_empty()
+        && keyword.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
+        && KEYWORD_PROPERTIES.contains(&property);
+    if !is_keyword {
+        return value.to_string();
+    }
+    format!(
+        "{}{}",
+        keyword.to_ascii_lowercase(),
+        &value[keyword.len()..]
+    )
 }
 
 /// The JS object literal for an inline style string, without the attribute's own braces:
@@ -188,6 +261,16 @@ mod tests {
                 r##"{ backgroundColor: "#fff", marginTop: "0" }"##,
             ),
             ("COLOR: Red", r#"{ color: "Red" }"#),
+            // A keyword-only property's lone keyword is lower-cased (React's types want it so);
+            // other values, font names included, stay as written.
+            (
+                "text-align: Center; Float: LEFT !important; font-family: Courier New",
+                r#"{ textAlign: "center", float: "left", fontFamily: "Courier New" }"#,
+            ),
+            (
+                "text-align: -Webkit-Center",
+                r#"{ textAlign: "-webkit-center" }"#,
+            ),
             // Vendor prefixes: React wants WebkitX, MozX, msX.
             ("-webkit-line-clamp: 2", r#"{ WebkitLineClamp: "2" }"#),
             (

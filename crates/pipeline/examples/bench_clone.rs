@@ -17,7 +17,8 @@
 //! views and built project. Where a page could not be measured the scores read `n/a`, the
 //! run's warnings say why, and the means leave it out. Each style's cells end with the `next
 //! lint` errors and warnings of the project in TypeScript (the clone measured) and in
-//! JavaScript (the same page written again without a preview), and the size of its CSS in KB.
+//! JavaScript (the same page written again without a preview; `--no-lint` leaves both out,
+//! for time), and the size of its CSS in KB.
 //!
 //! `bench_clone site [--pages N] [DIR]`: a whole-site clone against its pages cloned one by
 //! one (see `site`).
@@ -426,12 +427,14 @@ struct FidelityArgs {
     dev: bool,
     /// Keep each page's captures, diff images and built project here.
     out: Option<PathBuf>,
+    /// Lint each project in both languages (the JavaScript one is generated again).
+    lint: bool,
 }
 
 fn fidelity_args(args: &[String]) -> Result<FidelityArgs, Error> {
     let mut styles = vec![StyleKind::Faithful, StyleKind::Tailwind];
     let mut given = Vec::new();
-    let (mut dev, mut out) = (false, None);
+    let (mut dev, mut out, mut lint) = (false, None, true);
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
@@ -443,6 +446,7 @@ fn fidelity_args(args: &[String]) -> Result<FidelityArgs, Error> {
                 }
             }
             "--dev" => dev = true,
+            "--no-lint" => lint = false,
             "--out" => out = Some(PathBuf::from(rest.next().ok_or("--out needs a directory")?)),
             dir => given.push(PathBuf::from(dir)),
         }
@@ -464,6 +468,7 @@ fn fidelity_args(args: &[String]) -> Result<FidelityArgs, Error> {
         dirs,
         dev,
         out,
+        lint,
     })
 }
 
@@ -518,14 +523,19 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
                     failure.is_none() && measured.is_some()
                 };
                 let took = started.elapsed();
-                let javascript = bench.files_only(url, style, Lang::JavaScript).await?;
+                let lint = if args.lint {
+                    let javascript = bench.files_only(url, style, Lang::JavaScript).await?;
+                    [
+                        bench.lint(&cloned.outcome.files),
+                        bench.lint(&javascript.outcome.files),
+                    ]
+                } else {
+                    [None, None]
+                };
                 let score = PageScore {
                     measured,
                     compiled,
-                    lint: [
-                        bench.lint(&cloned.outcome.files),
-                        bench.lint(&javascript.outcome.files),
-                    ],
+                    lint,
                     css_kb: css_bytes(&cloned.outcome.files) as f64 / 1024.0,
                 };
                 line += &score_cells(&score, cloned.outcome.validation_errors, took);
@@ -633,19 +643,29 @@ fn print_summary(
             cell(measured.map(|m| m.1))
         );
     }
+    let linted = rows
+        .iter()
+        .any(|row| row.2[slot].lint.iter().any(Option::is_some));
+    let lint = if linted {
+        format!(
+            "lint errors ts {} js {}, warnings ts {} js {}",
+            lint_total(0, |l| l.0),
+            lint_total(1, |l| l.0),
+            lint_total(0, |l| l.1),
+            lint_total(1, |l| l.1),
+        )
+    } else {
+        "lint not run".to_string()
+    };
     println!(
         "{name}: mean desktop {desktop:.4}, mean mobile {mobile:.4}, worst page {worst:.4}, \
          {} below 0.99, {} below 0.95 (over {} measured; {} not measured), compiled {compiled}/{} \
-         ({how}); lint errors ts {} js {}, warnings ts {} js {}; mean CSS {css_mean:.1} KB",
+         ({how}); {lint}; mean CSS {css_mean:.1} KB",
         below(0.99),
         below(0.95),
         measured.len(),
         rows.len() - measured.len(),
         rows.len(),
-        lint_total(0, |l| l.0),
-        lint_total(1, |l| l.0),
-        lint_total(0, |l| l.1),
-        lint_total(1, |l| l.1),
     );
 }
 

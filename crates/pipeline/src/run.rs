@@ -651,7 +651,7 @@ pub(crate) async fn generate(
             plan: &plan,
             tokens: &tokens,
             mobile_dom: Some(&scrape.mobile.dom),
-            quirks_mode: scrape.compat_mode == "BackCompat",
+            rendering_mode: scrape.rendering_mode(),
             lang,
         };
         runtime.block_on(replica_section_gen::generate_sections(
@@ -760,7 +760,7 @@ pub(crate) async fn assemble_files(
         &CompileOptions {
             style: section_style(p.request.style),
             mobile_dom: Some(&scrape.mobile.dom),
-            quirks_mode: scrape.compat_mode == "BackCompat",
+            rendering_mode: scrape.rendering_mode(),
             lang: p.request.lang,
         },
     );
@@ -980,7 +980,7 @@ async fn deploy_and_compile_in(
     let options = CompileOptions {
         style: Style::Faithful,
         mobile_dom: Some(&scrape.mobile.dom),
-        quirks_mode: scrape.compat_mode == "BackCompat",
+        rendering_mode: scrape.rendering_mode(),
         lang: p.request.lang,
     };
     let mut fixes = CompileFix::new(plan, tokens, options);

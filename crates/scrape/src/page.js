@@ -567,6 +567,32 @@
         }
       }
     }
+    // CSSOM writes numbers with six significant digits (line-height: 1.42857143 reads
+    // 1.42857, and 14px of that lays out 19.98px high, not 20; a 33.33333333% column loses
+    // a fraction too), and the lost fractions add up line after line. A <style> element's
+    // own text still has them: a six-digit number that stands for exactly one longer number
+    // there gets it back. (Its text itself is not used: browsers drop what they cannot
+    // parse, Next.js's CSS build refuses it.)
+    function restorePrecision(css, text) {
+      const longer = new Map();
+      const written = new Set();
+      for (const match of text.matchAll(/\d*\.\d+/g)) {
+        if (match[0].replace(".", "").replace(/^0+/, "").length <= 6) {
+          written.add(String(Number(match[0])));
+          continue;
+        }
+        const short = String(Number(Number(match[0]).toPrecision(6)));
+        const seen = longer.get(short);
+        longer.set(short, seen === undefined || seen === match[0] ? match[0] : null);
+      }
+      // A six-digit number the page also wrote as it is stays as it is.
+      for (const short of written) longer.delete(short);
+      if (longer.size === 0) return css;
+      return css.replace(/(^|[^\w.#])(\d*\.\d+)(?![\d.])/g, (all, before, number) => {
+        const precise = longer.get(number);
+        return precise ? before + precise : all;
+      });
+    }
     function visitSheet(sheet, origin, media) {
       let rules = null;
       try {
@@ -596,6 +622,8 @@
       }
       visitRules(rules, base);
       entry.css = parts.join("\n");
+      const owner = sheet.ownerNode;
+      if (owner && owner.localName === "style") entry.css = restorePrecision(entry.css, owner.textContent || "");
       stylesheets.push(entry);
     }
     for (const sheet of document.styleSheets) {

@@ -55,7 +55,7 @@ fn main() {
         let options = CompileOptions {
             style,
             mobile_dom: Some(&scrape.mobile.dom),
-            quirks_mode: scrape.compat_mode == "BackCompat",
+            rendering_mode: scrape.rendering_mode(),
             lang: replica_core::Lang::default(),
         };
         let mut times = Vec::with_capacity(RUNS);

@@ -49,7 +49,7 @@ fn main() -> ExitCode {
             let options = CompileOptions {
                 style,
                 mobile_dom: Some(&scrape.mobile.dom),
-                quirks_mode: scrape.compat_mode == "BackCompat",
+                rendering_mode: scrape.rendering_mode(),
                 lang: replica_core::Lang::default(),
             };
             let started = Instant::now();

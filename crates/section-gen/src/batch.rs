@@ -65,8 +65,8 @@ pub struct BatchInput<'a> {
     pub tokens: &'a DesignTokens,
     /// The mobile capture's DOM, for the tailwind style's responsive variants.
     pub mobile_dom: Option<&'a DomElement>,
-    /// The page rendered in quirks mode (see [`CompileOptions::quirks_mode`]).
-    pub quirks_mode: bool,
+    /// The mode the page rendered in (see [`CompileOptions::rendering_mode`]).
+    pub rendering_mode: replica_core::RenderingMode,
     /// The language of the components.
     pub lang: Lang,
 }
@@ -146,7 +146,7 @@ async fn generate_one(
     let options = CompileOptions {
         style: generator.fallback_style(),
         mobile_dom: input.mobile_dom,
-        quirks_mode: input.quirks_mode,
+        rendering_mode: input.rendering_mode,
         lang: input.lang,
     };
     let attempt = async {

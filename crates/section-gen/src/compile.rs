@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use replica_core::{
     BoxFuture, ComponentFile, DesignTokens, DomElement, DomNode, GenerateError, Lang,
-    MOBILE_MAX_WIDTH, OutlineNode, Plan, PlannedSection, Rect, SectionGenerator, SharedContext,
+    MOBILE_MAX_WIDTH, OutlineNode, Plan, PlannedSection, Rect, RenderingMode, SectionGenerator,
+    SharedContext,
 };
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -18,6 +19,10 @@ use crate::style::{resolve_css_urls, style_declarations};
 use crate::tailwind::{self, Theme};
 use crate::typing::{self, Declarations};
 use crate::{AttributeMapping, map_attribute};
+
+mod quirks;
+
+use quirks::{drops_strut, has_own_text, quirks_mode_style, sets_line_height};
 
 /// How the deterministic compiler writes styles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -46,11 +51,11 @@ pub struct CompileOptions<'a> {
     /// The mobile capture's DOM (its `<html>`), for `tailwind`'s responsive variants: elements
     /// are matched by id. Without it every class comes from the desktop styles alone.
     pub mobile_dom: Option<&'a DomElement>,
-    /// The page rendered in quirks mode (`compatMode` `BackCompat`). Next.js always serves
-    /// standards mode, so the faithful style writes out what quirks mode did differently
-    /// and can be: tables that do not inherit font size, weight, style, line height,
-    /// white-space and alignment.
-    pub quirks_mode: bool,
+    /// The mode the page rendered in. Next.js always serves standards mode, so the faithful
+    /// style writes out what quirks mode did differently and can be (tables that do not
+    /// inherit fonts, the line height quirk, default margins at cell edges; see
+    /// `compile/quirks.rs`), and limited quirks mode's line height quirk.
+    pub rendering_mode: RenderingMode,
     /// TypeScript (`.tsx`, typed props and data) or JavaScript (`.jsx`).
     pub lang: Lang,
 }
@@ -79,7 +84,7 @@ impl SectionGenerator for Compiler {
         let options = CompileOptions {
             style: self.style,
             mobile_dom: None,
-            quirks_mode: false,
+            rendering_mode: RenderingMode::Standards,
             lang: self.lang,
         };
         Box::pin(async move { compile_section(section, context, tokens, &options) })
@@ -295,12 +300,15 @@ struct Builder<'a> {
     important_rules: Vec<String>,
     theme: Option<&'a Theme>,
     mobile_dom: Option<&'a DomElement>,
-    quirks_mode: bool,
+    rendering_mode: RenderingMode,
     lang: Lang,
     /// What the file must declare for TypeScript (legacy elements and attributes).
     declarations: Declarations,
     /// Some `<img>` became `next/image`'s `<Image>`.
     uses_image: bool,
+    /// Margins quirks mode ignored at the edges of table cells (see
+    /// [`quirks::ignored_margins`]), by element id.
+    ignored_margins: Vec<(u32, quirks::Edge)>,
 }
 
 impl<'a> Builder<'a> {
@@ -317,10 +325,11 @@ impl<'a> Builder<'a> {
             important_rules: Vec::new(),
             theme,
             mobile_dom: options.mobile_dom,
-            quirks_mode: options.quirks_mode,
+            rendering_mode: options.rendering_mode,
             lang: options.lang,
             declarations: Declarations::default(),
             uses_image: false,
+            ignored_margins: Vec::new(),
         }
     }
 
@@ -422,7 +431,7 @@ const NO_TEXT_PARENTS: &[&str] = &[
 const INLINE_TAGS: &[&str] = &[
     "a", "abbr", "audio", "b", "bdi", "bdo", "br", "button", "canvas", "cite", "code", "data",
     "del", "dfn", "em", "embed", "font", "i", "iframe", "img", "input", "ins", "kbd", "label",
-    "mark", "meter", "object", "output", "picture", "progress", "q", "s", "samp", "select",
+    "mark", "math", "meter", "object", "output", "picture", "progress", "q", "s", "samp", "select",
     "small", "span", "strike", "strong", "sub", "sup", "svg", "textarea", "time", "tt", "u", "var",
     "video", "wbr",
 ];
@@ -560,7 +569,7 @@ impl<'a> Builder<'a> {
             parent_style: Some(&element.style),
             parent_mobile_style: mobile.map(|mobile| &mobile.style),
             parent_tag: &element.tag,
-            strut_dropped: self.quirks_mode
+            strut_dropped: self.rendering_mode.has_line_height_quirk()
                 && self.style == Style::Faithful
                 && !in_svg
                 && (drops_strut(element, mobile, context.svg)
@@ -575,13 +584,21 @@ impl<'a> Builder<'a> {
             Element(Node, bool),
             Text(&'b str),
         }
+        let lone_breaks = if context.strut_dropped {
+            quirks::lone_breaks(element, context.svg)
+        } else {
+            Vec::new()
+        };
         let mut items: Vec<Item<'a>> = Vec::new();
-        for child in &element.children {
+        for (index, child) in element.children.iter().enumerate() {
             match child {
                 DomNode::Text(text) => items.push(Item::Text(text)),
                 DomNode::Element(child) => {
                     let block = self.ends_lines(child, context);
-                    if let Some(node) = self.element(child, context) {
+                    if let Some(mut node) = self.element(child, context) {
+                        if lone_breaks.contains(&index) {
+                            node = quirks::with_line_height(node);
+                        }
                         items.push(Item::Element(node, block));
                     }
                 }
@@ -657,6 +674,15 @@ impl<'a> Builder<'a> {
         }
         // Two spaces in a row render as one; keep the output minimal.
         nodes.dedup_by(|a, b| *a == Node::Space && *b == Node::Space);
+        if context.strut_dropped && has_own_text(element) {
+            // Quirks mode gave a strut only to the lines holding this text (see
+            // `quirks::drops_strut`).
+            for node in &mut nodes {
+                if matches!(node, Node::Space | Node::Text(_)) {
+                    *node = quirks::with_line_height(std::mem::replace(node, Node::Space));
+                }
+            }
+        }
         nodes
     }
 
@@ -691,8 +717,19 @@ impl<'a> Builder<'a> {
         if !in_svg {
             self.form_state(element, &mut props);
         }
-        if self.quirks_mode && self.style == Style::Faithful && !in_svg {
-            quirks_mode_style(element, context, mobile, &mut props);
+        if self.rendering_mode.has_line_height_quirk() && self.style == Style::Faithful && !in_svg {
+            let ignored: Vec<quirks::Edge> = self
+                .ignored_margins
+                .iter()
+                .filter(|(id, _)| *id == element.id)
+                .map(|(_, edge)| *edge)
+                .collect();
+            let quirks = self.rendering_mode == RenderingMode::Quirks;
+            quirks_mode_style(element, context, mobile, quirks, &ignored, &mut props);
+            if quirks && matches!(element.tag.as_str(), "td" | "th") {
+                self.ignored_margins
+                    .extend(quirks::ignored_margins(element));
+            }
         }
         if !important.is_empty() {
             self.important_class(&important, &mut props, custom_element);
@@ -1018,98 +1055,6 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Quirks mode's UA sheet resets these on tables (Chromium's quirks.css), so they did not
-/// inherit; written inline (the captured value, else the reset one) they do not in the
-/// clone either. The element's own inline declarations still win.
-fn quirks_table_style(table: &DomElement, props: &mut Vec<Prop>) {
-    const RESET: &[(&str, &str, &str)] = &[
-        ("font-size", "fontSize", "medium"),
-        ("font-weight", "fontWeight", "normal"),
-        ("font-style", "fontStyle", "normal"),
-        ("font-variant", "fontVariant", "normal"),
-        ("line-height", "lineHeight", "normal"),
-        ("white-space", "whiteSpace", "normal"),
-        ("text-align", "textAlign", "start"),
-    ];
-    let entries: Vec<(String, String)> = RESET
-        .iter()
-        .map(|(property, key, initial)| {
-            let value = table.style(property).unwrap_or(initial);
-            ((*key).to_string(), value.to_string())
-        })
-        .collect();
-    merge_style(props, entries);
-}
-
-/// Whether the element's content is images alone (and whitespace between them).
-fn holds_only_images(element: &DomElement) -> bool {
-    let mut images = 0;
-    for child in &element.children {
-        match child {
-            DomNode::Text(text) if text.trim().is_empty() => {}
-            DomNode::Element(child) if child.tag == "img" => images += 1,
-            _ => return false,
-        }
-    }
-    images > 0
-}
-
-/// Whether quirks mode drops this block's strut, the line height its own font gives every
-/// line: its lines hold inline elements with text but no text of its own (a rendered space
-/// between two inline children counts as text; a list item's marker does too), and its
-/// line height is `normal` (with a set one, the children inherit it either way).
-fn drops_strut(element: &DomElement, mobile: Option<&DomElement>, svg: bool) -> bool {
-    let display = display_of(element, svg);
-    if svg
-        || matches!(display, "inline" | "list-item" | "none" | "contents")
-        || display.starts_with("table") && display != "table-cell"
-        || sets_line_height(element, mobile)
-    {
-        return false;
-    }
-    let inline_element =
-        |child: &DomElement| child.tag != "br" && display_of(child, false).starts_with("inline");
-    let is_inline =
-        |node: &DomNode| matches!(node, DomNode::Element(child) if inline_element(child));
-    let mut inline_text = false;
-    for (index, child) in element.children.iter().enumerate() {
-        match child {
-            DomNode::Text(text) if !text.trim().is_empty() => return false,
-            DomNode::Text(_) => {
-                let between_inlines = index > 0
-                    && is_inline(&element.children[index - 1])
-                    && element.children.get(index + 1).is_some_and(is_inline);
-                if between_inlines {
-                    return false;
-                }
-            }
-            DomNode::Element(child) => inline_text |= inline_element(child) && holds_text(child),
-        }
-    }
-    inline_text
-}
-
-fn holds_text(element: &DomElement) -> bool {
-    !element.text_content().trim().is_empty()
-}
-
-fn has_own_text(element: &DomElement) -> bool {
-    element
-        .children
-        .iter()
-        .any(|child| matches!(child, DomNode::Text(text) if !text.trim().is_empty()))
-}
-
-/// Whether the element computes a line height other than `normal`, on either device.
-fn sets_line_height(element: &DomElement, mobile: Option<&DomElement>) -> bool {
-    let set = |element: &DomElement| {
-        element
-            .style("line-height")
-            .is_some_and(|value| value != "normal")
-    };
-    set(element) || mobile.is_some_and(set)
-}
-
 /// Whether a box was narrower on mobile with the same aspect ratio (within 5 %).
 fn scales_with_width(desktop: &Rect, mobile: &Rect) -> bool {
     let positive = |rect: &Rect| rect.width > 0.0 && rect.height > 0.0;
@@ -1135,31 +1080,6 @@ fn set_style(props: &mut Vec<Prop>, key: &str, value: &str) {
             name: "style".to_string(),
             value: PropValue::Style(vec![entry]),
         }),
-    }
-}
-
-/// Quirks mode's table and line height quirks, written out for a standards-mode page.
-fn quirks_mode_style(
-    element: &DomElement,
-    context: &Context<'_>,
-    mobile: Option<&DomElement>,
-    props: &mut Vec<Prop>,
-) {
-    if element.tag == "table" {
-        quirks_table_style(element, props);
-    } else if holds_only_images(element) || drops_strut(element, mobile, context.svg) {
-        // Quirks mode's line height quirk: a line without text of its own has no
-        // strut, so a cell holding a 4 px spacer GIF is 4 px tall and one holding only
-        // `<font size=1>` text is as tall as that text. Standards mode gives every
-        // line the block's font height; with a line height of 0 that strut has none
-        // (children get their `normal` back, see `Context::strut_dropped`).
-        merge_style(props, vec![("lineHeight".to_string(), "0".to_string())]);
-    }
-    if context.strut_dropped && has_own_text(element) && !sets_line_height(element, mobile) {
-        merge_style(
-            props,
-            vec![("lineHeight".to_string(), "normal".to_string())],
-        );
     }
 }
 
@@ -1507,9 +1427,10 @@ fn displays_when_shown<'a>(
 }
 
 /// Whether a box of this display starts and ends lines (whitespace next to it collapses away).
+/// `math` alone is MathML's inline formula (`block math` is the displayed one).
 fn is_blocklike(display: &str) -> bool {
     let outer = display.split_ascii_whitespace().next().unwrap_or("inline");
-    !(outer.starts_with("inline") || outer == "contents" || outer == "ruby")
+    !(outer.starts_with("inline") || matches!(outer, "contents" | "ruby" | "math"))
 }
 
 fn is_flex_or_grid(display: &str) -> bool {

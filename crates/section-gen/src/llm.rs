@@ -228,7 +228,7 @@ impl LlmGenerator {
         let options = CompileOptions {
             style: self.config.reference_style,
             mobile_dom: None,
-            quirks_mode: false,
+            rendering_mode: replica_core::RenderingMode::Standards,
             // The model writes JSX (see `generate_section`); its reference is JSX too.
             lang: Lang::JavaScript,
         };
@@ -305,7 +305,7 @@ impl SectionGenerator for LlmGenerator {
             let options = CompileOptions {
                 style: self.config.fallback_style,
                 mobile_dom: None,
-                quirks_mode: false,
+                rendering_mode: replica_core::RenderingMode::Standards,
                 lang: Lang::JavaScript,
             };
             self.generate_section(section, context, tokens, &options)

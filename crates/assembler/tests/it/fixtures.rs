@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use replica_assembler::{AssembleError, AssembleInput, ProjectStyle, assemble, imported_packages};
-use replica_core::{ComponentFile, Lang, template_version};
+use replica_core::{ComponentFile, Lang, ScrapeData, template_version};
 use replica_section_gen::Style;
 
 use crate::{assemble_fixture, generate, render, scrape_dirs};
@@ -200,8 +200,44 @@ fn a_page_without_viewport_meta_keeps_its_980px_layout_and_quirks_fixes() {
     let layout = assembly.files.text("app/layout.tsx").unwrap();
     assert!(layout.contains("width: 980"), "{layout}");
     let css = assembly.files.text("app/globals.css").unwrap();
-    // Its body has 10px margins above and below.
-    assert!(css.contains("height: calc(100% - 20px);"), "{css}");
+    // Its body has 10px margins above and below, and its content is taller than the viewport.
+    assert!(css.contains("min-height: calc(100vh - 20px);"), "{css}");
+}
+
+#[test]
+fn a_quirks_mode_body_fills_the_viewport_and_grows_with_its_content() {
+    // A fixed height would let longer content overflow the body, and the margin at its end
+    // would no longer add to the page (54px at the foot of a quirks-mode recipe page).
+    let dir = crate::workspace_fixtures().join("scrapes/legacy-quirks");
+    let (mut scrape, tokens, plan, components) = generate(&dir, Style::Faithful, Lang::TypeScript);
+    let globals = |scrape: &ScrapeData| {
+        let assembly = assemble(&AssembleInput {
+            scrape,
+            plan: &plan,
+            tokens: &tokens,
+            components: &components,
+            wrappers: &[],
+            style: &ProjectStyle::Faithful,
+            lang: Lang::TypeScript,
+            stylesheet_sources: &[],
+            site: None,
+        })
+        .unwrap();
+        assembly.files.text("app/globals.css").unwrap().to_string()
+    };
+    let long = globals(&scrape);
+    assert!(
+        long.contains("body {\n  min-height: calc(100vh - 20px);\n}") && !long.contains("html {"),
+        "{long}"
+    );
+    // A page that fits the viewport: percentage heights inside the body resolve.
+    scrape.desktop.document.height = 700.0;
+    scrape.mobile.document.height = 600.0;
+    let short = globals(&scrape);
+    assert!(
+        short.contains("html {\n  height: 100%;\n}\nbody {\n  height: calc(100% - 20px);\n}"),
+        "{short}"
+    );
 }
 
 fn component(name: &str, path: &str) -> ComponentFile {

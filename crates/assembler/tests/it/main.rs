@@ -41,7 +41,7 @@ pub fn generate(
     let options = CompileOptions {
         style,
         mobile_dom: Some(&scrape.mobile.dom),
-        quirks_mode: scrape.compat_mode == "BackCompat",
+        rendering_mode: scrape.rendering_mode(),
         lang,
     };
     let components = compile_plan(&plan, &tokens, &options)
@@ -67,7 +67,7 @@ pub fn assemble_fixture(dir: &Path, style: Style, lang: Lang) -> Assembly {
     let options = CompileOptions {
         style,
         mobile_dom: Some(&scrape.mobile.dom),
-        quirks_mode: scrape.compat_mode == "BackCompat",
+        rendering_mode: scrape.rendering_mode(),
         lang,
     };
     let wrappers = compile_wrappers(&plan, &tokens, &options);

@@ -102,3 +102,30 @@ fn check_invariants(name: &str, data: &ScrapeData) {
         "{name}: devices disagree on sections"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numbers_longer_than_six_digits_keep_their_precision() {
+    // CSSOM serializes 1.42857143 as 1.42857: 14px lines of 19.98px, a pixel lost every 50.
+    let server = serve_sites().await;
+    let browser = Browser::launch(&BrowserConfig::from_env())
+        .await
+        .expect("browser launches");
+    let data = browser
+        .scrape(
+            &server.url("/precise-numbers/index.html"),
+            &ScrapeOptions::default(),
+        )
+        .await
+        .expect("the fixture scrapes");
+    browser.shutdown().await;
+    let css: String = data.stylesheets.iter().map(|s| s.css.as_str()).collect();
+    for precise in [
+        "line-height: 1.42857143",
+        "width: 33.33333333%",
+        "6.66666667px",
+    ] {
+        assert!(css.contains(precise), "{precise} in {css}");
+    }
+    // Numbers written with six digits or fewer stay as the page wrote them.
+    assert!(css.contains("line-height: 1.1"), "{css}");
+}

@@ -34,7 +34,7 @@ fn every_fixture_section_in_both_styles() {
             let options = CompileOptions {
                 style,
                 mobile_dom: Some(&scrape.mobile.dom),
-                quirks_mode: scrape.compat_mode == "BackCompat",
+                rendering_mode: scrape.rendering_mode(),
                 lang: Lang::TypeScript,
             };
             let mut snapshot = String::new();
@@ -99,7 +99,7 @@ fn same_input_same_bytes() {
         let options = CompileOptions {
             style,
             mobile_dom: Some(&scrape.mobile.dom),
-            quirks_mode: scrape.compat_mode == "BackCompat",
+            rendering_mode: scrape.rendering_mode(),
             lang: Lang::TypeScript,
         };
         let sources = |_: ()| -> Vec<String> {

@@ -113,7 +113,7 @@ fn compile_fragment(
     let options = CompileOptions {
         style,
         mobile_dom,
-        quirks_mode: false,
+        rendering_mode: replica_core::RenderingMode::Standards,
         lang: Lang::JavaScript,
     };
     let file = compile_section(

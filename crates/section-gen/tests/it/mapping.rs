@@ -1,6 +1,8 @@
 //! One test per mapping rule of the faithful compiler: an HTML fragment in, the exact JSX out.
 
-use replica_core::{DesignTokens, DomElement, DomNode, GenerateError, Lang, PlannedSection};
+use replica_core::{
+    DesignTokens, DomElement, DomNode, GenerateError, Lang, PlannedSection, RenderingMode,
+};
 use replica_section_gen::{CompileOptions, Style, compile_section};
 
 use crate::{
@@ -129,6 +131,18 @@ fn spaces_between_inline_elements_are_explicit() {
   {" "}
   <b>later</b>
 </p>"#
+    );
+}
+
+#[test]
+fn spaces_around_an_inline_formula_are_kept() {
+    // MathML's `display: math` is inline: "Related n Lab", not "RelatednLab".
+    let jsx = compile_html(
+        "<h2>2. Related\n<math display=\"inline\" data-computed=\"display: math\"><mi>n</mi></math>\nLab entries</h2>",
+    );
+    assert_eq!(
+        jsx,
+        r#"<h2>2. Related{" "}<math display="inline"><mi>n</mi></math>{" "}Lab entries</h2>"#
     );
 }
 
@@ -620,7 +634,11 @@ fn compile_faithful(section: &PlannedSection, quirks_mode: bool) -> String {
         &CompileOptions {
             style: Style::Faithful,
             mobile_dom: None,
-            quirks_mode,
+            rendering_mode: if quirks_mode {
+                RenderingMode::Quirks
+            } else {
+                RenderingMode::Standards
+            },
             lang: Lang::JavaScript,
         },
     )
@@ -713,6 +731,161 @@ fn quirks_mode_lines_of_inline_text_have_no_strut() {
         "{quirks}"
     );
     assert!(quirks.contains("<b>x</b>"), "{quirks}");
+}
+
+#[test]
+fn quirks_mode_spaces_html_collapses_are_not_text_of_the_line() {
+    // Measured in Chromium (quirks, 16 px cell, 12 px spans): a float and a space after it
+    // is 15 px (the space starts the line and goes), "x " then a space is 15 px (the cell's
+    // space collapses into the span's), "x" then a space is 18 px (the space is the cell's).
+    let section = section_from_html(
+        "Legacy",
+        r#"<table><tbody><tr><td><a><img src="a.gif" data-computed="float: left"></a> <span>x</span></td><td><span>x </span> <span>y</span></td><td><span>x</span> <span>y</span></td><td><ins data-computed="display: inline-block"><div></div></ins></td></tr></tbody></table>"#,
+    );
+    let quirks = compile_faithful(&section, true);
+    assert_eq!(
+        quirks
+            .matches(r#"<td style={{ lineHeight: "0" }}>"#)
+            .count(),
+        3,
+        "{quirks}"
+    );
+    assert!(
+        quirks.contains(r#"<td><span>x</span>{" "}<span>y</span></td>"#),
+        "{quirks}"
+    );
+}
+
+#[test]
+fn quirks_mode_blank_lines_of_a_break_keep_their_height() {
+    // A line holding only a <br> had the break's own line height in quirks mode; standards
+    // mode ignores a <br>'s style, so the clone wraps it. A break after text on its line is
+    // left alone.
+    let section = section_from_html(
+        "Legacy",
+        r#"<table><tbody><tr><td><font size="1">x<br></font><br><center><img src="a.gif"></center><br><font size="1">y</font></td></tr></tbody></table>"#,
+    );
+    let quirks = compile_faithful(&section, true);
+    assert_eq!(
+        quirks
+            .matches("<span style={{ lineHeight: \"normal\" }}>\n")
+            .count(),
+        2,
+        "{quirks}"
+    );
+    assert!(!compile_faithful(&section, false).contains("<span"));
+}
+
+#[test]
+fn quirks_mode_ignores_default_margins_at_the_edges_of_cells() {
+    // Measured in Chromium: a <p> at a cell's start and end, even inside a <div>, loses both
+    // margins in quirks mode; a heading or a list only its top one; a margin the page set
+    // (captured) stays, and so does one after text.
+    let section = section_from_html(
+        "Legacy",
+        r#"<table><tbody><tr><td><div><p>a</p><p>b</p></div></td><td><h1>c</h1></td><td>text<p>d</p>text</td><td><p data-computed="margin-top: 4px">e</p></td></tr></tbody></table>"#,
+    );
+    let quirks = compile_faithful(&section, true);
+    assert!(
+        quirks.contains(r#"<p style={{ marginTop: "0" }}>a</p>"#),
+        "{quirks}"
+    );
+    assert!(
+        quirks.contains(r#"<p style={{ marginBottom: "0" }}>b</p>"#),
+        "{quirks}"
+    );
+    assert!(
+        quirks.contains(r#"<h1 style={{ marginTop: "0" }}>c</h1>"#),
+        "{quirks}"
+    );
+    assert!(quirks.contains("<p>d</p>"), "{quirks}");
+    assert!(
+        quirks.contains(r#"<p style={{ marginBottom: "0" }}>e</p>"#),
+        "{quirks}"
+    );
+    assert!(!compile_faithful(&section, false).contains("margin"));
+}
+
+#[test]
+fn quirks_mode_forms_have_a_bottom_margin_and_text_fields_their_border_box() {
+    let section = section_from_html(
+        "Legacy",
+        r#"<form><input name="q"> <input type="submit" value="Go"></form><form data-computed="margin-bottom: 0px"><textarea></textarea></form>"#,
+    );
+    let quirks = compile_faithful(&section, true);
+    assert!(
+        quirks.contains(r#"<form style={{ marginBottom: "1em" }}>"#),
+        "{quirks}"
+    );
+    assert_eq!(quirks.matches("boxSizing").count(), 2, "{quirks}");
+    assert!(
+        quirks.contains(r#"<input type="submit" defaultValue="Go" />"#),
+        "{quirks}"
+    );
+    assert!(!compile_faithful(&section, false).contains("style"));
+}
+
+#[test]
+fn quirks_mode_separators_give_a_strut_only_to_their_own_line() {
+    // `<a><img></a>&nbsp;<a>Kyiv Tour</a>` wrapping onto two lines: the second line holds no
+    // text of the block's own, so quirks mode gave it the link's line height only.
+    let block = |size: &str| {
+        format!(
+            r#"<div align="center" data-box="{size}"><a><img src="a.gif"></a>&nbsp;<a class="small">Kyiv Tour</a></div>"#
+        )
+    };
+    let wrapped = compile_faithful(&section_from_html("Legacy", &block("100 40")), true);
+    assert!(
+        wrapped.contains(r#"<div align="center" style={{ lineHeight: "0" }}>"#),
+        "{wrapped}"
+    );
+    assert!(
+        wrapped.contains(r#"<span style={{ lineHeight: "normal" }}>&nbsp;</span>"#),
+        "{wrapped}"
+    );
+    let one_line = compile_faithful(&section_from_html("Legacy", &block("100 18")), true);
+    assert!(
+        one_line.contains(r#"<div align="center">"#) && !one_line.contains("<span"),
+        "{one_line}"
+    );
+}
+
+#[test]
+fn limited_quirks_mode_has_the_line_height_quirk_only() {
+    // Measured in Chromium with an XHTML 1.0 Transitional doctype: a 90px image alone in a
+    // block is 90px tall (94px in standards mode), but tables inherit fonts and forms have
+    // no margin, as in standards mode.
+    let section = section_from_html(
+        "Almost",
+        r#"<div><img src="a.gif"></div><table><tbody><tr><td><p>x</p></td></tr></tbody></table><form><input name="q"></form>"#,
+    );
+    let compile = |rendering_mode| {
+        compile_section(
+            &section,
+            &test_context(),
+            &DesignTokens::default(),
+            &CompileOptions {
+                style: Style::Faithful,
+                mobile_dom: None,
+                rendering_mode,
+                lang: Lang::JavaScript,
+            },
+        )
+        .unwrap()
+        .source
+    };
+    let limited = compile(RenderingMode::LimitedQuirks);
+    assert!(
+        limited.contains(r#"<div style={{ lineHeight: "0" }}>"#),
+        "{limited}"
+    );
+    assert!(
+        !limited.contains("fontSize")
+            && !limited.contains("margin")
+            && !limited.contains("boxSizing"),
+        "{limited}"
+    );
+    assert!(!compile(RenderingMode::Standards).contains("lineHeight"));
 }
 
 #[test]

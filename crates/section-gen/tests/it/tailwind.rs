@@ -33,7 +33,7 @@ fn compile(desktop: &str, mobile: Option<&str>) -> String {
     let options = CompileOptions {
         style: Style::Tailwind,
         mobile_dom: mobile_root.as_ref(),
-        quirks_mode: false,
+        rendering_mode: replica_core::RenderingMode::Standards,
         lang: Lang::JavaScript,
     };
     let file = compile_section(&section, &test_context(), &tokens(), &options).unwrap();
@@ -114,7 +114,7 @@ fn an_oklch_brand_colour_becomes_its_theme_class() {
     let options = CompileOptions {
         style: Style::Tailwind,
         mobile_dom: None,
-        quirks_mode: false,
+        rendering_mode: replica_core::RenderingMode::Standards,
         lang: Lang::JavaScript,
     };
     let source = compile_section(&section, &test_context(), &tokens, &options)

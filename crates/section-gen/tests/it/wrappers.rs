@@ -40,7 +40,7 @@ fn wrapper_source(html: &str, style: Style) -> Option<String> {
     let options = CompileOptions {
         style,
         mobile_dom: None,
-        quirks_mode: false,
+        rendering_mode: replica_core::RenderingMode::Standards,
         lang: Lang::JavaScript,
     };
     let files = compile_wrappers(
