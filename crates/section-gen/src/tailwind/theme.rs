@@ -1,0 +1,105 @@
+//! The Tailwind theme made from the design tokens: names for token values, and the
+//! `theme.extend` object of tailwind.config.js.
+
+use std::collections::BTreeMap;
+
+use replica_core::DesignTokens;
+use serde::Serialize;
+
+/// Theme names for token values, in the priority a shared value is named by.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Theme {
+    /// (name, lower-case hex)
+    pub colors: Vec<(String, String)>,
+    /// (name, CSS font-family list)
+    pub fonts: Vec<(String, String)>,
+    /// (Tailwind radius name, CSS length)
+    pub radii: Vec<(String, String)>,
+}
+
+impl Theme {
+    pub fn from_tokens(tokens: &DesignTokens) -> Theme {
+        let colors = &tokens.colors;
+        let mut theme = Theme::default();
+        let named_colors = [
+            ("primary", &colors.primary),
+            ("secondary", &colors.secondary),
+            ("heading", &colors.text.heading),
+            ("body", &colors.text.body),
+            ("muted", &colors.text.muted),
+            ("on-dark", &colors.text.on_dark),
+            ("link", &colors.text.link),
+            ("page", &colors.backgrounds.page),
+            ("alt", &colors.backgrounds.alt),
+            ("dark", &colors.backgrounds.dark),
+            ("card", &colors.backgrounds.card),
+            ("border", &colors.border),
+            ("divider", &colors.divider),
+        ];
+        for (name, value) in named_colors {
+            if let Some(hex) = value.as_deref().and_then(replica_css::color_to_hex) {
+                theme.colors.push((name.to_string(), hex));
+            }
+        }
+        let families = &tokens.typography.families;
+        for (name, value) in [
+            ("heading", &families.heading),
+            ("body", &families.body),
+            ("mono", &families.mono),
+        ] {
+            if let Some(family) = value {
+                theme.fonts.push((name.to_string(), family.clone()));
+            }
+        }
+        let borders = &tokens.borders;
+        for (name, value) in [
+            ("sm", &borders.radius_sm),
+            ("md", &borders.radius_md),
+            ("lg", &borders.radius_lg),
+            ("xl", &borders.radius_xl),
+            ("full", &borders.radius_full),
+        ] {
+            if let Some(radius) = value {
+                theme.radii.push((name.to_string(), radius.clone()));
+            }
+        }
+        theme
+    }
+
+    /// The `theme.extend` object of `tailwind.config.js` that gives these names their values.
+    pub fn config(&self) -> ThemeExtend {
+        ThemeExtend {
+            colors: self.colors.iter().cloned().collect(),
+            font_family: self
+                .fonts
+                .iter()
+                .map(|(name, family)| (name.clone(), vec![family.clone()]))
+                .collect(),
+            border_radius: self.radii.iter().cloned().collect(),
+        }
+    }
+
+    pub(super) fn color_name(&self, hex: &str) -> Option<&str> {
+        self.colors
+            .iter()
+            .find(|(_, value)| value == hex)
+            .map(|(name, _)| name.as_str())
+    }
+}
+
+/// `theme.extend` of `tailwind.config.js`, as plain data: serialized with serde it is the
+/// JSON object to write (keys in a fixed order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThemeExtend {
+    pub colors: BTreeMap<String, String>,
+    pub font_family: BTreeMap<String, Vec<String>>,
+    pub border_radius: BTreeMap<String, String>,
+}
+
+/// The `theme.extend` for `tailwind.config.js` of a project generated in the tailwind style
+/// (or by the model, whose prompt names it), so that `bg-primary`, `font-heading` and
+/// `rounded-lg` mean the page's values.
+pub fn tailwind_theme(tokens: &DesignTokens) -> ThemeExtend {
+    Theme::from_tokens(tokens).config()
+}

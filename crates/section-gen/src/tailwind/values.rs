@@ -1,0 +1,353 @@
+//! CSS values to Tailwind values: the spacing scale, sizes, sides of a box, borders, radii,
+//! colours through the theme, and arbitrary values escaped.
+
+use std::collections::BTreeMap;
+
+use super::theme::Theme;
+
+/// Classes for four sides (`p-6`, `px-4 py-2`, `pt-[13px]`, ...).
+pub(super) fn box_sides(prefix: &str, [top, right, bottom, left]: [&str; 4]) -> Vec<String> {
+    if top == right && right == bottom && bottom == left {
+        return spacing(prefix, top).into_iter().collect();
+    }
+    if top == bottom && left == right {
+        return [
+            spacing(&format!("{prefix}x"), left),
+            spacing(&format!("{prefix}y"), top),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+    }
+    [("t", top), ("r", right), ("b", bottom), ("l", left)]
+        .into_iter()
+        .filter_map(|(side, value)| spacing(&format!("{prefix}{side}"), value))
+        .collect()
+}
+
+/// `p-6` when the length is on Tailwind's spacing scale, `p-[13px]` otherwise; `None` for
+/// zero padding (nothing to set) but `m-0` stays out too, as zero is the reset.
+fn spacing(prefix: &str, value: &str) -> Option<String> {
+    if value == "0px" || value == "0" {
+        return None;
+    }
+    if value == "auto" {
+        return Some(format!("{prefix}-auto"));
+    }
+    let (negative, magnitude) = match value.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, value),
+    };
+    let class = match scale_step(magnitude) {
+        Some(step) => format!("{prefix}-{step}"),
+        None => return Some(format!("{prefix}-[{}]", arbitrary(value))),
+    };
+    Some(if negative { format!("-{class}") } else { class })
+}
+
+/// Tailwind's default spacing scale (1 step = 4px).
+fn scale_step(value: &str) -> Option<String> {
+    let px: f64 = value.strip_suffix("px")?.parse().ok()?;
+    const STEPS: &[f64] = &[
+        0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 14.0,
+        16.0, 20.0, 24.0, 28.0, 32.0, 36.0, 40.0, 44.0, 48.0, 52.0, 56.0, 60.0, 64.0, 72.0, 80.0,
+        96.0,
+    ];
+    if px == 1.0 {
+        return Some("px".to_string());
+    }
+    let step = px / 4.0;
+    STEPS
+        .iter()
+        .find(|candidate| (**candidate - step).abs() < 1e-9)
+        .map(|step| {
+            if step.fract() == 0.0 {
+                format!("{step:.0}")
+            } else {
+                format!("{step}")
+            }
+        })
+}
+
+/// A declared width or height (`w`/`h`): Tailwind's names for the keywords and the common
+/// fractions, its spacing scale for lengths on it, arbitrary values for the rest (`calc()`
+/// included). `auto` needs no class.
+pub(super) fn size_class(prefix: &str, value: &str) -> Option<String> {
+    let name = match value {
+        "auto" => return None,
+        "100%" => "full",
+        "50%" => "1/2",
+        "25%" => "1/4",
+        "75%" => "3/4",
+        "20%" => "1/5",
+        "40%" => "2/5",
+        "60%" => "3/5",
+        "80%" => "4/5",
+        "fit-content" => "fit",
+        "min-content" => "min",
+        "max-content" => "max",
+        length => return Some(length_class(prefix, length)),
+    };
+    Some(format!("{prefix}-{name}"))
+}
+
+pub(super) fn length_class(prefix: &str, value: &str) -> String {
+    if value == "0px" {
+        return format!("{prefix}-0");
+    }
+    match value.strip_prefix('-').and_then(scale_step) {
+        Some(step) => format!("-{prefix}-{step}"),
+        None => match scale_step(value) {
+            Some(step) => format!("{prefix}-{step}"),
+            None => format!("{prefix}-[{}]", arbitrary(value)),
+        },
+    }
+}
+
+pub(super) fn gap_classes(row: Option<&str>, column: Option<&str>) -> Option<Vec<String>> {
+    let (row, column) = (row.unwrap_or("normal"), column.unwrap_or("normal"));
+    let spacing_or_none = |prefix: &str, value: &str| match value {
+        "normal" => None,
+        value => spacing(prefix, value),
+    };
+    let classes: Vec<String> = if row == column {
+        spacing_or_none("gap", row).into_iter().collect()
+    } else {
+        [
+            spacing_or_none("gap-x", column),
+            spacing_or_none("gap-y", row),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    };
+    (!classes.is_empty()).then_some(classes)
+}
+
+/// `grid-cols-4` when the tracks are equal (Tailwind's `repeat(4, minmax(0, 1fr))` gives
+/// the same tracks and stays fluid), the exact tracks otherwise.
+pub(super) fn grid_columns(value: &str) -> Option<String> {
+    if value == "none" {
+        return None;
+    }
+    let tracks: Vec<&str> = value.split_ascii_whitespace().collect();
+    let widths: Option<Vec<f64>> = tracks
+        .iter()
+        .map(|track| track.strip_suffix("px").and_then(|n| n.parse().ok()))
+        .collect();
+    if let Some(widths) = widths {
+        let first = widths[0];
+        if widths.len() <= 12 && widths.iter().all(|w| (w - first).abs() <= 1.0) {
+            return Some(format!("grid-cols-{}", widths.len()));
+        }
+    }
+    Some(format!("grid-cols-[{}]", arbitrary(value)))
+}
+
+pub(super) fn border_classes(
+    style: &BTreeMap<String, String>,
+    theme: &Theme,
+) -> Option<Vec<String>> {
+    let sides = ["top", "right", "bottom", "left"];
+    let width = |side: &str| {
+        style
+            .get(&format!("border-{side}-width"))
+            .map_or("0px", |value| value.trim())
+    };
+    let style_of = |side: &str| {
+        style
+            .get(&format!("border-{side}-style"))
+            .map_or("none", |value| value.trim())
+    };
+    // A side shows only with a style and a width.
+    let visible: Vec<&str> = sides
+        .iter()
+        .copied()
+        .filter(|side| style_of(side) != "none" && width(side) != "0px")
+        .collect();
+    if visible.is_empty() {
+        return None;
+    }
+    let mut classes = Vec::new();
+    let width_class = |prefix: &str, value: &str| match value {
+        "1px" => prefix.to_string(),
+        "2px" | "4px" | "8px" => format!("{prefix}-{}", &value[..1]),
+        other => format!("{prefix}-[{}]", arbitrary(other)),
+    };
+    if visible.len() == 4 && sides.iter().all(|side| width(side) == width("top")) {
+        classes.push(width_class("border", width("top")));
+    } else {
+        for side in &visible {
+            classes.push(width_class(&format!("border-{}", &side[..1]), width(side)));
+        }
+    }
+    let first = visible[0];
+    let line = style_of(first);
+    if line != "solid" {
+        classes.push(format!("border-{line}"));
+    }
+    if let Some(color) = style.get(&format!("border-{first}-color")) {
+        classes.push(color_class("border", color.trim(), theme));
+    }
+    Some(classes)
+}
+
+pub(super) fn radius_class(style: &BTreeMap<String, String>, theme: &Theme) -> Option<String> {
+    let corners = [
+        "border-top-left-radius",
+        "border-top-right-radius",
+        "border-bottom-right-radius",
+        "border-bottom-left-radius",
+    ];
+    let values: Vec<&str> = corners
+        .iter()
+        .map(|corner| style.get(*corner).map_or("0px", |value| value.trim()))
+        .collect();
+    if values.iter().all(|value| *value == "0px") {
+        return None;
+    }
+    if values.iter().all(|value| *value == values[0]) {
+        let value = values[0];
+        if let Some((name, _)) = theme.radii.iter().find(|(_, radius)| radius == value) {
+            return Some(format!("rounded-{name}"));
+        }
+        if value.strip_suffix("px").and_then(|n| n.parse::<f64>().ok()) >= Some(999.0) {
+            return Some("rounded-full".to_string());
+        }
+        return Some(format!("rounded-[{}]", arbitrary(value)));
+    }
+    Some(format!("[border-radius:{}]", arbitrary(&values.join(" "))))
+}
+
+/// `bg-primary` for a theme colour, `bg-[#4f46e5]` for another, in whatever notation the value
+/// came (`rgb()`, `oklch()`, `color(display-p3 ...)`): the theme holds the same colour in hex.
+pub(super) fn color_class(prefix: &str, value: &str, theme: &Theme) -> String {
+    let keyword = value.to_ascii_lowercase();
+    if matches!(keyword.as_str(), "transparent" | "currentcolor" | "inherit") {
+        return format!("{prefix}-{}", keyword.replace("currentcolor", "current"));
+    }
+    match replica_css::color_to_hex(value) {
+        Some(hex) => match theme.color_name(&hex) {
+            Some(name) => format!("{prefix}-{name}"),
+            None => format!("{prefix}-[{hex}]"),
+        },
+        None => format!("{prefix}-[{}]", arbitrary(value)),
+    }
+}
+
+pub(super) fn is_transparent(value: &str) -> bool {
+    replica_css::parse_color(value).is_some_and(|color| color.to_bytes()[3] == 0)
+}
+
+/// A value inside `[...]`: spaces become `_` (Tailwind turns them back), existing underscores
+/// are escaped so they stay underscores, and double quotes become single ones: in a JSX
+/// attribute they would turn into `&quot;`, which Tailwind reads literally (a broken `url()`).
+pub(super) fn arbitrary(value: &str) -> String {
+    let value = single_quoted_urls(value.trim());
+    let mut out = String::with_capacity(value.len());
+    let mut previous_space = false;
+    for c in value.chars() {
+        match c {
+            ' ' | '\n' | '\t' => {
+                if !previous_space {
+                    out.push('_');
+                }
+                previous_space = true;
+                continue;
+            }
+            '_' => out.push_str("\\_"),
+            '"' => out.push('\''),
+            c => out.push(c),
+        }
+        previous_space = false;
+    }
+    out
+}
+
+/// `url("...")` as `url('...')` with the quotes and spaces inside percent-encoded: an SVG data
+/// URL holds single quotes (`xmlns='http://...'`) that would end the string once the double
+/// quotes become single ones (Tailwind's output then fails to parse: "Unclosed bracket").
+fn single_quoted_urls(value: &str) -> String {
+    replica_css::rewrite_every_url(value, |url| {
+        if url.quote != Some('"') {
+            return None;
+        }
+        let mut out = String::with_capacity(url.reference.len() + 2);
+        out.push('\'');
+        for c in url.unescaped().chars() {
+            match c {
+                '\'' => out.push_str("%27"),
+                '"' => out.push_str("%22"),
+                ' ' => out.push_str("%20"),
+                c => out.push(c),
+            }
+        }
+        out.push('\'');
+        Some(out)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colors_become_hex_or_keyword_classes() {
+        let theme = Theme::default();
+        let class = |value| color_class("bg", value, &theme);
+        assert_eq!(class("rgb(79, 70, 229)"), "bg-[#4f46e5]");
+        assert_eq!(class("rgba(0, 0, 0, 0.5)"), "bg-[#00000080]");
+        assert_eq!(class("rgba(1, 2, 3, 1)"), "bg-[#010203]");
+        assert_eq!(class("#FFF"), "bg-[#ffffff]");
+        assert_eq!(class("oklch(0.546 0.245 262.881)"), "bg-[#155dfc]");
+        assert_eq!(class("transparent"), "bg-transparent");
+        assert_eq!(class("currentColor"), "bg-current");
+        assert_eq!(class("var(--x)"), "bg-[var(--x)]");
+        assert!(is_transparent("rgba(0, 0, 0, 0)"));
+        assert!(!is_transparent("rgba(0, 0, 0, 0.5)"));
+    }
+
+    #[test]
+    fn spacing_scale() {
+        assert_eq!(spacing("p", "24px").as_deref(), Some("p-6"));
+        assert_eq!(spacing("p", "2px").as_deref(), Some("p-0.5"));
+        assert_eq!(spacing("p", "1px").as_deref(), Some("p-px"));
+        assert_eq!(spacing("p", "13px").as_deref(), Some("p-[13px]"));
+        assert_eq!(spacing("mt", "-16px").as_deref(), Some("-mt-4"));
+        assert_eq!(spacing("mt", "-13px").as_deref(), Some("mt-[-13px]"));
+        assert_eq!(spacing("mx", "auto").as_deref(), Some("mx-auto"));
+        assert_eq!(spacing("p", "0px"), None);
+        assert_eq!(
+            box_sides("p", ["8px", "16px", "8px", "16px"]),
+            ["px-4", "py-2"]
+        );
+        assert_eq!(box_sides("m", ["0px", "0px", "24px", "0px"]), ["mb-6"]);
+    }
+
+    #[test]
+    fn arbitrary_values_escape_spaces_and_underscores() {
+        assert_eq!(
+            arbitrary("0 4px  14px rgba(0,0,0,.3)"),
+            "0_4px_14px_rgba(0,0,0,.3)"
+        );
+        assert_eq!(arbitrary("a_b"), "a\\_b");
+        assert_eq!(
+            arbitrary(r#"url("https://x.test/a b.png")"#),
+            "url('https://x.test/a%20b.png')"
+        );
+        assert_eq!(
+            arbitrary(
+                r#"url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'%3E"), url("b\".png")"#
+            ),
+            "url('data:image/svg+xml,%3Csvg%20xmlns=%27http://www.w3.org/2000/svg%27%3E'),_url('b%22.png')"
+        );
+        assert_eq!(
+            grid_columns("254px 254px 254.5px 254px").as_deref(),
+            Some("grid-cols-4")
+        );
+        assert_eq!(
+            grid_columns("540px 515px").as_deref(),
+            Some("grid-cols-[540px_515px]")
+        );
+    }
+}
