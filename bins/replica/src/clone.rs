@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use replica_core::{Lang, PipelineEvent};
-use replica_pipeline::{CloneOutcome, CloneRequest, CloneStore, GeneratorKind, StyleKind};
+use replica_pipeline::{CloneOutcome, CloneRequest, CloneStore, GeneratorKind, OutputStyle};
 
 use crate::config::Config;
 use crate::deps::{Runtime, Sandboxes};
@@ -142,8 +142,8 @@ fn request_of(args: &CloneArgs) -> CloneRequest {
         GeneratorArg::Llm => GeneratorKind::Llm,
     };
     request.style = match args.style {
-        StyleArg::Faithful => StyleKind::Faithful,
-        StyleArg::Tailwind => StyleKind::Tailwind,
+        StyleArg::Faithful => OutputStyle::Faithful,
+        StyleArg::Tailwind => OutputStyle::Tailwind,
     };
     request.lang = args.lang.into();
     request.preview = !args.no_preview;

@@ -15,15 +15,6 @@ pub struct Config {
 impl Config {
     pub fn from_env() -> anyhow::Result<Config> {
         let model = replica_llm::from_env(|name| std::env::var(name).ok())?;
-        let home = std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_else(std::env::temp_dir);
-        let dir = |variable: &str, xdg: &str, fallback: &str| {
-            std::env::var_os(variable)
-                .map(PathBuf::from)
-                .or_else(|| std::env::var_os(xdg).map(|base| PathBuf::from(base).join("replica")))
-                .unwrap_or_else(|| home.join(fallback).join("replica"))
-        };
         Ok(Config {
             model,
             browser: replica_scrape::BrowserConfig::from_env(),
@@ -31,7 +22,7 @@ impl Config {
             data_dir: std::env::var_os("REPLICA_DATA_DIR")
                 .filter(|dir| !dir.is_empty())
                 .map_or_else(|| PathBuf::from("replica-data"), PathBuf::from),
-            cache_dir: dir("REPLICA_CACHE_DIR", "XDG_CACHE_HOME", ".cache"),
+            cache_dir: replica_sandbox_pool::default_cache_dir(),
         })
     }
 

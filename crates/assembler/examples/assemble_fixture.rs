@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use replica_assembler::{AssembleInput, LocalizeOptions, ProjectStyle, assemble, localize_assets};
+use replica_core::OutputStyle;
 use replica_core::{Lang, ScrapeData, UrlPolicy};
-use replica_section_gen::{CompileOptions, Style, compile_plan, compile_wrappers, tailwind_theme};
+use replica_section_gen::{CompileOptions, compile_plan, compile_wrappers, tailwind_theme};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -26,8 +27,8 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let style = match style.as_str() {
-        "faithful" => Style::Faithful,
-        "tailwind" => Style::Tailwind,
+        "faithful" => OutputStyle::Faithful,
+        "tailwind" => OutputStyle::Tailwind,
         other => {
             eprintln!("unknown style {other:?}");
             return ExitCode::FAILURE;
@@ -54,8 +55,8 @@ async fn main() -> ExitCode {
         .collect();
     let wrappers = compile_wrappers(&plan, &tokens, &options);
     let project_style = match style {
-        Style::Faithful => ProjectStyle::Faithful,
-        Style::Tailwind => ProjectStyle::Tailwind {
+        OutputStyle::Faithful => ProjectStyle::Faithful,
+        OutputStyle::Tailwind => ProjectStyle::Tailwind {
             theme_extend: serde_json::to_value(tailwind_theme(&tokens)).unwrap_or_default(),
         },
     };

@@ -6,8 +6,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use replica_assembler::{AssembleInput, ProjectStyle, assemble, review};
+use replica_core::OutputStyle;
 use replica_core::ScrapeData;
-use replica_section_gen::{CompileOptions, Style, compile_plan, compile_wrappers};
+use replica_section_gen::{CompileOptions, compile_plan, compile_wrappers};
 
 const ROUNDS: u32 = 200;
 
@@ -34,7 +35,7 @@ fn main() {
         let tokens = replica_design_tokens::extract(&scrape);
         let plan = replica_planner::plan(&scrape, &tokens);
         let options = CompileOptions {
-            style: Style::Faithful,
+            style: OutputStyle::Faithful,
             mobile_dom: Some(&scrape.mobile.dom),
             rendering_mode: scrape.rendering_mode(),
             lang: replica_core::Lang::default(),

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use replica_core::{ProjectFiles, Stylesheet, StylesheetOrigin, UrlPolicy};
+use replica_core::{
+    ProjectFiles, Stylesheet, StylesheetOrigin, UrlPolicy, extension_for_media_type,
+};
 use sha2::{Digest, Sha256};
 use url::Url;
 
@@ -274,29 +276,13 @@ fn asset_name(url: &str, bytes: &[u8], mime: Option<&str>) -> String {
         .and_then(|url| extension_of(url.path()))
         .filter(|ext| ASSET_EXTENSIONS.contains(&ext.as_str()));
     let ext = from_url
-        .or_else(|| mime.and_then(extension_for_mime).map(str::to_string))
+        .or_else(|| {
+            mime.and_then(extension_for_media_type)
+                .filter(|ext| ASSET_EXTENSIONS.contains(ext))
+                .map(str::to_string)
+        })
         .unwrap_or_else(|| "bin".to_string());
     format!("{hash}.{ext}")
-}
-
-fn extension_for_mime(mime: &str) -> Option<&'static str> {
-    let essence = mime.split(';').next()?.trim().to_ascii_lowercase();
-    Some(match essence.as_str() {
-        "image/png" => "png",
-        "image/jpeg" => "jpg",
-        "image/gif" => "gif",
-        "image/webp" => "webp",
-        "image/avif" => "avif",
-        "image/svg+xml" => "svg",
-        "image/x-icon" | "image/vnd.microsoft.icon" => "ico",
-        "font/woff" => "woff",
-        "font/woff2" => "woff2",
-        "font/ttf" => "ttf",
-        "font/otf" => "otf",
-        "video/mp4" => "mp4",
-        "video/webm" => "webm",
-        _ => return None,
-    })
 }
 
 /// `text` with every localised URL span replaced (spans found exactly as when collecting,

@@ -17,6 +17,8 @@ mod dom;
 mod events;
 mod files;
 mod llm;
+mod media_type;
+mod model_text;
 mod plan;
 mod sandbox;
 mod scrape;
@@ -39,6 +41,8 @@ pub use llm::{
     Message, Role, StopReason, StreamEvent, SystemBlock, ToolDefinition, ToolInputError,
     ToolResult, ToolResultPart, ToolUse, Usage, response_stream,
 };
+pub use media_type::{extension_for_media_type, media_type_of_path};
+pub use model_text::{first_json_object, strip_code_fences};
 pub use plan::{
     Heading, OutlineNode, PageWrapper, Plan, PlannedSection, SectionCrop, SectionData,
     SharedContext,
@@ -51,7 +55,7 @@ pub use scrape::{
     ScrapeOptions, ScrapeTimings, Screenshot, Screenshots, SectionKind, Stylesheet,
     StylesheetOrigin, Viewport, parse_scrape_json,
 };
-pub use section_gen::{ComponentFile, GenerateError, SectionGenerator};
+pub use section_gen::{ComponentFile, GenerateError, OutputStyle, SectionGenerator};
 pub use template::{
     INSTALLABLE_PACKAGES, NEXT_VERSION, TEMPLATE_DEV_PACKAGES, TEMPLATE_LOCK, TEMPLATE_PACKAGES,
     TSCONFIG, installable_version, is_template_package, package_name, template_version,

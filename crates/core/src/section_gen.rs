@@ -4,6 +4,27 @@ use serde::{Deserialize, Serialize};
 
 use crate::{BoxFuture, DesignTokens, PlannedSection, SharedContext};
 
+/// How the components carry their styles (DESIGN.md §6): the one output style every stage and
+/// the request use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputStyle {
+    /// The page's own classes and inline styles, next to its own CSS.
+    #[default]
+    Faithful,
+    /// Tailwind classes from the computed styles, over a theme made from the design tokens.
+    Tailwind,
+}
+
+impl OutputStyle {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutputStyle::Faithful => "faithful",
+            OutputStyle::Tailwind => "tailwind",
+        }
+    }
+}
+
 /// A generated React component for one section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ComponentFile {

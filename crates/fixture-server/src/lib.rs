@@ -30,6 +30,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use replica_core::media_type_of_path;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -209,7 +210,7 @@ async fn serve_file(root: &Path, path: &str) -> Response<Full<Bytes>> {
     }
     match tokio::fs::read(&file).await {
         Ok(bytes) => Response::builder()
-            .header("content-type", content_type(&file))
+            .header("content-type", media_type_of_path(&file.to_string_lossy()))
             .header("cache-control", "no-store")
             .body(Full::new(Bytes::from(bytes)))
             .unwrap_or_else(|_| html(StatusCode::INTERNAL_SERVER_ERROR, "response")),
@@ -228,7 +229,7 @@ async fn serve_font(file: &str) -> Response<Full<Bytes>> {
         let path = Path::new(dir).join(file);
         if let Ok(bytes) = tokio::fs::read(&path).await {
             return Response::builder()
-                .header("content-type", content_type(&path))
+                .header("content-type", media_type_of_path(&path.to_string_lossy()))
                 .header("access-control-allow-origin", "*")
                 .body(Full::new(Bytes::from(bytes)))
                 .unwrap_or_else(|_| html(StatusCode::INTERNAL_SERVER_ERROR, "response"));
@@ -245,28 +246,6 @@ fn html(status: StatusCode, body: &str) -> Response<Full<Bytes>> {
         hyper::header::HeaderValue::from_static("text/html; charset=utf-8"),
     );
     response
-}
-
-fn content_type(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" | "htm" => "text/html; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "json" => "application/json",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "ico" => "image/x-icon",
-        "woff2" => "font/woff2",
-        "woff" => "font/woff",
-        "ttf" => "font/ttf",
-        "otf" => "font/otf",
-        "txt" => "text/plain; charset=utf-8",
-        "pdf" => "application/pdf",
-        _ => "application/octet-stream",
-    }
 }
 
 fn huge_dom(count: usize) -> String {

@@ -75,10 +75,9 @@ pub async fn fix_targeted(
             max_tokens: MAX_ANSWER_TOKENS,
         });
     }
-    let answer =
-        first_json_object(&response.text).ok_or_else(|| JsxValidatorError::NoJsonObject {
-            start: response.text.chars().take(120).collect(),
-        })?;
+    let answer = first_json_map(&response.text).ok_or_else(|| JsxValidatorError::NoJsonObject {
+        start: response.text.chars().take(120).collect(),
+    })?;
     let mut fixed = files.clone();
     let mut changed = BTreeSet::new();
     for (path, content) in answer {
@@ -156,15 +155,8 @@ fn check_writable(path: &str) -> Result<(), JsxValidatorError> {
 
 /// The first `{...}` in `text` that parses as a JSON object: models wrap answers in prose and
 /// code fences.
-pub(crate) fn first_json_object(text: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
-    for (start, _) in text.match_indices('{') {
-        let mut values =
-            serde_json::Deserializer::from_str(&text[start..]).into_iter::<serde_json::Value>();
-        if let Some(Ok(serde_json::Value::Object(object))) = values.next() {
-            return Some(object);
-        }
-    }
-    None
+fn first_json_map(text: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
+    serde_json::from_str(replica_core::first_json_object(text)?).ok()
 }
 
 fn json_kind(value: &serde_json::Value) -> &'static str {
@@ -185,11 +177,11 @@ mod tests {
     #[test]
     fn the_first_json_object_is_found_in_prose_and_fences() {
         let text = "Here is the fix {not json}:\n```json\n{\"app/page.jsx\": \"export default 1;\\n\"}\n```\n{\"second\": 1}";
-        let object = first_json_object(text).unwrap();
+        let object = first_json_map(text).unwrap();
         assert_eq!(object.len(), 1);
         assert_eq!(object["app/page.jsx"], "export default 1;\n");
-        assert!(first_json_object("no braces").is_none());
-        assert!(first_json_object("{ broken").is_none());
+        assert!(first_json_map("no braces").is_none());
+        assert!(first_json_map("{ broken").is_none());
     }
 
     #[test]

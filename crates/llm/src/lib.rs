@@ -31,7 +31,6 @@ mod replay;
 mod script;
 mod sse;
 mod stream;
-mod text;
 mod usage;
 
 use replica_core::{LanguageModel, LlmError, LlmRequest, LlmStream};
@@ -53,8 +52,8 @@ pub use replay::{
     DEFAULT_REPLAY_DIR, RecordedExchange, Recording, Replay, exchange_path, request_key,
     request_view, view_key,
 };
+pub use replica_core::{first_json_object, strip_code_fences};
 pub use script::{Expectations, ExpectedResult, Script, ScriptTurn, ScriptedCall, ScriptedReplay};
-pub use text::{first_json_object, strip_code_fences};
 pub use usage::{Metered, ModelUsage, Price, UsageMeter, UsageTotals, price_of};
 
 /// The model to use when none is configured: every call fails with

@@ -37,7 +37,7 @@ use replica_core::{
     Device, Lang, PipelineEvent, ProjectFiles, ScrapeOptions, StepTimings, UrlPolicy,
 };
 use replica_fixture_server::FixtureServer;
-use replica_pipeline::{CloneOutcome, CloneRequest, CloneStore, PipelineDeps, StyleKind};
+use replica_pipeline::{CloneOutcome, CloneRequest, CloneStore, OutputStyle, PipelineDeps};
 use replica_sandbox_pool::{
     InstalledTemplate, LocalConfig, LocalProvider, PoolConfig, ProductionConfig, ProductionServer,
     ReleasePolicy, SandboxPool, default_cache_dir, install_template, write_project_files,
@@ -123,7 +123,7 @@ impl Bench {
 
     /// One clone, with a warm sandbox waiting when there is a pool: the outcome and the time
     /// to `compiled`.
-    async fn clone(&self, url: String, style: StyleKind) -> Result<Cloned, Error> {
+    async fn clone(&self, url: String, style: OutputStyle) -> Result<Cloned, Error> {
         if let Some(pool) = &self.pool {
             pool.wait_warm(1, Duration::from_secs(180)).await?;
         }
@@ -134,7 +134,12 @@ impl Bench {
     }
 
     /// The files of a clone in `lang`, without a preview.
-    async fn files_only(&self, url: String, style: StyleKind, lang: Lang) -> Result<Cloned, Error> {
+    async fn files_only(
+        &self,
+        url: String,
+        style: OutputStyle,
+        lang: Lang,
+    ) -> Result<Cloned, Error> {
         let mut request = CloneRequest::new(url);
         request.style = style;
         request.lang = lang;
@@ -351,7 +356,7 @@ async fn e2e(args: &[String]) -> Result<(), Error> {
         for _ in 0..runs {
             let sampler = RssSampler::start();
             let cloned = bench
-                .clone(server.url(&format!("/{site}/")), StyleKind::Faithful)
+                .clone(server.url(&format!("/{site}/")), OutputStyle::Faithful)
                 .await?;
             peak = peak.max(sampler.stop());
             match cloned.compiled {
@@ -421,7 +426,7 @@ async fn e2e(args: &[String]) -> Result<(), Error> {
 
 /// What `bench_clone fidelity` was asked for.
 struct FidelityArgs {
-    styles: Vec<StyleKind>,
+    styles: Vec<OutputStyle>,
     dirs: Vec<PathBuf>,
     /// Measure the pipeline's own `next dev` preview instead of a production build.
     dev: bool,
@@ -432,7 +437,7 @@ struct FidelityArgs {
 }
 
 fn fidelity_args(args: &[String]) -> Result<FidelityArgs, Error> {
-    let mut styles = vec![StyleKind::Faithful, StyleKind::Tailwind];
+    let mut styles = vec![OutputStyle::Faithful, OutputStyle::Tailwind];
     let mut given = Vec::new();
     let (mut dev, mut out, mut lint) = (false, None, true);
     let mut rest = args.iter();
@@ -440,8 +445,8 @@ fn fidelity_args(args: &[String]) -> Result<FidelityArgs, Error> {
         match arg.as_str() {
             "--style" => {
                 styles = match rest.next().map(String::as_str) {
-                    Some("faithful") => vec![StyleKind::Faithful],
-                    Some("tailwind") => vec![StyleKind::Tailwind],
+                    Some("faithful") => vec![OutputStyle::Faithful],
+                    Some("tailwind") => vec![OutputStyle::Tailwind],
                     _ => return Err("--style needs faithful or tailwind".into()),
                 }
             }
@@ -605,7 +610,7 @@ fn css_bytes(files: &ProjectFiles) -> usize {
 fn print_summary(
     rows: &[(String, String, Vec<PageScore>)],
     slot: usize,
-    style: StyleKind,
+    style: OutputStyle,
     how: &str,
 ) {
     let name = format!("{style:?}").to_lowercase();
@@ -687,7 +692,7 @@ async fn scale(args: &[String]) -> Result<(), Error> {
     bench
         .clone(
             server.url(&format!("/scale-{}/", sizes[0])),
-            StyleKind::Faithful,
+            OutputStyle::Faithful,
         )
         .await?;
     const STAGES: [&str; 10] = [
@@ -713,7 +718,7 @@ async fn scale(args: &[String]) -> Result<(), Error> {
         let html = std::fs::metadata(pages.path().join(format!("scale-{n}/index.html")))?.len();
         let sampler = RssSampler::start();
         let cloned = bench
-            .clone(server.url(&format!("/scale-{n}/")), StyleKind::Faithful)
+            .clone(server.url(&format!("/scale-{n}/")), OutputStyle::Faithful)
             .await?;
         let peak = sampler.stop();
         if let Some((stage, message)) = &cloned.outcome.error {
@@ -768,7 +773,7 @@ async fn site(args: &[String]) -> Result<(), Error> {
     let bench = Bench::start(true).await?;
     let start = server.url(&format!("/{name}/"));
     // One untimed clone first: the browser's and the disk cache's first use.
-    bench.clone(start.clone(), StyleKind::Faithful).await?;
+    bench.clone(start.clone(), OutputStyle::Faithful).await?;
     let timed = async |request: CloneRequest| -> Result<(Cloned, Duration, (f64, f64)), Error> {
         if let Some(pool) = &bench.pool {
             pool.wait_warm(1, Duration::from_secs(180)).await?;

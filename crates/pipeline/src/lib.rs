@@ -34,10 +34,11 @@ pub use sessions::{
 };
 
 pub use compile_check::{CompileCheck, CompileCheckConfig, CompileCheckError, check_compilation};
+pub use replica_core::OutputStyle;
 /// `--pages all`: the most pages a whole-site clone takes.
 pub use replica_planner::MAX_SITE_PAGES;
 pub use request::{
-    Admission, CloneOutcome, CloneRequest, GeneratorKind, PipelineDeps, PreviewRoutes, StyleKind,
+    Admission, CloneOutcome, CloneRequest, GeneratorKind, PipelineDeps, PreviewRoutes,
 };
 pub use run::{CloneRun, INSPECTION_DIR, PipelineError, start_clone, start_queued_clone};
 pub use store::{

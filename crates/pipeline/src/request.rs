@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use replica_core::{
-    Lang, LanguageModel, PageResult, PageSource, ProjectFiles, Sandbox, SandboxProvider,
-    ScrapeData, ScrapeOptions, SimilarityScores, StepTimings,
+    Lang, LanguageModel, OutputStyle, PageResult, PageSource, ProjectFiles, Sandbox,
+    SandboxProvider, ScrapeData, ScrapeOptions, SimilarityScores, StepTimings,
 };
 use serde::{Deserialize, Serialize};
 
@@ -22,17 +22,6 @@ pub enum GeneratorKind {
     Llm,
 }
 
-/// How the components carry their styles (DESIGN.md §6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StyleKind {
-    /// The page's own CSS and classes.
-    #[default]
-    Faithful,
-    /// Tailwind classes over a theme made from the design tokens.
-    Tailwind,
-}
-
 /// One clone: the URL and the options of `replica clone` / `POST /clone/stream`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CloneRequest {
@@ -40,7 +29,7 @@ pub struct CloneRequest {
     #[serde(default)]
     pub generator: GeneratorKind,
     #[serde(default)]
-    pub style: StyleKind,
+    pub style: OutputStyle,
     /// TypeScript (default, like create-next-app) or JavaScript files.
     #[serde(default)]
     pub lang: Lang,
@@ -88,7 +77,7 @@ impl CloneRequest {
         CloneRequest {
             url: url.into(),
             generator: GeneratorKind::default(),
-            style: StyleKind::default(),
+            style: OutputStyle::default(),
             lang: Lang::default(),
             preview: true,
             refine: false,

@@ -6,23 +6,20 @@ use std::time::Instant;
 
 use replica_assembler::{AssembleInput, LocalizeOptions, ProjectStyle, SiteStyles};
 use replica_core::{
-    AllowedOrigin, ComponentFile, DesignTokens, Device, PageResult, PipelineEvent, Plan,
-    PlannedSectionSummary, ProjectFiles, Sandbox, ScrapeData, ScrapeOptions, SimilarityScores,
-    StepTimings,
+    AllowedOrigin, ComponentFile, DesignTokens, Device, OutputStyle, PageResult, PipelineEvent,
+    Plan, PlannedSectionSummary, ProjectFiles, Sandbox, ScrapeData, ScrapeOptions,
+    SimilarityScores, StepTimings,
 };
 use replica_jsx_validator::Report;
 use replica_section_gen::{
     BatchConfig, BatchInput, CompileOptions, Generator, LlmConfig, LlmGenerator, SectionResult,
-    Style,
 };
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::Instrument as _;
 
 use crate::compile_fix::{CompileFix, fix_compile_errors};
-use crate::request::{
-    Admission, CloneOutcome, CloneRequest, GeneratorKind, PipelineDeps, StyleKind,
-};
+use crate::request::{Admission, CloneOutcome, CloneRequest, GeneratorKind, PipelineDeps};
 use crate::{
     CloneId, CloneStatus, CloneStoreError, CompileCheckConfig, check_compilation, measure, refine,
 };
@@ -593,13 +590,6 @@ pub(crate) async fn plan(p: &mut Progress, scrape: &ScrapeData, tokens: &DesignT
     plan
 }
 
-pub(crate) fn section_style(style: StyleKind) -> Style {
-    match style {
-        StyleKind::Faithful => Style::Faithful,
-        StyleKind::Tailwind => Style::Tailwind,
-    }
-}
-
 /// E: every section at once; an event as each one finishes.
 pub(crate) async fn generate(
     p: &mut Progress,
@@ -607,7 +597,7 @@ pub(crate) async fn generate(
     plan: &Plan,
     tokens: &DesignTokens,
 ) -> Vec<ComponentFile> {
-    let style = section_style(p.request.style);
+    let style = p.request.style;
     let generator = match (p.request.generator, &p.deps.model) {
         (GeneratorKind::Llm, Some(model)) => Generator::Llm(LlmGenerator::new(
             Arc::clone(model),
@@ -715,10 +705,10 @@ pub(crate) async fn generate(
     results.iter().filter_map(SectionResult::file).collect()
 }
 
-pub(crate) fn project_style(style: StyleKind, tokens: &DesignTokens) -> ProjectStyle {
+pub(crate) fn project_style(style: OutputStyle, tokens: &DesignTokens) -> ProjectStyle {
     match style {
-        StyleKind::Faithful => ProjectStyle::Faithful,
-        StyleKind::Tailwind => ProjectStyle::Tailwind {
+        OutputStyle::Faithful => ProjectStyle::Faithful,
+        OutputStyle::Tailwind => ProjectStyle::Tailwind {
             theme_extend: serde_json::to_value(replica_section_gen::tailwind_theme(tokens))
                 .unwrap_or_default(),
         },
@@ -758,7 +748,7 @@ pub(crate) async fn assemble_files(
         plan,
         tokens,
         &CompileOptions {
-            style: section_style(p.request.style),
+            style: p.request.style,
             mobile_dom: Some(&scrape.mobile.dom),
             rendering_mode: scrape.rendering_mode(),
             lang: p.request.lang,
@@ -978,7 +968,7 @@ async fn deploy_and_compile_in(
         ..CompileCheckConfig::default()
     };
     let options = CompileOptions {
-        style: Style::Faithful,
+        style: OutputStyle::Faithful,
         mobile_dom: Some(&scrape.mobile.dom),
         rendering_mode: scrape.rendering_mode(),
         lang: p.request.lang,

@@ -26,7 +26,7 @@ pub use daytona::{
 };
 pub use local::{LocalConfig, LocalProvider, LocalSandbox, sweep_orphans};
 pub use pool::{PoolConfig, ReleasePolicy, SandboxPool};
-pub use process::{process_is_live, processes_in_group, processes_under};
+pub use process::{kill_process_group, process_is_live, processes_in_group, processes_under};
 pub use production::{ProductionConfig, ProductionServer};
 pub use template::{
     InstalledTemplate, TEMPLATE_FILES, default_cache_dir, install_template,

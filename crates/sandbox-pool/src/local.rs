@@ -21,7 +21,7 @@ use tokio::io::AsyncReadExt;
 use tokio::task::JoinHandle;
 
 use crate::command::AllowedCommand;
-use crate::process::{group_has_live_process, kill_group, limit_data};
+use crate::process::{group_has_live_process, kill_process_group, limit_data};
 use crate::template::{
     InstalledTemplate, remove_replaced_template_files, tail, write_template_files,
 };
@@ -299,7 +299,7 @@ impl LocalSandbox {
     async fn restart(&self) -> Result<(), SandboxPoolError> {
         let old = lock(&self.state.server).take();
         if let Some(mut server) = old {
-            kill_group(server.pgid);
+            kill_process_group(server.pgid);
             let _ = server.child.start_kill();
             // The port is free once the old process is gone.
             let _ = tokio::time::timeout(Duration::from_secs(10), server.child.wait()).await;
@@ -395,7 +395,7 @@ impl Sandbox for LocalSandbox {
         Box::pin(async move {
             let server = lock(&self.state.server).take();
             if let Some(mut server) = server {
-                kill_group(server.pgid);
+                kill_process_group(server.pgid);
                 // Reap the leader so no zombie is left; SIGKILL cannot be ignored.
                 let _ = tokio::time::timeout(Duration::from_secs(5), server.child.wait()).await;
                 // The worker it forked dies on its own time (freeing a large heap takes a
@@ -495,7 +495,7 @@ pub(crate) struct DevServer {
 
 impl Drop for DevServer {
     fn drop(&mut self) {
-        kill_group(self.pgid);
+        kill_process_group(self.pgid);
         let _ = self.child.start_kill();
         // Reap if it is already gone; otherwise tokio's orphan reaper collects it.
         let _ = self.child.try_wait();
@@ -815,7 +815,7 @@ struct GroupGuard(i32);
 
 impl Drop for GroupGuard {
     fn drop(&mut self) {
-        kill_group(self.0);
+        kill_process_group(self.0);
     }
 }
 

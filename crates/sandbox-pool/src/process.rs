@@ -6,7 +6,7 @@ use std::path::Path;
 use rustix::process::{Pid, Resource, Rlimit, Signal};
 
 /// SIGKILLs the whole group led by `pgid`. A group that is already gone is not an error.
-pub(crate) fn kill_group(pgid: i32) {
+pub fn kill_process_group(pgid: i32) {
     if let Some(pid) = Pid::from_raw(pgid) {
         let _ = rustix::process::kill_process_group(pid, Signal::KILL);
     }
@@ -142,7 +142,7 @@ mod tests {
             .unwrap();
         let pgid = leader.id() as i32;
         assert!(group_has_live_process(pgid));
-        kill_group(pgid);
+        kill_process_group(pgid);
         leader.wait().unwrap();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while group_has_live_process(pgid) && std::time::Instant::now() < deadline {

@@ -6,8 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use replica_core::OutputStyle;
 use replica_core::ScrapeData;
-use replica_section_gen::{CompileOptions, Style, compile_plan};
+use replica_section_gen::{CompileOptions, compile_plan};
 
 const RUNS: usize = 30;
 const TARGET: Duration = Duration::from_millis(50);
@@ -51,7 +52,7 @@ fn main() {
         plan.sections.len()
     );
     let mut within_target = true;
-    for style in [Style::Faithful, Style::Tailwind] {
+    for style in [OutputStyle::Faithful, OutputStyle::Tailwind] {
         let options = CompileOptions {
             style,
             mobile_dom: Some(&scrape.mobile.dom),

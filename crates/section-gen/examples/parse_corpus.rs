@@ -10,8 +10,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use replica_core::OutputStyle;
 use replica_core::ScrapeData;
-use replica_section_gen::{CompileOptions, Style, compile_plan, jsx_parse_errors};
+use replica_section_gen::{CompileOptions, compile_plan, jsx_parse_errors};
 
 fn main() -> ExitCode {
     let Some(dir) = std::env::args_os().nth(1).map(PathBuf::from) else {
@@ -45,7 +46,7 @@ fn main() -> ExitCode {
         let tokens = replica_design_tokens::extract(&scrape);
         let plan = replica_planner::plan(&scrape, &tokens);
         let mut page_failures = 0;
-        for style in [Style::Faithful, Style::Tailwind] {
+        for style in [OutputStyle::Faithful, OutputStyle::Tailwind] {
             let options = CompileOptions {
                 style,
                 mobile_dom: Some(&scrape.mobile.dom),

@@ -6,19 +6,19 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use replica_core::{
-    ComponentFile, DesignTokens, DomElement, GenerateError, Lang, Plan, PlannedSection,
-    SharedContext, Usage,
+    ComponentFile, DesignTokens, DomElement, GenerateError, Lang, OutputStyle, Plan,
+    PlannedSection, SharedContext, Usage,
 };
 use serde::{Deserialize, Serialize};
 
-use crate::compile::{CompileOptions, Style, compile_section, component_path};
+use crate::compile::{CompileOptions, compile_section, component_path};
 use crate::llm::LlmGenerator;
 
 /// Which generator writes the components.
 #[derive(Debug)]
 pub enum Generator {
     /// The deterministic compiler (no model, no network).
-    Compile(Style),
+    Compile(OutputStyle),
     /// A language model, falling back to the compiler in its `fallback_style`.
     Llm(LlmGenerator),
 }
@@ -32,7 +32,7 @@ impl Generator {
         }
     }
 
-    fn fallback_style(&self) -> Style {
+    fn fallback_style(&self) -> OutputStyle {
         match self {
             Generator::Compile(style) => *style,
             Generator::Llm(generator) => generator.config().fallback_style,

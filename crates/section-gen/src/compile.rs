@@ -8,10 +8,9 @@ use std::collections::BTreeMap;
 
 use replica_core::{
     BoxFuture, ComponentFile, DesignTokens, DomElement, DomNode, GenerateError, Lang,
-    MOBILE_MAX_WIDTH, OutlineNode, Plan, PlannedSection, Rect, RenderingMode, SectionGenerator,
-    SharedContext,
+    MOBILE_MAX_WIDTH, OutlineNode, OutputStyle, Plan, PlannedSection, Rect, RenderingMode,
+    SectionGenerator, SharedContext,
 };
-use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::jsx::{self, Component, DataArray, Element, Node, Prop, PropValue};
@@ -24,30 +23,10 @@ mod quirks;
 
 use quirks::{drops_strut, has_own_text, quirks_mode_style, sets_line_height};
 
-/// How the deterministic compiler writes styles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Style {
-    /// The page's own classes and inline styles, next to its own CSS.
-    #[default]
-    Faithful,
-    /// Tailwind classes from the computed styles, over a theme made from the tokens.
-    Tailwind,
-}
-
-impl Style {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Style::Faithful => "faithful",
-            Style::Tailwind => "tailwind",
-        }
-    }
-}
-
 /// What the compiler needs besides the section.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CompileOptions<'a> {
-    pub style: Style,
+    pub style: OutputStyle,
     /// The mobile capture's DOM (its `<html>`), for `tailwind`'s responsive variants: elements
     /// are matched by id. Without it every class comes from the desktop styles alone.
     pub mobile_dom: Option<&'a DomElement>,
@@ -63,15 +42,15 @@ pub struct CompileOptions<'a> {
 /// The deterministic generator behind [`SectionGenerator`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Compiler {
-    pub style: Style,
+    pub style: OutputStyle,
     pub lang: Lang,
 }
 
 impl SectionGenerator for Compiler {
     fn name(&self) -> &str {
         match self.style {
-            Style::Faithful => "compile-faithful",
-            Style::Tailwind => "compile-tailwind",
+            OutputStyle::Faithful => "compile-faithful",
+            OutputStyle::Tailwind => "compile-tailwind",
         }
     }
 
@@ -129,8 +108,8 @@ pub fn compile_wrappers(
     options: &CompileOptions<'_>,
 ) -> Vec<ComponentFile> {
     let theme = match options.style {
-        Style::Tailwind => Some(Theme::from_tokens(tokens)),
-        Style::Faithful => None,
+        OutputStyle::Tailwind => Some(Theme::from_tokens(tokens)),
+        OutputStyle::Faithful => None,
     };
     let input = WrapperInput {
         base_url: Url::parse(&plan.shared_context.url).ok(),
@@ -247,8 +226,8 @@ fn compile_source(
     options: &CompileOptions<'_>,
 ) -> String {
     let theme = match options.style {
-        Style::Tailwind => Some(Theme::from_tokens(tokens)),
-        Style::Faithful => None,
+        OutputStyle::Tailwind => Some(Theme::from_tokens(tokens)),
+        OutputStyle::Faithful => None,
     };
     let mut builder = Builder::new(
         options,
@@ -276,7 +255,11 @@ fn compile_source(
         }));
     }
     let mut arrays: Vec<DataArray> = Vec::new();
-    jsx::group_repeated(&mut roots, &mut arrays, options.style == Style::Faithful);
+    jsx::group_repeated(
+        &mut roots,
+        &mut arrays,
+        options.style == OutputStyle::Faithful,
+    );
     let (mut imports, declarations) = builder.module_parts();
     if jsx::uses_fragment(&roots) {
         imports.insert(0, "import { Fragment } from \"react\";");
@@ -293,7 +276,7 @@ fn compile_source(
 }
 
 struct Builder<'a> {
-    style: Style,
+    style: OutputStyle,
     base_url: Option<Url>,
     /// Prefix of generated class names, from the component name (`hero-important-1`).
     class_prefix: String,
@@ -486,7 +469,7 @@ impl<'a> Builder<'a> {
         let in_svg = context.svg || tag == "svg";
         let mobile = self.mobile_of(element);
         let mut props = self.props(element, in_svg, context, mobile);
-        if self.style == Style::Faithful {
+        if self.style == OutputStyle::Faithful {
             self.push_mobile_state(element, mobile, &mut props);
         }
         let child_context = self.child_context(element, context);
@@ -494,7 +477,7 @@ impl<'a> Builder<'a> {
             // Only scripts (or a quirks-mode parse) put a block like <div> or <table> in a
             // <p>; served as HTML, the parser would close the <p> before it and React's
             // hydration would fail. A <div> carrying the paragraph's computed look instead.
-            if self.style == Style::Faithful {
+            if self.style == OutputStyle::Faithful {
                 props.retain(|prop| prop.name != "style");
                 props.push(Prop {
                     name: "style".to_string(),
@@ -570,7 +553,7 @@ impl<'a> Builder<'a> {
             parent_mobile_style: mobile.map(|mobile| &mobile.style),
             parent_tag: &element.tag,
             strut_dropped: self.rendering_mode.has_line_height_quirk()
-                && self.style == Style::Faithful
+                && self.style == OutputStyle::Faithful
                 && !in_svg
                 && (drops_strut(element, mobile, context.svg)
                     || context.strut_dropped
@@ -717,7 +700,10 @@ impl<'a> Builder<'a> {
         if !in_svg {
             self.form_state(element, &mut props);
         }
-        if self.rendering_mode.has_line_height_quirk() && self.style == Style::Faithful && !in_svg {
+        if self.rendering_mode.has_line_height_quirk()
+            && self.style == OutputStyle::Faithful
+            && !in_svg
+        {
             let ignored: Vec<quirks::Edge> = self
                 .ignored_margins
                 .iter()
@@ -764,14 +750,14 @@ impl<'a> Builder<'a> {
             let react = match mapping {
                 AttributeMapping::Drop(_) => continue,
                 AttributeMapping::Style => {
-                    if self.style == Style::Faithful {
+                    if self.style == OutputStyle::Faithful {
                         self.inline_style(value, props, important);
                     }
                     continue;
                 }
                 AttributeMapping::Prop(react) => react,
             };
-            if self.style == Style::Tailwind && matches!(lower.as_str(), "class") {
+            if self.style == OutputStyle::Tailwind && matches!(lower.as_str(), "class") {
                 continue;
             }
             if !in_svg && tag == "option" && lower == "selected" {
@@ -938,7 +924,7 @@ impl<'a> Builder<'a> {
         let mut props = self.props(element, false, &ROOT_CONTEXT, None);
         let mobile = self.mobile_of(element);
         let scaled = mobile.is_some_and(|mobile| scales_with_width(&element.rect, &mobile.rect));
-        if self.style == Style::Faithful && !scaled {
+        if self.style == OutputStyle::Faithful && !scaled {
             // The script sized its drawing per device (Chart.js writes each size inline); one
             // that only scaled shrinks with the page below, at any phone's width.
             self.push_mobile_state(element, mobile, &mut props);
@@ -990,11 +976,11 @@ impl<'a> Builder<'a> {
             },
         ];
         let mut picture = vec![match self.style {
-            Style::Tailwind => Prop {
+            OutputStyle::Tailwind => Prop {
                 name: "className".to_string(),
                 value: PropValue::Str("contents".to_string()),
             },
-            Style::Faithful => Prop {
+            OutputStyle::Faithful => Prop {
                 name: "style".to_string(),
                 value: PropValue::Style(vec![("display".to_string(), "contents".to_string())]),
             },

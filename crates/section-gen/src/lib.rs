@@ -1,12 +1,13 @@
 //! Stage E (DESIGN.md §1, §6): one section in, one React component out, by the deterministic
 //! compiler or a language model.
 //!
-//! - [`compile_section`]: the deterministic compiler. Style [`Style::Faithful`] turns the
-//!   section's DOM into JSX that keeps the page's classes and inline styles (attributes in
-//!   React's spelling, HTML whitespace kept with explicit `{" "}`, scripts and handlers
-//!   dropped, form state as `defaultValue`/`defaultChecked`, repeated siblings of one shape
-//!   from a data array); [`Style::Tailwind`] writes Tailwind classes from the computed styles
-//!   over a theme made from the tokens ([`tailwind_theme`], which the assembler writes into
+//! - [`compile_section`]: the deterministic compiler. The faithful style
+//!   ([`replica_core::OutputStyle`]) turns the section's DOM into JSX that keeps the page's
+//!   classes and inline styles (attributes in React's spelling, HTML whitespace kept with
+//!   explicit `{" "}`, scripts and handlers dropped, form state as
+//!   `defaultValue`/`defaultChecked`, repeated siblings of one shape from a data array); the
+//!   Tailwind style writes Tailwind classes from the computed styles over a theme made from the
+//!   tokens ([`tailwind_theme`], which the assembler writes into
 //!   `tailwind.config.js`), with `md:` variants where the mobile capture differs. Links and
 //!   images keep their real URLs, made absolute against the page URL; `!important` inline
 //!   declarations move to a generated class (React's style objects drop them); quirks-mode
@@ -37,9 +38,7 @@ pub use attributes::{AttributeMapping, map_attribute};
 pub use batch::{
     BatchConfig, BatchInput, Generator, SectionResult, compile_plan, generate_sections,
 };
-pub use compile::{
-    CompileOptions, Compiler, Style, compile_section, compile_wrappers, component_path,
-};
+pub use compile::{CompileOptions, Compiler, compile_section, compile_wrappers, component_path};
 pub use llm::{LlmConfig, LlmGenerator, LlmOutput};
 pub use parse::{jsx_parse_errors, parse_errors};
 pub use style::{StyleDeclaration, style_declarations, style_object};

@@ -16,14 +16,12 @@ use std::sync::Arc;
 use base64::Engine;
 use replica_core::{
     BoxFuture, ComponentFile, ContentPart, DesignTokens, GenerateError, ImageBlock, Lang,
-    LanguageModel, LlmRequest, Message, PlannedSection, Role, SectionGenerator, SectionKind,
-    SharedContext, TEMPLATE_PACKAGES, Usage, is_template_package,
+    LanguageModel, LlmRequest, Message, OutputStyle, PlannedSection, Role, SectionGenerator,
+    SectionKind, SharedContext, TEMPLATE_PACKAGES, Usage, is_template_package, strip_code_fences,
 };
 use serde::Serialize;
 
-use crate::compile::{
-    CompileOptions, Style, check_component_name, compile_section, component_path,
-};
+use crate::compile::{CompileOptions, check_component_name, compile_section, component_path};
 use crate::parse::module_facts;
 use crate::tailwind::{ThemeExtend, tailwind_theme};
 
@@ -33,10 +31,10 @@ pub struct LlmConfig {
     pub max_tokens: u32,
     pub temperature: Option<f32>,
     /// The deterministic style of fallbacks.
-    pub fallback_style: Style,
+    pub fallback_style: OutputStyle,
     /// The deterministic style of the reference JSX in the prompt: tailwind by default, so
     /// the model sees the computed styles as the classes it is asked to write.
-    pub reference_style: Style,
+    pub reference_style: OutputStyle,
     /// Reference JSX longer than this (in bytes) is left out of the prompt.
     pub max_reference_bytes: usize,
 }
@@ -46,8 +44,8 @@ impl Default for LlmConfig {
         LlmConfig {
             max_tokens: 8192,
             temperature: Some(0.2),
-            fallback_style: Style::Faithful,
-            reference_style: Style::Tailwind,
+            fallback_style: OutputStyle::Faithful,
+            reference_style: OutputStyle::Tailwind,
             max_reference_bytes: 24_000,
         }
     }
@@ -435,27 +433,6 @@ pub(crate) fn clean_component(answer: &str, component_name: &str) -> Result<Stri
     Ok(source)
 }
 
-/// The content of the first fenced code block, or the whole text when there is none; an
-/// unclosed fence (a truncated answer) yields everything after it.
-pub(crate) fn strip_code_fences(text: &str) -> &str {
-    let Some(open) = text.find("```") else {
-        return text;
-    };
-    let after = &text[open + 3..];
-    let body_start = after
-        .find('\n')
-        .map_or(after.len(), |line_end| line_end + 1);
-    let body = &after[body_start..];
-    let mut offset = 0;
-    for line in body.split_inclusive('\n') {
-        if line.trim_start().starts_with("```") && line.trim().bytes().all(|b| b == b'`') {
-            return &body[..offset];
-        }
-        offset += line.len();
-    }
-    body
-}
-
 fn has_use_client(source: &str) -> bool {
     let first = source
         .lines()
@@ -500,14 +477,6 @@ fn needs_client(source: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fences_are_stripped() {
-        assert_eq!(strip_code_fences("```jsx\nA\n```\nprose"), "A\n");
-        assert_eq!(strip_code_fences("Here:\n```\nA\nB\n```"), "A\nB\n");
-        assert_eq!(strip_code_fences("no fence"), "no fence");
-        assert_eq!(strip_code_fences("```jsx\ncut off"), "cut off");
-    }
 
     #[test]
     fn answers_are_checked() {

@@ -291,33 +291,6 @@ pub async fn api_layer(State(cors): State<Cors>, request: Request, next: Next) -
     response
 }
 
-/// The `Content-Type` of a project file, from its extension.
-pub fn content_type(path: &str) -> &'static str {
-    let extension = path
-        .rsplit_once('.')
-        .map(|(_, extension)| extension.to_ascii_lowercase())
-        .unwrap_or_default();
-    match extension.as_str() {
-        "js" | "jsx" | "mjs" | "cjs" | "ts" | "tsx" => "text/javascript; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "json" => "application/json",
-        "html" | "htm" => "text/html; charset=utf-8",
-        "md" | "txt" => "text/plain; charset=utf-8",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "avif" => "image/avif",
-        "ico" => "image/x-icon",
-        "woff" => "font/woff",
-        "woff2" => "font/woff2",
-        "ttf" => "font/ttf",
-        "otf" => "font/otf",
-        _ => "application/octet-stream",
-    }
-}
-
 /// `X-Content-Type-Options: nosniff` and `Referrer-Policy: same-origin` on every response
 /// that does not set its own (previews too: a preview's URL carries its token, which must not
 /// reach the sites its page links to).

@@ -21,7 +21,7 @@ use super::clones::{Driving, spawn_clone};
 use super::control::{Local, LocalOptions};
 use super::download::project_zip;
 use super::events::{EventLog, last_event_id};
-use super::http::{ApiError, Cors, api_layer, content_type, ok_json, parse_json, read_body};
+use super::http::{ApiError, Cors, api_layer, ok_json, parse_json, read_body};
 use super::limits::human;
 
 /// What a client is told to wait before retrying a clone when the queue is full: about the
@@ -434,7 +434,7 @@ impl Server {
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
-            HeaderValue::from_static(content_type(path)),
+            HeaderValue::from_static(replica_core::media_type_of_path(path)),
         );
         // Generated files are data to the API's clients, never pages of the API's origin.
         headers.insert(

@@ -281,13 +281,6 @@ fn children_named(pid: u32, name: &str) -> Vec<(i32, i32)> {
         .collect()
 }
 
-fn kill_group(group: i32) {
-    let _ = rustix::process::kill_process_group(
-        rustix::process::Pid::from_raw(group).unwrap(),
-        rustix::process::Signal::KILL,
-    );
-}
-
 /// The last event of a clone that met a fault: an error of `stage`, or `done` when the clone
 /// got past the fault (the fault came too late to matter).
 fn failed_at_or_recovered(events: &[Value], stage: &str) {
@@ -317,7 +310,7 @@ async fn killed_chromedriver_browser_and_dev_server_fail_their_clone_and_the_nex
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let drivers = children_named(server.pid(), "chromedriver");
     assert_eq!(drivers.len(), 1, "one chromedriver");
-    kill_group(drivers[0].1);
+    replica_sandbox_pool::kill_process_group(drivers[0].1);
     let (events, _) = stream.collect().await;
     let last = events.last().unwrap();
     assert_eq!(

@@ -75,8 +75,7 @@ impl Chromium {
         } = self;
         let _ = session.close().await;
         if let Some(pid) = driver.id() {
-            let group = rustix::process::Pid::from_raw(pid as i32).unwrap();
-            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+            replica_sandbox_pool::kill_process_group(pid as i32);
         }
         let _ = driver.wait().await;
     }

@@ -218,7 +218,7 @@ async fn every_fixture_project_localizes_the_site_files_it_references() {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let mut files = crate::assemble_fixture(
             &dir,
-            replica_section_gen::Style::Faithful,
+            replica_core::OutputStyle::Faithful,
             replica_core::Lang::TypeScript,
         )
         .files;

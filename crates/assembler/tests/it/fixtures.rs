@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use replica_assembler::{AssembleError, AssembleInput, ProjectStyle, assemble, imported_packages};
+use replica_core::OutputStyle;
 use replica_core::{ComponentFile, Lang, ScrapeData, template_version};
-use replica_section_gen::Style;
 
 use crate::{assemble_fixture, generate, render, scrape_dirs};
 
@@ -19,7 +19,7 @@ fn every_fixture_in_both_styles() {
     );
     for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        for style in [Style::Faithful, Style::Tailwind] {
+        for style in [OutputStyle::Faithful, OutputStyle::Tailwind] {
             let javascript = assemble_fixture(&dir, style, Lang::JavaScript);
             let report = replica_jsx_validator::validate(&javascript.files);
             assert!(
@@ -55,7 +55,7 @@ fn state_a_script_set_on_phones_only_is_applied_there() {
     // only when the window is narrow: the layout carries the body's and wraps the page in
     // DeviceState, which applies them below the mobile breakpoint.
     let dir = crate::workspace_fixtures().join("scrapes/script-state");
-    let assembly = assemble_fixture(&dir, Style::Faithful, Lang::TypeScript);
+    let assembly = assemble_fixture(&dir, OutputStyle::Faithful, Lang::TypeScript);
     let layout = assembly.files.text("app/layout.tsx").unwrap();
     assert!(
         layout.contains(
@@ -73,19 +73,19 @@ fn state_a_script_set_on_phones_only_is_applied_there() {
         "{device_state}"
     );
     // The tailwind style has the phone's look in its classes already.
-    let tailwind = assemble_fixture(&dir, Style::Tailwind, Lang::TypeScript);
+    let tailwind = assemble_fixture(&dir, OutputStyle::Tailwind, Lang::TypeScript);
     assert!(tailwind.files.text("components/DeviceState.tsx").is_none());
     // A page whose scripts did the same at both widths gets nothing.
     let landing = crate::workspace_fixtures().join("scrapes/landing");
-    let plain = assemble_fixture(&landing, Style::Faithful, Lang::TypeScript);
+    let plain = assemble_fixture(&landing, OutputStyle::Faithful, Lang::TypeScript);
     assert!(plain.files.text("components/DeviceState.tsx").is_none());
 }
 
 #[test]
 fn the_page_renders_every_section_in_plan_order() {
     let dir = crate::workspace_fixtures().join("scrapes/landing");
-    let (_, _, plan, _) = generate(&dir, Style::Faithful, Lang::TypeScript);
-    let assembly = assemble_fixture(&dir, Style::Faithful, Lang::TypeScript);
+    let (_, _, plan, _) = generate(&dir, OutputStyle::Faithful, Lang::TypeScript);
+    let assembly = assemble_fixture(&dir, OutputStyle::Faithful, Lang::TypeScript);
     let page = assembly.files.text("app/page.tsx").unwrap();
     assert!(plan.sections.len() > 2, "landing has several sections");
     let mut last = 0;
@@ -108,9 +108,9 @@ fn package_json_is_what_the_files_import_plus_the_base_set() {
     for dir in scrape_dirs() {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         for (style, lang) in [
-            (Style::Faithful, Lang::TypeScript),
-            (Style::Faithful, Lang::JavaScript),
-            (Style::Tailwind, Lang::TypeScript),
+            (OutputStyle::Faithful, Lang::TypeScript),
+            (OutputStyle::Faithful, Lang::JavaScript),
+            (OutputStyle::Tailwind, Lang::TypeScript),
         ] {
             let files = assemble_fixture(&dir, style, lang).files;
             let package: serde_json::Value =
@@ -143,7 +143,7 @@ fn package_json_is_what_the_files_import_plus_the_base_set() {
                     .map(String::from),
                 );
             }
-            if style == Style::Tailwind {
+            if style == OutputStyle::Tailwind {
                 dev.extend(["tailwindcss", "postcss", "autoprefixer"].map(String::from));
                 expected.retain(|package| !dev.contains(package));
             }
@@ -177,10 +177,10 @@ fn package_json_is_what_the_files_import_plus_the_base_set() {
 #[test]
 fn faithful_css_has_no_tailwind_layers_and_tailwind_css_has_them() {
     let dir = crate::workspace_fixtures().join("scrapes/landing");
-    let faithful = assemble_fixture(&dir, Style::Faithful, Lang::TypeScript);
+    let faithful = assemble_fixture(&dir, OutputStyle::Faithful, Lang::TypeScript);
     let css = faithful.files.text("app/globals.css").unwrap();
     assert!(!css.contains("@tailwind"), "{css}");
-    let tailwind = assemble_fixture(&dir, Style::Tailwind, Lang::TypeScript);
+    let tailwind = assemble_fixture(&dir, OutputStyle::Tailwind, Lang::TypeScript);
     let css = tailwind.files.text("app/globals.css").unwrap();
     for layer in [
         "@tailwind base;",
@@ -196,7 +196,7 @@ fn faithful_css_has_no_tailwind_layers_and_tailwind_css_has_them() {
 #[test]
 fn a_page_without_viewport_meta_keeps_its_980px_layout_and_quirks_fixes() {
     let dir = crate::workspace_fixtures().join("scrapes/legacy-quirks");
-    let assembly = assemble_fixture(&dir, Style::Faithful, Lang::TypeScript);
+    let assembly = assemble_fixture(&dir, OutputStyle::Faithful, Lang::TypeScript);
     let layout = assembly.files.text("app/layout.tsx").unwrap();
     assert!(layout.contains("width: 980"), "{layout}");
     let css = assembly.files.text("app/globals.css").unwrap();
@@ -209,7 +209,8 @@ fn a_quirks_mode_body_fills_the_viewport_and_grows_with_its_content() {
     // A fixed height would let longer content overflow the body, and the margin at its end
     // would no longer add to the page (54px at the foot of a quirks-mode recipe page).
     let dir = crate::workspace_fixtures().join("scrapes/legacy-quirks");
-    let (mut scrape, tokens, plan, components) = generate(&dir, Style::Faithful, Lang::TypeScript);
+    let (mut scrape, tokens, plan, components) =
+        generate(&dir, OutputStyle::Faithful, Lang::TypeScript);
     let globals = |scrape: &ScrapeData| {
         let assembly = assemble(&AssembleInput {
             scrape,
@@ -252,7 +253,7 @@ fn component(name: &str, path: &str) -> ComponentFile {
 #[test]
 fn bad_components_get_typed_errors() {
     let dir = crate::workspace_fixtures().join("scrapes/one-block");
-    let (scrape, tokens, plan, _) = generate(&dir, Style::Faithful, Lang::TypeScript);
+    let (scrape, tokens, plan, _) = generate(&dir, OutputStyle::Faithful, Lang::TypeScript);
     let run = |components: &[ComponentFile]| {
         assemble(&AssembleInput {
             scrape: &scrape,
@@ -313,7 +314,8 @@ fn bad_components_get_typed_errors() {
 #[test]
 fn a_section_without_a_component_is_left_out_with_a_warning() {
     let dir = crate::workspace_fixtures().join("scrapes/landing");
-    let (scrape, tokens, plan, mut components) = generate(&dir, Style::Faithful, Lang::TypeScript);
+    let (scrape, tokens, plan, mut components) =
+        generate(&dir, OutputStyle::Faithful, Lang::TypeScript);
     let dropped = components.remove(1);
     let assembly = assemble(&AssembleInput {
         scrape: &scrape,

@@ -11,8 +11,9 @@ mod skeleton;
 use std::path::{Path, PathBuf};
 
 use replica_assembler::{AssembleInput, Assembly, ProjectStyle, assemble};
+use replica_core::OutputStyle;
 use replica_core::{ComponentFile, DesignTokens, Lang, Plan, ProjectFiles, ScrapeData};
-use replica_section_gen::{CompileOptions, Style, compile_plan, compile_wrappers, tailwind_theme};
+use replica_section_gen::{CompileOptions, compile_plan, compile_wrappers, tailwind_theme};
 
 /// The workspace's `fixtures/`.
 pub fn workspace_fixtures() -> PathBuf {
@@ -32,7 +33,7 @@ pub fn scrape_dirs() -> Vec<PathBuf> {
 /// A recorded scrape through the real stages C, D and E in `style` and `lang`.
 pub fn generate(
     dir: &Path,
-    style: Style,
+    style: OutputStyle,
     lang: Lang,
 ) -> (ScrapeData, DesignTokens, Plan, Vec<ComponentFile>) {
     let scrape = ScrapeData::load(dir).unwrap_or_else(|error| panic!("{}: {error}", dir.display()));
@@ -52,16 +53,16 @@ pub fn generate(
 }
 
 /// The assembler's style for section-gen's, with the theme the components were written for.
-pub fn project_style(style: Style, tokens: &DesignTokens) -> ProjectStyle {
+pub fn project_style(style: OutputStyle, tokens: &DesignTokens) -> ProjectStyle {
     match style {
-        Style::Faithful => ProjectStyle::Faithful,
-        Style::Tailwind => ProjectStyle::Tailwind {
+        OutputStyle::Faithful => ProjectStyle::Faithful,
+        OutputStyle::Tailwind => ProjectStyle::Tailwind {
             theme_extend: serde_json::to_value(tailwind_theme(tokens)).expect("theme serializes"),
         },
     }
 }
 
-pub fn assemble_fixture(dir: &Path, style: Style, lang: Lang) -> Assembly {
+pub fn assemble_fixture(dir: &Path, style: OutputStyle, lang: Lang) -> Assembly {
     let (scrape, tokens, plan, components) = generate(dir, style, lang);
     let project_style = project_style(style, &tokens);
     let options = CompileOptions {

@@ -13,9 +13,9 @@ use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use regex::Regex;
+use replica_core::OutputStyle;
 use replica_core::{DomElement, Lang, ScrapeData};
 use replica_sandbox_pool::{default_cache_dir, install_template, write_project_files};
-use replica_section_gen::Style;
 
 use crate::{assemble_fixture, scrape_dirs};
 
@@ -32,9 +32,9 @@ fn every_assembled_fixture_checks_lints_builds_and_keeps_its_ids_and_landmarks()
     for dir in scrape_dirs() {
         let scrape = ScrapeData::load(&dir).unwrap();
         for (style, lang) in [
-            (Style::Faithful, Lang::TypeScript),
-            (Style::Faithful, Lang::JavaScript),
-            (Style::Tailwind, Lang::TypeScript),
+            (OutputStyle::Faithful, Lang::TypeScript),
+            (OutputStyle::Faithful, Lang::JavaScript),
+            (OutputStyle::Tailwind, Lang::TypeScript),
         ] {
             let name = format!(
                 "{} ({}, {})",
@@ -46,7 +46,12 @@ fn every_assembled_fixture_checks_lints_builds_and_keeps_its_ids_and_landmarks()
             write_project_files(project.path(), &assemble_fixture(&dir, style, lang).files)
                 .unwrap_or_else(|error| panic!("{name}: {error}"));
             std::os::unix::fs::symlink(&modules, project.path().join("node_modules")).unwrap();
-            let checked = check_build(&modules, project.path(), lang, style == Style::Faithful);
+            let checked = check_build(
+                &modules,
+                project.path(),
+                lang,
+                style == OutputStyle::Faithful,
+            );
             let result = checked.and_then(|()| {
                 let html = prerendered_page(project.path())?;
                 compare_structure(&scrape, &html)
@@ -261,7 +266,7 @@ fn a_project_installs_from_the_template_cache_offline_builds_and_starts() {
     let project = tempfile::tempdir().unwrap();
     write_project_files(
         project.path(),
-        &assemble_fixture(&dir, Style::Faithful, Lang::TypeScript).files,
+        &assemble_fixture(&dir, OutputStyle::Faithful, Lang::TypeScript).files,
     )
     .unwrap();
     let npm = |args: &[&str]| {

@@ -2,15 +2,15 @@
 //! acceptance rules of the model review's answer.
 
 use replica_assembler::{FixKind, ReviewRejected, accept_review_answer, review};
+use replica_core::OutputStyle;
 use replica_core::ProjectFiles;
-use replica_section_gen::Style;
 
 use crate::{assemble_fixture, scrape_dirs};
 
 #[test]
 fn assembled_fixture_projects_review_clean() {
     for dir in scrape_dirs() {
-        for style in [Style::Faithful, Style::Tailwind] {
+        for style in [OutputStyle::Faithful, OutputStyle::Tailwind] {
             let assembly = assemble_fixture(&dir, style, replica_core::Lang::TypeScript);
             let outcome = review(&assembly.files);
             assert!(
@@ -28,7 +28,7 @@ fn assembled_fixture_projects_review_clean() {
 fn landing_with(path: &str, text: &str) -> ProjectFiles {
     let mut files = assemble_fixture(
         &crate::workspace_fixtures().join("scrapes/landing"),
-        Style::Faithful,
+        OutputStyle::Faithful,
         replica_core::Lang::JavaScript,
     )
     .files;

@@ -13,7 +13,7 @@ use replica_core::{
 };
 use replica_fixture_server::FixtureServer;
 use replica_pipeline::{
-    Admission, CloneRequest, CloneRun, CloneStatus, CloneStore, PipelineDeps, StyleKind,
+    Admission, CloneRequest, CloneRun, CloneStatus, CloneStore, OutputStyle, PipelineDeps,
     start_clone, start_queued_clone,
 };
 use replica_sandbox_pool::{
@@ -282,7 +282,7 @@ async fn without_a_preview_the_files_are_written_and_done_has_no_url() {
         data.path(),
     );
     let mut request = CloneRequest::new("http://example.test/");
-    request.style = StyleKind::Tailwind;
+    request.style = OutputStyle::Tailwind;
     let mut run = start_clone(request, deps).unwrap();
     let mut events = Vec::new();
     while let Some(event) = run.events.recv().await {

@@ -5,13 +5,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use replica_core::OutputStyle;
 use replica_core::{
     Lang, LanguageModel, LlmRequest, LlmResponse, LlmStream, StopReason, Usage, response_stream,
 };
 use replica_llm::Replay;
 use replica_section_gen::{
-    BatchConfig, BatchInput, CompileOptions, Generator, LlmConfig, LlmGenerator, Style,
-    compile_section, generate_sections, jsx_parse_errors,
+    BatchConfig, BatchInput, CompileOptions, Generator, LlmConfig, LlmGenerator, compile_section,
+    generate_sections, jsx_parse_errors,
 };
 
 use crate::llm::{cases, cases_plan, replay_dir, tokens};
@@ -204,7 +205,7 @@ async fn concurrency_is_bounded_results_arrive_as_they_finish_and_slow_sections_
 async fn the_compiler_generates_every_fixture_section() {
     let dir = crate::workspace_fixtures().join("scrapes/landing");
     let (scrape, tokens, plan) = crate::plan_of(&dir);
-    for style in [Style::Faithful, Style::Tailwind] {
+    for style in [OutputStyle::Faithful, OutputStyle::Tailwind] {
         let results = generate_sections(
             &Generator::Compile(style),
             &BatchInput {
@@ -232,7 +233,7 @@ async fn a_zero_concurrency_still_makes_progress() {
     let plan = cases_plan();
     let tokens = tokens();
     let results = generate_sections(
-        &Generator::Compile(Style::Faithful),
+        &Generator::Compile(OutputStyle::Faithful),
         &BatchInput {
             plan: &plan,
             tokens: &tokens,
@@ -257,7 +258,7 @@ async fn both_generators_work_behind_the_section_generator_trait() {
 
     let (section, _) = cases().remove(0);
     let compiler: &dyn SectionGenerator = &Compiler {
-        style: Style::Faithful,
+        style: OutputStyle::Faithful,
         lang: Lang::JavaScript,
     };
     let file = compiler

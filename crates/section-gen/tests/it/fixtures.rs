@@ -5,7 +5,8 @@
 use std::fmt::Write;
 
 use replica_core::Lang;
-use replica_section_gen::{CompileOptions, Style, compile_plan, compile_wrappers, parse_errors};
+use replica_core::OutputStyle;
+use replica_section_gen::{CompileOptions, compile_plan, compile_wrappers, parse_errors};
 
 use crate::{plan_of, workspace_fixtures};
 
@@ -30,7 +31,7 @@ fn every_fixture_section_in_both_styles() {
     for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let (scrape, tokens, plan) = plan_of(&dir);
-        for style in [Style::Faithful, Style::Tailwind] {
+        for style in [OutputStyle::Faithful, OutputStyle::Tailwind] {
             let options = CompileOptions {
                 style,
                 mobile_dom: Some(&scrape.mobile.dom),
@@ -95,7 +96,7 @@ fn every_fixture_section_in_both_styles() {
 fn same_input_same_bytes() {
     let dir = workspace_fixtures().join("scrapes/landing");
     let (scrape, tokens, plan) = plan_of(&dir);
-    for style in [Style::Faithful, Style::Tailwind] {
+    for style in [OutputStyle::Faithful, OutputStyle::Tailwind] {
         let options = CompileOptions {
             style,
             mobile_dom: Some(&scrape.mobile.dom),

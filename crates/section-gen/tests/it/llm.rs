@@ -9,13 +9,14 @@
 
 use std::sync::Arc;
 
+use replica_core::OutputStyle;
 use replica_core::{
     ContentPart, DesignTokens, LanguageModel, LlmError, LlmRequest, LlmResponse, LlmStream, Plan,
     PlannedSection, SectionCrop, SectionKind, StopReason, Usage, response_stream,
 };
 use replica_llm::{RecordedExchange, Recording, Replay, exchange_path, request_key, request_view};
 use replica_section_gen::{
-    CompileOptions, LlmConfig, LlmGenerator, Style, compile_section, jsx_parse_errors,
+    CompileOptions, LlmConfig, LlmGenerator, compile_section, jsx_parse_errors,
 };
 
 use crate::{crate_fixtures, section_from_html, test_context};
@@ -340,5 +341,5 @@ fn every_request_shares_one_cached_system_prompt() {
         1,
         "no screenshot, no image part"
     );
-    let _ = Style::Faithful;
+    let _ = OutputStyle::Faithful;
 }

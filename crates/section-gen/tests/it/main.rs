@@ -12,11 +12,12 @@ mod wrappers;
 
 use std::path::{Path, PathBuf};
 
+use replica_core::OutputStyle;
 use replica_core::{
     DesignTokens, Lang, Plan, PlannedSection, Rect, ScrapeData, SectionData, SectionKind,
     SharedContext,
 };
-use replica_section_gen::{CompileOptions, Style, compile_section, jsx_parse_errors};
+use replica_section_gen::{CompileOptions, compile_section, jsx_parse_errors};
 
 /// The workspace's `fixtures/` folder.
 pub fn workspace_fixtures() -> PathBuf {
@@ -80,14 +81,14 @@ pub fn test_context() -> SharedContext {
 }
 
 /// The whole component file compiled from a fragment, checked to parse.
-pub fn compile_html_file(html: &str, style: Style) -> String {
+pub fn compile_html_file(html: &str, style: OutputStyle) -> String {
     compile_fragment(html, style, None)
 }
 
 /// Just the JSX a fragment compiles to (faithful style): what the component returns,
 /// dedented; data arrays and the function around it are left out.
 pub fn compile_html(html: &str) -> String {
-    returned_jsx(&compile_html_file(html, Style::Faithful))
+    returned_jsx(&compile_html_file(html, OutputStyle::Faithful))
 }
 
 /// [`compile_html`] with the mobile capture of the same fragment (`mobile_html`: the same
@@ -101,12 +102,16 @@ pub fn compile_html_on_devices(html: &str, mobile_html: &str) -> String {
             .collect(),
         ..replica_core::DomElement::default()
     };
-    returned_jsx(&compile_fragment(html, Style::Faithful, Some(&mobile)))
+    returned_jsx(&compile_fragment(
+        html,
+        OutputStyle::Faithful,
+        Some(&mobile),
+    ))
 }
 
 fn compile_fragment(
     html: &str,
-    style: Style,
+    style: OutputStyle,
     mobile_dom: Option<&replica_core::DomElement>,
 ) -> String {
     let section = section_from_html("Fragment", html);

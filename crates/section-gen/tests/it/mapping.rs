@@ -1,9 +1,10 @@
 //! One test per mapping rule of the faithful compiler: an HTML fragment in, the exact JSX out.
 
+use replica_core::OutputStyle;
 use replica_core::{
     DesignTokens, DomElement, DomNode, GenerateError, Lang, PlannedSection, RenderingMode,
 };
-use replica_section_gen::{CompileOptions, Style, compile_section};
+use replica_section_gen::{CompileOptions, compile_section};
 
 use crate::{
     compile_html, compile_html_file, compile_html_on_devices, html, section_from_html, test_context,
@@ -48,7 +49,7 @@ fn important_declarations_move_to_a_generated_class() {
     assert_eq!(
         compile_html_file(
             r#"<p class="lead" style="color: red !important; margin: 0; --gap: 4px!important">x</p>"#,
-            Style::Faithful
+            OutputStyle::Faithful
         ),
         r#"export default function Fragment() {
   return (
@@ -440,7 +441,7 @@ fn repeated_cards_render_from_a_data_array() {
   <li class="card"><h3>Safe</h3><p>Typed &amp; tested.</p><a href="/safe">More</a></li>
   <li class="card"><h3>Open</h3><p>MIT licensed.</p><a href="/open">More</a></li>
 </ul>"#,
-        Style::Faithful,
+        OutputStyle::Faithful,
     );
     assert_eq!(
         source,
@@ -479,8 +480,8 @@ fn siblings_of_different_shapes_stay_apart() {
 fn output_is_stable() {
     let html = r#"<section class="hero"><h1>Hi</h1> <p style="color: red">x</p></section>"#;
     assert_eq!(
-        compile_html_file(html, Style::Faithful),
-        compile_html_file(html, Style::Faithful)
+        compile_html_file(html, OutputStyle::Faithful),
+        compile_html_file(html, OutputStyle::Faithful)
     );
 }
 
@@ -503,7 +504,7 @@ fn a_bad_component_name_is_a_typed_error() {
 #[test]
 fn an_empty_section_renders_nothing() {
     assert_eq!(
-        compile_html_file("", Style::Faithful),
+        compile_html_file("", OutputStyle::Faithful),
         "export default function Fragment() {\n  return null;\n}\n"
     );
 }
@@ -632,7 +633,7 @@ fn compile_faithful(section: &PlannedSection, quirks_mode: bool) -> String {
         &test_context(),
         &DesignTokens::default(),
         &CompileOptions {
-            style: Style::Faithful,
+            style: OutputStyle::Faithful,
             mobile_dom: None,
             rendering_mode: if quirks_mode {
                 RenderingMode::Quirks
@@ -865,7 +866,7 @@ fn limited_quirks_mode_has_the_line_height_quirk_only() {
             &test_context(),
             &DesignTokens::default(),
             &CompileOptions {
-                style: Style::Faithful,
+                style: OutputStyle::Faithful,
                 mobile_dom: None,
                 rendering_mode,
                 lang: Lang::JavaScript,

@@ -1,10 +1,9 @@
 //! The tailwind style on small fragments: theme names, Tailwind's scale, arbitrary values,
 //! inheritance, UA defaults and responsive variants from the mobile capture.
 
+use replica_core::OutputStyle;
 use replica_core::{DesignTokens, DomElement, DomNode, Lang};
-use replica_section_gen::{
-    CompileOptions, Style, compile_section, jsx_parse_errors, tailwind_theme,
-};
+use replica_section_gen::{CompileOptions, compile_section, jsx_parse_errors, tailwind_theme};
 
 use crate::{html, section_from_html, test_context};
 
@@ -31,7 +30,7 @@ fn compile(desktop: &str, mobile: Option<&str>) -> String {
         ..DomElement::default()
     });
     let options = CompileOptions {
-        style: Style::Tailwind,
+        style: OutputStyle::Tailwind,
         mobile_dom: mobile_root.as_ref(),
         rendering_mode: replica_core::RenderingMode::Standards,
         lang: Lang::JavaScript,
@@ -112,7 +111,7 @@ fn an_oklch_brand_colour_becomes_its_theme_class() {
         ),
     );
     let options = CompileOptions {
-        style: Style::Tailwind,
+        style: OutputStyle::Tailwind,
         mobile_dom: None,
         rendering_mode: replica_core::RenderingMode::Standards,
         lang: Lang::JavaScript,

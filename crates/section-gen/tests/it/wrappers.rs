@@ -2,8 +2,9 @@
 //! mapped like any element, rendering `children` in the innermost; nested wrappers each in
 //! the context of the one around them.
 
+use replica_core::OutputStyle;
 use replica_core::{DesignTokens, DomNode, Lang, OutlineNode, PageWrapper, Plan};
-use replica_section_gen::{CompileOptions, Style, compile_wrappers, jsx_parse_errors};
+use replica_section_gen::{CompileOptions, compile_wrappers, jsx_parse_errors};
 
 use crate::{html, test_context};
 
@@ -36,7 +37,7 @@ fn plan_with_wrapper(name: &str, html: &str) -> Plan {
     }
 }
 
-fn wrapper_source(html: &str, style: Style) -> Option<String> {
+fn wrapper_source(html: &str, style: OutputStyle) -> Option<String> {
     let options = CompileOptions {
         style,
         mobile_dom: None,
@@ -60,7 +61,7 @@ fn wrapper_source(html: &str, style: Style) -> Option<String> {
 fn wrappers_nest_around_the_children_with_their_attributes() {
     let source = wrapper_source(
         r##"<center><div id="page" class="container" style="max-width: 960px; color: red !important" bgcolor="#fff" onclick="go()"><main><section>x</section></main></div></center>"##,
-        Style::Faithful,
+        OutputStyle::Faithful,
     )
     .expect("a wrapper");
     assert_eq!(
@@ -91,13 +92,16 @@ fn wrappers_nest_around_the_children_with_their_attributes() {
 
 #[test]
 fn a_paragraph_wrapper_becomes_a_div_and_dropped_tags_are_skipped() {
-    let source = wrapper_source(r#"<p class="x"><noscript></noscript></p>"#, Style::Faithful)
-        .expect("a wrapper");
+    let source = wrapper_source(
+        r#"<p class="x"><noscript></noscript></p>"#,
+        OutputStyle::Faithful,
+    )
+    .expect("a wrapper");
     assert!(source.contains("<div className=\"x\""), "{source}");
     assert!(!source.contains("noscript"), "{source}");
     assert!(!source.contains("<p"), "{source}");
     assert_eq!(
-        wrapper_source("<noscript></noscript>", Style::Faithful),
+        wrapper_source("<noscript></noscript>", OutputStyle::Faithful),
         None
     );
     let empty = Plan {
@@ -152,7 +156,7 @@ fn tailwind_wrappers_get_classes_from_their_computed_style() {
         .style
         .insert("text-align".to_string(), "center".to_string());
     let options = CompileOptions {
-        style: Style::Tailwind,
+        style: OutputStyle::Tailwind,
         ..CompileOptions::default()
     };
     let files = compile_wrappers(&plan, &DesignTokens::default(), &options);
