@@ -25,7 +25,7 @@ pub fn ensure_system_packages() -> anyhow::Result<()> {
 
 /// `npm ci` of the sandbox template into `REPLICA_CACHE_DIR/templates/<files hash>`, once.
 pub fn ensure_next_template() -> anyhow::Result<()> {
-    let cache = replica_sandbox_pool::default_cache_dir();
+    let cache = replica_sandbox_pool::default_cache_dir(|name| std::env::var(name).ok());
     let key = replica_sandbox_pool::template_key();
     if !cache.join("templates").join(&key).is_dir() {
         eprintln!(
@@ -52,7 +52,8 @@ pub fn ensure_pixelmatch() -> anyhow::Result<Option<std::path::PathBuf>> {
         );
         return Ok(None);
     }
-    let dir = replica_sandbox_pool::default_cache_dir().join("bench/pixelmatch-7");
+    let dir = replica_sandbox_pool::default_cache_dir(|name| std::env::var(name).ok())
+        .join("bench/pixelmatch-7");
     let version = |package: &str| -> Option<String> {
         let manifest = std::fs::read(dir.join("node_modules").join(package).join("package.json"));
         let manifest: serde_json::Value = serde_json::from_slice(&manifest.ok()?).ok()?;

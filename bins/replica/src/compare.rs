@@ -50,7 +50,7 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         policy: UrlPolicy::allow_all(),
         ..ScrapeOptions::default()
     };
-    let mut browser = BrowserConfig::from_env();
+    let mut browser = BrowserConfig::from_lookup(crate::env::lookup);
     crate::policy::set_proxy_listen(&mut browser, None)?;
     let browser = Browser::launch(&browser).await?;
     let scraped = scrape_both(&browser, &args, &options).await;

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use replica_llm::SelectedModel;
 
+use crate::env;
+
 pub struct Config {
     pub model: SelectedModel,
     pub browser: replica_scrape::BrowserConfig,
@@ -14,15 +16,14 @@ pub struct Config {
 
 impl Config {
     pub fn from_env() -> anyhow::Result<Config> {
-        let model = replica_llm::from_env(|name| std::env::var(name).ok())?;
+        let model = replica_llm::from_env(env::lookup)?;
         Ok(Config {
             model,
-            browser: replica_scrape::BrowserConfig::from_env(),
+            browser: replica_scrape::BrowserConfig::from_lookup(env::lookup),
             // Clones belong to the project the user works in, beside it (DESIGN.md §5).
-            data_dir: std::env::var_os("REPLICA_DATA_DIR")
-                .filter(|dir| !dir.is_empty())
+            data_dir: env::lookup("REPLICA_DATA_DIR")
                 .map_or_else(|| PathBuf::from("replica-data"), PathBuf::from),
-            cache_dir: replica_sandbox_pool::default_cache_dir(),
+            cache_dir: replica_sandbox_pool::default_cache_dir(env::lookup),
         })
     }
 
@@ -58,6 +59,11 @@ impl Config {
             "browser": self.browser_line(),
             "data_dir": self.data_dir,
             "cache_dir": self.cache_dir,
+            // Every variable replica reads, null where unset; secrets only as set.
+            "environment": env::VARIABLES
+                .iter()
+                .map(|variable| (variable.name.to_string(), env::shown_value(variable).into()))
+                .collect::<serde_json::Map<String, serde_json::Value>>(),
         })
     }
 }
@@ -68,6 +74,15 @@ impl fmt::Display for Config {
         writeln!(f, "{}", self.model.capabilities())?;
         writeln!(f, "browser: {}", self.browser_line())?;
         writeln!(f, "data dir: {}", self.data_dir.display())?;
-        writeln!(f, "cache dir: {}", self.cache_dir.display())
+        writeln!(f, "cache dir: {}", self.cache_dir.display())?;
+        writeln!(
+            f,
+            "\nenvironment (what replica reads; `replica COMMAND --help` says which):"
+        )?;
+        for variable in env::VARIABLES {
+            let value = env::shown_value(variable).unwrap_or_else(|| "-".to_string());
+            writeln!(f, "  {:<24} {value}", variable.name)?;
+        }
+        Ok(())
     }
 }

@@ -57,8 +57,7 @@ impl Runtime {
         };
         let pool = match (sandboxes, provider.clone()) {
             (Sandboxes::Pool, Some(provider)) => {
-                let size = std::env::var("REPLICA_POOL_SIZE")
-                    .ok()
+                let size = crate::env::lookup("REPLICA_POOL_SIZE")
                     .map(|size| {
                         size.trim()
                             .parse::<usize>()
@@ -137,7 +136,7 @@ impl Runtime {
 async fn provider(
     config: &Config,
 ) -> anyhow::Result<(Arc<dyn SandboxProvider>, Option<std::path::PathBuf>)> {
-    let choice = std::env::var("REPLICA_SANDBOX").unwrap_or_default();
+    let choice = crate::env::lookup("REPLICA_SANDBOX").unwrap_or_default();
     match choice.trim() {
         "" | "local" => {
             let cache = config.cache_dir.clone();
@@ -145,14 +144,14 @@ async fn provider(
                 .await?
                 .context("installing the Next.js template (npm) into the cache")?;
             let mut local = LocalConfig::new(template);
-            if let Some(dir) = std::env::var_os("REPLICA_SANDBOXES_DIR").filter(|d| !d.is_empty()) {
+            if let Some(dir) = crate::env::lookup("REPLICA_SANDBOXES_DIR") {
                 local.sandboxes_dir = dir.into();
             }
             let dir = local.sandboxes_dir.clone();
             Ok((Arc::new(LocalProvider::new(local)), Some(dir)))
         }
         "daytona" => {
-            let daytona = DaytonaConfig::from_env(|name| std::env::var(name).ok())?;
+            let daytona = DaytonaConfig::from_env(crate::env::lookup)?;
             Ok((Arc::new(DaytonaProvider::new(daytona)?), None))
         }
         other => anyhow::bail!("REPLICA_SANDBOX={other:?}: expected local or daytona"),

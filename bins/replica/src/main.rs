@@ -6,6 +6,7 @@ mod compare;
 mod config;
 mod deps;
 mod diff;
+mod env;
 mod handoff;
 mod policy;
 mod server;
@@ -17,7 +18,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use replica_core::ScrapeOptions;
 
 #[derive(Debug, Parser)]
@@ -84,7 +85,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::from_arg_matches(&env::with_help(Cli::command()).get_matches()) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     init_logging(matches!(cli.command, Command::Serve(_)));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -164,7 +168,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 policy: policy.cli_policy(deny_private)?,
                 ..ScrapeOptions::default()
             };
-            let mut browser = replica_scrape::BrowserConfig::from_env();
+            let mut browser = replica_scrape::BrowserConfig::from_lookup(env::lookup);
             policy.apply(&mut browser)?;
             eprintln!("scraping {url} (desktop 1280x720, mobile 375x667@2x)...");
             let browser = replica_scrape::Browser::launch(&browser).await?;
@@ -194,7 +198,7 @@ fn init_logging(serving: bool) {
     };
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
-    let json = std::env::var("REPLICA_LOG").is_ok_and(|format| format.trim() == "json");
+    let json = env::lookup("REPLICA_LOG").is_some_and(|format| format.trim() == "json");
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

@@ -7,6 +7,8 @@ use anyhow::Context;
 use replica_core::{AllowedOrigin, UrlPolicy};
 use replica_scrape::BrowserConfig;
 
+use crate::env::lookup;
+
 #[derive(Debug, clap::Args)]
 pub struct PolicyArgs {
     /// Admit this private origin (scheme://host[:port]) where private addresses are refused:
@@ -48,7 +50,7 @@ impl PolicyArgs {
         if !self.allow_origins.is_empty() {
             return Ok(self.allow_origins.clone());
         }
-        let Some(value) = env("REPLICA_ALLOW_ORIGINS") else {
+        let Some(value) = lookup("REPLICA_ALLOW_ORIGINS") else {
             return Ok(Vec::new());
         };
         value
@@ -63,7 +65,7 @@ impl PolicyArgs {
 pub fn set_proxy_listen(browser: &mut BrowserConfig, flag: Option<IpAddr>) -> anyhow::Result<()> {
     browser.proxy_listen = match flag {
         Some(ip) => Some(ip),
-        None => env("REPLICA_PROXY_LISTEN")
+        None => lookup("REPLICA_PROXY_LISTEN")
             .map(|value| {
                 value
                     .parse()
@@ -72,10 +74,4 @@ pub fn set_proxy_listen(browser: &mut BrowserConfig, flag: Option<IpAddr>) -> an
             .transpose()?,
     };
     Ok(())
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name)
-        .ok()
-        .filter(|value| !value.trim().is_empty())
 }

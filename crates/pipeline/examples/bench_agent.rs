@@ -207,7 +207,10 @@ fn disk_usage(dir: &Path) -> u64 {
 }
 
 async fn undo_into_sandbox() -> Result<(), Error> {
-    let template = tokio::task::spawn_blocking(|| install_template(&default_cache_dir())).await??;
+    let template = tokio::task::spawn_blocking(|| {
+        install_template(&default_cache_dir(|name| std::env::var(name).ok()))
+    })
+    .await??;
     let sandboxes = tempfile::TempDir::new()?;
     let mut config = LocalConfig::new(template);
     config.sandboxes_dir = sandboxes.path().to_path_buf();

@@ -80,8 +80,10 @@ impl Bench {
     /// `preview`: clones run in a warm `next dev` sandbox as in `replica clone`; without, the
     /// pipeline stops after validation (a production build is measured instead).
     async fn start(preview: bool) -> Result<Bench, Error> {
-        let template =
-            tokio::task::spawn_blocking(|| install_template(&default_cache_dir())).await??;
+        let template = tokio::task::spawn_blocking(|| {
+            install_template(&default_cache_dir(|name| std::env::var(name).ok()))
+        })
+        .await??;
         let sandboxes = tempfile::TempDir::new()?;
         let data = tempfile::TempDir::new()?;
         let mut config = LocalConfig::new(template.clone());
@@ -97,7 +99,10 @@ impl Bench {
             ))
         });
         Ok(Bench {
-            browser: Arc::new(Browser::launch(&BrowserConfig::from_env()).await?),
+            browser: Arc::new(
+                Browser::launch(&BrowserConfig::from_lookup(|name| std::env::var(name).ok()))
+                    .await?,
+            ),
             template,
             pool,
             store: CloneStore::open(data.path())?,

@@ -25,7 +25,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map_err(|_| format!("{n:?} is not a number of rounds"))?,
         None => 3,
     };
-    let template = tokio::task::spawn_blocking(|| install_template(&default_cache_dir())).await??;
+    let template = tokio::task::spawn_blocking(|| {
+        install_template(&default_cache_dir(|name| std::env::var(name).ok()))
+    })
+    .await??;
     let dir = std::env::temp_dir().join(format!("replica-bench-pool-{}", std::process::id()));
     let mut config = LocalConfig::new(template);
     config.sandboxes_dir = dir.clone();

@@ -251,7 +251,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     std::fs::create_dir_all(&out)?;
 
-    let template = tokio::task::spawn_blocking(|| install_template(&default_cache_dir())).await??;
+    let template = tokio::task::spawn_blocking(|| {
+        install_template(&default_cache_dir(|name| std::env::var(name).ok()))
+    })
+    .await??;
     let _ = std::fs::remove_dir_all(SANDBOXES_DIR);
     let mut config = LocalConfig::new(template);
     config.sandboxes_dir = PathBuf::from(SANDBOXES_DIR);

@@ -124,15 +124,17 @@ fn files_key(files: &[(&str, &str)]) -> String {
 }
 
 /// `REPLICA_CACHE_DIR`, else `$XDG_CACHE_HOME/replica`, else `~/.cache/replica`, else a
-/// folder in the temporary directory.
-pub fn default_cache_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("REPLICA_CACHE_DIR").filter(|d| !d.is_empty()) {
+/// folder in the temporary directory; the variables read through `lookup` (the binary reads
+/// the environment, tests and xtask pass `|name| std::env::var(name).ok()`).
+pub fn default_cache_dir(lookup: impl Fn(&str) -> Option<String>) -> PathBuf {
+    let non_empty = |name: &str| lookup(name).filter(|value| !value.is_empty());
+    if let Some(dir) = non_empty("REPLICA_CACHE_DIR") {
         return PathBuf::from(dir);
     }
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
+    if let Some(dir) = non_empty("XDG_CACHE_HOME") {
         return PathBuf::from(dir).join("replica");
     }
-    if let Some(home) = std::env::var_os("HOME").filter(|d| !d.is_empty()) {
+    if let Some(home) = non_empty("HOME") {
         return PathBuf::from(home).join(".cache/replica");
     }
     std::env::temp_dir().join("replica-cache")

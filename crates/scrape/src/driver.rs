@@ -148,11 +148,8 @@ async fn read_port(stdout: tokio::process::ChildStdout) -> Option<u16> {
     None
 }
 
-/// Finds `chromedriver`: REPLICA_CHROMEDRIVER, else the PATH.
+/// Finds `chromedriver` on the PATH (a configured one is used without looking).
 pub(crate) fn find_chromedriver() -> Result<PathBuf, ScrapeError> {
-    if let Some(path) = std::env::var_os("REPLICA_CHROMEDRIVER") {
-        return Ok(PathBuf::from(path));
-    }
     find_on_path("chromedriver").ok_or_else(|| ScrapeError::ToolMissing {
         program: "chromedriver".into(),
         hint: INSTALL_HINT.to_string(),
@@ -173,15 +170,13 @@ pub(crate) fn browser_binary(path: &Path) -> PathBuf {
     path.to_path_buf()
 }
 
-/// Finds the browser binary chromedriver should start: REPLICA_CHROME, else the usual names.
+/// Finds the browser binary chromedriver should start by its usual names (a configured one is
+/// used without looking).
 ///
 /// The headless shell comes first: the same Blink without the browser's UI layer, it renders
 /// the same pixels (with `--font-render-hinting=slight`) and starts and loads faster
 /// (docs/BENCHMARKS.md).
 pub(crate) fn find_chromium() -> Result<PathBuf, ScrapeError> {
-    if let Some(path) = std::env::var_os("REPLICA_CHROME") {
-        return Ok(PathBuf::from(path));
-    }
     if Path::new(DEBIAN_HEADLESS_SHELL).is_file() {
         return Ok(PathBuf::from(DEBIAN_HEADLESS_SHELL));
     }

@@ -4,7 +4,8 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), replica_core::ScrapeError> {
 //! use replica_core::ScrapeOptions;
-//! let browser = replica_scrape::Browser::launch(&replica_scrape::BrowserConfig::from_env()).await?;
+//! let config = replica_scrape::BrowserConfig::default(); // chromedriver and chromium on the PATH
+//! let browser = replica_scrape::Browser::launch(&config).await?;
 //! let data = browser.scrape("https://example.com/", &ScrapeOptions::default()).await?;
 //! data.save(std::path::Path::new("out"))?;
 //! browser.shutdown().await;
@@ -67,9 +68,11 @@ pub struct BrowserConfig {
 }
 
 impl BrowserConfig {
-    /// REPLICA_WEBDRIVER_URL, REPLICA_CHROMEDRIVER and REPLICA_CHROME.
-    pub fn from_env() -> BrowserConfig {
-        let non_empty = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    /// REPLICA_WEBDRIVER_URL, REPLICA_CHROMEDRIVER and REPLICA_CHROME read through `lookup`
+    /// (the binary reads the environment; tests pass `|name| std::env::var(name).ok()` or a
+    /// map). Blank values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> BrowserConfig {
+        let non_empty = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         BrowserConfig {
             webdriver_url: non_empty("REPLICA_WEBDRIVER_URL"),
             chromedriver: non_empty("REPLICA_CHROMEDRIVER").map(PathBuf::from),
@@ -313,9 +316,13 @@ impl PageSource for Browser {
     }
 }
 
-/// Launches a browser from the environment, scrapes `url` and stops the browser.
-pub async fn scrape(url: &str, options: &ScrapeOptions) -> Result<ScrapeData, ScrapeError> {
-    let browser = Browser::launch(&BrowserConfig::from_env()).await?;
+/// Launches a browser, scrapes `url` and stops the browser.
+pub async fn scrape(
+    config: &BrowserConfig,
+    url: &str,
+    options: &ScrapeOptions,
+) -> Result<ScrapeData, ScrapeError> {
+    let browser = Browser::launch(config).await?;
     let result = browser.scrape(url, options).await;
     browser.shutdown().await;
     result

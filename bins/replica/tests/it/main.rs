@@ -122,6 +122,61 @@ fn config_says_which_language_model_it_uses_and_never_the_key() {
 }
 
 #[test]
+fn config_lists_every_variable_and_help_names_each_commands_own() {
+    let output = replica()
+        .arg("config")
+        .env("DAYTONA_API_KEY", "dtn-very-secret")
+        .env("REPLICA_DATA_DIR", "/tmp/replica-config-test")
+        .env_remove("REPLICA_WEBDRIVER_URL")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(!stdout.contains("very-secret"), "{stdout}");
+    let line = |name: &str| {
+        stdout
+            .lines()
+            .find(|line| line.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no line for {name}: {stdout}"))
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(line("DAYTONA_API_KEY"), "(set, hidden)");
+    assert_eq!(line("REPLICA_DATA_DIR"), "/tmp/replica-config-test");
+    assert_eq!(line("REPLICA_WEBDRIVER_URL"), "-");
+
+    let output = replica()
+        .args(["config", "--json"])
+        .env("REPLICA_API_TOKEN", "token-very-secret-0123456789")
+        .env_remove("REPLICA_LOG")
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["environment"]["REPLICA_API_TOKEN"], "(set, hidden)");
+    assert!(json["environment"]["REPLICA_LOG"].is_null());
+
+    let help = |command: &str| {
+        let output = replica().args([command, "--help"]).output().unwrap();
+        assert!(output.status.success());
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let clone = help("clone");
+    assert!(
+        clone.contains("ANTHROPIC_API_KEY") && clone.contains("REPLICA_CHROME"),
+        "{clone}"
+    );
+    assert!(!clone.contains("REPLICA_API_TOKEN"), "{clone}");
+    let scrape = help("scrape");
+    assert!(
+        scrape.contains("REPLICA_WEBDRIVER_URL") && !scrape.contains("REPLICA_LLM"),
+        "{scrape}"
+    );
+    assert!(help("serve").contains("REPLICA_POOL_SIZE"));
+}
+
+#[test]
 fn bad_input_is_a_clear_error_and_exit_code_1() {
     let dir = tempfile::tempdir().unwrap();
     let output = replica()

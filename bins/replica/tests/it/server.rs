@@ -805,8 +805,10 @@ async fn download_and_build(client: &reqwest::Client, server: &Served, clone: &C
     archive.extract(unpacked.path()).unwrap();
     let project = unpacked.path().join(folder.trim_end_matches('/'));
     let template =
-        replica_sandbox_pool::install_template(&replica_sandbox_pool::default_cache_dir())
-            .expect("the sandbox template is installed");
+        replica_sandbox_pool::install_template(&replica_sandbox_pool::default_cache_dir(|name| {
+            std::env::var(name).ok()
+        }))
+        .expect("the sandbox template is installed");
     std::os::unix::fs::symlink(template.node_modules(), project.join("node_modules")).unwrap();
     let next = template.node_modules().join("next/dist/bin/next");
     let output = tokio::time::timeout(

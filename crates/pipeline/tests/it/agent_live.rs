@@ -58,10 +58,12 @@ async fn page_with(sandbox: &dyn Sandbox, text: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn edit_undo_and_prompt_to_app_on_a_real_dev_server() {
-    let template = tokio::task::spawn_blocking(|| install_template(&default_cache_dir()))
-        .await
-        .unwrap()
-        .unwrap();
+    let template = tokio::task::spawn_blocking(|| {
+        install_template(&default_cache_dir(|name| std::env::var(name).ok()))
+    })
+    .await
+    .unwrap()
+    .unwrap();
     let sandboxes_dir = TempDir::new().unwrap();
     let mut config = LocalConfig::new(template);
     config.sandboxes_dir = sandboxes_dir.path().to_path_buf();

@@ -365,11 +365,17 @@ async fn live() -> Live {
     let sites = FixtureServer::start(root().join("fixtures/sites"))
         .await
         .unwrap();
-    let browser = Arc::new(Browser::launch(&BrowserConfig::from_env()).await.unwrap());
-    let template = tokio::task::spawn_blocking(|| install_template(&default_cache_dir()))
-        .await
-        .unwrap()
-        .unwrap();
+    let browser = Arc::new(
+        Browser::launch(&BrowserConfig::from_lookup(|name| std::env::var(name).ok()))
+            .await
+            .unwrap(),
+    );
+    let template = tokio::task::spawn_blocking(|| {
+        install_template(&default_cache_dir(|name| std::env::var(name).ok()))
+    })
+    .await
+    .unwrap()
+    .unwrap();
     let sandboxes = TempDir::new().unwrap();
     let mut config = LocalConfig::new(template);
     config.sandboxes_dir = sandboxes.path().to_path_buf();

@@ -354,10 +354,12 @@ export default function Hero() {
 
     #[tokio::test(flavor = "multi_thread")]
     async fn broken_components_are_reported_by_kind_and_a_fix_compiles() {
-        let template = tokio::task::spawn_blocking(|| install_template(&default_cache_dir()))
-            .await
-            .unwrap()
-            .unwrap();
+        let template = tokio::task::spawn_blocking(|| {
+            install_template(&default_cache_dir(|name| std::env::var(name).ok()))
+        })
+        .await
+        .unwrap()
+        .unwrap();
         let dir = TempDir::new().unwrap();
         let mut config = LocalConfig::new(template);
         config.sandboxes_dir = dir.path().to_path_buf();

@@ -28,7 +28,11 @@ async fn a_site_becomes_routes_around_one_shared_header_and_footer() {
     let sites = FixtureServer::start(root().join("fixtures/multi-sites"))
         .await
         .unwrap();
-    let browser = Arc::new(Browser::launch(&BrowserConfig::from_env()).await.unwrap());
+    let browser = Arc::new(
+        Browser::launch(&BrowserConfig::from_lookup(|name| std::env::var(name).ok()))
+            .await
+            .unwrap(),
+    );
     let data = TempDir::new().unwrap();
     let deps = crate::clone::deps(Arc::clone(&browser) as _, None, data.path());
     let mut request = CloneRequest::new(sites.url("/acme/"));

@@ -15,7 +15,7 @@ pub fn template() -> InstalledTemplate {
     static TEMPLATE: OnceLock<InstalledTemplate> = OnceLock::new();
     TEMPLATE
         .get_or_init(|| {
-            install_template(&default_cache_dir())
+            install_template(&default_cache_dir(|name| std::env::var(name).ok()))
                 .unwrap_or_else(|e| panic!("the template must install: {e}"))
         })
         .clone()

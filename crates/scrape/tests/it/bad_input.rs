@@ -11,7 +11,7 @@ use crate::support::{children_of, group_members, serve_sites, wait_until_group_i
 
 /// Scrapes `url` with a fresh browser, then checks that the browser's processes are all gone.
 async fn scrape_expecting_error(url: &str, options: &ScrapeOptions) -> ScrapeError {
-    let browser = Browser::launch(&BrowserConfig::from_env())
+    let browser = Browser::launch(&BrowserConfig::from_lookup(|name| std::env::var(name).ok()))
         .await
         .expect("browser launches");
     let pgid = browser.process_group().expect("a chromedriver of our own");
@@ -167,7 +167,9 @@ async fn subresources_that_never_finish_are_captured_as_they_were() {
         load_timeout: Duration::from_millis(1500),
         ..ScrapeOptions::default()
     };
-    let browser = Browser::launch(&BrowserConfig::from_env()).await.unwrap();
+    let browser = Browser::launch(&BrowserConfig::from_lookup(|name| std::env::var(name).ok()))
+        .await
+        .unwrap();
     let data = browser
         .scrape(&server.url("/_generated/hanging-image"), &options)
         .await
@@ -186,7 +188,9 @@ async fn subresources_that_never_finish_are_captured_as_they_were() {
 #[tokio::test]
 async fn dom_over_the_node_cap_is_truncated_with_a_warning() {
     let server = serve_sites().await;
-    let browser = Browser::launch(&BrowserConfig::from_env()).await.unwrap();
+    let browser = Browser::launch(&BrowserConfig::from_lookup(|name| std::env::var(name).ok()))
+        .await
+        .unwrap();
     let options = ScrapeOptions {
         max_nodes: 500,
         ..ScrapeOptions::default()
@@ -212,7 +216,9 @@ async fn dom_over_the_node_cap_is_truncated_with_a_warning() {
 #[tokio::test]
 async fn dom_deeper_than_the_cap_keeps_its_text_with_a_warning() {
     let server = serve_sites().await;
-    let browser = Browser::launch(&BrowserConfig::from_env()).await.unwrap();
+    let browser = Browser::launch(&BrowserConfig::from_lookup(|name| std::env::var(name).ok()))
+        .await
+        .unwrap();
     let data = browser
         .scrape(
             &server.url("/_generated/deep-dom?depth=400"),
@@ -399,7 +405,9 @@ async fn redirects_are_checked_by_the_policy() {
 #[tokio::test]
 async fn a_cancelled_scrape_leaves_no_browser_and_shutdown_leaves_nothing() {
     let server = serve_sites().await;
-    let browser = Browser::launch(&BrowserConfig::from_env()).await.unwrap();
+    let browser = Browser::launch(&BrowserConfig::from_lookup(|name| std::env::var(name).ok()))
+        .await
+        .unwrap();
     let pgid = browser.process_group().unwrap();
     let options = ScrapeOptions {
         load_timeout: Duration::from_secs(20),

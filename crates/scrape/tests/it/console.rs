@@ -17,7 +17,7 @@ fn texts_of<'a>(console: &'a [ConsoleMessage], level: &str) -> Vec<&'a str> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_messages_are_captured_as_the_console_shows_them() {
     let server = serve_sites().await;
-    let browser = Browser::launch(&BrowserConfig::from_env())
+    let browser = Browser::launch(&BrowserConfig::from_lookup(|name| std::env::var(name).ok()))
         .await
         .expect("browser launches");
     let script = server.url("/console-errors/js/app.js");

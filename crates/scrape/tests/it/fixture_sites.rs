@@ -19,7 +19,7 @@ fn site_names() -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fixture_site_scrapes_to_its_snapshot() {
     let server = serve_sites().await;
-    let browser = Browser::launch(&BrowserConfig::from_env())
+    let browser = Browser::launch(&BrowserConfig::from_lookup(|name| std::env::var(name).ok()))
         .await
         .expect("browser launches");
     let names = site_names();
@@ -107,7 +107,7 @@ fn check_invariants(name: &str, data: &ScrapeData) {
 async fn numbers_longer_than_six_digits_keep_their_precision() {
     // CSSOM serializes 1.42857143 as 1.42857: 14px lines of 19.98px, a pixel lost every 50.
     let server = serve_sites().await;
-    let browser = Browser::launch(&BrowserConfig::from_env())
+    let browser = Browser::launch(&BrowserConfig::from_lookup(|name| std::env::var(name).ok()))
         .await
         .expect("browser launches");
     let data = browser

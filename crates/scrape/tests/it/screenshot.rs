@@ -17,7 +17,7 @@ fn decode(png: &[u8]) -> RgbaImage {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn screenshots_match_the_scrape_at_device_size() {
     let server = serve_sites().await;
-    let browser = Browser::launch(&BrowserConfig::from_env())
+    let browser = Browser::launch(&BrowserConfig::from_lookup(|name| std::env::var(name).ok()))
         .await
         .expect("browser launches");
     let pgid = browser.process_group().expect("a chromedriver of our own");

@@ -109,7 +109,7 @@ async fn no_vector_of_the_corpus_reaches_the_private_target() {
     // One browser for the whole corpus.
     let browser = Browser::launch(&BrowserConfig {
         network: Some(Arc::clone(&network) as _),
-        ..BrowserConfig::from_env()
+        ..BrowserConfig::from_lookup(|name| std::env::var(name).ok())
     })
     .await
     .expect("browser launches");
@@ -226,7 +226,7 @@ async fn an_allowed_origin_is_reachable_and_nothing_else_private() {
     let network = Arc::new(FakeNetwork::default().name("intranet.test", &[&["127.0.0.1"]]));
     let browser = Browser::launch(&BrowserConfig {
         network: Some(Arc::clone(&network) as _),
-        ..BrowserConfig::from_env()
+        ..BrowserConfig::from_lookup(|name| std::env::var(name).ok())
     })
     .await
     .unwrap();
