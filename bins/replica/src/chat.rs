@@ -19,6 +19,7 @@ use tokio::sync::mpsc;
 use crate::clone::LangArg;
 use crate::config::Config;
 use crate::deps::{Runtime, Sandboxes, agent_deps};
+use crate::stdout::{out, outln};
 
 #[derive(Debug, Args)]
 pub struct ChatArgs {
@@ -136,10 +137,10 @@ async fn chat_with(
     if args.checkpoints {
         let list = sessions.checkpoints(target)?;
         if args.json {
-            println!("{}", serde_json::json!({ "checkpoints": list }));
+            outln!("{}", serde_json::json!({ "checkpoints": list }));
         } else {
             for checkpoint in list {
-                println!("{}", checkpoint_line(&checkpoint));
+                outln!("{}", checkpoint_line(&checkpoint));
             }
         }
         return Ok(ExitCode::SUCCESS);
@@ -147,9 +148,9 @@ async fn chat_with(
     if args.undo {
         let restored = sessions.undo(target).await?;
         if args.json {
-            println!("{}", serde_json::to_value(&restored)?);
+            outln!("{}", serde_json::to_value(&restored)?);
         } else {
-            println!(
+            outln!(
                 "restored checkpoint {} ({} files changed)",
                 restored.checkpoint,
                 restored.files_changed.len()
@@ -199,7 +200,7 @@ async fn one_message(
             .filter(|event| matches!(event, PipelineEvent::ToolStart { .. }))
             .count()
             .into();
-        println!("{result}");
+        outln!("{result}");
     }
     Ok(code)
 }
@@ -308,7 +309,7 @@ async fn turn_with_stop(
         tokio::select! {
             result = &mut follow => {
                 result?;
-                println!();
+                outln!();
                 return Ok(());
             }
             Some(line) = input.recv() => {
@@ -349,7 +350,7 @@ pub fn show(event: &PipelineEvent, answer_to_stdout: bool) {
     match event {
         PipelineEvent::Stream { text } => {
             if answer_to_stdout {
-                print!("{text}");
+                out!("{text}");
                 let _ = std::io::stdout().flush();
             } else {
                 eprint!("{text}");
@@ -466,9 +467,9 @@ async fn build(agent: &Agent, args: &NewArgs) -> anyhow::Result<ExitCode> {
         "error": outcome.error,
     });
     if args.json {
-        println!("{result}");
+        outln!("{result}");
     } else {
-        println!(
+        outln!(
             "project {}: {} files in {}\ncompiled: {}\n{}",
             outcome.clone_id,
             outcome.files.len(),

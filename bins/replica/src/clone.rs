@@ -14,6 +14,7 @@ use replica_pipeline::{CloneOutcome, CloneRequest, CloneStore, GeneratorKind, Ou
 
 use crate::config::Config;
 use crate::deps::{Runtime, Sandboxes};
+use crate::stdout::{out, outln};
 
 #[derive(Debug, Args)]
 pub struct CloneArgs {
@@ -200,12 +201,12 @@ pub(crate) fn report(
         None => store.clone_dir(&outcome.clone_id)?.join("files"),
     };
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string(&result_json(outcome, &out_dir))?
         );
     } else {
-        print!("{}", summary(outcome, &out_dir));
+        out!("{}", summary(outcome, &out_dir));
     }
     Ok(if outcome.error.is_some() {
         ExitCode::FAILURE

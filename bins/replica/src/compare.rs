@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use crate::stdout::{out, outln};
 use anyhow::Context;
 use clap::Args;
 use replica_core::{Device, ScrapeData, ScrapeOptions, UrlPolicy};
@@ -80,9 +81,9 @@ pub async fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         write_device(&args.out, result, &base, &target)?;
     }
     if args.json {
-        println!("{}", serde_json::to_string(&json(&results, &args.out))?);
+        outln!("{}", serde_json::to_string(&json(&results, &args.out))?);
     } else {
-        print!("{}", text(&results, &base, &target, &args.out));
+        out!("{}", text(&results, &base, &target, &args.out));
     }
     eprintln!("done in {:.1}s", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)

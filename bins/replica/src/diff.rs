@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::stdout::{out, outln};
 use anyhow::Context;
 use clap::Args;
 use image::{ImageFormat, RgbaImage};
@@ -67,9 +68,9 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
         .filter(|&floor| comparison.similarity < floor);
     if args.json {
         let json = json(args, &comparison, [&a, &b], below.is_some());
-        println!("{}", serde_json::to_string(&json)?);
+        outln!("{}", serde_json::to_string(&json)?);
     } else {
-        print!("{}", text(args, &comparison, [&a, &b]));
+        out!("{}", text(args, &comparison, [&a, &b]));
     }
     match below {
         Some(floor) => {

@@ -10,6 +10,7 @@ mod env;
 mod handoff;
 mod policy;
 mod server;
+mod stdout;
 mod summary;
 mod validate;
 
@@ -17,6 +18,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::stdout::{out, outln};
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use replica_core::ScrapeOptions;
@@ -149,9 +151,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config { json } => {
             let config = config::Config::from_env()?;
             if json {
-                println!("{}", serde_json::to_string(&config.to_json())?);
+                outln!("{}", serde_json::to_string(&config.to_json())?);
             } else {
-                print!("{config}");
+                out!("{config}");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -178,9 +180,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             data.save(&out)
                 .with_context(|| format!("saving the scrape to {}", out.display()))?;
             if json {
-                println!("{}", serde_json::to_string(&summary::json(&data, &out))?);
+                outln!("{}", serde_json::to_string(&summary::json(&data, &out))?);
             } else {
-                print!("{}", summary::text(&data, &out));
+                out!("{}", summary::text(&data, &out));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use crate::stdout::{out, outln};
 use anyhow::{Context, bail};
 use replica_core::ProjectFiles;
 use replica_jsx_validator::{format_report, validate};
@@ -24,9 +25,9 @@ pub fn run(dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     }
     let report = validate(&files);
     if json {
-        println!("{}", serde_json::to_string(&report)?);
+        outln!("{}", serde_json::to_string(&report)?);
     } else {
-        print!("{}", format_report(&report));
+        out!("{}", format_report(&report));
     }
     Ok(if report.valid {
         ExitCode::SUCCESS

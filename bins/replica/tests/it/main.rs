@@ -177,6 +177,22 @@ fn config_lists_every_variable_and_help_names_each_commands_own() {
 }
 
 #[test]
+fn a_reader_that_went_away_ends_the_output_quietly() {
+    // `replica config | head -1`: the pipe is closed before replica writes.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = replica()
+        .arg("config")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(output.status.success(), "{stderr}");
+}
+
+#[test]
 fn bad_input_is_a_clear_error_and_exit_code_1() {
     let dir = tempfile::tempdir().unwrap();
     let output = replica()
