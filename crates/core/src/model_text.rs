@@ -48,20 +48,8 @@ pub fn first_json_object(text: &str) -> Option<&str> {
 /// The length of the brace-balanced span that `text` starts with, or `None` if it never closes.
 fn matching_brace(text: &str) -> Option<usize> {
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (index, byte) in text.bytes().enumerate() {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    for (index, byte) in outside_json_strings(text.as_bytes()) {
         match byte {
-            b'"' => in_string = true,
             b'{' => depth += 1,
             b'}' => {
                 depth = depth.saturating_sub(1);
@@ -73,6 +61,25 @@ fn matching_brace(text: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// The bytes of a JSON text outside its strings, with their offsets (the quotes, and escaped
+/// quotes inside strings, skipped).
+pub(crate) fn outside_json_strings(bytes: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let (mut in_string, mut escaped) = (false, false);
+    bytes.iter().copied().enumerate().filter(move |&(_, byte)| {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            return false;
+        }
+        in_string = byte == b'"';
+        !in_string
+    })
 }
 
 #[cfg(test)]

@@ -435,19 +435,9 @@ pub fn parse_scrape_json<T: serde::de::DeserializeOwned>(
 
 /// The deepest nesting of arrays and objects in a JSON text, strings skipped.
 fn json_nesting_depth(json: &[u8]) -> usize {
-    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for &byte in json {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for (_, byte) in crate::model_text::outside_json_strings(json) {
         match byte {
-            b'"' => in_string = true,
             b'[' | b'{' => {
                 depth += 1;
                 deepest = deepest.max(depth);
