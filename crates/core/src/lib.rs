@@ -13,6 +13,7 @@
 //! | [`ProjectFiles`] | assembler (F) | review, jsx-validator, sandbox |
 //! | [`PipelineEvent`] | pipeline | CLI, HTTP server |
 
+mod browser_defaults;
 mod dom;
 mod events;
 mod files;
@@ -30,6 +31,7 @@ mod url_policy;
 use std::future::Future;
 use std::pin::Pin;
 
+pub use browser_defaults::BrowserDefaults;
 pub use dom::{DomElement, DomNode, MOBILE_MAX_WIDTH, MobileState, PseudoElement, Rect};
 pub use events::{
     DiscoveredPage, PageResult, PipelineEvent, PlannedSectionSummary, SimilarityScores,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Button, DomElement, ImageInfo, Link, Rect, SectionKind};
+use crate::{BrowserDefaults, Button, DomElement, ImageInfo, Link, Rect, SectionKind};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -68,6 +68,9 @@ pub struct SharedContext {
     pub font_urls: Vec<String>,
     /// Heading, body and mono families (only those the page has).
     pub font_families: Vec<String>,
+    /// The desktop capture's browser defaults: what the sections' styles leave out.
+    #[serde(default, skip_serializing_if = "BrowserDefaults::is_empty")]
+    pub browser_defaults: BrowserDefaults,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

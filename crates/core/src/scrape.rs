@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{BoxFuture, DomElement, PolicyViolation, Rect, UrlPolicy};
+use crate::{BoxFuture, BrowserDefaults, DomElement, PolicyViolation, Rect, UrlPolicy};
 
 /// Everything the scrape saw of one page, for desktop and for mobile.
 ///
@@ -128,6 +128,10 @@ pub struct DeviceCapture {
     /// Top-level layout blocks in document order.
     pub sections: Vec<DetectedSection>,
     pub screenshots: Screenshots,
+    /// What each tag met computes to unstyled, in the page's compat mode: what `dom`'s styles
+    /// leave out.
+    #[serde(default, skip_serializing_if = "BrowserDefaults::is_empty")]
+    pub browser_defaults: BrowserDefaults,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

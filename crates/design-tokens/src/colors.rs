@@ -18,7 +18,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use replica_core::{BorderTokens, ColorTokens};
+use replica_core::{BorderTokens, BrowserDefaults, ColorTokens};
 
 use crate::components::Cards;
 use crate::page::{self, Page};
@@ -75,6 +75,7 @@ pub(crate) struct Painted {
 }
 
 pub(crate) fn painted(page: &Page<'_>) -> Painted {
+    let defaults = &page.capture.browser_defaults;
     let n = page.nodes.len();
     let mut cover = vec![0.0f64; n];
     for i in (0..n).rev() {
@@ -90,7 +91,7 @@ pub(crate) fn painted(page: &Page<'_>) -> Painted {
                 continue;
             }
             let inside = c.el.rect.intersection(&rect).area();
-            sum += if covers(c) {
+            sum += if covers(c, defaults) {
                 inside
             } else {
                 cover[child].min(inside)
@@ -111,7 +112,7 @@ pub(crate) fn painted(page: &Page<'_>) -> Painted {
         if !node.visible || Some(i) == page.canvas_node {
             continue;
         }
-        if let Some((color, _)) = page::background_color(node.el) {
+        if let Some((color, _)) = page::background_color(node.el, defaults) {
             let area = node.el.rect.intersection(&document).area();
             // An image (its content, or a background image) is painted over the element's
             // colour: the colour shows only where the image is transparent, usually little.
@@ -135,12 +136,12 @@ pub(crate) fn painted(page: &Page<'_>) -> Painted {
 }
 
 /// Whether an element hides what is painted below it.
-fn covers(node: &page::Node<'_>) -> bool {
+fn covers(node: &page::Node<'_>, defaults: &BrowserDefaults) -> bool {
     let el = node.el;
     matches!(
         el.tag.as_str(),
         "img" | "video" | "canvas" | "iframe" | "picture"
-    ) || page::background_color(el).is_some_and(|(c, _)| c.is_opaque())
+    ) || page::background_color(el, defaults).is_some_and(|(c, _)| c.is_opaque())
         || paints_image(el)
 }
 
@@ -305,8 +306,9 @@ fn surfaces(page: &Page<'_>, painted: &Painted, cards: &Cards) -> Surfaces {
 
 /// A text node's colour, that colour over what is behind it, and whether it would not show
 /// there (it sits on an image, or a colour the scrape cannot see).
-fn visible_text(node: &page::Node<'_>) -> Option<(Rgba, Rgba, bool)> {
-    let color = color::parse_color(page::color(node.el)).filter(|c| !c.is_transparent())?;
+fn visible_text(node: &page::Node<'_>, defaults: &BrowserDefaults) -> Option<(Rgba, Rgba, bool)> {
+    let color =
+        color::parse_color(page::color(node.el, defaults)).filter(|c| !c.is_transparent())?;
     let shown = color.over(node.behind);
     Some((color, shown, shown.contrast(node.behind) < 1.25))
 }
@@ -315,10 +317,11 @@ fn visible_text(node: &page::Node<'_>) -> Option<(Rgba, Rgba, bool)> {
 /// the page background, unless (nearly) all of it sits on another surface, such as a light
 /// panel on a dark page.
 fn reading_surface(page: &Page<'_>, page_bg: Rgba) -> Rgba {
+    let defaults = &page.capture.browser_defaults;
     let mut surfaces = Tally::default();
     for (_, node) in page.text_nodes() {
         if text_role(page, node) == TextRole::Body
-            && visible_text(node).is_some_and(|(_, _, invisible)| !invisible)
+            && visible_text(node, defaults).is_some_and(|(_, _, invisible)| !invisible)
         {
             surfaces.add(node.behind, node.chars as f64);
         }
@@ -350,12 +353,13 @@ struct TextTallies {
 }
 
 fn text_colors(page: &Page<'_>, page_bg: Rgba) -> replica_core::TextColors {
+    let defaults = &page.capture.browser_defaults;
     let reading = reading_surface(page, page_bg);
     let mut t = TextTallies::default();
     for (_, node) in page.text_nodes() {
         // Text that would not show on the colour computed behind it sits on an image (or a
         // colour the scrape cannot see); light text there is text on a dark photo.
-        let Some((color, shown, invisible)) = visible_text(node) else {
+        let Some((color, shown, invisible)) = visible_text(node, defaults) else {
             continue;
         };
         let chars = node.chars as f64;
@@ -445,6 +449,7 @@ fn is_inline_link(page: &Page<'_>, node: &page::Node<'_>) -> bool {
 
 /// Primary and secondary: saturated colours of actions, by prominence.
 fn accents(page: &Page<'_>, painted: &Painted) -> (Option<Rgba>, Option<Rgba>) {
+    let defaults = &page.capture.browser_defaults;
     let mut score = Tally::default();
     let mut filled_buttons = Tally::default();
     // Checked for every painted box and node below: a set, not a list.
@@ -459,12 +464,12 @@ fn accents(page: &Page<'_>, painted: &Painted) -> (Option<Rgba>, Option<Rgba>) {
             continue;
         }
         button_nodes.insert(index);
-        match page::background_color(node.el) {
+        match page::background_color(node.el, defaults) {
             Some((bg, _)) if bg.a >= 0.5 => {
                 if bg.is_saturated() {
                     score.add(bg, area * 3.0);
                 } else if let Some(text) =
-                    color::parse_color(page::color(node.el)).filter(|c| c.is_saturated())
+                    color::parse_color(page::color(node.el, defaults)).filter(|c| c.is_saturated())
                 {
                     // A light button with coloured text: the text carries the accent.
                     score.add(text, area * 0.5);
@@ -481,11 +486,13 @@ fn accents(page: &Page<'_>, painted: &Painted) -> (Option<Rgba>, Option<Rgba>) {
                 for stop in gradient.iter().filter(|c| c.is_saturated()) {
                     score.add(*stop, area * 3.0 / gradient.len() as f64);
                 }
-                if let Some(border) = border_color(node.el, "top").filter(|c| c.is_saturated()) {
+                if let Some(border) =
+                    border_color(node.el, defaults, "top").filter(|c| c.is_saturated())
+                {
                     score.add(border, area);
                 }
                 if let Some(text) =
-                    color::parse_color(page::color(node.el)).filter(|c| c.is_saturated())
+                    color::parse_color(page::color(node.el, defaults)).filter(|c| c.is_saturated())
                 {
                     score.add(text, area * 0.5);
                 }
@@ -503,11 +510,12 @@ fn accents(page: &Page<'_>, painted: &Painted) -> (Option<Rgba>, Option<Rgba>) {
         if !accent_role {
             continue;
         }
-        let Some(color) = color::parse_color(page::color(node.el)).filter(|c| c.is_saturated())
+        let Some(color) =
+            color::parse_color(page::color(node.el, defaults)).filter(|c| c.is_saturated())
         else {
             continue;
         };
-        let size = page::px(page::font_size(node.el)).unwrap_or(16.0);
+        let size = page::px(page::font_size(node.el, defaults)).unwrap_or(16.0);
         score.add(color, node.chars as f64 * size * size * 0.5);
     }
     for &(node, color, area) in &painted.boxes {
@@ -567,8 +575,9 @@ fn accents(page: &Page<'_>, painted: &Painted) -> (Option<Rgba>, Option<Rgba>) {
 /// The background an element shows: its own colour, else the nearest ancestor's opaque one,
 /// else the canvas. Unlike [`page::Node::behind`] this is always a value the page computed.
 pub(crate) fn surface(page: &Page<'_>, index: usize) -> Rgba {
+    let defaults = &page.capture.browser_defaults;
     if Some(index) != page.canvas_node
-        && let Some((color, _)) = page::background_color(page.nodes[index].el)
+        && let Some((color, _)) = page::background_color(page.nodes[index].el, defaults)
     {
         return color;
     }
@@ -578,7 +587,7 @@ pub(crate) fn surface(page: &Page<'_>, index: usize) -> Rgba {
             return page.canvas;
         }
         if let Some((color, _)) =
-            page::background_color(page.nodes[i].el).filter(|(c, _)| c.is_opaque())
+            page::background_color(page.nodes[i].el, defaults).filter(|(c, _)| c.is_opaque())
         {
             return color;
         }
@@ -587,22 +596,27 @@ pub(crate) fn surface(page: &Page<'_>, index: usize) -> Rgba {
     page.canvas
 }
 
-pub(crate) fn border_color(el: &replica_core::DomElement, side: &str) -> Option<Rgba> {
-    let width = page::value(el, &format!("border-{side}-width"))
+pub(crate) fn border_color(
+    el: &replica_core::DomElement,
+    defaults: &BrowserDefaults,
+    side: &str,
+) -> Option<Rgba> {
+    let width = page::value(el, defaults, &format!("border-{side}-width"))
         .and_then(page::px)
         .unwrap_or(0.0);
-    let style = page::value(el, &format!("border-{side}-style")).unwrap_or("none");
+    let style = page::value(el, defaults, &format!("border-{side}-style")).unwrap_or("none");
     if width <= 0.0 || matches!(style, "none" | "hidden") {
         return None;
     }
     let color = color::parse_color(
-        page::value(el, &format!("border-{side}-color")).unwrap_or(page::ua::COLOR),
+        page::value(el, defaults, &format!("border-{side}-color")).unwrap_or(page::initial::COLOR),
     )?;
     (!color.is_transparent()).then_some(color)
 }
 
 /// (box border colour, divider colour, most used border colour), weighted by border length.
 fn borders(page: &Page<'_>) -> (Option<Rgba>, Option<Rgba>, Option<Rgba>) {
+    let defaults = &page.capture.browser_defaults;
     let mut boxes = Tally::default();
     let mut dividers = Tally::default();
     let mut all = Tally::default();
@@ -613,7 +627,7 @@ fn borders(page: &Page<'_>) -> (Option<Rgba>, Option<Rgba>, Option<Rgba>) {
         let rect = node.el.rect;
         let sides: Vec<(&str, Option<Rgba>)> = ["top", "right", "bottom", "left"]
             .into_iter()
-            .map(|s| (s, border_color(node.el, s)))
+            .map(|s| (s, border_color(node.el, defaults, s)))
             .collect();
         let drawn = sides.iter().filter(|(_, c)| c.is_some()).count();
         for (side, color) in &sides {

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use replica_core::{ComponentStyle, ComponentTokens, HoverStyle, SectionKind};
+use replica_core::{BrowserDefaults, ComponentStyle, ComponentTokens, HoverStyle, SectionKind};
 
 use crate::colors::{self, Tally};
 use crate::css::{self, Compound, Sheet};
@@ -31,6 +31,7 @@ impl Cards {
 /// A grid cell holding nothing but a card (`.col > .card`) counts as the card for grouping.
 /// `groups` are keyed by the parent of the siblings (the grid).
 pub(crate) fn cards(page: &Page<'_>) -> Cards {
+    let defaults = &page.capture.browser_defaults;
     let mut text_in = vec![0usize; page.nodes.len()];
     for i in (0..page.nodes.len()).rev() {
         text_in[i] += page.nodes[i].chars;
@@ -68,10 +69,10 @@ pub(crate) fn cards(page: &Page<'_>) -> Cards {
         let shadow = el.style("box-shadow").is_some_and(|s| s != "none");
         let bordered = ["top", "right", "bottom", "left"]
             .iter()
-            .filter(|s| colors::border_color(el, s).is_some())
+            .filter(|s| colors::border_color(el, defaults, s).is_some())
             .count()
             >= 3;
-        let own_bg = page::background_color(el).is_some_and(|(c, _)| {
+        let own_bg = page::background_color(el, defaults).is_some_and(|(c, _)| {
             let behind = node
                 .parent
                 .map_or(page.canvas, |p| colors::surface(page, p));
@@ -156,6 +157,7 @@ pub(crate) struct Radii {
 /// are `full`; the rest fall in buckets: sm up to 4 px, md up to 8 px, lg up to 16 px, xl above.
 /// Each bucket takes its most used value.
 pub(crate) fn radii(page: &Page<'_>) -> Radii {
+    let defaults = &page.capture.browser_defaults;
     let mut buckets: [HashMap<&str, usize>; 5] = Default::default();
     for node in &page.nodes {
         let el = node.el;
@@ -165,10 +167,10 @@ pub(crate) fn radii(page: &Page<'_>) -> Radii {
         let Some(value) = el.style("border-top-left-radius") else {
             continue;
         };
-        let shows = page::background_color(el).is_some()
+        let shows = page::background_color(el, defaults).is_some()
             || el.style("background-image").is_some_and(|b| b != "none")
             || el.style("box-shadow").is_some_and(|s| s != "none")
-            || colors::border_color(el, "top").is_some()
+            || colors::border_color(el, defaults, "top").is_some()
             || matches!(el.tag.as_str(), "img" | "video" | "picture" | "iframe");
         if !shows {
             continue;
@@ -390,8 +392,13 @@ fn hover_for(page: &Page<'_>, index: usize, rules: &[HoverRule]) -> Option<Hover
 }
 
 /// Four longhands as a shorthand (`8px 16px`); `None` when all are zero.
-fn sides(el: &replica_core::DomElement, property: &str) -> Option<String> {
-    let get = |side: &str| page::value(el, &format!("{property}-{side}")).unwrap_or("0px");
+fn sides(
+    el: &replica_core::DomElement,
+    defaults: &BrowserDefaults,
+    property: &str,
+) -> Option<String> {
+    let get =
+        |side: &str| page::value(el, defaults, &format!("{property}-{side}")).unwrap_or("0px");
     let [t, r, b, l] = [get("top"), get("right"), get("bottom"), get("left")];
     if [t, r, b, l].iter().all(|v| page::px(v) == Some(0.0)) {
         return None;
@@ -426,13 +433,13 @@ fn radius(el: &replica_core::DomElement) -> Option<String> {
     })
 }
 
-fn border(el: &replica_core::DomElement) -> Option<String> {
+fn border(el: &replica_core::DomElement, defaults: &BrowserDefaults) -> Option<String> {
     ["top", "right", "bottom", "left"]
         .into_iter()
         .find_map(|side| {
-            let color = colors::border_color(el, side)?;
-            let width = page::value(el, &format!("border-{side}-width"))?;
-            let style = page::value(el, &format!("border-{side}-style"))?;
+            let color = colors::border_color(el, defaults, side)?;
+            let width = page::value(el, defaults, &format!("border-{side}-width"))?;
+            let style = page::value(el, defaults, &format!("border-{side}-style"))?;
             Some(format!("{width} {style} {}", color.to_hex()))
         })
 }
@@ -477,8 +484,9 @@ fn is_zero_time(value: &str) -> bool {
 }
 
 pub(crate) fn style_of(page: &Page<'_>, index: usize, hovers: &[HoverRule]) -> ComponentStyle {
+    let defaults = &page.capture.browser_defaults;
     let el = page.nodes[index].el;
-    let bg = page::background_color(el)
+    let bg = page::background_color(el, defaults)
         .map(|(c, _)| c.to_hex())
         .or_else(|| {
             el.style("background-image")
@@ -487,10 +495,10 @@ pub(crate) fn style_of(page: &Page<'_>, index: usize, hovers: &[HoverRule]) -> C
         });
     ComponentStyle {
         bg,
-        text: color::parse_color(page::color(el)).map(Rgba::to_hex),
-        padding: sides(el, "padding"),
+        text: color::parse_color(page::color(el, defaults)).map(Rgba::to_hex),
+        padding: sides(el, defaults, "padding"),
         border_radius: radius(el),
-        border: border(el),
+        border: border(el, defaults),
         shadow: el
             .style("box-shadow")
             .filter(|s| *s != "none")
@@ -506,6 +514,7 @@ pub(crate) fn extract(
     primary: Option<&str>,
     cards: &Cards,
 ) -> ComponentTokens {
+    let defaults = &page.capture.browser_defaults;
     // Buttons, largest first.
     let mut buttons: Vec<(usize, f64)> = page
         .capture
@@ -525,7 +534,7 @@ pub(crate) fn extract(
     buttons.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     buttons.dedup_by_key(|b| b.0);
     let filled = |i: usize| {
-        page::background_color(page.nodes[i].el)
+        page::background_color(page.nodes[i].el, defaults)
             .filter(|(c, _)| c.a >= 0.5)
             .map(|(c, _)| c.to_hex())
     };
@@ -538,8 +547,8 @@ pub(crate) fn extract(
         let el = page.nodes[i].el;
         (
             filled(i),
-            colors::border_color(el, "top").map(Rgba::to_hex),
-            page::color(el).to_string(),
+            colors::border_color(el, defaults, "top").map(Rgba::to_hex),
+            page::color(el, defaults).to_string(),
         )
     };
     let secondary_button = primary_button.and_then(|p| {
@@ -575,6 +584,7 @@ pub(crate) fn extract(
 
 /// Small rounded labels with a background or border and a few words (`NEW`, `Most popular`).
 fn badge(page: &Page<'_>, cards: &Cards) -> Option<usize> {
+    let defaults = &page.capture.browser_defaults;
     let mut counts: Vec<(String, usize, usize)> = Vec::new();
     for (i, node) in page.nodes.iter().enumerate() {
         let el = node.el;
@@ -591,9 +601,9 @@ fn badge(page: &Page<'_>, cards: &Cards) -> Option<usize> {
         ) {
             continue;
         }
-        let decorated =
-            page::background_color(el).is_some() || colors::border_color(el, "top").is_some();
-        let size = page::px(page::font_size(el)).unwrap_or(16.0);
+        let decorated = page::background_color(el, defaults).is_some()
+            || colors::border_color(el, defaults, "top").is_some();
+        let size = page::px(page::font_size(el, defaults)).unwrap_or(16.0);
         let text = el.text_content();
         let words = text.split_whitespace().count();
         if !decorated || size > 14.5 || text.is_empty() || words > 4 || text.chars().count() > 30 {
@@ -601,8 +611,8 @@ fn badge(page: &Page<'_>, cards: &Cards) -> Option<usize> {
         }
         let key = format!(
             "{:?}|{}|{:?}",
-            page::background_color(el).map(|(c, _)| c.to_hex()),
-            page::color(el),
+            page::background_color(el, defaults).map(|(c, _)| c.to_hex()),
+            page::color(el, defaults),
             radius(el)
         );
         match counts.iter_mut().find(|(k, _, _)| *k == key) {
@@ -637,6 +647,7 @@ fn input(page: &Page<'_>) -> Option<usize> {
 }
 
 fn nav(page: &Page<'_>, hovers: &[HoverRule]) -> Option<ComponentStyle> {
+    let defaults = &page.capture.browser_defaults;
     let section = page
         .capture
         .sections
@@ -649,7 +660,7 @@ fn nav(page: &Page<'_>, hovers: &[HoverRule]) -> Option<ComponentStyle> {
         if node.section == Some(section)
             && node.link.is_some()
             && node.button.is_none()
-            && let Some(c) = color::parse_color(page::color(node.el))
+            && let Some(c) = color::parse_color(page::color(node.el, defaults))
         {
             links.add(c, node.chars as f64);
         }

@@ -103,7 +103,7 @@ pub(crate) struct ColorUse {
 impl Observed {
     pub fn new(scrape: &ScrapeData) -> Observed {
         let mut observed = Observed::default();
-        for default in [crate::page::ua::COLOR, crate::page::ua::CANVAS] {
+        for default in [crate::page::initial::COLOR, crate::page::initial::CANVAS] {
             observed.add_colors("color", default);
         }
         for capture in [&scrape.desktop, &scrape.mobile] {

@@ -4,80 +4,18 @@
 
 use std::collections::{HashMap, HashSet};
 
-use replica_core::{DeviceCapture, DomElement, DomNode, Rect, SectionKind};
+use replica_core::{BrowserDefaults, DeviceCapture, DomElement, DomNode, Rect, SectionKind};
 
 use replica_css::{self as color, Rgba};
 
-/// Computed values the scrape leaves out because they equal the user-agent default for the tag
-/// (`DomElement::style` is "computed style minus what the same tag computes to in an unstyled
-/// document"). These are Chromium's defaults for a tag placed in an unstyled `<body>`; they are
-/// real computed values of the page, so tokens may use them.
-pub(crate) mod ua {
+/// CSS initial values, for data recorded before the scrape kept its browser defaults.
+pub(crate) mod initial {
     pub const COLOR: &str = "rgb(0, 0, 0)";
     /// The canvas behind a page that paints no background.
     pub const CANVAS: &str = "rgb(255, 255, 255)";
     pub const NORMAL: &str = "normal";
-
-    pub fn font_size(tag: &str) -> &'static str {
-        match tag {
-            "h1" => "32px",
-            "h2" => "24px",
-            "h3" => "18.72px",
-            "h5" => "13.28px",
-            "h6" => "10.72px",
-            "small" | "sub" | "sup" | "code" | "pre" | "kbd" | "samp" | "tt" | "button"
-            | "input" | "select" | "textarea" => "13.3333px",
-            "big" => "19.2px",
-            _ => "16px",
-        }
-    }
-
-    /// Defaults of form controls, which (unlike other elements) draw a box of their own:
-    /// `input` and `button` have 2px borders, `textarea` and `select` 1px, fields a white
-    /// background, buttons a grey one.
-    pub fn form_control(tag: &str, property: &str) -> Option<&'static str> {
-        let field = matches!(tag, "input" | "textarea" | "select");
-        if !field && tag != "button" {
-            return None;
-        }
-        let side = ["top", "right", "bottom", "left"]
-            .into_iter()
-            .find(|s| property.contains(s));
-        Some(match (property, side) {
-            ("background-color", _) if field => "rgb(255, 255, 255)",
-            ("background-color", _) => "rgb(239, 239, 239)",
-            (p, Some(_)) if p.ends_with("-width") && p.starts_with("border") => {
-                if matches!(tag, "input" | "button") {
-                    "2px"
-                } else {
-                    "1px"
-                }
-            }
-            (p, Some(_)) if p.ends_with("-style") && p.starts_with("border") => match tag {
-                "input" => "inset",
-                "button" => "outset",
-                _ => "solid",
-            },
-            (p, Some(_)) if p.ends_with("-color") && p.starts_with("border") => {
-                "rgb(118, 118, 118)"
-            }
-            (p, Some(side)) if p.starts_with("padding") => match (tag, side) {
-                ("input", "top" | "bottom") | ("button", "top" | "bottom") => "1px",
-                ("input", _) => "2px",
-                ("button", _) => "6px",
-                ("textarea", _) => "2px",
-                _ => "0px",
-            },
-            _ => return None,
-        })
-    }
-
-    pub fn font_weight(tag: &str) -> &'static str {
-        match tag {
-            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "b" | "strong" | "th" => "700",
-            _ => "400",
-        }
-    }
+    pub const FONT_SIZE: &str = "16px";
+    pub const FONT_WEIGHT: &str = "400";
 }
 
 #[derive(Debug)]
@@ -137,8 +75,9 @@ impl<'a> Page<'a> {
             .collect();
         let html = &capture.dom;
         let body_el = html.child_elements().find(|e| e.tag == "body");
-        let html_bg = background_color(html);
-        let body_bg = body_el.and_then(background_color);
+        let defaults = &capture.browser_defaults;
+        let html_bg = background_color(html, defaults);
+        let body_bg = body_el.and_then(|body| background_color(body, defaults));
         // The canvas shows the root's background, else body's (CSS propagation), else white;
         // a translucent one is seen over white.
         let (canvas, canvas_source) = match (html_bg, body_bg) {
@@ -215,7 +154,7 @@ impl<'a> Page<'a> {
             ctx.visible = false;
         }
         if canvas_source != Some(el.id) {
-            ctx.behind = paint_over(el, ctx.behind);
+            ctx.behind = paint_over(el, &self.capture.browser_defaults, ctx.behind);
         }
         match el.tag.as_str() {
             "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => ctx.heading = el.tag[1..].parse().ok(),
@@ -321,8 +260,11 @@ struct Context {
 }
 
 /// The element's own `background-color` when it paints one.
-pub(crate) fn background_color(el: &DomElement) -> Option<(Rgba, &str)> {
-    let value = value(el, "background-color")?;
+pub(crate) fn background_color<'a>(
+    el: &'a DomElement,
+    defaults: &'a BrowserDefaults,
+) -> Option<(Rgba, &'a str)> {
+    let value = value(el, defaults, "background-color")?;
     let color = color::parse_color(value)?;
     (!color.is_transparent()).then_some((color, value))
 }
@@ -335,9 +277,9 @@ pub(crate) fn gradient_colors(el: &DomElement) -> Vec<Rgba> {
     }
 }
 
-fn paint_over(el: &DomElement, below: Rgba) -> Rgba {
+fn paint_over(el: &DomElement, defaults: &BrowserDefaults, below: Rgba) -> Rgba {
     // The colour is painted first, image layers over it.
-    let mut behind = background_color(el).map_or(below, |(color, _)| color.over(below));
+    let mut behind = background_color(el, defaults).map_or(below, |(color, _)| color.over(below));
     let gradient = gradient_colors(el);
     if !gradient.is_empty() {
         let n = gradient.len() as f64;
@@ -375,37 +317,39 @@ fn paint_over(el: &DomElement, below: Rgba) -> Rgba {
     behind
 }
 
-/// A computed value: the style map, else the user-agent default of form controls, else
-/// `None` (the property has the initial value every other element starts from).
-pub(crate) fn value<'a>(el: &'a DomElement, property: &str) -> Option<&'a str> {
+/// A computed value: the style map, else what the browser computes for the tag unstyled
+/// (the scrape's recorded defaults), else `None`.
+pub(crate) fn value<'a>(
+    el: &'a DomElement,
+    defaults: &'a BrowserDefaults,
+    property: &str,
+) -> Option<&'a str> {
     el.style(property)
-        .or_else(|| ua::form_control(&el.tag, property))
+        .or_else(|| defaults.value(&el.tag, property))
 }
 
-/// Effective computed values: the style map, else the user-agent default for the tag.
-pub(crate) fn color(el: &DomElement) -> &str {
+/// Effective computed values: the style map, else the browser default for the tag.
+pub(crate) fn color<'a>(el: &'a DomElement, defaults: &'a BrowserDefaults) -> &'a str {
     el.style("-webkit-text-fill-color")
         .filter(|fill| color::parse_color(fill).is_some_and(|c| !c.is_transparent()))
-        .or_else(|| el.style("color"))
-        .unwrap_or(ua::COLOR)
+        .or_else(|| value(el, defaults, "color"))
+        .unwrap_or(initial::COLOR)
 }
 
-pub(crate) fn font_size(el: &DomElement) -> &str {
-    el.style("font-size")
-        .unwrap_or_else(|| ua::font_size(&el.tag))
+pub(crate) fn font_size<'a>(el: &'a DomElement, defaults: &'a BrowserDefaults) -> &'a str {
+    value(el, defaults, "font-size").unwrap_or(initial::FONT_SIZE)
 }
 
-pub(crate) fn font_weight(el: &DomElement) -> &str {
-    el.style("font-weight")
-        .unwrap_or_else(|| ua::font_weight(&el.tag))
+pub(crate) fn font_weight<'a>(el: &'a DomElement, defaults: &'a BrowserDefaults) -> &'a str {
+    value(el, defaults, "font-weight").unwrap_or(initial::FONT_WEIGHT)
 }
 
-pub(crate) fn line_height(el: &DomElement) -> &str {
-    el.style("line-height").unwrap_or(ua::NORMAL)
+pub(crate) fn line_height<'a>(el: &'a DomElement, defaults: &'a BrowserDefaults) -> &'a str {
+    value(el, defaults, "line-height").unwrap_or(initial::NORMAL)
 }
 
-pub(crate) fn letter_spacing(el: &DomElement) -> &str {
-    el.style("letter-spacing").unwrap_or(ua::NORMAL)
+pub(crate) fn letter_spacing<'a>(el: &'a DomElement, defaults: &'a BrowserDefaults) -> &'a str {
+    value(el, defaults, "letter-spacing").unwrap_or(initial::NORMAL)
 }
 
 /// `12px` -> 12.0; anything else -> `None`.

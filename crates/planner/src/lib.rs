@@ -53,8 +53,8 @@ mod units;
 use std::collections::HashSet;
 
 use replica_core::{
-    DesignTokens, DeviceCapture, DomElement, DomNode, OutlineNode, PageWrapper, Plan,
-    PlannedSection, Rect, ScrapeData, SectionData, SectionKind, SharedContext,
+    BrowserDefaults, DesignTokens, DeviceCapture, DomElement, DomNode, OutlineNode, PageWrapper,
+    Plan, PlannedSection, Rect, ScrapeData, SectionData, SectionKind, SharedContext,
 };
 
 pub use crate::chrome::{ChromeEdge, ChromeMark, strip_chrome_marks};
@@ -222,7 +222,21 @@ fn shared_context(scrape: &ScrapeData, tokens: &DesignTokens) -> SharedContext {
         theme: if dark { "dark" } else { "light" }.to_string(),
         font_urls,
         font_families,
+        browser_defaults: browser_defaults(scrape),
     }
+}
+
+/// The desktop capture's defaults, with tags only the mobile capture met (both captures
+/// probe in the same compat mode, so the values agree).
+fn browser_defaults(scrape: &ScrapeData) -> BrowserDefaults {
+    let mut defaults = scrape.desktop.browser_defaults.clone();
+    for (tag, values) in &scrape.mobile.browser_defaults.tags {
+        defaults
+            .tags
+            .entry(tag.clone())
+            .or_insert_with(|| values.clone());
+    }
+    defaults
 }
 
 fn body(capture: &DeviceCapture) -> Option<&DomElement> {

@@ -4,9 +4,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use replica_core::{
-    BackgroundImage, Button, Device, DeviceCapture, DocumentSize, DomElement, FontFace, FontInUse,
-    FormControl, ImageInfo, InlineSvg, Link, MAX_DOM_DEPTH, NetworkResource, PageMeta, ScrapeError,
-    ScrapeOptions, Screenshot, Screenshots, Stylesheet,
+    BackgroundImage, BrowserDefaults, Button, Device, DeviceCapture, DocumentSize, DomElement,
+    FontFace, FontInUse, FormControl, ImageInfo, InlineSvg, Link, MAX_DOM_DEPTH, NetworkResource,
+    PageMeta, ScrapeError, ScrapeOptions, Screenshot, Screenshots, Stylesheet,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -74,6 +74,7 @@ pub(crate) struct ExtractedDevice {
     pub buttons: Vec<Button>,
     pub form_controls: Vec<FormControl>,
     pub fonts_in_use: Vec<FontInUse>,
+    pub browser_defaults: BrowserDefaults,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -298,6 +299,7 @@ pub(crate) async fn capture(
         form_controls: d.form_controls,
         fonts_in_use: d.fonts_in_use,
         screenshots,
+        browser_defaults: d.browser_defaults,
     };
     Ok(DevicePass {
         capture,

@@ -225,25 +225,50 @@
     const svgRoot = doc.createElementNS(SVG_NS, "svg");
     doc.body.appendChild(svgRoot);
     const cache = new Map();
+    function probe(svg, name) {
+      // The <svg> root sits in <body> like any element; its content inside an <svg>.
+      const key = (svg && name !== "svg" ? "svg:" : "") + name;
+      let values = cache.get(key);
+      if (values) return values;
+      const probe = svg ? doc.createElementNS(SVG_NS, name) : doc.createElement(name);
+      (svg && name !== "svg" ? svgRoot : doc.body).appendChild(probe);
+      values = readStyle(win.getComputedStyle(probe));
+      probe.remove();
+      cache.set(key, values);
+      return values;
+    }
     return {
       json: win.JSON,
       forElement(el) {
-        const svg = el.namespaceURI === SVG_NS;
-        const key = (svg ? "svg:" : "") + el.localName;
-        let values = cache.get(key);
-        if (values) return values;
-        const probe = svg ? doc.createElementNS(SVG_NS, el.localName) : doc.createElement(el.localName);
-        (svg && el.localName !== "svg" ? svgRoot : doc.body).appendChild(probe);
-        values = readStyle(win.getComputedStyle(probe));
-        probe.remove();
-        cache.set(key, values);
-        return values;
+        return probe(el.namespaceURI === SVG_NS, el.localName);
+      },
+      // Every tag met and every tag in DEFAULT_TAGS, as what it computes where an unstyled
+      // <div> computes something else.
+      recorded() {
+        for (const name of DEFAULT_TAGS) probe(name === "svg", name);
+        const div = probe(false, "div");
+        const base = styleDiff(div, {});
+        const tags = {};
+        for (const [key, values] of cache) tags[key] = styleDiff(values, div);
+        return { base, tags };
       },
       remove() {
         iframe.remove();
       },
     };
   }
+
+  // Tags whose defaults are recorded whether or not the page has them: the ones with a look
+  // of their own, so a stage (or an editor adding such an element later) can always ask.
+  const DEFAULT_TAGS = [
+    "a", "abbr", "address", "article", "aside", "b", "blockquote", "body", "button", "caption",
+    "cite", "code", "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "fieldset",
+    "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
+    "html", "i", "img", "input", "ins", "kbd", "label", "legend", "li", "main", "mark", "menu",
+    "nav", "ol", "optgroup", "option", "p", "pre", "q", "s", "samp", "section", "select", "small",
+    "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "textarea", "tfoot", "th",
+    "thead", "tr", "u", "ul", "var", "video", "svg", "canvas", "iframe",
+  ];
 
   function readStyle(computed) {
     const values = {};
@@ -521,6 +546,7 @@
     dev.dom = html;
     dev.node_count = nextId;
     dev.fonts_in_use = fontsInUse();
+    dev.browser_defaults = defaults.recorded();
     out.page = page(idOf);
     defaults.remove();
     return defaults.json.stringify(out);

@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use replica_core::{
-    BoxFuture, ComponentFile, DesignTokens, DomElement, DomNode, GenerateError, Lang,
-    MOBILE_MAX_WIDTH, OutlineNode, OutputStyle, Plan, PlannedSection, Rect, RenderingMode,
+    BoxFuture, BrowserDefaults, ComponentFile, DesignTokens, DomElement, DomNode, GenerateError,
+    Lang, MOBILE_MAX_WIDTH, OutlineNode, OutputStyle, Plan, PlannedSection, Rect, RenderingMode,
     SectionGenerator, SharedContext,
 };
 use url::Url;
@@ -114,6 +114,7 @@ pub fn compile_wrappers(
     let input = WrapperInput {
         base_url: Url::parse(&plan.shared_context.url).ok(),
         theme: theme.as_ref(),
+        browser_defaults: &plan.shared_context.browser_defaults,
         options,
     };
     let mut out = Vec::new();
@@ -125,6 +126,7 @@ pub fn compile_wrappers(
 struct WrapperInput<'a> {
     base_url: Option<Url>,
     theme: Option<&'a Theme>,
+    browser_defaults: &'a BrowserDefaults,
     options: &'a CompileOptions<'a>,
 }
 
@@ -143,6 +145,7 @@ fn compile_outline<'a>(
             input.base_url.clone(),
             &wrapper.component_name,
             input.theme,
+            input.browser_defaults,
         );
         let mut inner_context = *context;
         let mut shells: Vec<Element> = Vec::new();
@@ -234,6 +237,7 @@ fn compile_source(
         Url::parse(&context.url).ok(),
         &section.component_name,
         theme.as_ref(),
+        &context.browser_defaults,
     );
     // The section's pieces sit in its wrapper's innermost element (whitespace, display and
     // inherited styles come from there), else in `<body>`.
@@ -282,6 +286,8 @@ struct Builder<'a> {
     class_prefix: String,
     important_rules: Vec<String>,
     theme: Option<&'a Theme>,
+    /// What the captured styles leave out, for the Tailwind style (preflight resets some).
+    browser_defaults: &'a BrowserDefaults,
     mobile_dom: Option<&'a DomElement>,
     rendering_mode: RenderingMode,
     lang: Lang,
@@ -300,6 +306,7 @@ impl<'a> Builder<'a> {
         base_url: Option<Url>,
         component_name: &str,
         theme: Option<&'a Theme>,
+        browser_defaults: &'a BrowserDefaults,
     ) -> Builder<'a> {
         Builder {
             style: options.style,
@@ -307,6 +314,7 @@ impl<'a> Builder<'a> {
             class_prefix: kebab_case(component_name),
             important_rules: Vec::new(),
             theme,
+            browser_defaults,
             mobile_dom: options.mobile_dom,
             rendering_mode: options.rendering_mode,
             lang: options.lang,
@@ -721,7 +729,14 @@ impl<'a> Builder<'a> {
             self.important_class(&important, &mut props, custom_element);
         }
         if let Some(theme) = self.theme {
-            let classes = tailwind_classes(element, in_svg, context, mobile, theme);
+            let classes = tailwind_classes(
+                element,
+                in_svg,
+                context,
+                mobile,
+                theme,
+                self.browser_defaults,
+            );
             if !classes.is_empty() {
                 add_class(&mut props, &classes.join(" "), custom_element);
             }
@@ -1077,6 +1092,7 @@ fn tailwind_classes(
     context: &Context<'_>,
     mobile: Option<&DomElement>,
     theme: &Theme,
+    defaults: &BrowserDefaults,
 ) -> Vec<String> {
     let input = tailwind::StyleInput {
         tag: element.tag.as_str(),
@@ -1087,6 +1103,7 @@ fn tailwind_classes(
         parent_desktop: context.parent_style,
         parent_mobile: context.parent_mobile_style,
         theme,
+        defaults,
     };
     let mut classes = tailwind::classes(&input);
     if !in_svg {

@@ -17,8 +17,10 @@ mod values;
 
 use std::collections::BTreeMap;
 
+use replica_core::BrowserDefaults;
+
 use classes::{box_class, paint_and_other_class, text_class};
-use defaults::with_ua_defaults;
+use defaults::with_browser_defaults;
 pub(crate) use pseudo::{PseudoInput, pseudo_classes};
 pub use theme::{Theme, ThemeExtend, tailwind_theme};
 use values::{border_classes, box_sides, gap_classes, radius_class};
@@ -35,6 +37,8 @@ pub(crate) struct StyleInput<'a> {
     pub parent_desktop: Option<&'a BTreeMap<String, String>>,
     pub parent_mobile: Option<&'a BTreeMap<String, String>>,
     pub theme: &'a Theme,
+    /// What the captured styles leave out.
+    pub defaults: &'a BrowserDefaults,
 }
 
 /// The element's classes, in a stable order (property groups alphabetically).
@@ -43,11 +47,11 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
     let parent_tag = if input.svg { "" } else { input.parent_tag };
     let parent_desktop = input
         .parent_desktop
-        .map(|parent| with_ua_defaults(parent_tag, parent));
+        .map(|parent| with_browser_defaults(parent_tag, parent, input.defaults));
     let parent_mobile = input
         .parent_mobile
-        .map(|parent| with_ua_defaults(parent_tag, parent));
-    let desktop_style = with_ua_defaults(tag, input.desktop);
+        .map(|parent| with_browser_defaults(parent_tag, parent, input.defaults));
+    let desktop_style = with_browser_defaults(tag, input.desktop, input.defaults);
     let desktop = groups(
         &desktop_style,
         parent_desktop.as_ref(),
@@ -57,7 +61,7 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
     let Some(mobile_style) = input.mobile else {
         return desktop.into_values().flatten().collect();
     };
-    let mobile_style = with_ua_defaults(tag, mobile_style);
+    let mobile_style = with_browser_defaults(tag, mobile_style, input.defaults);
     let mobile = groups(
         &mobile_style,
         parent_mobile.as_ref(),

@@ -47,7 +47,7 @@
 
 use std::collections::HashMap;
 
-use replica_core::{Device, DeviceCapture, DomElement, DomNode, Rect};
+use replica_core::{BrowserDefaults, Device, DeviceCapture, DomElement, DomNode, Rect};
 use serde::{Deserialize, Serialize};
 
 use crate::pixel::{Threshold, color_delta};
@@ -204,6 +204,8 @@ pub fn diff_styles(original: &DeviceCapture, clone: &DeviceCapture) -> StyleDiff
                 original_parent,
                 clone_parent,
                 parents_paired,
+                original_defaults: &original.browser_defaults,
+                clone_defaults: &clone.browser_defaults,
             }
             .differences(),
             (original_visible, clone_visible) => {
@@ -495,6 +497,9 @@ struct Pair<'a, 'n> {
     clone_parent: Option<&'n Node<'a>>,
     /// The parents are matched to each other.
     parents_paired: bool,
+    /// What each capture's styles leave out.
+    original_defaults: &'n BrowserDefaults,
+    clone_defaults: &'n BrowserDefaults,
 }
 
 /// What kind of value a compared property holds, which decides how it is compared.
@@ -550,8 +555,8 @@ impl Pair<'_, '_> {
             if inherited && self.inherits_on_both_sides(property) {
                 continue;
             }
-            let original = self.value(self.original, property);
-            let clone = self.value(self.clone, property);
+            let original = value(self.original, self.original_defaults, property);
+            let clone = value(self.clone, self.clone_defaults, property);
             if let Some(difference) = compare_values(property, kind, original, clone) {
                 differences.push(difference);
             }
@@ -610,13 +615,6 @@ impl Pair<'_, '_> {
         self.parents_paired && round(parent_change) != 0.0 && (change - parent_change).abs() < 0.5
     }
 
-    /// The property's value on `node`, with the browser default filled in where it is known.
-    fn value<'v>(&self, node: &'v Node<'_>, property: &str) -> Option<&'v str> {
-        node.element
-            .style(property)
-            .or_else(|| browser_default(&node.element.tag, property))
-    }
-
     fn inherits_on_both_sides(&self, property: &str) -> bool {
         let (Some(original_parent), Some(clone_parent)) = (self.original_parent, self.clone_parent)
         else {
@@ -630,6 +628,14 @@ impl Pair<'_, '_> {
             && self.original.element.style(property) == original_parent.element.style(property)
             && self.clone.element.style(property) == clone_parent.element.style(property)
     }
+}
+
+/// The property's value on `node`: its captured value, else what its tag computes to
+/// unstyled in that capture.
+fn value<'v>(node: &'v Node<'_>, defaults: &'v BrowserDefaults, property: &str) -> Option<&'v str> {
+    node.element
+        .style(property)
+        .or_else(|| defaults.value(&node.element.tag, property))
 }
 
 fn compare_values(
@@ -795,72 +801,6 @@ fn font_families(value: &str) -> Vec<String> {
         .map(|family| family.trim().trim_matches(['"', '\'']).to_lowercase())
         .filter(|family| !family.is_empty())
         .collect()
-}
-
-/// What `property` computes to on an unstyled `tag`, where that is the same in every browser
-/// and platform; `None` where it depends on the tag in ways not worth tabulating.
-fn browser_default(tag: &str, property: &str) -> Option<&'static str> {
-    const HEADINGS: [&str; 6] = ["h1", "h2", "h3", "h4", "h5", "h6"];
-    const FORM_CONTROLS: [&str; 6] = ["button", "input", "select", "textarea", "option", "meter"];
-    const BLOCK_MARGINS: [&str; 16] = [
-        "body",
-        "p",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "ul",
-        "ol",
-        "dl",
-        "dd",
-        "blockquote",
-        "figure",
-        "pre",
-        "hr",
-    ];
-    match property {
-        "color" if tag == "a" || FORM_CONTROLS.contains(&tag) => None,
-        "color" => Some("rgb(0, 0, 0)"),
-        "background-color" if tag == "mark" || FORM_CONTROLS.contains(&tag) => None,
-        "background-color" => Some("rgba(0, 0, 0, 0)"),
-        "background-image" => Some("none"),
-        "font-weight" if HEADINGS.contains(&tag) || matches!(tag, "b" | "strong" | "th") => {
-            Some("700")
-        }
-        "font-weight" => Some("400"),
-        "font-size" => match tag {
-            "h1" => Some("32px"),
-            "h2" => Some("24px"),
-            "h3" => Some("18.72px"),
-            "h4" => Some("16px"),
-            "h5" => Some("13.28px"),
-            "h6" => Some("10.72px"),
-            "code" | "kbd" | "pre" | "samp" | "tt" => Some("13px"),
-            "small" | "big" | "sub" | "sup" => None,
-            _ if FORM_CONTROLS.contains(&tag) => None,
-            _ => Some("16px"),
-        },
-        "line-height" => Some("normal"),
-        "margin-top" | "margin-right" | "margin-bottom" | "margin-left"
-            if BLOCK_MARGINS.contains(&tag)
-                || FORM_CONTROLS.contains(&tag)
-                || matches!(tag, "fieldset" | "form" | "menu" | "dir") =>
-        {
-            None
-        }
-        "margin-top" | "margin-right" | "margin-bottom" | "margin-left" => Some("0px"),
-        "padding-left" if matches!(tag, "ul" | "ol" | "menu" | "dir") => Some("40px"),
-        "padding-top" | "padding-right" | "padding-bottom" | "padding-left"
-            if FORM_CONTROLS.contains(&tag)
-                || matches!(tag, "td" | "th" | "fieldset" | "legend") =>
-        {
-            None
-        }
-        "padding-top" | "padding-right" | "padding-bottom" | "padding-left" => Some("0px"),
-        _ => None,
-    }
 }
 
 #[cfg(test)]

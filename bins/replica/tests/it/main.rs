@@ -184,7 +184,7 @@ fn a_reader_that_went_away_ends_the_output_quietly() {
     let output = replica()
         .arg("config")
         .stdout(writer)
-        .stderr(std::process::Stdio::piped())
+        .stderr(Stdio::piped())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);

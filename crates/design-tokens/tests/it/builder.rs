@@ -1,10 +1,12 @@
 //! Hand-made scrapes for the cases no fixture has: a tiny DSL over `DomElement`.
 
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::OnceLock;
 
 use replica_core::{
-    Button, Device, DeviceCapture, DocumentSize, DomElement, DomNode, PageMeta, Rect, ScrapeData,
-    ScrapeTimings, Screenshot, Screenshots, Stylesheet, StylesheetOrigin,
+    BrowserDefaults, Button, Device, DeviceCapture, DocumentSize, DomElement, DomNode, PageMeta,
+    Rect, ScrapeData, ScrapeTimings, Screenshot, Screenshots, Stylesheet, StylesheetOrigin,
 };
 
 /// An element: `el("div", (x, y, w, h), &[("background-color", "rgb(1, 2, 3)")], children)`.
@@ -105,7 +107,20 @@ fn capture(device: Device, body: DomNode, height: f64) -> DeviceCapture {
             viewport: shot("viewport.png"),
             full_page: shot("full.png"),
         },
+        browser_defaults: browser_defaults().clone(),
     }
+}
+
+/// Chromium's defaults in standards mode, as a recorded scrape holds them.
+fn browser_defaults() -> &'static BrowserDefaults {
+    static DEFAULTS: OnceLock<BrowserDefaults> = OnceLock::new();
+    DEFAULTS.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/scrapes/landing");
+        ScrapeData::load(&dir)
+            .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
+            .desktop
+            .browser_defaults
+    })
 }
 
 /// A page whose desktop and mobile captures hold the same `body`.

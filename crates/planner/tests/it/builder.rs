@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use image::{ImageBuffer, Rgb};
 use replica_core::{
-    DetectedSection, Device, DeviceCapture, DocumentSize, DomElement, DomNode, ImageInfo, Link,
-    PageMeta, Rect, ScrapeData, ScrapeTimings, Screenshot, Screenshots, SectionKind,
+    BrowserDefaults, DetectedSection, Device, DeviceCapture, DocumentSize, DomElement, DomNode,
+    ImageInfo, Link, PageMeta, Rect, ScrapeData, ScrapeTimings, Screenshot, Screenshots,
+    SectionKind,
 };
 
 /// An element with a class (used to find it again), a box and computed style.
@@ -146,6 +147,7 @@ fn capture(device: Device, body: Option<DomNode>, height: f64, cap: f64) -> Devi
             viewport: shot("viewport.png", height.min(720.0)),
             full_page: shot("full.png", shot_height),
         },
+        browser_defaults: BrowserDefaults::default(),
     }
 }
 

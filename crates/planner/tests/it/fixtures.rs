@@ -67,6 +67,11 @@ fn shorten(text: &str, max: usize) -> String {
 pub fn summary(plan: &Plan) -> Value {
     let mut value = serde_json::to_value(plan).unwrap();
     value["outline"] = outline_summary(&plan.outline);
+    // The scrape's table, copied whole (the scrape fixture holds it): only its size here.
+    value["shared_context"]["browser_defaults"] = json!(format!(
+        "{} tags",
+        plan.shared_context.browser_defaults.tags.len()
+    ));
     for (section, original) in value["sections"]
         .as_array_mut()
         .unwrap()

@@ -1,6 +1,6 @@
 //! Every fixture site, scraped for real; the stable parts of ScrapeData are snapshotted.
 
-use replica_core::{Device, ScrapeData, ScrapeOptions};
+use replica_core::{BrowserDefaults, Device, DeviceCapture, DomElement, ScrapeData, ScrapeOptions};
 use replica_scrape::{Browser, BrowserConfig};
 
 use crate::support::{fixtures_dir, serve_sites, snapshot_view};
@@ -46,6 +46,7 @@ async fn every_fixture_site_scrapes_to_its_snapshot() {
 fn check_invariants(name: &str, data: &ScrapeData) {
     for device in Device::ALL {
         let capture = data.device(device);
+        check_browser_defaults(name, data, capture);
         let viewport = device.viewport();
         let shots = &capture.screenshots;
         let scale = viewport.device_scale_factor;
@@ -128,4 +129,46 @@ async fn numbers_longer_than_six_digits_keep_their_precision() {
     }
     // Numbers written with six digits or fewer stay as the page wrote them.
     assert!(css.contains("line-height: 1.1"), "{css}");
+}
+
+/// Every captured tag has its defaults, and they are Chromium's in the page's compat mode.
+fn check_browser_defaults(name: &str, data: &ScrapeData, capture: &DeviceCapture) {
+    fn visit(el: &DomElement, in_svg: bool, defaults: &BrowserDefaults, name: &str) {
+        // SVG content is keyed `svg:<name>`; HTML inside a `<foreignObject>` by its tag.
+        let key = format!("svg:{}", el.tag);
+        let recorded = |key: &str| defaults.value(key, "display").is_some();
+        assert!(
+            recorded(&el.tag) || (in_svg && recorded(&key)),
+            "{name}: no browser defaults for <{key}>"
+        );
+        for child in el.child_elements() {
+            visit(child, in_svg || el.tag == "svg", defaults, name);
+        }
+    }
+    let defaults = &capture.browser_defaults;
+    visit(&capture.dom, false, defaults, name);
+    // Recorded whether or not the page has them, in absolute units.
+    assert_eq!(defaults.value("h1", "font-size"), Some("32px"), "{name}");
+    assert_eq!(
+        defaults.value("h1", "margin-top"),
+        Some("21.44px"),
+        "{name}"
+    );
+    assert_eq!(defaults.value("p", "margin-bottom"), Some("16px"), "{name}");
+    assert_eq!(
+        defaults.value("div", "margin-bottom"),
+        Some("0px"),
+        "{name}"
+    );
+    // Quirks mode's own UA rule: a form gets a bottom margin.
+    let form_margin = if data.compat_mode == "BackCompat" {
+        "16px"
+    } else {
+        "0px"
+    };
+    assert_eq!(
+        defaults.value("form", "margin-bottom"),
+        Some(form_margin),
+        "{name}"
+    );
 }

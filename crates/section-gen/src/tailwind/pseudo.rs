@@ -57,6 +57,7 @@ pub(crate) fn pseudo_classes<'a>(input: &PseudoInput<'a>) -> Vec<String> {
         parent_desktop: Some(input.owner.desktop),
         parent_mobile: input.owner.mobile,
         theme: input.owner.theme,
+        defaults: input.owner.defaults,
     });
     out.extend(
         classes

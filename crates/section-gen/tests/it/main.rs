@@ -11,11 +11,12 @@ mod tailwind;
 mod wrappers;
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use replica_core::OutputStyle;
 use replica_core::{
-    DesignTokens, Lang, Plan, PlannedSection, Rect, ScrapeData, SectionData, SectionKind,
-    SharedContext,
+    BrowserDefaults, DesignTokens, Lang, Plan, PlannedSection, Rect, ScrapeData, SectionData,
+    SectionKind, SharedContext,
 };
 use replica_section_gen::{CompileOptions, compile_section, jsx_parse_errors};
 
@@ -77,7 +78,24 @@ pub fn test_context() -> SharedContext {
         theme: "light".to_string(),
         font_urls: Vec::new(),
         font_families: Vec::new(),
+        browser_defaults: browser_defaults().clone(),
     }
+}
+
+/// Chromium's defaults in standards mode, as a recorded scrape holds them.
+pub fn browser_defaults() -> &'static BrowserDefaults {
+    static DEFAULTS: OnceLock<BrowserDefaults> = OnceLock::new();
+    DEFAULTS.get_or_init(|| {
+        let dir = workspace_fixtures().join("scrapes/landing");
+        let scrape =
+            ScrapeData::load(&dir).unwrap_or_else(|error| panic!("{}: {error}", dir.display()));
+        assert!(
+            !scrape.desktop.browser_defaults.is_empty(),
+            "{} has no browser defaults: run `cargo xtask record landing`",
+            dir.display()
+        );
+        scrape.desktop.browser_defaults
+    })
 }
 
 /// The whole component file compiled from a fragment, checked to parse.

@@ -73,7 +73,7 @@ fn mobile_styles_are_the_base_and_desktop_differences_md_variants() {
         "{source}"
     );
     assert!(
-        source.contains(r#"<p className="text-[16px] md:text-[20px] my-[1em]">a</p>"#),
+        source.contains(r#"<p className="text-[16px] md:text-[20px] my-4">a</p>"#),
         "{source}"
     );
 }
@@ -125,4 +125,23 @@ fn an_oklch_brand_colour_becomes_its_theme_class() {
     );
     assert!(source.contains("text-primary"), "{source}");
     assert!(!source.contains("oklch"), "{source}");
+}
+
+#[test]
+fn what_preflight_resets_comes_back_from_the_recorded_browser_defaults() {
+    // The capture leaves out what a tag computes unstyled, so this heading is Chromium's 32px
+    // although its parent is 20px, and its margins are 21.44px. Preflight makes headings
+    // inherit the parent's size: the classes must say 32px (`2em` would be 40px here).
+    let source = compile(
+        r#"<div data-computed="font-size: 20px"><h1>Title</h1><ul><li>a</li></ul></div>"#,
+        None,
+    );
+    assert!(
+        source.contains(r#"<h1 className="text-[32px] font-bold my-[21.44px]">Title</h1>"#),
+        "{source}"
+    );
+    assert!(
+        source.contains(r#"<ul className="list-disc my-4 pl-10">"#),
+        "{source}"
+    );
 }

@@ -569,7 +569,8 @@ mod rules {
     #[test]
     fn browser_defaults_fill_in_absent_values() {
         // A div's margin is 0 by default and text is black: spelling that out is no difference.
-        // A paragraph's default margin depends on its font size, so it is unknown (null).
+        // A paragraph's default margin comes from the capture's recorded defaults (16px at
+        // 16px text), so a clone that zeroes it differs.
         let original = page(vec![
             el("div", [0.0, 0.0, 800.0, 20.0], &[], vec![text("a")]),
             el("p", [0.0, 20.0, 800.0, 20.0], &[], vec![text("b")]),
@@ -592,7 +593,7 @@ mod rules {
         let p = only_element(&diff);
         assert_eq!(p.original.tag, "p");
         assert_eq!(p.differences.len(), 1);
-        assert_eq!(p.differences[0].original, None);
+        assert_eq!(p.differences[0].original.as_deref(), Some("16px"));
         assert_eq!(p.differences[0].clone.as_deref(), Some("0px"));
     }
 
