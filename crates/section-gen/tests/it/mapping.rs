@@ -44,6 +44,18 @@ fn inline_styles_become_objects_with_custom_properties_quoted_and_urls_absolute(
 }
 
 #[test]
+fn an_oklch_colour_is_kept_as_the_page_wrote_it() {
+    // The faithful style keeps the page's own notation (Chromium paints oklch as the page
+    // did); only the Tailwind style turns it into a theme name (tailwind.rs has that case).
+    assert_eq!(
+        compile_html(
+            r#"<p style="color: oklch(0.546 0.245 262.881)" data-computed="color: oklch(0.546 0.245 262.881)">x</p>"#
+        ),
+        r#"<p style={{ color: "oklch(0.546 0.245 262.881)" }}>x</p>"#
+    );
+}
+
+#[test]
 fn important_declarations_move_to_a_generated_class() {
     // React sets style properties one by one and drops `!important`; a class keeps it.
     assert_eq!(
