@@ -551,25 +551,27 @@ fn accents(page: &Page<'_>, painted: &Painted) -> (Option<Rgba>, Option<Rgba>) {
         .first()
         .map(|(c, _)| *c)
         .or_else(|| filled_buttons.best(|_| true));
-    let top = ranked.first().map_or(0.0, |(_, w)| *w);
-    // Secondary: the next saturated colour of another hue, if it is more than a speck.
-    let secondary = primary.and_then(|p| {
-        ranked
-            .iter()
-            .filter(|(_, w)| *w >= 0.02 * top)
-            .map(|(c, _)| *c)
-            .find(|c| {
-                *c != p
-                    && match (c.hue(), p.hue()) {
-                        (Some(a), Some(b)) => {
-                            let d = (a - b).abs();
-                            d.min(360.0 - d) >= 25.0
-                        }
-                        _ => true,
-                    }
-            })
-    });
+    let secondary = primary.and_then(|primary| secondary_accent(&ranked, primary));
     (primary, secondary)
+}
+
+/// The next saturated colour of another hue than `primary`, if it is more than a speck.
+fn secondary_accent(ranked: &[(Rgba, f64)], primary: Rgba) -> Option<Rgba> {
+    let top = ranked.first().map_or(0.0, |(_, w)| *w);
+    ranked
+        .iter()
+        .filter(|(_, w)| *w >= 0.02 * top)
+        .map(|(c, _)| *c)
+        .find(|c| {
+            *c != primary
+                && match (c.hue(), primary.hue()) {
+                    (Some(a), Some(b)) => {
+                        let d = (a - b).abs();
+                        d.min(360.0 - d) >= 25.0
+                    }
+                    _ => true,
+                }
+        })
 }
 
 /// The background an element shows: its own colour, else the nearest ancestor's opaque one,
