@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::BrowserDefaults;
+
 /// A box in document coordinates (CSS px, independent of scroll position).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Rect {
@@ -105,6 +107,17 @@ impl DomElement {
 
     pub fn style(&self, property: &str) -> Option<&str> {
         self.style.get(property).map(String::as_str)
+    }
+
+    /// The full computed value: the captured one, else what the tag computes to unstyled
+    /// (which is exactly what the capture left out).
+    pub fn computed<'a>(
+        &'a self,
+        defaults: &'a BrowserDefaults,
+        property: &str,
+    ) -> Option<&'a str> {
+        self.style(property)
+            .or_else(|| defaults.value(&self.tag, property))
     }
 
     pub fn child_elements(&self) -> impl Iterator<Item = &DomElement> {

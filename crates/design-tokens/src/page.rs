@@ -324,8 +324,7 @@ pub(crate) fn value<'a>(
     defaults: &'a BrowserDefaults,
     property: &str,
 ) -> Option<&'a str> {
-    el.style(property)
-        .or_else(|| defaults.value(&el.tag, property))
+    el.computed(defaults, property)
 }
 
 /// Effective computed values: the style map, else the browser default for the tag.

@@ -230,10 +230,10 @@
       const key = (svg && name !== "svg" ? "svg:" : "") + name;
       let values = cache.get(key);
       if (values) return values;
-      const probe = svg ? doc.createElementNS(SVG_NS, name) : doc.createElement(name);
-      (svg && name !== "svg" ? svgRoot : doc.body).appendChild(probe);
-      values = readStyle(win.getComputedStyle(probe));
-      probe.remove();
+      const element = svg ? doc.createElementNS(SVG_NS, name) : doc.createElement(name);
+      (svg && name !== "svg" ? svgRoot : doc.body).appendChild(element);
+      values = readStyle(win.getComputedStyle(element));
+      element.remove();
       cache.set(key, values);
       return values;
     }

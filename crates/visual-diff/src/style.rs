@@ -555,8 +555,11 @@ impl Pair<'_, '_> {
             if inherited && self.inherits_on_both_sides(property) {
                 continue;
             }
-            let original = value(self.original, self.original_defaults, property);
-            let clone = value(self.clone, self.clone_defaults, property);
+            let original = self
+                .original
+                .element
+                .computed(self.original_defaults, property);
+            let clone = self.clone.element.computed(self.clone_defaults, property);
             if let Some(difference) = compare_values(property, kind, original, clone) {
                 differences.push(difference);
             }
@@ -628,14 +631,6 @@ impl Pair<'_, '_> {
             && self.original.element.style(property) == original_parent.element.style(property)
             && self.clone.element.style(property) == clone_parent.element.style(property)
     }
-}
-
-/// The property's value on `node`: its captured value, else what its tag computes to
-/// unstyled in that capture.
-fn value<'v>(node: &'v Node<'_>, defaults: &'v BrowserDefaults, property: &str) -> Option<&'v str> {
-    node.element
-        .style(property)
-        .or_else(|| defaults.value(&node.element.tag, property))
 }
 
 fn compare_values(
