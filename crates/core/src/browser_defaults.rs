@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use rustc_hash::FxHashMap;
+
 use serde::{Deserialize, Serialize};
 
 /// Browser defaults recorded by the scrape, in the page's compat mode, for every tag the
@@ -33,8 +35,57 @@ impl BrowserDefaults {
             .map(String::as_str)
     }
 
+    /// The table indexed for code that reads many values of many elements: built once per
+    /// use, it hashes the base, which nearly every lookup falls through to.
+    pub fn index(&self) -> DefaultsIndex<'_> {
+        DefaultsIndex {
+            tags: &self.tags,
+            base: self
+                .base
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.base.is_empty() && self.tags.is_empty()
+    }
+}
+
+/// [`BrowserDefaults`] indexed for lookups ([`BrowserDefaults::index`]).
+#[derive(Debug, Clone)]
+pub struct DefaultsIndex<'a> {
+    /// Small maps (most tags differ from a `<div>` in a few properties, or none).
+    tags: &'a BTreeMap<String, BTreeMap<String, String>>,
+    base: FxHashMap<&'a str, &'a str>,
+}
+
+impl<'a> DefaultsIndex<'a> {
+    /// One tag's defaults, found once for all the values read from it.
+    pub fn tag(&'a self, tag: &str) -> TagDefaults<'a> {
+        TagDefaults {
+            own: self.tags.get(tag),
+            base: &self.base,
+        }
+    }
+}
+
+/// The defaults of one tag ([`DefaultsIndex::tag`]).
+#[derive(Debug, Clone, Copy)]
+pub struct TagDefaults<'a> {
+    /// `None` for a tag the capture never met.
+    own: Option<&'a BTreeMap<String, String>>,
+    base: &'a FxHashMap<&'a str, &'a str>,
+}
+
+impl<'a> TagDefaults<'a> {
+    /// What `property` computes to on the unstyled tag, as [`BrowserDefaults::value`].
+    pub fn value(self, property: &str) -> Option<&'a str> {
+        match self.own?.get(property) {
+            Some(own) => Some(own),
+            None => self.base.get(property).copied(),
+        }
     }
 }
 
@@ -66,6 +117,21 @@ mod tests {
         assert_eq!(defaults.value("h1", "font-size"), Some("32px"));
         assert_eq!(defaults.value("h1", "display"), Some("block"));
         assert_eq!(defaults.value("div", "font-size"), Some("16px"));
+    }
+
+    #[test]
+    fn the_index_answers_as_the_table() {
+        let defaults = defaults();
+        let index = defaults.index();
+        for tag in ["h1", "div", "table"] {
+            for property in ["font-size", "display", "color"] {
+                assert_eq!(
+                    index.tag(tag).value(property),
+                    defaults.value(tag, property),
+                    "{tag} {property}"
+                );
+            }
+        }
     }
 
     #[test]

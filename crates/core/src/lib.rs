@@ -31,7 +31,7 @@ mod url_policy;
 use std::future::Future;
 use std::pin::Pin;
 
-pub use browser_defaults::BrowserDefaults;
+pub use browser_defaults::{BrowserDefaults, DefaultsIndex, TagDefaults};
 pub use dom::{DomElement, DomNode, MOBILE_MAX_WIDTH, MobileState, PseudoElement, Rect};
 pub use events::{
     DiscoveredPage, PageResult, PipelineEvent, PlannedSectionSummary, SimilarityScores,

@@ -5,6 +5,8 @@
 //! and stylesheet text keeps names (`white`) as written. All of them are converted here; a token is
 //! the same colour in hex, never a different one.
 
+use std::borrow::Cow;
+
 /// A colour in sRGB, channels 0..=255 (rounded) and alpha 0..=1.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rgba {
@@ -146,7 +148,12 @@ pub fn color_to_hex(value: &str) -> Option<String> {
 /// gradients, `var(...)`).
 pub fn parse_color(value: &str) -> Option<Rgba> {
     let value = value.trim();
-    let lower = value.to_ascii_lowercase();
+    // Computed values are lower case already: copy only the rare one that is not.
+    let lower: Cow<'_, str> = if value.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(value.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(value)
+    };
     if let Some(hex) = lower.strip_prefix('#') {
         return parse_hex(hex);
     }

@@ -18,10 +18,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use replica_core::{BorderTokens, BrowserDefaults, ColorTokens};
+use replica_core::{BorderTokens, ColorTokens};
 
 use crate::components::Cards;
-use crate::page::{self, Page};
+use crate::page::{self, Node, Page, Side};
 use replica_css::{self as color, Rgba};
 
 /// Sums weights per colour, remembering the first raw value seen for it.
@@ -75,7 +75,6 @@ pub(crate) struct Painted {
 }
 
 pub(crate) fn painted(page: &Page<'_>) -> Painted {
-    let defaults = &page.capture.browser_defaults;
     let n = page.nodes.len();
     let mut cover = vec![0.0f64; n];
     for i in (0..n).rev() {
@@ -91,7 +90,7 @@ pub(crate) fn painted(page: &Page<'_>) -> Painted {
                 continue;
             }
             let inside = c.el.rect.intersection(&rect).area();
-            sum += if covers(c, defaults) {
+            sum += if covers(c) {
                 inside
             } else {
                 cover[child].min(inside)
@@ -112,7 +111,7 @@ pub(crate) fn painted(page: &Page<'_>) -> Painted {
         if !node.visible || Some(i) == page.canvas_node {
             continue;
         }
-        if let Some((color, _)) = page::background_color(node.el, defaults) {
+        if let Some((color, _)) = page::background_color(node) {
             let area = node.el.rect.intersection(&document).area();
             // An image (its content, or a background image) is painted over the element's
             // colour: the colour shows only where the image is transparent, usually little.
@@ -136,12 +135,12 @@ pub(crate) fn painted(page: &Page<'_>) -> Painted {
 }
 
 /// Whether an element hides what is painted below it.
-fn covers(node: &page::Node<'_>, defaults: &BrowserDefaults) -> bool {
+fn covers(node: &Node<'_>) -> bool {
     let el = node.el;
     matches!(
         el.tag.as_str(),
         "img" | "video" | "canvas" | "iframe" | "picture"
-    ) || page::background_color(el, defaults).is_some_and(|(c, _)| c.is_opaque())
+    ) || page::background_color(node).is_some_and(|(c, _)| c.is_opaque())
         || paints_image(el)
 }
 
@@ -170,7 +169,7 @@ pub(crate) enum TextRole {
     Code,
 }
 
-pub(crate) fn text_role(page: &Page<'_>, node: &page::Node<'_>) -> TextRole {
+pub(crate) fn text_role(page: &Page<'_>, node: &Node<'_>) -> TextRole {
     if node.button.is_some() {
         TextRole::Button
     } else if node.mono {
@@ -306,9 +305,8 @@ fn surfaces(page: &Page<'_>, painted: &Painted, cards: &Cards) -> Surfaces {
 
 /// A text node's colour, that colour over what is behind it, and whether it would not show
 /// there (it sits on an image, or a colour the scrape cannot see).
-fn visible_text(node: &page::Node<'_>, defaults: &BrowserDefaults) -> Option<(Rgba, Rgba, bool)> {
-    let color =
-        color::parse_color(page::color(node.el, defaults)).filter(|c| !c.is_transparent())?;
+fn visible_text(node: &Node<'_>) -> Option<(Rgba, Rgba, bool)> {
+    let color = color::parse_color(page::color(node)).filter(|c| !c.is_transparent())?;
     let shown = color.over(node.behind);
     Some((color, shown, shown.contrast(node.behind) < 1.25))
 }
@@ -317,11 +315,10 @@ fn visible_text(node: &page::Node<'_>, defaults: &BrowserDefaults) -> Option<(Rg
 /// the page background, unless (nearly) all of it sits on another surface, such as a light
 /// panel on a dark page.
 fn reading_surface(page: &Page<'_>, page_bg: Rgba) -> Rgba {
-    let defaults = &page.capture.browser_defaults;
     let mut surfaces = Tally::default();
     for (_, node) in page.text_nodes() {
         if text_role(page, node) == TextRole::Body
-            && visible_text(node, defaults).is_some_and(|(_, _, invisible)| !invisible)
+            && visible_text(node).is_some_and(|(_, _, invisible)| !invisible)
         {
             surfaces.add(node.behind, node.chars as f64);
         }
@@ -353,13 +350,12 @@ struct TextTallies {
 }
 
 fn text_colors(page: &Page<'_>, page_bg: Rgba) -> replica_core::TextColors {
-    let defaults = &page.capture.browser_defaults;
     let reading = reading_surface(page, page_bg);
     let mut t = TextTallies::default();
     for (_, node) in page.text_nodes() {
         // Text that would not show on the colour computed behind it sits on an image (or a
         // colour the scrape cannot see); light text there is text on a dark photo.
-        let Some((color, shown, invisible)) = visible_text(node, defaults) else {
+        let Some((color, shown, invisible)) = visible_text(node) else {
             continue;
         };
         let chars = node.chars as f64;
@@ -427,7 +423,7 @@ fn text_colors(page: &Page<'_>, page_bg: Rgba) -> replica_core::TextColors {
 
 /// A link inside running text (its parent is a paragraph, a cell, an emphasis...), as
 /// opposed to a nav or a button-like link.
-fn is_inline_link(page: &Page<'_>, node: &page::Node<'_>) -> bool {
+fn is_inline_link(page: &Page<'_>, node: &Node<'_>) -> bool {
     node.link
         .and_then(|l| page.nodes[l].parent)
         .is_some_and(|p| {
@@ -449,7 +445,6 @@ fn is_inline_link(page: &Page<'_>, node: &page::Node<'_>) -> bool {
 
 /// Primary and secondary: saturated colours of actions, by prominence.
 fn accents(page: &Page<'_>, painted: &Painted) -> (Option<Rgba>, Option<Rgba>) {
-    let defaults = &page.capture.browser_defaults;
     let mut score = Tally::default();
     let mut filled_buttons = Tally::default();
     // Checked for every painted box and node below: a set, not a list.
@@ -464,12 +459,12 @@ fn accents(page: &Page<'_>, painted: &Painted) -> (Option<Rgba>, Option<Rgba>) {
             continue;
         }
         button_nodes.insert(index);
-        match page::background_color(node.el, defaults) {
+        match page::background_color(node) {
             Some((bg, _)) if bg.a >= 0.5 => {
                 if bg.is_saturated() {
                     score.add(bg, area * 3.0);
                 } else if let Some(text) =
-                    color::parse_color(page::color(node.el, defaults)).filter(|c| c.is_saturated())
+                    color::parse_color(page::color(node)).filter(|c| c.is_saturated())
                 {
                     // A light button with coloured text: the text carries the accent.
                     score.add(text, area * 0.5);
@@ -486,13 +481,11 @@ fn accents(page: &Page<'_>, painted: &Painted) -> (Option<Rgba>, Option<Rgba>) {
                 for stop in gradient.iter().filter(|c| c.is_saturated()) {
                     score.add(*stop, area * 3.0 / gradient.len() as f64);
                 }
-                if let Some(border) =
-                    border_color(node.el, defaults, "top").filter(|c| c.is_saturated())
-                {
+                if let Some(border) = border_color(node, Side::Top).filter(|c| c.is_saturated()) {
                     score.add(border, area);
                 }
                 if let Some(text) =
-                    color::parse_color(page::color(node.el, defaults)).filter(|c| c.is_saturated())
+                    color::parse_color(page::color(node)).filter(|c| c.is_saturated())
                 {
                     score.add(text, area * 0.5);
                 }
@@ -510,12 +503,10 @@ fn accents(page: &Page<'_>, painted: &Painted) -> (Option<Rgba>, Option<Rgba>) {
         if !accent_role {
             continue;
         }
-        let Some(color) =
-            color::parse_color(page::color(node.el, defaults)).filter(|c| c.is_saturated())
-        else {
+        let Some(color) = color::parse_color(page::color(node)).filter(|c| c.is_saturated()) else {
             continue;
         };
-        let size = page::px(page::font_size(node.el, defaults)).unwrap_or(16.0);
+        let size = page::px(page::font_size(node)).unwrap_or(16.0);
         score.add(color, node.chars as f64 * size * size * 0.5);
     }
     for &(node, color, area) in &painted.boxes {
@@ -577,9 +568,8 @@ fn secondary_accent(ranked: &[(Rgba, f64)], primary: Rgba) -> Option<Rgba> {
 /// The background an element shows: its own colour, else the nearest ancestor's opaque one,
 /// else the canvas. Unlike [`page::Node::behind`] this is always a value the page computed.
 pub(crate) fn surface(page: &Page<'_>, index: usize) -> Rgba {
-    let defaults = &page.capture.browser_defaults;
     if Some(index) != page.canvas_node
-        && let Some((color, _)) = page::background_color(page.nodes[index].el, defaults)
+        && let Some((color, _)) = page::background_color(&page.nodes[index])
     {
         return color;
     }
@@ -589,7 +579,7 @@ pub(crate) fn surface(page: &Page<'_>, index: usize) -> Rgba {
             return page.canvas;
         }
         if let Some((color, _)) =
-            page::background_color(page.nodes[i].el, defaults).filter(|(c, _)| c.is_opaque())
+            page::background_color(&page.nodes[i]).filter(|(c, _)| c.is_opaque())
         {
             return color;
         }
@@ -598,27 +588,24 @@ pub(crate) fn surface(page: &Page<'_>, index: usize) -> Rgba {
     page.canvas
 }
 
-pub(crate) fn border_color(
-    el: &replica_core::DomElement,
-    defaults: &BrowserDefaults,
-    side: &str,
-) -> Option<Rgba> {
-    let width = page::value(el, defaults, &format!("border-{side}-width"))
-        .and_then(page::px)
-        .unwrap_or(0.0);
-    let style = page::value(el, defaults, &format!("border-{side}-style")).unwrap_or("none");
-    if width <= 0.0 || matches!(style, "none" | "hidden") {
+pub(crate) fn border_color(node: &Node<'_>, side: Side) -> Option<Rgba> {
+    let [width, style, color] = side.border_longhands();
+    // The style first: most elements have none, which settles it in one lookup.
+    if matches!(
+        page::value(node, style).unwrap_or("none"),
+        "none" | "hidden"
+    ) {
         return None;
     }
-    let color = color::parse_color(
-        page::value(el, defaults, &format!("border-{side}-color")).unwrap_or(page::initial::COLOR),
-    )?;
+    if page::value(node, width).and_then(page::px).unwrap_or(0.0) <= 0.0 {
+        return None;
+    }
+    let color = color::parse_color(page::value(node, color).unwrap_or(page::initial::COLOR))?;
     (!color.is_transparent()).then_some(color)
 }
 
 /// (box border colour, divider colour, most used border colour), weighted by border length.
 fn borders(page: &Page<'_>) -> (Option<Rgba>, Option<Rgba>, Option<Rgba>) {
-    let defaults = &page.capture.browser_defaults;
     let mut boxes = Tally::default();
     let mut dividers = Tally::default();
     let mut all = Tally::default();
@@ -627,14 +614,11 @@ fn borders(page: &Page<'_>) -> (Option<Rgba>, Option<Rgba>, Option<Rgba>) {
             continue;
         }
         let rect = node.el.rect;
-        let sides: Vec<(&str, Option<Rgba>)> = ["top", "right", "bottom", "left"]
-            .into_iter()
-            .map(|s| (s, border_color(node.el, defaults, s)))
-            .collect();
+        let sides = Side::ALL.map(|side| (side, border_color(node, side)));
         let drawn = sides.iter().filter(|(_, c)| c.is_some()).count();
-        for (side, color) in &sides {
-            let Some(color) = *color else { continue };
-            let length = if matches!(*side, "top" | "bottom") {
+        for (side, color) in sides {
+            let Some(color) = color else { continue };
+            let length = if side.is_horizontal() {
                 rect.width
             } else {
                 rect.height
@@ -642,7 +626,7 @@ fn borders(page: &Page<'_>) -> (Option<Rgba>, Option<Rgba>, Option<Rgba>) {
             all.add(color, length);
             if drawn >= 3 {
                 boxes.add(color, length);
-            } else if drawn == 1 && matches!(*side, "top" | "bottom") || node.el.tag == "hr" {
+            } else if drawn == 1 && side.is_horizontal() || node.el.tag == "hr" {
                 dividers.add(color, length);
             }
         }

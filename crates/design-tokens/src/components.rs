@@ -2,11 +2,11 @@
 
 use std::collections::HashMap;
 
-use replica_core::{BrowserDefaults, ComponentStyle, ComponentTokens, HoverStyle, SectionKind};
+use replica_core::{ComponentStyle, ComponentTokens, HoverStyle, SectionKind};
 
 use crate::colors::{self, Tally};
 use crate::css::{self, Compound, Sheet};
-use crate::page::{self, Page};
+use crate::page::{self, Node, Page, Side};
 use replica_css::{self as color, Rgba};
 
 /// Repeated, decorated boxes: cards.
@@ -31,7 +31,6 @@ impl Cards {
 /// A grid cell holding nothing but a card (`.col > .card`) counts as the card for grouping.
 /// `groups` are keyed by the parent of the siblings (the grid).
 pub(crate) fn cards(page: &Page<'_>) -> Cards {
-    let defaults = &page.capture.browser_defaults;
     let mut text_in = vec![0usize; page.nodes.len()];
     for i in (0..page.nodes.len()).rev() {
         text_in[i] += page.nodes[i].chars;
@@ -67,12 +66,12 @@ pub(crate) fn cards(page: &Page<'_>) -> Cards {
             return false;
         }
         let shadow = el.style("box-shadow").is_some_and(|s| s != "none");
-        let bordered = ["top", "right", "bottom", "left"]
-            .iter()
-            .filter(|s| colors::border_color(el, defaults, s).is_some())
+        let bordered = Side::ALL
+            .into_iter()
+            .filter(|&side| colors::border_color(node, side).is_some())
             .count()
             >= 3;
-        let own_bg = page::background_color(el, defaults).is_some_and(|(c, _)| {
+        let own_bg = page::background_color(node).is_some_and(|(c, _)| {
             let behind = node
                 .parent
                 .map_or(page.canvas, |p| colors::surface(page, p));
@@ -157,7 +156,6 @@ pub(crate) struct Radii {
 /// are `full`; the rest fall in buckets: sm up to 4 px, md up to 8 px, lg up to 16 px, xl above.
 /// Each bucket takes its most used value.
 pub(crate) fn radii(page: &Page<'_>) -> Radii {
-    let defaults = &page.capture.browser_defaults;
     let mut buckets: [HashMap<&str, usize>; 5] = Default::default();
     for node in &page.nodes {
         let el = node.el;
@@ -167,10 +165,10 @@ pub(crate) fn radii(page: &Page<'_>) -> Radii {
         let Some(value) = el.style("border-top-left-radius") else {
             continue;
         };
-        let shows = page::background_color(el, defaults).is_some()
+        let shows = page::background_color(node).is_some()
             || el.style("background-image").is_some_and(|b| b != "none")
             || el.style("box-shadow").is_some_and(|s| s != "none")
-            || colors::border_color(el, defaults, "top").is_some()
+            || colors::border_color(node, Side::Top).is_some()
             || matches!(el.tag.as_str(), "img" | "video" | "picture" | "iframe");
         if !shows {
             continue;
@@ -392,13 +390,8 @@ fn hover_for(page: &Page<'_>, index: usize, rules: &[HoverRule]) -> Option<Hover
 }
 
 /// Four longhands as a shorthand (`8px 16px`); `None` when all are zero.
-fn sides(
-    el: &replica_core::DomElement,
-    defaults: &BrowserDefaults,
-    property: &str,
-) -> Option<String> {
-    let get =
-        |side: &str| page::value(el, defaults, &format!("{property}-{side}")).unwrap_or("0px");
+fn sides(node: &Node<'_>, property: &str) -> Option<String> {
+    let get = |side: &str| page::value(node, &format!("{property}-{side}")).unwrap_or("0px");
     let [t, r, b, l] = [get("top"), get("right"), get("bottom"), get("left")];
     if [t, r, b, l].iter().all(|v| page::px(v) == Some(0.0)) {
         return None;
@@ -433,15 +426,14 @@ fn radius(el: &replica_core::DomElement) -> Option<String> {
     })
 }
 
-fn border(el: &replica_core::DomElement, defaults: &BrowserDefaults) -> Option<String> {
-    ["top", "right", "bottom", "left"]
-        .into_iter()
-        .find_map(|side| {
-            let color = colors::border_color(el, defaults, side)?;
-            let width = page::value(el, defaults, &format!("border-{side}-width"))?;
-            let style = page::value(el, defaults, &format!("border-{side}-style"))?;
-            Some(format!("{width} {style} {}", color.to_hex()))
-        })
+fn border(node: &Node<'_>) -> Option<String> {
+    Side::ALL.into_iter().find_map(|side| {
+        let color = colors::border_color(node, side)?;
+        let [width, style, _] = side.border_longhands();
+        let width = page::value(node, width)?;
+        let style = page::value(node, style)?;
+        Some(format!("{width} {style} {}", color.to_hex()))
+    })
 }
 
 /// The computed `transition-*` longhands as one `transition` value, zero-time items dropped.
@@ -484,9 +476,9 @@ fn is_zero_time(value: &str) -> bool {
 }
 
 pub(crate) fn style_of(page: &Page<'_>, index: usize, hovers: &[HoverRule]) -> ComponentStyle {
-    let defaults = &page.capture.browser_defaults;
-    let el = page.nodes[index].el;
-    let bg = page::background_color(el, defaults)
+    let node = &page.nodes[index];
+    let el = node.el;
+    let bg = page::background_color(node)
         .map(|(c, _)| c.to_hex())
         .or_else(|| {
             el.style("background-image")
@@ -495,10 +487,10 @@ pub(crate) fn style_of(page: &Page<'_>, index: usize, hovers: &[HoverRule]) -> C
         });
     ComponentStyle {
         bg,
-        text: color::parse_color(page::color(el, defaults)).map(Rgba::to_hex),
-        padding: sides(el, defaults, "padding"),
+        text: color::parse_color(page::color(node)).map(Rgba::to_hex),
+        padding: sides(node, "padding"),
         border_radius: radius(el),
-        border: border(el, defaults),
+        border: border(node),
         shadow: el
             .style("box-shadow")
             .filter(|s| *s != "none")
@@ -514,7 +506,6 @@ pub(crate) fn extract(
     primary: Option<&str>,
     cards: &Cards,
 ) -> ComponentTokens {
-    let defaults = &page.capture.browser_defaults;
     // Buttons, largest first.
     let mut buttons: Vec<(usize, f64)> = page
         .capture
@@ -534,7 +525,7 @@ pub(crate) fn extract(
     buttons.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     buttons.dedup_by_key(|b| b.0);
     let filled = |i: usize| {
-        page::background_color(page.nodes[i].el, defaults)
+        page::background_color(&page.nodes[i])
             .filter(|(c, _)| c.a >= 0.5)
             .map(|(c, _)| c.to_hex())
     };
@@ -544,11 +535,11 @@ pub(crate) fn extract(
         .or_else(|| buttons.iter().find(|(i, _)| filled(*i).is_some()))
         .map(|(i, _)| *i);
     let signature = |i: usize| {
-        let el = page.nodes[i].el;
+        let node = &page.nodes[i];
         (
             filled(i),
-            colors::border_color(el, defaults, "top").map(Rgba::to_hex),
-            page::color(el, defaults).to_string(),
+            colors::border_color(node, Side::Top).map(Rgba::to_hex),
+            page::color(node).to_string(),
         )
     };
     let secondary_button = primary_button.and_then(|p| {
@@ -584,7 +575,6 @@ pub(crate) fn extract(
 
 /// Small rounded labels with a background or border and a few words (`NEW`, `Most popular`).
 fn badge(page: &Page<'_>, cards: &Cards) -> Option<usize> {
-    let defaults = &page.capture.browser_defaults;
     let mut counts: Vec<(String, usize, usize)> = Vec::new();
     for (i, node) in page.nodes.iter().enumerate() {
         let el = node.el;
@@ -601,9 +591,9 @@ fn badge(page: &Page<'_>, cards: &Cards) -> Option<usize> {
         ) {
             continue;
         }
-        let decorated = page::background_color(el, defaults).is_some()
-            || colors::border_color(el, defaults, "top").is_some();
-        let size = page::px(page::font_size(el, defaults)).unwrap_or(16.0);
+        let decorated = page::background_color(node).is_some()
+            || colors::border_color(node, Side::Top).is_some();
+        let size = page::px(page::font_size(node)).unwrap_or(16.0);
         let text = el.text_content();
         let words = text.split_whitespace().count();
         if !decorated || size > 14.5 || text.is_empty() || words > 4 || text.chars().count() > 30 {
@@ -611,8 +601,8 @@ fn badge(page: &Page<'_>, cards: &Cards) -> Option<usize> {
         }
         let key = format!(
             "{:?}|{}|{:?}",
-            page::background_color(el, defaults).map(|(c, _)| c.to_hex()),
-            page::color(el, defaults),
+            page::background_color(node).map(|(c, _)| c.to_hex()),
+            page::color(node),
             radius(el)
         );
         match counts.iter_mut().find(|(k, _, _)| *k == key) {
@@ -647,7 +637,6 @@ fn input(page: &Page<'_>) -> Option<usize> {
 }
 
 fn nav(page: &Page<'_>, hovers: &[HoverRule]) -> Option<ComponentStyle> {
-    let defaults = &page.capture.browser_defaults;
     let section = page
         .capture
         .sections
@@ -660,7 +649,7 @@ fn nav(page: &Page<'_>, hovers: &[HoverRule]) -> Option<ComponentStyle> {
         if node.section == Some(section)
             && node.link.is_some()
             && node.button.is_none()
-            && let Some(c) = color::parse_color(page::color(node.el, defaults))
+            && let Some(c) = color::parse_color(page::color(node))
         {
             links.add(c, node.chars as f64);
         }

@@ -37,8 +37,10 @@ pub use replica_css::color_to_hex as css_color_to_hex;
 
 /// Extracts the page's design tokens. Pure: same scrape, same tokens.
 pub fn extract(scrape: &ScrapeData) -> DesignTokens {
-    let desktop = page::Page::new(&scrape.desktop);
-    let mobile = page::Page::new(&scrape.mobile);
+    let desktop_defaults = scrape.desktop.browser_defaults.index();
+    let mobile_defaults = scrape.mobile.browser_defaults.index();
+    let desktop = page::Page::new(&scrape.desktop, &desktop_defaults);
+    let mobile = page::Page::new(&scrape.mobile, &mobile_defaults);
     let sheets: Vec<css::Sheet> = scrape
         .stylesheets
         .iter()

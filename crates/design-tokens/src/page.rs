@@ -4,7 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use replica_core::{BrowserDefaults, DeviceCapture, DomElement, DomNode, Rect, SectionKind};
+use replica_core::{
+    DefaultsIndex, DeviceCapture, DomElement, DomNode, Rect, SectionKind, TagDefaults,
+};
 
 use replica_css::{self as color, Rgba};
 
@@ -21,6 +23,10 @@ pub(crate) mod initial {
 #[derive(Debug)]
 pub(crate) struct Node<'a> {
     pub el: &'a DomElement,
+    /// What the element's tag computes to unstyled, found once for all the values read below.
+    pub defaults: TagDefaults<'a>,
+    /// Its own `background-color` when it paints one (read by nearly every token).
+    background: Option<(Rgba, &'a str)>,
     pub parent: Option<usize>,
     /// Rendered: not inside `display: none`, `visibility: hidden`, `opacity: 0`, a clipped-away
     /// screen-reader-only box, or off the page's left edge.
@@ -52,6 +58,8 @@ pub(crate) struct Node<'a> {
 #[derive(Debug)]
 pub(crate) struct Page<'a> {
     pub capture: &'a DeviceCapture,
+    /// The capture's browser defaults, indexed.
+    defaults: &'a DefaultsIndex<'a>,
     pub nodes: Vec<Node<'a>>,
     /// The colour of the canvas (the `<html>` background, else `<body>`'s, else white).
     pub canvas: Rgba,
@@ -65,7 +73,9 @@ pub(crate) struct Page<'a> {
 }
 
 impl<'a> Page<'a> {
-    pub fn new(capture: &'a DeviceCapture) -> Page<'a> {
+    /// `defaults` is `capture.browser_defaults.index()`, built by the caller so the nodes can
+    /// borrow from it.
+    pub fn new(capture: &'a DeviceCapture, defaults: &'a DefaultsIndex<'a>) -> Page<'a> {
         let buttons: HashSet<u32> = capture.buttons.iter().map(|b| b.node).collect();
         let sections: HashMap<u32, (usize, SectionKind)> = capture
             .sections
@@ -75,9 +85,8 @@ impl<'a> Page<'a> {
             .collect();
         let html = &capture.dom;
         let body_el = html.child_elements().find(|e| e.tag == "body");
-        let defaults = &capture.browser_defaults;
-        let html_bg = background_color(html, defaults);
-        let body_bg = body_el.and_then(|body| background_color(body, defaults));
+        let html_bg = own_background(html, defaults.tag(&html.tag));
+        let body_bg = body_el.and_then(|body| own_background(body, defaults.tag(&body.tag)));
         // The canvas shows the root's background, else body's (CSS propagation), else white;
         // a translucent one is seen over white.
         let (canvas, canvas_source) = match (html_bg, body_bg) {
@@ -101,6 +110,7 @@ impl<'a> Page<'a> {
         };
         let mut page = Page {
             capture,
+            defaults,
             nodes: Vec::with_capacity(capture.node_count as usize),
             canvas,
             canvas_node: None,
@@ -153,8 +163,10 @@ impl<'a> Page<'a> {
         {
             ctx.visible = false;
         }
+        let defaults = self.defaults.tag(&el.tag);
+        let background = own_background(el, defaults);
         if canvas_source != Some(el.id) {
-            ctx.behind = paint_over(el, &self.capture.browser_defaults, ctx.behind);
+            ctx.behind = paint_over(el, background, ctx.behind);
         }
         match el.tag.as_str() {
             "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => ctx.heading = el.tag[1..].parse().ok(),
@@ -196,6 +208,8 @@ impl<'a> Page<'a> {
             .sum();
         self.nodes.push(Node {
             el,
+            defaults,
+            background,
             parent,
             visible: ctx.visible,
             behind: ctx.behind,
@@ -260,11 +274,14 @@ struct Context {
 }
 
 /// The element's own `background-color` when it paints one.
-pub(crate) fn background_color<'a>(
-    el: &'a DomElement,
-    defaults: &'a BrowserDefaults,
-) -> Option<(Rgba, &'a str)> {
-    let value = value(el, defaults, "background-color")?;
+pub(crate) fn background_color<'a>(node: &Node<'a>) -> Option<(Rgba, &'a str)> {
+    node.background
+}
+
+fn own_background<'a>(el: &'a DomElement, defaults: TagDefaults<'a>) -> Option<(Rgba, &'a str)> {
+    let value = el
+        .style("background-color")
+        .or_else(|| defaults.value("background-color"))?;
     let color = color::parse_color(value)?;
     (!color.is_transparent()).then_some((color, value))
 }
@@ -277,9 +294,9 @@ pub(crate) fn gradient_colors(el: &DomElement) -> Vec<Rgba> {
     }
 }
 
-fn paint_over(el: &DomElement, defaults: &BrowserDefaults, below: Rgba) -> Rgba {
+fn paint_over(el: &DomElement, background: Option<(Rgba, &str)>, below: Rgba) -> Rgba {
     // The colour is painted first, image layers over it.
-    let mut behind = background_color(el, defaults).map_or(below, |(color, _)| color.over(below));
+    let mut behind = background.map_or(below, |(color, _)| color.over(below));
     let gradient = gradient_colors(el);
     if !gradient.is_empty() {
         let n = gradient.len() as f64;
@@ -319,36 +336,35 @@ fn paint_over(el: &DomElement, defaults: &BrowserDefaults, below: Rgba) -> Rgba 
 
 /// A computed value: the style map, else what the browser computes for the tag unstyled
 /// (the scrape's recorded defaults), else `None`.
-pub(crate) fn value<'a>(
-    el: &'a DomElement,
-    defaults: &'a BrowserDefaults,
-    property: &str,
-) -> Option<&'a str> {
-    el.computed(defaults, property)
+pub(crate) fn value<'a>(node: &Node<'a>, property: &str) -> Option<&'a str> {
+    node.el
+        .style(property)
+        .or_else(|| node.defaults.value(property))
 }
 
 /// Effective computed values: the style map, else the browser default for the tag.
-pub(crate) fn color<'a>(el: &'a DomElement, defaults: &'a BrowserDefaults) -> &'a str {
-    el.style("-webkit-text-fill-color")
+pub(crate) fn color<'a>(node: &Node<'a>) -> &'a str {
+    node.el
+        .style("-webkit-text-fill-color")
         .filter(|fill| color::parse_color(fill).is_some_and(|c| !c.is_transparent()))
-        .or_else(|| value(el, defaults, "color"))
+        .or_else(|| value(node, "color"))
         .unwrap_or(initial::COLOR)
 }
 
-pub(crate) fn font_size<'a>(el: &'a DomElement, defaults: &'a BrowserDefaults) -> &'a str {
-    value(el, defaults, "font-size").unwrap_or(initial::FONT_SIZE)
+pub(crate) fn font_size<'a>(node: &Node<'a>) -> &'a str {
+    value(node, "font-size").unwrap_or(initial::FONT_SIZE)
 }
 
-pub(crate) fn font_weight<'a>(el: &'a DomElement, defaults: &'a BrowserDefaults) -> &'a str {
-    value(el, defaults, "font-weight").unwrap_or(initial::FONT_WEIGHT)
+pub(crate) fn font_weight<'a>(node: &Node<'a>) -> &'a str {
+    value(node, "font-weight").unwrap_or(initial::FONT_WEIGHT)
 }
 
-pub(crate) fn line_height<'a>(el: &'a DomElement, defaults: &'a BrowserDefaults) -> &'a str {
-    value(el, defaults, "line-height").unwrap_or(initial::NORMAL)
+pub(crate) fn line_height<'a>(node: &Node<'a>) -> &'a str {
+    value(node, "line-height").unwrap_or(initial::NORMAL)
 }
 
-pub(crate) fn letter_spacing<'a>(el: &'a DomElement, defaults: &'a BrowserDefaults) -> &'a str {
-    value(el, defaults, "letter-spacing").unwrap_or(initial::NORMAL)
+pub(crate) fn letter_spacing<'a>(node: &Node<'a>) -> &'a str {
+    value(node, "letter-spacing").unwrap_or(initial::NORMAL)
 }
 
 /// `12px` -> 12.0; anything else -> `None`.
@@ -363,4 +379,44 @@ pub(crate) fn classes(el: &DomElement) -> Vec<&str> {
     el.attr("class")
         .map(|c| c.split_whitespace().collect())
         .unwrap_or_default()
+}
+
+/// A side of a box, naming its border longhands without building strings per element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    Top,
+    Right,
+    Bottom,
+    Left,
+}
+
+impl Side {
+    pub const ALL: [Side; 4] = [Side::Top, Side::Right, Side::Bottom, Side::Left];
+
+    /// `border-<side>-width`, `-style` and `-color`.
+    pub fn border_longhands(self) -> [&'static str; 3] {
+        match self {
+            Side::Top => ["border-top-width", "border-top-style", "border-top-color"],
+            Side::Right => [
+                "border-right-width",
+                "border-right-style",
+                "border-right-color",
+            ],
+            Side::Bottom => [
+                "border-bottom-width",
+                "border-bottom-style",
+                "border-bottom-color",
+            ],
+            Side::Left => [
+                "border-left-width",
+                "border-left-style",
+                "border-left-color",
+            ],
+        }
+    }
+
+    /// Top or bottom: a border as long as the box is wide.
+    pub fn is_horizontal(self) -> bool {
+        matches!(self, Side::Top | Side::Bottom)
+    }
 }

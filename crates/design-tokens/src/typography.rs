@@ -3,12 +3,11 @@
 use std::collections::HashSet;
 
 use replica_core::{
-    BrowserDefaults, FontFamilies, FontSource, FontSourceKind, ScrapeData, SectionKind, TextStyle,
-    TypeScale,
+    FontFamilies, FontSource, FontSourceKind, ScrapeData, SectionKind, TextStyle, TypeScale,
 };
 
 use crate::colors::{TextRole, text_role};
-use crate::page::{self, Page};
+use crate::page::{self, Node, Page};
 
 /// Families by role, weighted by characters of visible text.
 ///
@@ -128,12 +127,12 @@ pub(crate) fn sources(scrape: &ScrapeData) -> Vec<FontSource> {
     out
 }
 
-fn text_style(el: &replica_core::DomElement, defaults: &BrowserDefaults) -> TextStyle {
+fn text_style(node: &Node<'_>) -> TextStyle {
     TextStyle {
-        size: page::font_size(el, defaults).to_string(),
-        weight: page::font_weight(el, defaults).to_string(),
-        line_height: page::line_height(el, defaults).to_string(),
-        letter_spacing: page::letter_spacing(el, defaults).to_string(),
+        size: page::font_size(node).to_string(),
+        weight: page::font_weight(node).to_string(),
+        line_height: page::line_height(node).to_string(),
+        letter_spacing: page::letter_spacing(node).to_string(),
     }
 }
 
@@ -190,7 +189,6 @@ fn is_logo(page: &Page<'_>, index: usize) -> bool {
 /// * nav_link: the most used style of links in `<nav>`, by count (else of the navbar's links
 ///   that are not the logo).
 pub(crate) fn scale(page: &Page<'_>) -> TypeScale {
-    let defaults = &page.capture.browser_defaults;
     let mut h1: Option<(f64, TextStyle)> = None;
     let mut hero_fallback: Option<(f64, TextStyle)> = None;
     let mut h2 = Votes::default();
@@ -218,7 +216,7 @@ pub(crate) fn scale(page: &Page<'_>) -> TypeScale {
         }
         let heading_tag = matches!(el.tag.as_str(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
         if heading_tag && !el.text_content().is_empty() {
-            let style = text_style(el, defaults);
+            let style = text_style(node);
             let size = size_of(&style);
             match el.tag.as_str() {
                 "h1" if h1.as_ref().is_none_or(|(s, _)| size > *s) => {
@@ -237,9 +235,9 @@ pub(crate) fn scale(page: &Page<'_>) -> TypeScale {
         }
         if el.tag == "a" && node.nav && node.button.is_none() && !el.text_content().is_empty() {
             if node.nav_element {
-                nav.add(text_style(el, defaults), 1.0);
+                nav.add(text_style(node), 1.0);
             } else if !is_logo(page, i) {
-                navbar_links.add(text_style(el, defaults), 1.0);
+                navbar_links.add(text_style(node), 1.0);
             }
         }
         if node.chars == 0 {
@@ -248,14 +246,14 @@ pub(crate) fn scale(page: &Page<'_>) -> TypeScale {
         let chars = node.chars as f64;
         let role = text_role(page, node);
         if !matches!(role, TextRole::Heading | TextRole::Code) {
-            any_text.add(text_style(el, defaults), chars);
+            any_text.add(text_style(node), chars);
         }
         match role {
-            TextRole::Body => body.add(text_style(el, defaults), chars),
+            TextRole::Body => body.add(text_style(node), chars),
             TextRole::Label if crate::colors::is_uppercase(el) => {
-                uppercase.add(text_style(el, defaults), chars)
+                uppercase.add(text_style(node), chars)
             }
-            TextRole::Label => labels.add(text_style(el, defaults), chars),
+            TextRole::Label => labels.add(text_style(node), chars),
             _ => {}
         }
     }
