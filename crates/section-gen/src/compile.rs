@@ -1084,6 +1084,12 @@ fn set_style(props: &mut Vec<Prop>, key: &str, value: &str) {
     }
 }
 
+/// Tags whose `width` and `height` attributes size them as CSS `width` and `height` would (a
+/// canvas's are the size of its bitmap instead, which `auto` keeps).
+const SIZED_BY_ATTRIBUTES: &[&str] = &[
+    "img", "video", "iframe", "embed", "object", "svg", "table", "td", "th",
+];
+
 /// The Tailwind classes for the element's computed style, its `::before` and `::after`
 /// included.
 fn tailwind_classes(
@@ -1104,6 +1110,14 @@ fn tailwind_classes(
         parent_mobile: context.parent_mobile_style,
         theme,
         defaults,
+        size_attributes: ["width", "height"].map(|name| {
+            // Preflight sets images' and videos' height to `auto` already.
+            let preflight_auto =
+                name == "height" && matches!(element.tag.as_str(), "img" | "video");
+            SIZED_BY_ATTRIBUTES.contains(&element.tag.as_str())
+                && element.attr(name).is_some()
+                && !preflight_auto
+        }),
     };
     let mut classes = tailwind::classes(&input);
     if !in_svg {

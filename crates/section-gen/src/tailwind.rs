@@ -39,6 +39,9 @@ pub(crate) struct StyleInput<'a> {
     pub theme: &'a Theme,
     /// What the captured styles leave out.
     pub defaults: &'a BrowserDefaults,
+    /// The element has a `width` / `height` attribute that sizes it as CSS would (a
+    /// presentational hint: `<img width="247">`), which the clone keeps.
+    pub size_attributes: [bool; 2],
 }
 
 /// The element's classes, in a stable order (property groups alphabetically).
@@ -51,7 +54,8 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
     let parent_mobile = input
         .parent_mobile
         .map(|parent| with_browser_defaults(parent_tag, parent, input.defaults));
-    let desktop_style = with_browser_defaults(tag, input.desktop, input.defaults);
+    let mut desktop_style = with_browser_defaults(tag, input.desktop, input.defaults);
+    auto_over_size_attributes(&mut desktop_style, input.size_attributes);
     let desktop = groups(
         &desktop_style,
         parent_desktop.as_ref(),
@@ -61,7 +65,8 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
     let Some(mobile_style) = input.mobile else {
         return desktop.into_values().flatten().collect();
     };
-    let mobile_style = with_browser_defaults(tag, mobile_style, input.defaults);
+    let mut mobile_style = with_browser_defaults(tag, mobile_style, input.defaults);
+    auto_over_size_attributes(&mut mobile_style, input.size_attributes);
     let mobile = groups(
         &mobile_style,
         parent_mobile.as_ref(),
@@ -87,6 +92,19 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
         }
     }
     out
+}
+
+/// The capture records a declared width or height unless it is `auto`, and a size attribute
+/// declares one, so where the capture has none the page's CSS set it back to `auto`
+/// (`img { width: inherit }`): the clone keeps the attribute, so it must say `auto` as well.
+fn auto_over_size_attributes(style: &mut BTreeMap<String, String>, size_attributes: [bool; 2]) {
+    for (property, attribute) in ["width", "height"].into_iter().zip(size_attributes) {
+        if attribute {
+            style
+                .entry(property.to_string())
+                .or_insert_with(|| "auto".to_string());
+        }
+    }
 }
 
 /// Properties inherited by default: left out when the parent computes the same value.

@@ -104,7 +104,8 @@ pub(super) fn box_class(property: &str, value: &str) -> Option<Option<String>> {
         ]),
         "grid-template-columns" => grid_columns(value),
         "max-width" => match value {
-            "none" => None,
+            // Only there when filled in against preflight's `max-width: 100%` on images.
+            "none" => Some("max-w-none".to_string()),
             "100%" => Some("max-w-full".to_string()),
             other => Some(format!("max-w-[{}]", arbitrary(other))),
         },

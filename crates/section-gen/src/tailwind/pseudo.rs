@@ -58,6 +58,7 @@ pub(crate) fn pseudo_classes<'a>(input: &PseudoInput<'a>) -> Vec<String> {
         parent_mobile: input.owner.mobile,
         theme: input.owner.theme,
         defaults: input.owner.defaults,
+        size_attributes: [false; 2],
     });
     out.extend(
         classes

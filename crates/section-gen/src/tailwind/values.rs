@@ -74,7 +74,8 @@ fn scale_step(value: &str) -> Option<String> {
 /// included). `auto` needs no class.
 pub(super) fn size_class(prefix: &str, value: &str) -> Option<String> {
     let name = match value {
-        "auto" => return None,
+        // Only there where a size attribute would otherwise set the size.
+        "auto" => "auto",
         "100%" => "full",
         "50%" => "1/2",
         "25%" => "1/4",

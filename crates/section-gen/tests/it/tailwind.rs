@@ -145,3 +145,24 @@ fn what_preflight_resets_comes_back_from_the_recorded_browser_defaults() {
         "{source}"
     );
 }
+
+#[test]
+fn images_keep_the_sizes_preflight_and_their_attributes_would_change() {
+    // d2c-9198: a photo wider than a phone overflows it on the page (no `max-width`);
+    // preflight's `max-width: 100%` would shrink it to a strip. d2c-4241: the page's
+    // `img { width: inherit !important }` makes a `width="247"` image `auto` on mobile, where
+    // it shows at its own aspect; the attribute, which the clone keeps, would make it 247px.
+    let desktop = r#"<div><img src="/a.jpg" data-computed="width: 1024px; height: 576px"><img src="/b.jpg" width="247" height="86" data-computed="width: 247px; height: 86px"></div>"#;
+    let mobile = r#"<div><img src="/a.jpg" data-computed="width: 1024px; height: 576px"><img src="/b.jpg" width="247" height="86" data-computed="max-width: 100%"></div>"#;
+    let source = compile(desktop, Some(mobile));
+    assert!(
+        source.contains(r#"className="inline h-[576px] max-w-none align-baseline w-[1024px]""#),
+        "{source}"
+    );
+    assert!(
+        source.contains(
+            r#"className="inline md:h-[86px] max-w-full md:max-w-none align-baseline w-auto md:w-[247px]""#
+        ),
+        "{source}"
+    );
+}
