@@ -10,7 +10,9 @@ use std::process::ExitCode;
 use replica_assembler::{AssembleInput, LocalizeOptions, ProjectStyle, assemble, localize_assets};
 use replica_core::OutputStyle;
 use replica_core::{Lang, ScrapeData, UrlPolicy};
-use replica_section_gen::{CompileOptions, compile_plan, compile_wrappers, tailwind_theme};
+use replica_section_gen::{
+    CompileOptions, LayoutWidths, compile_plan, compile_wrappers, tailwind_theme,
+};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
@@ -57,7 +59,11 @@ async fn main() -> ExitCode {
     let project_style = match style {
         OutputStyle::Faithful => ProjectStyle::Faithful,
         OutputStyle::Tailwind => ProjectStyle::Tailwind {
-            theme_extend: serde_json::to_value(tailwind_theme(&tokens)).unwrap_or_default(),
+            theme_extend: serde_json::to_value(tailwind_theme(
+                &tokens,
+                Some(LayoutWidths::of(&scrape)),
+            ))
+            .unwrap_or_default(),
         },
     };
     let mut assembly = match assemble(&AssembleInput {

@@ -705,13 +705,23 @@ pub(crate) async fn generate(
     results.iter().filter_map(SectionResult::file).collect()
 }
 
-pub(crate) fn project_style(style: OutputStyle, tokens: &DesignTokens) -> ProjectStyle {
+pub(crate) fn project_style(
+    style: OutputStyle,
+    tokens: &DesignTokens,
+    scrape: &ScrapeData,
+) -> ProjectStyle {
     match style {
         OutputStyle::Faithful => ProjectStyle::Faithful,
-        OutputStyle::Tailwind => ProjectStyle::Tailwind {
-            theme_extend: serde_json::to_value(replica_section_gen::tailwind_theme(tokens))
+        OutputStyle::Tailwind => {
+            let widths = replica_section_gen::LayoutWidths::of(scrape);
+            ProjectStyle::Tailwind {
+                theme_extend: serde_json::to_value(replica_section_gen::tailwind_theme(
+                    tokens,
+                    Some(widths),
+                ))
                 .unwrap_or_default(),
-        },
+            }
+        }
     }
 }
 
@@ -741,7 +751,7 @@ pub(crate) async fn assemble_files(
     tokens: &DesignTokens,
     components: &[ComponentFile],
 ) -> Result<ProjectFiles, Failure> {
-    let style = project_style(p.request.style, tokens);
+    let style = project_style(p.request.style, tokens, scrape);
     // The elements around several sections (a `<main>`, a page-wide `<div id="page">`),
     // compiled like a section in the requested style whatever wrote the sections: a shell.
     let wrappers = replica_section_gen::compile_wrappers(

@@ -42,5 +42,5 @@ pub use compile::{CompileOptions, Compiler, compile_section, compile_wrappers, c
 pub use llm::{LlmConfig, LlmGenerator, LlmOutput};
 pub use parse::{jsx_parse_errors, parse_errors};
 pub use style::{StyleDeclaration, style_declarations, style_object};
-pub use tailwind::{Theme, ThemeExtend, tailwind_theme};
+pub use tailwind::{LayoutWidths, Theme, ThemeExtend, tailwind_theme};
 pub use text::{escape_jsx_text, jsx_attribute_value, jsx_string_literal};

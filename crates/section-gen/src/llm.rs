@@ -128,7 +128,9 @@ impl LlmGenerator {
                 font_families: &context.font_families,
             },
             design_tokens: tokens,
-            tailwind_theme_extend: tailwind_theme(tokens),
+            // The model writes its own `md:` classes; the config's `md` (see `tailwind_theme`)
+            // applies to them as to the deterministic style's.
+            tailwind_theme_extend: tailwind_theme(tokens, None),
         };
         let contract = format!(
             "Style contract for every section of this page (exact values to use):\n{}",

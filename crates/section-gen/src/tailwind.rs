@@ -22,7 +22,7 @@ use replica_core::BrowserDefaults;
 use classes::{box_class, paint_and_other_class, text_class};
 use defaults::with_browser_defaults;
 pub(crate) use pseudo::{PseudoInput, pseudo_classes};
-pub use theme::{Theme, ThemeExtend, tailwind_theme};
+pub use theme::{LayoutWidths, Theme, ThemeExtend, tailwind_theme};
 use values::{border_classes, box_sides, gap_classes, radius_class};
 
 /// One element's styles and its parent's, per device.

@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use replica_assembler::{AssembleInput, Assembly, ProjectStyle, assemble};
 use replica_core::OutputStyle;
 use replica_core::{ComponentFile, DesignTokens, Lang, Plan, ProjectFiles, ScrapeData};
-use replica_section_gen::{CompileOptions, compile_plan, compile_wrappers, tailwind_theme};
+use replica_section_gen::{
+    CompileOptions, LayoutWidths, compile_plan, compile_wrappers, tailwind_theme,
+};
 
 /// The workspace's `fixtures/`.
 pub fn workspace_fixtures() -> PathBuf {
@@ -53,18 +55,26 @@ pub fn generate(
 }
 
 /// The assembler's style for section-gen's, with the theme the components were written for.
-pub fn project_style(style: OutputStyle, tokens: &DesignTokens) -> ProjectStyle {
+pub fn project_style(
+    style: OutputStyle,
+    tokens: &DesignTokens,
+    scrape: &ScrapeData,
+) -> ProjectStyle {
     match style {
         OutputStyle::Faithful => ProjectStyle::Faithful,
         OutputStyle::Tailwind => ProjectStyle::Tailwind {
-            theme_extend: serde_json::to_value(tailwind_theme(tokens)).expect("theme serializes"),
+            theme_extend: serde_json::to_value(tailwind_theme(
+                tokens,
+                Some(LayoutWidths::of(scrape)),
+            ))
+            .expect("theme serializes"),
         },
     }
 }
 
 pub fn assemble_fixture(dir: &Path, style: OutputStyle, lang: Lang) -> Assembly {
     let (scrape, tokens, plan, components) = generate(dir, style, lang);
-    let project_style = project_style(style, &tokens);
+    let project_style = project_style(style, &tokens, &scrape);
     let options = CompileOptions {
         style,
         mobile_dom: Some(&scrape.mobile.dom),

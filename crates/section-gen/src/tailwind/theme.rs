@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use replica_core::DesignTokens;
+use replica_core::{DesignTokens, ScrapeData};
 use serde::Serialize;
 
 /// Theme names for token values, in the priority a shared value is named by.
@@ -69,6 +69,7 @@ impl Theme {
     /// The `theme.extend` object of `tailwind.config.js` that gives these names their values.
     pub fn config(&self) -> ThemeExtend {
         ThemeExtend {
+            screens: BTreeMap::new(),
             colors: self.colors.iter().cloned().collect(),
             font_family: self
                 .fonts
@@ -95,11 +96,47 @@ pub struct ThemeExtend {
     pub colors: BTreeMap<String, String>,
     pub font_family: BTreeMap<String, Vec<String>>,
     pub border_radius: BTreeMap<String, String>,
+    /// `md` moved where the page lays out wider than 768px on a phone (see [`tailwind_theme`]).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub screens: BTreeMap<String, String>,
+}
+
+/// How wide the page lays out on each device: the root element's width in each capture.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LayoutWidths {
+    pub desktop: f64,
+    pub mobile: f64,
+}
+
+impl LayoutWidths {
+    pub fn of(scrape: &ScrapeData) -> LayoutWidths {
+        LayoutWidths {
+            desktop: scrape.desktop.dom.rect.width,
+            mobile: scrape.mobile.dom.rect.width,
+        }
+    }
 }
 
 /// The `theme.extend` for `tailwind.config.js` of a project generated in the tailwind style
 /// (or by the model, whose prompt names it), so that `bg-primary`, `font-heading` and
 /// `rounded-lg` mean the page's values.
-pub fn tailwind_theme(tokens: &DesignTokens) -> ThemeExtend {
-    Theme::from_tokens(tokens).config()
+///
+/// The mobile capture's styles are the base classes and the desktop's differences `md:`
+/// variants, which Tailwind applies from 768px. A page that lays out at least that wide on a
+/// phone (`<meta name="viewport" content="width=772">`, or no viewport meta: 980px) would
+/// get its desktop classes there too, so `md` then starts just above the phone's layout.
+pub fn tailwind_theme(tokens: &DesignTokens, widths: Option<LayoutWidths>) -> ThemeExtend {
+    let mut extend = Theme::from_tokens(tokens).config();
+    if let Some(widths) = widths {
+        let above_mobile = widths.mobile.ceil() + 1.0;
+        if above_mobile > TAILWIND_MD && above_mobile <= widths.desktop {
+            extend
+                .screens
+                .insert("md".to_string(), format!("{above_mobile}px"));
+        }
+    }
+    extend
 }
+
+/// Where Tailwind's `md` starts by default, in CSS px.
+const TAILWIND_MD: f64 = 768.0;

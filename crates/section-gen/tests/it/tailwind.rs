@@ -3,7 +3,9 @@
 
 use replica_core::OutputStyle;
 use replica_core::{DesignTokens, DomElement, DomNode, Lang};
-use replica_section_gen::{CompileOptions, compile_section, jsx_parse_errors, tailwind_theme};
+use replica_section_gen::{
+    CompileOptions, LayoutWidths, compile_section, jsx_parse_errors, tailwind_theme,
+};
 
 use crate::{html, section_from_html, test_context};
 
@@ -80,7 +82,7 @@ fn mobile_styles_are_the_base_and_desktop_differences_md_variants() {
 
 #[test]
 fn the_theme_gives_the_names_their_token_values() {
-    let theme = serde_json::to_string(&tailwind_theme(&tokens())).unwrap();
+    let theme = serde_json::to_string(&tailwind_theme(&tokens(), None)).unwrap();
     assert_eq!(
         theme,
         r##"{"colors":{"on-dark":"#ffffff","primary":"#4f46e5"},"fontFamily":{"heading":["Inter, sans-serif"]},"borderRadius":{"lg":"12px"}}"##
@@ -165,4 +167,32 @@ fn images_keep_the_sizes_preflight_and_their_attributes_would_change() {
         ),
         "{source}"
     );
+}
+
+#[test]
+fn md_starts_above_a_phone_layout_wider_than_768px() {
+    // d2c-721 says `<meta name="viewport" content="width=772">`: at Tailwind's 768px the
+    // phone would get the desktop classes. A page without a viewport meta lays out at 980px.
+    let screens = |mobile: f64| {
+        let widths = LayoutWidths {
+            desktop: 1280.0,
+            mobile,
+        };
+        tailwind_theme(&tokens(), Some(widths)).screens
+    };
+    assert_eq!(screens(772.0).get("md").map(String::as_str), Some("773px"));
+    assert_eq!(screens(980.0).get("md").map(String::as_str), Some("981px"));
+    assert!(screens(375.0).is_empty());
+    assert!(screens(767.0).is_empty());
+    // No breakpoint can split a phone layout as wide as the desktop one.
+    assert!(screens(1280.0).is_empty());
+    let theme = serde_json::to_value(tailwind_theme(
+        &tokens(),
+        Some(LayoutWidths {
+            desktop: 1280.0,
+            mobile: 980.0,
+        }),
+    ))
+    .unwrap();
+    assert_eq!(theme["screens"], serde_json::json!({"md": "981px"}));
 }
