@@ -43,8 +43,9 @@ pub use site::{
     PageMark, SiteAssembleError, SiteInput, SitePageProject, assemble_site, link_pages,
 };
 pub use styles::{
-    PageStylesheet, QuirksBody, SiteStyles, body_presentational_css, faithful_globals_css,
-    page_stylesheets, quirks_css, rewrite_css_urls, tailwind_config, tailwind_globals_css,
+    BodyStyles, PageStylesheet, QuirksBody, SiteStyles, body_presentational_css,
+    faithful_globals_css, page_stylesheets, quirks_css, rewrite_css_urls, tailwind_config,
+    tailwind_globals_css,
 };
 
 use replica_core::{
@@ -220,7 +221,13 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
             }
         }
         ProjectStyle::Tailwind { theme_extend } => {
-            let mut css = tailwind_globals_css(tokens, &scrape.font_faces, &body_style(scrape));
+            let desktop_body = body_style(scrape);
+            let body = BodyStyles {
+                desktop: &desktop_body,
+                mobile: body_element(&scrape.mobile.dom).map(|body| &body.style),
+                defaults: &scrape.desktop.browser_defaults,
+            };
+            let mut css = tailwind_globals_css(tokens, &scrape.font_faces, body);
             if let Some(body) = quirks_body {
                 css.push_str(&quirks_css(body));
             }
@@ -379,22 +386,18 @@ fn body_vertical_margins(scrape: &ScrapeData) -> f64 {
 
 /// The computed style of the captured `<body>` (minus browser defaults).
 fn body_style(scrape: &ScrapeData) -> std::collections::BTreeMap<String, String> {
-    scrape
-        .desktop
-        .dom
-        .child_elements()
-        .find(|element| element.tag == "body")
+    body_element(&scrape.desktop.dom)
         .map(|body| body.style.clone())
         .unwrap_or_default()
 }
 
+fn body_element(html: &DomElement) -> Option<&DomElement> {
+    html.child_elements().find(|element| element.tag == "body")
+}
+
 /// The attributes of the captured `<body>`.
 fn body_attributes(scrape: &ScrapeData) -> Vec<(String, String)> {
-    scrape
-        .desktop
-        .dom
-        .child_elements()
-        .find(|element| element.tag == "body")
+    body_element(&scrape.desktop.dom)
         .map(|body| body.attrs.clone())
         .unwrap_or_default()
 }

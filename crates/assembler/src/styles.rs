@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::{Mutex, PoisonError};
 
-use replica_core::{DesignTokens, FontFace, ScrapeData};
+use replica_core::{BrowserDefaults, DesignTokens, FontFace, ScrapeData};
 use url::Url;
 
 use crate::css;
@@ -344,13 +344,24 @@ pub fn body_presentational_css(attributes: &[(String, String)], base_url: &str) 
     out
 }
 
+/// The `<body>` the tailwind style's globals.css writes: its computed style on each device
+/// (minus browser defaults, as captured), which no section carries.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyStyles<'a> {
+    pub desktop: &'a BTreeMap<String, String>,
+    pub mobile: Option<&'a BTreeMap<String, String>>,
+    /// What the capture leaves out, for a property only the phone sets.
+    pub defaults: &'a BrowserDefaults,
+}
+
 /// The tailwind style's globals.css: the page's web fonts, the three layers, and the
-/// `<body>`'s own box and text (its computed style, `body_style`, which no section carries)
-/// over Tailwind's preflight, with the tokens where the body style says nothing.
+/// `<body>`'s own box and text over Tailwind's preflight, with the tokens where the body
+/// style says nothing. As in the components, the phone's values are the base and the
+/// desktop's differences apply from `md` (`@screen md`, which follows the config's screens).
 pub fn tailwind_globals_css(
     tokens: &DesignTokens,
     font_faces: &[FontFace],
-    body_style: &BTreeMap<String, String>,
+    body: BodyStyles<'_>,
 ) -> String {
     let mut out = String::new();
     for face in font_faces {
@@ -374,8 +385,52 @@ pub fn tailwind_globals_css(
         out.push_str("}\n\n");
     }
     out.push_str("@tailwind base;\n@tailwind components;\n@tailwind utilities;\n");
+    let desktop = body_declarations(tokens, body.desktop);
+    let base = body.mobile.map_or_else(
+        || desktop.clone(),
+        |mobile| body_declarations(tokens, mobile),
+    );
+    let mut wide: Vec<(&str, String)> = desktop
+        .iter()
+        .filter(|declaration| !base.contains(declaration))
+        .map(|(property, value)| (*property, value.clone()))
+        .collect();
+    for (property, _) in &base {
+        if !desktop.iter().any(|(other, _)| other == property) {
+            let default = body.defaults.value("body", property).unwrap_or("initial");
+            wide.push((property, default.to_string()));
+        }
+    }
+    let block = |declarations: &[(&str, String)], indent: &str| {
+        declarations
+            .iter()
+            .map(|(property, value)| format!("{indent}{property}: {value};"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let _ = write!(
+        out,
+        "\n@layer base {{\n  body {{\n{}\n  }}\n",
+        block(&base, "    ")
+    );
+    if !wide.is_empty() {
+        let _ = write!(
+            out,
+            "\n  @screen md {{\n    body {{\n{}\n    }}\n  }}\n",
+            block(&wide, "      ")
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The body's declarations over preflight for one device's captured style.
+fn body_declarations<'a>(
+    tokens: &DesignTokens,
+    style: &BTreeMap<String, String>,
+) -> Vec<(&'a str, String)> {
     let computed = |property: &str| {
-        body_style
+        style
             .get(property)
             .map(|value| value.trim())
             .filter(|value| !value.is_empty() && !value.contains(['{', '}', ';']))
@@ -388,31 +443,24 @@ pub fn tailwind_globals_css(
     ];
     for (property, token) in from_tokens {
         if let Some(value) = computed(property).or(token.as_deref()) {
-            body.push(format!("{property}: {value};"));
+            body.push((property, value.to_string()));
         }
     }
     for property in ["font-size", "background-image"] {
         if let Some(value) = computed(property) {
-            body.push(format!("{property}: {value};"));
+            body.push((property, value.to_string()));
         }
     }
     // The computed style leaves out what equals the browser default, which preflight
     // changes: body margins (8px) and line height (`normal`; preflight inherits 1.5).
-    for side in ["top", "right", "bottom", "left"] {
-        let property = format!("margin-{side}");
-        let value = computed(&property).unwrap_or("8px");
-        body.push(format!("{property}: {value};"));
+    for property in ["margin-top", "margin-right", "margin-bottom", "margin-left"] {
+        body.push((property, computed(property).unwrap_or("8px").to_string()));
     }
-    body.push(format!(
-        "line-height: {};",
-        computed("line-height").unwrap_or("normal")
+    body.push((
+        "line-height",
+        computed("line-height").unwrap_or("normal").to_string(),
     ));
-    let _ = write!(
-        out,
-        "\n@layer base {{\n  body {{\n    {}\n  }}\n}}\n",
-        body.join("\n    ")
-    );
-    out
+    body
 }
 
 /// The `src` descriptor with its references made absolute: `src` is as written, relative to
@@ -531,6 +579,38 @@ fn css_string(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_phone_body_is_the_base_and_the_desktop_differences_apply_from_md() {
+        // d2c-1942: 19.84px text on desktop, the default 16px on a phone.
+        let style = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let desktop = style(&[("font-size", "19.84px"), ("margin-top", "0px")]);
+        let mobile = style(&[("margin-top", "0px"), ("background-image", "none")]);
+        let mut defaults = BrowserDefaults::default();
+        defaults.tags.insert("body".to_string(), BTreeMap::new());
+        defaults
+            .base
+            .insert("background-image".to_string(), "none".to_string());
+        let css = tailwind_globals_css(
+            &DesignTokens::default(),
+            &[],
+            BodyStyles {
+                desktop: &desktop,
+                mobile: Some(&mobile),
+                defaults: &defaults,
+            },
+        );
+        let layer = &css[css.find("@layer base").unwrap()..];
+        assert_eq!(
+            layer,
+            "@layer base {\n  body {\n    background-image: none;\n    margin-top: 0px;\n    margin-right: 8px;\n    margin-bottom: 8px;\n    margin-left: 8px;\n    line-height: normal;\n  }\n\n  @screen md {\n    body {\n      font-size: 19.84px;\n      background-image: none;\n    }\n  }\n}\n"
+        );
+    }
 
     #[test]
     fn urls_become_absolute_against_the_sheet() {

@@ -107,6 +107,39 @@ fn auto_over_size_attributes(style: &mut BTreeMap<String, String>, size_attribut
     }
 }
 
+/// Preflight makes every box `border-box`; a `content-box` one (the browser's default) stays
+/// so where that changes its size: a declared size, and padding or a border.
+fn keeps_content_box(style: &BTreeMap<String, String>) -> bool {
+    let set = |property: &&str, unset: &[&str]| {
+        style
+            .get(*property)
+            .is_some_and(|value| !unset.contains(&value.trim()))
+    };
+    style.get("box-sizing").map(String::as_str) == Some("content-box")
+        && [
+            "width",
+            "height",
+            "min-width",
+            "min-height",
+            "max-width",
+            "max-height",
+        ]
+        .iter()
+        .any(|property| set(property, &["auto", "none", "0px"]))
+        && [
+            "padding-top",
+            "padding-right",
+            "padding-bottom",
+            "padding-left",
+            "border-top-width",
+            "border-right-width",
+            "border-bottom-width",
+            "border-left-width",
+        ]
+        .iter()
+        .any(|property| set(property, &["0px"]))
+}
+
 /// Properties inherited by default: left out when the parent computes the same value.
 const INHERITED: &[&str] = &[
     "border-collapse",
@@ -142,6 +175,7 @@ const INHERITED: &[&str] = &[
 /// Properties that carry no look of their own here: derived from others, set by Tailwind's
 /// preflight already, or transient (transitions run, the capture shows their end state).
 const IGNORED: &[&str] = &[
+    // Handled by `keeps_content_box`.
     "box-sizing",
     "transform-origin",
     "perspective-origin",
@@ -213,6 +247,7 @@ fn reset_class(group: &str) -> String {
         "gap" => "gap-0",
         "border" => "border-0",
         "radius" => "rounded-none",
+        "box-sizing" => "box-border",
         "background-color" => "bg-transparent",
         "background-image" => "bg-none",
         "box-shadow" => "shadow-none",
@@ -286,6 +321,9 @@ fn groups(
     }
     if let Some(class) = radius_class(style, theme) {
         out.insert("radius".to_string(), vec![class]);
+    }
+    if keeps_content_box(style) {
+        out.insert("box-sizing".to_string(), vec!["box-content".to_string()]);
     }
     for (property, value) in style {
         let property = property.as_str();

@@ -52,7 +52,8 @@ pub(super) fn with_browser_defaults(
     defaults: &BrowserDefaults,
 ) -> BTreeMap<String, String> {
     let mut style = style.clone();
-    for property in reset_by_preflight(tag) {
+    // Preflight makes every box `border-box`.
+    for property in reset_by_preflight(tag).iter().chain(&["box-sizing"]) {
         if let Some(value) = defaults.value(tag, property) {
             style
                 .entry((*property).to_string())

@@ -196,3 +196,20 @@ fn md_starts_above_a_phone_layout_wider_than_768px() {
     .unwrap();
     assert_eq!(theme["screens"], serde_json::json!({"md": "981px"}));
 }
+
+#[test]
+fn a_content_box_with_a_size_and_padding_stays_content_box() {
+    // d2c-16537: `#content { width: 475px; padding: 1.5em 3em }` in a page that never sets
+    // box-sizing is 571px wide; preflight's border-box would make it 475px. A box without
+    // padding or border, or without a declared size, is the same either way.
+    let source = compile(
+        r#"<div><div data-computed="width: 475px; padding-left: 48px; padding-right: 48px">a</div><div data-computed="width: 475px">b</div><div data-computed="padding-left: 48px">c</div></div>"#,
+        None,
+    );
+    assert!(
+        source.contains(r#"<div className="box-content px-12 w-[475px]">a</div>"#),
+        "{source}"
+    );
+    assert!(source.contains(r#"<div className="w-[475px]">b</div>"#), "{source}");
+    assert!(source.contains(r#"<div className="pl-12">c</div>"#), "{source}");
+}
