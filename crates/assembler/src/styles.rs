@@ -488,24 +488,102 @@ fn absolute_font_src(face: &FontFace) -> String {
 }
 
 /// tailwind.config.js with `theme.extend` as given (the JSON of section-gen's
-/// `ThemeExtend`, passed in by the pipeline so this stage stays independent of that one).
+/// `ThemeExtend`, passed in by the pipeline so this stage stays independent of that one),
+/// written as a person would: keys unquoted where JavaScript allows, empty groups left out,
+/// and each font stack as an array of families (`["Lucida Grande", "sans-serif"]`).
 pub fn tailwind_config(theme_extend: &serde_json::Value) -> String {
-    let extend = if theme_extend.is_object() {
-        serde_json::to_string_pretty(theme_extend).unwrap_or_else(|_| "{}".to_string())
-    } else {
-        "{}".to_string()
+    let extend = match theme_extend {
+        serde_json::Value::Object(_) => js_literal(theme_extend, "extend", "    "),
+        _ => "{}".to_string(),
     };
     format!(
         "/** @type {{import('tailwindcss').Config}} */\n\
          module.exports = {{\n  \
            content: [\"./app/**/*.{{js,ts,jsx,tsx}}\", \"./components/**/*.{{js,ts,jsx,tsx}}\"],\n  \
            theme: {{\n    \
-             extend: {},\n  \
+             extend: {extend},\n  \
            }},\n  \
            plugins: [],\n\
-         }};\n",
-        extend.replace('\n', "\n    ")
+         }};\n"
     )
+}
+
+/// A JSON value as a JavaScript literal at `indent` (see [`tailwind_config`]); `key` is the
+/// property it is the value of.
+fn js_literal(value: &serde_json::Value, key: &str, indent: &str) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let inner = format!("{indent}  ");
+            let entries: Vec<String> = map
+                .iter()
+                .filter(|(_, value)| !matches!(value, Value::Object(map) if map.is_empty()))
+                .map(|(name, value)| {
+                    let literal = if key == "fontFamily" {
+                        font_stack(value)
+                    } else {
+                        js_literal(value, name, &inner)
+                    };
+                    format!("{inner}{}: {literal},", js_key(name))
+                })
+                .collect();
+            if entries.is_empty() {
+                "{}".to_string()
+            } else {
+                format!("{{\n{}\n{indent}}}", entries.join("\n"))
+            }
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items
+                .iter()
+                .map(|item| js_literal(item, key, indent))
+                .collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::String(text) => js_string(text),
+        other => other.to_string(),
+    }
+}
+
+/// A font-family value (one string, or strings) as an array with one family per item.
+fn font_stack(value: &serde_json::Value) -> String {
+    let stacks: Vec<&str> = match value {
+        serde_json::Value::String(text) => vec![text.as_str()],
+        serde_json::Value::Array(items) => items.iter().filter_map(|item| item.as_str()).collect(),
+        _ => Vec::new(),
+    };
+    let families: Vec<String> = stacks
+        .into_iter()
+        .flat_map(|stack| replica_css::split_top_level(stack, ','))
+        .map(str::trim)
+        .filter(|family| !family.is_empty())
+        .map(js_string)
+        .collect();
+    format!("[{}]", families.join(", "))
+}
+
+/// A property name, bare where it is an identifier.
+fn js_key(name: &str) -> String {
+    let mut chars = name.chars();
+    let identifier = chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_' || first == '$')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    if identifier {
+        name.to_string()
+    } else {
+        js_string(name)
+    }
+}
+
+/// A string literal: double-quoted, single-quoted where the text holds double quotes (a
+/// quoted family name: `'"Lucida Grande"'`).
+fn js_string(text: &str) -> String {
+    if text.contains('"') && !text.contains(['\'', '\\']) {
+        format!("'{text}'")
+    } else {
+        serde_json::Value::String(text.to_string()).to_string()
+    }
 }
 
 /// `@import` and `@charset` rules dropped: the scrape already flattened imported sheets in
@@ -579,6 +657,39 @@ fn css_string(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tailwind_config_reads_like_a_hand_written_one() {
+        let extend = serde_json::json!({
+            "borderRadius": {},
+            "colors": {"on-dark": "#ffffff", "primary": "#0a98d2"},
+            "fontFamily": {"heading": ["\"Lucida Grande\", verdana, sans-serif"]},
+            "screens": {"md": "981px"}
+        });
+        assert_eq!(
+            tailwind_config(&extend),
+            r##"/** @type {import('tailwindcss').Config} */
+module.exports = {
+  content: ["./app/**/*.{js,ts,jsx,tsx}", "./components/**/*.{js,ts,jsx,tsx}"],
+  theme: {
+    extend: {
+      colors: {
+        "on-dark": "#ffffff",
+        primary: "#0a98d2",
+      },
+      fontFamily: {
+        heading: ['"Lucida Grande"', "verdana", "sans-serif"],
+      },
+      screens: {
+        md: "981px",
+      },
+    },
+  },
+  plugins: [],
+};
+"##
+        );
+    }
 
     #[test]
     fn the_phone_body_is_the_base_and_the_desktop_differences_apply_from_md() {
