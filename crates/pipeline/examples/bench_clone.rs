@@ -293,6 +293,8 @@ struct PageScore {
     /// `next lint` (errors, warnings) of the TypeScript and the JavaScript project.
     lint: [Option<(usize, usize)>; 2],
     css_kb: f64,
+    /// (arbitrary-value classes, all classes) in the components' `className`s.
+    classes: (usize, usize),
 }
 
 struct Cloned {
@@ -488,7 +490,7 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
     let mut header = format!("{:<34}", "page");
     for style in &args.styles {
         header += &format!(
-            " {:>9} {:>6} {:>8} {:>8} {:>6} {:>5} {:>5} {:>5} {:>5} {:>6}",
+            " {:>9} {:>6} {:>8} {:>8} {:>6} {:>5} {:>5} {:>5} {:>5} {:>6} {:>5}",
             format!("{style:?}").to_lowercase(),
             "errors",
             "desktop",
@@ -498,7 +500,8 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
             "tsW",
             "jsE",
             "jsW",
-            "cssKB"
+            "cssKB",
+            "arb%"
         );
     }
     println!("{header}");
@@ -547,6 +550,7 @@ async fn fidelity(args: &[String]) -> Result<(), Error> {
                     compiled,
                     lint,
                     css_kb: css_bytes(&cloned.outcome.files) as f64 / 1024.0,
+                    classes: class_counts(&cloned.outcome.files),
                 };
                 line += &score_cells(&score, cloned.outcome.validation_errors, took);
                 row.push(score);
@@ -588,7 +592,7 @@ fn score_cells(page: &PageScore, errors: usize, took: Duration) -> String {
     };
     let [ts, js] = page.lint;
     format!(
-        " {:>9} {errors:>6} {} {} {:>6.1} {} {} {} {} {:>6.1}",
+        " {:>9} {errors:>6} {} {} {:>6.1} {} {} {} {} {:>6.1} {:>5}",
         if page.compiled { "compiled" } else { "FAILED" },
         score(page.measured.map(|m| m.0)),
         score(page.measured.map(|m| m.1)),
@@ -597,8 +601,41 @@ fn score_cells(page: &PageScore, errors: usize, took: Duration) -> String {
         count(ts.map(|l| l.1)),
         count(js.map(|l| l.0)),
         count(js.map(|l| l.1)),
-        page.css_kb
+        page.css_kb,
+        share(page.classes).map_or_else(|| "n/a".to_string(), |share| format!("{share:.1}")),
     )
+}
+
+/// Arbitrary-value classes as a percentage of all classes (`None` without classes).
+fn share((arbitrary, all): (usize, usize)) -> Option<f64> {
+    (all > 0).then(|| 100.0 * arbitrary as f64 / all as f64)
+}
+
+/// (arbitrary-value classes, all classes) in the `className="..."` of the project's
+/// components and pages: a class with a `[...]` part (`w-[13px]`, `[filter:blur(2px)]`,
+/// `md:[display:revert]`) is arbitrary.
+fn class_counts(files: &ProjectFiles) -> (usize, usize) {
+    let mut counts = (0, 0);
+    for (path, file) in &files.files {
+        if !(path.ends_with(".tsx") || path.ends_with(".jsx")) {
+            continue;
+        }
+        let Ok(mut rest) = std::str::from_utf8(&file.contents) else {
+            continue;
+        };
+        while let Some(start) = rest.find("className=\"") {
+            rest = &rest[start + "className=\"".len()..];
+            let end = rest.find('"').unwrap_or(rest.len());
+            for class in rest[..end].split_whitespace() {
+                counts.1 += 1;
+                if class.contains('[') {
+                    counts.0 += 1;
+                }
+            }
+            rest = &rest[end..];
+        }
+    }
+    counts
 }
 
 /// Bytes of the project's CSS files.
@@ -634,6 +671,14 @@ fn print_summary(
     };
     let css_mean =
         rows.iter().map(|row| row.2[slot].css_kb).sum::<f64>() / rows.len().max(1) as f64;
+    let classes = rows.iter().fold((0, 0), |sum, row| {
+        let (arbitrary, all) = row.2[slot].classes;
+        (sum.0 + arbitrary, sum.1 + all)
+    });
+    let most_arbitrary = rows
+        .iter()
+        .filter_map(|row| share(row.2[slot].classes).map(|share| (share, row.0.as_str())))
+        .max_by(|a, b| a.0.total_cmp(&b.0));
     let mut ranked: Vec<&(String, String, Vec<PageScore>)> = rows.iter().collect();
     // Unmeasured pages first, then the lowest of the two devices.
     ranked.sort_by(|a, b| {
@@ -670,12 +715,20 @@ fn print_summary(
     println!(
         "{name}: mean desktop {desktop:.4}, mean mobile {mobile:.4}, worst page {worst:.4}, \
          {} below 0.99, {} below 0.95 (over {} measured; {} not measured), compiled {compiled}/{} \
-         ({how}); {lint}; mean CSS {css_mean:.1} KB",
+         ({how}); {lint}; mean CSS {css_mean:.1} KB; arbitrary-value classes {} of {} ({}), \
+         most on one page {}",
         below(0.99),
         below(0.95),
         measured.len(),
         rows.len() - measured.len(),
         rows.len(),
+        classes.0,
+        classes.1,
+        share(classes).map_or_else(|| "n/a".to_string(), |share| format!("{share:.1} %")),
+        most_arbitrary.map_or_else(
+            || "n/a".to_string(),
+            |(share, page)| format!("{share:.1} % ({page})")
+        ),
     );
 }
 
