@@ -1136,6 +1136,7 @@ fn tailwind_classes(
             }));
         }
     }
+    tailwind::sort_by_variant(&mut classes);
     classes
 }
 

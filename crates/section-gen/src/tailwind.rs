@@ -44,7 +44,9 @@ pub(crate) struct StyleInput<'a> {
     pub size_attributes: [bool; 2],
 }
 
-/// The element's classes, in a stable order (property groups alphabetically).
+/// The element's classes in the order prettier-plugin-tailwindcss gives them: the base
+/// classes, then the `md:` ones, each in Tailwind's order of properties ([`TAILWIND_ORDER`]),
+/// arbitrary properties (`[filter:blur(2px)]`) last.
 pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
     let tag = if input.svg { "" } else { input.tag };
     let parent_tag = if input.svg { "" } else { input.parent_tag };
@@ -62,8 +64,17 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
         input.theme,
         input.svg,
     );
+    // (is an `md:` class, rank of its property, class)
+    let mut out: Vec<(bool, usize, String)> = Vec::new();
     let Some(mobile_style) = input.mobile else {
-        return desktop.into_values().flatten().collect();
+        for (group, classes) in desktop {
+            out.extend(
+                classes
+                    .into_iter()
+                    .map(|class| (false, rank(&group, &class), class)),
+            );
+        }
+        return in_order(out);
     };
     let mut mobile_style = with_browser_defaults(tag, mobile_style, input.defaults);
     auto_over_size_attributes(&mut mobile_style, input.size_attributes);
@@ -73,7 +84,6 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
         input.theme,
         input.svg,
     );
-    let mut out = Vec::new();
     let mut names: Vec<&String> = desktop.keys().chain(mobile.keys()).collect();
     names.sort();
     names.dedup();
@@ -81,18 +91,170 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
         let on_desktop = desktop.get(group);
         let on_mobile = mobile.get(group);
         if let Some(classes) = on_mobile {
-            out.extend(classes.iter().cloned());
+            out.extend(
+                classes
+                    .iter()
+                    .map(|class| (false, rank(group, class), class.clone())),
+            );
         }
         if on_desktop == on_mobile {
             continue;
         }
-        match on_desktop {
-            Some(classes) => out.extend(classes.iter().map(|class| format!("md:{class}"))),
-            None => out.push(format!("md:{}", reset_class(group))),
-        }
+        let wide = match on_desktop {
+            Some(classes) => classes.clone(),
+            None => vec![reset_class(group)],
+        };
+        out.extend(
+            wide.into_iter()
+                .map(|class| (true, rank(group, &class), format!("md:{class}"))),
+        );
     }
-    out
+    in_order(out)
 }
+
+/// Puts the classes of each variant together in Tailwind's order of variants (base,
+/// `before:`, `after:`, `md:`, `md:before:`, `md:after:`), keeping their order within one.
+pub(crate) fn sort_by_variant(classes: &mut [String]) {
+    classes.sort_by_key(|class| {
+        let (wide, rest) = match class.strip_prefix("md:") {
+            Some(rest) => (true, rest),
+            None => (false, class.as_str()),
+        };
+        let pseudo = if rest.starts_with("before:") {
+            1
+        } else if rest.starts_with("after:") {
+            2
+        } else {
+            0
+        };
+        (wide, pseudo)
+    });
+}
+
+fn in_order(mut classes: Vec<(bool, usize, String)>) -> Vec<String> {
+    // Stable: classes of one group keep the order the group wrote them in (`px-4 py-2`).
+    classes.sort_by_key(|(wide, rank, _)| (*wide, *rank));
+    classes.into_iter().map(|(_, _, class)| class).collect()
+}
+
+/// Where a class of this group sorts: its property's place in [`TAILWIND_ORDER`], after
+/// them all for a group not listed, and last for an arbitrary property.
+fn rank(group: &str, class: &str) -> usize {
+    if class.starts_with('[') {
+        return TAILWIND_ORDER.len() + 1;
+    }
+    TAILWIND_ORDER
+        .iter()
+        .position(|property| *property == group)
+        .unwrap_or(TAILWIND_ORDER.len())
+}
+
+/// The groups (CSS properties, and `padding`, `margin`, `gap`, `border`, `radius`) in the
+/// order of Tailwind 3's core plugins, which is the order of its CSS and of
+/// prettier-plugin-tailwindcss.
+const TAILWIND_ORDER: &[&str] = &[
+    "pointer-events",
+    "visibility",
+    "position",
+    "top",
+    "right",
+    "bottom",
+    "left",
+    "isolation",
+    "z-index",
+    "order",
+    "grid-column-start",
+    "grid-column-end",
+    "grid-row-start",
+    "grid-row-end",
+    "float",
+    "clear",
+    "margin",
+    "box-sizing",
+    "-webkit-line-clamp",
+    "display",
+    "aspect-ratio",
+    "height",
+    "max-height",
+    "min-height",
+    "width",
+    "min-width",
+    "max-width",
+    "flex-shrink",
+    "flex-grow",
+    "flex-basis",
+    "table-layout",
+    "caption-side",
+    "border-collapse",
+    "border-spacing",
+    "transform",
+    "cursor",
+    "user-select",
+    "resize",
+    "list-style-position",
+    "list-style-type",
+    "list-style-image",
+    "appearance",
+    "columns",
+    "grid-auto-columns",
+    "grid-auto-flow",
+    "grid-auto-rows",
+    "grid-template-columns",
+    "grid-template-rows",
+    "flex-direction",
+    "flex-wrap",
+    "align-content",
+    "align-items",
+    "justify-content",
+    "justify-items",
+    "gap",
+    "align-self",
+    "justify-self",
+    "overflow-x",
+    "overflow-y",
+    "text-overflow",
+    "white-space",
+    "word-break",
+    "overflow-wrap",
+    "radius",
+    "border",
+    "background-color",
+    "background-image",
+    "background-size",
+    "background-attachment",
+    "background-clip",
+    "background-position",
+    "background-repeat",
+    "background-origin",
+    "fill",
+    "stroke",
+    "stroke-width",
+    "object-fit",
+    "object-position",
+    "padding",
+    "text-align",
+    "text-indent",
+    "vertical-align",
+    "font-family",
+    "font-size",
+    "font-weight",
+    "text-transform",
+    "font-style",
+    "line-height",
+    "letter-spacing",
+    "color",
+    "text-decoration-line",
+    "text-decoration-style",
+    "opacity",
+    "mix-blend-mode",
+    "box-shadow",
+    "outline-style",
+    "outline-width",
+    "outline-offset",
+    "filter",
+    "backdrop-filter",
+    "content",
+];
 
 /// The capture records a declared width or height unless it is `auto`, and a size attribute
 /// declares one, so where the capture has none the page's CSS set it back to `auto`

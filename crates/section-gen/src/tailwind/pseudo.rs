@@ -32,16 +32,16 @@ pub(crate) fn pseudo_classes<'a>(input: &PseudoInput<'a>) -> Vec<String> {
     let Some(desktop_content) = content(input.desktop) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
+    let mut contents = Vec::new();
     match input.mobile {
-        None => out.push(format!("{variant}:{desktop_content}")),
+        None => contents.push(format!("{variant}:{desktop_content}")),
         Some(mobile) => {
             let Some(mobile_content) = content(mobile) else {
                 return Vec::new();
             };
-            out.push(format!("{variant}:{mobile_content}"));
+            contents.push(format!("{variant}:{mobile_content}"));
             if mobile_content != desktop_content {
-                out.push(format!("md:{variant}:{desktop_content}"));
+                contents.push(format!("md:{variant}:{desktop_content}"));
             }
         }
     }
@@ -60,14 +60,16 @@ pub(crate) fn pseudo_classes<'a>(input: &PseudoInput<'a>) -> Vec<String> {
         defaults: input.owner.defaults,
         size_attributes: [false; 2],
     });
-    out.extend(
-        classes
-            .into_iter()
-            .map(|class| match class.strip_prefix("md:") {
-                Some(rest) => format!("md:{variant}:{rest}"),
-                None => format!("{variant}:{class}"),
-            }),
-    );
+    let mut out: Vec<String> = classes
+        .into_iter()
+        .map(|class| match class.strip_prefix("md:") {
+            Some(rest) => format!("md:{variant}:{rest}"),
+            None => format!("{variant}:{class}"),
+        })
+        .collect();
+    // `content` is last in Tailwind's order of properties ([`super::sort_by_variant`] then
+    // puts each variant's classes together).
+    out.extend(contents);
     out
 }
 

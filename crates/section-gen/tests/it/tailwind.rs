@@ -52,12 +52,12 @@ fn computed_styles_become_theme_scale_and_arbitrary_classes() {
         source,
         r#"export default function Block() {
   return (
-    <section className="bg-primary text-on-dark font-heading px-4 py-6">
+    <section className="bg-primary px-4 py-6 font-heading text-on-dark">
       <h2
-        className="shadow-[rgba(0,_0,_0,_0.1)_0px_4px_6px_0px] text-[36px] font-bold tracking-[-0.5px] rounded-lg">
+        className="rounded-lg text-[36px] font-bold tracking-[-0.5px] shadow-[rgba(0,_0,_0,_0.1)_0px_4px_6px_0px]">
         Hi
       </h2>
-      <a className="[backdrop-filter:blur(8px)] text-[#111827]" href="https://example.com/x">x</a>
+      <a className="text-[#111827] [backdrop-filter:blur(8px)]" href="https://example.com/x">x</a>
     </section>
   );
 }
@@ -71,11 +71,11 @@ fn mobile_styles_are_the_base_and_desktop_differences_md_variants() {
     let mobile = r#"<div data-computed="display: flex; flex-direction: column; column-gap: 16px; row-gap: 16px"><p data-computed="font-size: 16px">a</p></div>"#;
     let source = compile(desktop, Some(mobile));
     assert!(
-        source.contains(r#"<div className="flex flex-col md:flex-row gap-4 md:gap-8 md:px-6">"#),
+        source.contains(r#"<div className="flex flex-col gap-4 md:flex-row md:gap-8 md:px-6">"#),
         "{source}"
     );
     assert!(
-        source.contains(r#"<p className="text-[16px] md:text-[20px] my-4">a</p>"#),
+        source.contains(r#"<p className="my-4 text-[16px] md:text-[20px]">a</p>"#),
         "{source}"
     );
 }
@@ -95,7 +95,7 @@ fn pseudo_elements_become_before_and_after_variants() {
     let desktop = r#"<a href="/x" data-before-content='"\f007"' data-before-computed='font-family: "Font Awesome 5 Free"; font-weight: 900; margin-right: 8px' data-after-content='" \201D"' data-after-computed="color: rgb(79, 70, 229)">Profile</a>"#;
     let mobile = r#"<a href="/x" data-before-content='"\f007"' data-before-computed='font-family: "Font Awesome 5 Free"; font-weight: 900'>Profile</a>"#;
     let source = compile(desktop, Some(mobile));
-    let class = r"before:content-['\00f007'] before:[font-family:'Font_Awesome_5_Free'] before:font-black md:before:mr-2 after:content-none md:after:content-['\000020\00201d'] md:after:text-primary";
+    let class = r"before:font-black before:[font-family:'Font_Awesome_5_Free'] before:content-['\00f007'] after:content-none md:before:mr-2 md:after:text-primary md:after:content-['\000020\00201d']";
     assert!(source.contains(class), "{source}");
 }
 
@@ -139,11 +139,11 @@ fn what_preflight_resets_comes_back_from_the_recorded_browser_defaults() {
         None,
     );
     assert!(
-        source.contains(r#"<h1 className="text-[32px] font-bold my-[21.44px]">Title</h1>"#),
+        source.contains(r#"<h1 className="my-[21.44px] text-[32px] font-bold">Title</h1>"#),
         "{source}"
     );
     assert!(
-        source.contains(r#"<ul className="list-disc my-4 pl-10">"#),
+        source.contains(r#"<ul className="my-4 list-disc pl-10">"#),
         "{source}"
     );
 }
@@ -158,12 +158,12 @@ fn images_keep_the_sizes_preflight_and_their_attributes_would_change() {
     let mobile = r#"<div><img src="/a.jpg" data-computed="width: 1024px; height: 576px"><img src="/b.jpg" width="247" height="86" data-computed="max-width: 100%"></div>"#;
     let source = compile(desktop, Some(mobile));
     assert!(
-        source.contains(r#"className="inline h-[576px] max-w-none align-baseline w-[1024px]""#),
+        source.contains(r#"className="inline h-[576px] w-[1024px] max-w-none align-baseline""#),
         "{source}"
     );
     assert!(
         source.contains(
-            r#"className="inline md:h-[86px] max-w-full md:max-w-none align-baseline w-auto md:w-[247px]""#
+            r#"className="inline w-auto max-w-full align-baseline md:h-[86px] md:w-[247px] md:max-w-none""#
         ),
         "{source}"
     );
@@ -207,9 +207,15 @@ fn a_content_box_with_a_size_and_padding_stays_content_box() {
         None,
     );
     assert!(
-        source.contains(r#"<div className="box-content px-12 w-[475px]">a</div>"#),
+        source.contains(r#"<div className="box-content w-[475px] px-12">a</div>"#),
         "{source}"
     );
-    assert!(source.contains(r#"<div className="w-[475px]">b</div>"#), "{source}");
-    assert!(source.contains(r#"<div className="pl-12">c</div>"#), "{source}");
+    assert!(
+        source.contains(r#"<div className="w-[475px]">b</div>"#),
+        "{source}"
+    );
+    assert!(
+        source.contains(r#"<div className="pl-12">c</div>"#),
+        "{source}"
+    );
 }
