@@ -23,7 +23,7 @@ use classes::{box_class, paint_and_other_class, text_class};
 use defaults::with_browser_defaults;
 pub(crate) use pseudo::{PseudoInput, pseudo_classes};
 pub use theme::{LayoutWidths, Theme, ThemeExtend, tailwind_theme};
-use values::{border_classes, box_sides, gap_classes, radius_class};
+use values::{border_classes, box_sides, gap_classes, named_font_size, radius_class};
 
 /// One element's styles and its parent's, per device.
 #[derive(Debug, Clone, Copy)]
@@ -504,6 +504,13 @@ fn groups(
         if let Some(class) = property_class(property, value, style, theme, svg) {
             out.insert(property.to_string(), vec![class]);
         }
+    }
+    // A named size sets a line height too, which the element's own `leading-*` overrides.
+    if out.contains_key("line-height")
+        && out.contains_key("font-size")
+        && let Some(name) = get("font-size").and_then(named_font_size)
+    {
+        out.insert("font-size".to_string(), vec![name.to_string()]);
     }
     out.retain(|_, classes| !classes.is_empty());
     out

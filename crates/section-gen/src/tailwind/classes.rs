@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use super::theme::Theme;
 use super::values::{
-    arbitrary, color_class, grid_columns, is_transparent, length_class, size_class,
+    arbitrary, color_class, grid_columns, is_transparent, length_class, line_height_class,
+    opacity_class, order_class, size_class, z_index_class,
 };
 
 /// The Tailwind class of `value` in a keyword table.
@@ -49,7 +50,7 @@ pub(super) fn box_class(property: &str, value: &str) -> Option<Option<String>> {
                 Some(length_class(property, value))
             }
         }
-        "z-index" => (value != "auto").then(|| format!("z-[{}]", arbitrary(value))),
+        "z-index" => (value != "auto").then(|| z_index_class(value)),
         "width" => size_class("w", value),
         "height" => size_class("h", value),
         "flex-direction" => keyword(&[
@@ -63,6 +64,7 @@ pub(super) fn box_class(property: &str, value: &str) -> Option<Option<String>> {
             ("nowrap", "flex-nowrap"),
             ("wrap-reverse", "flex-wrap-reverse"),
         ]),
+        "order" => Some(order_class(value)),
         "flex-grow" => Some(match value {
             "0" => "grow-0".to_string(),
             "1" => "grow".to_string(),
@@ -154,10 +156,7 @@ pub(super) fn text_class(property: &str, value: &str, theme: &Theme) -> Option<O
                 None => format!("[font-family:{}]", arbitrary(value)),
             },
         ),
-        "line-height" => Some(match value {
-            "normal" => "leading-normal".to_string(),
-            other => format!("leading-[{}]", arbitrary(other)),
-        }),
+        "line-height" => Some(line_height_class(value)),
         "letter-spacing" => Some(match value {
             "normal" => "tracking-normal".to_string(),
             other => format!("tracking-[{}]", arbitrary(other)),
@@ -224,7 +223,7 @@ pub(super) fn paint_and_other_class(
         }),
         "stroke-width" if svg => Some(format!("stroke-[{}]", arbitrary(value))),
         "box-shadow" => (value != "none").then(|| format!("shadow-[{}]", arbitrary(value))),
-        "opacity" => Some(format!("opacity-[{}]", arbitrary(value))),
+        "opacity" => Some(opacity_class(value)),
         "overflow-x" | "overflow-y" => {
             let axis = &property["overflow-".len()..];
             match value {

@@ -243,6 +243,78 @@ pub(super) fn is_transparent(value: &str) -> bool {
 /// A value inside `[...]`: spaces become `_` (Tailwind turns them back), existing underscores
 /// are escaped so they stay underscores, and double quotes become single ones: in a JSX
 /// attribute they would turn into `&quot;`, which Tailwind reads literally (a broken `url()`).
+/// `z-50` for the values of Tailwind's z-index scale, else `z-[7]`.
+pub(super) fn z_index_class(value: &str) -> String {
+    match value {
+        "0" | "10" | "20" | "30" | "40" | "50" => format!("z-{value}"),
+        other => format!("z-[{}]", arbitrary(other)),
+    }
+}
+
+/// `opacity-60` where the value is a step of Tailwind's opacity scale (multiples of 5 %),
+/// else `opacity-[0.62]`.
+pub(super) fn opacity_class(value: &str) -> String {
+    let percent = value.parse::<f64>().ok().map(|opacity| opacity * 100.0);
+    match percent {
+        Some(percent)
+            if (0.0..=100.0).contains(&percent)
+                && (percent - percent.round()).abs() < 1e-9
+                && percent.round() as i64 % 5 == 0 =>
+        {
+            format!("opacity-{}", percent.round() as i64)
+        }
+        _ => format!("opacity-[{}]", arbitrary(value)),
+    }
+}
+
+/// `order-3`, `order-first`, `order-last`, `order-none` for what Tailwind names, else
+/// `[order:13]`.
+pub(super) fn order_class(value: &str) -> String {
+    match value.parse::<i64>() {
+        Ok(1..=12) => format!("order-{value}"),
+        Ok(-9999) => "order-first".to_string(),
+        Ok(9999) => "order-last".to_string(),
+        Ok(0) => "order-none".to_string(),
+        _ => format!("[order:{}]", arbitrary(value)),
+    }
+}
+
+/// `leading-5` for the pixel line heights of Tailwind's scale (12px to 40px by 4), else
+/// `leading-[25.6px]`.
+pub(super) fn line_height_class(value: &str) -> String {
+    let step = value
+        .strip_suffix("px")
+        .and_then(|px| px.parse::<f64>().ok())
+        .map(|px| px / 4.0)
+        .filter(|step| step.fract() == 0.0 && (3.0..=10.0).contains(step));
+    match step {
+        Some(step) => format!("leading-{step}"),
+        None if value == "normal" => "leading-normal".to_string(),
+        None => format!("leading-[{}]", arbitrary(value)),
+    }
+}
+
+/// Tailwind's named font size for a pixel size (`text-sm` for 14px), which also sets a line
+/// height: only for an element that writes its own (a `leading-*` class after it wins).
+pub(super) fn named_font_size(value: &str) -> Option<&'static str> {
+    Some(match value {
+        "12px" => "text-xs",
+        "14px" => "text-sm",
+        "16px" => "text-base",
+        "18px" => "text-lg",
+        "20px" => "text-xl",
+        "24px" => "text-2xl",
+        "30px" => "text-3xl",
+        "36px" => "text-4xl",
+        "48px" => "text-5xl",
+        "60px" => "text-6xl",
+        "72px" => "text-7xl",
+        "96px" => "text-8xl",
+        "128px" => "text-9xl",
+        _ => return None,
+    })
+}
+
 pub(super) fn arbitrary(value: &str) -> String {
     let value = single_quoted_urls(value.trim());
     let mut out = String::with_capacity(value.len());
@@ -323,6 +395,23 @@ mod tests {
             ["px-4", "py-2"]
         );
         assert_eq!(box_sides("m", ["0px", "0px", "24px", "0px"]), ["mb-6"]);
+    }
+
+    #[test]
+    fn values_on_tailwind_scales_get_their_names() {
+        assert_eq!(z_index_class("50"), "z-50");
+        assert_eq!(z_index_class("7"), "z-[7]");
+        assert_eq!(opacity_class("0.6"), "opacity-60");
+        assert_eq!(opacity_class("0.05"), "opacity-5");
+        assert_eq!(opacity_class("0.62"), "opacity-[0.62]");
+        assert_eq!(order_class("3"), "order-3");
+        assert_eq!(order_class("-9999"), "order-first");
+        assert_eq!(order_class("13"), "[order:13]");
+        assert_eq!(line_height_class("20px"), "leading-5");
+        assert_eq!(line_height_class("25.6px"), "leading-[25.6px]");
+        assert_eq!(line_height_class("44px"), "leading-[44px]");
+        assert_eq!(named_font_size("14px"), Some("text-sm"));
+        assert_eq!(named_font_size("15px"), None);
     }
 
     #[test]
