@@ -190,7 +190,7 @@ fn faithful_css_has_no_tailwind_layers_and_tailwind_css_has_them() {
         assert!(css.contains(layer), "{layer} missing:\n{css}");
     }
     let config = tailwind.files.text("tailwind.config.js").unwrap();
-    assert!(config.contains("\"colors\""), "{config}");
+    assert!(config.contains("\n      colors: {\n"), "{config}");
 }
 
 #[test]
