@@ -1118,6 +1118,7 @@ fn tailwind_classes(
                 && element.attr(name).is_some()
                 && !preflight_auto
         }),
+        attrs: &element.attrs,
     };
     let mut classes = tailwind::classes(&input);
     if !in_svg {

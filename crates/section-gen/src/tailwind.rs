@@ -42,6 +42,9 @@ pub(crate) struct StyleInput<'a> {
     /// The element has a `width` / `height` attribute that sizes it as CSS would (a
     /// presentational hint: `<img width="247">`), which the clone keeps.
     pub size_attributes: [bool; 2],
+    /// The element's attributes, which the clone keeps: a class that would say what one of
+    /// them says already is left out.
+    pub attrs: &'a [(String, String)],
 }
 
 /// The element's classes in the order prettier-plugin-tailwindcss gives them: the base
@@ -58,6 +61,12 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
         .map(|parent| with_browser_defaults(parent_tag, parent, input.defaults));
     let mut desktop_style = with_browser_defaults(tag, input.desktop, input.defaults);
     auto_over_size_attributes(&mut desktop_style, input.size_attributes);
+    let mut mobile_style = input.mobile.map(|mobile| {
+        let mut style = with_browser_defaults(tag, mobile, input.defaults);
+        auto_over_size_attributes(&mut style, input.size_attributes);
+        style
+    });
+    drop_what_attributes_say(&mut desktop_style, mobile_style.as_mut(), input);
     let desktop = groups(
         &desktop_style,
         parent_desktop.as_ref(),
@@ -66,7 +75,7 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
     );
     // (is an `md:` class, rank of its property, class)
     let mut out: Vec<(bool, usize, String)> = Vec::new();
-    let Some(mobile_style) = input.mobile else {
+    let Some(mobile_style) = mobile_style else {
         for (group, classes) in desktop {
             out.extend(
                 classes
@@ -76,8 +85,6 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
         }
         return in_order(out);
     };
-    let mut mobile_style = with_browser_defaults(tag, mobile_style, input.defaults);
-    auto_over_size_attributes(&mut mobile_style, input.size_attributes);
     let mobile = groups(
         &mobile_style,
         parent_mobile.as_ref(),
@@ -300,6 +307,80 @@ fn keeps_content_box(style: &BTreeMap<String, String>) -> bool {
         ]
         .iter()
         .any(|property| set(property, &["0px"]))
+}
+
+/// SVG presentation attributes the clone keeps, each setting the property of its name.
+const PRESENTATION_ATTRIBUTES: &[&str] = &[
+    "fill",
+    "stroke",
+    "stroke-width",
+    "stroke-linecap",
+    "stroke-linejoin",
+    "fill-opacity",
+    "stroke-opacity",
+    "opacity",
+];
+
+/// Leaves out a value an attribute of the element sets already, on every device, so no
+/// device needs a class to get back to it: SVG presentation attributes (`fill="#4f46e5"`
+/// needs no `fill-primary`) and size attributes in pixels (`width="32"` needs no `w-8`).
+fn drop_what_attributes_say(
+    desktop: &mut BTreeMap<String, String>,
+    mut mobile: Option<&mut BTreeMap<String, String>>,
+    input: &StyleInput<'_>,
+) {
+    let attribute = |name: &str| {
+        input
+            .attrs
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.trim())
+    };
+    let svg = input.svg || input.tag == "svg";
+    let presentation = PRESENTATION_ATTRIBUTES.iter().filter(|_| svg);
+    // A size decides whether a box keeps `box-content`, so it stays where it does.
+    let content_box =
+        keeps_content_box(desktop) || mobile.as_deref().is_some_and(keeps_content_box);
+    let sizes = ["width", "height"]
+        .iter()
+        .zip(input.size_attributes)
+        .filter(|(_, sized)| *sized && !content_box)
+        .map(|(name, _)| name);
+    for name in presentation.chain(sizes) {
+        let Some(said) = attribute(name) else {
+            continue;
+        };
+        let says = |style: &BTreeMap<String, String>| {
+            style
+                .get(*name)
+                .is_some_and(|value| same_value(said, value))
+        };
+        if says(desktop) && mobile.as_deref().is_none_or(says) {
+            desktop.remove(*name);
+            if let Some(mobile) = mobile.as_deref_mut() {
+                mobile.remove(*name);
+            }
+        }
+    }
+}
+
+/// An attribute's value and a computed one say the same: as colours, as numbers of pixels
+/// (an attribute's `2.6` is `2.6px`), or as the same text.
+fn same_value(attribute: &str, computed: &str) -> bool {
+    if let (Some(a), Some(b)) = (
+        replica_css::parse_color(attribute),
+        replica_css::parse_color(computed),
+    ) {
+        return a == b;
+    }
+    let number = |text: &str| {
+        let text = text.trim();
+        text.strip_suffix("px").unwrap_or(text).parse::<f64>().ok()
+    };
+    match (number(attribute), number(computed)) {
+        (Some(a), Some(b)) => (a - b).abs() < 1e-6,
+        _ => attribute == computed.trim(),
+    }
 }
 
 /// Properties inherited by default: left out when the parent computes the same value.

@@ -59,6 +59,7 @@ pub(crate) fn pseudo_classes<'a>(input: &PseudoInput<'a>) -> Vec<String> {
         theme: input.owner.theme,
         defaults: input.owner.defaults,
         size_attributes: [false; 2],
+        attrs: &[],
     });
     let mut out: Vec<String> = classes
         .into_iter()

@@ -219,3 +219,22 @@ fn a_content_box_with_a_size_and_padding_stays_content_box() {
         "{source}"
     );
 }
+
+#[test]
+fn no_class_says_what_an_attribute_says_already() {
+    // The clone keeps `fill` and `width`: `fill-primary` and `w-8` would repeat them. Where a
+    // device differs from the attribute, every device keeps its class, or `md:` could not
+    // get back to the attribute's value.
+    let desktop = r##"<div><svg width="32" height="32" data-computed="display: block; width: 32px; height: 32px"><rect fill="#4f46e5" data-computed="fill: rgb(79, 70, 229)"></rect><rect fill="#4f46e5" data-computed="fill: rgb(79, 70, 229)"></rect></svg></div>"##;
+    let mobile = r##"<div><svg width="32" height="32" data-computed="display: block; width: 32px; height: 32px"><rect fill="#4f46e5" data-computed="fill: rgb(79, 70, 229)"></rect><rect fill="#4f46e5" data-computed="fill: rgb(255, 255, 255)"></rect></svg></div>"##;
+    let source = compile(desktop, Some(mobile));
+    assert!(
+        source.contains(r##"<svg className="block" width="32" height="32">"##),
+        "{source}"
+    );
+    assert!(source.contains(r##"<rect fill="#4f46e5" />"##), "{source}");
+    assert!(
+        source.contains(r##"<rect className="fill-on-dark md:fill-primary" fill="#4f46e5" />"##),
+        "{source}"
+    );
+}
