@@ -61,9 +61,11 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
         .map(|parent| with_browser_defaults(parent_tag, parent, input.defaults));
     let mut desktop_style = with_browser_defaults(tag, input.desktop, input.defaults);
     auto_over_size_attributes(&mut desktop_style, input.size_attributes);
+    not_inherited(&mut desktop_style, parent_desktop.as_ref(), tag, input);
     let mut mobile_style = input.mobile.map(|mobile| {
         let mut style = with_browser_defaults(tag, mobile, input.defaults);
         auto_over_size_attributes(&mut style, input.size_attributes);
+        not_inherited(&mut style, parent_mobile.as_ref(), tag, input);
         style
     });
     drop_what_attributes_say(&mut desktop_style, mobile_style.as_mut(), input);
@@ -380,6 +382,33 @@ fn same_value(attribute: &str, computed: &str) -> bool {
     match (number(attribute), number(computed)) {
         (Some(a), Some(b)) => (a - b).abs() < 1e-6,
         _ => attribute == computed.trim(),
+    }
+}
+
+/// The capture leaves out a value equal to what the tag computes unstyled, inherited
+/// properties included: a `<span>` without a captured `font-size` is 16px even inside a 24px
+/// `<div>` (inheriting, it would have computed 24px, which the capture would have kept). The
+/// clone's span would inherit 24px, so it gets the default written out where its parent's
+/// value differs from it.
+fn not_inherited(
+    style: &mut BTreeMap<String, String>,
+    parent: Option<&BTreeMap<String, String>>,
+    tag: &str,
+    input: &StyleInput<'_>,
+) {
+    let Some(parent) = parent else {
+        return;
+    };
+    for property in INHERITED {
+        if style.contains_key(*property) {
+            continue;
+        }
+        if let (Some(from_parent), Some(default)) =
+            (parent.get(*property), input.defaults.value(tag, property))
+            && from_parent.trim() != default
+        {
+            style.insert((*property).to_string(), default.to_string());
+        }
     }
 }
 

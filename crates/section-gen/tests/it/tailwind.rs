@@ -45,7 +45,7 @@ fn compile(desktop: &str, mobile: Option<&str>) -> String {
 #[test]
 fn computed_styles_become_theme_scale_and_arbitrary_classes() {
     let source = compile(
-        r#"<section class="hero" style="color: red" data-computed="background-color: rgb(79, 70, 229); color: rgb(255, 255, 255); padding-top: 24px; padding-bottom: 24px; padding-left: 16px; padding-right: 16px; font-family: Inter, sans-serif; transition-duration: 0.2s"><h2 data-computed="color: rgb(255, 255, 255); font-family: Inter, sans-serif; font-size: 36px; margin-top: 0px; margin-bottom: 0px; letter-spacing: -0.5px; border-top-left-radius: 12px; border-top-right-radius: 12px; border-bottom-right-radius: 12px; border-bottom-left-radius: 12px; box-shadow: rgba(0, 0, 0, 0.1) 0px 4px 6px 0px">Hi</h2><a href="/x" data-computed="color: rgb(17, 24, 39); backdrop-filter: blur(8px)">x</a></section>"#,
+        r#"<section class="hero" style="color: red" data-computed="background-color: rgb(79, 70, 229); color: rgb(255, 255, 255); padding-top: 24px; padding-bottom: 24px; padding-left: 16px; padding-right: 16px; font-family: Inter, sans-serif; transition-duration: 0.2s"><h2 data-computed="color: rgb(255, 255, 255); font-family: Inter, sans-serif; font-size: 36px; margin-top: 0px; margin-bottom: 0px; letter-spacing: -0.5px; border-top-left-radius: 12px; border-top-right-radius: 12px; border-bottom-right-radius: 12px; border-bottom-left-radius: 12px; box-shadow: rgba(0, 0, 0, 0.1) 0px 4px 6px 0px">Hi</h2><a href="/x" data-computed="color: rgb(17, 24, 39); font-family: Inter, sans-serif; backdrop-filter: blur(8px)">x</a></section>"#,
         None,
     );
     assert_eq!(
@@ -133,7 +133,8 @@ fn an_oklch_brand_colour_becomes_its_theme_class() {
 fn what_preflight_resets_comes_back_from_the_recorded_browser_defaults() {
     // The capture leaves out what a tag computes unstyled, so this heading is Chromium's 32px
     // although its parent is 20px, and its margins are 21.44px. Preflight makes headings
-    // inherit the parent's size: the classes must say 32px (`2em` would be 40px here).
+    // inherit the parent's size: the classes must say 32px (`2em` would be 40px here). The
+    // list, captured without a size, is the default 16px, which it must say too.
     let source = compile(
         r#"<div data-computed="font-size: 20px"><h1>Title</h1><ul><li>a</li></ul></div>"#,
         None,
@@ -143,7 +144,7 @@ fn what_preflight_resets_comes_back_from_the_recorded_browser_defaults() {
         "{source}"
     );
     assert!(
-        source.contains(r#"<ul className="my-4 list-disc pl-10">"#),
+        source.contains(r#"<ul className="my-4 list-disc pl-10 text-[16px]">"#),
         "{source}"
     );
 }
@@ -237,4 +238,19 @@ fn no_class_says_what_an_attribute_says_already() {
         source.contains(r##"<rect className="fill-on-dark md:fill-primary" fill="#4f46e5" />"##),
         "{source}"
     );
+}
+
+#[test]
+fn an_inherited_value_the_capture_left_out_is_the_default_not_the_parents() {
+    // d2c-11988: "About Seesaw" is 16px in a 24px navbar; the capture leaves the 16px out
+    // (it is what a span computes unstyled), so the clone's span would inherit 24px.
+    let source = compile(
+        r#"<div data-computed="font-size: 24px; font-weight: 700"><span>About</span><span data-computed="font-size: 24px; font-weight: 700">Big</span></div>"#,
+        None,
+    );
+    assert!(
+        source.contains(r#"<span className="text-[16px] font-normal">About</span>"#),
+        "{source}"
+    );
+    assert!(source.contains("<span>Big</span>"), "{source}");
 }
