@@ -221,16 +221,7 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
             }
         }
         ProjectStyle::Tailwind { theme_extend } => {
-            let desktop_body = body_style(scrape);
-            let body = BodyStyles {
-                desktop: &desktop_body,
-                mobile: body_element(&scrape.mobile.dom).map(|body| &body.style),
-                defaults: &scrape.desktop.browser_defaults,
-            };
-            let mut css = tailwind_globals_css(tokens, &scrape.font_faces, body);
-            if let Some(body) = quirks_body {
-                css.push_str(&quirks_css(body));
-            }
+            let css = tailwind_css(scrape, tokens, quirks_body);
             files.insert_text("app/globals.css", css);
             files.insert_text("tailwind.config.js", tailwind_config(theme_extend));
             files.insert_text("postcss.config.mjs", POSTCSS_CONFIG);
@@ -382,6 +373,26 @@ fn body_vertical_margins(scrape: &ScrapeData) -> f64 {
                 .unwrap_or(8.0)
         })
         .sum()
+}
+
+/// The tailwind style's app/globals.css: fonts, layers, the body on each device, and the
+/// quirks-mode body where the page has one.
+fn tailwind_css(
+    scrape: &ScrapeData,
+    tokens: &DesignTokens,
+    quirks_body: Option<QuirksBody>,
+) -> String {
+    let desktop_body = body_style(scrape);
+    let body = BodyStyles {
+        desktop: &desktop_body,
+        mobile: body_element(&scrape.mobile.dom).map(|body| &body.style),
+        defaults: &scrape.desktop.browser_defaults,
+    };
+    let mut css = tailwind_globals_css(tokens, &scrape.font_faces, body);
+    if let Some(body) = quirks_body {
+        css.push_str(&quirks_css(body));
+    }
+    css
 }
 
 /// The computed style of the captured `<body>` (minus browser defaults).
