@@ -73,3 +73,6 @@ pub use url_policy::{AllowedOrigin, Endpoint, OriginError, PolicyViolation, UrlP
 ///
 /// Could have been in std (it is `futures::future::BoxFuture` without the dependency).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A boxed, sendable stream, as [`BoxFuture`] is for futures.
+pub type BoxStream<'a, T> = Pin<Box<dyn futures_core::Stream<Item = T> + Send + 'a>>;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{BoxFuture, BrowserDefaults, DomElement, PolicyViolation, Rect, UrlPolicy};
+use crate::{BoxFuture, BoxStream, BrowserDefaults, DomElement, PolicyViolation, Rect, UrlPolicy};
 
 /// Everything the scrape saw of one page, for desktop and for mobile.
 ///
@@ -547,6 +547,24 @@ pub trait PageSource: Send + Sync {
         url: &'a str,
         options: &'a ScrapeOptions,
     ) -> BoxFuture<'a, Result<ScrapeData, ScrapeError>>;
+
+    /// Several pages, `lanes` at a time, their results in the order of `urls`. A source may
+    /// keep a lane's browsers open from one page to the next (the pages of one site: cookies
+    /// and the cache carry over, as when a person goes from page to page); this default
+    /// scrapes each page on its own.
+    fn scrape_series<'a>(
+        &'a self,
+        urls: Vec<String>,
+        options: &'a ScrapeOptions,
+        lanes: usize,
+    ) -> BoxStream<'a, Result<ScrapeData, ScrapeError>> {
+        use futures_util::StreamExt;
+        Box::pin(
+            futures_util::stream::iter(urls)
+                .map(move |url| async move { self.scrape(&url, options).await })
+                .buffered(lanes.max(1)),
+        )
+    }
 }
 
 /// The mode the browser rendered the page in (HTML's "quirks mode" algorithm, from its doctype).

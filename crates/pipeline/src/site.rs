@@ -190,17 +190,12 @@ async fn scrape_level(
     for page in level {
         p.step("scrape", format!("loading {}", page.url)).await;
     }
-    futures_util::stream::iter(level.iter().cloned())
-        .map(|page| {
-            let (source, options) = (Arc::clone(&source), options.clone());
-            async move {
-                let scraped = source.scrape(&page.url, &options).await;
-                (page, scraped)
-            }
-        })
-        .buffered(SCRAPE_CONCURRENCY)
+    let urls = level.iter().map(|page| page.url.clone()).collect();
+    let scraped: Vec<_> = source
+        .scrape_series(urls, &options, SCRAPE_CONCURRENCY)
         .collect()
-        .await
+        .await;
+    level.iter().cloned().zip(scraped).collect()
 }
 
 /// The page's scrape, or a warning saying why the page is left out (it failed to load, or
@@ -401,50 +396,42 @@ async fn inspect_pages(p: &mut Progress, pages: &[ScrapedPage], projects: &[Site
     };
     let source = Arc::clone(&p.deps.source);
     let options = preview_scrape_options(&p.deps.scrape_options, &root);
-    let routes: Vec<(usize, String)> = pages
-        .iter()
-        .enumerate()
-        .filter(|(_, page)| {
+    let measured_pages: Vec<usize> = (0..pages.len())
+        .filter(|&index| {
             projects
                 .iter()
-                .any(|project| project.route == page.page.route)
+                .any(|project| project.route == pages[index].page.route)
         })
-        .map(|(index, page)| (index, format!("{root}{}", page.page.route)))
         .collect();
-    let capture = move |(index, url): (usize, String)| {
-        let (source, options) = (Arc::clone(&source), options.clone());
-        async move { (index, source.scrape(&url, &options).await) }
-    };
-    let mut routes = routes.into_iter();
-    let Some(first) = routes.next() else {
+    if measured_pages.is_empty() {
         return;
-    };
+    }
+    let urls = measured_pages
+        .iter()
+        .map(|&index| format!("{root}{}", pages[index].page.route))
+        .collect();
+    // The routes load INSPECT_CONCURRENCY at a time, each lane in the same pair of browsers,
+    // while the loaded ones are compared, in the pages' order.
+    let mut captures = source.scrape_series(urls, &options, INSPECT_CONCURRENCY);
     // The compile check compiled the first route only; `next dev` compiles the others on their
     // first request. Asked for all of them at once, it compiles them in one pass, while the
     // browser captures the first route.
     let first = match p.sandbox.as_deref() {
         Some(sandbox) => {
             let compile_the_rest = futures_util::future::join_all(
-                routes
-                    .as_slice()
+                measured_pages[1..]
                     .iter()
-                    .map(|(index, _)| sandbox.fetch_preview(&pages[*index].page.route)),
+                    .map(|&index| sandbox.fetch_preview(&pages[index].page.route)),
             );
-            tokio::join!(compile_the_rest, capture(first)).1
+            tokio::join!(compile_the_rest, captures.next()).1
         }
-        None => capture(first).await,
+        None => captures.next().await,
     };
-    // The rest load INSPECT_CONCURRENCY at a time while the loaded ones are compared, in the
-    // pages' order.
-    let mut captures = std::pin::pin!(
-        futures_util::stream::iter([first]).chain(
-            futures_util::stream::iter(routes)
-                .map(capture)
-                .buffered(INSPECT_CONCURRENCY)
-        )
-    );
+    let mut captures = futures_util::stream::iter(first)
+        .chain(captures)
+        .zip(futures_util::stream::iter(measured_pages.iter().copied()));
     let mut measured: Vec<SimilarityScores> = Vec::new();
-    while let Some((index, clone)) = captures.next().await {
+    while let Some((clone, index)) = captures.next().await {
         let ScrapedPage { page, scrape } = &pages[index];
         p.page = Some(page.path.clone());
         p.step("inspect", format!("loading {} of the preview", page.route))

@@ -78,6 +78,10 @@ impl Journal {
         self.failures.push_back(blocked);
     }
 
+    pub(crate) fn forget(&mut self) {
+        *self = Journal::default();
+    }
+
     pub(crate) fn refusals(&self) -> (Vec<Blocked>, usize) {
         (self.refused.clone(), self.refused_total)
     }
@@ -126,5 +130,17 @@ mod tests {
         );
         assert!(journal.last_failure("10.0.0.1", 80).is_some());
         assert!(journal.last_failure("10.0.0.1", 81).is_none());
+    }
+
+    #[test]
+    fn forgetting_starts_a_new_record() {
+        let mut journal = Journal::default();
+        journal.record(refused("http://10.0.0.1/a"));
+        journal.forget();
+        assert_eq!(journal.refusals(), (Vec::new(), 0));
+        assert!(journal.latest_failure().is_none());
+        // A target refused before is listed again: it is the new page's refusal too.
+        journal.record(refused("http://10.0.0.1/a"));
+        assert_eq!(journal.refusals().0.len(), 1);
     }
 }

@@ -131,6 +131,12 @@ impl Proxy {
         serve::serve_connection(Arc::clone(&self.shared), io).await;
     }
 
+    /// Starts the record of refusals and failures afresh: a client that loads one page after
+    /// another through the same proxy reports each page's own.
+    pub fn forget(&self) {
+        self.journal().forget();
+    }
+
     /// Requests the policy refused, one per distinct URL (or tunnel target) in the order they
     /// came, at most 200; and how many refusals there were in all, repeats included.
     pub fn refusals(&self) -> (Vec<Blocked>, usize) {

@@ -28,6 +28,7 @@ mod policing;
 mod preflight;
 mod screenshot;
 pub mod sections;
+mod series;
 mod session;
 mod stylesheets;
 
@@ -37,7 +38,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use replica_core::{
-    BoxFuture, Device, PageSource, ScrapeData, ScrapeError, ScrapeOptions, ScrapeTimings,
+    BoxFuture, BoxStream, Device, PageSource, ScrapeData, ScrapeError, ScrapeOptions,
+    ScrapeTimings,
 };
 pub use replica_proxy::{Network, SystemNetwork, Upstream};
 
@@ -83,16 +85,29 @@ impl BrowserConfig {
     }
 }
 
-/// A WebDriver server ready to scrape; every scrape gets a fresh browser and profile.
+/// A WebDriver server ready to scrape; every scrape gets a fresh browser and profile (the
+/// pages of a [`PageSource::scrape_series`] share theirs, lane by lane).
 ///
 /// A chromedriver it started is stopped, with every browser it launched, when the `Browser` is
 /// dropped or shut down, also on error or cancellation.
 #[derive(Debug)]
 pub struct Browser {
     driver: WebDriver,
+    opener: Arc<Opener>,
+}
+
+/// What a scrape starts its browsers and its policy proxy with; a series' lanes keep a copy
+/// while they run.
+#[derive(Debug)]
+pub(crate) struct Opener {
+    driver_url: String,
+    /// Browser binary for a chromedriver we started; remote drivers pick their own.
     chromium: Option<PathBuf>,
     proxy_ip: IpAddr,
     network: Arc<dyn Network>,
+    /// The chromedriver is our own: browsers quit in the background, since dropping the
+    /// `Browser` kills its whole process group anyway.
+    own_driver: bool,
 }
 
 impl Browser {
@@ -103,12 +118,12 @@ impl Browser {
             .clone()
             .unwrap_or_else(|| Arc::new(SystemNetwork));
         if let Some(url) = &config.webdriver_url {
-            return Ok(Browser {
-                driver: WebDriver::Remote { url: url.clone() },
-                chromium: None,
+            return Ok(Browser::with_driver(
+                WebDriver::Remote { url: url.clone() },
+                None,
                 proxy_ip,
                 network,
-            });
+            ));
         }
         let chromium = match &config.chromium {
             Some(path) => path.clone(),
@@ -126,12 +141,31 @@ impl Browser {
             None => driver::find_chromedriver()?,
         };
         let driver = SpawnedDriver::start(&chromedriver).await?;
-        Ok(Browser {
-            driver: WebDriver::Spawned(Box::new(driver)),
-            chromium: Some(chromium),
+        Ok(Browser::with_driver(
+            WebDriver::Spawned(Box::new(driver)),
+            Some(chromium),
             proxy_ip,
             network,
-        })
+        ))
+    }
+
+    fn with_driver(
+        driver: WebDriver,
+        chromium: Option<PathBuf>,
+        proxy_ip: IpAddr,
+        network: Arc<dyn Network>,
+    ) -> Browser {
+        let opener = Opener {
+            driver_url: driver.url().to_string(),
+            chromium,
+            proxy_ip,
+            network,
+            own_driver: driver.process_group().is_some(),
+        };
+        Browser {
+            driver,
+            opener: Arc::new(opener),
+        }
     }
 
     /// The process group of the chromedriver this `Browser` started (its browsers run in it).
@@ -149,35 +183,26 @@ impl Browser {
         url: &str,
         options: &ScrapeOptions,
     ) -> Result<ScrapeData, ScrapeError> {
-        let started = Instant::now();
-        let parsed = preflight::parse_url(url)?;
-        let opened = self.open_checked::<2>(&parsed, options, started).await?;
-        let [desktop, mobile] = opened.sessions;
-        let result = scrape_in_sessions(
-            [&desktop, &mobile],
-            url,
-            parsed.as_str(),
-            options,
-            &opened.proxy,
-        )
-        .await;
-        self.close(desktop).await;
-        self.close(mobile).await;
-        let (mut data, desktop_ms, mobile_ms, stylesheets_ms) = result?;
-        data.timings = ScrapeTimings {
-            preflight_ms: opened.preflight_ms,
-            browser_ms: opened.browser_ms,
-            desktop_ms,
-            mobile_ms,
-            stylesheets_ms,
-            total_ms: elapsed_ms(started),
-        };
-        if data.status == 0 {
-            data.status = opened.preflight.status;
-        }
-        Ok(data)
+        let mut lane = None;
+        let result = self.opener.scrape_in_lane(&mut lane, url, options).await;
+        self.opener.close_lane(lane).await;
+        result
     }
 
+    /// [`PageSource::scrape_series`]: each lane keeps its pair of browsers from one page to
+    /// the next. The stream owns what it needs; a `Browser` dropped while it runs fails the
+    /// pages left.
+    pub fn scrape_series(
+        &self,
+        urls: Vec<String>,
+        options: &ScrapeOptions,
+        lanes: usize,
+    ) -> BoxStream<'static, Result<ScrapeData, ScrapeError>> {
+        series::scrape_series(Arc::clone(&self.opener), urls, options.clone(), lanes)
+    }
+}
+
+impl Opener {
     /// Starts the scrape's policy proxy, then checks `url` with the preflight while `N` fresh
     /// browser sessions start, all of them going through the proxy.
     async fn open_checked<const N: usize>(
@@ -188,29 +213,22 @@ impl Browser {
     ) -> Result<OpenedSessions<N>, ScrapeError> {
         let proxy =
             ScrapeProxy::start(&options.policy, self.proxy_ip, Arc::clone(&self.network)).await?;
-        let timed = |start: Instant| elapsed_ms(start);
         let (pre, sessions) = tokio::join!(
             async {
                 let pre =
                     preflight::preflight(parsed, &options.policy, options.load_timeout, &proxy)
                         .await;
-                (pre, timed(started))
+                (pre, elapsed_ms(started))
             },
-            async {
-                let sessions = self
-                    .open_sessions::<N>(proxy.chromium_args(), options)
-                    .await;
-                (sessions, timed(started))
-            }
+            self.open_sessions::<N>(proxy.chromium_args(), options)
         );
-        let ((pre, preflight_ms), (sessions, browser_ms)) = (pre, sessions);
+        let (pre, preflight_ms) = pre;
         match (pre.and_then(check_preflight), sessions) {
             (Ok(preflight), Ok(sessions)) => Ok(OpenedSessions {
                 preflight,
                 sessions,
                 proxy,
                 preflight_ms,
-                browser_ms,
             }),
             (Err(e), sessions) => {
                 if let Ok(sessions) = sessions {
@@ -232,7 +250,7 @@ impl Browser {
     ) -> Result<[BrowserSession; N], ScrapeError> {
         let opens = (0..N).map(|_| {
             BrowserSession::open(SessionConfig {
-                driver_url: self.driver.url(),
+                driver_url: &self.driver_url,
                 chromium: self.chromium.as_deref(),
                 extra_args: extra_args.clone(),
                 page_load_timeout: options.load_timeout,
@@ -267,7 +285,7 @@ impl Browser {
     /// data now; should the `Browser` go first, dropping it kills the whole process group).
     /// Someone else's WebDriver server is left as it was found, so that waits.
     async fn close(&self, session: BrowserSession) {
-        if self.driver.process_group().is_some() {
+        if self.own_driver {
             tokio::spawn(session.close());
         } else {
             session.close().await;
@@ -282,7 +300,6 @@ struct OpenedSessions<const N: usize> {
     sessions: [BrowserSession; N],
     proxy: ScrapeProxy,
     preflight_ms: u64,
-    browser_ms: u64,
 }
 
 /// Turns what the preflight learnt into the errors it implies.
@@ -314,6 +331,15 @@ impl PageSource for Browser {
     ) -> BoxFuture<'a, Result<ScrapeData, ScrapeError>> {
         Box::pin(Browser::scrape(self, url, options))
     }
+
+    fn scrape_series<'a>(
+        &'a self,
+        urls: Vec<String>,
+        options: &'a ScrapeOptions,
+        lanes: usize,
+    ) -> BoxStream<'a, Result<ScrapeData, ScrapeError>> {
+        Browser::scrape_series(self, urls, options, lanes)
+    }
 }
 
 /// Launches a browser, scrapes `url` and stops the browser.
@@ -331,6 +357,21 @@ pub async fn scrape(
 /// Desktop in one browser and mobile in the other, side by side: with the headless shell's
 /// cheap start this is faster on two cores than one browser doing the devices in turn (one
 /// pass's waits for the network are the other's working time; docs/BENCHMARKS.md).
+/// Readies a fresh pair of browsers for pages: each records the network and the console of
+/// every document it loads from now on, and shows pages as its device.
+async fn prepare([desktop, mobile]: [&BrowserSession; 2]) -> Result<(), ScrapeError> {
+    let prepare = |session, device| async move {
+        capture::install_network_tracker(session).await?;
+        console::install(session).await?;
+        capture::emulate(session, device, DESKTOP_USER_AGENT).await
+    };
+    tokio::try_join!(
+        prepare(desktop, Device::Desktop),
+        prepare(mobile, Device::Mobile)
+    )?;
+    Ok(())
+}
+
 async fn scrape_in_sessions(
     [desktop_session, mobile_session]: [&BrowserSession; 2],
     requested: &str,
@@ -340,9 +381,6 @@ async fn scrape_in_sessions(
 ) -> Result<(ScrapeData, u64, u64, u64), ScrapeError> {
     let pass = |session, device| async move {
         let started = Instant::now();
-        capture::install_network_tracker(session).await?;
-        console::install(session).await?;
-        capture::emulate(session, device, DESKTOP_USER_AGENT).await?;
         let navigation_started = navigate(session, url, options, proxy).await?;
         let pass = capture::capture(session, device, options, started, navigation_started).await?;
         check_still_on_page(session, &pass.page.final_url, proxy).await?;

@@ -53,6 +53,11 @@ impl ScrapeProxy {
         ]
     }
 
+    /// The next page's refusals and failures are its own.
+    pub(crate) fn forget(&self) {
+        self.proxy.forget();
+    }
+
     /// One warning per refused URL (the first [`LISTED_REFUSALS`]), then a count of the rest.
     /// Both devices load the page, so most URLs are refused twice; they are listed once.
     pub(crate) fn warnings(&self) -> Vec<String> {

@@ -26,7 +26,7 @@ impl Browser {
     ) -> Result<Vec<u8>, ScrapeError> {
         let started = Instant::now();
         let parsed = preflight::parse_url(url)?;
-        let opened = self.open_checked::<1>(&parsed, options, started).await?;
+        let opened = self.opener.open_checked::<1>(&parsed, options, started).await?;
         let [session] = opened.sessions;
         let result = render(
             &session,
@@ -37,7 +37,7 @@ impl Browser {
             &opened.proxy,
         )
         .await;
-        self.close(session).await;
+        self.opener.close(session).await;
         let png = result?;
         tracing::debug!(
             device = device.name(),

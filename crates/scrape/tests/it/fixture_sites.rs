@@ -1,6 +1,9 @@
 //! Every fixture site, scraped for real; the stable parts of ScrapeData are snapshotted.
 
-use replica_core::{BrowserDefaults, Device, DeviceCapture, DomElement, ScrapeData, ScrapeOptions};
+use futures_util::StreamExt;
+use replica_core::{
+    BrowserDefaults, Device, DeviceCapture, DomElement, ScrapeData, ScrapeError, ScrapeOptions,
+};
 use replica_scrape::{Browser, BrowserConfig};
 
 use crate::support::{fixtures_dir, serve_sites, snapshot_view};
@@ -36,6 +39,56 @@ async fn every_fixture_site_scrapes_to_its_snapshot() {
         check_invariants(&name, &data);
         let origin = server.url("");
         insta::with_settings!({ snapshot_suffix => name.clone(), prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!("site", snapshot_view(&data, &origin));
+        });
+    }
+    browser.shutdown().await;
+}
+
+/// Pages scraped one after another in a lane's browsers come out as each does alone (its
+/// snapshot above): no console, network or refusal of one page carries over to the next, and a
+/// page that fails in between leaves the next one whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_series_scrapes_each_page_as_it_would_alone() {
+    let server = serve_sites().await;
+    let browser = Browser::launch(&BrowserConfig::from_lookup(|name| std::env::var(name).ok()))
+        .await
+        .expect("browser launches");
+    let names = [
+        "console-errors",
+        "lazy-images",
+        "js-rendered",
+        "webfonts",
+        "responsive",
+    ];
+    let mut urls: Vec<String> = names
+        .iter()
+        .map(|name| server.url(&format!("/{name}/index.html")))
+        .collect();
+    // Page 2 goes to the first lane, after console-errors and before webfonts.
+    urls.insert(2, server.url("/no-such-site/index.html"));
+    let mut results: Vec<_> = browser
+        .scrape_series(urls, &ScrapeOptions::default(), 2)
+        .collect()
+        .await;
+    assert_eq!(results.len(), 6);
+    let missing = results.remove(2);
+    assert!(
+        matches!(missing, Err(ScrapeError::HttpStatus { status: 404, .. })),
+        "{missing:?}"
+    );
+    let origin = server.url("");
+    for (index, (name, data)) in names.iter().zip(results).enumerate() {
+        let data = data.unwrap_or_else(|e| panic!("scraping {name} in the series failed: {e}"));
+        // The first page of each lane starts its browsers; the later ones find them open.
+        assert_eq!(
+            data.timings.browser_ms == 0,
+            index >= 2,
+            "{name}: {:?}",
+            data.timings
+        );
+        check_invariants(name, &data);
+        insta::with_settings!({ snapshot_suffix => name.to_string(), prepend_module_to_snapshot => false, omit_expression => true }, {
             insta::assert_snapshot!("site", snapshot_view(&data, &origin));
         });
     }
