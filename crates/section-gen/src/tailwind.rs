@@ -109,9 +109,12 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
         if on_desktop == on_mobile {
             continue;
         }
-        let wide = match on_desktop {
-            Some(classes) => classes.clone(),
-            None => vec![reset_class(group)],
+        let wide = match (on_desktop, on_mobile) {
+            (Some(desktop), Some(mobile)) if matches!(group.as_str(), "padding" | "margin") => {
+                sides_over_base(group, desktop, mobile)
+            }
+            (Some(classes), _) => classes.clone(),
+            (None, _) => vec![reset_class(group)],
         };
         out.extend(
             wide.into_iter()
@@ -119,6 +122,67 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
         );
     }
     in_order(out)
+}
+
+/// The `md:` classes of a padding or margin group that differs from the base: the desktop
+/// classes the base lacks, with a zero for each side only the base sets; or, when that takes
+/// more classes, the group's reset and all the desktop classes. (A group's classes set
+/// disjoint sides, so a class both have sets the same sides to the same value.)
+fn sides_over_base(group: &str, desktop: &[String], base: &[String]) -> Vec<String> {
+    let prefix = if group == "padding" { "p" } else { "m" };
+    let covered = |classes: &[String]| {
+        classes.iter().fold([false; 4], |mut covered, class| {
+            for (side, set) in covered.iter_mut().zip(sides_of(prefix, class)) {
+                *side |= set;
+            }
+            covered
+        })
+    };
+    let (on_desktop, on_base) = (covered(desktop), covered(base));
+    let mut over: Vec<String> = desktop
+        .iter()
+        .filter(|class| !base.contains(class))
+        .cloned()
+        .collect();
+    for (side, name) in ["t", "r", "b", "l"].iter().enumerate() {
+        if on_base[side] && !on_desktop[side] {
+            over.push(format!("{prefix}{name}-0"));
+        }
+    }
+    let mut reset = vec![reset_class(group)];
+    reset.extend(desktop.iter().cloned());
+    let mut wide = if reset.len() < over.len() { reset } else { over };
+    // Tailwind's order within the group: all sides, x, y, then top, right, bottom, left.
+    wide.sort_by_key(|class| {
+        let sides = sides_of(prefix, class);
+        match sides {
+            [true, true, true, true] => 0,
+            [false, true, false, true] => 1,
+            [true, false, true, false] => 2,
+            _ => 3 + sides.iter().position(|set| *set).unwrap_or(4),
+        }
+    });
+    wide
+}
+
+/// The sides (top, right, bottom, left) a padding (`p`) or margin (`m`) class sets:
+/// `p-4`, `-mx-2`, `pt-[13px]`.
+fn sides_of(prefix: &str, class: &str) -> [bool; 4] {
+    let class = class.strip_prefix('-').unwrap_or(class);
+    let which = class
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.split_once('-'))
+        .map(|(which, _)| which);
+    match which {
+        Some("") => [true; 4],
+        Some("x") => [false, true, false, true],
+        Some("y") => [true, false, true, false],
+        Some("t") => [true, false, false, false],
+        Some("r") => [false, true, false, false],
+        Some("b") => [false, false, true, false],
+        Some("l") => [false, false, false, true],
+        _ => [false; 4],
+    }
 }
 
 /// Puts the classes of each variant together in Tailwind's order of variants (base,

@@ -280,7 +280,8 @@ pub(super) fn order_class(value: &str) -> String {
 }
 
 /// `leading-5` for the pixel line heights of Tailwind's scale (12px to 40px by 4), else
-/// `leading-[25.6px]`.
+/// `leading-[25.6px]`. CSS `normal` (the font's own spacing, about 1.15) is no Tailwind name:
+/// `leading-normal` is 1.5.
 pub(super) fn line_height_class(value: &str) -> String {
     let step = value
         .strip_suffix("px")
@@ -289,7 +290,6 @@ pub(super) fn line_height_class(value: &str) -> String {
         .filter(|step| step.fract() == 0.0 && (3.0..=10.0).contains(step));
     match step {
         Some(step) => format!("leading-{step}"),
-        None if value == "normal" => "leading-normal".to_string(),
         None => format!("leading-[{}]", arbitrary(value)),
     }
 }

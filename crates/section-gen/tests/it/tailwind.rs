@@ -254,3 +254,37 @@ fn an_inherited_value_the_capture_left_out_is_the_default_not_the_parents() {
     );
     assert!(source.contains("<span>Big</span>"), "{source}");
 }
+
+#[test]
+fn a_normal_line_height_is_not_tailwinds_leading_normal() {
+    // d2c-6159: a list sets `line-height: normal` under a 21px parent; `leading-normal` is 1.5,
+    // which spread every item of the list.
+    let source = compile(
+        r#"<div data-computed="line-height: 21px"><ul><li>USA</li></ul></div>"#,
+        None,
+    );
+    assert!(source.contains("leading-[normal]"), "{source}");
+    assert!(!source.contains("leading-normal"), "{source}");
+}
+
+#[test]
+fn desktop_classes_of_a_side_group_say_only_what_differs() {
+    // d2c-6159: `mb-[30px] ml-2.5 md:mb-[30px] md:ml-[30px]` repeated the bottom margin.
+    let source = compile(
+        r#"<p data-computed="margin-top: 0px; margin-bottom: 30px; margin-left: 30px">a</p>"#,
+        Some(r#"<p data-computed="margin-top: 0px; margin-bottom: 30px; margin-left: 10px">a</p>"#),
+    );
+    assert!(
+        source.contains(r#"<p className="mb-[30px] ml-2.5 md:ml-[30px]">"#),
+        "{source}"
+    );
+    // A side only the phone sets is zeroed on desktop, not left to leak.
+    let source = compile(
+        r#"<div data-computed="margin-bottom: 8px; padding-top: 4px">x</div>"#,
+        Some(r#"<div data-computed="margin-bottom: 8px; margin-left: 12px; padding-top: 4px; padding-right: 4px; padding-bottom: 4px; padding-left: 4px">x</div>"#),
+    );
+    assert!(
+        source.contains(r#"<div className="mb-2 ml-3 p-1 md:ml-0 md:p-0 md:pt-1">"#),
+        "{source}"
+    );
+}
