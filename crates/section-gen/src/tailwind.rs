@@ -675,6 +675,9 @@ fn groups(
         {
             continue;
         }
+        if is_inset_without_effect(property, value, style) {
+            continue;
+        }
         if let Some(class) = property_class(property, value, style, theme, svg) {
             out.insert(property.to_string(), vec![class]);
         }
@@ -688,6 +691,30 @@ fn groups(
     }
     out.retain(|_, classes| !classes.is_empty());
     out
+}
+
+/// `top`, `right`, `bottom` or `left` where it moves nothing: any value on a static box, zero
+/// on a relative one (the capture resolves `auto` to `0px` there), and on an absolute or fixed
+/// box the `right` and `bottom` CSS ignores, over-constrained by `left` and a width, `top` and
+/// a height (the capture resolves the `auto` ones to pixels, which are wrong at any other
+/// width).
+fn is_inset_without_effect(property: &str, value: &str, style: &BTreeMap<String, String>) -> bool {
+    let set = |property: &str| {
+        style
+            .get(property)
+            .is_some_and(|value| value.trim() != "auto")
+    };
+    match (style.get("position").map_or("static", |p| p.trim()), property) {
+        ("static", "top" | "right" | "bottom" | "left") => true,
+        ("relative", "top" | "right" | "bottom" | "left") => value == "0px",
+        ("absolute" | "fixed", "right") => {
+            set("left")
+                && set("width")
+                && style.get("direction").is_none_or(|d| d.trim() != "rtl")
+        }
+        ("absolute" | "fixed", "bottom") => set("top") && set("height"),
+        _ => false,
+    }
 }
 
 /// The class for one computed property (`None`: nothing to write), by group of properties.

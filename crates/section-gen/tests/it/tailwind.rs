@@ -288,3 +288,24 @@ fn desktop_classes_of_a_side_group_say_only_what_differs() {
         "{source}"
     );
 }
+
+#[test]
+fn insets_that_move_nothing_get_no_class() {
+    // d2c-6159's headings: `relative top-0 right-0 bottom-0 left-0`.
+    let source = compile(
+        r#"<div><h2 data-computed="position: relative; top: 0px; right: 0px; bottom: 0px; left: 0px">a</h2><p data-computed="top: 10px">b</p><div data-computed="position: relative; top: 3px; left: 0px">c</div><div data-computed="position: sticky; top: 0px">d</div><i data-computed="position: absolute; top: 8px; right: 321.594px; bottom: 34.39px; left: 0px; width: 13px; height: 26px">e</i></div>"#,
+        None,
+    );
+    assert!(
+        source.contains(r#"<h2 className="relative my-[19.92px] text-[24px] font-bold">"#),
+        "{source}"
+    );
+    assert!(!source.contains("top-[10px]"), "{source}");
+    assert!(source.contains(r#"className="relative top-[3px]""#), "{source}");
+    assert!(source.contains(r#"className="sticky top-0""#), "{source}");
+    // Over-constrained: CSS ignores `right` and `bottom`, which the capture resolved to pixels.
+    assert!(
+        source.contains(r#"<i className="absolute top-2 left-0 h-[26px] w-[13px]">"#),
+        "{source}"
+    );
+}
