@@ -620,19 +620,24 @@ fn class_counts(files: &ProjectFiles) -> (usize, usize) {
         if !(path.ends_with(".tsx") || path.ends_with(".jsx")) {
             continue;
         }
-        let Ok(mut rest) = std::str::from_utf8(&file.contents) else {
+        let Ok(source) = std::str::from_utf8(&file.contents) else {
             continue;
         };
-        while let Some(start) = rest.find("className=\"") {
-            rest = &rest[start + "className=\"".len()..];
-            let end = rest.find('"').unwrap_or(rest.len());
-            for class in rest[..end].split_whitespace() {
-                counts.1 += 1;
-                if class.contains('[') {
-                    counts.0 += 1;
+        // Class lists in attributes, and the shared ones in constants (`const itemClass = "`),
+        // each counted where it is written.
+        for opening in ["className=\"", "Class = \""] {
+            let mut rest = source;
+            while let Some(start) = rest.find(opening) {
+                rest = &rest[start + opening.len()..];
+                let end = rest.find('"').unwrap_or(rest.len());
+                for class in rest[..end].split_whitespace() {
+                    counts.1 += 1;
+                    if class.contains('[') {
+                        counts.0 += 1;
+                    }
                 }
+                rest = &rest[end..];
             }
-            rest = &rest[end..];
         }
     }
     counts

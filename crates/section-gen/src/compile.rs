@@ -179,6 +179,7 @@ fn compile_outline<'a>(
             name: &wrapper.component_name,
             takes_children: true,
             arrays: &[],
+            shared_classes: &[],
             roots: &roots,
             lang: input.options.lang,
             imports: &imports,
@@ -264,6 +265,13 @@ fn compile_source(
         &mut arrays,
         options.style == OutputStyle::Faithful,
     );
+    let shared_classes = match options.style {
+        OutputStyle::Tailwind => {
+            let taken: Vec<&str> = arrays.iter().map(|array| array.name.as_str()).collect();
+            jsx::share_class_lists(&mut roots, &taken)
+        }
+        OutputStyle::Faithful => Vec::new(),
+    };
     let (mut imports, declarations) = builder.module_parts();
     if jsx::uses_fragment(&roots) {
         imports.insert(0, "import { Fragment } from \"react\";");
@@ -272,6 +280,7 @@ fn compile_source(
         name: &section.component_name,
         takes_children: false,
         arrays: &arrays,
+        shared_classes: &shared_classes,
         roots: &roots,
         lang: options.lang,
         imports: &imports,

@@ -94,6 +94,108 @@ pub(crate) struct DataArray {
     pub items: Vec<Vec<(String, String)>>,
 }
 
+/// A class list of at least this many classes, written by at least [`SHARED_CLASS_USES`]
+/// elements of one component, becomes a module-level constant the elements name.
+const SHARED_CLASS_COUNT: usize = 3;
+const SHARED_CLASS_USES: usize = 3;
+
+/// A class list several elements of a component write alike, kept once:
+/// `const itemClass = "mb-3 text-[14px]";` and `className={itemClass}`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct SharedClasses {
+    pub name: String,
+    pub classes: String,
+}
+
+/// Moves the class lists that [`SHARED_CLASS_USES`] or more elements write alike into
+/// constants, named after the first element's tag, in order of first use. A `.map`
+/// template is one use. Lists a JavaScript string would spell differently from the
+/// attribute (a backslash, `&`) stay where they are: Tailwind reads the source's text.
+pub(crate) fn share_class_lists(roots: &mut [Node], taken: &[&str]) -> Vec<SharedClasses> {
+    let mut counts: Vec<(String, String, usize)> = Vec::new();
+    visit_elements(roots, &mut |element| {
+        if let Some(classes) = class_list(element)
+            && classes.split_whitespace().count() >= SHARED_CLASS_COUNT
+            && !classes.contains(['\\', '&', '"', '`'])
+        {
+            match counts.iter_mut().find(|(list, _, _)| list == classes) {
+                Some((_, _, count)) => *count += 1,
+                None => counts.push((classes.to_string(), element.tag.clone(), 1)),
+            }
+        }
+    });
+    let mut names: Vec<String> = taken.iter().map(|name| name.to_string()).collect();
+    let shared: Vec<SharedClasses> = counts
+        .into_iter()
+        .filter(|(_, _, count)| *count >= SHARED_CLASS_USES)
+        .map(|(classes, tag, _)| {
+            let base = format!("{}Class", class_constant_stem(&tag));
+            let mut name = base.clone();
+            let mut n = 2;
+            while names.contains(&name) {
+                name = format!("{base}{n}");
+                n += 1;
+            }
+            names.push(name.clone());
+            SharedClasses { name, classes }
+        })
+        .collect();
+    if !shared.is_empty() {
+        visit_elements(roots, &mut |element| {
+            for prop in &mut element.props {
+                if let (true, PropValue::Str(classes)) = (prop.name == "className", &prop.value)
+                    && let Some(constant) = shared.iter().find(|s| &s.classes == classes)
+                {
+                    prop.value = PropValue::Expr(constant.name.clone());
+                }
+            }
+        });
+    }
+    shared
+}
+
+fn class_list(element: &Element) -> Option<&str> {
+    element.props.iter().find_map(|prop| match &prop.value {
+        PropValue::Str(classes) if prop.name == "className" => Some(classes.as_str()),
+        _ => None,
+    })
+}
+
+/// Every element, `.map` templates included, parents before children.
+fn visit_elements(nodes: &mut [Node], visit: &mut impl FnMut(&mut Element)) {
+    for node in nodes {
+        match node {
+            Node::Element(element) => {
+                visit(element);
+                visit_elements(&mut element.children, visit);
+            }
+            Node::Map(map) => {
+                visit(&mut map.template);
+                visit_elements(&mut map.template.children, visit);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What a shared class list's constant is called, from the tag of its first element.
+fn class_constant_stem(tag: &str) -> &str {
+    match tag {
+        "a" => "link",
+        "li" => "item",
+        "ul" | "ol" => "list",
+        "p" => "paragraph",
+        "span" => "text",
+        "img" => "image",
+        "td" | "th" => "cell",
+        "tr" => "row",
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => "heading",
+        "div" => "box",
+        tag if is_identifier(tag) && tag.chars().all(|c| c.is_ascii_lowercase()) => tag,
+        _ => "shared",
+    }
+}
+
 /// Everything one component file holds.
 #[derive(Debug)]
 pub(crate) struct Component<'a> {
@@ -101,6 +203,8 @@ pub(crate) struct Component<'a> {
     /// Whether the component renders the `children` it is given.
     pub takes_children: bool,
     pub arrays: &'a [DataArray],
+    /// Class lists several elements write alike ([`share_class_lists`]).
+    pub shared_classes: &'a [SharedClasses],
     pub roots: &'a [Node],
     /// TypeScript adds the types of the props and of the data arrays.
     pub lang: Lang,
@@ -130,6 +234,17 @@ pub(crate) fn print_component(component: &Component<'_>) -> String {
             }
             Lang::JavaScript => print_array(array, None, &mut out),
         }
+        out.push('\n');
+    }
+    for shared in component.shared_classes {
+        let _ = writeln!(
+            out,
+            "const {} = {};",
+            shared.name,
+            jsx_string_literal(&shared.classes)
+        );
+    }
+    if !component.shared_classes.is_empty() {
         out.push('\n');
     }
     let parameters = match (component.takes_children, component.lang) {
@@ -901,6 +1016,7 @@ mod tests {
         let mut arrays = Vec::new();
         group_repeated(&mut roots, &mut arrays, true);
         let source = print_component(&Component {
+            shared_classes: &[],
             name: "Nav",
             takes_children: false,
             arrays: &arrays,
@@ -952,6 +1068,7 @@ export default function Nav() {
         group_repeated(&mut roots, &mut arrays, true);
         assert!(arrays.is_empty());
         let source = print_component(&Component {
+            shared_classes: &[],
             name: "Cards",
             takes_children: false,
             arrays: &arrays,
@@ -1046,6 +1163,7 @@ export default function Nav() {
         group_repeated(&mut roots, &mut Vec::new(), true);
         assert!(uses_fragment(&roots));
         let source = print_component(&Component {
+            shared_classes: &[],
             name: "Grid",
             takes_children: false,
             arrays: &[],

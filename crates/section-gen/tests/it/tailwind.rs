@@ -309,3 +309,20 @@ fn insets_that_move_nothing_get_no_class() {
         "{source}"
     );
 }
+
+#[test]
+fn a_class_list_three_elements_write_is_a_constant() {
+    let item = r#"<li data-computed="margin-bottom: 12px; font-size: 14px; font-weight: 700">"#;
+    let odd = r#"<li data-computed="margin-bottom: 12px; font-size: 14px">"#;
+    let desktop = format!(
+        "<ul>{item}One</li><li>x</li>{item}Two</li>{odd}Not</li>{item}Three</li>{odd}Too</li></ul>"
+    );
+    let source = compile(&desktop, None);
+    assert!(
+        source.contains(r#"const itemClass = "mb-3 text-[14px] font-bold";"#),
+        "{source}"
+    );
+    assert_eq!(source.matches("className={itemClass}").count(), 3, "{source}");
+    // Two uses, or fewer than three classes: left in place.
+    assert!(source.contains(r#"<li className="mb-3 text-[14px]">Not</li>"#), "{source}");
+}
