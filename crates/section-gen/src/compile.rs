@@ -570,7 +570,6 @@ impl<'a> Builder<'a> {
             parent_mobile_style: mobile.map(|mobile| &mobile.style),
             parent_tag: &element.tag,
             strut_dropped: self.rendering_mode.has_line_height_quirk()
-                && self.style == OutputStyle::Faithful
                 && !in_svg
                 && (drops_strut(element, mobile, context.svg)
                     || context.strut_dropped
@@ -717,10 +716,7 @@ impl<'a> Builder<'a> {
         if !in_svg {
             self.form_state(element, &mut props);
         }
-        if self.rendering_mode.has_line_height_quirk()
-            && self.style == OutputStyle::Faithful
-            && !in_svg
-        {
+        if self.rendering_mode.has_line_height_quirk() && !in_svg {
             let ignored: Vec<quirks::Edge> = self
                 .ignored_margins
                 .iter()

@@ -21,6 +21,14 @@ fn tokens() -> DesignTokens {
 /// The tailwind component of a desktop fragment, with an optional mobile fragment of the
 /// same shape (ids match, as in a real capture).
 fn compile(desktop: &str, mobile: Option<&str>) -> String {
+    compile_in(desktop, mobile, replica_core::RenderingMode::Standards)
+}
+
+fn compile_in(
+    desktop: &str,
+    mobile: Option<&str>,
+    rendering_mode: replica_core::RenderingMode,
+) -> String {
     let section = section_from_html("Block", desktop);
     let mobile_root = mobile.map(|mobile| DomElement {
         id: 0,
@@ -34,7 +42,7 @@ fn compile(desktop: &str, mobile: Option<&str>) -> String {
     let options = CompileOptions {
         style: OutputStyle::Tailwind,
         mobile_dom: mobile_root.as_ref(),
-        rendering_mode: replica_core::RenderingMode::Standards,
+        rendering_mode,
         lang: Lang::JavaScript,
     };
     let file = compile_section(&section, &test_context(), &tokens(), &options).unwrap();
@@ -325,4 +333,15 @@ fn a_class_list_three_elements_write_is_a_constant() {
     assert_eq!(source.matches("className={itemClass}").count(), 3, "{source}");
     // Two uses, or fewer than three classes: left in place.
     assert!(source.contains(r#"<li className="mb-3 text-[14px]">Not</li>"#), "{source}");
+}
+
+#[test]
+fn quirks_mode_is_written_out_in_the_tailwind_style_too() {
+    // d2c-1137 (no doctype): a cell holding only a link has no strut in quirks mode; the clone
+    // is served in standards mode, where each line would be as tall as the cell's font.
+    let desktop = r#"<table><tbody><tr><td><a href="/x" data-computed="font-size: 13px">Tours</a></td></tr></tbody></table>"#;
+    let quirks = compile_in(desktop, None, replica_core::RenderingMode::Quirks);
+    assert!(quirks.contains(r#"<td style={{ lineHeight: "0" }}>"#), "{quirks}");
+    let standards = compile(desktop, None);
+    assert!(!standards.contains("lineHeight"), "{standards}");
 }
