@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use replica_core::{
-    BoxFuture, BoxStream, PageSource, SandboxProvider, ScrapeData, ScrapeError, ScrapeOptions, UrlPolicy,
+    BoxFuture, BoxStream, PageSource, SandboxProvider, ScrapeData, ScrapeError, ScrapeOptions,
+    UrlPolicy,
 };
 use replica_pipeline::{CloneStore, PipelineDeps};
 use replica_sandbox_pool::{
@@ -207,13 +208,15 @@ impl PageSource for Browsers {
     ) -> BoxStream<'a, Result<ScrapeData, ScrapeError>> {
         use futures_util::StreamExt;
         let browser = futures_util::stream::once(self.current());
-        Box::pin(browser.flat_map(move |browser| match browser {
-            Ok(browser) => browser.scrape_series(urls.clone(), options, lanes),
-            // Each page says why it could not be scraped.
-            Err(_) => Box::pin(
-                futures_util::stream::iter(urls.clone())
-                    .then(move |url| async move { self.scrape(&url, options).await }),
-            ),
+        Box::pin(browser.flat_map(move |browser| {
+            match browser {
+                Ok(browser) => browser.scrape_series(urls.clone(), options, lanes),
+                // Each page says why it could not be scraped.
+                Err(_) => Box::pin(
+                    futures_util::stream::iter(urls.clone())
+                        .then(move |url| async move { self.scrape(&url, options).await }),
+                ),
+            }
         }))
     }
 }

@@ -38,8 +38,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use replica_core::{
-    BoxFuture, BoxStream, Device, PageSource, ScrapeData, ScrapeError, ScrapeOptions,
-    ScrapeTimings,
+    BoxFuture, BoxStream, Device, PageSource, ScrapeData, ScrapeError, ScrapeOptions, ScrapeTimings,
 };
 pub use replica_proxy::{Network, SystemNetwork, Upstream};
 

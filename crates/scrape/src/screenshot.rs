@@ -26,7 +26,10 @@ impl Browser {
     ) -> Result<Vec<u8>, ScrapeError> {
         let started = Instant::now();
         let parsed = preflight::parse_url(url)?;
-        let opened = self.opener.open_checked::<1>(&parsed, options, started).await?;
+        let opened = self
+            .opener
+            .open_checked::<1>(&parsed, options, started)
+            .await?;
         let [session] = opened.sessions;
         let result = render(
             &session,

@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::policing::ScrapeProxy;
 use crate::session::BrowserSession;
-use crate::{Opener, check_preflight, elapsed_ms, prepare, preflight, scrape_in_sessions};
+use crate::{Opener, check_preflight, elapsed_ms, preflight, prepare, scrape_in_sessions};
 
 /// A desktop and a mobile browser, ready for the next page, and the proxy they go through.
 pub(crate) struct Lane {
@@ -70,8 +70,14 @@ impl Opener {
             });
         };
         let [desktop, mobile] = &open.sessions;
-        let result =
-            scrape_in_sessions([desktop, mobile], url, parsed.as_str(), options, &open.proxy).await;
+        let result = scrape_in_sessions(
+            [desktop, mobile],
+            url,
+            parsed.as_str(),
+            options,
+            &open.proxy,
+        )
+        .await;
         let (mut data, desktop_ms, mobile_ms, stylesheets_ms) = match result {
             Ok(scraped) => scraped,
             Err(error) => {

@@ -151,7 +151,11 @@ fn sides_over_base(group: &str, desktop: &[String], base: &[String]) -> Vec<Stri
     }
     let mut reset = vec![reset_class(group)];
     reset.extend(desktop.iter().cloned());
-    let mut wide = if reset.len() < over.len() { reset } else { over };
+    let mut wide = if reset.len() < over.len() {
+        reset
+    } else {
+        over
+    };
     // Tailwind's order within the group: all sides, x, y, then top, right, bottom, left.
     wide.sort_by_key(|class| {
         let sides = sides_of(prefix, class);
@@ -704,13 +708,14 @@ fn is_inset_without_effect(property: &str, value: &str, style: &BTreeMap<String,
             .get(property)
             .is_some_and(|value| value.trim() != "auto")
     };
-    match (style.get("position").map_or("static", |p| p.trim()), property) {
+    match (
+        style.get("position").map_or("static", |p| p.trim()),
+        property,
+    ) {
         ("static", "top" | "right" | "bottom" | "left") => true,
         ("relative", "top" | "right" | "bottom" | "left") => value == "0px",
         ("absolute" | "fixed", "right") => {
-            set("left")
-                && set("width")
-                && style.get("direction").is_none_or(|d| d.trim() != "rtl")
+            set("left") && set("width") && style.get("direction").is_none_or(|d| d.trim() != "rtl")
         }
         ("absolute" | "fixed", "bottom") => set("top") && set("height"),
         _ => false,

@@ -289,7 +289,9 @@ fn desktop_classes_of_a_side_group_say_only_what_differs() {
     // A side only the phone sets is zeroed on desktop, not left to leak.
     let source = compile(
         r#"<div data-computed="margin-bottom: 8px; padding-top: 4px">x</div>"#,
-        Some(r#"<div data-computed="margin-bottom: 8px; margin-left: 12px; padding-top: 4px; padding-right: 4px; padding-bottom: 4px; padding-left: 4px">x</div>"#),
+        Some(
+            r#"<div data-computed="margin-bottom: 8px; margin-left: 12px; padding-top: 4px; padding-right: 4px; padding-bottom: 4px; padding-left: 4px">x</div>"#,
+        ),
     );
     assert!(
         source.contains(r#"<div className="mb-2 ml-3 p-1 md:ml-0 md:p-0 md:pt-1">"#),
@@ -309,7 +311,10 @@ fn insets_that_move_nothing_get_no_class() {
         "{source}"
     );
     assert!(!source.contains("top-[10px]"), "{source}");
-    assert!(source.contains(r#"className="relative top-[3px]""#), "{source}");
+    assert!(
+        source.contains(r#"className="relative top-[3px]""#),
+        "{source}"
+    );
     assert!(source.contains(r#"className="sticky top-0""#), "{source}");
     // Over-constrained: CSS ignores `right` and `bottom`, which the capture resolved to pixels.
     assert!(
@@ -330,9 +335,16 @@ fn a_class_list_three_elements_write_is_a_constant() {
         source.contains(r#"const itemClass = "mb-3 text-[14px] font-bold";"#),
         "{source}"
     );
-    assert_eq!(source.matches("className={itemClass}").count(), 3, "{source}");
+    assert_eq!(
+        source.matches("className={itemClass}").count(),
+        3,
+        "{source}"
+    );
     // Two uses, or fewer than three classes: left in place.
-    assert!(source.contains(r#"<li className="mb-3 text-[14px]">Not</li>"#), "{source}");
+    assert!(
+        source.contains(r#"<li className="mb-3 text-[14px]">Not</li>"#),
+        "{source}"
+    );
 }
 
 #[test]
@@ -341,7 +353,10 @@ fn quirks_mode_is_written_out_in_the_tailwind_style_too() {
     // is served in standards mode, where each line would be as tall as the cell's font.
     let desktop = r#"<table><tbody><tr><td><a href="/x" data-computed="font-size: 13px">Tours</a></td></tr></tbody></table>"#;
     let quirks = compile_in(desktop, None, replica_core::RenderingMode::Quirks);
-    assert!(quirks.contains(r#"<td style={{ lineHeight: "0" }}>"#), "{quirks}");
+    assert!(
+        quirks.contains(r#"<td style={{ lineHeight: "0" }}>"#),
+        "{quirks}"
+    );
     let standards = compile(desktop, None);
     assert!(!standards.contains("lineHeight"), "{standards}");
 }
