@@ -128,16 +128,9 @@ pub(crate) fn share_class_lists(roots: &mut [Node], taken: &[&str]) -> Vec<Share
     let shared: Vec<SharedClasses> = counts
         .into_iter()
         .filter(|(_, _, count)| *count >= SHARED_CLASS_USES)
-        .map(|(classes, tag, _)| {
-            let base = format!("{}Class", class_constant_stem(&tag));
-            let mut name = base.clone();
-            let mut n = 2;
-            while names.contains(&name) {
-                name = format!("{base}{n}");
-                n += 1;
-            }
-            names.push(name.clone());
-            SharedClasses { name, classes }
+        .map(|(classes, tag, _)| SharedClasses {
+            name: unique_name(format!("{}Class", class_constant_stem(&tag)), &mut names),
+            classes,
         })
         .collect();
     if !shared.is_empty() {
@@ -322,6 +315,11 @@ fn item_type_name(array: &str, taken: &mut Vec<String>) -> String {
     if !base.ends_with("Item") {
         base.push_str("Item");
     }
+    unique_name(base, taken)
+}
+
+/// `base`, or `base2`, `base3`... when taken; the name returned is taken from then on.
+fn unique_name(base: String, taken: &mut Vec<String>) -> String {
     let mut name = base.clone();
     let mut suffix = 2;
     while taken.contains(&name) {
