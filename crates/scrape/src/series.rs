@@ -35,7 +35,7 @@ impl Opener {
     ) -> Scraped {
         let started = Instant::now();
         let parsed = preflight::parse_url(url)?;
-        let (pre, preflight_ms, browser_ms) = match lane {
+        let (pre, preflight_ms, browser_ms, open) = match lane {
             Some(open) => {
                 open.proxy.forget();
                 let pre = preflight::preflight(
@@ -46,7 +46,7 @@ impl Opener {
                 )
                 .await
                 .and_then(check_preflight)?;
-                (pre, elapsed_ms(started), 0)
+                (pre, elapsed_ms(started), 0, &*open)
             }
             None => {
                 let opened = self.open_checked::<2>(&parsed, options, started).await?;
@@ -60,14 +60,14 @@ impl Opener {
                     self.close_lane(Some(open)).await;
                     return Err(error);
                 }
-                *lane = Some(open);
-                (opened.preflight, opened.preflight_ms, elapsed_ms(started))
+                let open = &*lane.insert(open);
+                (
+                    opened.preflight,
+                    opened.preflight_ms,
+                    elapsed_ms(started),
+                    open,
+                )
             }
-        };
-        let Some(open) = lane.as_ref() else {
-            return Err(ScrapeError::BrowserStart {
-                message: "the lane's browsers are gone".into(),
-            });
         };
         let [desktop, mobile] = &open.sessions;
         let result = scrape_in_sessions(
