@@ -536,7 +536,19 @@ fn js_literal(value: &serde_json::Value, key: &str, indent: &str) -> String {
         Value::Array(items) => {
             let items: Vec<String> = items
                 .iter()
-                .map(|item| js_literal(item, key, indent))
+                .map(|item| match item {
+                    // `["15px", { lineHeight: "24px" }]` on one line, as a font size is written.
+                    Value::Object(map) => {
+                        let entries: Vec<String> = map
+                            .iter()
+                            .map(|(name, value)| {
+                                format!("{}: {}", js_key(name), js_literal(value, name, indent))
+                            })
+                            .collect();
+                        format!("{{ {} }}", entries.join(", "))
+                    }
+                    item => js_literal(item, key, indent),
+                })
                 .collect();
             format!("[{}]", items.join(", "))
         }
@@ -664,6 +676,7 @@ mod tests {
             "borderRadius": {},
             "colors": {"on-dark": "#ffffff", "primary": "#0a98d2"},
             "fontFamily": {"heading": ["\"Lucida Grande\", verdana, sans-serif"]},
+            "fontSize": {"copy": ["15px", {"lineHeight": "24px"}]},
             "screens": {"md": "981px"}
         });
         assert_eq!(
@@ -679,6 +692,9 @@ module.exports = {
       },
       fontFamily: {
         heading: ['"Lucida Grande"', "verdana", "sans-serif"],
+      },
+      fontSize: {
+        copy: ["15px", { lineHeight: "24px" }],
       },
       screens: {
         md: "981px",

@@ -79,7 +79,7 @@ for a Next.js 14 App Router project written in JSX (not TypeScript) with Tailwin
 Rules:
 - Reproduce the section exactly as the screenshot and the data show it: layout, text, colours, \
 font sizes, spacing, radii and shadows. Use the exact values from the design tokens: the theme names of \
-tailwind_theme_extend (bg-primary, text-heading, font-body, rounded-lg, ...) where one fits, \
+tailwind_theme_extend (bg-primary, text-heading, font-body, rounded-lg, text-copy, ...) where one fits, \
 Tailwind arbitrary values (bg-[#4f46e5], p-[24px]) otherwise; never invent colours, fonts or sizes.
 - Text is verbatim: never rephrase, translate, shorten or add copy.
 - Images and links keep their real URLs exactly as given (img src, srcSet, a href). Use plain \

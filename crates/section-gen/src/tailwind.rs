@@ -11,6 +11,7 @@
 
 mod classes;
 mod defaults;
+mod palette;
 mod pseudo;
 mod theme;
 mod values;
@@ -23,7 +24,9 @@ use classes::{box_class, paint_and_other_class, text_class};
 use defaults::with_browser_defaults;
 pub(crate) use pseudo::{PseudoInput, pseudo_classes};
 pub use theme::{LayoutWidths, Theme, ThemeExtend, tailwind_theme};
-use values::{border_classes, box_sides, gap_classes, named_font_size, radius_class};
+use values::{
+    border_classes, box_sides, gap_classes, named_font_size, radius_class, tracking_class,
+};
 
 /// One element's styles and its parent's, per device.
 #[derive(Debug, Clone, Copy)]
@@ -106,7 +109,9 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
                     .map(|class| (false, rank(group, class), class.clone())),
             );
         }
-        if on_desktop == on_mobile {
+        if on_desktop == on_mobile
+            && !reset_by_wide_font_size(group, &desktop, &mobile, input.theme)
+        {
             continue;
         }
         let wide = match (on_desktop, on_mobile) {
@@ -122,6 +127,30 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
         );
     }
     in_order(out)
+}
+
+/// Whether the `md:` font-size class (a named size, which sets a line height and maybe a
+/// letter spacing) overrides the base line height or letter spacing: then desktop's own class
+/// for it is written again after it, though equal to the base one.
+fn reset_by_wide_font_size(
+    group: &str,
+    desktop: &BTreeMap<String, Vec<String>>,
+    mobile: &BTreeMap<String, Vec<String>>,
+    theme: &Theme,
+) -> bool {
+    let Some([size]) = desktop.get("font-size").map(Vec::as_slice) else {
+        return false;
+    };
+    if size.contains('[') || mobile.get("font-size") == desktop.get("font-size") {
+        return false;
+    }
+    match group {
+        "line-height" => true,
+        "letter-spacing" => theme.font_sizes.iter().any(|(name, font)| {
+            font.letter_spacing.is_some() && size.strip_prefix("text-") == Some(name.as_str())
+        }),
+        _ => false,
+    }
 }
 
 /// The `md:` classes of a padding or margin group that differs from the base: the desktop
@@ -686,15 +715,47 @@ fn groups(
             out.insert(property.to_string(), vec![class]);
         }
     }
-    // A named size sets a line height too, which the element's own `leading-*` overrides.
-    if out.contains_key("line-height")
-        && out.contains_key("font-size")
-        && let Some(name) = get("font-size").and_then(named_font_size)
-    {
-        out.insert("font-size".to_string(), vec![name.to_string()]);
-    }
-    out.retain(|_, classes| !classes.is_empty());
+    name_font_size(&mut out, style, theme);
+    // An empty line-height or letter-spacing group is set by the font-size class: present,
+    // so that `md:` does not reset it.
+    out.retain(|group, classes| {
+        !classes.is_empty() || matches!(group.as_str(), "line-height" | "letter-spacing")
+    });
     out
+}
+
+/// The font size by name where one fits (`text-copy`, `text-sm`), with the line height and
+/// letter spacing it sets left to it; and letter spacing in Tailwind's em steps where it is one.
+fn name_font_size(
+    out: &mut BTreeMap<String, Vec<String>>,
+    style: &BTreeMap<String, String>,
+    theme: &Theme,
+) {
+    if let Some(spacing) = style.get("letter-spacing")
+        && out.contains_key("letter-spacing")
+    {
+        let size = style.get("font-size").map(|size| size.trim());
+        let class = tracking_class(spacing.trim(), size);
+        out.insert("letter-spacing".to_string(), vec![class]);
+    }
+    if !out.contains_key("font-size") {
+        return;
+    }
+    let Some(named) = named_font_size(
+        style,
+        out.contains_key("line-height"),
+        out.contains_key("letter-spacing"),
+        theme,
+    ) else {
+        return;
+    };
+    out.insert("font-size".to_string(), vec![named.class]);
+    if named.sets_line_height {
+        out.insert("line-height".to_string(), Vec::new());
+    }
+    if named.sets_letter_spacing {
+        out.insert("letter-spacing".to_string(), Vec::new());
+    }
 }
 
 /// `top`, `right`, `bottom` or `left` where it moves nothing: any value on a static box, zero

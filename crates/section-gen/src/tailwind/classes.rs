@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use super::theme::Theme;
 use super::values::{
-    arbitrary, color_class, grid_columns, is_transparent, length_class, line_height_class,
-    opacity_class, order_class, size_class, z_index_class,
+    arbitrary, basis_class, color_class, grid_columns, is_transparent, length_class,
+    line_height_class, opacity_class, order_class, size_class, z_index_class,
 };
 
 /// The Tailwind class of `value` in a keyword table.
@@ -75,7 +75,7 @@ pub(super) fn box_class(property: &str, value: &str) -> Option<Option<String>> {
             "1" => "shrink".to_string(),
             other => format!("shrink-[{}]", arbitrary(other)),
         }),
-        "flex-basis" => (value != "auto").then(|| format!("basis-[{}]", arbitrary(value))),
+        "flex-basis" => basis_class(value),
         "align-items" => keyword(&[
             ("flex-start", "items-start"),
             ("start", "items-start"),

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use replica_core::{DesignTokens, ScrapeData};
+use replica_core::{DesignTokens, ScrapeData, TextStyle, TypeScale};
 use serde::Serialize;
 
 /// Theme names for token values, in the priority a shared value is named by.
@@ -15,6 +15,18 @@ pub struct Theme {
     pub fonts: Vec<(String, String)>,
     /// (Tailwind radius name, CSS length)
     pub radii: Vec<(String, String)>,
+    /// (name, size with its line height): the page's type scale, so that a paragraph is
+    /// `text-copy` rather than `text-[15px] leading-[22.4px]`.
+    pub font_sizes: Vec<(String, FontSize)>,
+}
+
+/// A `fontSize` entry of the theme: the size and what Tailwind sets with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FontSize {
+    pub size: String,
+    pub line_height: String,
+    /// `None` for `normal`: the class leaves letter spacing alone.
+    pub letter_spacing: Option<String>,
 }
 
 impl Theme {
@@ -63,6 +75,10 @@ impl Theme {
                 theme.radii.push((name.to_string(), radius.clone()));
             }
         }
+        theme.font_sizes = font_sizes(
+            &tokens.typography.scale.desktop,
+            &tokens.typography.scale.mobile,
+        );
         theme
     }
 
@@ -77,6 +93,17 @@ impl Theme {
                 .map(|(name, family)| (name.clone(), vec![family.clone()]))
                 .collect(),
             border_radius: self.radii.iter().cloned().collect(),
+            font_size: self
+                .font_sizes
+                .iter()
+                .map(|(name, size)| {
+                    let details = FontSizeDetails {
+                        line_height: size.line_height.clone(),
+                        letter_spacing: size.letter_spacing.clone(),
+                    };
+                    (name.clone(), (size.size.clone(), details))
+                })
+                .collect(),
         }
     }
 
@@ -96,9 +123,58 @@ pub struct ThemeExtend {
     pub colors: BTreeMap<String, String>,
     pub font_family: BTreeMap<String, Vec<String>>,
     pub border_radius: BTreeMap<String, String>,
+    /// `copy: ["15px", { lineHeight: "22.4px" }]`
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub font_size: BTreeMap<String, (String, FontSizeDetails)>,
     /// `md` moved where the page lays out wider than 768px on a phone (see [`tailwind_theme`]).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub screens: BTreeMap<String, String>,
+}
+
+/// The second item of a `fontSize` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FontSizeDetails {
+    pub line_height: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub letter_spacing: Option<String>,
+}
+
+/// The type scale's text styles as theme font sizes, named for their role (`display` for the
+/// hero heading, `copy` for body text, ...); the phone's styles that differ are `-mobile`
+/// ones. A style equal to one already named keeps that name. The names differ from the theme's
+/// colour names, which `text-` also takes.
+fn font_sizes(desktop: &TypeScale, mobile: &TypeScale) -> Vec<(String, FontSize)> {
+    let roles = |scale: &TypeScale| -> [(&'static str, Option<TextStyle>); 8] {
+        [
+            ("display", scale.hero_heading.clone()),
+            ("title", scale.section_heading.clone()),
+            ("subtitle", scale.card_heading.clone()),
+            ("lead", scale.body_large.clone()),
+            ("copy", scale.body.clone()),
+            ("small", scale.body_small.clone()),
+            ("label", scale.label.clone()),
+            ("nav", scale.nav_link.clone()),
+        ]
+    };
+    let mut out: Vec<(String, FontSize)> = Vec::new();
+    for (suffix, scale) in [("", desktop), ("-mobile", mobile)] {
+        for (role, style) in roles(scale) {
+            let Some(style) = style else { continue };
+            if !style.size.ends_with("px") {
+                continue;
+            }
+            let size = FontSize {
+                size: style.size,
+                line_height: style.line_height,
+                letter_spacing: Some(style.letter_spacing).filter(|spacing| spacing != "normal"),
+            };
+            if out.iter().all(|(_, named)| *named != size) {
+                out.push((format!("{role}{suffix}"), size));
+            }
+        }
+    }
+    out
 }
 
 /// How wide the page lays out on each device: the root element's width in each capture.

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::palette::PALETTE;
 use super::theme::Theme;
 
 /// Classes for four sides (`p-6`, `px-4 py-2`, `pt-[13px]`, ...).
@@ -75,21 +76,48 @@ fn scale_step(value: &str) -> Option<String> {
 pub(super) fn size_class(prefix: &str, value: &str) -> Option<String> {
     let name = match value {
         // Only there where a size attribute would otherwise set the size.
-        "auto" => "auto",
-        "100%" => "full",
-        "50%" => "1/2",
-        "25%" => "1/4",
-        "75%" => "3/4",
-        "20%" => "1/5",
-        "40%" => "2/5",
-        "60%" => "3/5",
-        "80%" => "4/5",
-        "fit-content" => "fit",
-        "min-content" => "min",
-        "max-content" => "max",
-        length => return Some(length_class(prefix, length)),
+        "auto" => "auto".to_string(),
+        "100%" => "full".to_string(),
+        "fit-content" => "fit".to_string(),
+        "min-content" => "min".to_string(),
+        "max-content" => "max".to_string(),
+        length => match fraction_name(length, prefix == "w") {
+            Some(fraction) => fraction,
+            None => return Some(length_class(prefix, length)),
+        },
     };
     Some(format!("{prefix}-{name}"))
+}
+
+/// A flex basis: `basis-full`, the fractions, the spacing scale, else an arbitrary value.
+pub(super) fn basis_class(value: &str) -> Option<String> {
+    match value {
+        "auto" => None,
+        "100%" => Some("basis-full".to_string()),
+        length => Some(match fraction_name(length, true) {
+            Some(fraction) => format!("basis-{fraction}"),
+            None => length_class("basis", length),
+        }),
+    }
+}
+
+/// Tailwind's name for a percentage that is one of its fractions (`1/3` for `33.3333%`, which
+/// is how the browser writes a third), halves to sixths, and twelfths where the utility has
+/// them.
+fn fraction_name(value: &str, twelfths: bool) -> Option<String> {
+    let percent: f64 = value.strip_suffix('%')?.parse().ok()?;
+    let denominators: &[u32] = if twelfths {
+        &[2, 3, 4, 5, 6, 12]
+    } else {
+        &[2, 3, 4, 5, 6]
+    };
+    denominators.iter().find_map(|&denominator| {
+        (1..denominator)
+            .find(|&numerator| {
+                (percent - 100.0 * f64::from(numerator) / f64::from(denominator)).abs() < 5e-4
+            })
+            .map(|numerator| format!("{numerator}/{denominator}"))
+    })
 }
 
 pub(super) fn length_class(prefix: &str, value: &str) -> String {
@@ -228,7 +256,7 @@ pub(super) fn color_class(prefix: &str, value: &str, theme: &Theme) -> String {
         return format!("{prefix}-{}", keyword.replace("currentcolor", "current"));
     }
     match replica_css::color_to_hex(value) {
-        Some(hex) => match theme.color_name(&hex) {
+        Some(hex) => match theme.color_name(&hex).or_else(|| palette_name(&hex)) {
             Some(name) => format!("{prefix}-{name}"),
             None => format!("{prefix}-[{hex}]"),
         },
@@ -236,13 +264,18 @@ pub(super) fn color_class(prefix: &str, value: &str, theme: &Theme) -> String {
     }
 }
 
+/// The name of Tailwind's default palette for a colour in it (`gray-700` for `#374151`).
+fn palette_name(hex: &str) -> Option<&'static str> {
+    PALETTE
+        .iter()
+        .find(|(value, _)| *value == hex)
+        .map(|(_, name)| *name)
+}
+
 pub(super) fn is_transparent(value: &str) -> bool {
     replica_css::parse_color(value).is_some_and(|color| color.to_bytes()[3] == 0)
 }
 
-/// A value inside `[...]`: spaces become `_` (Tailwind turns them back), existing underscores
-/// are escaped so they stay underscores, and double quotes become single ones: in a JSX
-/// attribute they would turn into `&quot;`, which Tailwind reads literally (a broken `url()`).
 /// `z-50` for the values of Tailwind's z-index scale, else `z-[7]`.
 pub(super) fn z_index_class(value: &str) -> String {
     match value {
@@ -294,27 +327,126 @@ pub(super) fn line_height_class(value: &str) -> String {
     }
 }
 
-/// Tailwind's named font size for a pixel size (`text-sm` for 14px), which also sets a line
-/// height: only for an element that writes its own (a `leading-*` class after it wins).
-pub(super) fn named_font_size(value: &str) -> Option<&'static str> {
-    Some(match value {
-        "12px" => "text-xs",
-        "14px" => "text-sm",
-        "16px" => "text-base",
-        "18px" => "text-lg",
-        "20px" => "text-xl",
-        "24px" => "text-2xl",
-        "30px" => "text-3xl",
-        "36px" => "text-4xl",
-        "48px" => "text-5xl",
-        "60px" => "text-6xl",
-        "72px" => "text-7xl",
-        "96px" => "text-8xl",
-        "128px" => "text-9xl",
-        _ => return None,
-    })
+/// The font-size class for an element, and whether it sets the element's line height and
+/// letter spacing too (so that their own classes can go): a theme size (`text-copy`) or one of
+/// Tailwind's (`text-sm`, 14px on a 20px line), whichever sets more of the three; `None` where
+/// none fits. A size that would set a line height or letter spacing the element does not
+/// have fits only where the element's own class (`has_line_height`, `has_letter_spacing`)
+/// comes after it and wins.
+pub(super) fn named_font_size(
+    style: &BTreeMap<String, String>,
+    has_line_height: bool,
+    has_letter_spacing: bool,
+    theme: &Theme,
+) -> Option<NamedFontSize> {
+    let get = |property: &str| style.get(property).map(|value| value.trim());
+    let size = get("font-size")?;
+    let own_line_height = get("line-height").unwrap_or("normal");
+    let own_spacing = get("letter-spacing").unwrap_or("normal");
+    let from_theme = theme.font_sizes.iter().map(|(name, font)| {
+        (
+            format!("text-{name}"),
+            font.size.clone(),
+            font.line_height.clone(),
+            font.letter_spacing.as_deref(),
+        )
+    });
+    let defaults = DEFAULT_FONT_SIZES.iter().map(|(name, px, line)| {
+        let line = line.unwrap_or(*px);
+        (
+            format!("text-{name}"),
+            format!("{px}px"),
+            format!("{line}px"),
+            None,
+        )
+    });
+    let mut best: Option<(u8, NamedFontSize)> = None;
+    for (class, font_size, line_height, spacing) in from_theme.chain(defaults) {
+        if !same_length(size, &font_size) {
+            continue;
+        }
+        let sets_line_height = same_length(own_line_height, &line_height);
+        let sets_letter_spacing = spacing.is_some_and(|spacing| same_length(own_spacing, spacing));
+        let fits = (sets_line_height || has_line_height)
+            && (spacing.is_none() || sets_letter_spacing || has_letter_spacing);
+        let score = u8::from(sets_line_height) + u8::from(sets_letter_spacing);
+        if fits && best.as_ref().is_none_or(|(best, _)| score > *best) {
+            let named = NamedFontSize {
+                class,
+                sets_line_height,
+                sets_letter_spacing,
+            };
+            best = Some((score, named));
+        }
+    }
+    best.map(|(_, named)| named)
 }
 
+/// A named font-size class and what it sets besides the size.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct NamedFontSize {
+    pub class: String,
+    pub sets_line_height: bool,
+    pub sets_letter_spacing: bool,
+}
+
+/// Tailwind's font sizes: (name, px, line height in px; `None`: 1, the size itself).
+const DEFAULT_FONT_SIZES: &[(&str, u32, Option<u32>)] = &[
+    ("xs", 12, Some(16)),
+    ("sm", 14, Some(20)),
+    ("base", 16, Some(24)),
+    ("lg", 18, Some(28)),
+    ("xl", 20, Some(28)),
+    ("2xl", 24, Some(32)),
+    ("3xl", 30, Some(36)),
+    ("4xl", 36, Some(40)),
+    ("5xl", 48, None),
+    ("6xl", 60, None),
+    ("7xl", 72, None),
+    ("8xl", 96, None),
+    ("9xl", 128, None),
+];
+
+/// Two computed lengths (or keywords) that are the same value.
+fn same_length(a: &str, b: &str) -> bool {
+    let px = |text: &str| text.strip_suffix("px").and_then(|n| n.parse::<f64>().ok());
+    match (px(a), px(b)) {
+        (Some(a), Some(b)) => (a - b).abs() < 1e-3,
+        _ => a == b,
+    }
+}
+
+/// `tracking-wide` where the letter spacing is one of Tailwind's (in em of the font size),
+/// else `tracking-[0.96px]`.
+pub(super) fn tracking_class(spacing: &str, font_size: Option<&str>) -> String {
+    let px = |text: &str| text.strip_suffix("px").and_then(|n| n.parse::<f64>().ok());
+    if spacing == "normal" {
+        return "tracking-normal".to_string();
+    }
+    if let (Some(spacing), Some(size)) = (px(spacing), font_size.and_then(px))
+        && size > 0.0
+    {
+        let em = spacing / size;
+        let named = [
+            ("tighter", -0.05),
+            ("tight", -0.025),
+            ("normal", 0.0),
+            ("wide", 0.025),
+            ("wider", 0.05),
+            ("widest", 0.1),
+        ]
+        .into_iter()
+        .find(|(_, step)| (em - step).abs() * size < 1e-3);
+        if let Some((name, _)) = named {
+            return format!("tracking-{name}");
+        }
+    }
+    format!("tracking-[{}]", arbitrary(spacing))
+}
+
+/// A value inside `[...]`: spaces become `_` (Tailwind turns them back), existing underscores
+/// are escaped so they stay underscores, and double quotes become single ones: in a JSX
+/// attribute they would turn into `&quot;`, which Tailwind reads literally (a broken `url()`).
 pub(super) fn arbitrary(value: &str) -> String {
     let value = single_quoted_urls(value.trim());
     let mut out = String::with_capacity(value.len());
@@ -368,10 +500,12 @@ mod tests {
     fn colors_become_hex_or_keyword_classes() {
         let theme = Theme::default();
         let class = |value| color_class("bg", value, &theme);
-        assert_eq!(class("rgb(79, 70, 229)"), "bg-[#4f46e5]");
+        // Tailwind's palette by name, other colours by value.
+        assert_eq!(class("rgb(79, 70, 229)"), "bg-indigo-600");
+        assert_eq!(class("rgb(79, 70, 228)"), "bg-[#4f46e4]");
         assert_eq!(class("rgba(0, 0, 0, 0.5)"), "bg-[#00000080]");
         assert_eq!(class("rgba(1, 2, 3, 1)"), "bg-[#010203]");
-        assert_eq!(class("#FFF"), "bg-[#ffffff]");
+        assert_eq!(class("#FFF"), "bg-white");
         assert_eq!(class("oklch(0.546 0.245 262.881)"), "bg-[#155dfc]");
         assert_eq!(class("transparent"), "bg-transparent");
         assert_eq!(class("currentColor"), "bg-current");
@@ -410,8 +544,68 @@ mod tests {
         assert_eq!(line_height_class("20px"), "leading-5");
         assert_eq!(line_height_class("25.6px"), "leading-[25.6px]");
         assert_eq!(line_height_class("44px"), "leading-[44px]");
-        assert_eq!(named_font_size("14px"), Some("text-sm"));
-        assert_eq!(named_font_size("15px"), None);
+        let theme = Theme::default();
+        assert_eq!(
+            color_class("text", "rgb(55, 65, 81)", &theme),
+            "text-gray-700"
+        );
+        assert_eq!(color_class("bg", "#000", &theme), "bg-black");
+        assert_eq!(color_class("bg", "#fff1e5", &theme), "bg-[#fff1e5]");
+        assert_eq!(size_class("w", "33.3333%").as_deref(), Some("w-1/3"));
+        assert_eq!(size_class("w", "8.33333%").as_deref(), Some("w-1/12"));
+        assert_eq!(size_class("h", "8.33333%").as_deref(), Some("h-[8.33333%]"));
+        assert_eq!(size_class("w", "33%").as_deref(), Some("w-[33%]"));
+        assert_eq!(basis_class("50%").as_deref(), Some("basis-1/2"));
+        assert_eq!(basis_class("0px").as_deref(), Some("basis-0"));
+        assert_eq!(tracking_class("0.4px", Some("16px")), "tracking-wide");
+        assert_eq!(tracking_class("-0.6px", Some("24px")), "tracking-tight");
+        assert_eq!(tracking_class("0.96px", Some("16px")), "tracking-[0.96px]");
+    }
+
+    fn text(size: &str, line_height: &str, letter_spacing: &str) -> BTreeMap<String, String> {
+        [
+            ("font-size", size),
+            ("line-height", line_height),
+            ("letter-spacing", letter_spacing),
+        ]
+        .into_iter()
+        .map(|(property, value)| (property.to_string(), value.to_string()))
+        .collect()
+    }
+
+    #[test]
+    fn a_named_font_size_sets_what_it_can_and_only_what_it_should() {
+        let mut theme = Theme::default();
+        theme.font_sizes.push((
+            "copy".to_string(),
+            super::super::theme::FontSize {
+                size: "15px".to_string(),
+                line_height: "22.4px".to_string(),
+                letter_spacing: None,
+            },
+        ));
+        let named = |style: &BTreeMap<String, String>, own_line: bool| {
+            named_font_size(style, own_line, false, &theme)
+                .map(|n| (n.class, n.sets_line_height, n.sets_letter_spacing))
+        };
+        // Tailwind's own size and line height: one class.
+        assert_eq!(
+            named(&text("14px", "20px", "normal"), false),
+            Some(("text-sm".to_string(), true, false))
+        );
+        // Another line height: the size's name only where the element's `leading-*` follows.
+        assert_eq!(
+            named(&text("14px", "21px", "normal"), true),
+            Some(("text-sm".to_string(), false, false))
+        );
+        assert_eq!(named(&text("14px", "21px", "normal"), false), None);
+        // The theme's size with its line height.
+        assert_eq!(
+            named(&text("15px", "22.4px", "normal"), false),
+            Some(("text-copy".to_string(), true, false))
+        );
+        assert_eq!(named(&text("15px", "30px", "normal"), false), None);
+        assert_eq!(named(&text("17px", "22.4px", "normal"), true), None);
     }
 
     #[test]

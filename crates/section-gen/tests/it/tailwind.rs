@@ -2,7 +2,7 @@
 //! inheritance, UA defaults and responsive variants from the mobile capture.
 
 use replica_core::OutputStyle;
-use replica_core::{DesignTokens, DomElement, DomNode, Lang};
+use replica_core::{DesignTokens, DomElement, DomNode, Lang, TextStyle};
 use replica_section_gen::{
     CompileOptions, LayoutWidths, compile_section, jsx_parse_errors, tailwind_theme,
 };
@@ -21,13 +21,19 @@ fn tokens() -> DesignTokens {
 /// The tailwind component of a desktop fragment, with an optional mobile fragment of the
 /// same shape (ids match, as in a real capture).
 fn compile(desktop: &str, mobile: Option<&str>) -> String {
-    compile_in(desktop, mobile, replica_core::RenderingMode::Standards)
+    compile_in(
+        desktop,
+        mobile,
+        replica_core::RenderingMode::Standards,
+        &tokens(),
+    )
 }
 
 fn compile_in(
     desktop: &str,
     mobile: Option<&str>,
     rendering_mode: replica_core::RenderingMode,
+    tokens: &DesignTokens,
 ) -> String {
     let section = section_from_html("Block", desktop);
     let mobile_root = mobile.map(|mobile| DomElement {
@@ -45,7 +51,7 @@ fn compile_in(
         rendering_mode,
         lang: Lang::JavaScript,
     };
-    let file = compile_section(&section, &test_context(), &tokens(), &options).unwrap();
+    let file = compile_section(&section, &test_context(), tokens, &options).unwrap();
     assert!(jsx_parse_errors(&file.source).is_empty(), "{}", file.source);
     file.source
 }
@@ -65,7 +71,7 @@ fn computed_styles_become_theme_scale_and_arbitrary_classes() {
         className="rounded-lg text-[36px] font-bold tracking-[-0.5px] shadow-[rgba(0,_0,_0,_0.1)_0px_4px_6px_0px]">
         Hi
       </h2>
-      <a className="text-[#111827] [backdrop-filter:blur(8px)]" href="https://example.com/x">x</a>
+      <a className="text-gray-900 [backdrop-filter:blur(8px)]" href="https://example.com/x">x</a>
     </section>
   );
 }
@@ -352,11 +358,63 @@ fn quirks_mode_is_written_out_in_the_tailwind_style_too() {
     // d2c-1137 (no doctype): a cell holding only a link has no strut in quirks mode; the clone
     // is served in standards mode, where each line would be as tall as the cell's font.
     let desktop = r#"<table><tbody><tr><td><a href="/x" data-computed="font-size: 13px">Tours</a></td></tr></tbody></table>"#;
-    let quirks = compile_in(desktop, None, replica_core::RenderingMode::Quirks);
+    let quirks = compile_in(
+        desktop,
+        None,
+        replica_core::RenderingMode::Quirks,
+        &tokens(),
+    );
     assert!(
         quirks.contains(r#"<td style={{ lineHeight: "0" }}>"#),
         "{quirks}"
     );
     let standards = compile(desktop, None);
     assert!(!standards.contains("lineHeight"), "{standards}");
+}
+
+#[test]
+fn text_on_the_pages_type_scale_is_named_with_its_line_height() {
+    let text = |size: &str, line_height: &str| TextStyle {
+        size: size.into(),
+        weight: "400".into(),
+        line_height: line_height.into(),
+        letter_spacing: "normal".into(),
+    };
+    let mut tokens = tokens();
+    tokens.typography.scale.desktop.body = Some(text("17px", "27.2px"));
+    tokens.typography.scale.mobile.body = Some(text("15px", "24px"));
+    let desktop = r#"<div data-computed="line-height: 20px"><div data-computed="font-size: 17px; line-height: 27.2px">a</div><span data-computed="font-size: 15px; line-height: normal">b</span><span data-computed="font-size: 14px; line-height: 20px; letter-spacing: 1.4px">c</span></div>"#;
+    let mobile = r#"<div data-computed="line-height: 20px"><div data-computed="font-size: 15px; line-height: 24px">a</div><span data-computed="font-size: 13px; line-height: normal">b</span><span data-computed="font-size: 14px; line-height: 20px; letter-spacing: 1.4px">c</span></div>"#;
+    let source = compile_in(
+        desktop,
+        Some(mobile),
+        replica_core::RenderingMode::Standards,
+        &tokens,
+    );
+    // The theme's size sets the line height with it, on each device.
+    assert!(
+        source.contains(r#"<div className="text-copy-mobile md:text-copy">a</div>"#),
+        "{source}"
+    );
+    // Desktop's named size would set its own line height over the base `leading-[normal]`,
+    // so desktop says it again.
+    assert!(
+        source.contains(
+            r#"className="text-[13px] leading-[normal] md:text-copy-mobile md:leading-[normal]">"#
+        ),
+        "{source}"
+    );
+    // Tailwind's own size and line height, and letter spacing in its em steps.
+    assert!(
+        source.contains(r#"<span className="text-sm tracking-widest">c</span>"#),
+        "{source}"
+    );
+    let theme = serde_json::to_value(tailwind_theme(&tokens, None)).unwrap();
+    assert_eq!(
+        theme["fontSize"],
+        serde_json::json!({
+            "copy": ["17px", {"lineHeight": "27.2px"}],
+            "copy-mobile": ["15px", {"lineHeight": "24px"}],
+        })
+    );
 }
