@@ -279,14 +279,19 @@ async fn generate_pages(
     let mut sections = 0;
     let scrapes: Vec<&ScrapeData> = pages.iter().map(|page| page.scrape.as_ref()).collect();
     let styles = SiteStyles::new(&scrapes);
+    // The start page's tokens name values in every page's classes: the site has one
+    // tailwind.config.js (the start page's), so `text-title` must mean the same everywhere.
+    let mut site_tokens: Option<DesignTokens> = None;
     for (index, ScrapedPage { page, scrape }) in pages.iter().enumerate() {
         p.page = Some(page.path.clone());
         let before = p.timings.clone();
         let tokens = design(p, scrape).await;
         let plan = plan(p, scrape, &tokens).await;
-        let components = generate(p, scrape, &plan, &tokens).await;
+        let theme_tokens = site_tokens.as_ref().unwrap_or(&tokens);
+        let components = generate(p, scrape, &plan, theme_tokens).await;
         let started = Instant::now();
-        let files = assemble_files(p, scrape, Some(&styles), &plan, &tokens, &components).await;
+        let files =
+            assemble_files(p, scrape, Some(&styles), &plan, theme_tokens, &components).await;
         p.timings.design += before.design;
         p.timings.plan += before.plan;
         p.timings.generate += before.generate;
@@ -310,6 +315,7 @@ async fn generate_pages(
             marks: marks.get_mut(index).map(std::mem::take).unwrap_or_default(),
         });
         if index == 0 {
+            site_tokens = Some(tokens.clone());
             start_plan = Some(StartPlan { plan, tokens });
         }
     }

@@ -111,9 +111,11 @@ pub(super) fn box_class(property: &str, value: &str) -> Option<Option<String>> {
             "100%" => Some("max-w-full".to_string()),
             other => Some(format!("max-w-[{}]", arbitrary(other))),
         },
+        // Tailwind 3.4 gives these its spacing scale (`min-h-px`, `max-h-64`).
         "max-height" => match value {
             "none" => None,
-            other => Some(format!("max-h-[{}]", arbitrary(other))),
+            "100%" => Some("max-h-full".to_string()),
+            other => Some(length_class("max-h", other)),
         },
         "min-width" | "min-height" => {
             let prefix = if property == "min-width" {
@@ -123,8 +125,8 @@ pub(super) fn box_class(property: &str, value: &str) -> Option<Option<String>> {
             };
             match value {
                 "auto" => None,
-                "0px" => Some(format!("{prefix}-0")),
-                other => Some(format!("{prefix}-[{}]", arbitrary(other))),
+                "100%" => Some(format!("{prefix}-full")),
+                other => Some(length_class(prefix, other)),
             }
         }
         _ => return None,
@@ -295,10 +297,23 @@ pub(super) fn paint_and_other_class(
         // Images compute `auto <natural ratio>`: the image's own ratio, nothing to add.
         "aspect-ratio" if value.starts_with("auto") => None,
         "background-image" if value == "none" => None,
-        "background-position" if value.split(',').all(|v| v.trim() == "0% 0%") => None,
         "background-repeat" if value.split(',').all(|v| v.trim() == "repeat") => None,
         "background-size" if value.split(',').all(|v| v.trim() == "auto") => None,
         "background-attachment" if value.split(',').all(|v| v.trim() == "scroll") => None,
+        // One layer's keywords have Tailwind names; several layers stay as written.
+        "background-repeat" => keyword(&[
+            ("no-repeat", "bg-no-repeat"),
+            ("repeat-x", "bg-repeat-x"),
+            ("repeat-y", "bg-repeat-y"),
+            ("round", "bg-repeat-round"),
+            ("space", "bg-repeat-space"),
+        ])
+        .or_else(|| Some(format!("[background-repeat:{}]", arbitrary(value)))),
+        "background-position" => background_position_class(value),
+        "background-size" => keyword(&[("cover", "bg-cover"), ("contain", "bg-contain")])
+            .or_else(|| Some(format!("bg-[length:{}]", arbitrary(value)))),
+        "background-attachment" => keyword(&[("fixed", "bg-fixed"), ("local", "bg-local")])
+            .or_else(|| Some(format!("[background-attachment:{}]", arbitrary(value)))),
         "background-clip" | "background-origin"
             if value
                 .split(',')
@@ -315,8 +330,83 @@ pub(super) fn paint_and_other_class(
     }
 }
 
+/// A background position by Tailwind's name (`bg-center`), `None` at the initial top left,
+/// else an arbitrary value. A zero offset is a zero percentage: both put the image's edge on
+/// the box's.
+fn background_position_class(value: &str) -> Option<String> {
+    let normalized: Vec<String> = value
+        .split(',')
+        .map(|layer| {
+            layer
+                .split_whitespace()
+                .map(|offset| if offset == "0px" { "0%" } else { offset })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    if normalized.iter().all(|layer| layer == "0% 0%") {
+        return None;
+    }
+    let named = [
+        ("50% 50%", "bg-center"),
+        ("50% 0%", "bg-top"),
+        ("50% 100%", "bg-bottom"),
+        ("0% 50%", "bg-left"),
+        ("100% 50%", "bg-right"),
+        ("0% 0%", "bg-left-top"),
+        ("100% 0%", "bg-right-top"),
+        ("0% 100%", "bg-left-bottom"),
+        ("100% 100%", "bg-right-bottom"),
+    ];
+    match normalized.as_slice() {
+        [one] => match named.iter().find(|(css, _)| css == one) {
+            Some((_, class)) => Some(class.to_string()),
+            None => Some(format!("bg-[position:{}]", arbitrary(value))),
+        },
+        _ => Some(format!("bg-[position:{}]", arbitrary(value))),
+    }
+}
+
 fn style_has_no_outline(style: &BTreeMap<String, String>) -> bool {
     style
         .get("outline-style")
         .is_none_or(|outline| outline.trim() == "none")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn background_keywords_and_sizes_on_the_spacing_scale_get_names() {
+        let theme = Theme::default();
+        let class = |property, value| {
+            paint_and_other_class(property, value, &BTreeMap::new(), &theme, false)
+        };
+        assert_eq!(class("background-position", "0px 0px"), None);
+        assert_eq!(
+            class("background-position", "0px 100%").as_deref(),
+            Some("bg-left-bottom")
+        );
+        assert_eq!(
+            class("background-position", "5px 2px").as_deref(),
+            Some("bg-[position:5px_2px]")
+        );
+        assert_eq!(
+            class("background-repeat", "no-repeat").as_deref(),
+            Some("bg-no-repeat")
+        );
+        assert_eq!(
+            class("background-size", "cover").as_deref(),
+            Some("bg-cover")
+        );
+        assert_eq!(
+            class("background-size", "16px 66px").as_deref(),
+            Some("bg-[length:16px_66px]")
+        );
+        let sized = |property, value| box_class(property, value).flatten();
+        assert_eq!(sized("min-height", "1px").as_deref(), Some("min-h-px"));
+        assert_eq!(sized("min-width", "160px").as_deref(), Some("min-w-40"));
+        assert_eq!(sized("max-height", "50px").as_deref(), Some("max-h-[50px]"));
+    }
 }

@@ -235,17 +235,54 @@ pub(super) fn radius_class(style: &BTreeMap<String, String>, theme: &Theme) -> O
     if values.iter().all(|value| *value == "0px") {
         return None;
     }
-    if values.iter().all(|value| *value == values[0]) {
-        let value = values[0];
-        if let Some((name, _)) = theme.radii.iter().find(|(_, radius)| radius == value) {
-            return Some(format!("rounded-{name}"));
-        }
-        if value.strip_suffix("px").and_then(|n| n.parse::<f64>().ok()) >= Some(999.0) {
-            return Some("rounded-full".to_string());
-        }
-        return Some(format!("rounded-[{}]", arbitrary(value)));
+    let [top_left, top_right, bottom_right, bottom_left] =
+        [values[0], values[1], values[2], values[3]];
+    if values.iter().all(|value| *value == top_left) {
+        return Some(rounded("rounded", top_left, theme));
     }
-    Some(format!("[border-radius:{}]", arbitrary(&values.join(" "))))
+    // Two sides round alike and the other two not at all: `rounded-t-lg`.
+    let side = match (top_left, top_right, bottom_right, bottom_left) {
+        (a, b, "0px", "0px") if a == b => Some(("t", a)),
+        ("0px", a, b, "0px") if a == b => Some(("r", a)),
+        ("0px", "0px", a, b) if a == b => Some(("b", a)),
+        (a, "0px", "0px", b) if a == b => Some(("l", a)),
+        _ => None,
+    };
+    match side {
+        Some((side, radius)) if !radius.contains(' ') => {
+            Some(rounded(&format!("rounded-{side}"), radius, theme))
+        }
+        _ => Some(format!("[border-radius:{}]", arbitrary(&values.join(" ")))),
+    }
+}
+
+/// `rounded-lg` for a theme radius, Tailwind's own name where the theme does not take it
+/// (`rounded` is 4px), `rounded-full` for a pill, else an arbitrary value.
+fn rounded(prefix: &str, value: &str, theme: &Theme) -> String {
+    if let Some((name, _)) = theme.radii.iter().find(|(_, radius)| radius == value) {
+        return format!("{prefix}-{name}");
+    }
+    let px = value.strip_suffix("px").and_then(|n| n.parse::<f64>().ok());
+    if px >= Some(999.0) {
+        return format!("{prefix}-full");
+    }
+    const DEFAULT_RADII: &[(&str, f64)] = &[
+        ("sm", 2.0),
+        ("", 4.0),
+        ("md", 6.0),
+        ("lg", 8.0),
+        ("xl", 12.0),
+        ("2xl", 16.0),
+        ("3xl", 24.0),
+    ];
+    let default = DEFAULT_RADII.iter().find(|(name, radius)| {
+        Some(*radius) == px && !theme.radii.iter().any(|(taken, _)| taken == name)
+    });
+    match default {
+        Some((name, _)) if name.is_empty() => prefix.to_string(),
+        Some((name, _)) => format!("{prefix}-{name}"),
+        None => format!("{prefix}-[{}]", arbitrary(value)),
+    }
 }
 
 /// `bg-primary` for a theme colour, `bg-[#4f46e5]` for another, in whatever notation the value
@@ -560,6 +597,36 @@ mod tests {
         assert_eq!(tracking_class("0.4px", Some("16px")), "tracking-wide");
         assert_eq!(tracking_class("-0.6px", Some("24px")), "tracking-tight");
         assert_eq!(tracking_class("0.96px", Some("16px")), "tracking-[0.96px]");
+    }
+
+    #[test]
+    fn radii_get_the_theme_s_names_then_tailwind_s_and_sides_their_own() {
+        let mut theme = Theme::default();
+        theme.radii.push(("lg".to_string(), "12px".to_string()));
+        let corners = |values: [&str; 4]| -> BTreeMap<String, String> {
+            ["top-left", "top-right", "bottom-right", "bottom-left"]
+                .iter()
+                .zip(values)
+                .map(|(corner, value)| (format!("border-{corner}-radius"), value.to_string()))
+                .collect()
+        };
+        let class = |values| radius_class(&corners(values), &theme);
+        assert_eq!(class(["12px"; 4]).as_deref(), Some("rounded-lg"));
+        assert_eq!(class(["4px"; 4]).as_deref(), Some("rounded"));
+        // `lg` is the theme's 12px here, so 8px has no name.
+        assert_eq!(class(["8px"; 4]).as_deref(), Some("rounded-[8px]"));
+        assert_eq!(
+            class(["10px", "10px", "0px", "0px"]).as_deref(),
+            Some("rounded-t-[10px]")
+        );
+        assert_eq!(
+            class(["0px", "0px", "6px", "6px"]).as_deref(),
+            Some("rounded-b-md")
+        );
+        assert_eq!(
+            class(["0px", "3px", "3px", "5px"]).as_deref(),
+            Some("[border-radius:0px_3px_3px_5px]")
+        );
     }
 
     fn text(size: &str, line_height: &str, letter_spacing: &str) -> BTreeMap<String, String> {
