@@ -279,7 +279,7 @@ fn rounded(prefix: &str, value: &str, theme: &Theme) -> String {
         Some(*radius) == px && !theme.radii.iter().any(|(taken, _)| taken == name)
     });
     match default {
-        Some((name, _)) if name.is_empty() => prefix.to_string(),
+        Some(("", _)) => prefix.to_string(),
         Some((name, _)) => format!("{prefix}-{name}"),
         None => format!("{prefix}-[{}]", arbitrary(value)),
     }
