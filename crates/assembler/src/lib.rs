@@ -23,6 +23,7 @@ mod page;
 mod review;
 mod selectors;
 mod site;
+mod spacing;
 mod styles;
 
 pub use assets::{
@@ -42,11 +43,14 @@ pub use review::{
 pub use site::{
     PageMark, SiteAssembleError, SiteInput, SitePageProject, assemble_site, link_pages,
 };
+pub use spacing::name_spacing_steps;
 pub use styles::{
     BodyStyles, PageStylesheet, QuirksBody, SiteStyles, body_presentational_css,
     faithful_globals_css, page_stylesheets, quirks_css, rewrite_css_urls, tailwind_config,
     tailwind_globals_css,
 };
+
+use std::collections::BTreeMap;
 
 use replica_core::{
     ComponentFile, DesignTokens, Device, DomElement, Lang, NEXT_VERSION, OutlineNode, Plan,
@@ -192,8 +196,21 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
         format!("app/page.{}", lang.jsx_extension()),
         page_jsx(&nodes),
     );
-    for component in placed {
-        files.insert_text(component.path.clone(), component.source.clone());
+    let mut sources: Vec<(String, String)> = placed
+        .iter()
+        .map(|component| (component.path.clone(), component.source.clone()))
+        .collect();
+    // A site's pages share the start page's tailwind.config.js, which one page's steps
+    // would not complete: their lengths stay arbitrary.
+    let spacing_steps = match (style, site) {
+        (ProjectStyle::Tailwind { .. }, None) => {
+            let mut texts: Vec<&mut String> = sources.iter_mut().map(|(_, text)| text).collect();
+            name_spacing_steps(&mut texts)
+        }
+        _ => BTreeMap::new(),
+    };
+    for (path, source) in sources {
+        files.insert_text(path, source);
     }
     let quirks_body = scrape
         .compat_mode
@@ -223,7 +240,17 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
         ProjectStyle::Tailwind { theme_extend } => {
             let css = tailwind_css(scrape, tokens, quirks_body);
             files.insert_text("app/globals.css", css);
-            files.insert_text("tailwind.config.js", tailwind_config(theme_extend));
+            let mut theme_extend = theme_extend.clone();
+            if let Some(extend) = theme_extend.as_object_mut()
+                && !spacing_steps.is_empty()
+            {
+                let steps = spacing_steps
+                    .into_iter()
+                    .map(|(name, length)| (name, serde_json::Value::String(length)))
+                    .collect();
+                extend.insert("spacing".to_string(), serde_json::Value::Object(steps));
+            }
+            files.insert_text("tailwind.config.js", tailwind_config(&theme_extend));
             files.insert_text("postcss.config.mjs", POSTCSS_CONFIG);
         }
     }

@@ -515,8 +515,16 @@ fn js_literal(value: &serde_json::Value, key: &str, indent: &str) -> String {
     match value {
         Value::Object(map) => {
             let inner = format!("{indent}  ");
-            let entries: Vec<String> = map
-                .iter()
+            let mut ordered: Vec<(&String, &Value)> = map.iter().collect();
+            // Spacing steps (`"4.5"`, `"12.5"`) in the order of their sizes.
+            if ordered.iter().all(|(name, _)| name.parse::<f64>().is_ok()) {
+                ordered.sort_by(|a, b| {
+                    let number = |name: &str| name.parse::<f64>().unwrap_or(0.0);
+                    number(a.0).total_cmp(&number(b.0))
+                });
+            }
+            let entries: Vec<String> = ordered
+                .into_iter()
                 .filter(|(_, value)| !matches!(value, Value::Object(map) if map.is_empty()))
                 .map(|(name, value)| {
                     let literal = if key == "fontFamily" {
@@ -677,7 +685,8 @@ mod tests {
             "colors": {"on-dark": "#ffffff", "primary": "#0a98d2"},
             "fontFamily": {"heading": ["\"Lucida Grande\", verdana, sans-serif"]},
             "fontSize": {"copy": ["15px", {"lineHeight": "24px"}]},
-            "screens": {"md": "981px"}
+            "screens": {"md": "981px"},
+            "spacing": {"12.5": "50px", "4.5": "18px"}
         });
         assert_eq!(
             tailwind_config(&extend),
@@ -698,6 +707,10 @@ module.exports = {
       },
       screens: {
         md: "981px",
+      },
+      spacing: {
+        "4.5": "18px",
+        "12.5": "50px",
       },
     },
   },

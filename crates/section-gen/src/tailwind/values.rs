@@ -292,6 +292,10 @@ pub(super) fn color_class(prefix: &str, value: &str, theme: &Theme) -> String {
     if matches!(keyword.as_str(), "transparent" | "currentcolor" | "inherit") {
         return format!("{prefix}-{}", keyword.replace("currentcolor", "current"));
     }
+    // Any colour at zero alpha paints nothing: `border-transparent`, not `border-[#00000000]`.
+    if is_transparent(value) {
+        return format!("{prefix}-transparent");
+    }
     match replica_css::color_to_hex(value) {
         Some(hex) => match theme.color_name(&hex).or_else(|| palette_name(&hex)) {
             Some(name) => format!("{prefix}-{name}"),
@@ -545,6 +549,7 @@ mod tests {
         assert_eq!(class("#FFF"), "bg-white");
         assert_eq!(class("oklch(0.546 0.245 262.881)"), "bg-[#155dfc]");
         assert_eq!(class("transparent"), "bg-transparent");
+        assert_eq!(class("rgba(0, 0, 0, 0)"), "bg-transparent");
         assert_eq!(class("currentColor"), "bg-current");
         assert_eq!(class("var(--x)"), "bg-[var(--x)]");
         assert!(is_transparent("rgba(0, 0, 0, 0)"));
