@@ -423,7 +423,7 @@ fn tailwind_css(
 }
 
 /// The computed style of the captured `<body>` (minus browser defaults).
-fn body_style(scrape: &ScrapeData) -> std::collections::BTreeMap<String, String> {
+fn body_style(scrape: &ScrapeData) -> BTreeMap<String, String> {
     body_element(&scrape.desktop.dom)
         .map(|body| body.style.clone())
         .unwrap_or_default()
