@@ -43,6 +43,7 @@
     "flex-grow", "flex-shrink", "flex-basis", "order", "row-gap", "column-gap",
     "grid-template-columns", "grid-template-rows", "grid-template-areas", "grid-auto-flow",
     "grid-column-start", "grid-column-end", "grid-row-start", "grid-row-end",
+    "column-count", "column-width", "column-span", "break-inside",
     "object-fit", "object-position", "list-style-type", "list-style-position",
     "list-style-image", "cursor", "outline-style", "outline-width", "outline-color",
     "aspect-ratio", "table-layout", "border-collapse", "border-spacing",

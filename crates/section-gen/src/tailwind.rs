@@ -301,7 +301,8 @@ const TAILWIND_ORDER: &[&str] = &[
     "list-style-type",
     "list-style-image",
     "appearance",
-    "columns",
+    "column-count",
+    "break-inside",
     "grid-auto-columns",
     "grid-auto-flow",
     "grid-auto-rows",
@@ -635,6 +636,8 @@ fn reset_class(group: &str) -> String {
         "opacity" => "opacity-100",
         "z-index" => "z-auto",
         "grid-template-columns" => "grid-cols-none",
+        "column-count" => "columns-auto",
+        "break-inside" => "break-inside-auto",
         other => return format!("[{}:revert]", group_property(other)),
     };
     class.to_string()

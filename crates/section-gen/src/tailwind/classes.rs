@@ -105,6 +105,19 @@ pub(super) fn box_class(property: &str, value: &str) -> Option<Option<String>> {
             ("stretch", "justify-stretch"),
         ]),
         "grid-template-columns" => grid_columns(value),
+        // Multi-column text: `columns-2` sets the count (and an `auto` width before it).
+        "column-count" => match value.parse::<u32>() {
+            Ok(count @ 1..=12) => Some(format!("columns-{count}")),
+            _ if value == "auto" => None,
+            _ => Some(format!("[column-count:{}]", arbitrary(value))),
+        },
+        "column-width" => (value != "auto").then(|| format!("[column-width:{}]", arbitrary(value))),
+        "column-span" => (value == "all").then(|| "[column-span:all]".to_string()),
+        "break-inside" => keyword(&[
+            ("avoid", "break-inside-avoid"),
+            ("avoid-page", "break-inside-avoid-page"),
+            ("avoid-column", "break-inside-avoid-column"),
+        ]),
         "max-width" => match value {
             // Only there when filled in against preflight's `max-width: 100%` on images.
             "none" => Some("max-w-none".to_string()),
@@ -406,6 +419,12 @@ mod tests {
         );
         let sized = |property, value| box_class(property, value).flatten();
         assert_eq!(sized("min-height", "1px").as_deref(), Some("min-h-px"));
+        assert_eq!(sized("column-count", "2").as_deref(), Some("columns-2"));
+        assert_eq!(sized("column-count", "auto"), None);
+        assert_eq!(
+            sized("break-inside", "avoid").as_deref(),
+            Some("break-inside-avoid")
+        );
         assert_eq!(sized("min-width", "160px").as_deref(), Some("min-w-40"));
         assert_eq!(sized("max-height", "50px").as_deref(), Some("max-h-[50px]"));
     }
