@@ -52,6 +52,8 @@ pub use styles::{
 
 use std::collections::BTreeMap;
 
+use spacing::with_spacing_steps;
+
 use replica_core::{
     ComponentFile, DesignTokens, Device, DomElement, Lang, NEXT_VERSION, OutlineNode, Plan,
     ProjectFiles, ProjectPathError, ScrapeData, check_project_path,
@@ -196,19 +198,7 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
         format!("app/page.{}", lang.jsx_extension()),
         page_jsx(&nodes),
     );
-    let mut sources: Vec<(String, String)> = placed
-        .iter()
-        .map(|component| (component.path.clone(), component.source.clone()))
-        .collect();
-    // A site's pages share the start page's tailwind.config.js, which one page's steps
-    // would not complete: their lengths stay arbitrary.
-    let spacing_steps = match (style, site) {
-        (ProjectStyle::Tailwind { .. }, None) => {
-            let mut texts: Vec<&mut String> = sources.iter_mut().map(|(_, text)| text).collect();
-            name_spacing_steps(&mut texts)
-        }
-        _ => BTreeMap::new(),
-    };
+    let (sources, spacing_steps) = component_sources(&placed, style, site);
     for (path, source) in sources {
         files.insert_text(path, source);
     }
@@ -240,16 +230,7 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
         ProjectStyle::Tailwind { theme_extend } => {
             let css = tailwind_css(scrape, tokens, quirks_body);
             files.insert_text("app/globals.css", css);
-            let mut theme_extend = theme_extend.clone();
-            if let Some(extend) = theme_extend.as_object_mut()
-                && !spacing_steps.is_empty()
-            {
-                let steps = spacing_steps
-                    .into_iter()
-                    .map(|(name, length)| (name, serde_json::Value::String(length)))
-                    .collect();
-                extend.insert("spacing".to_string(), serde_json::Value::Object(steps));
-            }
+            let theme_extend = with_spacing_steps(theme_extend, spacing_steps);
             files.insert_text("tailwind.config.js", tailwind_config(&theme_extend));
             files.insert_text("postcss.config.mjs", POSTCSS_CONFIG);
         }
@@ -265,6 +246,29 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
 /// The page as components: the outline's, then sections the outline does not name (after
 /// it, straight in `<body>`), then components the plan does not name, in the given order;
 /// and every component used, in that order. Sections without a component are said.
+/// Each placed component's path and source; in the tailwind style with the page's own
+/// spacing steps named (see [`spacing`]), which are returned for the theme. A site's pages
+/// share the start page's tailwind.config.js, which one page's steps would not complete:
+/// their lengths stay arbitrary.
+fn component_sources(
+    placed: &[&ComponentFile],
+    style: &ProjectStyle,
+    site: Option<&SiteStyles>,
+) -> (Vec<(String, String)>, BTreeMap<String, String>) {
+    let mut sources: Vec<(String, String)> = placed
+        .iter()
+        .map(|component| (component.path.clone(), component.source.clone()))
+        .collect();
+    let steps = match (style, site) {
+        (ProjectStyle::Tailwind { .. }, None) => {
+            let mut texts: Vec<&mut String> = sources.iter_mut().map(|(_, text)| text).collect();
+            name_spacing_steps(&mut texts)
+        }
+        _ => BTreeMap::new(),
+    };
+    (sources, steps)
+}
+
 fn page_tree<'a>(
     plan: &Plan,
     components: &'a [ComponentFile],

@@ -45,6 +45,24 @@ pub fn name_spacing_steps(sources: &mut [&mut String]) -> BTreeMap<String, Strin
         .collect()
 }
 
+/// `theme.extend` with the steps as its `spacing` (as it was when there are none).
+pub(crate) fn with_spacing_steps(
+    theme_extend: &serde_json::Value,
+    steps: BTreeMap<String, String>,
+) -> serde_json::Value {
+    let mut theme_extend = theme_extend.clone();
+    if let Some(extend) = theme_extend.as_object_mut()
+        && !steps.is_empty()
+    {
+        let steps = steps
+            .into_iter()
+            .map(|(name, length)| (name, serde_json::Value::String(length)))
+            .collect();
+        extend.insert("spacing".to_string(), serde_json::Value::Object(steps));
+    }
+    theme_extend
+}
+
 /// One arbitrary spacing class: `md:-mt-[18px]` is variants `md:`, negative, `mt`, 18px.
 struct SpacingClass<'a> {
     variants: &'a str,

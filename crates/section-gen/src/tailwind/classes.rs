@@ -18,6 +18,9 @@ fn keyword_class(value: &str, map: &[(&str, &str)]) -> Option<String> {
 
 /// Display, position, sizes and flex or grid layout; `None` for other properties.
 pub(super) fn box_class(property: &str, value: &str) -> Option<Option<String>> {
+    if let Some(class) = column_class(property, value) {
+        return Some(class);
+    }
     let keyword = |map: &[(&str, &str)]| keyword_class(value, map);
     let class = match property {
         "display" => keyword(&[
@@ -105,19 +108,6 @@ pub(super) fn box_class(property: &str, value: &str) -> Option<Option<String>> {
             ("stretch", "justify-stretch"),
         ]),
         "grid-template-columns" => grid_columns(value),
-        // Multi-column text: `columns-2` sets the count (and an `auto` width before it).
-        "column-count" => match value.parse::<u32>() {
-            Ok(count @ 1..=12) => Some(format!("columns-{count}")),
-            _ if value == "auto" => None,
-            _ => Some(format!("[column-count:{}]", arbitrary(value))),
-        },
-        "column-width" => (value != "auto").then(|| format!("[column-width:{}]", arbitrary(value))),
-        "column-span" => (value == "all").then(|| "[column-span:all]".to_string()),
-        "break-inside" => keyword(&[
-            ("avoid", "break-inside-avoid"),
-            ("avoid-page", "break-inside-avoid-page"),
-            ("avoid-column", "break-inside-avoid-column"),
-        ]),
         "max-width" => match value {
             // Only there when filled in against preflight's `max-width: 100%` on images.
             "none" => Some("max-w-none".to_string()),
@@ -142,6 +132,30 @@ pub(super) fn box_class(property: &str, value: &str) -> Option<Option<String>> {
                 other => Some(length_class(prefix, other)),
             }
         }
+        _ => return None,
+    };
+    Some(class)
+}
+
+/// Multi-column layout: `columns-2` sets the count (and an `auto` width, before any
+/// arbitrary one); `None` for other properties.
+fn column_class(property: &str, value: &str) -> Option<Option<String>> {
+    let class = match property {
+        "column-count" => match value.parse::<u32>() {
+            Ok(count @ 1..=12) => Some(format!("columns-{count}")),
+            _ if value == "auto" => None,
+            _ => Some(format!("[column-count:{}]", arbitrary(value))),
+        },
+        "column-width" => (value != "auto").then(|| format!("[column-width:{}]", arbitrary(value))),
+        "column-span" => (value == "all").then(|| "[column-span:all]".to_string()),
+        "break-inside" => keyword_class(
+            value,
+            &[
+                ("avoid", "break-inside-avoid"),
+                ("avoid-page", "break-inside-avoid-page"),
+                ("avoid-column", "break-inside-avoid-column"),
+            ],
+        ),
         _ => return None,
     };
     Some(class)
@@ -309,11 +323,27 @@ pub(super) fn paint_and_other_class(
         ]),
         // Images compute `auto <natural ratio>`: the image's own ratio, nothing to add.
         "aspect-ratio" if value.starts_with("auto") => None,
+        background if background.starts_with("background-") => background_class(property, value),
+        "transform" if value == "none" => None,
+        "min-inline-size" | "min-block-size" if value == "auto" => None,
+        "-webkit-text-fill-color" => None,
+        "stroke" | "fill" | "stroke-width" => None,
+        // Everything else as an arbitrary property, so no captured look is lost.
+        other => Some(format!("[{other}:{}]", arbitrary(value))),
+    }
+}
+
+/// The background's longhands other than its colour: nothing at their initial values, one
+/// layer's keywords by Tailwind's names, the rest as written.
+fn background_class(property: &str, value: &str) -> Option<String> {
+    let keyword = |map: &[(&str, &str)]| keyword_class(value, map);
+    let all = |initial: &[&str]| value.split(',').all(|v| initial.contains(&v.trim()));
+    match property {
         "background-image" if value == "none" => None,
-        "background-repeat" if value.split(',').all(|v| v.trim() == "repeat") => None,
-        "background-size" if value.split(',').all(|v| v.trim() == "auto") => None,
-        "background-attachment" if value.split(',').all(|v| v.trim() == "scroll") => None,
-        // One layer's keywords have Tailwind names; several layers stay as written.
+        "background-repeat" if all(&["repeat"]) => None,
+        "background-size" if all(&["auto"]) => None,
+        "background-attachment" if all(&["scroll"]) => None,
+        "background-clip" | "background-origin" if all(&["border-box", "padding-box"]) => None,
         "background-repeat" => keyword(&[
             ("no-repeat", "bg-no-repeat"),
             ("repeat-x", "bg-repeat-x"),
@@ -327,18 +357,6 @@ pub(super) fn paint_and_other_class(
             .or_else(|| Some(format!("bg-[length:{}]", arbitrary(value)))),
         "background-attachment" => keyword(&[("fixed", "bg-fixed"), ("local", "bg-local")])
             .or_else(|| Some(format!("[background-attachment:{}]", arbitrary(value)))),
-        "background-clip" | "background-origin"
-            if value
-                .split(',')
-                .all(|v| matches!(v.trim(), "border-box" | "padding-box")) =>
-        {
-            None
-        }
-        "transform" if value == "none" => None,
-        "min-inline-size" | "min-block-size" if value == "auto" => None,
-        "-webkit-text-fill-color" => None,
-        "stroke" | "fill" | "stroke-width" => None,
-        // Everything else as an arbitrary property, so no captured look is lost.
         other => Some(format!("[{other}:{}]", arbitrary(value))),
     }
 }
