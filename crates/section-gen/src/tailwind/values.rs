@@ -160,10 +160,7 @@ pub(super) fn grid_columns(value: &str) -> Option<String> {
         return None;
     }
     let tracks: Vec<&str> = value.split_ascii_whitespace().collect();
-    let widths: Option<Vec<f64>> = tracks
-        .iter()
-        .map(|track| track.strip_suffix("px").and_then(|n| n.parse().ok()))
-        .collect();
+    let widths: Option<Vec<f64>> = tracks.iter().map(|track| px(track)).collect();
     if let Some(widths) = widths {
         let first = widths[0];
         if widths.len() <= 12 && widths.iter().all(|w| (w - first).abs() <= 1.0) {
@@ -262,7 +259,7 @@ fn rounded(prefix: &str, value: &str, theme: &Theme) -> String {
     if let Some((name, _)) = theme.radii.iter().find(|(_, radius)| radius == value) {
         return format!("{prefix}-{name}");
     }
-    let px = value.strip_suffix("px").and_then(|n| n.parse::<f64>().ok());
+    let px = px(value);
     if px >= Some(999.0) {
         return format!("{prefix}-full");
     }
@@ -448,9 +445,13 @@ const DEFAULT_FONT_SIZES: &[(&str, u32, Option<u32>)] = &[
     ("9xl", 128, None),
 ];
 
+/// A length in pixels (`18.5px`); `None` for other units and keywords.
+fn px(text: &str) -> Option<f64> {
+    text.strip_suffix("px").and_then(|n| n.parse().ok())
+}
+
 /// Two computed lengths (or keywords) that are the same value.
 fn same_length(a: &str, b: &str) -> bool {
-    let px = |text: &str| text.strip_suffix("px").and_then(|n| n.parse::<f64>().ok());
     match (px(a), px(b)) {
         (Some(a), Some(b)) => (a - b).abs() < 1e-3,
         _ => a == b,
@@ -460,7 +461,6 @@ fn same_length(a: &str, b: &str) -> bool {
 /// `tracking-wide` where the letter spacing is one of Tailwind's (in em of the font size),
 /// else `tracking-[0.96px]`.
 pub(super) fn tracking_class(spacing: &str, font_size: Option<&str>) -> String {
-    let px = |text: &str| text.strip_suffix("px").and_then(|n| n.parse::<f64>().ok());
     if spacing == "normal" {
         return "tracking-normal".to_string();
     }
