@@ -424,6 +424,29 @@ pub fn tailwind_globals_css(
     out
 }
 
+/// The body's box, background and layout of its children, which the Tailwind globals carry
+/// as captured (the inherited text properties are on the sections' roots already).
+const BODY_BOX_PROPERTIES: [&str; 18] = [
+    "background-repeat",
+    "background-size",
+    "background-position",
+    "background-attachment",
+    "padding-top",
+    "padding-right",
+    "padding-bottom",
+    "padding-left",
+    "min-height",
+    "display",
+    "flex-direction",
+    "flex-wrap",
+    "align-items",
+    "justify-content",
+    "row-gap",
+    "column-gap",
+    "overflow-x",
+    "overflow-y",
+];
+
 /// The body's declarations over preflight for one device's captured style.
 fn body_declarations<'a>(
     tokens: &DesignTokens,
@@ -447,6 +470,13 @@ fn body_declarations<'a>(
         }
     }
     for property in ["font-size", "background-image"] {
+        if let Some(value) = computed(property) {
+            body.push((property, value.to_string()));
+        }
+    }
+    // What the body's own box does (the sections are its children): the capture lists these
+    // only where they differ from the browser's, which preflight keeps.
+    for property in BODY_BOX_PROPERTIES {
         if let Some(value) = computed(property) {
             body.push((property, value.to_string()));
         }
@@ -750,6 +780,38 @@ module.exports = {
             layer,
             "@layer base {\n  body {\n    background-image: none;\n    margin-top: 0px;\n    margin-right: 8px;\n    margin-bottom: 8px;\n    margin-left: 8px;\n    line-height: normal;\n  }\n\n  @screen md {\n    body {\n      font-size: 19.84px;\n      background-image: none;\n    }\n  }\n}\n"
         );
+    }
+
+    #[test]
+    fn the_body_keeps_its_padding_and_the_layout_of_its_children() {
+        // d2c-10032: 150px under the content make room for a footer placed at the bottom.
+        let style: BTreeMap<String, String> = [
+            ("padding-bottom", "150px"),
+            ("display", "flex"),
+            ("justify-content", "center"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let defaults = BrowserDefaults::default();
+        let css = tailwind_globals_css(
+            &DesignTokens::default(),
+            &[],
+            BodyStyles {
+                desktop: &style,
+                mobile: Some(&style),
+                defaults: &defaults,
+            },
+        );
+        let body = &css[css.find("  body {").unwrap()..];
+        for declaration in [
+            "padding-bottom: 150px;",
+            "display: flex;",
+            "justify-content: center;",
+        ] {
+            assert!(body.contains(declaration), "{css}");
+        }
+        assert!(!body.contains("@screen md"), "{css}");
     }
 
     #[test]

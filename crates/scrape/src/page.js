@@ -317,6 +317,20 @@
     }
   }
 
+  // A positioned box's insets as computed, not resolved: `auto` (left out) where the page
+  // set none, so a footer with `bottom: 0` is not also given the `top` it happened to get,
+  // and percentages stay percentages.
+  function declaredInsets(el, values, style) {
+    if (values.position !== "absolute" && values.position !== "fixed") return;
+    const map = el.computedStyleMap();
+    for (const prop of ["top", "right", "bottom", "left"]) {
+      const value = map.get(prop);
+      const text = value ? value.toString() : "auto";
+      if (text === "auto") delete style[prop];
+      else style[prop] = text;
+    }
+  }
+
   function box(el) {
     const r = el.getBoundingClientRect();
     return { x: round(r.left + window.scrollX), y: round(r.top + window.scrollY), width: round(r.width), height: round(r.height) };
@@ -394,7 +408,10 @@
       }
       if (attrs.length) node.attrs = attrs;
       const style = styleDiff(values, own);
-      if (!insideSvg) declaredSizes(el, values, style);
+      if (!insideSvg) {
+        declaredSizes(el, values, style);
+        declaredInsets(el, values, style);
+      }
       if (Object.keys(style).length) node.style = style;
       if (!svg) {
         const spanDefaults = defaults.forElement(document.createElement("span"));

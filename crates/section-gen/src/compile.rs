@@ -1124,6 +1124,10 @@ fn tailwind_classes(
                 && !preflight_auto
         }),
         attrs: &element.attrs,
+        box_widths: [
+            Some(element.rect.width),
+            mobile.map(|mobile| mobile.rect.width),
+        ],
     };
     let mut classes = tailwind::classes(&input);
     if !in_svg {

@@ -48,6 +48,9 @@ pub(crate) struct StyleInput<'a> {
     /// The element's attributes, which the clone keeps: a class that would say what one of
     /// them says already is left out.
     pub attrs: &'a [(String, String)],
+    /// The element's border-box width on desktop and on the phone, where it has a box: equal
+    /// side margins are `auto` only where the max-width is what sizes it.
+    pub box_widths: [Option<f64>; 2],
 }
 
 /// The element's classes in the order prettier-plugin-tailwindcss gives them: the base
@@ -77,6 +80,13 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
         parent_desktop.as_ref(),
         input.theme,
         input.svg,
+        block_width(
+            &desktop_style,
+            parent_desktop.as_ref(),
+            tag,
+            input.defaults,
+            input.box_widths[0],
+        ),
     );
     // (is an `md:` class, rank of its property, class)
     let mut out: Vec<(bool, usize, String)> = Vec::new();
@@ -95,6 +105,13 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
         parent_mobile.as_ref(),
         input.theme,
         input.svg,
+        block_width(
+            &mobile_style,
+            parent_mobile.as_ref(),
+            tag,
+            input.defaults,
+            input.box_widths[1],
+        ),
     );
     let mut names: Vec<&String> = desktop.keys().chain(mobile.keys()).collect();
     names.sort();
@@ -643,12 +660,78 @@ fn reset_class(group: &str) -> String {
     class.to_string()
 }
 
+/// The border-box width of a block in normal flow, whose `auto` width is what its containing
+/// block leaves between the margins; `None` for a box that shrinks to fit (a flex item, a
+/// float, a table) or has no box here (a pseudo-element).
+fn block_width(
+    style: &BTreeMap<String, String>,
+    parent: Option<&BTreeMap<String, String>>,
+    tag: &str,
+    defaults: &BrowserDefaults,
+    box_width: Option<f64>,
+) -> Option<f64> {
+    let get = |property: &str| style.get(property).map(|value| value.trim());
+    let display = get("display").or_else(|| defaults.value(tag, "display"));
+    let parent_display = parent
+        .and_then(|parent| parent.get("display"))
+        .map_or("block", |display| display.trim());
+    let in_flow = matches!(display, Some("block" | "list-item"))
+        && !matches!(get("position"), Some("absolute" | "fixed"))
+        && get("float").is_none_or(|float| float == "none")
+        && !parent_display.contains("flex")
+        && !parent_display.contains("grid");
+    box_width.filter(|_| in_flow)
+}
+
+/// Whether the box's width is its own (a `width`, or a `max-width` it reaches) rather than
+/// what its containing block leaves between the margins: only then can the margins be `auto`.
+/// `block_width` is the box's width where it is a block in normal flow ([`block_width`]):
+/// without it, any max-width counts.
+fn sized_narrower_than_its_block(
+    style: &BTreeMap<String, String>,
+    block_width: Option<f64>,
+) -> bool {
+    let get = |property: &str| style.get(property).map(|value| value.trim());
+    let Some(max_width) = get("max-width").filter(|width| *width != "none") else {
+        return false;
+    };
+    if get("width").is_some_and(|width| width != "auto") {
+        return true;
+    }
+    let Some(box_width) = block_width else {
+        return true;
+    };
+    let px = |property: &str| get(property).and_then(values::px).unwrap_or(0.0);
+    let margins = px("margin-left") + px("margin-right");
+    let limit = if let Some(percent) = max_width.strip_suffix('%') {
+        let Ok(percent) = percent.trim().parse::<f64>() else {
+            return false;
+        };
+        percent / 100.0 * (box_width + margins)
+    } else if let Some(limit) = values::px(max_width) {
+        let content_box = get("box-sizing") == Some("content-box");
+        let extra = if content_box {
+            px("padding-left")
+                + px("padding-right")
+                + px("border-left-width")
+                + px("border-right-width")
+        } else {
+            0.0
+        };
+        limit + extra
+    } else {
+        return true;
+    };
+    (box_width - limit).abs() <= 1.0
+}
+
 /// Classes per group (a CSS property, or a shorthand family such as `padding`).
 fn groups(
     style: &BTreeMap<String, String>,
     parent: Option<&BTreeMap<String, String>>,
     theme: &Theme,
     svg: bool,
+    block_width: Option<f64>,
 ) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let get = |property: &str| style.get(property).map(|value| value.trim());
@@ -670,10 +753,13 @@ fn groups(
         ),
     ] {
         let mut values: Vec<&str> = properties.iter().map(|p| get(p).unwrap_or("0px")).collect();
-        // Equal side margins on a box with a max-width are `auto` resolved to pixels:
-        // centring stays centring at every width.
-        let capped = get("max-width").is_some_and(|width| width != "none");
-        if group == "margin" && capped && values[1] == values[3] && values[1] != "0px" {
+        // Equal side margins on a box its width or max-width sizes are `auto` resolved to
+        // pixels: centring stays centring at every width.
+        if group == "margin"
+            && values[1] == values[3]
+            && values[1] != "0px"
+            && sized_narrower_than_its_block(style, block_width)
+        {
             values[1] = "auto";
             values[3] = "auto";
         }

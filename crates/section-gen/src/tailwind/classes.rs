@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::theme::Theme;
 use super::values::{
-    arbitrary, basis_class, color_class, grid_columns, is_transparent, length_class,
+    arbitrary, basis_class, color_class, grid_columns, inset_class, is_transparent, length_class,
     line_height_class, opacity_class, order_class, size_class, z_index_class,
 };
 
@@ -50,7 +50,7 @@ pub(super) fn box_class(property: &str, value: &str) -> Option<Option<String>> {
             if value == "auto" {
                 None
             } else {
-                Some(length_class(property, value))
+                Some(inset_class(property, value))
             }
         }
         "z-index" => (value != "auto").then(|| z_index_class(value)),

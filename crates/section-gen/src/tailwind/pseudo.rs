@@ -60,6 +60,7 @@ pub(crate) fn pseudo_classes<'a>(input: &PseudoInput<'a>) -> Vec<String> {
         defaults: input.owner.defaults,
         size_attributes: [false; 2],
         attrs: &[],
+        box_widths: [None; 2],
     });
     let mut out: Vec<String> = classes
         .into_iter()

@@ -81,7 +81,7 @@ pub(super) fn size_class(prefix: &str, value: &str) -> Option<String> {
         "fit-content" => "fit".to_string(),
         "min-content" => "min".to_string(),
         "max-content" => "max".to_string(),
-        length => match fraction_name(length, prefix == "w") {
+        length => match fraction_name(length, if prefix == "w" { &TWELFTHS } else { &SIXTHS }) {
             Some(fraction) => fraction,
             None => return Some(length_class(prefix, length)),
         },
@@ -94,23 +94,36 @@ pub(super) fn basis_class(value: &str) -> Option<String> {
     match value {
         "auto" => None,
         "100%" => Some("basis-full".to_string()),
-        length => Some(match fraction_name(length, true) {
+        length => Some(match fraction_name(length, &TWELFTHS) {
             Some(fraction) => format!("basis-{fraction}"),
             None => length_class("basis", length),
         }),
     }
 }
 
-/// Tailwind's name for a percentage that is one of its fractions (`1/3` for `33.3333%`, which
-/// is how the browser writes a third), halves to sixths, and twelfths where the utility has
-/// them.
-fn fraction_name(value: &str, twelfths: bool) -> Option<String> {
-    let percent: f64 = value.strip_suffix('%')?.parse().ok()?;
-    let denominators: &[u32] = if twelfths {
-        &[2, 3, 4, 5, 6, 12]
-    } else {
-        &[2, 3, 4, 5, 6]
+/// An inset (`top`, `left`...): Tailwind's `full` and fractions, else a length.
+pub(super) fn inset_class(prefix: &str, value: &str) -> String {
+    let (sign, magnitude) = match value.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", value),
     };
+    let name = match magnitude {
+        "100%" => Some("full".to_string()),
+        length => fraction_name(length, &[2, 3, 4]),
+    };
+    match name {
+        Some(name) => format!("{sign}{prefix}-{name}"),
+        None => length_class(prefix, value),
+    }
+}
+
+const SIXTHS: [u32; 5] = [2, 3, 4, 5, 6];
+const TWELFTHS: [u32; 6] = [2, 3, 4, 5, 6, 12];
+
+/// Tailwind's name for a percentage that is one of its fractions with these denominators
+/// (`1/3` for `33.3333%`, which is how the browser writes a third).
+fn fraction_name(value: &str, denominators: &[u32]) -> Option<String> {
+    let percent: f64 = value.strip_suffix('%')?.parse().ok()?;
     denominators.iter().find_map(|&denominator| {
         (1..denominator)
             .find(|&numerator| {
@@ -446,7 +459,7 @@ const DEFAULT_FONT_SIZES: &[(&str, u32, Option<u32>)] = &[
 ];
 
 /// A length in pixels (`18.5px`); `None` for other units and keywords.
-fn px(text: &str) -> Option<f64> {
+pub(crate) fn px(text: &str) -> Option<f64> {
     text.strip_suffix("px").and_then(|n| n.parse().ok())
 }
 
@@ -599,6 +612,10 @@ mod tests {
         assert_eq!(size_class("w", "33%").as_deref(), Some("w-[33%]"));
         assert_eq!(basis_class("50%").as_deref(), Some("basis-1/2"));
         assert_eq!(basis_class("0px").as_deref(), Some("basis-0"));
+        assert_eq!(inset_class("left", "50%"), "left-1/2");
+        assert_eq!(inset_class("top", "-100%"), "-top-full");
+        assert_eq!(inset_class("top", "20%"), "top-[20%]");
+        assert_eq!(inset_class("right", "16px"), "right-4");
         assert_eq!(tracking_class("0.4px", Some("16px")), "tracking-wide");
         assert_eq!(tracking_class("-0.6px", Some("24px")), "tracking-tight");
         assert_eq!(tracking_class("0.96px", Some("16px")), "tracking-[0.96px]");

@@ -418,3 +418,24 @@ fn text_on_the_pages_type_scale_is_named_with_its_line_height() {
         })
     );
 }
+
+#[test]
+fn equal_margins_are_auto_only_where_the_box_is_sized_by_itself() {
+    // d2c-11069: `main` is 922px wide and centred on desktop, but on a phone it fills the
+    // block between 32px margins under `max-width: 100%`: `mx-auto` there would be 0px.
+    let desktop = r#"<main data-box="922 100" data-computed="width: 922px; max-width: 100%; margin-left: 179px; margin-right: 179px">x</main>"#;
+    let mobile = r#"<main data-box="311 100" data-computed="max-width: 100%; margin-left: 32px; margin-right: 32px">x</main>"#;
+    let source = compile(desktop, Some(mobile));
+    assert!(
+        source.contains(r#"className="mx-8 max-w-full md:mx-auto md:w-[922px]""#),
+        "{source}"
+    );
+    // A box its max-width holds narrower than the page is centred on both.
+    let desktop = r#"<div data-box="1200 100" data-computed="max-width: 1200px; margin-left: 120px; margin-right: 120px">x</div>"#;
+    let mobile = r#"<div data-box="335 100" data-computed="max-width: 335px; margin-left: 20px; margin-right: 20px">x</div>"#;
+    let source = compile(desktop, Some(mobile));
+    assert!(
+        source.contains(r#"className="mx-auto max-w-[335px] md:max-w-[1200px]""#),
+        "{source}"
+    );
+}
