@@ -331,6 +331,15 @@
     }
   }
 
+  // A transform as its functions (`translate(-50%, 0px) rotate(45deg)`), not the matrix
+  // they resolve to: a percentage stays one, and the clone can name the steps.
+  function declaredTransform(el, style) {
+    if (!style.transform) return;
+    const value = el.computedStyleMap().get("transform");
+    const text = value ? value.toString() : "";
+    if (text) style.transform = text;
+  }
+
   function box(el) {
     const r = el.getBoundingClientRect();
     return { x: round(r.left + window.scrollX), y: round(r.top + window.scrollY), width: round(r.width), height: round(r.height) };
@@ -411,6 +420,7 @@
       if (!insideSvg) {
         declaredSizes(el, values, style);
         declaredInsets(el, values, style);
+        declaredTransform(el, style);
       }
       if (Object.keys(style).length) node.style = style;
       if (!svg) {

@@ -14,6 +14,7 @@ mod defaults;
 mod palette;
 mod pseudo;
 mod theme;
+mod transform;
 mod values;
 
 use std::collections::BTreeMap;
@@ -24,6 +25,7 @@ use classes::{box_class, paint_and_other_class, text_class};
 use defaults::with_browser_defaults;
 pub(crate) use pseudo::{PseudoInput, pseudo_classes};
 pub use theme::{LayoutWidths, Theme, ThemeExtend, tailwind_theme};
+use transform::{transform_classes, transform_resets};
 use values::{
     border_classes, box_sides, gap_classes, named_font_size, radius_class, tracking_class,
 };
@@ -134,6 +136,16 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
         let wide = match (on_desktop, on_mobile) {
             (Some(desktop), Some(mobile)) if matches!(group.as_str(), "padding" | "margin") => {
                 sides_over_base(group, desktop, mobile)
+            }
+            (Some(desktop), Some(mobile)) if group == "transform" => {
+                // Each utility sets one variable of the transform: only the changed ones.
+                let mut wide: Vec<String> = desktop
+                    .iter()
+                    .filter(|class| class.starts_with('[') || !mobile.contains(class))
+                    .cloned()
+                    .collect();
+                wide.extend(transform_resets(desktop, mobile));
+                wide
             }
             (Some(classes), _) => classes.clone(),
             (None, _) => vec![reset_class(group)],
@@ -266,6 +278,15 @@ fn rank(group: &str, class: &str) -> usize {
     if class.starts_with('[') {
         return TAILWIND_ORDER.len() + 1;
     }
+    // The transform's utilities come from plugins of their own.
+    let utility = class.trim_start_matches('-');
+    let group = match ["translate", "rotate", "skew", "scale"]
+        .into_iter()
+        .find(|plugin| group == "transform" && utility.starts_with(plugin))
+    {
+        Some(plugin) => plugin,
+        None => group,
+    };
     TAILWIND_ORDER
         .iter()
         .position(|property| *property == group)
@@ -310,6 +331,10 @@ const TAILWIND_ORDER: &[&str] = &[
     "caption-side",
     "border-collapse",
     "border-spacing",
+    "translate",
+    "rotate",
+    "skew",
+    "scale",
     "transform",
     "cursor",
     "user-select",
@@ -798,6 +823,12 @@ fn groups(
             continue;
         }
         if is_inset_without_effect(property, value, style) {
+            continue;
+        }
+        if property == "transform" {
+            if value != "none" {
+                out.insert(property.to_string(), transform_classes(value));
+            }
             continue;
         }
         if let Some(class) = property_class(property, value, style, theme, svg) {

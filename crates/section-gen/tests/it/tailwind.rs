@@ -439,3 +439,15 @@ fn equal_margins_are_auto_only_where_the_box_is_sized_by_itself() {
         "{source}"
     );
 }
+
+#[test]
+fn a_transform_is_tailwinds_utilities_and_md_resets_what_it_drops() {
+    // landing: a badge centred over its card's top edge (`left: 50%` and half its width back).
+    let desktop = r#"<span data-computed="position: absolute; left: 50%; transform: translate(-50%, 0px)">New</span>"#;
+    let mobile = r#"<span data-computed="position: absolute; left: 50%; transform: translate(-50%, 0px) rotate(-3deg)">New</span>"#;
+    let source = compile(desktop, Some(mobile));
+    assert!(
+        source.contains(r#"className="absolute left-1/2 -translate-x-1/2 -rotate-3 md:rotate-0""#),
+        "{source}"
+    );
+}
