@@ -417,6 +417,8 @@ fn tailwind_css(
     let body = BodyStyles {
         desktop: &desktop_body,
         mobile: body_element(&scrape.mobile.dom).map(|body| &body.style),
+        html: [&scrape.desktop.dom, &scrape.mobile.dom]
+            .map(|html| (html.tag == "html").then_some(&html.style)),
         defaults: &scrape.desktop.browser_defaults,
     };
     let mut css = tailwind_globals_css(tokens, &scrape.font_faces, body);

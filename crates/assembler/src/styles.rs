@@ -344,20 +344,23 @@ pub fn body_presentational_css(attributes: &[(String, String)], base_url: &str) 
     out
 }
 
-/// The `<body>` the tailwind style's globals.css writes: its computed style on each device
-/// (minus browser defaults, as captured), which no section carries.
+/// The `<html>` and `<body>` the tailwind style's globals.css writes: their computed styles
+/// on each device (minus browser defaults, as captured), which no section carries.
 #[derive(Debug, Clone, Copy)]
 pub struct BodyStyles<'a> {
     pub desktop: &'a BTreeMap<String, String>,
     pub mobile: Option<&'a BTreeMap<String, String>>,
+    /// `<html>`'s, on desktop and on the phone.
+    pub html: [Option<&'a BTreeMap<String, String>>; 2],
     /// What the capture leaves out, for a property only the phone sets.
     pub defaults: &'a BrowserDefaults,
 }
 
 /// The tailwind style's globals.css: the page's web fonts, the three layers, and the
-/// `<body>`'s own box and text over Tailwind's preflight, with the tokens where the body
-/// style says nothing. As in the components, the phone's values are the base and the
-/// desktop's differences apply from `md` (`@screen md`, which follows the config's screens).
+/// `<html>` and `<body>`'s own boxes and the body's text over Tailwind's preflight, with the
+/// tokens where the body style says nothing. As in the components, the phone's values are
+/// the base and the desktop's differences apply from `md` (`@screen md`, which follows the
+/// config's screens).
 pub fn tailwind_globals_css(
     tokens: &DesignTokens,
     font_faces: &[FontFace],
@@ -385,11 +388,42 @@ pub fn tailwind_globals_css(
         out.push_str("}\n\n");
     }
     out.push_str("@tailwind base;\n@tailwind components;\n@tailwind utilities;\n");
+    let html =
+        |style: Option<&BTreeMap<String, String>>| style.map(html_declarations).unwrap_or_default();
+    let html_desktop = html(body.html[0]);
+    let html_rules = device_rules(
+        "html",
+        &html_desktop,
+        body.html[1].map_or_else(|| html_desktop.clone(), |style| html(Some(style))),
+        body.defaults,
+    );
     let desktop = body_declarations(tokens, body.desktop);
     let base = body.mobile.map_or_else(
         || desktop.clone(),
         |mobile| body_declarations(tokens, mobile),
     );
+    let body_rules = device_rules("body", &desktop, base, body.defaults);
+    let _ = write!(out, "\n@layer base {{\n");
+    let mut wide = String::new();
+    for (base, wide_rule) in [html_rules, body_rules] {
+        out.push_str(&base);
+        wide.push_str(&wide_rule);
+    }
+    if !wide.is_empty() {
+        let _ = write!(out, "\n  @screen md {{\n{wide}  }}\n");
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The phone's rule for `tag` and the desktop's differences (`""` where there is nothing to
+/// write), indented for `@layer base` and its `@screen md`.
+fn device_rules(
+    tag: &str,
+    desktop: &[(&str, String)],
+    base: Vec<(&str, String)>,
+    defaults: &BrowserDefaults,
+) -> (String, String) {
     let mut wide: Vec<(&str, String)> = desktop
         .iter()
         .filter(|declaration| !base.contains(declaration))
@@ -397,31 +431,53 @@ pub fn tailwind_globals_css(
         .collect();
     for (property, _) in &base {
         if !desktop.iter().any(|(other, _)| other == property) {
-            let default = body.defaults.value("body", property).unwrap_or("initial");
+            let default = defaults.value(tag, property).unwrap_or("initial");
             wide.push((property, default.to_string()));
         }
     }
-    let block = |declarations: &[(&str, String)], indent: &str| {
-        declarations
+    let rule = |declarations: &[(&str, String)], indent: &str| {
+        if declarations.is_empty() {
+            return String::new();
+        }
+        let body = declarations
             .iter()
-            .map(|(property, value)| format!("{indent}{property}: {value};"))
-            .collect::<Vec<_>>()
-            .join("\n")
+            .map(|(property, value)| format!("{indent}  {property}: {value};\n"))
+            .collect::<String>();
+        format!("{indent}{tag} {{\n{body}{indent}}}\n")
     };
-    let _ = write!(
-        out,
-        "\n@layer base {{\n  body {{\n{}\n  }}\n",
-        block(&base, "    ")
-    );
-    if !wide.is_empty() {
-        let _ = write!(
-            out,
-            "\n  @screen md {{\n    body {{\n{}\n    }}\n  }}\n",
-            block(&wide, "      ")
-        );
-    }
-    out.push_str("}\n");
-    out
+    (rule(&base, "  "), rule(&wide, "    "))
+}
+
+/// `<html>`'s box: what places a footer at the bottom of the page (`position: relative;
+/// min-height: 100%`) and paints the canvas. Its font size is left out: Tailwind's scale is
+/// in rems of the default 16px.
+fn html_declarations(style: &BTreeMap<String, String>) -> Vec<(&'static str, String)> {
+    const HTML_BOX_PROPERTIES: [&str; 15] = [
+        "position",
+        "height",
+        "min-height",
+        "overflow-x",
+        "overflow-y",
+        "background-color",
+        "background-image",
+        "background-repeat",
+        "background-size",
+        "background-position",
+        "background-attachment",
+        "padding-top",
+        "padding-right",
+        "padding-bottom",
+        "padding-left",
+    ];
+    HTML_BOX_PROPERTIES
+        .iter()
+        .filter_map(|property| {
+            let value = style.get(*property)?.trim();
+            let safe = !value.is_empty() && !value.contains(['{', '}', ';']);
+            (safe && !(*property == "position" && value == "static"))
+                .then(|| (*property, value.to_string()))
+        })
+        .collect()
 }
 
 /// The body's box, background and layout of its children, which the Tailwind globals carry
@@ -772,6 +828,7 @@ module.exports = {
             BodyStyles {
                 desktop: &desktop,
                 mobile: Some(&mobile),
+                html: [None, None],
                 defaults: &defaults,
             },
         );
@@ -793,25 +850,38 @@ module.exports = {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        let defaults = BrowserDefaults::default();
+        // d2c-14697: the footer is placed at the bottom of `<html>`, which is positioned and
+        // at least as tall as the window; its font size stays Tailwind's 16px.
+        let html: BTreeMap<String, String> = [
+            ("position", "relative"),
+            ("min-height", "100%"),
+            ("font-size", "10px"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let mut defaults = BrowserDefaults::default();
+        defaults.tags.insert("html".to_string(), BTreeMap::new());
+        defaults
+            .base
+            .insert("min-height".to_string(), "0px".to_string());
+        let mut wide_html = html.clone();
+        wide_html.remove("min-height");
         let css = tailwind_globals_css(
             &DesignTokens::default(),
             &[],
             BodyStyles {
                 desktop: &style,
                 mobile: Some(&style),
+                html: [Some(&wide_html), Some(&html)],
                 defaults: &defaults,
             },
         );
-        let body = &css[css.find("  body {").unwrap()..];
-        for declaration in [
-            "padding-bottom: 150px;",
-            "display: flex;",
-            "justify-content: center;",
-        ] {
-            assert!(body.contains(declaration), "{css}");
-        }
-        assert!(!body.contains("@screen md"), "{css}");
+        let layer = &css[css.find("@layer base").unwrap()..];
+        assert_eq!(
+            layer,
+            "@layer base {\n  html {\n    position: relative;\n    min-height: 100%;\n  }\n  body {\n    padding-bottom: 150px;\n    display: flex;\n    justify-content: center;\n    margin-top: 8px;\n    margin-right: 8px;\n    margin-bottom: 8px;\n    margin-left: 8px;\n    line-height: normal;\n  }\n\n  @screen md {\n    html {\n      min-height: 0px;\n    }\n  }\n}\n"
+        );
     }
 
     #[test]
