@@ -16,7 +16,9 @@
 //!   files; [`review_prompt`] and [`accept_review_answer`] for the optional model review.
 
 mod assets;
+mod class_lists;
 mod css;
+mod font_families;
 mod layout;
 mod manifest;
 mod page;
@@ -30,6 +32,7 @@ pub use assets::{
     AssetFailure, LocalizeOptions, LocalizeReport, fetch_site_text, fetch_stylesheet_sources,
     localize_assets,
 };
+pub use font_families::name_font_families;
 pub use layout::{LayoutConfig, ViewportExport, layout_source, viewport_export};
 pub use manifest::{
     ESLINTRC, Tooling, imported_packages, jsconfig, package_json, package_lock, refresh_manifest,
@@ -52,6 +55,7 @@ pub use styles::{
 
 use std::collections::BTreeMap;
 
+use font_families::{theme_family_names, with_font_families};
 use spacing::with_spacing_steps;
 
 use replica_core::{
@@ -198,7 +202,7 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
         format!("app/page.{}", lang.jsx_extension()),
         page_jsx(&nodes),
     );
-    let (sources, spacing_steps) = component_sources(&placed, style, site);
+    let (sources, theme_additions) = component_sources(&placed, style, site);
     for (path, source) in sources {
         files.insert_text(path, source);
     }
@@ -230,7 +234,8 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
         ProjectStyle::Tailwind { theme_extend } => {
             let css = tailwind_css(scrape, tokens, quirks_body);
             files.insert_text("app/globals.css", css);
-            let theme_extend = with_spacing_steps(theme_extend, spacing_steps);
+            let theme_extend = with_spacing_steps(theme_extend, theme_additions.spacing_steps);
+            let theme_extend = with_font_families(&theme_extend, theme_additions.font_families);
             files.insert_text("tailwind.config.js", tailwind_config(&theme_extend));
             files.insert_text("postcss.config.mjs", POSTCSS_CONFIG);
         }
@@ -247,26 +252,35 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
 /// it, straight in `<body>`), then components the plan does not name, in the given order;
 /// and every component used, in that order. Sections without a component are said.
 /// Each placed component's path and source; in the tailwind style with the page's own
-/// spacing steps named (see [`spacing`]), which are returned for the theme. A site's pages
-/// share the start page's tailwind.config.js, which one page's steps would not complete:
-/// their lengths stay arbitrary.
+/// spacing steps and font families named (see [`spacing`], [`font_families`]), which are
+/// returned for the theme. A site's pages share the start page's tailwind.config.js, which
+/// one page's names would not complete: their values stay arbitrary.
 fn component_sources(
     placed: &[&ComponentFile],
     style: &ProjectStyle,
     site: Option<&SiteStyles>,
-) -> (Vec<(String, String)>, BTreeMap<String, String>) {
+) -> (Vec<(String, String)>, ThemeAdditions) {
     let mut sources: Vec<(String, String)> = placed
         .iter()
         .map(|component| (component.path.clone(), component.source.clone()))
         .collect();
-    let steps = match (style, site) {
-        (ProjectStyle::Tailwind { .. }, None) => {
-            let mut texts: Vec<&mut String> = sources.iter_mut().map(|(_, text)| text).collect();
-            name_spacing_steps(&mut texts)
-        }
-        _ => BTreeMap::new(),
+    let theme_extend = match (style, site) {
+        (ProjectStyle::Tailwind { theme_extend }, None) => theme_extend,
+        _ => return (sources, ThemeAdditions::default()),
     };
-    (sources, steps)
+    let mut texts: Vec<&mut String> = sources.iter_mut().map(|(_, text)| text).collect();
+    let additions = ThemeAdditions {
+        spacing_steps: name_spacing_steps(&mut texts),
+        font_families: name_font_families(&mut texts, &theme_family_names(theme_extend)),
+    };
+    (sources, additions)
+}
+
+/// What a page's class lists add to the generated theme (see [`component_sources`]).
+#[derive(Default)]
+struct ThemeAdditions {
+    spacing_steps: BTreeMap<String, String>,
+    font_families: BTreeMap<String, String>,
 }
 
 fn page_tree<'a>(
