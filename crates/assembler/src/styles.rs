@@ -480,9 +480,12 @@ fn html_declarations(style: &BTreeMap<String, String>) -> Vec<(&'static str, Str
         .collect()
 }
 
-/// The body's box, background and layout of its children, which the Tailwind globals carry
-/// as captured (the inherited text properties are on the sections' roots already).
-const BODY_BOX_PROPERTIES: [&str; 18] = [
+/// The body's box (its size and borders), background and layout of its children, which the
+/// Tailwind globals carry as captured (the inherited text properties are on the sections' roots already).
+const BODY_BOX_PROPERTIES: [&str; 21] = [
+    "width",
+    "max-width",
+    "min-width",
     "background-repeat",
     "background-size",
     "background-position",
@@ -501,6 +504,23 @@ const BODY_BOX_PROPERTIES: [&str; 18] = [
     "column-gap",
     "overflow-x",
     "overflow-y",
+];
+
+/// The body's border longhands, side by side (width, style, colour), written where the
+/// side has a style.
+const BODY_BORDERS: [&str; 12] = [
+    "border-top-width",
+    "border-top-style",
+    "border-top-color",
+    "border-right-width",
+    "border-right-style",
+    "border-right-color",
+    "border-bottom-width",
+    "border-bottom-style",
+    "border-bottom-color",
+    "border-left-width",
+    "border-left-style",
+    "border-left-color",
 ];
 
 /// The body's declarations over preflight for one device's captured style.
@@ -537,10 +557,31 @@ fn body_declarations<'a>(
             body.push((property, value.to_string()));
         }
     }
+    for side in BODY_BORDERS.chunks(3) {
+        // (width, style, colour)
+        if computed(side[1]).is_some_and(|style| style != "none") {
+            for property in side {
+                if let Some(value) = computed(property) {
+                    body.push((property, value.to_string()));
+                }
+            }
+        }
+    }
     // The computed style leaves out what equals the browser default, which preflight
     // changes: body margins (8px) and line height (`normal`; preflight inherits 1.5).
+    // A body narrower than the window with equal side margins is centred (`margin: auto`,
+    // resolved to pixels in the capture).
+    let sized = computed("width").is_some_and(|width| width != "auto")
+        || computed("max-width").is_some_and(|width| width != "none");
+    let centred = sized
+        && computed("margin-left") == computed("margin-right")
+        && computed("margin-left").is_some_and(|margin| margin != "0px");
     for property in ["margin-top", "margin-right", "margin-bottom", "margin-left"] {
-        body.push((property, computed(property).unwrap_or("8px").to_string()));
+        let value = match property {
+            "margin-right" | "margin-left" if centred => "auto",
+            _ => computed(property).unwrap_or("8px"),
+        };
+        body.push((property, value.to_string()));
     }
     body.push((
         "line-height",
@@ -882,6 +923,37 @@ module.exports = {
             layer,
             "@layer base {\n  html {\n    position: relative;\n    min-height: 100%;\n  }\n  body {\n    padding-bottom: 150px;\n    display: flex;\n    justify-content: center;\n    margin-top: 8px;\n    margin-right: 8px;\n    margin-bottom: 8px;\n    margin-left: 8px;\n    line-height: normal;\n  }\n\n  @screen md {\n    html {\n      min-height: 0px;\n    }\n  }\n}\n"
         );
+    }
+
+    #[test]
+    fn a_narrow_body_stays_centred_under_its_border() {
+        // d2c-5761: a 792px body centred by `margin: 0 auto` under an 18px navy top border.
+        let style: BTreeMap<String, String> = [
+            ("width", "792px"),
+            ("margin-left", "244px"),
+            ("margin-right", "244px"),
+            ("border-top-width", "18px"),
+            ("border-top-style", "solid"),
+            ("border-top-color", "rgb(16, 50, 86)"),
+            ("border-bottom-color", "rgb(51, 51, 51)"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let declarations = body_declarations(&DesignTokens::default(), &style);
+        let value = |property: &str| {
+            declarations
+                .iter()
+                .find(|(name, _)| *name == property)
+                .map(|(_, value)| value.as_str())
+        };
+        assert_eq!(value("width"), Some("792px"));
+        assert_eq!(value("margin-left"), Some("auto"));
+        assert_eq!(value("margin-right"), Some("auto"));
+        assert_eq!(value("border-top-width"), Some("18px"));
+        assert_eq!(value("border-top-color"), Some("rgb(16, 50, 86)"));
+        // A side without a style draws nothing: its colour is left out.
+        assert_eq!(value("border-bottom-color"), None);
     }
 
     #[test]
