@@ -1108,6 +1108,7 @@ fn tailwind_classes(
     let input = tailwind::StyleInput {
         tag: element.tag.as_str(),
         svg: in_svg,
+        svg_root: element.tag == "svg" && !context.svg,
         desktop: &element.style,
         mobile: mobile.map(|mobile| &mobile.style),
         parent_tag: context.parent_tag,

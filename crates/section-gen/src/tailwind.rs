@@ -37,6 +37,9 @@ pub(crate) struct StyleInput<'a> {
     /// The parent's tag: its UA values are what children inherit where it sets nothing.
     pub parent_tag: &'a str,
     pub svg: bool,
+    /// The element is an `<svg>` in HTML: the browser's defaults for the tag (an inline box
+    /// on the text's baseline) apply to it, as to HTML elements.
+    pub svg_root: bool,
     pub desktop: &'a BTreeMap<String, String>,
     pub mobile: Option<&'a BTreeMap<String, String>>,
     pub parent_desktop: Option<&'a BTreeMap<String, String>>,
@@ -59,7 +62,11 @@ pub(crate) struct StyleInput<'a> {
 /// classes, then the `md:` ones, each in Tailwind's order of properties ([`TAILWIND_ORDER`]),
 /// arbitrary properties (`[filter:blur(2px)]`) last.
 pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
-    let tag = if input.svg { "" } else { input.tag };
+    let tag = if input.svg && !input.svg_root {
+        ""
+    } else {
+        input.tag
+    };
     let parent_tag = if input.svg { "" } else { input.parent_tag };
     let parent_desktop = input
         .parent_desktop
@@ -100,7 +107,7 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
                     .map(|class| (false, rank(&group, &class), class)),
             );
         }
-        return in_order(out);
+        return in_order(without_preflights(out, tag));
     };
     let mobile = groups(
         &mobile_style,
@@ -115,6 +122,13 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
             input.box_widths[1],
         ),
     );
+    // Where desktop's box is a block, the phone's vertical alignment is as good as none.
+    let mut desktop = desktop;
+    if ignores_vertical_align(&desktop_style)
+        && let Some(phone) = mobile.get("vertical-align")
+    {
+        desktop.insert("vertical-align".to_string(), phone.clone());
+    }
     let mut names: Vec<&String> = desktop.keys().chain(mobile.keys()).collect();
     names.sort();
     names.dedup();
@@ -155,7 +169,22 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
                 .map(|class| (true, rank(group, &class), format!("md:{class}"))),
         );
     }
-    in_order(out)
+    in_order(without_preflights(out, tag))
+}
+
+/// The base classes without those that say what Tailwind's preflight gives the tag already
+/// (`block max-w-full` on an image).
+fn without_preflights(
+    mut classes: Vec<(bool, usize, String)>,
+    tag: &str,
+) -> Vec<(bool, usize, String)> {
+    let given: &[&str] = match tag {
+        "img" | "video" => &["block", "align-middle", "max-w-full", "h-auto"],
+        "svg" | "canvas" | "audio" | "iframe" | "embed" | "object" => &["block", "align-middle"],
+        _ => return classes,
+    };
+    classes.retain(|(wide, _, class)| *wide || !given.contains(&class.as_str()));
+    classes
 }
 
 /// Whether the `md:` font-size class (a named size, which sets a line height and maybe a
@@ -822,7 +851,9 @@ fn groups(
         {
             continue;
         }
-        if is_inset_without_effect(property, value, style) {
+        if is_inset_without_effect(property, value, style)
+            || (property == "vertical-align" && ignores_vertical_align(style))
+        {
             continue;
         }
         if property == "transform" {
@@ -883,6 +914,17 @@ fn name_font_size(
 /// box the `right` and `bottom` CSS ignores, over-constrained by `left` and a width, `top` and
 /// a height (the capture resolves the `auto` ones to pixels, which are wrong at any other
 /// width).
+/// Whether the box is block-level, which `vertical-align` (for inline boxes and table cells)
+/// does nothing to.
+fn ignores_vertical_align(style: &BTreeMap<String, String>) -> bool {
+    style.get("display").is_some_and(|display| {
+        matches!(
+            display.trim(),
+            "block" | "flex" | "grid" | "list-item" | "table" | "flow-root"
+        )
+    })
+}
+
 fn is_inset_without_effect(property: &str, value: &str, style: &BTreeMap<String, String>) -> bool {
     let set = |property: &str| {
         style

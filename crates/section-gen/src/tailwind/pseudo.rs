@@ -52,6 +52,7 @@ pub(crate) fn pseudo_classes<'a>(input: &PseudoInput<'a>) -> Vec<String> {
         tag: "span",
         parent_tag: input.owner.tag,
         svg: false,
+        svg_root: false,
         desktop: style(input.desktop),
         mobile: input.mobile.map(style),
         parent_desktop: Some(input.owner.desktop),
