@@ -87,6 +87,7 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
     let desktop = groups(
         &desktop_style,
         parent_desktop.as_ref(),
+        tag,
         input.theme,
         input.svg,
         block_width(
@@ -112,6 +113,7 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
     let mobile = groups(
         &mobile_style,
         parent_mobile.as_ref(),
+        tag,
         input.theme,
         input.svg,
         block_width(
@@ -783,6 +785,7 @@ fn sized_narrower_than_its_block(
 fn groups(
     style: &BTreeMap<String, String>,
     parent: Option<&BTreeMap<String, String>>,
+    tag: &str,
     theme: &Theme,
     svg: bool,
     block_width: Option<f64>,
@@ -844,6 +847,7 @@ fn groups(
             continue;
         }
         if INHERITED.contains(&property)
+            && !preflight_breaks_inheritance(tag, property)
             && parent
                 .and_then(|parent| parent.get(property))
                 .map(|v| v.trim())
@@ -914,6 +918,13 @@ fn name_font_size(
 /// box the `right` and `bottom` CSS ignores, over-constrained by `left` and a width, `top` and
 /// a height (the capture resolves the `auto` ones to pixels, which are wrong at any other
 /// width).
+/// Whether preflight gives the tag its own value of an inherited property, which the clone
+/// must then set even where the page's value is the parent's: `sub` and `sup` have
+/// `line-height: 0` there, so as not to stretch their line.
+fn preflight_breaks_inheritance(tag: &str, property: &str) -> bool {
+    matches!((tag, property), ("sub" | "sup", "line-height"))
+}
+
 /// Whether the box is block-level, which `vertical-align` (for inline boxes and table cells)
 /// does nothing to.
 fn ignores_vertical_align(style: &BTreeMap<String, String>) -> bool {

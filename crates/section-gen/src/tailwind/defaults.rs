@@ -25,6 +25,9 @@ fn reset_by_preflight(tag: &str) -> &'static [&'static str] {
         "blockquote" | "figure" => &["margin-top", "margin-bottom", "margin-left", "margin-right"],
         "ul" | "menu" | "ol" => LIST,
         "b" | "strong" => &["font-weight"],
+        // Preflight: `font-size: 75%; line-height: 0; position: relative; vertical-align:
+        // baseline` and a `top` or `bottom` shift.
+        "sub" | "sup" => &["vertical-align", "position", "line-height", "font-size"],
         // The capture has no text-decoration-line, so a link's underline cannot be known.
         "a" => &["color"],
         "img" | "video" | "canvas" | "audio" | "iframe" | "embed" | "object" => REPLACED,

@@ -451,3 +451,17 @@ fn a_transform_is_tailwinds_utilities_and_md_resets_what_it_drops() {
         "{source}"
     );
 }
+
+#[test]
+fn a_superscript_keeps_the_browsers_look_over_preflights() {
+    // d2c-9625: "1 min read" with a `<sup>` in a 36px line; preflight's `line-height: 0`
+    // and `vertical-align: baseline` would shorten the line by 5px and drop the "min".
+    let source = compile(
+        r#"<p data-computed="font-size: 16px; line-height: 36px">1 <sup data-computed="font-size: 13.3333px; line-height: 36px">min</sup> read</p>"#,
+        None,
+    );
+    assert!(
+        source.contains(r#"<sup className="static align-super text-[13.3333px] leading-9">"#),
+        "{source}"
+    );
+}
