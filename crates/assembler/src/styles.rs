@@ -452,7 +452,7 @@ fn device_rules(
 /// min-height: 100%`) and paints the canvas. Its font size is left out: Tailwind's scale is
 /// in rems of the default 16px.
 fn html_declarations(style: &BTreeMap<String, String>) -> Vec<(&'static str, String)> {
-    const HTML_BOX_PROPERTIES: [&str; 15] = [
+    const HTML_BOX_PROPERTIES: [&str; 7] = [
         "position",
         "height",
         "min-height",
@@ -460,17 +460,11 @@ fn html_declarations(style: &BTreeMap<String, String>) -> Vec<(&'static str, Str
         "overflow-y",
         "background-color",
         "background-image",
-        "background-repeat",
-        "background-size",
-        "background-position",
-        "background-attachment",
-        "padding-top",
-        "padding-right",
-        "padding-bottom",
-        "padding-left",
     ];
     HTML_BOX_PROPERTIES
         .iter()
+        .chain(&BACKGROUND_PLACEMENT)
+        .chain(&PADDINGS)
         .filter_map(|property| {
             let value = style.get(*property)?.trim();
             let safe = !value.is_empty() && !value.contains(['{', '}', ';']);
@@ -481,19 +475,12 @@ fn html_declarations(style: &BTreeMap<String, String>) -> Vec<(&'static str, Str
 }
 
 /// The body's box (its size and borders), background and layout of its children, which the
-/// Tailwind globals carry as captured (the inherited text properties are on the sections' roots already).
-const BODY_BOX_PROPERTIES: [&str; 21] = [
+/// Tailwind globals carry as captured (the inherited text properties are on the sections'
+/// roots already), with [`BACKGROUND_PLACEMENT`] and [`PADDINGS`].
+const BODY_BOX_PROPERTIES: [&str; 13] = [
     "width",
     "max-width",
     "min-width",
-    "background-repeat",
-    "background-size",
-    "background-position",
-    "background-attachment",
-    "padding-top",
-    "padding-right",
-    "padding-bottom",
-    "padding-left",
     "min-height",
     "display",
     "flex-direction",
@@ -504,6 +491,21 @@ const BODY_BOX_PROPERTIES: [&str; 21] = [
     "column-gap",
     "overflow-x",
     "overflow-y",
+];
+
+/// Where a background image sits, for `<html>` and `<body>`.
+const BACKGROUND_PLACEMENT: [&str; 4] = [
+    "background-repeat",
+    "background-size",
+    "background-position",
+    "background-attachment",
+];
+
+const PADDINGS: [&str; 4] = [
+    "padding-top",
+    "padding-right",
+    "padding-bottom",
+    "padding-left",
 ];
 
 /// The body's border longhands, side by side (width, style, colour), written where the
@@ -552,7 +554,11 @@ fn body_declarations<'a>(
     }
     // What the body's own box does (the sections are its children): the capture lists these
     // only where they differ from the browser's, which preflight keeps.
-    for property in BODY_BOX_PROPERTIES {
+    for property in BODY_BOX_PROPERTIES
+        .iter()
+        .chain(&BACKGROUND_PLACEMENT)
+        .chain(&PADDINGS)
+    {
         if let Some(value) = computed(property) {
             body.push((property, value.to_string()));
         }
@@ -921,7 +927,7 @@ module.exports = {
         let layer = &css[css.find("@layer base").unwrap()..];
         assert_eq!(
             layer,
-            "@layer base {\n  html {\n    position: relative;\n    min-height: 100%;\n  }\n  body {\n    padding-bottom: 150px;\n    display: flex;\n    justify-content: center;\n    margin-top: 8px;\n    margin-right: 8px;\n    margin-bottom: 8px;\n    margin-left: 8px;\n    line-height: normal;\n  }\n\n  @screen md {\n    html {\n      min-height: 0px;\n    }\n  }\n}\n"
+            "@layer base {\n  html {\n    position: relative;\n    min-height: 100%;\n  }\n  body {\n    display: flex;\n    justify-content: center;\n    padding-bottom: 150px;\n    margin-top: 8px;\n    margin-right: 8px;\n    margin-bottom: 8px;\n    margin-left: 8px;\n    line-height: normal;\n  }\n\n  @screen md {\n    html {\n      min-height: 0px;\n    }\n  }\n}\n"
         );
     }
 
