@@ -559,7 +559,10 @@ fn body_declarations<'a>(
         .chain(&BACKGROUND_PLACEMENT)
         .chain(&PADDINGS)
     {
-        if let Some(value) = computed(property) {
+        // The legacy `-webkit-box` lays children out by `-webkit-box-*` properties the
+        // capture does not have: without them it would put the sections in a row.
+        let legacy_box = |value: &str| *property == "display" && value.starts_with("-webkit-");
+        if let Some(value) = computed(property).filter(|value| !legacy_box(value)) {
             body.push((property, value.to_string()));
         }
     }
@@ -960,6 +963,12 @@ module.exports = {
         assert_eq!(value("border-top-color"), Some("rgb(16, 50, 86)"));
         // A side without a style draws nothing: its colour is left out.
         assert_eq!(value("border-bottom-color"), None);
+        // d2c-14103: `display: -webkit-box` needs `-webkit-box-orient: vertical`, which the
+        // capture lacks; the body stays a block.
+        let legacy: BTreeMap<String, String> =
+            BTreeMap::from([("display".to_string(), "-webkit-box".to_string())]);
+        let declarations = body_declarations(&DesignTokens::default(), &legacy);
+        assert!(!declarations.iter().any(|(name, _)| *name == "display"));
     }
 
     #[test]
