@@ -477,7 +477,8 @@ fn html_declarations(style: &BTreeMap<String, String>) -> Vec<(&'static str, Str
 /// The body's box (its size and borders), background and layout of its children, which the
 /// Tailwind globals carry as captured (the inherited text properties are on the sections'
 /// roots already), with [`BACKGROUND_PLACEMENT`] and [`PADDINGS`].
-const BODY_BOX_PROPERTIES: [&str; 13] = [
+const BODY_BOX_PROPERTIES: [&str; 14] = [
+    "position",
     "width",
     "max-width",
     "min-width",
@@ -562,7 +563,10 @@ fn body_declarations<'a>(
         // The legacy `-webkit-box` lays children out by `-webkit-box-*` properties the
         // capture does not have: without them it would put the sections in a row.
         let legacy_box = |value: &str| *property == "display" && value.starts_with("-webkit-");
-        if let Some(value) = computed(property).filter(|value| !legacy_box(value)) {
+        let static_position = |value: &str| *property == "position" && value == "static";
+        if let Some(value) =
+            computed(property).filter(|value| !legacy_box(value) && !static_position(value))
+        {
             body.push((property, value.to_string()));
         }
     }
@@ -957,6 +961,12 @@ module.exports = {
                 .map(|(_, value)| value.as_str())
         };
         assert_eq!(value("width"), Some("792px"));
+        // d2c-13296: an ad holder stretched over the body (`position: absolute; inset: 0`) is
+        // as tall as the body only where the body is positioned.
+        let positioned: BTreeMap<String, String> =
+            BTreeMap::from([("position".to_string(), "relative".to_string())]);
+        let declarations = body_declarations(&DesignTokens::default(), &positioned);
+        assert!(declarations.contains(&("position", "relative".to_string())));
         assert_eq!(value("margin-left"), Some("auto"));
         assert_eq!(value("margin-right"), Some("auto"));
         assert_eq!(value("border-top-width"), Some("18px"));
