@@ -317,9 +317,9 @@
     }
   }
 
-  // A positioned box's insets as computed, not resolved: `auto` (left out) where the page
-  // set none, so a footer with `bottom: 0` is not also given the `top` it happened to get,
-  // and percentages stay percentages.
+  // An absolute or fixed box's insets as computed, not resolved: `auto` (left out) where the
+  // page set none, so a footer with `bottom: 0` is not also given the `top` it happened to
+  // get, and percentages stay percentages.
   function declaredInsets(el, values, style) {
     if (values.position !== "absolute" && values.position !== "fixed") return;
     const map = el.computedStyleMap();

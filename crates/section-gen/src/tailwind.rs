@@ -913,11 +913,6 @@ fn name_font_size(
     }
 }
 
-/// `top`, `right`, `bottom` or `left` where it moves nothing: any value on a static box, zero
-/// on a relative one (the capture resolves `auto` to `0px` there), and on an absolute or fixed
-/// box the `right` and `bottom` CSS ignores, over-constrained by `left` and a width, `top` and
-/// a height (the capture resolves the `auto` ones to pixels, which are wrong at any other
-/// width).
 /// Whether preflight gives the tag its own value of an inherited property, which the clone
 /// must then set even where the page's value is the parent's: `sub` and `sup` have
 /// `line-height: 0` there, so as not to stretch their line.
@@ -936,6 +931,10 @@ fn ignores_vertical_align(style: &BTreeMap<String, String>) -> bool {
     })
 }
 
+/// `top`, `right`, `bottom` or `left` where it moves nothing: any value on a static box, zero
+/// on a relative one (the capture resolves `auto` to `0px` there), and on an absolute or fixed
+/// box the `right` and `bottom` CSS ignores, over-constrained by `left` and a width, `top` and
+/// a height (a pseudo-element's come resolved to pixels, which are wrong at any other width).
 fn is_inset_without_effect(property: &str, value: &str, style: &BTreeMap<String, String>) -> bool {
     let set = |property: &str| {
         style
