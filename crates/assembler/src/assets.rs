@@ -183,7 +183,12 @@ pub async fn localize_assets(
 fn rewritable_paths(files: &ProjectFiles) -> Vec<String> {
     files
         .paths()
-        .filter(|path| path.starts_with("app/") || path.starts_with("components/"))
+        // The tailwind style's theme names the background images the page repeats.
+        .filter(|path| {
+            path.starts_with("app/")
+                || path.starts_with("components/")
+                || *path == "tailwind.config.js"
+        })
         .filter(|path| {
             [".jsx", ".js", ".css", ".tsx", ".ts"]
                 .iter()

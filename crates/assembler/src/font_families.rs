@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::class_lists::{for_each_class, rewrite_classes};
+use crate::theme_scales::arbitrary_value_css;
 
 /// Names a `font-` class already means in Tailwind: its stacks and its weights.
 const TAKEN: &[&str] = &[
@@ -89,19 +90,7 @@ fn family_class(class: &str) -> Option<(&str, String)> {
         return None;
     }
     let value = property.strip_prefix("[font-family:")?.strip_suffix(']')?;
-    // Tailwind's arbitrary values: `_` is a space, `\_` an underscore.
-    let mut stack = String::with_capacity(value.len());
-    let mut chars = value.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&'_') => {
-                stack.push('_');
-                chars.next();
-            }
-            '_' => stack.push(' '),
-            c => stack.push(c),
-        }
-    }
+    let stack = arbitrary_value_css(value);
     // Quoted as the theme's token families are (`"Trebuchet MS"`): the class has single
     // quotes only because it sits in a JSX attribute.
     let stack = stack
@@ -151,37 +140,6 @@ fn first_family_slug(stack: &str) -> Option<String> {
     let slug = slug.trim_end_matches('-').to_string();
     slug.starts_with(|c: char| c.is_ascii_alphabetic())
         .then_some(slug)
-}
-
-/// `theme.extend` with the families added to its `fontFamily` (as it was when there are none).
-pub(crate) fn with_font_families(
-    theme_extend: &serde_json::Value,
-    families: BTreeMap<String, String>,
-) -> serde_json::Value {
-    let mut theme_extend = theme_extend.clone();
-    if families.is_empty() {
-        return theme_extend;
-    }
-    if let Some(extend) = theme_extend.as_object_mut() {
-        let entry = extend
-            .entry("fontFamily".to_string())
-            .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
-        if let Some(font_family) = entry.as_object_mut() {
-            for (name, stack) in families {
-                font_family.insert(name, serde_json::Value::String(stack));
-            }
-        }
-    }
-    theme_extend
-}
-
-/// The names of `theme.extend.fontFamily`.
-pub(crate) fn theme_family_names(theme_extend: &serde_json::Value) -> Vec<String> {
-    theme_extend
-        .get("fontFamily")
-        .and_then(serde_json::Value::as_object)
-        .map(|families| families.keys().cloned().collect())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

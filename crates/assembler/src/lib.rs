@@ -25,8 +25,8 @@ mod page;
 mod review;
 mod selectors;
 mod site;
-mod spacing;
 mod styles;
+mod theme_scales;
 
 pub use assets::{
     AssetFailure, LocalizeOptions, LocalizeReport, fetch_site_text, fetch_stylesheet_sources,
@@ -46,17 +46,16 @@ pub use review::{
 pub use site::{
     PageMark, SiteAssembleError, SiteInput, SitePageProject, assemble_site, link_pages,
 };
-pub use spacing::name_spacing_steps;
 pub use styles::{
     BodyStyles, PageStylesheet, QuirksBody, SiteStyles, body_presentational_css,
     faithful_globals_css, page_stylesheets, quirks_css, rewrite_css_urls, tailwind_config,
     tailwind_globals_css,
 };
+pub use theme_scales::name_repeated_values;
 
 use std::collections::BTreeMap;
 
-use font_families::{theme_family_names, with_font_families};
-use spacing::with_spacing_steps;
+use theme_scales::{ThemeEntries, theme_names, with_theme_entries};
 
 use replica_core::{
     ComponentFile, DesignTokens, Device, DomElement, Lang, NEXT_VERSION, OutlineNode, Plan,
@@ -234,8 +233,7 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
         ProjectStyle::Tailwind { theme_extend } => {
             let css = tailwind_css(scrape, tokens, quirks_body);
             files.insert_text("app/globals.css", css);
-            let theme_extend = with_spacing_steps(theme_extend, theme_additions.spacing_steps);
-            let theme_extend = with_font_families(&theme_extend, theme_additions.font_families);
+            let theme_extend = with_theme_entries(theme_extend, &theme_additions);
             files.insert_text("tailwind.config.js", tailwind_config(&theme_extend));
             files.insert_text("postcss.config.mjs", POSTCSS_CONFIG);
         }
@@ -251,36 +249,30 @@ pub fn assemble(input: &AssembleInput<'_>) -> Result<Assembly, AssembleError> {
 /// The page as components: the outline's, then sections the outline does not name (after
 /// it, straight in `<body>`), then components the plan does not name, in the given order;
 /// and every component used, in that order. Sections without a component are said.
-/// Each placed component's path and source; in the tailwind style with the page's own
-/// spacing steps and font families named (see [`spacing`], [`font_families`]), which are
-/// returned for the theme. A site's pages share the start page's tailwind.config.js, which
+/// Each placed component's path and source; in the tailwind style with the values its class
+/// lists repeat and its font families named (see [`theme_scales`], [`font_families`]), which
+/// are returned for the theme. A site's pages share the start page's tailwind.config.js, which
 /// one page's names would not complete: their values stay arbitrary.
 fn component_sources(
     placed: &[&ComponentFile],
     style: &ProjectStyle,
     site: Option<&SiteStyles>,
-) -> (Vec<(String, String)>, ThemeAdditions) {
+) -> (Vec<(String, String)>, ThemeEntries) {
     let mut sources: Vec<(String, String)> = placed
         .iter()
         .map(|component| (component.path.clone(), component.source.clone()))
         .collect();
     let theme_extend = match (style, site) {
         (ProjectStyle::Tailwind { theme_extend }, None) => theme_extend,
-        _ => return (sources, ThemeAdditions::default()),
+        _ => return (sources, ThemeEntries::default()),
     };
     let mut texts: Vec<&mut String> = sources.iter_mut().map(|(_, text)| text).collect();
-    let additions = ThemeAdditions {
-        spacing_steps: name_spacing_steps(&mut texts),
-        font_families: name_font_families(&mut texts, &theme_family_names(theme_extend)),
-    };
+    let mut additions = name_repeated_values(&mut texts, &theme_names(theme_extend, "colors"));
+    let families = name_font_families(&mut texts, &theme_names(theme_extend, "fontFamily"));
+    if !families.is_empty() {
+        additions.insert("fontFamily", families);
+    }
     (sources, additions)
-}
-
-/// What a page's class lists add to the generated theme (see [`component_sources`]).
-#[derive(Default)]
-struct ThemeAdditions {
-    spacing_steps: BTreeMap<String, String>,
-    font_families: BTreeMap<String, String>,
 }
 
 fn page_tree<'a>(

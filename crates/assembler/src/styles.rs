@@ -648,6 +648,18 @@ pub fn tailwind_config(theme_extend: &serde_json::Value) -> String {
     )
 }
 
+/// Where a theme step goes among its key's entries: lengths (`4.5`) by size, then fractions
+/// (`1/3`) by size; `None` for a name (`copy`).
+fn step_size(name: &str) -> Option<(u8, f64)> {
+    match name.split_once('/') {
+        Some((numerator, denominator)) => Some((
+            1,
+            numerator.parse::<f64>().ok()? / denominator.parse::<f64>().ok()?,
+        )),
+        None => Some((0, name.parse().ok()?)),
+    }
+}
+
 /// A JSON value as a JavaScript literal at `indent` (see [`tailwind_config`]); `key` is the
 /// property it is the value of.
 fn js_literal(value: &serde_json::Value, key: &str, indent: &str) -> String {
@@ -656,13 +668,14 @@ fn js_literal(value: &serde_json::Value, key: &str, indent: &str) -> String {
         Value::Object(map) => {
             let inner = format!("{indent}  ");
             let mut ordered: Vec<(&String, &Value)> = map.iter().collect();
-            // Spacing steps (`"4.5"`, `"12.5"`) in the order of their sizes.
-            if ordered.iter().all(|(name, _)| name.parse::<f64>().is_ok()) {
-                ordered.sort_by(|a, b| {
-                    let number = |name: &str| name.parse::<f64>().unwrap_or(0.0);
-                    number(a.0).total_cmp(&number(b.0))
-                });
-            }
+            // Steps (`"4.5"`, `"12.5"`, `"1/3"`) in the order of their sizes, before names
+            // (`copy`, `display`).
+            ordered.sort_by(|a, b| match (step_size(a.0), step_size(b.0)) {
+                (Some(a), Some(b)) => a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => a.0.cmp(b.0),
+            });
             let entries: Vec<String> = ordered
                 .into_iter()
                 .filter(|(_, value)| !matches!(value, Value::Object(map) if map.is_empty()))

@@ -564,6 +564,46 @@ fn named(name: &str) -> Option<Rgba> {
     })
 }
 
+/// The CSS colour name closest to `color` (its alpha left aside) among those `allowed`, by the
+/// "redmean" weighted RGB distance: the name a person would reach for to call a colour
+/// (`#d73e48` is near `indianred`). Of two names for one colour (`gray` and `grey`, `cyan` and
+/// `aqua`) the first is used, the second where the first is not allowed.
+pub fn nearest_color_name(color: Rgba, allowed: impl Fn(&str) -> bool) -> Option<&'static str> {
+    const SYNONYMS: &[(&str, &str)] = &[
+        ("aqua", "cyan"),
+        ("darkgrey", "darkgray"),
+        ("darkslategrey", "darkslategray"),
+        ("dimgrey", "dimgray"),
+        ("fuchsia", "magenta"),
+        ("grey", "gray"),
+        ("lightgrey", "lightgray"),
+        ("lightslategrey", "lightslategray"),
+        ("slategrey", "slategray"),
+    ];
+    let usable = |name: &str| {
+        allowed(name)
+            && SYNONYMS
+                .iter()
+                .find(|(second, _)| *second == name)
+                .is_none_or(|(_, first)| !allowed(first))
+    };
+    let distance = |rgb: u32| {
+        let (r, g, b) = ((rgb >> 16) as u8, (rgb >> 8) as u8, rgb as u8);
+        let mean_red = (f64::from(color.r) + f64::from(r)) / 2.0;
+        let dr = f64::from(color.r) - f64::from(r);
+        let dg = f64::from(color.g) - f64::from(g);
+        let db = f64::from(color.b) - f64::from(b);
+        (2.0 + mean_red / 256.0) * dr * dr
+            + 4.0 * dg * dg
+            + (2.0 + (255.0 - mean_red) / 256.0) * db * db
+    };
+    NAMED
+        .iter()
+        .filter(|(name, _)| usable(name))
+        .min_by(|a, b| distance(a.1).total_cmp(&distance(b.1)))
+        .map(|(name, _)| *name)
+}
+
 /// CSS named colours, sorted by name for binary search.
 const NAMED: &[(&str, u32)] = &[
     ("aliceblue", 0xf0f8ff),
@@ -814,6 +854,25 @@ mod tests {
         ] {
             assert_eq!(parse_color(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_nearest_name_is_the_closest_allowed_colour() {
+        let named = |hex: &str, allowed: &dyn Fn(&str) -> bool| {
+            nearest_color_name(parse_color(hex).unwrap(), allowed)
+        };
+        assert_eq!(named("#ffa07a", &|_| true), Some("lightsalmon"));
+        assert_eq!(named("#333333", &|_| true), Some("darkslategray"));
+        assert_eq!(named("#eeeeee", &|_| true), Some("whitesmoke"));
+        // A name taken elsewhere gives way to the next closest one.
+        assert_eq!(
+            named("#ffa07a", &|name| name != "lightsalmon"),
+            Some("sandybrown")
+        );
+        assert_eq!(named("#000000", &|_| false), None);
+        // The other spelling of a name that is not allowed.
+        assert_eq!(named("#808080", &|name| name != "gray"), Some("grey"));
+        assert_eq!(named("#808080", &|_| true), Some("gray"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ mod split;
 mod style;
 mod url;
 
-pub use color::{Rgba, color_to_hex, colors_in, parse_color};
+pub use color::{Rgba, color_to_hex, colors_in, nearest_color_name, parse_color};
 pub use split::{split_top_level, strip_comments};
 pub use style::{
     StyleDeclaration, is_js_identifier, js_string_literal, style_declarations, style_key,

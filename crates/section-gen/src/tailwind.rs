@@ -164,7 +164,10 @@ pub(crate) fn classes(input: &StyleInput<'_>) -> Vec<String> {
                 wide
             }
             (Some(classes), _) => classes.clone(),
-            (None, _) => vec![reset_class(group)],
+            (None, _) => vec![
+                default_display_class(group, tag, input.defaults)
+                    .unwrap_or_else(|| reset_class(group)),
+            ],
         };
         out.extend(
             wide.into_iter()
@@ -708,12 +711,23 @@ fn reset_class(group: &str) -> String {
         "transform" => "transform-none",
         "opacity" => "opacity-100",
         "z-index" => "z-auto",
+        "float" => "float-none",
+        "clear" => "clear-none",
         "grid-template-columns" => "grid-cols-none",
         "column-count" => "columns-auto",
         "break-inside" => "break-inside-auto",
         other => return format!("[{}:revert]", group_property(other)),
     };
     class.to_string()
+}
+
+/// The class for the tag's own display where desktop leaves the display at it (`md:block` for
+/// a `<div>` hidden on the phone): what `revert` would give, said as Tailwind says it.
+fn default_display_class(group: &str, tag: &str, defaults: &BrowserDefaults) -> Option<String> {
+    if group != "display" {
+        return None;
+    }
+    box_class("display", defaults.value(tag, "display")?).flatten()
 }
 
 /// The border-box width of a block in normal flow, whose `auto` width is what its containing

@@ -210,6 +210,8 @@ pub(super) fn text_class(property: &str, value: &str, theme: &Theme) -> Option<O
             ("overline", "overline"),
             ("none", "no-underline"),
         ]),
+        // Tailwind's `indent-*` takes the spacing scale; `hanging` and `each-line` have none.
+        "text-indent" if !value.contains(' ') => Some(length_class("indent", value)),
         "white-space" => keyword(&[
             ("normal", "whitespace-normal"),
             ("nowrap", "whitespace-nowrap"),
@@ -314,6 +316,13 @@ pub(super) fn paint_and_other_class(
             ("collapse", "border-collapse"),
             ("separate", "border-separate"),
         ]),
+        // One length for both axes (the browser writes one when they are equal).
+        "border-spacing" if !value.contains(' ') && !value.starts_with('-') => {
+            Some(length_class("border-spacing", value))
+        }
+        "grid-column-start" | "grid-column-end" | "grid-row-start" | "grid-row-end" => {
+            Some(grid_line_class(property, value))
+        }
         // An outline shows only with a style; its width alone is the UA's leftover.
         "outline-width" | "outline-offset" if style_has_no_outline(style) => None,
         "float" => keyword(&[
@@ -330,6 +339,22 @@ pub(super) fn paint_and_other_class(
         "stroke" | "fill" | "stroke-width" => None,
         // Everything else as an arbitrary property, so no captured look is lost.
         other => Some(format!("[{other}:{}]", arbitrary(value))),
+    }
+}
+
+/// `col-start-2`, `row-end-auto` for the lines Tailwind names (1 to 13, `auto`); named lines
+/// and spans as written.
+fn grid_line_class(property: &str, value: &str) -> String {
+    let prefix = match property {
+        "grid-column-start" => "col-start",
+        "grid-column-end" => "col-end",
+        "grid-row-start" => "row-start",
+        _ => "row-end",
+    };
+    match value.parse::<u32>() {
+        Ok(line @ 1..=13) => format!("{prefix}-{line}"),
+        _ if value == "auto" => format!("{prefix}-auto"),
+        _ => format!("[{property}:{}]", arbitrary(value)),
     }
 }
 

@@ -4,9 +4,11 @@
 use super::values::{arbitrary, inset_class};
 
 /// Tailwind composes its utilities in this order:
-/// `translate(x, y) rotate(a) skewX(a) skewY(a) scaleX(n) scaleY(n)`; a transform whose
-/// functions come in another order (or are others: `matrix`, 3D) keeps its value as an
-/// arbitrary property.
+/// `translate(x, y) rotate(a) skewX(a) skewY(a) scaleX(n) scaleY(n)`; a 2D `matrix` that is
+/// a translation with a rotation or a scale is read as those functions. A transform whose
+/// functions come in another order (or are others: a shearing matrix, 3D) keeps its value as
+/// an arbitrary property. An identity transform (which still makes a stacking context and
+/// holds fixed descendants) is Tailwind's `transform`, whose functions are all at rest.
 pub(crate) fn transform_classes(value: &str) -> Vec<String> {
     match utilities(value) {
         Some(classes) => classes,
@@ -71,6 +73,11 @@ fn utilities(value: &str) -> Option<Vec<String>> {
             ("scale", [x, y]) => (4, scale(x, y)?),
             ("scaleX", [x]) => (4, scale(x, "1")?),
             ("scaleY", [y]) => (5, scale("1", y)?),
+            ("matrix", [a, b, c, d, x, y]) if last.is_none() => {
+                last = Some(5);
+                classes.extend(matrix([a, b, c, d, x, y])?);
+                continue;
+            }
             _ => return None,
         };
         if last.is_some_and(|last| step <= last) {
@@ -79,9 +86,36 @@ fn utilities(value: &str) -> Option<Vec<String>> {
         last = Some(step);
         classes.append(&mut function_classes);
     }
-    // An identity transform still makes a stacking context and holds fixed descendants:
-    // kept as written, as no utility says it.
-    (!classes.is_empty()).then_some(classes)
+    if classes.is_empty() {
+        classes.push("transform".to_string());
+    }
+    Some(classes)
+}
+
+/// `matrix(a, b, c, d, x, y)` as `translate(x, y)` and a rotation or a scale; `None` for a
+/// matrix that shears or mirrors.
+fn matrix(values: [&str; 6]) -> Option<Vec<String>> {
+    let [a, b, c, d]: [f64; 4] = [
+        values[0].parse().ok()?,
+        values[1].parse().ok()?,
+        values[2].parse().ok()?,
+        values[3].parse().ok()?,
+    ];
+    let mut classes = translate(&format!("{}px", values[4]), &format!("{}px", values[5]));
+    if b == 0.0 && c == 0.0 && a > 0.0 && d > 0.0 {
+        classes.extend(scale(values[0], values[3])?);
+        return Some(classes);
+    }
+    // The browser writes six significant digits: cos 45deg is 0.707107.
+    if (a - d).abs() < 1e-6 && (b + c).abs() < 1e-6 && (a * a + b * b - 1.0).abs() < 1e-4 {
+        let degrees = b.atan2(a).to_degrees();
+        let whole = degrees.round();
+        if (degrees - whole).abs() < 1e-3 {
+            classes.push(angle_class("rotate", &format!("{whole}deg"))?);
+            return Some(classes);
+        }
+    }
+    None
 }
 
 /// `name(arg, arg) name(arg)` as names and arguments; `None` where it is not such a list.
@@ -178,15 +212,31 @@ mod tests {
         );
         assert_eq!(classes("translate(0px, -4px)"), "-translate-y-1");
         assert_eq!(classes("translate(13px, 0px)"), "translate-x-[13px]");
-        assert_eq!(
-            classes("translate(0px, 0px)"),
-            "[transform:translate(0px,_0px)]"
-        );
+        assert_eq!(classes("translate(0px, 0px)"), "transform");
         assert_eq!(classes("scale(1.05, 1.05)"), "scale-105");
         assert_eq!(classes("scale(0.5, 0.75)"), "scale-x-50 scale-y-75");
         assert_eq!(classes("scale(1.02, 1.02)"), "scale-[1.02]");
         assert_eq!(classes("rotate(-3deg)"), "-rotate-3");
         assert_eq!(classes("rotate(30deg)"), "rotate-[30deg]");
+        // 2D matrices that translate, rotate or scale, as the browser computes them.
+        assert_eq!(classes("matrix(1, 0, 0, 1, 0, 0)"), "transform");
+        assert_eq!(classes("matrix(1, 0, 0, 1, 0, -8)"), "-translate-y-2");
+        assert_eq!(
+            classes("matrix(0.707107, 0.707107, -0.707107, 0.707107, 0, 0)"),
+            "rotate-45"
+        );
+        assert_eq!(
+            classes("matrix(6.12323e-17, -1, 1, 6.12323e-17, 0, 0)"),
+            "-rotate-90"
+        );
+        assert_eq!(
+            classes("matrix(1.1, 0, 0, 1.1, 4, 0)"),
+            "translate-x-1 scale-110"
+        );
+        assert_eq!(
+            classes("matrix(-1, 0, 0, 1, 0, 0)"),
+            "[transform:matrix(-1,_0,_0,_1,_0,_0)]"
+        );
         assert_eq!(
             classes("translate3d(-50%, -50%, 0px)"),
             "-translate-x-1/2 -translate-y-1/2"
@@ -197,8 +247,8 @@ mod tests {
             "[transform:rotate(45deg)_translate(10px,_0px)]"
         );
         assert_eq!(
-            classes("matrix(1, 0, 0, 1, 5, 5)"),
-            "[transform:matrix(1,_0,_0,_1,_5,_5)]"
+            classes("matrix(1, 0, 1, 1, 5, 5)"),
+            "[transform:matrix(1,_0,_1,_1,_5,_5)]"
         );
         assert_eq!(
             classes("perspective(100px) rotateY(10deg)"),

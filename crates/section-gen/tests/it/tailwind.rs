@@ -465,3 +465,49 @@ fn a_superscript_keeps_the_browsers_look_over_preflights() {
         "{source}"
     );
 }
+
+#[test]
+fn a_box_hidden_on_the_phone_shows_with_its_tags_own_display() {
+    // `md:[display:revert]` said the same in CSS words.
+    let source = compile(
+        r#"<div data-computed="padding-top: 4px"><span data-computed="font-weight: 700">a</span></div>"#,
+        Some(
+            r#"<div data-computed="display: none; padding-top: 4px"><span data-computed="display: none; font-weight: 700">a</span></div>"#,
+        ),
+    );
+    assert!(
+        source.contains(r#"<div className="hidden pt-1 md:block">"#),
+        "{source}"
+    );
+    assert!(
+        source.contains(r#"<span className="hidden font-bold md:inline">"#),
+        "{source}"
+    );
+}
+
+#[test]
+fn grid_lines_table_spacing_indents_and_float_resets_have_tailwinds_names() {
+    let source = compile(
+        r#"<div data-computed="display: grid"><p data-computed="grid-column-start: 1; grid-column-end: 3; grid-row-start: main-start">a</p><table data-computed="border-spacing: 0px"></table><p data-computed="margin-top: 4px">b</p><span data-computed="text-indent: -9999px">c</span></div>"#,
+        Some(
+            r#"<div data-computed="display: grid"><p data-computed="grid-column-start: 1; grid-column-end: 3; grid-row-start: main-start">a</p><table data-computed="border-spacing: 0px"></table><p data-computed="float: left; clear: both; margin-top: 4px">b</p><span data-computed="text-indent: -9999px">c</span></div>"#,
+        ),
+    );
+    assert!(
+        source.contains(r#"className="col-start-1 col-end-3 my-4 [grid-row-start:main-start]""#),
+        "{source}"
+    );
+    assert!(
+        source.contains(r#"className="border-separate border-spacing-0""#),
+        "{source}"
+    );
+    assert!(
+        source.contains(r#"className="indent-[-9999px]""#),
+        "{source}"
+    );
+    assert!(
+        source
+            .contains(r#"className="float-left clear-both mt-1 mb-4 md:float-none md:clear-none""#),
+        "{source}"
+    );
+}
