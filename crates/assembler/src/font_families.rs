@@ -129,15 +129,7 @@ fn first_family_slug(stack: &str) -> Option<String> {
     if let Some(name) = generic {
         return Some(name.to_string());
     }
-    let mut slug = String::new();
-    for c in first.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.is_empty() && !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    let slug = slug.trim_end_matches('-').to_string();
+    let slug = crate::kebab_slug(first);
     slug.starts_with(|c: char| c.is_ascii_alphabetic())
         .then_some(slug)
 }

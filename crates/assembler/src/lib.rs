@@ -637,6 +637,20 @@ pub fn npm_package_name(name: &str) -> String {
     }
 }
 
+/// `text` in lower-case letters, digits and single dashes (`Trebuchet MS` -> `trebuchet-ms`,
+/// `/blog/post.html` -> `blog-post-html`), for names in files and the theme.
+pub(crate) fn kebab_slug(text: &str) -> String {
+    let mut slug = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -465,17 +465,9 @@ fn page_file(page: &SitePageProject, extension: &str) -> String {
 /// A folder name for a page's own files: its route in lower-case letters, digits and dashes
 /// (`/blog/post.html` -> `blog-post-html`), `home` for `/`, unique among the pages.
 fn unique_slug(route: &str, taken: &mut BTreeSet<String>) -> String {
-    let mut slug = String::new();
-    for c in route.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.is_empty() && !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    let slug = match slug.trim_end_matches('-') {
-        "" => "home".to_string(),
-        slug => slug.to_string(),
+    let slug = match crate::kebab_slug(route) {
+        slug if slug.is_empty() => "home".to_string(),
+        slug => slug,
     };
     let mut candidate = slug.clone();
     let mut n = 2;

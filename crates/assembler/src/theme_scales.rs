@@ -340,15 +340,8 @@ fn background_image_name(value: &str) -> Option<String> {
     let path = url.split(['?', '#']).next()?;
     let file = path.rsplit('/').next()?;
     let stem = file.split('.').next()?;
-    let mut slug = String::new();
-    for c in stem.chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
-        } else if !slug.is_empty() && !slug.ends_with('-') {
-            slug.push('-');
-        }
-    }
-    let slug = slug.trim_end_matches('-');
+    let slug = crate::kebab_slug(stem);
+    let slug = slug.as_str();
     if slug.is_empty() || !slug.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return None;
     }
