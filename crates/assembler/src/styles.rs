@@ -648,6 +648,32 @@ pub fn tailwind_config(theme_extend: &serde_json::Value) -> String {
     )
 }
 
+/// Names with their numbers in number order (`grey-7` before `grey-13`).
+fn natural_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let chunks = |name: &str| -> Vec<(bool, String)> {
+        let mut chunks: Vec<(bool, String)> = Vec::new();
+        for c in name.chars() {
+            let digit = c.is_ascii_digit();
+            match chunks.last_mut() {
+                Some((last_digit, chunk)) if *last_digit == digit => chunk.push(c),
+                _ => chunks.push((digit, c.to_string())),
+            }
+        }
+        chunks
+    };
+    let (a, b) = (chunks(a), chunks(b));
+    for (x, y) in a.iter().zip(&b) {
+        let order = match (x, y) {
+            ((true, x), (true, y)) => x.len().cmp(&y.len()).then_with(|| x.cmp(y)),
+            ((_, x), (_, y)) => x.cmp(y),
+        };
+        if order.is_ne() {
+            return order;
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
 /// Where a theme step goes among its key's entries: lengths (`4.5`) by size, then fractions
 /// (`1/3`) by size; `None` for a name (`copy`).
 fn step_size(name: &str) -> Option<(u8, f64)> {
@@ -674,7 +700,7 @@ fn js_literal(value: &serde_json::Value, key: &str, indent: &str) -> String {
                 (Some(a), Some(b)) => a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)),
                 (Some(_), None) => std::cmp::Ordering::Less,
                 (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => a.0.cmp(b.0),
+                (None, None) => natural_order(a.0, b.0),
             });
             let entries: Vec<String> = ordered
                 .into_iter()
@@ -835,11 +861,11 @@ mod tests {
     fn the_tailwind_config_reads_like_a_hand_written_one() {
         let extend = serde_json::json!({
             "borderRadius": {},
-            "colors": {"on-dark": "#ffffff", "primary": "#0a98d2"},
+            "colors": {"on-dark": "#ffffff", "primary": "#0a98d2", "grey-13": "#222222", "grey-7": "#111111"},
             "fontFamily": {"heading": ["\"Lucida Grande\", verdana, sans-serif"]},
-            "fontSize": {"copy": ["15px", {"lineHeight": "24px"}]},
+            "fontSize": {"copy": ["15px", {"lineHeight": "24px"}], "3.5": "14px"},
             "screens": {"md": "981px"},
-            "spacing": {"12.5": "50px", "4.5": "18px"}
+            "spacing": {"12.5": "50px", "4.5": "18px", "1/3": "33.3333%"}
         });
         assert_eq!(
             tailwind_config(&extend),
@@ -849,6 +875,8 @@ module.exports = {
   theme: {
     extend: {
       colors: {
+        "grey-7": "#111111",
+        "grey-13": "#222222",
         "on-dark": "#ffffff",
         primary: "#0a98d2",
       },
@@ -856,6 +884,7 @@ module.exports = {
         heading: ['"Lucida Grande"', "verdana", "sans-serif"],
       },
       fontSize: {
+        "3.5": "14px",
         copy: ["15px", { lineHeight: "24px" }],
       },
       screens: {
@@ -864,6 +893,7 @@ module.exports = {
       spacing: {
         "4.5": "18px",
         "12.5": "50px",
+        "1/3": "33.3333%",
       },
     },
   },

@@ -11,7 +11,8 @@
 //!   generated content by what it is (`content-space`),
 //!   background images by their file's name (`bg-hero`);
 //! - colours by the nearest CSS colour name (`#d73e48` is `indianred`) that neither Tailwind's
-//!   palette nor the theme uses, translucent ones with their opacity (`black-50`).
+//!   palette nor the theme uses, greys by their lightness (`grey-13`), translucent ones with
+//!   their opacity (`black-50`).
 
 use std::collections::BTreeMap;
 
@@ -486,10 +487,13 @@ fn hex_color(value: &str) -> Option<replica_css::Rgba> {
         .flatten()
 }
 
-/// Colour names, the most used colour first: each takes the nearest CSS colour name not yet
-/// taken, by Tailwind, by the theme or by a colour named before it. A translucent colour is
-/// its opaque colour's nearest name (Tailwind's `black` and `white` included) and its opacity
-/// in percent, as `bg-black/50` would say it (`#00000080` is `black-50`).
+/// Colour names, the most used colour first. A grey is `grey-` and its lightness in percent
+/// (`#222222` is `grey-13`: CSS has few names for greys, and none for dark ones once Tailwind's
+/// `black` and `gray` are left out); another colour is the nearest CSS colour name that neither
+/// Tailwind nor the theme takes (`#d73e48` is `indianred`). A translucent colour is its opaque
+/// colour's name (`black` and `white` included) and its opacity in percent, as
+/// `bg-black/50` would say it (`#00000080` is `black-50`). A name two colours come to is
+/// numbered (`indianred-2`) rather than moved to another hue.
 fn color_names(
     mut values: Vec<(String, usize)>,
     theme_colors: &[String],
@@ -500,28 +504,43 @@ fn color_names(
         let Some(color) = hex_color(&value) else {
             continue;
         };
-        let name = if color.is_opaque() {
-            replica_css::nearest_color_name(color, |name| {
-                !TAILWIND_COLORS.contains(&name)
-                    && !theme_colors.iter().any(|theme| theme == name)
-                    && !named.contains_key(name)
-            })
-            .map(str::to_string)
-        } else {
-            let opaque = replica_css::Rgba { a: 1.0, ..color };
-            replica_css::nearest_color_name(opaque, |name| {
-                ["black", "white"].contains(&name) || !TAILWIND_COLORS.contains(&name)
-            })
-            .map(|base| format!("{base}-{}", (color.a * 100.0).round()))
-            .filter(|name| {
-                !named.contains_key(name) && !theme_colors.iter().any(|theme| theme == name)
-            })
+        let Some(mut base) = color_base_name(color, theme_colors) else {
+            continue;
         };
-        if let Some(name) = name {
-            named.insert(name, value);
+        if !color.is_opaque() {
+            base = format!("{base}-{}", (color.a * 100.0).round());
         }
+        let free = |name: &String| {
+            !named.contains_key(name) && !theme_colors.iter().any(|theme| theme == name)
+        };
+        let name = std::iter::once(base.clone())
+            .chain((2..).map(|n| format!("{base}-{n}")))
+            .find(free)
+            .unwrap_or(base);
+        named.insert(name, value);
     }
     named
+}
+
+/// The name of `color`'s opaque colour (see [`color_names`]).
+fn color_base_name(color: replica_css::Rgba, theme_colors: &[String]) -> Option<String> {
+    let [r, g, b, _] = color.to_bytes();
+    let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+    let translucent = !color.is_opaque();
+    if max - min <= 6 {
+        return Some(match (min, max) {
+            (0, 0) if translucent => "black".to_string(),
+            (255, 255) if translucent => "white".to_string(),
+            _ => {
+                let lightness = (f64::from(max) + f64::from(min)) / 2.0 / 255.0 * 100.0;
+                format!("grey-{}", lightness.round())
+            }
+        });
+    }
+    replica_css::nearest_color_name(replica_css::Rgba { a: 1.0, ..color }, |name| {
+        !TAILWIND_COLORS.contains(&name) && !theme_colors.iter().any(|theme| theme == name)
+    })
+    .map(str::to_string)
 }
 
 /// The names `theme.extend` has under `key`.
@@ -630,24 +649,29 @@ mod tests {
     }
 
     #[test]
-    fn repeated_colours_take_the_nearest_free_css_name() {
+    fn repeated_colours_take_the_nearest_css_name_or_their_grey() {
         let mut source = String::from(
-            r#"<a className="text-[#d73e48] hover:bg-[#d73e48] border-[#d73e48] text-[#d83f49] bg-[#d83f49] bg-[#ffa07a] border-b-[#ffa07a] text-[#0000002d] bg-[#0000002d] text-[#123456]" />"#,
+            r#"<a className="text-[#d73e48] hover:bg-[#d73e48] border-[#d73e48] text-[#d83f49] bg-[#d83f49] bg-[#ffa07a] border-b-[#ffa07a] text-[#0000002d] bg-[#0000002d] text-[#123456]" />
+<b className="text-[#222222] bg-[#222222] text-[#f8f9fa] bg-[#f8f9fa] text-[#32323289] bg-[#32323289]" />"#,
         );
         let theme = named(&mut [&mut source]);
         assert_eq!(
             theme["colors"],
             entries(&[
                 ("black-18", "#0000002d"),
-                ("crimson", "#d83f49"),
+                ("grey-13", "#222222"),
+                ("grey-20-54", "#32323289"),
+                ("grey-98", "#f8f9fa"),
                 ("indianred", "#d73e48"),
+                ("indianred-2", "#d83f49"),
                 ("lightsalmon", "#ffa07a"),
             ])
         );
         // The more used colour has the nearest name; colours used once stay as they were.
         assert_eq!(
             source,
-            r#"<a className="text-indianred hover:bg-indianred border-indianred text-crimson bg-crimson bg-lightsalmon border-b-lightsalmon text-black-18 bg-black-18 text-[#123456]" />"#
+            r#"<a className="text-indianred hover:bg-indianred border-indianred text-indianred-2 bg-indianred-2 bg-lightsalmon border-b-lightsalmon text-black-18 bg-black-18 text-[#123456]" />
+<b className="text-grey-13 bg-grey-13 text-grey-98 bg-grey-98 text-grey-20-54 bg-grey-20-54" />"#
         );
     }
 
