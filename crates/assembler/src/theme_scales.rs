@@ -39,7 +39,7 @@ const SCALES: &[Scale] = &[
         utilities: &[
             "gap-x", "gap-y", "gap", "px", "py", "pt", "pr", "pb", "pl", "p", "mx", "my", "mt",
             "mr", "mb", "ml", "m", "min-w", "min-h", "max-w", "max-h", "w", "h", "top", "right",
-            "bottom", "left", "inset-x", "inset-y", "inset", "indent",
+            "bottom", "left", "inset-x", "inset-y", "inset", "indent", "basis",
         ],
         negatives: true,
         property: None,

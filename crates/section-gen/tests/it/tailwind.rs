@@ -486,7 +486,7 @@ fn a_box_hidden_on_the_phone_shows_with_its_tags_own_display() {
 }
 
 #[test]
-fn grid_lines_table_spacing_indents_and_float_resets_have_tailwinds_names() {
+fn grid_lines_table_spacing_indents_and_flex_and_float_resets_have_tailwinds_names() {
     let source = compile(
         r#"<div data-computed="display: grid"><p data-computed="grid-column-start: 1; grid-column-end: 3; grid-row-start: main-start">a</p><table data-computed="border-spacing: 0px"></table><p data-computed="margin-top: 4px">b</p><span data-computed="text-indent: -9999px">c</span></div>"#,
         Some(
@@ -508,6 +508,21 @@ fn grid_lines_table_spacing_indents_and_float_resets_have_tailwinds_names() {
     assert!(
         source
             .contains(r#"className="float-left clear-both mt-1 mb-4 md:float-none md:clear-none""#),
+        "{source}"
+    );
+    // Flex properties the phone sets and desktop leaves at their initial values.
+    let source = compile(
+        r#"<div data-computed="display: flex"><p data-computed="margin-top: 0px; margin-bottom: 0px">a</p></div>"#,
+        Some(
+            r#"<div data-computed="display: flex; justify-content: center"><p data-computed="margin-top: 0px; margin-bottom: 0px; flex-grow: 1; flex-shrink: 0; flex-basis: 0%; order: 2">a</p></div>"#,
+        ),
+    );
+    assert!(
+        source.contains(r#"className="flex justify-center md:justify-normal""#),
+        "{source}"
+    );
+    assert!(
+        source.contains(r#"className="order-2 shrink-0 grow basis-[0%] md:order-none md:shrink md:grow-0 md:basis-auto""#),
         "{source}"
     );
 }
