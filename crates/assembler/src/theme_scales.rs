@@ -328,9 +328,12 @@ fn spacing_name(value: &str) -> Option<String> {
     })
 }
 
-/// A background image by its file's name (`bg-hero` for `url('/img/hero.jpg')`); gradients
-/// and inline images stay arbitrary.
+/// A background image by its file's name (`bg-hero` for `url('/img/hero.jpg')`); gradients,
+/// inline images and layers of several images stay arbitrary.
 fn background_image_name(value: &str) -> Option<String> {
+    if value.matches("url(").count() != 1 {
+        return None;
+    }
     let url = value
         .strip_prefix("url(")?
         .strip_suffix(')')?
@@ -462,12 +465,22 @@ fn css_escaped_char(text: &str) -> Option<char> {
 }
 
 /// An arbitrary value as the CSS it stands for: Tailwind reads `_` as a space and `\_` as an
-/// underscore.
+/// underscore, except in a `url(...)` (up to its first `)`), which it keeps as written.
 pub(crate) fn arbitrary_value_css(value: &str) -> String {
     let mut css = String::with_capacity(value.len());
     let mut chars = value.chars().peekable();
+    let mut in_url = false;
     while let Some(c) = chars.next() {
+        if in_url {
+            in_url = c != ')';
+            css.push(c);
+            continue;
+        }
         match c {
+            '(' if css.ends_with("url") => {
+                in_url = true;
+                css.push('(');
+            }
             '\\' if chars.peek() == Some(&'_') => {
                 css.push('_');
                 chars.next();
@@ -678,8 +691,9 @@ mod tests {
     #[test]
     fn background_images_are_named_after_their_files() {
         let mut source = String::from(
-            r#"<i className="[background-image:url('https://x.test/img/Icons\_2x.png?v=3')] md:[background-image:url('https://x.test/img/Icons\_2x.png?v=3')]" />
-<i className="[background-image:url(/red.svg)] [background-image:url(/red.svg)] [background-image:linear-gradient(red,_blue)] [background-image:linear-gradient(red,_blue)]" />"#,
+            r#"<i className="[background-image:url('https://x.test/img/Icons_2x.png?v=3')] md:[background-image:url('https://x.test/img/Icons_2x.png?v=3')]" />
+<i className="[background-image:url(/red.svg)] [background-image:url(/red.svg)] [background-image:linear-gradient(red,_blue)] [background-image:linear-gradient(red,_blue)]" />
+<i className="[background-image:url('/a_b.png'),_url('/c.png')] [background-image:url('/a_b.png'),_url('/c.png')]" />"#,
         );
         let theme = named(&mut [&mut source]);
         assert_eq!(
@@ -692,7 +706,8 @@ mod tests {
         assert_eq!(
             source,
             r#"<i className="bg-icons-2x md:bg-icons-2x" />
-<i className="bg-red-image bg-red-image [background-image:linear-gradient(red,_blue)] [background-image:linear-gradient(red,_blue)]" />"#
+<i className="bg-red-image bg-red-image [background-image:linear-gradient(red,_blue)] [background-image:linear-gradient(red,_blue)]" />
+<i className="[background-image:url('/a_b.png'),_url('/c.png')] [background-image:url('/a_b.png'),_url('/c.png')]" />"#
         );
     }
 

@@ -501,12 +501,24 @@ pub(super) fn tracking_class(spacing: &str, font_size: Option<&str>) -> String {
 /// A value inside `[...]`: spaces become `_` (Tailwind turns them back), existing underscores
 /// are escaped so they stay underscores, and double quotes become single ones: in a JSX
 /// attribute they would turn into `&quot;`, which Tailwind reads literally (a broken `url()`).
+/// Tailwind keeps `url(...)` (up to its first `)`) as written, so underscores there stay
+/// bare: an escaped one would reach the URL as a backslash, which the browser reads as a `/`.
 pub(super) fn arbitrary(value: &str) -> String {
     let value = single_quoted_urls(value.trim());
     let mut out = String::with_capacity(value.len());
     let mut previous_space = false;
+    let mut in_url = false;
     for c in value.chars() {
+        if in_url {
+            in_url = c != ')';
+            out.push(c);
+            continue;
+        }
         match c {
+            '(' if out.ends_with("url") => {
+                in_url = true;
+                out.push('(');
+            }
             ' ' | '\n' | '\t' => {
                 if !previous_space {
                     out.push('_');
@@ -713,6 +725,11 @@ mod tests {
                 r#"url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'%3E"), url("b\".png")"#
             ),
             "url('data:image/svg+xml,%3Csvg%20xmlns=%27http://www.w3.org/2000/svg%27%3E'),_url('b%22.png')"
+        );
+        // Tailwind keeps a URL as written: its underscores stay, the ones after it are escaped.
+        assert_eq!(
+            arbitrary(r#"url("https://x.test/lined_paper.png") 0 0 / a_b"#),
+            "url('https://x.test/lined_paper.png')_0_0_/_a\\_b"
         );
         assert_eq!(
             grid_columns("254px 254px 254.5px 254px").as_deref(),
