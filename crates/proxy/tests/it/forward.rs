@@ -240,3 +240,29 @@ async fn upgrades_sent_as_absolute_urls_switch_protocols_both_ways() {
     stream.read_exact(&mut echoed).await.unwrap();
     assert_eq!(&echoed, b"HELLO");
 }
+
+#[tokio::test]
+async fn servers_on_this_machine_are_asked_for_identity_and_others_keep_the_encoding() {
+    let server = EchoServer::start().await;
+    let port = server.addr.port();
+    let network = Arc::new(
+        FakeNetwork::default()
+            .name("public.test", &[&["93.184.215.14"]])
+            .route("93.184.215.14", server.addr),
+    );
+    let (_proxy, listening) = proxy(UrlPolicy::allow_all(), network).await;
+    let client = client(&listening);
+    let echoed = async |url: String| {
+        let response = client
+            .get(url)
+            .header("accept-encoding", "gzip, br")
+            .send()
+            .await
+            .unwrap();
+        response.text().await.unwrap()
+    };
+    let local = echoed(format!("http://127.0.0.1:{port}/")).await;
+    assert!(!local.contains("accept-encoding"), "{local}");
+    let remote = echoed(format!("http://public.test:{port}/")).await;
+    assert!(remote.contains("accept-encoding: gzip, br\n"), "{remote}");
+}
