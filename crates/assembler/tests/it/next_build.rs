@@ -2,14 +2,15 @@
 //! template's install (Next 14.2.21, its packages and tooling): in TypeScript and JavaScript
 //! (faithful style) `next build` passes with its type check (TypeScript) and its lint, and
 //! the page it prerenders has exactly the ids and landmarks of the original; the tailwind
-//! style builds too. One project is installed for real from the npm
-//! cache the template install filled, with no network, then built and started.
+//! style builds too. One project is installed for real from the npm cache the template
+//! install filled, with no network, then built and started.
 
 use std::collections::BTreeMap;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use regex::Regex;
@@ -38,13 +39,13 @@ fn every_assembled_fixture_checks_lints_builds_and_keeps_its_ids_and_landmarks()
         }
     }
     // Two builds at a time: one `next build` keeps about 1.4 of this machine's 2 cores busy.
-    let next_job = std::sync::atomic::AtomicUsize::new(0);
-    let outcomes = std::sync::Mutex::new(Vec::new());
+    let next_job = AtomicUsize::new(0);
+    let outcomes = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
         for _ in 0..BUILDS_AT_ONCE {
             scope.spawn(|| {
                 loop {
-                    let index = next_job.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let index = next_job.fetch_add(1, Ordering::Relaxed);
                     let Some((dir, style, lang)) = jobs.get(index) else {
                         break;
                     };
